@@ -1,0 +1,171 @@
+"""This environment against the one a model was saved in.
+
+Each package the envelope names is compared with what is installed here, and
+the difference classified as ``same``, ``patch``, ``minor``, ``major`` or
+``missing`` (Python alike). The default policy treats ``minor`` and above as a
+mismatch: scikit-learn changes estimator internals between minor releases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from versioned_estimator._packages import installed_version
+from versioned_estimator._provenance import python_version
+
+__all__ = ["CHANGES", "EnvironmentReport", "PackageChange", "classify", "compare"]
+
+CHANGES = ("same", "patch", "minor", "major", "missing")
+_RANK = {name: i for i, name in enumerate(CHANGES)}
+DEFAULT_THRESHOLD = "minor"
+
+
+def _release(version: str) -> tuple[int, ...]:
+    match = re.match(r"^\s*v?(\d+(?:\.\d+)*)", version)
+    if not match:
+        return ()
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def classify(saved: str | None, installed: str | None) -> str:
+    """Classify the change from ``saved`` to ``installed``.
+
+    Examples
+    --------
+    >>> [classify("1.5.2", v) for v in ("1.5.2", "1.5.3", "1.6.0", "2.0", None)]
+    ['same', 'patch', 'minor', 'major', 'missing']
+    """
+    if installed is None:
+        return "missing"
+    if saved == installed:
+        return "same"
+    if saved is None:
+        return "major"
+    old, new = _release(saved), _release(installed)
+    if not old or not new:
+        return "major"
+    old = old + (0,) * (3 - len(old))
+    new = new + (0,) * (3 - len(new))
+    if old[0] != new[0]:
+        return "major"
+    if old[1] != new[1]:
+        return "minor"
+    return "patch"
+
+
+@dataclass(frozen=True)
+class PackageChange:
+    """One package (or Python) then and now."""
+
+    name: str
+    saved: str | None
+    installed: str | None
+    change: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "saved": self.saved,
+            "installed": self.installed,
+            "change": self.change,
+        }
+
+
+@dataclass(frozen=True)
+class EnvironmentReport:
+    """The comparison of a saved environment with this one.
+
+    Attributes
+    ----------
+    packages : list of PackageChange
+        One per package the model's pickle needs, sorted by name.
+    python : PackageChange
+    threshold : str
+        The smallest change that counts as a mismatch (default ``"minor"``).
+    """
+
+    packages: list[PackageChange] = field(default_factory=list)
+    python: PackageChange = field(
+        default_factory=lambda: PackageChange("python", None, None, "same")
+    )
+    threshold: str = DEFAULT_THRESHOLD
+
+    @property
+    def mismatches(self) -> list[PackageChange]:
+        """Entries whose change reaches the threshold (Python included)."""
+        limit = _RANK[self.threshold]
+        return [
+            entry
+            for entry in [self.python, *self.packages]
+            if _RANK[entry.change] >= limit
+        ]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing reaches the threshold."""
+        return not self.mismatches
+
+    def with_threshold(self, threshold: str) -> EnvironmentReport:
+        """The same comparison judged at another threshold."""
+        if threshold not in _RANK or threshold == "same":
+            raise ValueError(
+                f"threshold={threshold!r}; expected one of {', '.join(CHANGES[1:])}."
+            )
+        return EnvironmentReport(self.packages, self.python, threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serializable form."""
+        return {
+            "ok": self.ok,
+            "threshold": self.threshold,
+            "python": self.python.to_dict(),
+            "packages": [entry.to_dict() for entry in self.packages],
+        }
+
+    def fix(self) -> str:
+        """A pip command that restores the saved versions of what differs."""
+        pins = [
+            f"{entry.name}=={entry.saved}"
+            for entry in self.mismatches
+            if entry.name != "python" and entry.saved
+        ]
+        return f"pip install {' '.join(pins)}" if pins else ""
+
+    def summary(self) -> str:
+        """One line per mismatch, for error messages."""
+        return "; ".join(
+            f"{e.name} saved {e.saved}, here {e.installed or 'not installed'}"
+            for e in self.mismatches
+        )
+
+    def __str__(self) -> str:
+        rows = [("package", "saved", "installed", "change")]
+        for entry in [self.python, *self.packages]:
+            rows.append(
+                (entry.name, entry.saved or "-", entry.installed or "-", entry.change)
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = [
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            .rstrip()
+            for row in rows
+        ]
+        verdict = "ok" if self.ok else f"MISMATCH ({len(self.mismatches)})"
+        lines.append(f"environment: {verdict} (threshold: {self.threshold})")
+        return "\n".join(lines)
+
+
+def compare(envelope_data: dict[str, Any], threshold: str = DEFAULT_THRESHOLD) -> EnvironmentReport:
+    """Compare an envelope's environment with the running one."""
+    packages = []
+    for name, saved in sorted((envelope_data.get("packages") or {}).items()):
+        installed = installed_version(name)
+        packages.append(PackageChange(name, saved, installed, classify(saved, installed)))
+    saved_python = envelope_data.get("python")
+    here = python_version()
+    python = PackageChange(
+        "python", saved_python, here, classify(saved_python, here) if saved_python else "same"
+    )
+    return EnvironmentReport(packages, python, threshold)

@@ -1,0 +1,200 @@
+"""The file format: its version, and plain-data encodings for the envelope.
+
+A wrapped model pickles as ``(_rebuild, (envelope, inner_stream, buffers))``:
+the envelope is a dict of plain data only (dict, list, str, int, float, bool,
+None), so it can be read by an unpickler that resolves no global but
+``versioned_estimator._rebuild``. Everything here turns values into such data
+and back, deterministically.
+
+Format versions
+---------------
+``FORMAT_VERSION`` is an integer, independent of the package version.
+
+* Adding an optional field is not a bump: readers tolerate missing optional
+  fields (use ``.get`` with a default), writers write every field.
+* Renaming or removing a field, changing a field's meaning or encoding, or
+  changing the shape of the reduce tuple is a bump: increment
+  ``FORMAT_VERSION``, teach the reader to read every older version, add
+  ``tests/data/make_reference_files.py``'s output for the new version under
+  ``tests/data/``, and describe the change in the README's format table.
+
+Readers refuse a file whose ``format_version`` is greater than theirs with an
+:class:`~versioned_estimator.EnvelopeError` that says which release to install.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+FORMAT_NAME = "versioned-estimator"
+FORMAT_VERSION = 1
+REBUILD_MODULE = "versioned_estimator"
+REBUILD_NAME = "_rebuild"
+
+# Largest envelope a reader accepts, so a hostile length cannot make it allocate.
+MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
+
+# ----------------------------------------------------------------------------
+# JSON-safe values
+# ----------------------------------------------------------------------------
+
+
+def check_json_safe(value: Any, where: str = "metadata") -> Any:
+    """Return ``value`` as plain JSON data, or raise a ``TypeError`` naming the
+    first offending entry.
+
+    Examples
+    --------
+    >>> check_json_safe({"owner": "ana", "auc": 0.91, "tags": ["a", "b"]})
+    {'owner': 'ana', 'auc': 0.91, 'tags': ['a', 'b']}
+    >>> check_json_safe({"when": object()})
+    Traceback (most recent call last):
+    ...
+    TypeError: metadata['when'] is a object, which is not JSON-safe...
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, str)) and not isinstance(value, np.generic):
+        return int(value) if isinstance(value, int) else str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(
+                f"{where} is {value!r}, which JSON cannot hold; store it as a string "
+                "or leave it out."
+            )
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [check_json_safe(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"{where} has the key {key!r} of type {type(key).__name__}; "
+                    "JSON-safe mappings have str keys."
+                )
+            out[key] = check_json_safe(item, f"{where}[{key!r}]")
+        return out
+    hint = ""
+    if isinstance(value, np.generic):
+        hint = " Convert numpy scalars with .item()."
+    raise TypeError(
+        f"{where} is a {type(value).__name__}, which is not JSON-safe: use only "
+        f"dict (str keys), list, str, int, float, bool and None.{hint}"
+    )
+
+
+def describe(value: Any, depth: int = 0) -> Any:
+    """Describe any value (an estimator parameter) as plain data, deterministically.
+
+    Plain values stay themselves; classes and functions become their
+    ``"module.qualname"``; estimators and other objects their ``repr``.
+
+    Examples
+    --------
+    >>> import math
+    >>> describe({"C": 1.0, "f": math.sqrt, "k": (1, 2)})
+    {'C': 1.0, 'f': 'math.sqrt', 'k': [1, 2]}
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else repr(value)
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return [describe(v, depth + 1) for v in value]
+    if depth < 4 and isinstance(value, Mapping):
+        return {str(k): describe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+        module = getattr(value, "__module__", None) or "builtins"
+        return f"{module}.{value.__qualname__}"
+    text = repr(value)
+    return text if len(text) <= 2000 else text[:1997] + "..."
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialize plain data to canonical JSON bytes (sorted keys, no spaces)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+# ----------------------------------------------------------------------------
+# Arrays as plain data (the probe)
+# ----------------------------------------------------------------------------
+
+
+def encode_array(array: Any) -> dict[str, Any]:
+    """Encode an array as plain data, exactly (dtype, shape, raw bytes).
+
+    Numeric and boolean arrays keep their bytes (base64, little-endian);
+    string and object arrays of plain scalars become lists.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = encode_array(np.array([[1.5, np.nan]]))
+    >>> data["dtype"], data["shape"]
+    ('<f8', [1, 2])
+    >>> decode_array(data)
+    array([[1.5, nan]])
+    """
+    arr = np.asarray(array)
+    if arr.dtype.kind in "biufc":
+        arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+        return {
+            "kind": "ndarray",
+            "dtype": arr.dtype.str,
+            "shape": list(arr.shape),
+            "base64": base64.b64encode(arr.tobytes()).decode("ascii"),
+        }
+    if arr.dtype.kind in "OUS":
+        items = [_plain_scalar(v) for v in arr.ravel().tolist()]
+        return {
+            "kind": "ndarray",
+            "dtype": "object" if arr.dtype.kind == "O" else arr.dtype.str,
+            "shape": list(arr.shape),
+            "items": items,
+        }
+    raise TypeError(f"cannot keep an array of dtype {arr.dtype} in the envelope")
+
+
+def _plain_scalar(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"float": repr(value)}
+    if isinstance(value, bytes):
+        return {"bytes": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"cannot keep a {type(value).__name__} in the envelope")
+
+
+def _from_plain_scalar(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "float" in value:
+            return float(value["float"])
+        if "bytes" in value:
+            return base64.b64decode(value["bytes"])
+    return value
+
+
+def decode_array(data: Mapping[str, Any]) -> np.ndarray:
+    """Rebuild an array encoded by :func:`encode_array`."""
+    shape = tuple(int(n) for n in data["shape"])
+    if "base64" in data:
+        raw = base64.b64decode(data["base64"])
+        return np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(shape).copy()
+    items = [_from_plain_scalar(v) for v in data["items"]]
+    dtype = object if data["dtype"] == "object" else np.dtype(data["dtype"])
+    out = np.empty(len(items), dtype=dtype)
+    out[:] = items
+    return out.reshape(shape)

@@ -1,0 +1,140 @@
+"""Provenance captured once, at fit or wrap time: when, which commit, which data.
+
+Nothing here runs inside ``__reduce_ex__``: a ``git`` subprocess costs more
+than a millisecond and GridSearchCV pickles its estimators dozens of times.
+What depends on the pickling process itself (python, platform) is computed
+once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+__all__ = ["created_at", "git_state", "python_version", "platform_info", "schema_of"]
+
+_GIT_TTL_SECONDS = 5.0
+_git_lock = threading.Lock()
+_git_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def created_at() -> str:
+    """The current UTC time, ISO 8601, to the second."""
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    return now.isoformat().replace("+00:00", "Z")
+
+
+def _git(args: list[str], cwd: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_state(cwd: str | None = None) -> dict[str, Any]:
+    """The commit and dirty flag of the git work tree around ``cwd``.
+
+    Cached for a few seconds per folder, so a grid search that fits hundreds
+    of clones runs git once, not hundreds of times.
+
+    Returns
+    -------
+    dict
+        ``{"commit": str or None, "dirty": bool or None}``; both None outside a
+        repository or without git.
+    """
+    folder = os.path.realpath(cwd or os.getcwd())
+    with _git_lock:
+        hit = _git_cache.get(folder)
+        if hit is not None and time.monotonic() - hit[0] < _GIT_TTL_SECONDS:
+            return dict(hit[1])
+    commit = _git(["rev-parse", "--verify", "--quiet", "HEAD"], folder)
+    dirty: bool | None = None
+    if commit:
+        status = _git(["status", "--porcelain", "--untracked-files=no"], folder)
+        dirty = bool(status) if status is not None else None
+    state = {"commit": commit or None, "dirty": dirty}
+    with _git_lock:
+        _git_cache[folder] = (time.monotonic(), state)
+    return dict(state)
+
+
+def forget_git() -> None:
+    """Drop the git cache (tests change repositories under it)."""
+    with _git_lock:
+        _git_cache.clear()
+
+
+def python_version() -> str:
+    """This interpreter's version, such as ``"3.11.7"``."""
+    return ".".join(str(part) for part in sys.version_info[:3])
+
+
+@functools.lru_cache(maxsize=1)
+def platform_info() -> dict[str, str]:
+    """Operating system, machine and Python implementation of this process."""
+    return {
+        "system": platform.system(),
+        "machine": platform.machine(),
+        "implementation": platform.python_implementation(),
+        "byteorder": sys.byteorder,
+    }
+
+
+def schema_of(X: Any, estimator: Any = None) -> dict[str, Any]:
+    """What the data a model was fit on looked like: shape, names, dtypes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> schema_of(np.zeros((3, 2), dtype=np.float32))["dtypes"]
+    ['float32']
+    """
+    n_samples: int | None = None
+    n_features: int | None = None
+    names: list[str] | None = None
+    dtypes: list[str] | None = None
+    if X is not None:
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) >= 1:
+            n_samples = int(shape[0])
+            n_features = int(shape[1]) if len(shape) > 1 else None
+        elif hasattr(X, "__len__"):
+            n_samples = len(X)
+        columns = getattr(X, "columns", None)
+        column_dtypes = getattr(X, "dtypes", None)
+        if columns is not None and column_dtypes is not None:
+            names = [str(c) for c in columns]
+            dtypes = [str(t) for t in column_dtypes]
+        elif getattr(X, "dtype", None) is not None:
+            dtypes = [str(np.dtype(X.dtype))]
+    if estimator is not None:
+        inner_n = getattr(estimator, "n_features_in_", None)
+        if isinstance(inner_n, (int, np.integer)):
+            n_features = int(inner_n)
+        inner_names = getattr(estimator, "feature_names_in_", None)
+        if inner_names is not None and names is None:
+            names = [str(c) for c in inner_names]
+    return {
+        "n_samples": n_samples,
+        "n_features_in": n_features,
+        "feature_names_in": names,
+        "dtypes": dtypes,
+    }

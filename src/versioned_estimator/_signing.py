@@ -1,0 +1,75 @@
+"""Signatures: HMAC-SHA256 over the canonical envelope.
+
+The envelope holds the payload digest, so signing the envelope signs the whole
+model. The key comes from the caller (``key=``) or the
+``VERSIONED_ESTIMATOR_KEY`` environment variable, never from the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from versioned_estimator._errors import IntegrityError
+from versioned_estimator._format import canonical_json
+
+__all__ = ["resolve_key", "sign", "verify_signature"]
+
+ALGORITHM = "hmac-sha256"
+KEY_VARIABLE = "VERSIONED_ESTIMATOR_KEY"
+
+
+def resolve_key(key: str | bytes | None) -> bytes | None:
+    """The key to use: the argument, else the environment variable, else None."""
+    if key is None:
+        key = os.environ.get(KEY_VARIABLE) or None
+    if key is None:
+        return None
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, (bytes, bytearray)) or not key:
+        raise TypeError("key must be a non-empty str or bytes.")
+    return bytes(key)
+
+
+def _mac(envelope: Mapping[str, Any], key: bytes) -> str:
+    unsigned = {k: v for k, v in envelope.items() if k != "signature"}
+    return hmac.new(key, canonical_json(unsigned), hashlib.sha256).hexdigest()
+
+
+def sign(envelope: Mapping[str, Any], key: bytes) -> dict[str, Any]:
+    """Return a copy of ``envelope`` with its signature.
+
+    Examples
+    --------
+    >>> signed = sign({"format_version": 1, "payload": {"digest": "ab"}}, b"k")
+    >>> signed["signature"]["algorithm"]
+    'hmac-sha256'
+    >>> verify_signature(signed, b"k")
+    """
+    signed = {k: v for k, v in envelope.items() if k != "signature"}
+    signed["signature"] = {"algorithm": ALGORITHM, "value": _mac(envelope, key)}
+    return signed
+
+
+def verify_signature(envelope: Mapping[str, Any], key: bytes) -> None:
+    """Check the envelope's signature with ``key``; raise :class:`IntegrityError`."""
+    signature = envelope.get("signature")
+    if not isinstance(signature, Mapping) or "value" not in signature:
+        raise IntegrityError(
+            "A key was given but the model file is not signed: it was saved without "
+            "a key, or its signature was stripped. Refusing to load it as trusted."
+        )
+    if signature.get("algorithm") != ALGORITHM:
+        raise IntegrityError(
+            f"The model is signed with {signature.get('algorithm')!r}, not {ALGORITHM}."
+        )
+    expected = _mac(envelope, key)
+    if not hmac.compare_digest(str(signature["value"]), expected):
+        raise IntegrityError(
+            "The signature does not match: the key is wrong, or the envelope (which "
+            "holds the payload digest) changed after the model was signed."
+        )
