@@ -142,6 +142,7 @@ class Envelope:
     """
 
     __slots__ = ("_data",)
+    _data: dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_data", validate(copy.deepcopy(dict(data))))

@@ -148,8 +148,9 @@ class EnvironmentReport:
             )
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines = [
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-            .rstrip()
+            "  ".join(
+                cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
             for row in rows
         ]
         verdict = "ok" if self.ok else f"MISMATCH ({len(self.mismatches)})"
@@ -157,15 +158,22 @@ class EnvironmentReport:
         return "\n".join(lines)
 
 
-def compare(envelope_data: dict[str, Any], threshold: str = DEFAULT_THRESHOLD) -> EnvironmentReport:
+def compare(
+    envelope_data: dict[str, Any], threshold: str = DEFAULT_THRESHOLD
+) -> EnvironmentReport:
     """Compare an envelope's environment with the running one."""
     packages = []
     for name, saved in sorted((envelope_data.get("packages") or {}).items()):
         installed = installed_version(name)
-        packages.append(PackageChange(name, saved, installed, classify(saved, installed)))
+        packages.append(
+            PackageChange(name, saved, installed, classify(saved, installed))
+        )
     saved_python = envelope_data.get("python")
     here = python_version()
     python = PackageChange(
-        "python", saved_python, here, classify(saved_python, here) if saved_python else "same"
+        "python",
+        saved_python,
+        here,
+        classify(saved_python, here) if saved_python else "same",
     )
     return EnvironmentReport(packages, python, threshold)

@@ -164,7 +164,7 @@ def evaluation_of(estimator: Any) -> dict[str, Any] | None:
 # ----------------------------------------------------------------------------
 
 
-class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
+class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     """Wrap a scikit-learn estimator so that its pickle carries an envelope.
 
     The envelope holds the versions of every package the model's pickle
@@ -229,7 +229,9 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):  # type: ignore[mis
         if name.startswith("__"):
             raise AttributeError(name)
         state = self.__dict__
-        if "_sealed" in state and (name in ("estimator", "estimator_") or _is_fitted_name(name)):
+        if "_sealed" in state and (
+            name in ("estimator", "estimator_") or _is_fitted_name(name)
+        ):
             self._materialize()
             return getattr(self, name)
         if _is_fitted_name(name) and "estimator_" in state:
@@ -290,7 +292,9 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):  # type: ignore[mis
             return dict(routed.estimator[method])
         return params
 
-    def _capture(self, X: Any, inner: Any, *, probe_X: Any = None, n_samples: bool = True) -> None:
+    def _capture(
+        self, X: Any, inner: Any, *, probe_X: Any = None, n_samples: bool = True
+    ) -> None:
         """Record provenance once, at fit or wrap time."""
         size = self.probe_size
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
@@ -362,7 +366,9 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):  # type: ignore[mis
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """Fit a clone of ``estimator`` and return its transform of ``X``."""
         estimator = self._start_fit()
-        out = estimator.fit_transform(X, y, **self._policy_route("fit_transform", fit_params))
+        out = estimator.fit_transform(
+            X, y, **self._policy_route("fit_transform", fit_params)
+        )
         self.estimator_ = estimator
         self._capture(X, estimator)
         return out
@@ -371,13 +377,17 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):  # type: ignore[mis
     def fit_predict(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """Fit a clone of ``estimator`` and return its predictions on ``X``."""
         estimator = self._start_fit()
-        out = estimator.fit_predict(X, y, **self._policy_route("fit_predict", fit_params))
+        out = estimator.fit_predict(
+            X, y, **self._policy_route("fit_predict", fit_params)
+        )
         self.estimator_ = estimator
         self._capture(X, estimator)
         return out
 
     @available_if(_inner_has("partial_fit"))
-    def partial_fit(self, X: Any, y: Any = None, **fit_params: Any) -> VersionedEstimator:
+    def partial_fit(
+        self, X: Any, y: Any = None, **fit_params: Any
+    ) -> VersionedEstimator:
         """Update the inner estimator on a batch (fitting a clone on the first)."""
         self._materialize()
         self._check_params()
@@ -565,9 +575,11 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):  # type: ignore[mis
             for method in (provenance.get("probe") or {}).get("outputs", {}):
                 try:
                     getattr(inner, method)(X)
-                except Exception as exc:  # noqa: BLE001 - reported
+                except Exception as exc:
                     report.checks.append(
-                        ProbeCheck(f"{method}(X)", "error", f"{type(exc).__name__}: {exc}")
+                        ProbeCheck(
+                            f"{method}(X)", "error", f"{type(exc).__name__}: {exc}"
+                        )
                     )
                 else:
                     report.checks.append(ProbeCheck(f"{method}(X)", "same"))
@@ -616,7 +628,9 @@ def _schema_checks(schema: dict[str, Any], X: Any) -> list[ProbeCheck]:
             checks.append(ProbeCheck(f"schema.{label}", "same"))
         else:
             checks.append(
-                ProbeCheck(f"schema.{label}", "differs", f"X has {found[key]}, saved {saved}")
+                ProbeCheck(
+                    f"schema.{label}", "differs", f"X has {found[key]}, saved {saved}"
+                )
             )
     return checks
 
@@ -664,7 +678,9 @@ def seal(
     return obj
 
 
-def _rebuild(envelope: dict[str, Any], inner_stream: bytes, buffers: Any) -> VersionedEstimator:
+def _rebuild(
+    envelope: dict[str, Any], inner_stream: bytes, buffers: Any
+) -> VersionedEstimator:
     """Unpickling entry point: a sealed wrapper under the current config."""
     return seal(envelope, inner_stream, buffers, Policy.from_config(get_config()))
 

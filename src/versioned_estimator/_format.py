@@ -114,7 +114,7 @@ def describe(value: Any, depth: int = 0) -> Any:
         return [describe(v, depth + 1) for v in value]
     if depth < 4 and isinstance(value, Mapping):
         return {str(k): describe(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+    if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
         module = getattr(value, "__module__", None) or "builtins"
         return f"{module}.{value.__qualname__}"
     text = repr(value)
@@ -192,9 +192,12 @@ def decode_array(data: Mapping[str, Any]) -> np.ndarray:
     shape = tuple(int(n) for n in data["shape"])
     if "base64" in data:
         raw = base64.b64decode(data["base64"])
-        return np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(shape).copy()
+        flat = np.frombuffer(raw, dtype=np.dtype(data["dtype"]))
+        array: np.ndarray = flat.reshape(shape).copy()
+        return array
     items = [_from_plain_scalar(v) for v in data["items"]]
     dtype = object if data["dtype"] == "object" else np.dtype(data["dtype"])
     out = np.empty(len(items), dtype=dtype)
     out[:] = items
-    return out.reshape(shape)
+    reshaped: np.ndarray = out.reshape(shape)
+    return reshaped

@@ -21,7 +21,12 @@ import joblib
 import numpy as np
 from joblib import numpy_pickle
 
-from versioned_estimator._config import VERIFY, get_config, normalize_aliases, normalize_trusted
+from versioned_estimator._config import (
+    VERIFY,
+    get_config,
+    normalize_aliases,
+    normalize_trusted,
+)
 from versioned_estimator._envelope import Envelope, validate
 from versioned_estimator._environment import EnvironmentReport, compare
 from versioned_estimator._errors import EnvelopeError, VersionedEstimatorError
@@ -82,7 +87,7 @@ def read_envelope(source: Any) -> Envelope:
     >>> read_envelope(pickle.dumps({"a": 1}))
     Traceback (most recent call last):
     ...
-    versioned_estimator._errors.EnvelopeError: the given bytes is a pickle whose top-level object is a plain dict, ...
+    versioned_estimator._errors.EnvelopeError: the given bytes is a pickle ...
     """
     if isinstance(source, VersionedEstimator):
         return source.envelope
@@ -158,7 +163,7 @@ _OUTER_GLOBALS = {
 }
 
 
-class _OuterUnpickler(numpy_pickle.NumpyUnpickler):  # type: ignore[misc]
+class _OuterUnpickler(numpy_pickle.NumpyUnpickler):
     """joblib's unpickler (mmap, compression) admitting only the outer shape."""
 
     dispatch = numpy_pickle.NumpyUnpickler.dispatch.copy()
@@ -209,25 +214,28 @@ def _read_outer(source: Any, mmap_mode: str | None) -> _Outer:
         filename = source
     else:
         cm = contextlib.nullcontext(source)
-        filename = getattr(source, "name", "") if isinstance(getattr(source, "name", ""), str) else ""
+        filename = (
+            getattr(source, "name", "")
+            if isinstance(getattr(source, "name", ""), str)
+            else ""
+        )
         mmap_mode = None
-    with cm as handle:
-        with numpy_pickle._validate_fileobject_and_memmap(handle, filename, mmap_mode) as (
-            fobj,
-            valid_mmap,
-        ):
-            if isinstance(fobj, str):
-                raise EnvelopeError(f"{filename!r} is a joblib file older than 0.10.")
-            unpickler = _OuterUnpickler(filename, fobj, valid_mmap is None, mmap_mode=valid_mmap)
-            try:
-                outer = unpickler.load()
-            except VersionedEstimatorError:
-                raise
-            except Exception as exc:
-                raise EnvelopeError(
-                    f"{filename or 'The file'} cannot be read to the end "
-                    f"({type(exc).__name__}: {exc}): it is truncated or corrupt."
-                ) from exc
+    validate_file = numpy_pickle._validate_fileobject_and_memmap
+    with cm as handle, validate_file(handle, filename, mmap_mode) as (fobj, valid_mmap):
+        if isinstance(fobj, str):
+            raise EnvelopeError(f"{filename!r} is a joblib file older than 0.10.")
+        unpickler = _OuterUnpickler(
+            filename, fobj, valid_mmap is None, mmap_mode=valid_mmap
+        )
+        try:
+            outer = unpickler.load()
+        except VersionedEstimatorError:
+            raise
+        except Exception as exc:
+            raise EnvelopeError(
+                f"{filename or 'The file'} cannot be read to the end "
+                f"({type(exc).__name__}: {exc}): it is truncated or corrupt."
+            ) from exc
     if not isinstance(outer, _Outer):
         raise EnvelopeError(f"{filename or 'The file'} is not a wrapped model.")
     if not isinstance(outer.stream, bytes) or not isinstance(outer.buffers, list):
@@ -327,7 +335,14 @@ def load(
 # Saving
 # ----------------------------------------------------------------------------
 
-_EXTENSIONS = {".z": "zlib", ".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".lzma": "lzma", ".lz4": "lz4"}
+_EXTENSIONS = {
+    ".z": "zlib",
+    ".gz": "gzip",
+    ".bz2": "bz2",
+    ".xz": "xz",
+    ".lzma": "lzma",
+    ".lz4": "lz4",
+}
 
 
 class _Signed:
@@ -340,7 +355,9 @@ class _Signed:
         return self.reduced
 
 
-def save(model: Any, path: Any, *, compress: Any = 0, key: str | bytes | None = None) -> str:
+def save(
+    model: Any, path: Any, *, compress: Any = 0, key: str | bytes | None = None
+) -> str:
     """Save a model atomically with joblib, wrapping a bare estimator first.
 
     The file is written to a temporary file beside ``path``, flushed to disk,
@@ -363,7 +380,11 @@ def save(model: Any, path: Any, *, compress: Any = 0, key: str | bytes | None = 
     str
         The path written.
     """
-    wrapped = model if isinstance(model, VersionedEstimator) else VersionedEstimator.wrap(model)
+    wrapped = (
+        model
+        if isinstance(model, VersionedEstimator)
+        else VersionedEstimator.wrap(model)
+    )
     reduced = wrapped.__reduce_ex__(5)
     if not (isinstance(reduced, tuple) and reduced[0].__name__ == REBUILD_NAME):
         raise VersionedEstimatorError("Only a fitted model can be saved: fit it first.")
@@ -372,7 +393,7 @@ def save(model: Any, path: Any, *, compress: Any = 0, key: str | bytes | None = 
     if secret is not None:
         envelope, stream, buffers = reduced[1]
         obj = _Signed((reduced[0], (sign(envelope, secret), stream, buffers)))
-    target = os.path.abspath(os.fspath(path))
+    target: str = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(target)
     if os.path.isdir(target):
         raise IsADirectoryError(f"{target!r} is a directory; give a file path.")
@@ -380,7 +401,9 @@ def save(model: Any, path: Any, *, compress: Any = 0, key: str | bytes | None = 
         ext = os.path.splitext(target)[1].lower()
         if ext in _EXTENSIONS:
             compress = (_EXTENSIONS[ext], 3)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(
+        prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             joblib.dump(obj, handle, compress=compress)
@@ -450,11 +473,16 @@ class AuditReport:
         }
 
     def __str__(self) -> str:
-        lines = [f"{len(self.globals)} globals, {len(self.untrusted)} untrusted, "
-                 f"{len(self.dangerous)} known to run code"]
+        lines = [
+            f"{len(self.globals)} globals, {len(self.untrusted)} untrusted, "
+            f"{len(self.dangerous)} known to run code"
+        ]
         for name in self.globals:
-            mark = "DANGEROUS" if name in self.dangerous else (
-                "untrusted" if name in self.untrusted else "allowed")
+            mark = (
+                "DANGEROUS"
+                if name in self.dangerous
+                else ("untrusted" if name in self.untrusted else "allowed")
+            )
             lines.append(f"  {mark:<9}  {name}")
         if self.error:
             lines.append(f"  dry run stopped: {self.error}")
@@ -495,6 +523,8 @@ def audit(source: Any, *, trusted: Sequence[str] = ()) -> AuditReport:
         stream = _read_outer(source, None).stream
     names, error = audit_stream(stream)
     allowed = set(normalize_trusted(trusted))
-    untrusted = [n for n in names if n not in allowed and not is_allowed(*n.rsplit(".", 1))]
+    untrusted = [
+        n for n in names if n not in allowed and not is_allowed(*n.rsplit(".", 1))
+    ]
     dangerous = [n for n in names if runs_code(*n.rsplit(".", 1))]
     return AuditReport(names, untrusted, dangerous, error)

@@ -108,7 +108,8 @@ def inner_load_error(envelope: Mapping[str, Any], exc: BaseException) -> InnerLo
         module = exc.name
         return InnerLoadError(
             f"Cannot load the wrapped {cls}: its pickle imports module '{module}', "
-            f"which is not importable here ({exc}). {_distribution_hint(envelope, module)} "
+            f"which is not importable here ({exc}). "
+            f"{_distribution_hint(envelope, module)} "
             f"If the module was renamed or moved, map it: "
             f"versioned_estimator.load(path, module_aliases={{'{module}': "
             f"'<new.module>'}}), or config_context(module_aliases=...) around "
@@ -213,7 +214,11 @@ class Sealed:
             module, _, name = full.rpartition(".")
             module = apply_alias(module, aliases) if aliases else module
             full = f"{module}.{name}"
-            if full not in names and full not in gate.trusted and not is_allowed(module, name):
+            if (
+                full not in names
+                and full not in gate.trusted
+                and not is_allowed(module, name)
+            ):
                 names.append(full)
         dangerous = [n for n in names if runs_code(*n.rsplit(".", 1))]
         warning = (
@@ -223,8 +228,8 @@ class Sealed:
         )
         return UntrustedGlobalError(
             f"The model's pickle imports {len(names)} global(s) outside the "
-            f"allow-list: {', '.join(names)}.{warning} None of them was imported or run. If you "
-            "wrote this code and trust the file, pass them: "
+            f"allow-list: {', '.join(names)}.{warning} None of them was imported "
+            "or run. If you wrote this code and trust the file, pass them: "
             f"versioned_estimator.load(path, trusted={names!r}).",
             names=names,
         )

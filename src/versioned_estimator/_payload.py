@@ -49,7 +49,9 @@ class _InnerPickler(pickle.Pickler):
             self.globals.add(f"{obj.__module__}.{obj.__qualname__}")
         elif isinstance(obj, BuiltinFunctionType):
             owner = getattr(obj, "__self__", None)
-            module = getattr(obj, "__module__", None) or getattr(owner, "__name__", None)
+            module = getattr(obj, "__module__", None) or getattr(
+                owner, "__name__", None
+            )
             if module:
                 self.globals.add(f"{module}.{obj.__qualname__}")
         elif isinstance(obj, np.memmap):

@@ -164,7 +164,7 @@ def capture(estimator: Any, X: Any, size: int) -> dict[str, Any] | None:
                 # once more from fit.
                 warnings.simplefilter("ignore")
                 outputs[method] = _encode_output(getattr(estimator, method)(rows))
-        except Exception:  # noqa: BLE001 - a method that cannot run is not probed
+        except Exception:
             continue
     if not outputs:
         return None
@@ -254,14 +254,17 @@ def compare(method: str, expected: np.ndarray, found: np.ndarray) -> ProbeCheck:
         )
     if expected.dtype.kind in "fc" or found.dtype.kind in "fc":
         try:
-            exp = expected.astype(np.complex128 if expected.dtype.kind == "c" else float)
+            exp = expected.astype(
+                np.complex128 if expected.dtype.kind == "c" else float
+            )
             got = found.astype(exp.dtype)
         except (TypeError, ValueError):
             return ProbeCheck(method, "differs", f"dtype {found.dtype}")
         finite = np.isfinite(exp)
         scale = float(np.max(np.abs(exp[finite]))) if finite.any() else 1.0
-        close = np.isclose(got, exp, rtol=RTOL, atol=ATOL_SCALE * max(scale, 1.0),
-                           equal_nan=True)
+        close = np.isclose(
+            got, exp, rtol=RTOL, atol=ATOL_SCALE * max(scale, 1.0), equal_nan=True
+        )
         diff = np.abs(got - exp)
         max_diff = float(np.nanmax(diff)) if diff.size and finite.any() else 0.0
         if close.all():
@@ -289,8 +292,10 @@ def replay(estimator: Any, probe: Mapping[str, Any] | None) -> VerificationRepor
     report = VerificationReport()
     try:
         rows = decode_input(probe["X"])
-    except Exception as exc:  # noqa: BLE001 - reported, not raised
-        report.checks.append(ProbeCheck("input", "error", f"cannot rebuild rows: {exc}"))
+    except Exception as exc:
+        report.checks.append(
+            ProbeCheck("input", "error", f"cannot rebuild rows: {exc}")
+        )
         return report
     for method, saved in probe.get("outputs", {}).items():
         if not hasattr(estimator, method):
@@ -298,7 +303,7 @@ def replay(estimator: Any, probe: Mapping[str, Any] | None) -> VerificationRepor
             continue
         try:
             found = _as_array(getattr(estimator, method)(rows))
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
+        except Exception as exc:
             report.checks.append(
                 ProbeCheck(method, "error", f"{type(exc).__name__}: {exc}")
             )
