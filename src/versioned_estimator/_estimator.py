@@ -297,11 +297,6 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     ) -> None:
         """Record provenance once, at fit or wrap time."""
         size = self.probe_size
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise ValueError(
-                f"probe_size must be a non-negative int, got {size!r}; use 0 to "
-                "store no probe."
-            )
         metadata = check_json_safe(self.metadata or {}, "metadata")
         schema = schema_of(X, inner)
         if not n_samples:
@@ -325,6 +320,12 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         }
 
     def _check_params(self) -> None:
+        size = self.probe_size
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError(
+                f"probe_size must be a non-negative int, got {size!r}; use 0 to "
+                "store no probe."
+            )
         if self.metadata is not None:
             check_json_safe(self.metadata, "metadata")
         if not hasattr(self.estimator, "fit"):

@@ -77,7 +77,8 @@ def is_mapped(buffer: Any) -> bool:
     while buffer is not None and seen < 32:
         if isinstance(buffer, (np.memmap, mmap.mmap)):
             return True
-        buffer = getattr(buffer, "base", None) or getattr(buffer, "obj", None)
+        base = getattr(buffer, "base", None)
+        buffer = base if base is not None else getattr(buffer, "obj", None)
         seen += 1
     return False
 

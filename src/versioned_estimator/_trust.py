@@ -42,6 +42,10 @@ _EXACT: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "numpy._core.numeric": frozenset({"_frombuffer"}),
         "numpy.core.numeric": frozenset({"_frombuffer"}),
         "numpy.ma.core": frozenset({"_mareconstruct", "MaskedArray"}),
+        "numpy.ma": frozenset({"MaskedArray"}),
+        # KDTree and BallTree reduce through a module-level helper.
+        "sklearn.neighbors._kd_tree": frozenset({"newObj"}),
+        "sklearn.neighbors._ball_tree": frozenset({"newObj"}),
         "numpy.random._pickle": frozenset(
             {"__randomstate_ctor", "__bit_generator_ctor", "__generator_ctor"}
         ),
@@ -135,7 +139,9 @@ def is_allowed(module: str, name: str) -> bool:
     if module == "numpy":
         import numpy as np
 
-        return isinstance(getattr(np, name, None), np.ufunc)
+        obj = getattr(np, name, None)
+        is_scalar_type = isinstance(obj, type) and issubclass(obj, np.generic)
+        return is_scalar_type or isinstance(obj, np.ufunc)
     if _in(module, _CLASS_PACKAGES):
         obj = _resolve(module, name)
         if isinstance(obj, type):

@@ -1,0 +1,331 @@
+"""VersionedEstimator as a scikit-learn estimator: delegation, tags, searches, routing."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from versioned_estimator import (
+    BehaviorDriftError,
+    BehaviorDriftWarning,
+    VersionedEstimator,
+    config_context,
+    read_envelope,
+)
+from versioned_estimator._estimator import DELEGATED_METHODS
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        LogisticRegression(max_iter=1000),
+        StandardScaler(),
+        SVC(),
+        Ridge(),
+        SGDClassifier(),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_hasattr_tells_the_truth_before_and_after_fit(inner, iris):
+    """Each delegated method exists on the wrapper exactly when the inner has it."""
+    X, y = iris
+    wrapped = VersionedEstimator(inner)
+    for method in DELEGATED_METHODS:
+        assert hasattr(wrapped, method) == hasattr(inner, method), method
+    wrapped.fit(X, y)
+    sealed = pickle.loads(pickle.dumps(wrapped))
+    for method in DELEGATED_METHODS:
+        expected = hasattr(wrapped.estimator_, method)
+        assert hasattr(wrapped, method) == expected, method
+        assert hasattr(sealed, method) == expected, method
+    assert "_sealed" in vars(sealed)
+
+
+def test_tags_follow_the_inner_estimator(iris, regression):
+    """A wrapped classifier is a classifier; a sealed one too, without loading."""
+    X, y = iris
+    clf = VersionedEstimator(LogisticRegression(max_iter=500))
+    assert is_classifier(clf) and not is_regressor(clf)
+    reg = VersionedEstimator(Ridge())
+    assert is_regressor(reg)
+    sealed = pickle.loads(pickle.dumps(clf.fit(X, y)))
+    assert is_classifier(sealed)
+    assert "_sealed" in vars(sealed)
+
+
+def test_fitted_attributes_read_through(iris):
+    """coef_, classes_, n_features_in_ of the inner estimator read through."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    assert model.coef_.shape == (3, 4)
+    assert model.n_features_in_ == 4
+    with pytest.raises(AttributeError, match="no_such_thing_"):
+        _ = model.no_such_thing_
+    unfitted = VersionedEstimator(LogisticRegression())
+    assert not hasattr(unfitted, "coef_")
+    with pytest.raises(NotFittedError):
+        unfitted.predict(X)
+
+
+def test_search_inside_records_evaluation(iris):
+    """A wrapped GridSearchCV records its best score, parameters, scoring, splits."""
+    X, y = iris
+    search = GridSearchCV(
+        LogisticRegression(max_iter=500), {"C": [0.01, 1.0]}, cv=4, scoring="accuracy"
+    )
+    model = VersionedEstimator(search).fit(X, y)
+    evaluation = read_envelope(pickle.dumps(model)).evaluation
+    assert evaluation["best_params"] == model.best_params_ == {"C": 1.0}
+    assert evaluation["best_score"] == pytest.approx(model.best_score_)
+    assert evaluation["scoring"] == "accuracy"
+    assert evaluation["n_splits"] == 4
+    assert len(evaluation["candidates"]) == 2
+    assert {"params", "mean_test_score", "std_test_score"} <= set(
+        evaluation["candidates"][0]
+    )
+
+
+def test_search_around_the_wrapper_with_real_workers(iris):
+    """GridSearchCV(n_jobs=2) tunes estimator__C through loky workers."""
+    X, y = iris
+    search = GridSearchCV(
+        VersionedEstimator(LogisticRegression(max_iter=500)),
+        {"estimator__C": [0.01, 1.0]},
+        cv=3,
+        n_jobs=2,
+    ).fit(X, y)
+    assert search.best_params_ == {"estimator__C": 1.0}
+    assert isinstance(search.best_estimator_, VersionedEstimator)
+    bare = GridSearchCV(LogisticRegression(max_iter=500), {"C": [0.01, 1.0]}, cv=3).fit(
+        X, y
+    )
+    assert search.best_score_ == pytest.approx(bare.best_score_)
+
+
+def test_cross_validate_in_parallel_matches_bare(iris):
+    """cross_validate(n_jobs=2) scores the wrapper as the bare model."""
+    X, y = iris
+    wrapped = cross_validate(
+        VersionedEstimator(LogisticRegression(max_iter=500)), X, y, cv=3, n_jobs=2
+    )
+    bare = cross_validate(LogisticRegression(max_iter=500), X, y, cv=3)
+    np.testing.assert_allclose(wrapped["test_score"], bare["test_score"])
+
+
+def test_sample_weight_reaches_the_inner_estimator(iris):
+    """fit(sample_weight=...) gives the same coefficients as the bare model."""
+    X, y = iris
+    weights = np.linspace(0.1, 2.0, len(y))
+    wrapped = VersionedEstimator(LogisticRegression(max_iter=1000))
+    wrapped.fit(X, y, sample_weight=weights)
+    bare = LogisticRegression(max_iter=1000).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(wrapped.coef_, bare.coef_)
+    unweighted = LogisticRegression(max_iter=1000).fit(X, y)
+    assert not np.allclose(wrapped.coef_, unweighted.coef_)
+
+
+def test_metadata_routing_routes_sample_weight(iris):
+    """With metadata routing on, cross_validate routes sample_weight through."""
+    X, y = iris
+    weights = np.linspace(0.1, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+
+        def inner():
+            return (
+                LogisticRegression(max_iter=1000)
+                .set_fit_request(sample_weight=True)
+                .set_score_request(sample_weight=True)
+            )
+
+        params = {"sample_weight": weights}
+        wrapped = cross_validate(VersionedEstimator(inner()), X, y, cv=3, params=params)
+        bare = cross_validate(inner(), X, y, cv=3, params=params)
+        unweighted = cross_validate(VersionedEstimator(inner()), X, y, cv=3)
+    np.testing.assert_allclose(wrapped["test_score"], bare["test_score"])
+    assert not np.allclose(wrapped["test_score"], unweighted["test_score"])
+
+
+def test_works_as_a_pipeline_step_and_in_a_column_transformer(frame):
+    """A wrapped transformer inside a ColumnTransformer, a wrapped classifier last."""
+    X, y = frame
+    pre = ColumnTransformer(
+        [("num", VersionedEstimator(StandardScaler()), ["age", "income"])]
+    )
+    pipe = Pipeline([("pre", pre), ("clf", VersionedEstimator(LogisticRegression()))])
+    pipe.fit(X, y)
+    loaded = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_array_equal(loaded.predict(X), pipe.predict(X))
+    names = pipe[:-1].get_feature_names_out()
+    assert list(names) == ["num__age", "num__income"]
+
+
+def test_set_output_pandas_reaches_the_inner_transformer(frame):
+    """set_output(transform='pandas') gives a DataFrame with the inner's names."""
+    X, _ = frame
+    model = VersionedEstimator(StandardScaler()).set_output(transform="pandas")
+    out = model.fit(X[["age", "income"]]).transform(X[["age", "income"]])
+    assert list(out.columns) == ["age", "income"]
+
+
+def test_wrapping_a_pipeline_records_its_schema(frame):
+    """The envelope records the DataFrame's columns and dtypes."""
+    X, y = frame
+    model = VersionedEstimator(
+        make_pipeline(
+            ColumnTransformer([("num", StandardScaler(), ["age", "income"])]),
+            LogisticRegression(),
+        )
+    ).fit(X, y)
+    schema = model.envelope.schema
+    assert schema["feature_names_in"] == ["age", "income", "city"]
+    assert schema["dtypes"][:2] == ["int64", "float64"]
+    assert schema["n_samples"] == len(X)
+    assert schema["n_features_in"] == 3
+
+
+def test_wrap_keeps_the_fitted_object(iris):
+    """wrap() neither refits nor copies; estimator is an unfitted clone."""
+    X, y = iris
+    fitted = LogisticRegression(max_iter=500).fit(X, y)
+    wrapped = VersionedEstimator.wrap(
+        fitted, metadata={"source": "notebook"}, probe=X[:3]
+    )
+    assert wrapped.estimator_ is fitted
+    assert not hasattr(wrapped.estimator, "coef_")
+    envelope = wrapped.envelope
+    assert envelope.metadata == {"source": "notebook"}
+    assert envelope.probe["n_rows"] == 3
+    assert envelope.schema["n_features_in"] == 4
+    with pytest.raises(NotFittedError, match="not fitted"):
+        VersionedEstimator.wrap(LogisticRegression())
+
+
+def test_metadata_must_be_json_safe(iris):
+    """A metadata value that is not JSON-safe is a clear TypeError at fit."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(), metadata={"score": np.int64(3)})
+    with pytest.raises(TypeError, match=r"metadata\['score'\].*int64.*item\(\)"):
+        model.fit(X, y)
+    model = VersionedEstimator(LogisticRegression(), metadata={"when": {1, 2}})
+    with pytest.raises(TypeError, match="not JSON-safe"):
+        model.fit(X, y)
+
+
+def test_envelope_is_read_only_and_json_serializable(iris):
+    """to_dict() is strict JSON; the view cannot be changed."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    envelope = model.envelope
+    json.dumps(envelope.to_dict(), allow_nan=False)
+    with pytest.raises(AttributeError):
+        envelope.metadata = {}
+    envelope.metadata["x"] = 1
+    assert envelope.metadata == {}
+
+
+def test_clone_of_fitted_wrapper_is_unfitted(iris):
+    """clone gives an unfitted wrapper with the same parameters."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(C=0.5), probe_size=2).fit(X, y)
+    copy = clone(model)
+    assert copy.get_params()["estimator__C"] == 0.5
+    assert copy.probe_size == 2
+    assert not hasattr(copy, "estimator_")
+
+
+def test_partial_fit_updates_the_envelope(iris):
+    """partial_fit fits a clone first, then refreshes the provenance and probe."""
+    X, y = iris
+    model = VersionedEstimator(SGDClassifier(random_state=0))
+    model.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
+    first = model.envelope
+    model.partial_fit(X[50:], y[50:])
+    second = model.envelope
+    assert first.payload["digest"] != second.payload["digest"]
+    assert second.schema["n_samples"] == 100
+    loaded = pickle.loads(pickle.dumps(model))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_probe_size_zero_stores_no_rows(iris):
+    """probe_size=0 keeps training rows out of the file."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500), probe_size=0).fit(X, y)
+    assert model.envelope.probe is None
+    assert model.verify().probed is False
+    with pytest.raises(ValueError, match="probe_size"):
+        VersionedEstimator(LogisticRegression(), probe_size=-1).fit(X, y)
+
+
+def _with_probe_outputs_changed(model):
+    """Pickled bytes of ``model`` whose probe says the model predicted otherwise."""
+    rebuild, (envelope, stream, buffers) = model.__reduce_ex__(5)
+    envelope = json.loads(json.dumps(envelope))
+    predictions = envelope["probe"]["outputs"]["predict"]
+    from versioned_estimator._format import decode_array, encode_array
+
+    changed = decode_array(predictions) + 1
+    envelope["probe"]["outputs"]["predict"] = encode_array(changed)
+
+    class Altered:
+        def __reduce_ex__(self, protocol):
+            return rebuild, (envelope, stream, buffers)
+
+    return pickle.dumps(Altered())
+
+
+def test_probe_replay_warns_or_raises_on_drift(iris):
+    """A probe that no longer matches warns by default and raises on_drift='error'."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    data = _with_probe_outputs_changed(model)
+    loaded = pickle.loads(data)
+    with pytest.warns(BehaviorDriftWarning, match="predict") as record:
+        loaded.predict(X[:1])
+    assert not record[0].message.report.ok
+    with config_context(on_drift="error"):
+        strict = pickle.loads(data)
+    with pytest.raises(BehaviorDriftError, match="labels differ"):
+        strict.predict(X[:1])
+    with config_context(on_drift="ignore"):
+        quiet = pickle.loads(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet.predict(X[:1])
+
+
+def test_verify_checks_x_against_the_schema(frame):
+    """verify(X) reports a DataFrame with other columns."""
+    X, y = frame
+    from tests.conftest import column_pipeline
+
+    model = VersionedEstimator(column_pipeline()).fit(X, y)
+    assert model.verify().ok
+    assert model.verify(X).ok
+    renamed = X.rename(columns={"age": "years"})
+    report = model.verify(renamed)
+    assert not report.ok
+    assert any(c.method == "schema.feature_names" for c in report.failures)
+
+
+def test_rejects_something_that_is_not_an_estimator(iris):
+    """Wrapping an object without fit is a clear TypeError."""
+    X, y = iris
+    with pytest.raises(TypeError, match="fit method"):
+        VersionedEstimator("LogisticRegression").fit(X, y)
