@@ -1,4 +1,4 @@
-"""VersionedEstimator as a scikit-learn estimator: delegation, tags, searches, routing."""
+"""VersionedEstimator as an estimator: delegation, tags, searches, routing."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def test_tags_follow_the_inner_estimator(iris, regression):
     """A wrapped classifier is a classifier; a sealed one too, without loading."""
     X, y = iris
     clf = VersionedEstimator(LogisticRegression(max_iter=500))
-    assert is_classifier(clf) and not is_regressor(clf)
+    assert is_classifier(clf)
+    assert not is_regressor(clf)
     reg = VersionedEstimator(Ridge())
     assert is_regressor(reg)
     sealed = pickle.loads(pickle.dumps(clf.fit(X, y)))

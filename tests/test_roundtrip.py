@@ -1,4 +1,4 @@
-"""Round trips through every pickler a scikit-learn user meets give identical outputs."""
+"""Round trips through every pickler a user meets give identical outputs."""
 
 from __future__ import annotations
 
