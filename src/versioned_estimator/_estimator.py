@@ -28,12 +28,14 @@ from sklearn.utils._metadata_requests import (
     _routing_enabled,
     process_routing,
 )
+from sklearn.utils import estimator_html_repr
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from versioned_estimator._config import get_config
 from versioned_estimator._envelope import Envelope, build_envelope, validate
 from versioned_estimator._format import check_json_safe, describe
+from versioned_estimator._html import envelope_card
 from versioned_estimator._lazy import Policy, Sealed
 from versioned_estimator._payload import dump_inner, payload_digests
 from versioned_estimator._probe import ProbeCheck, VerificationReport, capture, replay
@@ -265,6 +267,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     def _drop_cache(self) -> None:
         self.__dict__.pop("_reduce_cache", None)
+        self.__dict__.pop("_verification", None)
 
     def _materialize(self) -> None:
         state = self.__dict__
@@ -275,6 +278,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             if sealed is None:
                 return
             inner = sealed.open()
+            if sealed.report is not None:
+                state["_verification"] = sealed.report
             envelope = sealed.envelope
             state["estimator_"] = inner
             try:
@@ -533,6 +538,39 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             self.estimator_.set_output(transform=transform)
             self._drop_cache()
         return self
+
+    # -- display ----------------------------------------------------------
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        sealed = self.__dict__.get("_sealed")
+        if sealed is not None:
+            # Printing a loaded model must not load it.
+            envelope = sealed.envelope
+            return (
+                f"VersionedEstimator(<sealed {envelope.get('estimator_class')}, "
+                f"created {envelope.get('created_at')}>)"
+            )
+        return str(super().__repr__(N_CHAR_MAX))
+
+    def _repr_html_inner(self) -> str:
+        """scikit-learn's diagram beside the envelope card (Jupyter)."""
+        sealed = self.__dict__.get("_sealed")
+        if sealed is not None:
+            card = envelope_card(sealed.envelope, state="sealed")
+            return f"<div>{card}</div>"
+        diagram = estimator_html_repr(self)
+        if not self.__sklearn_is_fitted__():
+            return str(diagram)
+        report = self.__dict__.get("_verification")
+        card = envelope_card(
+            self.envelope.to_dict(),
+            state="loaded" if report is not None else "fitted",
+            probe_status=None if report is None else str(report).splitlines()[0],
+        )
+        return (
+            '<div style="display:flex;flex-wrap:wrap;align-items:flex-start">'
+            f"<div>{diagram}</div>{card}</div>"
+        )
 
     # -- the envelope -----------------------------------------------------
 

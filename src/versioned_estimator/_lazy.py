@@ -32,7 +32,7 @@ from versioned_estimator._errors import (
     VersionedEstimatorError,
 )
 from versioned_estimator._payload import apply_alias, load_inner, verify_payload
-from versioned_estimator._probe import replay
+from versioned_estimator._probe import VerificationReport, replay
 from versioned_estimator._signing import verify_signature
 from versioned_estimator._trust import TrustGate, audit_stream, is_allowed, runs_code
 
@@ -136,7 +136,7 @@ def inner_load_error(envelope: Mapping[str, Any], exc: BaseException) -> InnerLo
 class Sealed:
     """The envelope, inner stream and buffers of a model not yet unpickled."""
 
-    __slots__ = ("buffers", "envelope", "policy", "stream")
+    __slots__ = ("buffers", "envelope", "policy", "report", "stream")
 
     def __init__(
         self,
@@ -149,6 +149,7 @@ class Sealed:
         self.stream = stream
         self.buffers = list(buffers)
         self.policy = policy
+        self.report: VerificationReport | None = None
 
     def verify(self) -> None:
         """Step 1: the signature when a key is given, then the payload digest
@@ -240,6 +241,7 @@ class Sealed:
         if self.policy.on_drift == "ignore":
             return
         report = replay(estimator, self.envelope.get("probe"))
+        self.report = report
         if report.ok:
             return
         message = (

@@ -1,0 +1,72 @@
+"""The Jupyter display: scikit-learn's diagram beside an envelope card."""
+
+from __future__ import annotations
+
+import pickle
+
+from sklearn.linear_model import LogisticRegression
+
+from versioned_estimator import VersionedEstimator
+
+
+def _fitted(iris):
+    X, y = iris
+    return VersionedEstimator(
+        LogisticRegression(max_iter=500), metadata={"owner": "ana"}
+    ).fit(X, y)
+
+
+def _with_packages(model, packages):
+    rebuild, (envelope, stream, buffers) = model.__reduce_ex__(5)
+    envelope = {**envelope, "packages": {**envelope["packages"], **packages}}
+
+    class Edited:
+        def __reduce_ex__(self, protocol):
+            return rebuild, (envelope, stream, buffers)
+
+    return pickle.loads(pickle.dumps(Edited()))
+
+
+def test_sealed_model_shows_its_card_without_loading(iris):
+    """The card and the repr of a sealed model come from the envelope alone."""
+    sealed = pickle.loads(pickle.dumps(_fitted(iris)))
+    page = sealed._repr_html_()
+    assert "ve-card" in page
+    assert "LogisticRegression" in page
+    assert "owner=ana" in page
+    assert "replayed on first use" in page
+    assert "sealed" in repr(sealed)
+    assert "_sealed" in vars(sealed)
+
+
+def test_fitted_model_shows_diagram_and_card(iris):
+    """A fitted model shows scikit-learn's diagram and the card side by side."""
+    page = _fitted(iris)._repr_html_()
+    assert "sk-estimator" in page or "sk-top-container" in page
+    assert "ve-card" in page
+    assert "environment matches" in page
+
+
+def test_unfitted_model_shows_only_the_diagram():
+    """Before fit there is no envelope, so no card."""
+    page = VersionedEstimator(LogisticRegression())._repr_html_()
+    assert "ve-card" not in page
+
+
+def test_card_colours_changed_and_missing_packages(iris):
+    """A changed version is marked as such, a missing package in red."""
+    sealed = _with_packages(
+        _fitted(iris), {"scikit-learn": "0.24.2", "no-such-dist": "1.0"}
+    )
+    page = sealed._repr_html_()
+    assert 'class="ve-minor"' in page or 'class="ve-major"' in page
+    assert 'class="ve-missing"' in page
+    assert "scikit-learn 0.24.2 →" in page
+
+
+def test_loaded_model_reports_the_probe_replay(iris):
+    """After materializing, the card says what the probe replay found."""
+    X, _ = iris
+    loaded = pickle.loads(pickle.dumps(_fitted(iris)))
+    loaded.predict(X[:1])
+    assert "probe replay: ok" in loaded._repr_html_()
