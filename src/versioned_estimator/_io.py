@@ -34,6 +34,7 @@ from versioned_estimator._estimator import VersionedEstimator, seal
 from versioned_estimator._format import REBUILD_MODULE, REBUILD_NAME
 from versioned_estimator._lazy import Policy
 from versioned_estimator._reader import open_source, read_head
+from versioned_estimator._remote import is_url, open_url, upload
 from versioned_estimator._signing import resolve_key, sign
 from versioned_estimator._trust import audit_stream, is_allowed, runs_code
 
@@ -91,6 +92,10 @@ def read_envelope(source: Any) -> Envelope:
     """
     if isinstance(source, VersionedEstimator):
         return source.envelope
+    if is_url(source):
+        with open_url(source) as raw:
+            data, _ = read_head(raw, repr(source))
+        return Envelope(validate(data, source=repr(source)))
     with _opened(source) as (raw, what):
         data, _ = read_head(raw, what)
     return Envelope(validate(data, source=what))
@@ -137,6 +142,9 @@ def check_environment(source: Any, *, threshold: str = "minor") -> EnvironmentRe
 # ----------------------------------------------------------------------------
 # Reading the whole outer pickle, restricted
 # ----------------------------------------------------------------------------
+
+
+_REMOTE_BLOCK_SIZE = 8 * 1024 * 1024
 
 
 @dataclass
@@ -195,6 +203,14 @@ class _OuterUnpickler(numpy_pickle.NumpyUnpickler):
         numpy_pickle.NumpyUnpickler.load_build(self)
 
     dispatch[pickle.BUILD[0]] = load_build
+
+
+def _outer_of(source: Any, mmap_mode: str | None) -> _Outer:
+    """Read a whole wrapped-model file, local or remote, with the restricted reader."""
+    if is_url(source):
+        with open_url(source, block_size=_REMOTE_BLOCK_SIZE) as remote:
+            return _read_outer(remote, None)
+    return _read_outer(source, mmap_mode)
 
 
 def _read_outer(source: Any, mmap_mode: str | None) -> _Outer:
@@ -319,13 +335,15 @@ def load(
     from versioned_estimator._trust import TrustGate
 
     policy.gate = TrustGate(normalize_trusted(trusted))
-    if not isinstance(source, (str, os.PathLike)) and hasattr(source, "seek"):
+    if is_url(source):
+        read_envelope(source)
+    elif not isinstance(source, (str, os.PathLike)) and hasattr(source, "seek"):
         start = source.tell()
         read_envelope(source)
         source.seek(start)
     elif not hasattr(source, "read"):
         read_envelope(source)  # refuse anything that is not ours before reading it all
-    outer = _read_outer(source, mmap_mode)
+    outer = _outer_of(source, mmap_mode)
     model = seal(outer.envelope, outer.stream, outer.buffers, policy)
     model._materialize()
     return model
@@ -393,6 +411,13 @@ def save(
     if secret is not None:
         envelope, stream, buffers = reduced[1]
         obj = _Signed((reduced[0], (sign(envelope, secret), stream, buffers)))
+    if is_url(path):
+        folder = tempfile.mkdtemp(prefix="versioned-estimator-")
+        local = os.path.join(folder, path.rstrip("/").rpartition("/")[2] or "model")
+        save(wrapped, local, compress=compress, key=key)
+        upload(local, path)
+        os.rmdir(os.path.dirname(local))
+        return str(path)
     target: str = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(target)
     if os.path.isdir(target):
@@ -519,8 +544,9 @@ def audit(source: Any, *, trusted: Sequence[str] = ()) -> AuditReport:
     if isinstance(source, VersionedEstimator):
         stream = source.__reduce_ex__(5)[1][1]
     else:
-        read_envelope(source) if not hasattr(source, "read") else None
-        stream = _read_outer(source, None).stream
+        if not hasattr(source, "read"):
+            read_envelope(source)  # refuse anything that is not ours first
+        stream = _outer_of(source, None).stream
     names, error = audit_stream(stream)
     allowed = set(normalize_trusted(trusted))
     untrusted = [
