@@ -39,7 +39,7 @@ def build_envelope(
     (packages, python, platform) is the pickling process's, since that is the
     process whose libraries wrote the inner stream.
     """
-    packages, modules = versions_for(payload.globals)
+    packages, modules = versions_for(payload.modules)
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,

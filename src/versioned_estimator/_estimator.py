@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import sklearn
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import estimator_html_repr, get_tags
@@ -551,7 +552,18 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
         return str(super().__repr__(N_CHAR_MAX))
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        """Jupyter's display: plain text, and the HTML diagram with its card."""
+        output = {"text/plain": repr(self)}
+        if sklearn.get_config()["display"] == "diagram":
+            output["text/html"] = self._html_repr()
+        return output
+
     def _repr_html_inner(self) -> str:
+        """What ``_repr_html_`` returns (scikit-learn's hook name before 1.7)."""
+        return self._html_repr()
+
+    def _html_repr(self) -> str:
         """scikit-learn's diagram beside the envelope card (Jupyter)."""
         sealed = self.__dict__.get("_sealed")
         if sealed is not None:

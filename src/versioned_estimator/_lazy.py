@@ -101,12 +101,29 @@ def _saved_versions(envelope: Mapping[str, Any]) -> str:
     return f"python {envelope.get('python', '?')}" + (f", {pins}" if pins else "")
 
 
-def inner_load_error(envelope: Mapping[str, Any], exc: BaseException) -> InnerLoadError:
+def inner_load_error(
+    envelope: Mapping[str, Any],
+    exc: BaseException,
+    aliases: Mapping[str, str] | None = None,
+) -> InnerLoadError:
     """Explain why the inner stream failed to unpickle and what to do."""
     cls = envelope.get("estimator_class", "the estimator")
     saved = _saved_versions(envelope)
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         module = exc.name
+        for old, new in (aliases or {}).items():
+            if (
+                module == new
+                or module.startswith(new + ".")
+                or new.startswith(module + ".")
+            ):
+                return InnerLoadError(
+                    f"Cannot load the wrapped {cls}: module_aliases maps '{old}' to "
+                    f"'{new}', and '{module}' is not importable here ({exc}). Check "
+                    f"the new module path and that it is on sys.path. The model was "
+                    f"saved with {saved}.",
+                    module=module,
+                )
         return InnerLoadError(
             f"Cannot load the wrapped {cls}: its pickle imports module '{module}', "
             f"which is not importable here ({exc}). "
@@ -202,7 +219,9 @@ class Sealed:
         except Exception as exc:
             if isinstance(gate, TrustGate) and gate.untrusted:
                 raise self.untrusted(gate) from exc
-            raise inner_load_error(self.envelope, exc) from exc
+            raise inner_load_error(
+                self.envelope, exc, self.policy.module_aliases
+            ) from exc
         if isinstance(gate, TrustGate) and gate.untrusted:
             raise self.untrusted(gate)
         return estimator

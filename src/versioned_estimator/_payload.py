@@ -43,9 +43,14 @@ class _InnerPickler(pickle.Pickler):
     def __init__(self, file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> None:
         super().__init__(file, protocol=PROTOCOL, buffer_callback=buffers.append)
         self.globals: set[str] = set()
+        self.modules: set[str] = set()
 
     def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, (type, FunctionType)):
+        if isinstance(obj, type):
+            self.globals.add(f"{obj.__module__}.{obj.__qualname__}")
+            # A user's subclass of LogisticRegression needs scikit-learn too.
+            self.modules.update(base.__module__ for base in obj.__mro__[1:])
+        elif isinstance(obj, FunctionType):
             self.globals.add(f"{obj.__module__}.{obj.__qualname__}")
         elif isinstance(obj, BuiltinFunctionType):
             owner = getattr(obj, "__self__", None)
@@ -66,14 +71,22 @@ class _InnerPickler(pickle.Pickler):
 class Payload:
     """The wrapped estimator as a stream, its buffers, and what the stream names."""
 
-    __slots__ = ("buffers", "globals", "stream")
+    __slots__ = ("buffers", "globals", "modules", "stream")
 
     def __init__(
-        self, stream: bytes, buffers: list[np.ndarray], globals_: Sequence[str]
+        self,
+        stream: bytes,
+        buffers: list[np.ndarray],
+        globals_: Sequence[str],
+        modules: Sequence[str] = (),
     ) -> None:
         self.stream = stream
         self.buffers = buffers
         self.globals = tuple(globals_)
+        # Modules the model needs: those of its globals and their base classes.
+        self.modules = tuple(
+            sorted({g.rpartition(".")[0] for g in self.globals} | set(modules))
+        )
 
 
 def _as_uint8(buffer: pickle.PickleBuffer) -> np.ndarray:
@@ -97,7 +110,9 @@ def dump_inner(estimator: Any) -> Payload:
     pickler = _InnerPickler(out, raw)
     pickler.dump(estimator)
     buffers = [_as_uint8(b) for b in raw]
-    return Payload(out.getvalue(), buffers, sorted(pickler.globals))
+    return Payload(
+        out.getvalue(), buffers, sorted(pickler.globals), sorted(pickler.modules)
+    )
 
 
 # ----------------------------------------------------------------------------

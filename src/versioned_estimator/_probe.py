@@ -1,5 +1,9 @@
 """The probe: a few training rows and the outputs the model gave on them.
 
+The rows are taken at evenly spaced positions of the training ``X`` (first
+and last included), not just its head, so sorted data still gives a varied
+probe.
+
 Kept as plain data in the envelope (so it is stored in the file: set
 ``probe_size=0`` to keep training rows out). Replayed at materialization to
 catch the case pickle cannot: a model that loads fine and predicts something
@@ -40,15 +44,30 @@ def _is_sparse(X: Any) -> bool:
     return hasattr(X, "tocsr") and hasattr(X, "nnz")
 
 
-def head(X: Any, n: int) -> Any:
-    """The first ``n`` rows of ``X``, in ``X``'s own type."""
+def spread_rows(X: Any, n: int) -> Any:
+    """``n`` rows of ``X`` at evenly spaced positions, in ``X``'s own type.
+
+    Training data is often sorted (by class, by time): the first rows alone
+    would all be alike and miss a change that only shows elsewhere.
+
+    Examples
+    --------
+    >>> spread_rows(list(range(10)), 3)
+    [0, 4, 9]
+    """
+    total = _n_rows(X)
+    if total <= n:
+        index = np.arange(total)
+    else:
+        index = np.unique(np.linspace(0, total - 1, n).round().astype(np.intp))
     if _is_dataframe(X):
-        return X.iloc[:n]
+        return X.iloc[index]
     if _is_sparse(X):
-        return X.tocsr()[:n]
+        return X.tocsr()[index]
     if isinstance(X, np.ndarray):
-        return X[:n]
-    return list(X[:n]) if hasattr(X, "__getitem__") else list(X)[:n]
+        return X[index]
+    items = X if hasattr(X, "__getitem__") and hasattr(X, "__len__") else list(X)
+    return [items[int(i)] for i in index]
 
 
 def encode_input(X: Any) -> dict[str, Any]:
@@ -145,12 +164,12 @@ def capture(estimator: Any, X: Any, size: int) -> dict[str, Any] | None:
     if size <= 0 or X is None:
         return None
     try:
-        rows = head(X, size)
+        rows = spread_rows(X, size)
         encoded = encode_input(rows)
     except (TypeError, ValueError):
         return None
     while _encoded_size(encoded) > MAX_INPUT_BYTES and _n_rows(rows) > 1:
-        rows = head(rows, max(1, _n_rows(rows) // 2))
+        rows = spread_rows(rows, max(1, _n_rows(rows) // 2))
         encoded = encode_input(rows)
     if _encoded_size(encoded) > MAX_INPUT_BYTES:
         return None

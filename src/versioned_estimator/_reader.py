@@ -49,14 +49,20 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 
 class _Source:
-    """Reads exactly ``n`` bytes at a time from a raw file, decompressing if needed."""
+    """Reads exactly ``n`` bytes at a time from a raw file, decompressing if needed.
+
+    Decompression is bounded: each step inflates at most what the reader still
+    needs (or one chunk), so a compression bomb in the head costs what its
+    envelope would, not what it expands to.
+    """
 
     def __init__(self, raw: IO[bytes], what: str) -> None:
         self._raw = raw
         self.what = what
         self.compression: str | None = None
-        self._pending = b""
-        self._decompress: Callable[[bytes], bytes] | None = None
+        self._buffer = bytearray()
+        self._pos = 0
+        self._inflater: _Inflater | None = None
         self._consumed = 0
         first = self._raw_read(8)
         for magic, name in _MAGIC:
@@ -64,9 +70,10 @@ class _Source:
                 self.compression = name
                 break
         if self.compression is not None:
-            self._decompress = _decompressor(self.compression, what)
-        self._pending = b""
-        self._feed(first)
+            self._inflater = _Inflater(self.compression, what)
+            self._inflate(first, _CHUNK)
+        else:
+            self._buffer += first
 
     def _raw_read(self, n: int) -> bytes:
         data = self._raw.read(n)
@@ -76,17 +83,51 @@ class _Source:
             data = bytes(data)
         return data
 
-    def _feed(self, data: bytes) -> None:
-        if self._decompress is None:
-            self._pending += data
-            return
+    def _inflate(self, data: bytes, limit: int) -> None:
+        assert self._inflater is not None
         try:
-            self._pending += self._decompress(data)
-        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+            self._buffer += self._inflater.inflate(data, limit)
+        except (
+            OSError,
+            EOFError,
+            ValueError,
+            RuntimeError,
+            zlib.error,
+            lzma.LZMAError,
+        ) as exc:
             raise EnvelopeError(
                 f"{self.what} looks {self.compression}-compressed but does not "
                 f"decompress ({exc}): it is corrupt or not a joblib file."
             ) from exc
+
+    def _truncated(self) -> EnvelopeError:
+        return EnvelopeError(
+            f"{self.what} ends inside its envelope (after "
+            f"{self._consumed + len(self._buffer) - self._pos} bytes): the file is "
+            "truncated."
+        )
+
+    def _fill(self, n: int) -> None:
+        if self._pos > _CHUNK:
+            del self._buffer[: self._pos]
+            self._pos = 0
+        while len(self._buffer) - self._pos < n:
+            want = n - (len(self._buffer) - self._pos)
+            inflater = self._inflater
+            if inflater is None:
+                chunk = self._raw_read(max(_CHUNK, want))
+                if not chunk:
+                    raise self._truncated()
+                self._buffer += chunk
+                continue
+            if inflater.eof:
+                raise self._truncated()
+            chunk = b""
+            if inflater.needs_input:
+                chunk = self._raw_read(_CHUNK)
+                if not chunk:
+                    raise self._truncated()
+            self._inflate(chunk, max(want, _CHUNK))
 
     def read(self, n: int) -> bytes:
         if self._consumed + n > MAX_ENVELOPE_BYTES:
@@ -95,18 +136,16 @@ class _Source:
                 f"{MAX_ENVELOPE_BYTES // (1024 * 1024)} MiB; the file is corrupt or "
                 "not a versioned-estimator file."
             )
-        while len(self._pending) < n:
-            chunk = self._raw_read(max(_CHUNK, n - len(self._pending)))
-            if not chunk:
-                raise EnvelopeError(
-                    f"{self.what} ends inside its envelope (after "
-                    f"{self._consumed + len(self._pending)} bytes): the file is "
-                    "truncated."
-                )
-            self._feed(chunk)
-        out, self._pending = self._pending[:n], self._pending[n:]
+        self._fill(n)
+        out = bytes(self._buffer[self._pos : self._pos + n])
+        self._pos += n
         self._consumed += n
         return out
+
+    @property
+    def consumed(self) -> int:
+        """How many (decompressed) bytes the reader has taken so far."""
+        return self._consumed
 
     def readline(self) -> bytes:
         line = b""
@@ -117,23 +156,46 @@ class _Source:
         return line
 
 
-def _decompressor(name: str, what: str) -> Callable[[bytes], bytes]:
-    if name == "zlib":
-        return zlib.decompressobj().decompress
-    if name == "gzip":
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
-    if name == "bz2":
-        return bz2.BZ2Decompressor().decompress
-    if name in ("xz", "lzma"):
-        return lzma.LZMADecompressor().decompress
-    try:
-        import lz4.frame  # type: ignore[import-not-found]
-    except ImportError as exc:
-        raise EnvelopeError(
-            f"{what} is lz4-compressed; install the lz4 package to read it."
-        ) from exc
-    decompressor: Any = lz4.frame.LZ4FrameDecompressor()
-    return decompressor.decompress  # type: ignore[no-any-return]
+class _Inflater:
+    """One interface over zlib, gzip, bz2, xz/lzma and lz4 frame decompressors,
+    always called with an output limit."""
+
+    def __init__(self, name: str, what: str) -> None:
+        self._zlib = name in ("zlib", "gzip")
+        self._obj: Any
+        if name == "zlib":
+            self._obj = zlib.decompressobj()
+        elif name == "gzip":
+            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif name == "bz2":
+            self._obj = bz2.BZ2Decompressor()
+        elif name in ("xz", "lzma"):
+            self._obj = lzma.LZMADecompressor()
+        else:
+            try:
+                import lz4.frame  # type: ignore[import-not-found]
+            except ImportError as exc:
+                raise EnvelopeError(
+                    f"{what} is lz4-compressed; install the lz4 package to read it."
+                ) from exc
+            self._obj = lz4.frame.LZ4FrameDecompressor()
+
+    @property
+    def eof(self) -> bool:
+        return bool(self._obj.eof)
+
+    @property
+    def needs_input(self) -> bool:
+        if self._zlib:
+            return not self._obj.unconsumed_tail
+        return bool(self._obj.needs_input)
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        """Decompress ``data`` (after any input held back), at most ``limit`` bytes."""
+        if self._zlib:
+            data = self._obj.unconsumed_tail + data
+        out: bytes = self._obj.decompress(data, max(1, limit))
+        return out
 
 
 def open_source(source: Any) -> tuple[IO[bytes], bool, str]:
@@ -145,7 +207,7 @@ def open_source(source: Any) -> tuple[IO[bytes], bool, str]:
         if os.path.isdir(path):
             raise EnvelopeError(f"{path!r} is a directory, not a model file.")
         try:
-            return open(path, "rb"), True, repr(path)  # noqa: SIM115 - caller closes
+            return open(path, "rb"), True, repr(path)
         except FileNotFoundError as exc:
             raise EnvelopeError(f"{path!r} does not exist.") from exc
         except OSError as exc:
@@ -173,6 +235,12 @@ class _Rebuild:
 
 _MARK = _Mark()
 _REBUILD = _Rebuild()
+
+# Far more opcodes and memo entries than any envelope needs (a search over 200
+# candidates with a 1000-entry metadata list takes about 6000 opcodes); they
+# bound what a crafted head can cost in time and memory.
+MAX_OPCODES = 4_000_000
+MAX_MEMO = 1_000_000
 
 # Opcodes that may follow a complete-looking dict and still belong to it.
 _CONTINUES = {b"(", b"s", b"u", b"\x94", b"q", b"r", b"p", b"\x95"}
@@ -223,6 +291,11 @@ class _Interpreter:
         return self.src.read(length)
 
     def complete(self) -> dict[str, Any] | None:
+        # Called before every opcode: constant time, whatever the stack holds
+        # (the envelope is complete only when the stack is _rebuild, the dict
+        # and at most a MARK or two).
+        if len(self.stack) > 4:
+            return None
         stack = [item for item in self.stack if item is not _MARK]
         if (
             len(stack) == 2
@@ -255,15 +328,23 @@ class _Interpreter:
 
     def run(self) -> dict[str, Any]:
         first = True
-        while True:
+        for _ in range(MAX_OPCODES):
             op = self.src.read(1)
             if first:
                 first = False
-                if op != b"\x80":
+                # Protocols 0 and 1 have no PROTO opcode: a reduce starts with GLOBAL.
+                if op not in (b"\x80", b"c"):
                     self.not_a_pickle(op)
             if self.started:
                 envelope = self.complete()
-                if envelope is not None and op not in _CONTINUES:
+                # Protocols 0 and 1 (no PROTO) may set one item at a time, so the
+                # dict looks complete after every SETITEM: there it ends only
+                # where the next argument, the stream's _codecs.encode, begins.
+                if (
+                    envelope is not None
+                    and op not in _CONTINUES
+                    and (self.protocol >= 2 or op == b"c")
+                ):
                     return envelope
             self.step(op)
             if not self.started and len(self.stack) > 0 and op not in (b"\x80",):
@@ -274,18 +355,27 @@ class _Interpreter:
                         f"is a pickle whose top-level object is a plain {kind}, not "
                         "a model saved through VersionedEstimator."
                     )
+        raise self.fail(
+            f"runs past {MAX_OPCODES} opcodes without completing its envelope: it "
+            "is crafted or corrupt."
+        )
 
     def not_a_pickle(self, op: bytes) -> None:
         if op == b"P":
             raise self.fail("is a zip archive (a skops or MLflow file?), not a pickle.")
         if op == b"\x93":
             raise self.fail("is a .npy file, not a pickled model.")
+        if op and op in b"(]})NILFVSXGJKMUT":
+            raise self.fail(
+                f"is not a wrapped model: a protocol 0 or 1 pickle of something else, "
+                f"or not a pickle at all (it starts with byte {op.hex()})."
+            )
         raise self.fail(
             f"is not a pickle (it starts with byte {op.hex() or 'nothing'}; a pickle "
             "starts with 80)."
         )
 
-    def step(self, op: bytes) -> None:  # noqa: C901, PLR0912, PLR0915 - one opcode table
+    def step(self, op: bytes) -> None:
         read = self.src.read
         push = self.stack.append
         if op == b"\x80":  # PROTO
@@ -304,7 +394,8 @@ class _Interpreter:
             push(())
         elif op == b"d":
             items = self.pop_mark()
-            push(dict(zip(items[::2], items[1::2], strict=False)))
+            push({})
+            self.setitems(items)
         elif op == b"l":
             push(self.pop_mark())
         elif op == b"t":
@@ -341,7 +432,11 @@ class _Interpreter:
         elif op == b"\x8a":
             push(int.from_bytes(read(read(1)[0]), "little", signed=True))
         elif op == b"\x8b":
-            push(int.from_bytes(self.sized(struct.unpack("<i", read(4))[0]), "little", signed=True))
+            push(
+                int.from_bytes(
+                    self.sized(struct.unpack("<i", read(4))[0]), "little", signed=True
+                )
+            )
         elif op in (b"I", b"L"):
             line = self.src.readline().strip().rstrip(b"L")
             if line in (b"00", b"01"):
@@ -359,11 +454,14 @@ class _Interpreter:
         elif op == b"\x8d":
             push(self.text(self.sized(struct.unpack("<Q", read(8))[0])))
         elif op == b"V":
-            push(self.src.readline()[:-1].decode("raw-unicode-escape"))
+            try:
+                push(self.src.readline()[:-1].decode("raw-unicode-escape"))
+            except UnicodeDecodeError as exc:
+                raise self.fail("holds a malformed text line.") from exc
         elif op == b"\x94":
             if not self.stack:
                 raise self.fail("is not a valid pickle (MEMOIZE on empty stack).")
-            self.memo[len(self.memo)] = self.stack[-1]
+            self.remember(len(self.memo), self.stack[-1])
         elif op in (b"q", b"r", b"p"):
             if op == b"q":
                 index = read(1)[0]
@@ -373,7 +471,7 @@ class _Interpreter:
                 index = self.number(int, self.src.readline().strip())
             if not self.stack:
                 raise self.fail("is not a valid pickle (PUT on empty stack).")
-            self.memo[index] = self.stack[-1]
+            self.remember(index, self.stack[-1])
         elif op in (b"h", b"j", b"g"):
             if op == b"h":
                 index = read(1)[0]
@@ -405,6 +503,11 @@ class _Interpreter:
                 f"holds the opcode {op!r} inside its envelope, where only plain data "
                 "belongs: it is corrupt or crafted."
             )
+
+    def remember(self, index: int, value: Any) -> None:
+        if len(self.memo) >= MAX_MEMO and index not in self.memo:
+            raise self.fail(f"memoizes more than {MAX_MEMO} values in its envelope.")
+        self.memo[index] = value
 
     def number(self, kind: Callable[[str], Any], line: bytes) -> Any:
         try:
@@ -444,8 +547,55 @@ def read_head(raw: IO[bytes], what: str) -> tuple[dict[str, Any], str | None]:
     src = _Source(raw, what)
     try:
         envelope = _Interpreter(src).run()
+        _check_plain(envelope, src.consumed, what)
+    except EnvelopeError:
+        raise
     except RecursionError as exc:  # pragma: no cover - defensive
         raise EnvelopeError(f"{what} nests too deeply to be an envelope.") from exc
-    except (struct.error, IndexError) as exc:
+    except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
         raise EnvelopeError(f"{what} is not a valid pickle ({exc}).") from exc
     return envelope, src.compression
+
+
+# Deeper than any envelope this package writes, shallow enough for json, repr,
+# deepcopy and canonical signing to walk without recursing out of stack.
+MAX_DEPTH = 100
+
+
+def _check_plain(envelope: dict[str, Any], consumed: int, what: str) -> None:
+    """Refuse an envelope that is not a tree of plain data of its own size.
+
+    The memo lets a stream refer to one container many times: a list that
+    holds itself, or ``a = [b, b]; b = [c, c]; ...`` whose expansion doubles
+    per level (every JSON dump, repr or signature check of it would never
+    end). Each node of a tree costs at least one opcode byte, so a walk that
+    meets more nodes than a few times the bytes read, or goes deeper than
+    ``MAX_DEPTH``, is a crafted or corrupt file.
+    """
+    budget = 4 * consumed + 10_000
+    stack: list[tuple[Any, int]] = [(envelope, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget -= 1
+        if budget < 0 or depth > MAX_DEPTH:
+            raise EnvelopeError(
+                f"{what} has an envelope that refers to itself or nests more than "
+                f"{MAX_DEPTH} levels deep: it is crafted or corrupt."
+            )
+        if item is None or isinstance(item, (str, bool, int, float)):
+            continue
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if not isinstance(key, str):
+                    raise EnvelopeError(
+                        f"{what} has an envelope with the non-text key {key!r}: it "
+                        "is crafted or corrupt."
+                    )
+                stack.append((value, depth + 1))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((value, depth + 1) for value in item)
+        else:
+            raise EnvelopeError(
+                f"{what} has an envelope holding a {type(item).__name__}, where only "
+                "plain data belongs: it is crafted or corrupt."
+            )

@@ -35,8 +35,45 @@ def resolve_key(key: str | bytes | None) -> bytes | None:
     return bytes(key)
 
 
+# Bounds for the plain-data walk: far above any real envelope, far below what
+# would make canonical JSON recurse too deeply or expand a shared-reference bomb.
+_MAX_DEPTH = 100
+_MAX_NODES = 10_000_000
+
+
+def _check_plain(value: Any) -> None:
+    """Raise ``TypeError`` unless ``value`` is JSON-shaped plain data.
+
+    The signed bytes are canonical JSON, which writes the keys ``1`` and
+    ``"1"`` alike and cannot write an array or a cycle: only ``str`` keys and
+    plain values are signed, so that two different envelopes cannot share one
+    signature and a crafted one fails as an :class:`IntegrityError`.
+    """
+    stack = [(value, 0)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if depth > _MAX_DEPTH or nodes > _MAX_NODES:
+            raise TypeError("the envelope nests too deeply or is too large to sign")
+        if item is None or isinstance(item, (str, bool, int, float)):
+            continue
+        if isinstance(item, Mapping):
+            for key, sub in item.items():
+                if not isinstance(key, str):
+                    raise TypeError(f"the envelope has the non-str key {key!r}")
+                stack.append((sub, depth + 1))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((sub, depth + 1) for sub in item)
+        else:
+            raise TypeError(
+                f"the envelope holds a {type(item).__name__}, which is not plain data"
+            )
+
+
 def _mac(envelope: Mapping[str, Any], key: bytes) -> str:
     unsigned = {k: v for k, v in envelope.items() if k != "signature"}
+    _check_plain(unsigned)
     return hmac.new(key, canonical_json(unsigned), hashlib.sha256).hexdigest()
 
 
@@ -67,8 +104,17 @@ def verify_signature(envelope: Mapping[str, Any], key: bytes) -> None:
         raise IntegrityError(
             f"The model is signed with {signature.get('algorithm')!r}, not {ALGORITHM}."
         )
-    expected = _mac(envelope, key)
-    if not hmac.compare_digest(str(signature["value"]), expected):
+    try:
+        expected = _mac(envelope, key)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise IntegrityError(
+            f"The signed envelope cannot be checked ({exc}): it was altered after "
+            "the model was signed."
+        ) from exc
+    value = signature["value"]
+    if not isinstance(value, str) or not hmac.compare_digest(
+        value.encode("utf-8", "surrogatepass"), expected.encode("ascii")
+    ):
         raise IntegrityError(
             "The signature does not match: the key is wrong, or the envelope (which "
             "holds the payload digest) changed after the model was signed."

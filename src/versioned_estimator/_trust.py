@@ -7,8 +7,16 @@ list is frozen; a caller's additions live in a new :class:`TrustGate` per load.
 
 Allowed without asking: builtin containers, numpy's array, dtype, scalar and
 random-state reconstructors, numpy ufuncs, scikit-learn *classes* (plus the
-pure metric and feature-scoring functions that searches and selectors keep),
+pure metric and feature-scoring functions that searches and selectors keep,
+and the ``__pyx_unpickle_<Class>`` helpers Cython writes for allowed classes),
 and scipy's sparse and frozen-distribution classes.
+
+A class or function is admitted only under the name it is defined with
+(``obj.__module__`` and ``obj.__qualname__``, which is what pickle writes):
+a scikit-learn module that merely imports ``operator.attrgetter``,
+``threading.Thread`` or ``unittest.mock.Mock`` does not make them scikit-learn
+classes. Test modules, build helpers and experimental switches are never
+imported on a file's say-so.
 """
 
 from __future__ import annotations
@@ -27,16 +35,39 @@ _EXACT: MappingProxyType[str, frozenset[str]] = MappingProxyType(
     {
         "builtins": frozenset(
             {
-                "dict", "list", "set", "frozenset", "tuple", "slice", "complex",
-                "bytearray", "bytes", "int", "float", "str", "bool", "range",
+                "dict",
+                "list",
+                "set",
+                "frozenset",
+                "tuple",
+                "slice",
+                "complex",
+                "bytearray",
+                "bytes",
+                "int",
+                "float",
+                "str",
+                "bool",
+                "range",
                 "object",
             }
         ),
         "copyreg": frozenset({"_reconstructor"}),
+        # HistGradientBoosting on a DataFrame with categorical dtypes keeps
+        # partial(check_array, ...) in its preprocessor.
+        "functools": frozenset({"partial"}),
+        "sklearn.utils.validation": frozenset({"check_array"}),
+        # Defaults that fitted estimators keep: BisectingKMeans' algorithm,
+        # FeatureAgglomeration's pooling_func, SplineTransformer's splines.
+        "sklearn.cluster._kmeans": frozenset(
+            {"_kmeans_single_lloyd", "_kmeans_single_elkan"}
+        ),
+        "scipy.interpolate._bsplines": frozenset({"BSpline"}),
+        "scipy._lib.array_api_compat.numpy._aliases": frozenset({"asarray"}),
         "_codecs": frozenset({"encode"}),
         "collections": frozenset({"OrderedDict", "defaultdict", "Counter", "deque"}),
         "datetime": frozenset({"datetime", "date", "time", "timedelta", "timezone"}),
-        "numpy": frozenset({"dtype", "ndarray"}),
+        "numpy": frozenset({"dtype", "ndarray", "mean"}),
         "numpy._core.multiarray": frozenset({"_reconstruct", "scalar"}),
         "numpy.core.multiarray": frozenset({"_reconstruct", "scalar"}),
         "numpy._core.numeric": frozenset({"_frombuffer"}),
@@ -51,7 +82,9 @@ _EXACT: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         ),
         "numpy.random.mtrand": frozenset({"RandomState"}),
         "numpy.random._generator": frozenset({"Generator"}),
-        "numpy.random.bit_generator": frozenset({"SeedSequence"}),
+        "numpy.random.bit_generator": frozenset(
+            {"SeedSequence", "__pyx_unpickle_SeedSequence"}
+        ),
         "numpy.random._mt19937": frozenset({"MT19937"}),
         "numpy.random._pcg64": frozenset({"PCG64", "PCG64DXSM"}),
         "numpy.random._philox": frozenset({"Philox"}),
@@ -61,27 +94,97 @@ _EXACT: MappingProxyType[str, frozenset[str]] = MappingProxyType(
 
 # Packages whose classes are allowed, minus modules that touch the outside world.
 _CLASS_PACKAGES = ("sklearn", "scipy.sparse", "scipy.stats")
-_EXCLUDED_MODULES = ("sklearn.datasets", "sklearn.externals", "sklearn.utils._testing")
+_EXCLUDED_MODULES = (
+    "sklearn.datasets",
+    "sklearn.externals",
+    "sklearn.experimental",
+    "sklearn.utils._testing",
+    "sklearn.utils._test_common",
+    "sklearn._build_utils",
+)
+# Module path parts that mark test code (importing it runs test set-up).
+_EXCLUDED_PARTS = frozenset({"tests", "testing", "conftest"})
+_CYTHON_UNPICKLE = "__pyx_unpickle_"
 # Pure functions that fitted scikit-learn objects keep as attributes.
-_FUNCTION_MODULES = ("sklearn.metrics", "sklearn.feature_selection._univariate_selection",
-                     "sklearn.feature_selection._mutual_info")
+_FUNCTION_MODULES = (
+    "sklearn.metrics",
+    "sklearn.feature_selection._univariate_selection",
+    "sklearn.feature_selection._mutual_info",
+)
 
 DANGEROUS: frozenset[str] = frozenset(
     {
-        "os", "posix", "nt", "subprocess", "sys", "shutil", "socket", "pty",
-        "ctypes", "importlib", "runpy", "code", "codeop", "webbrowser", "pdb",
-        "marshal", "multiprocessing", "signal", "asyncio", "urllib", "http",
-        "ftplib", "telnetlib", "smtplib", "tempfile", "io", "_io", "pathlib",
-        "pickle", "_pickle", "shelve", "dill", "cloudpickle", "joblib",
-        "commands", "platform", "timeit", "threading", "_thread", "operator",
-        "functools", "types", "inspect", "gc", "sqlite3", "zipimport",
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "shutil",
+        "socket",
+        "pty",
+        "ctypes",
+        "importlib",
+        "runpy",
+        "code",
+        "codeop",
+        "webbrowser",
+        "pdb",
+        "marshal",
+        "multiprocessing",
+        "signal",
+        "asyncio",
+        "urllib",
+        "http",
+        "ftplib",
+        "telnetlib",
+        "smtplib",
+        "tempfile",
+        "io",
+        "_io",
+        "pathlib",
+        "pickle",
+        "_pickle",
+        "shelve",
+        "dill",
+        "cloudpickle",
+        "joblib",
+        "commands",
+        "platform",
+        "timeit",
+        "threading",
+        "_thread",
+        "operator",
+        "functools",
+        "types",
+        "inspect",
+        "gc",
+        "sqlite3",
+        "zipimport",
     }
 )
 _DANGEROUS_BUILTINS = frozenset(
     {
-        "eval", "exec", "compile", "open", "getattr", "setattr", "delattr",
-        "__import__", "globals", "locals", "vars", "breakpoint", "input", "help",
-        "memoryview", "print", "exit", "quit", "apply", "execfile", "file",
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "getattr",
+        "setattr",
+        "delattr",
+        "__import__",
+        "globals",
+        "locals",
+        "vars",
+        "breakpoint",
+        "input",
+        "help",
+        "memoryview",
+        "print",
+        "exit",
+        "quit",
+        "apply",
+        "execfile",
+        "file",
     }
 )
 
@@ -96,16 +199,37 @@ def runs_code(module: str, name: str) -> bool:
     >>> runs_code("sklearn.linear_model._logistic", "LogisticRegression")
     False
     """
-    top = module.partition(".")[0]
-    if module in ("builtins", "__builtin__"):
-        return name in _DANGEROUS_BUILTINS
-    return top in DANGEROUS or module in DANGEROUS
+    # The split between module and name is the file's choice (``builtins`` +
+    # ``eval.__call__``, or a report's ``"builtins.eval.__call__".rsplit(".")``):
+    # judge the whole dotted path.
+    if name in _EXACT.get(module, ()):
+        return False
+    parts = f"{module}.{name}".split(".")
+    if parts[0] in ("builtins", "__builtin__"):
+        return len(parts) > 2 or (len(parts) == 2 and parts[1] in _DANGEROUS_BUILTINS)
+    if parts[0] in DANGEROUS or module in DANGEROUS:
+        return True
+    # A dunder attribute reached through a dotted name (``f.__globals__``,
+    # ``cls.__subclasses__``, ``system.__call__``) starts a gadget chain.
+    if any(_is_dunder(part) for part in parts[1:]):
+        return True
+    # What a scikit-learn module merely imports (``operator.attrgetter`` as
+    # ``sklearn.feature_selection._base.attrgetter``) is judged where it lives.
+    if "." not in name and _in(module, _CLASS_PACKAGES) and not _excluded(module):
+        home = getattr(_resolve(module, name), "__module__", None)
+        if isinstance(home, str) and not _in(home, _CLASS_PACKAGES):
+            return runs_code(home, name)
+    return False
+
+
+def _is_dunder(part: str) -> bool:
+    return len(part) > 4 and part.startswith("__") and part.endswith("__")
 
 
 def _resolve(module: str, name: str) -> Any:
     try:
         obj: Any = importlib.import_module(module)
-    except Exception:  # noqa: BLE001 - anything failing to import is not allowed
+    except Exception:
         return None
     for part in name.split("."):
         obj = getattr(obj, part, None)
@@ -116,6 +240,26 @@ def _resolve(module: str, name: str) -> Any:
 
 def _in(module: str, packages: Iterable[str]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def _excluded(module: str) -> bool:
+    return _in(module, _EXCLUDED_MODULES) or any(
+        part in _EXCLUDED_PARTS or part.startswith("test_")
+        for part in module.split(".")
+    )
+
+
+def _defined_as(obj: Any, module: str, name: str) -> bool:
+    """Whether ``obj`` is defined at ``module.name``, not merely imported there."""
+    return (
+        getattr(obj, "__module__", None) == module
+        and getattr(obj, "__qualname__", None) == name
+    )
+
+
+def _allowed_class(module: str, name: str) -> bool:
+    obj = _resolve(module, name)
+    return isinstance(obj, type) and _defined_as(obj, module, name)
 
 
 def is_allowed(module: str, name: str) -> bool:
@@ -132,9 +276,7 @@ def is_allowed(module: str, name: str) -> bool:
     """
     if name in _EXACT.get(module, ()):
         return True
-    if "." in name or name.startswith("__") or not name.isidentifier():
-        return False
-    if _in(module, _EXCLUDED_MODULES):
+    if "." in name or not name.isidentifier():
         return False
     if module == "numpy":
         import numpy as np
@@ -142,13 +284,32 @@ def is_allowed(module: str, name: str) -> bool:
         obj = getattr(np, name, None)
         is_scalar_type = isinstance(obj, type) and issubclass(obj, np.generic)
         return is_scalar_type or isinstance(obj, np.ufunc)
-    if _in(module, _CLASS_PACKAGES):
+    if name.startswith("__") or not _in(module, _CLASS_PACKAGES) or _excluded(module):
+        return name.startswith(_CYTHON_UNPICKLE) and _cython_unpickle(module, name)
+    if _allowed_class(module, name):
+        return True
+    if _in(module, _FUNCTION_MODULES) and not name.startswith("_"):
         obj = _resolve(module, name)
-        if isinstance(obj, type):
-            return True
-        if _in(module, _FUNCTION_MODULES) and callable(obj):
-            return _in(getattr(obj, "__module__", "") or "", _FUNCTION_MODULES)
+        return (
+            callable(obj)
+            and not isinstance(obj, type)
+            and _defined_as(obj, module, name)
+        )
     return False
+
+
+def _cython_unpickle(module: str, name: str) -> bool:
+    """Cython's ``__pyx_unpickle_<Class>`` for an allowed extension class: it
+    only rebuilds an instance of that class from its state."""
+    if not _in(module, _CLASS_PACKAGES) or _excluded(module):
+        return False
+    owner = name[len(_CYTHON_UNPICKLE) :]
+    return (
+        owner.isidentifier()
+        and not owner.startswith("__")
+        and _allowed_class(module, owner)
+        and _defined_as(_resolve(module, name), module, name)
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -156,8 +317,22 @@ def is_allowed(module: str, name: str) -> bool:
 # ----------------------------------------------------------------------------
 
 
-class _Stub:
-    """Stands in for any global in a dry run or after a refusal: builds nothing."""
+class _StubMeta(type):
+    """Class-level operations a stream may apply to a stub class (BUILD, SETITEMS,
+    APPENDS, ADDITEMS on the class itself) succeed and do nothing, so that a dry
+    run is never stopped by a stub where the real load would go on."""
+
+    def __getattr__(cls, name: str) -> Any:
+        if _is_dunder(name):
+            raise AttributeError(name)
+        return _Stub()
+
+    def __setitem__(cls, key: Any, value: Any) -> None:
+        pass
+
+
+class _Stub(metaclass=_StubMeta):
+    """Stands in for any global in a dry run: builds nothing, accepts anything."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> _Stub:
         return object.__new__(cls)
@@ -168,29 +343,38 @@ class _Stub:
     def __call__(self, *args: Any, **kwargs: Any) -> _Stub:
         return _Stub()
 
-    def __setstate__(self, state: Any) -> None:
+    # Static, so that BUILD works on a stub class as on a stub instance.
+    @staticmethod
+    def __setstate__(*state: Any) -> None:
         pass
 
     def __setitem__(self, key: Any, value: Any) -> None:
         pass
 
-    def append(self, item: Any) -> None:
-        pass
-
-    def extend(self, items: Any) -> None:
-        pass
+    def __getattr__(self, name: str) -> Any:
+        # ``append``, ``extend``, ``add`` (APPENDS, ADDITEMS) and anything else.
+        if _is_dunder(name):
+            raise AttributeError(name)
+        return _Stub()
 
 
 def _stub_class(full_name: str) -> type:
-    return type(full_name.rpartition(".")[2] or "Stub", (_Stub,), {})
+    name = full_name.rpartition(".")[2]
+    return _StubMeta(name if name.isidentifier() else "Stub", (_Stub,), {})
+
+
+class _Refused(pickle.UnpicklingError):
+    """Raised from ``find_class`` at the first global outside the allow-list."""
 
 
 class TrustGate:
     """Per-load allow-list: the frozen built-in list plus the caller's names.
 
-    Called from ``find_class``; an untrusted name is recorded and replaced by an
-    inert stub so the rest of the stream can still be scanned, then the load
-    raises :class:`~versioned_estimator.UntrustedGlobalError` listing them all.
+    Called from ``find_class``. The first untrusted name is recorded and stops
+    the unpickling there, before anything else the stream names is resolved or
+    called; the load then raises
+    :class:`~versioned_estimator.UntrustedGlobalError` listing every untrusted
+    name the dry run (:func:`audit_stream`) finds in the stream.
     """
 
     def __init__(self, trusted: Iterable[str] = ()) -> None:
@@ -203,7 +387,7 @@ class TrustGate:
             return None
         if full not in self.untrusted:
             self.untrusted.append(full)
-        return _stub_class(full)
+        raise _Refused(f"{full} is not allowed; nothing it names was imported.")
 
 
 class _DryRun(pickle.Unpickler):
@@ -230,6 +414,6 @@ def audit_stream(stream: bytes) -> tuple[list[str], str | None]:
     dry = _DryRun(stream)
     try:
         dry.load()
-    except Exception as exc:  # noqa: BLE001 - a broken stream is reported
+    except Exception as exc:
         return dry.names, f"{type(exc).__name__}: {exc}"
     return dry.names, None

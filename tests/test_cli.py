@@ -1,0 +1,706 @@
+"""The command line: every command, text and JSON, real files, real exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pytest
+import sklearn
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from versioned_estimator import VersionedEstimator, read_envelope, save
+from versioned_estimator._cli import build_parser, human_size, main
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY_VAR = "VE_TEST_CLI_KEY"
+
+
+# ----------------------------------------------------------------------------
+# Files
+# ----------------------------------------------------------------------------
+
+
+class _Reduced:
+    """Pickles as the given reduce tuple (how the tests forge honest variants)."""
+
+    def __init__(self, reduced: Any) -> None:
+        self.reduced = reduced
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return self.reduced
+
+
+class _RunsCommand:
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> Any:
+        return (os.system, (self.command,))
+
+
+def _other_sklearn_version() -> str:
+    major, minor = (int(p) for p in sklearn.__version__.split(".")[:2])
+    return f"{major}.{minor - 1 if minor else minor + 1}.2"
+
+
+@pytest.fixture(scope="module")
+def iris() -> tuple[Any, Any]:
+    return load_iris(return_X_y=True, as_frame=True)
+
+
+@pytest.fixture(scope="module")
+def files(
+    tmp_path_factory: pytest.TempPathFactory, iris: tuple[Any, Any]
+) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cli")
+    X, y = iris
+    out: dict[str, Path] = {}
+
+    model = VersionedEstimator(
+        LogisticRegression(max_iter=1000), metadata={"owner": "tests", "data": "iris"}
+    ).fit(X, y)
+    out["iris"] = Path(save(model, folder / "iris.joblib"))
+
+    search = GridSearchCV(LogisticRegression(max_iter=1000), {"C": [0.1, 1.0]}, cv=3)
+    out["grid"] = Path(
+        save(VersionedEstimator(search).fit(X, y), folder / "grid.joblib")
+    )
+
+    function, (envelope, stream, buffers) = model.__reduce_ex__(5)
+    old = dict(envelope)
+    old["packages"] = dict(
+        old["packages"], **{"scikit-learn": _other_sklearn_version()}
+    )
+    out["old"] = folder / "old.joblib"
+    joblib.dump(_Reduced((function, (old, stream, buffers))), out["old"])
+
+    marker = folder / "MARKER"
+    evil = pickle.dumps(_RunsCommand(f"touch {marker}"), protocol=5)
+    out["marker"] = marker
+    out["evil"] = folder / "evil.joblib"
+    joblib.dump(_Reduced((function, (envelope, evil, buffers))), out["evil"])
+
+    drifted = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+    drifted.estimator_.coef_ *= -1  # behaves differently from what the probe recorded
+    out["drift"] = Path(save(drifted, folder / "drift.joblib"))
+
+    out["signed"] = Path(save(model, folder / "signed.joblib", key="s3cret"))
+
+    out["half_stream"] = folder / "half_stream.joblib"
+    half = stream[: len(stream) // 2]
+    joblib.dump(_Reduced((function, (envelope, half, buffers))), out["half_stream"])
+
+    out["plain"] = folder / "plain.pkl"
+    out["plain"].write_bytes(pickle.dumps(LogisticRegression(max_iter=1000).fit(X, y)))
+    data = out["iris"].read_bytes()
+    out["truncated"] = folder / "truncated.joblib"
+    out["truncated"].write_bytes(data[: len(data) // 2])
+    out["tail_cut"] = folder / "tail_cut.joblib"
+    out["tail_cut"].write_bytes(data[:-60])  # envelope intact, payload cut
+    out["directory"] = folder / "a_folder"
+    out["directory"].mkdir()
+    out["missing"] = folder / "missing.joblib"
+    return out
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, Any]:
+    code, out, err = run(capsys, *argv, "--json")
+    assert err == ""
+    return code, json.loads(out)
+
+
+# ----------------------------------------------------------------------------
+# inspect
+# ----------------------------------------------------------------------------
+
+
+def test_inspect_text(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, err = run(capsys, "inspect", files["iris"])
+    assert (code, err) == (0, "")
+    envelope = read_envelope(files["iris"])
+    assert out.startswith(
+        f"{files['iris']}: sklearn.linear_model._logistic.LogisticRegression"
+    )
+    for text in (
+        envelope.created_at,
+        envelope.python,
+        envelope.payload["digest"],
+        f"scikit-learn  {sklearn.__version__}",
+        "max_iter",
+        "sepal length (cm)",
+        "owner",
+        "5 rows; predict, predict_proba, decision_function",
+        "signed      no",
+    ):
+        assert text in out
+    assert f"payload     {human_size(envelope.payload['nbytes'])}" in out
+
+
+def test_inspect_json(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "inspect", files["iris"])
+    envelope = read_envelope(files["iris"])
+    assert code == 0
+    assert (
+        data["estimator_class"] == "sklearn.linear_model._logistic.LogisticRegression"
+    )
+    assert data["params"] == envelope.params
+    assert data["params"]["max_iter"] == 1000
+    assert data["packages"]["scikit-learn"] == sklearn.__version__
+    assert data["python"] == envelope.python
+    assert data["created_at"] == envelope.created_at
+    assert data["git"] == {
+        "commit": envelope.git["commit"],
+        "dirty": envelope.git["dirty"],
+    }
+    assert data["schema"]["n_samples"] == 150
+    assert data["schema"]["n_features_in"] == 4
+    assert data["schema"]["feature_names_in"][0] == "sepal length (cm)"
+    assert data["metadata"] == {"owner": "tests", "data": "iris"}
+    assert data["evaluation"] is None
+    assert data["payload"]["digest"] == envelope.payload["digest"]
+    assert data["payload"]["nbytes"] == envelope.payload["nbytes"]
+    assert data["payload"]["size"] == human_size(envelope.payload["nbytes"])
+    assert data["signed"] is False
+    assert data["probe"] == {
+        "n_rows": 5,
+        "methods": ["predict", "predict_proba", "decision_function"],
+    }
+
+
+def test_inspect_search_evaluation(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "inspect", files["grid"])
+    assert code == 0
+    evaluation = data["evaluation"]
+    assert evaluation["best_params"] in ({"C": 0.1}, {"C": 1.0})
+    assert evaluation["n_splits"] == 3
+    assert evaluation["scoring"] is None
+    assert 0.9 < evaluation["best_score"] <= 1.0
+    code, out, _ = run(capsys, "inspect", files["grid"])
+    assert code == 0
+    assert "evaluation" in out
+    assert f"best_params   {evaluation['best_params']}" in out
+    assert "n_splits      3" in out
+
+
+def test_inspect_signed(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "inspect", files["signed"])
+    assert (code, data["signed"], data["signature"]) == (0, True, "hmac-sha256")
+
+
+def test_human_size() -> None:
+    assert human_size(0) == "0 B"
+    assert human_size(1536) == "1.5 KiB"
+    assert human_size(12_900_000) == "12.3 MiB"
+    assert human_size(3 * 1024**3) == "3.0 GiB"
+
+
+# ----------------------------------------------------------------------------
+# check
+# ----------------------------------------------------------------------------
+
+
+def test_check_ok(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
+    code, out, err = run(capsys, "check", files["iris"])
+    assert (code, err) == (0, "")
+    assert "environment: ok (threshold: minor)" in out
+    code, data = run_json(capsys, "check", files["iris"])
+    assert code == 0
+    assert data["ok"] is True
+    assert data["threshold"] == "minor"
+    assert data["fix"] is None
+    assert {p["name"]: p["change"] for p in data["packages"]}["scikit-learn"] == "same"
+
+
+def test_check_mismatch(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    saved = _other_sklearn_version()
+    code, out, err = run(capsys, "check", files["old"])
+    assert (code, err) == (1, "")
+    assert "MISMATCH" in out
+    assert f"pip install scikit-learn=={saved}" in out
+    code, data = run_json(capsys, "check", files["old"])
+    assert code == 1
+    assert data["ok"] is False
+    assert data["mismatches"] == ["scikit-learn"]
+    entry = {p["name"]: p for p in data["packages"]}["scikit-learn"]
+    assert entry == {
+        "name": "scikit-learn",
+        "saved": saved,
+        "installed": sklearn.__version__,
+        "change": "minor",
+    }
+    assert data["fix"] == f"pip install scikit-learn=={saved}"
+    # a minor change passes a "major" policy
+    code, data = run_json(capsys, "check", files["old"], "--policy", "major")
+    assert (code, data["ok"], data["threshold"]) == (0, True, "major")
+
+
+def test_check_rejects_unknown_policy(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["check", "x.joblib", "--policy", "same"])
+    assert info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------
+# audit
+# ----------------------------------------------------------------------------
+
+
+def test_audit_ok(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
+    code, out, _ = run(capsys, "audit", files["iris"])
+    assert code == 0
+    assert "allowed    sklearn.linear_model._logistic.LogisticRegression" in out
+    assert out.rstrip().endswith("audit: ok")
+    code, data = run_json(capsys, "audit", files["iris"])
+    assert code == 0
+    assert data["ok"] is True
+    assert "sklearn.linear_model._logistic.LogisticRegression" in data["globals"]
+    assert data["untrusted"] == data["dangerous"] == []
+    assert data["error"] is None
+
+
+def test_audit_inspect_verify_never_run_the_payload(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    system = f"{os.system.__module__}.system"
+    code, out, _ = run(capsys, "audit", files["evil"])
+    assert code == 1
+    assert f"DANGEROUS  {system}" in out
+    code, data = run_json(capsys, "audit", files["evil"])
+    assert code == 1
+    assert data["dangerous"] == data["untrusted"] == [system]
+    code, out, _ = run(capsys, "inspect", files["evil"])
+    assert code == 0
+    code, out, _ = run(capsys, "verify", files["evil"])
+    assert code == 1
+    assert "verify: FAILED at digest" in out
+    code, data = run_json(capsys, "verify", files["evil"])
+    assert code == 1
+    assert data["error"]["type"] == "IntegrityError"
+    assert data["stages"]["digest"]["status"] == "failed"
+    assert data["stages"]["unpickle"]["status"] == "not reached"
+    assert not files["marker"].exists()
+
+
+def test_audit_of_a_broken_inner_stream(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, _ = run(capsys, "audit", files["half_stream"])
+    assert code == 1
+    assert "audit: FAILED" in out
+    code, data = run_json(capsys, "audit", files["half_stream"])
+    assert code == 1
+    assert data["ok"] is False
+    assert "truncated" in data["error"]
+    code, data = run_json(capsys, "verify", files["half_stream"])
+    assert (code, data["error"]["type"]) == (1, "IntegrityError")
+
+
+# ----------------------------------------------------------------------------
+# requirements
+# ----------------------------------------------------------------------------
+
+
+def test_requirements(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    envelope = read_envelope(files["iris"])
+    code, out, _ = run(capsys, "requirements", files["iris"])
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"# python {envelope.python}"
+    assert lines[1].startswith("# sklearn.linear_model._logistic.LogisticRegression")
+    assert str(files["iris"]) in lines[1]
+    pins = [f"{k}=={v}" for k, v in sorted(envelope.packages.items())]
+    assert lines[2:] == pins
+    assert f"scikit-learn=={sklearn.__version__}" in pins
+    code, data = run_json(capsys, "requirements", files["iris"])
+    assert (code, data) == (0, {"python": envelope.python, "requirements": pins})
+
+
+def test_requirements_pin_the_saved_versions(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, _ = run(capsys, "requirements", files["old"])
+    assert code == 0
+    assert f"scikit-learn=={_other_sklearn_version()}" in out.splitlines()
+    code, data = run_json(capsys, "requirements", files["old"])
+    assert f"scikit-learn=={_other_sklearn_version()}" in data["requirements"]
+
+
+# ----------------------------------------------------------------------------
+# diff
+# ----------------------------------------------------------------------------
+
+
+def test_diff_same_file(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, _ = run(capsys, "diff", files["iris"], files["iris"])
+    assert code == 0
+    assert "no differences" in out
+    code, data = run_json(capsys, "diff", files["iris"], files["iris"])
+    assert (code, data["same"], data["differences"]) == (0, True, [])
+
+
+def test_diff_versions(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "diff", files["iris"], files["old"])
+    assert code == 0
+    by_field = {d["field"]: d for d in data["differences"]}
+    assert by_field["packages.scikit-learn"] == {
+        "field": "packages.scikit-learn",
+        "change": "changed",
+        "a": sklearn.__version__,
+        "b": _other_sklearn_version(),
+    }
+    assert list(by_field) == ["packages.scikit-learn"]  # same model, same payload
+    code, out, _ = run(capsys, "diff", files["iris"], files["old"])
+    assert code == 0
+    assert "packages.scikit-learn" in out
+    assert "difference(s)" in out
+
+
+def test_diff_search(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "diff", files["iris"], files["grid"])
+    assert (code, data["same"]) == (0, False)
+    by_field = {d["field"]: d for d in data["differences"]}
+    assert (
+        by_field["estimator_class"]["b"]
+        == "sklearn.model_selection._search.GridSearchCV"
+    )
+    assert by_field["params.param_grid"] == {
+        "field": "params.param_grid",
+        "change": "added",
+        "a": None,
+        "b": {"C": [0.1, 1.0]},
+    }
+    assert by_field["params.max_iter"]["change"] == "removed"
+    assert by_field["evaluation.n_splits"]["b"] == 3
+    assert "payload.digest" in by_field
+
+
+# ----------------------------------------------------------------------------
+# verify
+# ----------------------------------------------------------------------------
+
+
+def test_verify_ok(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
+    code, out, _ = run(capsys, "verify", files["iris"])
+    assert code == 0
+    assert out.rstrip().endswith("verify: ok")
+    code, data = run_json(capsys, "verify", files["iris"])
+    assert code == 0
+    assert data["ok"] is True
+    assert data["error"] is None
+    assert data["warnings"] == []
+    assert {k: v["status"] for k, v in data["stages"].items()} == {
+        "signature": "absent",
+        "digest": "ok",
+        "environment": "ok",
+        "unpickle": "ok",
+        "probe": "ok",
+    }
+    assert [c["method"] for c in data["probe"]["checks"]] == [
+        "predict",
+        "predict_proba",
+        "decision_function",
+    ]
+
+
+def test_verify_reports_a_mismatch_without_failing(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "verify", files["old"])
+    assert code == 0
+    assert data["stages"]["environment"]["status"] == "warned"
+    assert [w["category"] for w in data["warnings"]] == ["EnvironmentMismatchWarning"]
+    assert "scikit-learn" in data["warnings"][0]["message"]
+    code, out, _ = run(capsys, "verify", files["old"])
+    assert code == 0
+    assert "EnvironmentMismatchWarning" in out
+
+
+def test_verify_drift(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "verify", files["drift"])
+    assert code == 1
+    assert data["error"]["type"] == "BehaviorDriftError"
+    assert data["stages"]["probe"]["status"] == "failed"
+    assert data["probe"]["ok"] is False
+    code, out, _ = run(capsys, "verify", files["drift"])
+    assert code == 1
+    assert "verify: FAILED at probe" in out
+
+
+def test_verify_signature(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VERSIONED_ESTIMATOR_KEY", raising=False)
+    code, data = run_json(capsys, "verify", files["signed"])
+    assert (code, data["stages"]["signature"]["status"]) == (0, "unchecked")
+    monkeypatch.setenv(KEY_VAR, "s3cret")
+    code, data = run_json(capsys, "verify", files["signed"], "--key-env", KEY_VAR)
+    assert (code, data["stages"]["signature"]["status"]) == (0, "ok")
+    monkeypatch.setenv(KEY_VAR, "wrong")
+    code, data = run_json(capsys, "verify", files["signed"], "--key-env", KEY_VAR)
+    assert code == 1
+    assert data["error"]["type"] == "IntegrityError"
+    assert data["stages"]["signature"]["status"] == "failed"
+    assert data["stages"]["digest"]["status"] == "not reached"
+    monkeypatch.delenv(KEY_VAR)
+    code, out, err = run(capsys, "verify", files["signed"], "--key-env", KEY_VAR)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"versioned-estimator: error: --key-env {KEY_VAR}: that environment variable "
+        "is not set\n"
+    )
+
+
+def test_own_class_trust_and_module_alias(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    iris: tuple[Any, Any],
+) -> None:
+    (tmp_path / "cli_shop.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\n\n\n"
+        "class ShopClassifier(LogisticRegression):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("cli_shop")
+    X, y = iris
+    path = save(
+        VersionedEstimator(module.ShopClassifier(max_iter=1000)).fit(X, y),
+        tmp_path / "shop.joblib",
+    )
+    code, data = run_json(capsys, "audit", path)
+    assert (code, data["untrusted"]) == (1, ["cli_shop.ShopClassifier"])
+    code, out, _ = run(capsys, "audit", path)
+    assert "--trust cli_shop.ShopClassifier" in out
+    code, data = run_json(capsys, "audit", path, "--trust", "cli_shop.ShopClassifier")
+    assert (code, data["ok"]) == (0, True)
+    code, data = run_json(capsys, "verify", path)
+    assert (code, data["error"]["type"]) == (1, "UntrustedGlobalError")
+    assert data["error"]["names"] == ["cli_shop.ShopClassifier"]
+    code, _ = run_json(capsys, "verify", path, "--trust", "cli_shop.ShopClassifier")
+    assert code == 0
+
+    # the module is renamed: the envelope still reads, load needs an alias
+    (tmp_path / "cli_shop.py").rename(tmp_path / "cli_shop_v2.py")
+    monkeypatch.delitem(sys.modules, "cli_shop")
+    importlib.invalidate_caches()
+    code, data = run_json(capsys, "inspect", path)
+    assert (code, data["estimator_class"]) == (0, "cli_shop.ShopClassifier")
+    code, data = run_json(capsys, "verify", path, "--trust", "cli_shop.ShopClassifier")
+    assert (code, data["error"]["type"], data["error"]["module"]) == (
+        1,
+        "InnerLoadError",
+        "cli_shop",
+    )
+    assert "module_aliases" in data["error"]["message"]
+    argv = [
+        "--module-alias",
+        "cli_shop=cli_shop_v2",
+        "--trust",
+        "cli_shop_v2.ShopClassifier",
+    ]
+    code, data = run_json(capsys, "verify", path, *argv)
+    assert (code, data["ok"]) == (0, True)
+    monkeypatch.delitem(sys.modules, "cli_shop_v2")
+
+
+def test_module_alias_must_be_old_equals_new(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["verify", "x.joblib", "--module-alias", "nothing"])
+    assert info.value.code == 2
+    assert "expected OLD=NEW" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------
+# Unreadable files: exit 2, one line, no traceback
+# ----------------------------------------------------------------------------
+
+READERS = [
+    ["inspect"],
+    ["check"],
+    ["audit"],
+    ["requirements"],
+    ["verify"],
+    ["diff", "GOOD"],
+    ["inspect", "--json"],
+    ["verify", "--json"],
+]
+
+
+@pytest.mark.parametrize("kind", ["truncated", "plain", "directory", "missing"])
+@pytest.mark.parametrize("command", READERS, ids=" ".join)
+def test_unreadable_file(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, Path],
+    command: list[str],
+    kind: str,
+) -> None:
+    argv = [command[0], str(files[kind])]
+    argv += [str(files["iris"]) if a == "GOOD" else a for a in command[1:]]
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("versioned-estimator: error: ")
+    assert err.endswith("\n")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert files[kind].name in err
+
+
+def test_unreadable_messages_say_what_the_file_is(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    expected = {
+        "truncated": "truncated",
+        "plain": "LogisticRegression",
+        "directory": "directory",
+        "missing": "does not exist",
+    }
+    for kind, words in expected.items():
+        code, _, err = run(capsys, "inspect", files[kind])
+        assert code == 2
+        assert words in err
+
+
+def test_diff_second_file_unreadable(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, err = run(capsys, "diff", files["iris"], files["missing"])
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+
+
+def test_payload_cut_short(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    # the envelope is intact, so the envelope readers work; the payload readers refuse
+    assert run(capsys, "inspect", files["tail_cut"])[0] == 0
+    for command in ("audit", "verify"):
+        code, out, err = run(capsys, command, files["tail_cut"])
+        assert (code, out) == (2, "")
+        assert err.startswith("versioned-estimator: error: ")
+        assert err.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------
+# The installed entry points
+# ----------------------------------------------------------------------------
+
+
+def test_console_script_is_declared() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        project = tomllib.load(handle)["project"]
+    assert project["scripts"]["versioned-estimator"] == "versioned_estimator._cli:main"
+
+
+def _console_script() -> str:
+    beside = Path(sys.executable).parent / "versioned-estimator"
+    found = str(beside) if beside.exists() else shutil.which("versioned-estimator")
+    if found is None:
+        pytest.skip("the versioned-estimator console script is not installed")
+    return found
+
+
+def test_console_script(files: dict[str, Path]) -> None:
+    done = subprocess.run(
+        [_console_script(), "inspect", "--json", str(files["iris"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["packages"]["scikit-learn"] == sklearn.__version__
+    done = subprocess.run(
+        [_console_script(), "check", str(files["missing"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.count("\n") == 1
+
+
+def test_python_dash_m(files: dict[str, Path]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "versioned_estimator", "check", str(files["old"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert f"pip install scikit-learn=={_other_sklearn_version()}" in done.stdout
+
+
+def test_version_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    from versioned_estimator import __version__
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"versioned-estimator {__version__}"
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    parser = build_parser()
+    assert parser.prog == "versioned-estimator"
+
+
+# ----------------------------------------------------------------------------
+# demo
+# ----------------------------------------------------------------------------
+
+
+def test_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "demo", "--dir", tmp_path)
+    assert code == 0, out
+    assert out.rstrip().splitlines()[-1] == "demo: all steps behaved as expected"
+    assert "NOT AS EXPECTED" not in out
+    assert "InnerLoadError" in out
+    assert "EnvironmentMismatchError" in out
+    assert (tmp_path / "iris.joblib").exists()
+    assert (tmp_path / "shop_models_v2.py").exists()
+    assert not (tmp_path / "shop_models.py").exists()
+    envelope = read_envelope(tmp_path / "shop.joblib")
+    assert envelope.estimator_class == "shop_models.ShopClassifier"

@@ -1,0 +1,357 @@
+"""Provenance captured at fit, in real git repositories, by real processes.
+
+The envelope records the commit and dirty flag of the work tree a model was
+trained in. These tests build a throwaway repository in ``tmp_path``, fit in a
+child interpreter whose working directory is that repository, and compare with
+``git`` itself. A ``git`` stand-in first on ``PATH`` counts invocations, to show
+that pickling never runs git. The envelope must also be deterministic: the
+same fitted model pickles to the same bytes (``joblib.hash`` and
+``joblib.Memory`` keys depend on it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests._seed_helpers import child_env, run_python
+
+GIT = shutil.which("git")
+
+pytestmark = pytest.mark.skipif(GIT is None, reason="git is not installed")
+
+FIT = """\
+import datetime as dt
+
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from versioned_estimator import VersionedEstimator, read_envelope
+
+X, y = load_iris(return_X_y=True)
+start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+wrapped = VersionedEstimator.wrap(LogisticRegression(max_iter=1000).fit(X, y))
+emit(
+    start=start.isoformat(),
+    git=model.envelope.git,
+    wrapped_git=wrapped.envelope.git,
+    created_at=model.envelope.created_at,
+)
+"""
+
+
+def git_env(ceiling):
+    """Git isolated from the user's configuration, and never looking above
+    ``ceiling`` for a repository."""
+    return {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CEILING_DIRECTORIES": os.fspath(ceiling),
+    }
+
+
+def git(repo, *args):
+    done = subprocess.run(
+        [GIT, *args],
+        cwd=repo,
+        env=child_env(extra=git_env(repo.parent)),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A git repository with one commit of one tracked file."""
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    git(folder, "init", "-q")
+    git(folder, "config", "user.name", "Seed Tester")
+    git(folder, "config", "user.email", "seed@example.invalid")
+    (folder / "train.py").write_text("ALPHA = 1\n", encoding="utf-8")
+    git(folder, "add", "train.py")
+    git(folder, "commit", "-q", "-m", "first")
+    return folder
+
+
+def fit_in(folder, **extra_env):
+    return run_python(FIT, cwd=folder, env={**git_env(folder.parent), **extra_env})
+
+
+# ----------------------------------------------------------------------------
+# Commit and dirty flag
+# ----------------------------------------------------------------------------
+
+
+def test_clean_work_tree_records_its_commit(repo):
+    """Fitting (or wrapping) in a clean repository records HEAD and dirty
+    False, and a UTC creation time taken at fit."""
+    child = fit_in(repo)
+    seen = child.data
+
+    assert child.returncode == 0
+    head = git(repo, "rev-parse", "HEAD")
+    assert seen["git"] == {"commit": head, "dirty": False}
+    assert seen["wrapped_git"] == {"commit": head, "dirty": False}
+    assert seen["created_at"].endswith("Z")
+    created = dt.datetime.fromisoformat(seen["created_at"].replace("Z", "+00:00"))
+    start = dt.datetime.fromisoformat(seen["start"])
+    assert start <= created <= start + dt.timedelta(minutes=5)
+
+
+def test_modified_tracked_file_records_dirty(repo):
+    """After a tracked file changes, the envelope says dirty True and still
+    names HEAD."""
+    (repo / "train.py").write_text("ALPHA = 2\n", encoding="utf-8")
+    child = fit_in(repo)
+    assert child.returncode == 0
+    assert child.data["git"] == {
+        "commit": git(repo, "rev-parse", "HEAD"),
+        "dirty": True,
+    }
+
+
+def test_outside_a_repository_records_no_commit(tmp_path):
+    """Outside any git repository commit and dirty are None."""
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    child = fit_in(folder)
+    assert child.returncode == 0
+    assert child.data["git"] == {"commit": None, "dirty": None}
+    assert child.data["wrapped_git"] == {"commit": None, "dirty": None}
+
+
+REFIT_AFTER_COMMIT = """\
+import subprocess
+
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from versioned_estimator import VersionedEstimator
+
+X, y = load_iris(return_X_y=True)
+first = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+with open("train.py", "w", encoding="utf-8") as handle:
+    handle.write("ALPHA = 3\\n")
+subprocess.run(["git", "commit", "-q", "-am", "second"], check=True)
+second = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+emit(first=first.envelope.git, second=second.envelope.git)
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="git_state caches the work tree's state for 5 s per folder, so a fit "
+    "right after a commit in the same process records the previous commit",
+)
+def test_fit_after_a_commit_in_the_same_process_records_the_new_commit(repo):
+    """A script that commits and then fits again records the new commit, not
+    the one of its previous fit."""
+    child = run_python(REFIT_AFTER_COMMIT, cwd=repo, env=git_env(repo.parent))
+    assert child.returncode == 0
+    head = git(repo, "rev-parse", "HEAD")
+    assert child.data["first"]["commit"] == git(repo, "rev-parse", "HEAD~1")
+    assert child.data["second"] == {"commit": head, "dirty": False}
+
+
+# ----------------------------------------------------------------------------
+# git runs at fit, never when pickling
+# ----------------------------------------------------------------------------
+
+COUNT_GIT = """\
+import copy
+import os
+import pickle
+
+import joblib
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from versioned_estimator import VersionedEstimator
+
+log = os.environ["SEED_GIT_LOG"]
+
+
+def calls():
+    if not os.path.exists(log):
+        return 0
+    with open(log, encoding="utf-8") as handle:
+        return len(handle.read().splitlines())
+
+
+X, y = load_iris(return_X_y=True)
+before_fit = calls()
+model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+after_fit = calls()
+
+for _ in range(50):
+    pickle.dumps(model)
+for _ in range(50):
+    model.set_params(probe_size=5)  # drops the cached reduce tuple
+    pickle.dumps(model)
+joblib.hash(model)
+copy.deepcopy(model)
+loaded = pickle.loads(pickle.dumps(model))
+loaded.predict(X)  # materializes
+for _ in range(10):
+    pickle.dumps(loaded)
+
+emit(
+    before_fit=before_fit,
+    after_fit=after_fit,
+    after_pickling=calls(),
+    git=model.envelope.git,
+)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the git stand-in is a sh script")
+def test_git_runs_at_fit_never_when_pickling(repo, tmp_path):
+    """With a logging git first on PATH, fit runs it once or twice, and 100
+    pickle.dumps (cached and rebuilt), joblib.hash, deepcopy and a reload run
+    it not at all."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "git.log"
+    stand_in = bin_dir / "git"
+    stand_in.write_text(
+        "#!/bin/sh\n"
+        'printf "%s\\n" "$*" >> "$SEED_GIT_LOG"\n'
+        f'exec {shlex.quote(GIT)} "$@"\n',
+        encoding="utf-8",
+    )
+    stand_in.chmod(0o755)
+
+    child = run_python(
+        COUNT_GIT,
+        cwd=repo,
+        env={
+            **git_env(repo.parent),
+            "SEED_GIT_LOG": os.fspath(log),
+            "PATH": os.fspath(bin_dir) + os.pathsep + os.environ.get("PATH", ""),
+        },
+    )
+    seen = child.data
+
+    assert child.returncode == 0
+    assert seen["before_fit"] == 0
+    assert 1 <= seen["after_fit"] <= 2
+    assert seen["after_pickling"] == seen["after_fit"]
+    # the stand-in really was the git that answered
+    assert seen["git"] == {"commit": git(repo, "rev-parse", "HEAD"), "dirty": False}
+
+
+# ----------------------------------------------------------------------------
+# Determinism
+# ----------------------------------------------------------------------------
+
+DUMP_TWICE = """\
+import pickle
+
+import joblib
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from versioned_estimator import VersionedEstimator
+
+X, y = load_iris(return_X_y=True)
+model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+first = pickle.dumps(model)
+second = pickle.dumps(model)
+hashes = [joblib.hash(model), joblib.hash(model)]
+model.set_params(probe_size=5)  # drops the cached tuple: rebuilt, same bytes
+rebuilt = pickle.dumps(model)
+hashes.append(joblib.hash(model))
+joblib.dump(model, "model.joblib")
+with open("model.pkl", "wb") as handle:
+    handle.write(first)
+emit(
+    same_bytes=first == second,
+    same_after_rebuild=first == rebuilt,
+    same_p5=pickle.dumps(model, protocol=5) == pickle.dumps(model, protocol=5),
+    hashes=hashes,
+)
+"""
+
+HASH_LOADED = """\
+import pickle
+
+import joblib
+from sklearn.datasets import load_iris
+
+X, _ = load_iris(return_X_y=True)
+with open("model.pkl", "rb") as handle:
+    saved = handle.read()
+sealed = pickle.loads(saved)
+loaded = joblib.load("model.joblib")
+emit(
+    sealed_bytes=pickle.dumps(sealed) == saved,
+    sealed_hash=joblib.hash(sealed),
+    joblib_sealed_hash=joblib.hash(loaded),
+)
+loaded.predict(X)
+emit(used_hash=joblib.hash(loaded), used_bytes=pickle.dumps(loaded) == saved)
+"""
+
+
+@pytest.fixture(scope="module")
+def hashed_model(tmp_path_factory):
+    """A wrapped model pickled and hashed several times in one process, then
+    saved by joblib.dump and pickle."""
+    folder = tmp_path_factory.mktemp("hashed")
+    child = run_python(DUMP_TWICE, cwd=folder)
+    assert child.returncode == 0
+    return folder, child.data
+
+
+@pytest.fixture(scope="module")
+def reloaded(hashed_model):
+    """What another process sees when it reloads, hashes, uses and hashes
+    again the saved model."""
+    folder, _ = hashed_model
+    child = run_python(HASH_LOADED, cwd=folder)
+    assert child.returncode == 0
+    return child.data
+
+
+def test_same_fitted_model_pickles_to_the_same_bytes(hashed_model):
+    """Two pickle.dumps give identical bytes, also after the cached tuple is
+    rebuilt; joblib.hash is stable across calls."""
+    _, seen = hashed_model
+    assert seen["same_bytes"] is True
+    assert seen["same_after_rebuild"] is True
+    assert seen["same_p5"] is True
+    assert len(set(seen["hashes"])) == 1
+
+
+def test_reloaded_model_hashes_like_the_saved_one(hashed_model, reloaded):
+    """In another process, a model loaded by pickle or joblib (not yet used)
+    pickles to the saved bytes and has the saved joblib.hash."""
+    _, saved = hashed_model
+    assert reloaded["sealed_bytes"] is True
+    assert reloaded["sealed_hash"] == saved["hashes"][0]
+    assert reloaded["joblib_sealed_hash"] == saved["hashes"][0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="materializing drops the loaded stream and re-pickles the inner "
+    "estimator; in a fresh process the new stream differs (pickle's memo refers "
+    "back to an earlier str 'C' instead of writing a new one), so the payload "
+    "digest, the envelope and joblib.hash change on first use",
+)
+def test_first_use_does_not_change_the_hash_of_a_loaded_model(hashed_model, reloaded):
+    """A loaded model keeps its joblib.hash (a joblib.Memory key) and its
+    pickle bytes after its first predict."""
+    _, saved = hashed_model
+    assert reloaded["used_hash"] == saved["hashes"][0]
+    assert reloaded["used_bytes"] is True
