@@ -148,11 +148,6 @@ emit(first=first.envelope.git, second=second.envelope.git)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="git_state caches the work tree's state for 5 s per folder, so a fit "
-    "right after a commit in the same process records the previous commit",
-)
 def test_fit_after_a_commit_in_the_same_process_records_the_new_commit(repo):
     """A script that commits and then fits again records the new commit, not
     the one of its previous fit."""
@@ -342,13 +337,6 @@ def test_reloaded_model_hashes_like_the_saved_one(hashed_model, reloaded):
     assert reloaded["joblib_sealed_hash"] == saved["hashes"][0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="materializing drops the loaded stream and re-pickles the inner "
-    "estimator; in a fresh process the new stream differs (pickle's memo refers "
-    "back to an earlier str 'C' instead of writing a new one), so the payload "
-    "digest, the envelope and joblib.hash change on first use",
-)
 def test_first_use_does_not_change_the_hash_of_a_loaded_model(hashed_model, reloaded):
     """A loaded model keeps its joblib.hash (a joblib.Memory key) and its
     pickle bytes after its first predict."""

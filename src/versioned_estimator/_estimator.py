@@ -59,6 +59,10 @@ DELEGATED_METHODS = (
     "set_output",
 )
 
+# A loaded model keeps its original inner stream up to this size (or 1/16 of
+# its buffers), so that it pickles to the same bytes as before it was loaded.
+_KEEP_STREAM_BYTES = 1024 * 1024
+
 # ----------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------
@@ -287,9 +291,16 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             except (TypeError, RuntimeError):
                 state["estimator"] = copy.deepcopy(inner)
             state["_provenance"] = _provenance_from(envelope)
-            # Drop the stream and buffers: the inner estimator holds what it needs
-            # (trees copy their arrays, keeping ours would double the memory).
             del state["_sealed"]
+            stream, buffers = sealed.stream, sealed.buffers
+            if sealed.views_buffers and len(stream) <= max(
+                _KEEP_STREAM_BYTES, sum(memoryview(b).nbytes for b in buffers) // 16
+            ):
+                # The model views every buffer (zero-copy): keeping the original
+                # pickle costs no memory, and re-pickling gives the same bytes
+                # (joblib.hash, joblib.Memory keys) in any process. Otherwise drop
+                # them: trees copy their arrays, keeping ours would double memory.
+                state["_reduce_cache"] = (_rebuild, (envelope, stream, buffers))
 
     def _policy_route(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if _routing_enabled():

@@ -345,6 +345,7 @@ def load(
         read_envelope(source)  # refuse anything that is not ours before reading it all
     outer = _outer_of(source, mmap_mode)
     model = seal(outer.envelope, outer.stream, outer.buffers, policy)
+    del outer  # the model alone holds the buffers (see _materialize)
     model._materialize()
     return model
 

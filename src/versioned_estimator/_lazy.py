@@ -153,7 +153,7 @@ def inner_load_error(
 class Sealed:
     """The envelope, inner stream and buffers of a model not yet unpickled."""
 
-    __slots__ = ("buffers", "envelope", "policy", "report", "stream")
+    __slots__ = ("buffers", "envelope", "policy", "report", "stream", "views_buffers")
 
     def __init__(
         self,
@@ -167,6 +167,7 @@ class Sealed:
         self.buffers = list(buffers)
         self.policy = policy
         self.report: VerificationReport | None = None
+        self.views_buffers = False
 
     def verify(self) -> None:
         """Step 1: the signature when a key is given, then the payload digest
@@ -208,7 +209,7 @@ class Sealed:
         """Step 3: the inner stream, with aliases and the optional gate."""
         gate = self.policy.gate
         try:
-            estimator = load_inner(
+            estimator, self.views_buffers = load_inner(
                 self.stream,
                 self.buffers,
                 aliases=self.policy.module_aliases,

@@ -17,6 +17,7 @@ import hashlib
 import io
 import os
 import pickle
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import BuiltinFunctionType, FunctionType
@@ -244,8 +245,19 @@ def apply_alias(module: str, aliases: Mapping[str, str]) -> str:
     return module
 
 
+_FROMBUFFER = {
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy.core.numeric", "_frombuffer"),
+}
+
+
 class _InnerUnpickler(pickle.Unpickler):
-    """C unpickler with module aliases and an optional gate on every global."""
+    """C unpickler with module aliases and an optional gate on every global.
+
+    It also keeps a weak reference to each array rebuilt from an out-of-band
+    buffer, to tell afterwards whether the model still views the buffers or
+    copied them (scikit-learn's trees do).
+    """
 
     def __init__(
         self,
@@ -257,6 +269,7 @@ class _InnerUnpickler(pickle.Unpickler):
         super().__init__(file, buffers=buffers)
         self._aliases = aliases
         self._gate = gate
+        self.views: list[weakref.ref[Any]] = []
 
     def find_class(self, module: str, name: str) -> Any:
         if self._aliases:
@@ -265,7 +278,18 @@ class _InnerUnpickler(pickle.Unpickler):
             replacement = self._gate(module, name)
             if replacement is not None:
                 return replacement
-        return super().find_class(module, name)
+        found = super().find_class(module, name)
+        if (module, name) in _FROMBUFFER:
+            return self._tracked(found)
+        return found
+
+    def _tracked(self, frombuffer: Callable[..., Any]) -> Callable[..., Any]:
+        def rebuild(*args: Any, **kwargs: Any) -> Any:
+            array = frombuffer(*args, **kwargs)
+            self.views.append(weakref.ref(array))
+            return array
+
+        return rebuild
 
 
 def load_inner(
@@ -274,11 +298,22 @@ def load_inner(
     *,
     aliases: Mapping[str, str] | None = None,
     gate: Callable[[str, str], Any] | None = None,
-) -> Any:
+) -> tuple[Any, bool]:
     """Unpickle the inner stream with its buffers (zero-copy views).
 
     ``gate(module, name)`` sees every global after aliasing; it returns None to
     let it resolve, or an object to use in its place.
+
+    Returns
+    -------
+    estimator : object
+    views_buffers : bool
+        True when every array rebuilt from a buffer is still alive once the
+        unpickler is gone: the estimator views the buffers rather than copies.
     """
     unpickler = _InnerUnpickler(io.BytesIO(stream), buffers, aliases or {}, gate)
-    return unpickler.load()
+    estimator = unpickler.load()
+    views = unpickler.views
+    del unpickler  # its memo holds every rebuilt array until it is gone
+    views_buffers = len(views) >= len(buffers) and all(v() is not None for v in views)
+    return estimator, views_buffers

@@ -22,9 +22,9 @@ import numpy as np
 
 __all__ = ["created_at", "git_state", "python_version", "platform_info", "schema_of"]
 
-_GIT_TTL_SECONDS = 5.0
+_GIT_TTL_SECONDS = 2.0
 _git_lock = threading.Lock()
-_git_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+_git_cache: dict[str, tuple[float, tuple[int, ...], dict[str, Any]]] = {}
 
 
 def created_at() -> str:
@@ -51,8 +51,9 @@ def _git(args: list[str], cwd: str) -> str | None:
 def git_state(cwd: str | None = None) -> dict[str, Any]:
     """The commit and dirty flag of the git work tree around ``cwd``.
 
-    Cached for a few seconds per folder, so a grid search that fits hundreds
-    of clones runs git once, not hundreds of times.
+    Cached per folder for two seconds, and only while ``.git/HEAD``, the
+    branch it points to and the index are unchanged: a grid search that fits
+    hundreds of clones runs git once, and a fit after a commit sees the commit.
 
     Returns
     -------
@@ -61,10 +62,15 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
         repository or without git.
     """
     folder = os.path.realpath(cwd or os.getcwd())
+    stamp = _git_stamp(folder)
     with _git_lock:
         hit = _git_cache.get(folder)
-        if hit is not None and time.monotonic() - hit[0] < _GIT_TTL_SECONDS:
-            return dict(hit[1])
+        if (
+            hit is not None
+            and hit[1] == stamp
+            and time.monotonic() - hit[0] < _GIT_TTL_SECONDS
+        ):
+            return dict(hit[2])
     commit = _git(["rev-parse", "--verify", "--quiet", "HEAD"], folder)
     dirty: bool | None = None
     if commit:
@@ -72,8 +78,37 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
         dirty = bool(status) if status is not None else None
     state = {"commit": commit or None, "dirty": dirty}
     with _git_lock:
-        _git_cache[folder] = (time.monotonic(), state)
+        _git_cache[folder] = (time.monotonic(), stamp, state)
     return dict(state)
+
+
+def _git_stamp(folder: str) -> tuple[int, ...]:
+    """Modification times of what a commit or ``git add`` changes, so the cache
+    never outlives them (a few ``stat`` calls, no subprocess)."""
+    current = folder
+    while True:
+        dot_git = os.path.join(current, ".git")
+        if os.path.exists(dot_git):
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            return ()
+        current = parent
+    names = ["HEAD", "index", "packed-refs"]
+    try:
+        with open(os.path.join(dot_git, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except OSError:
+        head = ""
+    if head.startswith("ref: "):
+        names.append(head[5:])
+    stamp = []
+    for name in names:
+        try:
+            stamp.append(os.stat(os.path.join(dot_git, name)).st_mtime_ns)
+        except OSError:
+            stamp.append(0)
+    return tuple(stamp)
 
 
 def forget_git() -> None:
