@@ -1,5 +1,16 @@
 """Pickle scikit-learn models with an envelope of versions, provenance and a
-behaviour probe, checked before the model is touched."""
+behaviour probe, checked before the model is touched.
+
+Reading an envelope (``read_envelope``, ``check_environment``, the CLI's
+``inspect`` and ``check``) never imports scikit-learn: the names that need it
+(``VersionedEstimator``, ``load``, ``save``, ``audit``, and ``_rebuild``, the
+pickle entry point) are imported on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from versioned_estimator._config import config_context, get_config, set_config
 from versioned_estimator._envelope import Envelope
@@ -14,16 +25,19 @@ from versioned_estimator._errors import (
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
-from versioned_estimator._estimator import VersionedEstimator
-from versioned_estimator._estimator import _rebuild as _rebuild
-from versioned_estimator._io import audit, check_environment, load, read_envelope, save
+from versioned_estimator._inspect import check_environment, read_envelope
 from versioned_estimator._version import __version__
+
+if TYPE_CHECKING:
+    from versioned_estimator._estimator import VersionedEstimator
+    from versioned_estimator._estimator import _rebuild as _rebuild
+    from versioned_estimator._io import audit, load, save
 
 __all__ = [
     "BehaviorDriftError",
     "BehaviorDriftWarning",
-    "EnvelopeError",
     "Envelope",
+    "EnvelopeError",
     "EnvironmentMismatchError",
     "EnvironmentMismatchWarning",
     "InnerLoadError",
@@ -41,3 +55,26 @@ __all__ = [
     "save",
     "set_config",
 ]
+
+# Names whose modules import scikit-learn, loaded when first asked for.
+# ``_rebuild`` is the stable pickle path of every saved model.
+_LAZY = {
+    "VersionedEstimator": "versioned_estimator._estimator",
+    "_rebuild": "versioned_estimator._estimator",
+    "audit": "versioned_estimator._io",
+    "load": "versioned_estimator._io",
+    "save": "versioned_estimator._io",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'versioned_estimator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -13,9 +13,9 @@ import contextlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 import joblib
 import numpy as np
@@ -27,117 +27,16 @@ from versioned_estimator._config import (
     normalize_aliases,
     normalize_trusted,
 )
-from versioned_estimator._envelope import Envelope, validate
-from versioned_estimator._environment import EnvironmentReport, compare
 from versioned_estimator._errors import EnvelopeError, VersionedEstimatorError
 from versioned_estimator._estimator import VersionedEstimator, seal
 from versioned_estimator._format import REBUILD_MODULE, REBUILD_NAME
+from versioned_estimator._inspect import read_envelope
 from versioned_estimator._lazy import Policy
-from versioned_estimator._reader import open_source, read_head
 from versioned_estimator._remote import is_url, open_url, upload
 from versioned_estimator._signing import resolve_key, sign
 from versioned_estimator._trust import audit_stream, is_allowed, runs_code
 
-__all__ = ["AuditReport", "audit", "check_environment", "load", "read_envelope", "save"]
-
-# ----------------------------------------------------------------------------
-# Reading the envelope
-# ----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _opened(source: Any) -> Iterator[tuple[IO[bytes], str]]:
-    raw, close, what = open_source(source)
-    try:
-        yield raw, what
-    finally:
-        if close:
-            raw.close()
-
-
-def read_envelope(source: Any) -> Envelope:
-    """Read a saved model's envelope without loading the model.
-
-    Never imports the model's libraries, never runs code named by the file,
-    and reads only the head of the file: a 1 GB model costs what a 1 KB one does.
-
-    Parameters
-    ----------
-    source : str, path-like, bytes or binary file object
-        A file written by ``pickle``, ``joblib.dump`` (compressed or not) or
-        :func:`save`; a binary file object is read from its current position.
-
-    Returns
-    -------
-    Envelope
-
-    Raises
-    ------
-    EnvelopeError
-        The source is not a wrapped model (a plain pickle, a joblib file of
-        something else, garbage), is truncated, or uses a newer format.
-
-    Examples
-    --------
-    >>> import pickle
-    >>> from sklearn.dummy import DummyClassifier
-    >>> from versioned_estimator import VersionedEstimator, read_envelope
-    >>> model = VersionedEstimator(DummyClassifier()).fit([[0], [1]], [0, 1])
-    >>> read_envelope(pickle.dumps(model)).estimator_class
-    'sklearn.dummy.DummyClassifier'
-    >>> read_envelope(pickle.dumps({"a": 1}))
-    Traceback (most recent call last):
-    ...
-    versioned_estimator._errors.EnvelopeError: the given bytes is a pickle ...
-    """
-    if isinstance(source, VersionedEstimator):
-        return source.envelope
-    if is_url(source):
-        with open_url(source) as raw:
-            data, _ = read_head(raw, repr(source))
-        return Envelope(validate(data, source=repr(source)))
-    with _opened(source) as (raw, what):
-        data, _ = read_head(raw, what)
-    return Envelope(validate(data, source=what))
-
-
-def _envelope_data(source: Any) -> dict[str, Any]:
-    if isinstance(source, Envelope):
-        return source.to_dict()
-    if isinstance(source, Mapping):
-        return validate(dict(source))
-    return read_envelope(source).to_dict()
-
-
-def check_environment(source: Any, *, threshold: str = "minor") -> EnvironmentReport:
-    """Compare the environment a model was saved in with this one.
-
-    Parameters
-    ----------
-    source : Envelope, VersionedEstimator, path, bytes or binary file
-    threshold : {"patch", "minor", "major", "missing"}, default="minor"
-        The smallest change that makes ``report.ok`` False.
-
-    Returns
-    -------
-    EnvironmentReport
-        ``.ok``, ``.packages`` and ``.python`` (each with ``name``, ``saved``,
-        ``installed``, ``change``), ``str()`` for people, ``to_dict()``.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import LinearRegression
-    >>> from versioned_estimator import VersionedEstimator, check_environment
-    >>> model = VersionedEstimator(LinearRegression()).fit([[0], [1]], [0, 1])
-    >>> report = check_environment(model.envelope)
-    >>> report.ok, {p.name: p.change for p in report.packages}["scikit-learn"]
-    (True, 'same')
-    """
-    if isinstance(source, VersionedEstimator):
-        source = source.envelope
-    report = compare(_envelope_data(source))
-    return report.with_threshold(threshold) if threshold != report.threshold else report
-
+__all__ = ["AuditReport", "audit", "load", "save"]
 
 # ----------------------------------------------------------------------------
 # Reading the whole outer pickle, restricted
