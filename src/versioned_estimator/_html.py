@@ -25,6 +25,10 @@ _COLOURS = {
 _KEY_PACKAGES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib")
 
 
+def _number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _row(label: str, value: str) -> str:
     return (
         f'<tr><th style="text-align:left;padding:2px 8px 2px 0;font-weight:600">'
@@ -133,7 +137,8 @@ def envelope_card(
             _row(
                 "best score",
                 html.escape(
-                    f"{evaluation['best_score']} ({evaluation.get('scoring')}, "
+                    f"{_number(evaluation['best_score'])} "
+                    f"({evaluation.get('scoring') or 'default score'}, "
                     f"{evaluation.get('n_splits')} splits)"
                 ),
             )
