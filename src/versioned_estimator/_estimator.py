@@ -668,10 +668,11 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         # Unfitted wrappers pickle their parameters only (clones shipped to
         # GridSearchCV workers); the lock and caches never travel.
-        state = super().__getstate__()
-        for key in ("_lock", "_reduce_cache", "_sealed"):
+        # object.__getstate__ returns the live __dict__: copy before popping.
+        state = dict(super().__getstate__())
+        for key in ("_lock", "_reduce_cache", "_sealed", "_verification"):
             state.pop(key, None)
-        return state  # type: ignore[no-any-return]
+        return state
 
 
 def _schema_checks(schema: dict[str, Any], X: Any) -> list[ProbeCheck]:
