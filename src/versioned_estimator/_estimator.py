@@ -132,6 +132,19 @@ def _tags_from_plain(data: dict[str, Any]) -> Any:
     return Tags(**kwargs)
 
 
+def _unfitted_copy(fitted: Any) -> Any:
+    """An unfitted clone for the ``estimator`` parameter of a loaded model.
+
+    A model loaded under another scikit-learn release may not clone (its
+    ``get_params`` can name attributes the old pickle lacks): then the loaded
+    object itself stands in, as ``wrap`` would have it.
+    """
+    try:
+        return clone(fitted)
+    except Exception:  # any clone failure falls back
+        return fitted
+
+
 def _n_rows(X: Any) -> int:
     shape = getattr(X, "shape", None)
     return int(shape[0]) if shape is not None else len(X)
@@ -282,15 +295,14 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             if sealed is None:
                 return
             inner = sealed.open()
+            envelope = sealed.envelope
+            state.update(
+                estimator=_unfitted_copy(inner),
+                _provenance=_provenance_from(envelope),
+            )
             if sealed.report is not None:
                 state["_verification"] = sealed.report
-            envelope = sealed.envelope
             state["estimator_"] = inner
-            try:
-                state["estimator"] = clone(inner)
-            except (TypeError, RuntimeError):
-                state["estimator"] = copy.deepcopy(inner)
-            state["_provenance"] = _provenance_from(envelope)
             del state["_sealed"]
             stream, buffers = sealed.stream, sealed.buffers
             if sealed.views_buffers and len(stream) <= max(

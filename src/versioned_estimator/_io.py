@@ -32,6 +32,7 @@ from versioned_estimator._estimator import VersionedEstimator, seal
 from versioned_estimator._format import REBUILD_MODULE, REBUILD_NAME
 from versioned_estimator._inspect import read_envelope
 from versioned_estimator._lazy import Policy
+from versioned_estimator._payload import numpy_core_module
 from versioned_estimator._remote import is_url, open_url, upload
 from versioned_estimator._signing import resolve_key, sign
 from versioned_estimator._trust import audit_stream, is_allowed, runs_code
@@ -79,7 +80,7 @@ class _OuterUnpickler(numpy_pickle.NumpyUnpickler):
         if (module, name) == (REBUILD_MODULE, REBUILD_NAME):
             return _capture
         if (module, name) in _OUTER_GLOBALS:
-            return super().find_class(module, name)
+            return super().find_class(numpy_core_module(module), name)
         raise EnvelopeError(
             f"{self.filename or 'The file'}: its outer pickle names {module}.{name}, "
             "where a versioned-estimator file names only its own loader and array "

@@ -229,6 +229,33 @@ def verify_payload(
 # ----------------------------------------------------------------------------
 
 
+_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def numpy_core_module(module: str) -> str:
+    """Map numpy's core module between its numpy 1 and numpy 2 names.
+
+    numpy 2 renamed ``numpy.core`` to ``numpy._core``: a numpy 2 pickle names
+    ``numpy._core.numeric._frombuffer``, which numpy 1 cannot import, and a
+    numpy 1 pickle names ``numpy.core``, which numpy 2 imports with a
+    DeprecationWarning. The reconstructors are the same functions under both
+    names (checked bit for bit across real numpy 1.26 and 2.x releases).
+
+    Examples
+    --------
+    >>> numpy_core_module("numpy.core.multiarray") == (
+    ...     "numpy._core.multiarray" if _NUMPY_2 else "numpy.core.multiarray")
+    True
+    >>> numpy_core_module("sklearn.tree._tree")
+    'sklearn.tree._tree'
+    """
+    if _NUMPY_2 and (module == "numpy.core" or module.startswith("numpy.core.")):
+        return "numpy._core" + module[len("numpy.core") :]
+    if not _NUMPY_2 and (module == "numpy._core" or module.startswith("numpy._core.")):
+        return "numpy.core" + module[len("numpy._core") :]
+    return module
+
+
 def apply_alias(module: str, aliases: Mapping[str, str]) -> str:
     """Map ``module`` through ``{"old": "new"}`` aliases, longest prefix first.
 
@@ -274,6 +301,7 @@ class _InnerUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if self._aliases:
             module = apply_alias(module, self._aliases)
+        module = numpy_core_module(module)
         if self._gate is not None:
             replacement = self._gate(module, name)
             if replacement is not None:

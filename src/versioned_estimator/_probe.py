@@ -182,9 +182,12 @@ def capture(estimator: Any, X: Any, size: int) -> dict[str, Any] | None:
                 # The user sees the model's own warnings when they call it, not
                 # once more from fit.
                 warnings.simplefilter("ignore")
-                outputs[method] = _encode_output(getattr(estimator, method)(rows))
-        except Exception:
+                first = _encode_output(getattr(estimator, method)(rows))
+                second = _encode_output(getattr(estimator, method)(rows))
+        except Exception:  # a method that cannot run is not probed
             continue
+        if first == second:  # random outputs (a stratified dummy) are not probed
+            outputs[method] = first
     if not outputs:
         return None
     return {"n_rows": _n_rows(rows), "X": encoded, "outputs": outputs}
