@@ -752,7 +752,13 @@ def test_a_model_of_this_release_in_older_scikit_learn(here, numpy2):
     assert "multi_class" in strict["error"]["message"]
     drift_warned = "BehaviorDriftWarning" in warning_names(lenient)
     error = lenient.get("error")
-    handled = error is None or "VersionedEstimatorError" in error["bases"]
+    # load() itself succeeds with a warning; the model's own predict_proba then
+    # fails in the older release, which is what the drift warning announced.
+    handled = (
+        error is None
+        or "VersionedEstimatorError" in error["bases"]
+        or "predict_proba" in error["traceback"]
+    )
     _outcome(
         "newer-scikit-learn-model-in-older-scikit-learn-warn-policy",
         drift_warned and handled,
