@@ -9,7 +9,9 @@ Allowed without asking: builtin containers, numpy's array, dtype, scalar and
 random-state reconstructors, numpy ufuncs, scikit-learn *classes* (plus the
 pure metric and feature-scoring functions that searches and selectors keep,
 and the ``__pyx_unpickle_<Class>`` helpers Cython writes for allowed classes),
-and scipy's sparse and frozen-distribution classes.
+scipy's sparse and frozen-distribution classes, and a few exact names that
+fitted estimators keep by default (``functools.partial`` of ``check_array``,
+``numpy.mean``, ``BSpline``, the k-means kernels).
 
 A class or function is admitted only under the name it is defined with
 (``obj.__module__`` and ``obj.__qualname__``, which is what pickle writes):
@@ -21,12 +23,13 @@ imported on a file's say-so.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import itertools
 import pickle
 from collections.abc import Iterable
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 __all__ = ["DANGEROUS", "TrustGate", "audit_stream", "is_allowed", "runs_code"]
@@ -214,12 +217,31 @@ def runs_code(module: str, name: str) -> bool:
     if any(_is_dunder(part) for part in parts[1:]):
         return True
     # What a scikit-learn module merely imports (``operator.attrgetter`` as
-    # ``sklearn.feature_selection._base.attrgetter``) is judged where it lives.
-    if "." not in name and _in(module, _CLASS_PACKAGES) and not _excluded(module):
-        home = getattr(_resolve(module, name), "__module__", None)
-        if isinstance(home, str) and not _in(home, _CLASS_PACKAGES):
-            return runs_code(home, name)
-    return False
+    # ``sklearn.feature_selection._base.attrgetter``, ``os`` as
+    # ``sklearn.utils.parallel.os``) is judged where it lives.
+    home = _home(parts)
+    return home is not None and runs_code(*home)
+
+
+def _home(parts: list[str]) -> tuple[str, str] | None:
+    """Where a dotted path inside an allowed package really leads, if elsewhere."""
+    for cut in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:cut])
+        if not _in(module, _CLASS_PACKAGES) or _excluded(module):
+            return None
+        obj = _resolve(module, ".".join(parts[cut:]))
+        if obj is None:
+            continue
+        home: object
+        if isinstance(obj, ModuleType):
+            home, name = obj.__name__, ""
+        else:
+            home = getattr(obj, "__module__", None)
+            name = str(getattr(obj, "__qualname__", None) or parts[-1])
+        if not isinstance(home, str) or _in(home, _CLASS_PACKAGES):
+            return None
+        return home, name
+    return None
 
 
 def _is_dunder(part: str) -> bool:
@@ -317,6 +339,28 @@ def _cython_unpickle(module: str, name: str) -> bool:
 # ----------------------------------------------------------------------------
 
 
+def _ignore(*args: Any) -> None:
+    pass
+
+
+def _class_build(owner: type, *state: Any) -> None:
+    builds = vars(owner).get("_ve_builds")
+    if isinstance(builds, list):
+        builds.append(vars(owner)["_ve_name"])
+
+
+class _SetState:
+    """``__setstate__`` of stubs. BUILD on a stub instance does nothing; BUILD
+    on a stub *class* is recorded: no model's pickle sets state on a class
+    object, and the real unpickler would set it as class attributes, changing
+    the class for the whole process."""
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return functools.partial(_class_build, owner)
+        return _ignore
+
+
 class _StubMeta(type):
     """Class-level operations a stream may apply to a stub class (BUILD, SETITEMS,
     APPENDS, ADDITEMS on the class itself) succeed and do nothing, so that a dry
@@ -343,10 +387,7 @@ class _Stub(metaclass=_StubMeta):
     def __call__(self, *args: Any, **kwargs: Any) -> _Stub:
         return _Stub()
 
-    # Static, so that BUILD works on a stub class as on a stub instance.
-    @staticmethod
-    def __setstate__(*state: Any) -> None:
-        pass
+    __setstate__ = _SetState()
 
     def __setitem__(self, key: Any, value: Any) -> None:
         pass
@@ -358,9 +399,10 @@ class _Stub(metaclass=_StubMeta):
         return _Stub()
 
 
-def _stub_class(full_name: str) -> type:
+def _stub_class(full_name: str, builds: list[str] | None = None) -> type:
     name = full_name.rpartition(".")[2]
-    return _StubMeta(name if name.isidentifier() else "Stub", (_Stub,), {})
+    namespace = {"_ve_name": full_name, "_ve_builds": builds}
+    return _StubMeta(name if name.isidentifier() else "Stub", (_Stub,), namespace)
 
 
 class _Refused(pickle.UnpicklingError):
@@ -394,12 +436,13 @@ class _DryRun(pickle.Unpickler):
     def __init__(self, data: bytes) -> None:
         super().__init__(io.BytesIO(data), buffers=itertools.repeat(b""))
         self.names: list[str] = []
+        self.class_builds: list[str] = []
 
     def find_class(self, module: str, name: str) -> Any:
         full = f"{module}.{name}"
         if full not in self.names:
             self.names.append(full)
-        return _stub_class(full)
+        return _stub_class(full, self.class_builds)
 
 
 def audit_stream(stream: bytes) -> tuple[list[str], str | None]:
@@ -409,11 +452,20 @@ def audit_stream(stream: bytes) -> tuple[list[str], str | None]:
     -------
     names : list of str
     error : str or None
-        Why the dry run stopped early, if it did (a corrupt stream).
+        Why the dry run stopped early, if it did (a corrupt stream), or what
+        else makes the stream unsafe although every name is allowed (state
+        set on a class object itself).
     """
     dry = _DryRun(stream)
     try:
         dry.load()
     except Exception as exc:
         return dry.names, f"{type(exc).__name__}: {exc}"
+    if dry.class_builds:
+        classes = ", ".join(dict.fromkeys(dry.class_builds))
+        return dry.names, (
+            f"the stream sets attributes on the class {classes} itself (BUILD on "
+            "a class object), which no model's pickle does: loading it would "
+            "change that class for the whole process"
+        )
     return dry.names, None

@@ -1,0 +1,400 @@
+"""Integrity: digests catch damaged bytes on every load path, signatures catch
+edits by someone without the key, and a lazily loaded model materializes once.
+
+Where each path checks what (``verify``):
+
+==========================  ==========================================
+``load(path)``              every byte (stream and buffers)
+``joblib.load(path)``       every byte, at first use
+``joblib.load(path, mmap)`` stream digest and buffer sizes only, unless
+                            ``config_context(verify="full")``
+==========================  ==========================================
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+
+from versioned_estimator import (
+    IntegrityError,
+    VersionedEstimator,
+    _lazy,
+    _signing,
+    config_context,
+    load,
+    read_envelope,
+    save,
+)
+from versioned_estimator._payload import payload_digests
+
+# ----------------------------------------------------------------------------
+# Fixtures
+# ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    """20 000 rows: a KNN keeps them as a 3.2 MB array buffer."""
+    return make_classification(n_samples=20_000, n_features=20, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def knn(data: Any) -> VersionedEstimator:
+    """A model whose largest part is one big array."""
+    X, y = data
+    return VersionedEstimator(KNeighborsClassifier(algorithm="brute")).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def saved(knn: VersionedEstimator, tmp_path_factory: Any) -> Path:
+    """The KNN as save writes it."""
+    return Path(save(knn, tmp_path_factory.mktemp("saved") / "knn.joblib"))
+
+
+def flip(path: Path, needle: bytes, out: Path) -> int:
+    """Copy ``path`` to ``out`` with the lowest byte of the 8-byte word in the
+    middle of ``needle``'s bytes XOR 1; return the element index."""
+    data = bytearray(path.read_bytes())
+    start = bytes(data).find(needle)
+    assert start > 0, "the bytes to damage are not in the file"
+    element = len(needle) // 2 // 8
+    data[start + element * 8] ^= 0x01
+    out.write_bytes(bytes(data))
+    return element
+
+
+@pytest.fixture(scope="module")
+def flipped_data(knn: VersionedEstimator, saved: Path, tmp_path_factory: Any) -> Path:
+    """The saved KNN with one bit flipped in the middle of its training array."""
+    fit_X = knn.estimator_._fit_X
+    out = tmp_path_factory.mktemp("flipped") / "knn.joblib"
+    flip(saved, fit_X.tobytes(), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def flipped_stream(knn: VersionedEstimator, saved: Path, tmp_path_factory: Any) -> Path:
+    """The saved KNN with one bit flipped in the middle of its inner stream."""
+    stream = knn.__reduce_ex__(5)[1][1]
+    out = tmp_path_factory.mktemp("flipped") / "knn.joblib"
+    flip(saved, stream, out)
+    return out
+
+
+# ----------------------------------------------------------------------------
+# 3. A flipped byte in the array data
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mmap_mode", [None, "r"])
+def test_load_catches_a_flip_in_array_data(flipped_data, mmap_mode):
+    """load verifies every byte, memory-mapped or not."""
+    with pytest.raises(IntegrityError, match=r"array buffer"):
+        load(flipped_data, mmap_mode=mmap_mode)
+
+
+def test_lazy_in_memory_load_catches_a_flip_in_array_data(flipped_data, data):
+    """joblib.load returns a sealed model; its first predict raises."""
+    X, _ = data
+    model = joblib.load(flipped_data)
+    with pytest.raises(IntegrityError, match=r"array buffer"):
+        model.predict(X[:5])
+
+
+def test_lazy_mmap_load_with_verify_full_catches_a_flip_in_array_data(
+    flipped_data, data
+):
+    """Under config_context(verify="full") a memory-mapped load hashes every
+    page, so the flip is caught; the policy is kept from the unpickling."""
+    X, _ = data
+    with config_context(verify="full"):
+        model = joblib.load(flipped_data, mmap_mode="r")
+        with pytest.raises(IntegrityError, match=r"array buffer"):
+            model.predict(X[:5])
+    with config_context(verify="full"):
+        later = joblib.load(flipped_data, mmap_mode="r")
+    with pytest.raises(IntegrityError, match=r"array buffer"):
+        later.predict(X[:5])  # the policy in force at unpickling applies at first use
+
+
+def test_lazy_mmap_load_by_default_checks_only_the_stream_and_sizes(
+    knn, flipped_data, data
+):
+    """The documented trade-off: with mmap and verify="auto", array data is not
+    hashed (that would read every page), so a flip there goes unnoticed; the
+    model holds the damaged value. load(..., verify="fast") does the same."""
+    X, _ = data
+    model = joblib.load(flipped_data, mmap_mode="r")
+    np.testing.assert_array_equal(model.predict(X[:50]), knn.predict(X[:50]))
+    damaged = np.asarray(model.estimator_._fit_X).ravel()
+    original = knn.estimator_._fit_X.ravel()
+    assert np.count_nonzero(damaged != original) == 1
+    load(flipped_data, verify="fast")
+
+
+def _repickled(path: Path, X: Any) -> Any:
+    sealed = joblib.load(path)
+    return pickle.loads(pickle.dumps(sealed)).predict(X)
+
+
+LOAD_PATHS = {
+    "load": lambda path, X: load(path),
+    "load-mmap-fast": lambda path, X: load(path, mmap_mode="r", verify="fast"),
+    "load-fast": lambda path, X: load(path, verify="fast"),
+    "joblib": lambda path, X: joblib.load(path).predict(X),
+    "joblib-mmap": lambda path, X: joblib.load(path, mmap_mode="r").predict(X),
+    "pickle-again": _repickled,
+}
+
+
+@pytest.mark.parametrize("how", LOAD_PATHS)
+def test_a_flip_in_the_inner_stream_is_caught_on_every_path(flipped_stream, data, how):
+    """The inner stream's digest is checked by every path and every verify
+    level, memory-mapped or not."""
+    X, _ = data
+    with pytest.raises(IntegrityError, match=r"inner stream"):
+        LOAD_PATHS[how](flipped_stream, X[:5])
+
+
+def test_the_undamaged_file_loads_on_every_path(saved, knn, data):
+    """Control: the same file without the flip loads everywhere."""
+    X, _ = data
+    expected = knn.predict(X[:20])
+    for model in (
+        load(saved),
+        load(saved, mmap_mode="r"),
+        joblib.load(saved),
+        joblib.load(saved, mmap_mode="r"),
+    ):
+        np.testing.assert_array_equal(model.predict(X[:20]), expected)
+
+
+# ----------------------------------------------------------------------------
+# 5. Signatures
+# ----------------------------------------------------------------------------
+
+
+class Forged:
+    """Pickles as a wrapped model with the parts an attacker chose."""
+
+    def __init__(self, reduced: tuple[Any, Any]) -> None:
+        self.reduced = reduced
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, Any]:
+        return self.reduced
+
+
+@pytest.fixture(scope="module")
+def small(iris: Any) -> VersionedEstimator:
+    """A small real model to sign."""
+    X, y = iris
+    return VersionedEstimator(
+        LogisticRegression(max_iter=500), metadata={"owner": "ana"}
+    ).fit(X, y)
+
+
+@pytest.fixture
+def signed(small: VersionedEstimator, tmp_path: Path) -> Path:
+    """The small model saved with key b"k"."""
+    return Path(save(small, tmp_path / "signed.joblib", key=b"k"))
+
+
+def rewrite(path: Path, out: Path, edit: Any) -> Path:
+    """Rewrite a saved file with ``edit(envelope, stream, buffers)``'s parts,
+    read from the file itself (the sealed model re-pickles its own bytes)."""
+    rebuild, (envelope, stream, buffers) = joblib.load(path).__reduce_ex__(5)
+    parts = edit(dict(envelope), stream, list(buffers))
+    joblib.dump(Forged((rebuild, parts)), out)
+    return out
+
+
+def test_a_signed_model_loads_with_its_key(signed, small, iris):
+    """save(key=...) signs the envelope; load(key=...) checks it and loads."""
+    X, _ = iris
+    assert read_envelope(signed).signature["algorithm"] == "hmac-sha256"
+    for key in (b"k", "k"):
+        np.testing.assert_array_equal(
+            load(signed, key=key).predict(X), small.predict(X)
+        )
+
+
+def test_a_wrong_key_is_an_integrity_error(signed):
+    """A key other than the signer's is refused."""
+    with pytest.raises(IntegrityError, match=r"signature does not match"):
+        load(signed, key=b"other")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("metadata", {"owner": "mallory"}),
+        ("packages", {"scikit-learn": "0.1"}),
+        ("estimator_class", "sklearn.svm._classes.SVC"),
+        ("probe", None),
+    ],
+)
+def test_an_edited_envelope_keeping_the_signature_is_refused(
+    signed, tmp_path, field, value
+):
+    """Any edit of the signed envelope, signature kept, is an IntegrityError."""
+
+    def edit(envelope: dict[str, Any], stream: bytes, buffers: list[Any]) -> Any:
+        envelope[field] = value
+        return envelope, stream, buffers
+
+    path = rewrite(signed, tmp_path / "edited.joblib", edit)
+    assert read_envelope(path).signature == read_envelope(signed).signature
+    with pytest.raises(IntegrityError, match=r"signature does not match"):
+        load(path, key=b"k")
+
+
+def test_another_payload_with_a_recomputed_digest_is_refused(signed, tmp_path, iris):
+    """An attacker without the key swaps in another model and recomputes the
+    digest: the digest matches, the signature does not. Without a key the
+    swap is not detectable (the digest is not a secret)."""
+    X, y = iris
+    other = VersionedEstimator(LogisticRegression(C=1e-3, max_iter=500)).fit(X, y)
+    _, (_, stream, buffers) = other.__reduce_ex__(5)
+
+    def edit(envelope: dict[str, Any], _s: bytes, _b: list[Any]) -> Any:
+        envelope["payload"] = payload_digests(stream, buffers)
+        return envelope, stream, list(buffers)
+
+    path = rewrite(signed, tmp_path / "swapped.joblib", edit)
+    with pytest.raises(IntegrityError, match=r"signature does not match"):
+        load(path, key=b"k")
+    with config_context(on_drift="ignore"):
+        swapped = load(path, on_drift="ignore")
+    np.testing.assert_array_equal(swapped.predict(X), other.predict(X))
+
+
+def test_a_flipped_payload_byte_in_a_signed_file_is_refused(small, signed, tmp_path):
+    """The signature covers the digest, the digest covers the bytes."""
+    largest = max(small.__reduce_ex__(5)[1][2], key=len)
+    out = tmp_path / "flipped.joblib"
+    flip(signed, largest.tobytes(), out)
+    with pytest.raises(IntegrityError, match=r"array buffer"):
+        load(out, key=b"k")
+
+
+def test_an_unsigned_file_is_refused_when_a_key_is_given(small, tmp_path):
+    """A key makes the signature mandatory."""
+    path = save(small, tmp_path / "plain.joblib")
+    assert read_envelope(path).signature is None
+    with pytest.raises(IntegrityError, match=r"not signed"):
+        load(path, key=b"k")
+
+
+def test_a_stripped_signature_is_refused(signed, tmp_path):
+    """Removing the signature does not turn a signed file into an unsigned one
+    that passes."""
+
+    def edit(envelope: dict[str, Any], stream: bytes, buffers: list[Any]) -> Any:
+        del envelope["signature"]
+        return envelope, stream, buffers
+
+    path = rewrite(signed, tmp_path / "stripped.joblib", edit)
+    with pytest.raises(IntegrityError, match=r"not signed"):
+        load(path, key=b"k")
+
+
+def test_the_key_comes_from_the_environment_when_not_given(
+    small, tmp_path, monkeypatch, iris
+):
+    """VERSIONED_ESTIMATOR_KEY signs on save and verifies on load when key is
+    None; an explicit key wins over it."""
+    X, _ = iris
+    monkeypatch.setenv("VERSIONED_ESTIMATOR_KEY", "s3cret")
+    path = save(small, tmp_path / "env.joblib")
+    assert read_envelope(path).signature is not None
+    load(path).predict(X)
+    load(path, key="s3cret")
+    with pytest.raises(IntegrityError, match=r"signature does not match"):
+        load(path, key="other")
+    monkeypatch.setenv("VERSIONED_ESTIMATOR_KEY", "other")
+    with pytest.raises(IntegrityError, match=r"signature does not match"):
+        load(path)
+    monkeypatch.delenv("VERSIONED_ESTIMATOR_KEY")
+    assert read_envelope(save(small, tmp_path / "plain.joblib")).signature is None
+    load(path).predict(X)  # no key anywhere: the signature is not checked
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"a": {1: "x"}},
+        {"a": np.zeros(2)},
+        {"a": {"b": object()}},
+    ],
+    ids=["int-key", "array", "object"],
+)
+def test_an_envelope_that_is_not_plain_data_fails_verification_cleanly(envelope):
+    """Signature checks on envelopes canonical JSON cannot write raise
+    IntegrityError, not TypeError."""
+    envelope = {**envelope, "signature": {"algorithm": "hmac-sha256", "value": "00"}}
+    with pytest.raises(IntegrityError, match=r"cannot be checked"):
+        _signing.verify_signature(envelope, b"k")
+
+
+def test_a_non_ascii_signature_value_fails_verification_cleanly():
+    """compare_digest refuses non-ASCII str; the check compares bytes."""
+    envelope = {"a": 1, "signature": {"algorithm": "hmac-sha256", "value": "é" * 64}}
+    with pytest.raises(IntegrityError, match=r"signature does not match"):
+        _signing.verify_signature(envelope, b"k")
+    good = _signing.sign({"a": 1}, b"k")
+    _signing.verify_signature(good, b"k")
+
+
+def test_int_and_str_keys_cannot_share_a_signature():
+    """JSON writes {1: x} and {"1": x} alike: only str keys are signed."""
+    good = _signing.sign({"a": {"1": "x"}}, b"k")
+    forged = {"a": {1: "x"}, "signature": good["signature"]}
+    with pytest.raises(IntegrityError):
+        _signing.verify_signature(forged, b"k")
+
+
+# ----------------------------------------------------------------------------
+# 7. Materialization happens once, whatever the number of threads
+# ----------------------------------------------------------------------------
+
+
+def test_sixteen_threads_materialize_a_lazy_model_once(small, iris, monkeypatch):
+    """Sixteen threads call predict together on a model from pickle.loads: the
+    payload is opened exactly once and every thread gets the same answer."""
+    X, _ = iris
+    calls: list[int] = []
+    lock = threading.Lock()
+    original = _lazy.Sealed.open
+
+    def counting_open(self: Any) -> Any:
+        with lock:
+            calls.append(threading.get_ident())
+        time.sleep(0.05)  # widen the window in which others could enter
+        return original(self)
+
+    monkeypatch.setattr(_lazy.Sealed, "open", counting_open)
+    lazy = pickle.loads(pickle.dumps(small))
+    start = threading.Barrier(16)
+
+    def predict() -> np.ndarray:
+        start.wait()
+        return lazy.predict(X)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = [f.result() for f in [pool.submit(predict) for _ in range(16)]]
+    assert len(calls) == 1
+    expected = small.predict(X)
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
