@@ -446,13 +446,6 @@ def test_audit_reports_state_set_on_a_class(tampering):
     assert not hasattr(KFold, "ve_tampered")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUILD on an allowed class object sets class attributes "
-    "(setattr(cls, k, v)) in the C unpickler; _payload._InnerUnpickler cannot "
-    "see BUILD, so a safe load can monkeypatch scikit-learn classes "
-    "process-wide (see the report).",
-)
 def test_a_safe_load_cannot_change_an_allowed_class(tampering):
     """A stream that BUILDs state onto the KFold class itself is refused and
     leaves the class untouched."""

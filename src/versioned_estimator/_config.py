@@ -51,7 +51,7 @@ def _defaults() -> dict[str, Any]:
         "on_drift": _from_env("on_drift", "warn", ON_DRIFT),
         "verify": _from_env("verify", "auto", VERIFY),
         "module_aliases": MappingProxyType({}),
-        "trusted": (),
+        "trusted": None,
     }
 
 
@@ -174,7 +174,10 @@ def set_config(
     module_aliases : dict, optional
         ``{"old.module": "new.module"}``, applied to the inner stream's globals.
     trusted : sequence of str, optional
-        Extra ``"module.qualname"`` globals that :func:`load` may import.
+        Turns the allow-list of :func:`load` on for ``pickle.load`` and
+        ``joblib.load`` too (see ``set_config(trusted=[])``), admitting these
+        extra ``"module.qualname"`` globals. By default (None) those loads trust
+        the file as pickle does.
 
     Examples
     --------

@@ -91,7 +91,32 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
         raise EnvelopeError(f"{source} lacks required fields: {', '.join(missing)}.")
+    _check_payload_record(data["payload"], source)
     return data
+
+
+def _check_payload_record(payload: Any, source: str) -> None:
+    """The payload record must have the shape the writer gives it."""
+
+    def part_ok(part: Any) -> bool:
+        return (
+            isinstance(part, dict)
+            and isinstance(part.get("nbytes"), int)
+            and isinstance(part.get("digest"), str)
+        )
+
+    ok = (
+        isinstance(payload, dict)
+        and isinstance(payload.get("digest"), str)
+        and part_ok(payload.get("stream"))
+        and isinstance(payload.get("buffers"), list)
+        and all(part_ok(part) for part in payload["buffers"])
+    )
+    if not ok:
+        raise EnvelopeError(
+            f"{source} has a malformed payload record (digest, stream and buffers "
+            "with their sizes): it is corrupt or crafted."
+        )
 
 
 class Envelope:

@@ -10,8 +10,10 @@ with joblib into a temporary file beside the target and renames it.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
+import struct
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,15 +29,17 @@ from versioned_estimator._config import (
     normalize_aliases,
     normalize_trusted,
 )
+from versioned_estimator._envelope import Envelope
 from versioned_estimator._errors import EnvelopeError, VersionedEstimatorError
 from versioned_estimator._estimator import VersionedEstimator, seal
 from versioned_estimator._format import REBUILD_MODULE, REBUILD_NAME
 from versioned_estimator._inspect import read_envelope
 from versioned_estimator._lazy import Policy
 from versioned_estimator._payload import numpy_core_module
+from versioned_estimator._reader import InflatingFile, detect_compression
 from versioned_estimator._remote import is_url, open_url, upload
 from versioned_estimator._signing import resolve_key, sign
-from versioned_estimator._trust import audit_stream, is_allowed, runs_code
+from versioned_estimator._trust import TrustGate, audit_stream, is_allowed, runs_code
 
 __all__ = ["AuditReport", "audit", "load", "save"]
 
@@ -45,6 +49,7 @@ __all__ = ["AuditReport", "audit", "load", "save"]
 
 
 _REMOTE_BLOCK_SIZE = 8 * 1024 * 1024
+_READ_CHUNK = 64 * 1024 * 1024
 
 
 @dataclass
@@ -104,6 +109,73 @@ class _OuterUnpickler(numpy_pickle.NumpyUnpickler):
 
     dispatch[pickle.BUILD[0]] = load_build
 
+    # -- lengths declared by the file are checked before anything is allocated
+
+    def _remaining(self) -> int | None:
+        """Bytes left: in the current pickle frame plus in the file, if known."""
+        handle = self.file_handle
+        frame = getattr(getattr(self, "_unframer", None), "current_frame", None)
+        in_frame = frame.getbuffer().nbytes - frame.tell() if frame else 0
+        try:
+            if isinstance(handle, io.BytesIO):
+                return in_frame + handle.getbuffer().nbytes - handle.tell()
+            left = os.fstat(handle.fileno()).st_size - handle.tell()
+            return in_frame + int(left)
+        except (AttributeError, OSError, ValueError):
+            return None  # a decompressing or remote file: read in chunks
+
+    def _sized(self, length: int) -> bytes:
+        remaining = self._remaining()
+        if length < 0 or (remaining is not None and length > remaining):
+            raise EnvelopeError(
+                f"{self.filename or 'The file'} declares a {length}-byte value but "
+                f"holds only {remaining} more bytes: it is truncated or crafted."
+            )
+        if remaining is not None:
+            data: bytes = self.read(length)
+        else:
+            parts = []
+            left = length
+            while left:
+                part = self.read(min(left, _READ_CHUNK))
+                if not part:
+                    break
+                parts.append(part)
+                left -= len(part)
+            data = b"".join(parts)
+        if len(data) != length:
+            raise EnvelopeError(
+                f"{self.filename or 'The file'} ends inside a {length}-byte value: "
+                "it is truncated."
+            )
+        return data
+
+    def load_binbytes8(self) -> None:
+        (length,) = struct.unpack("<Q", self.read(8))
+        self.append(self._sized(length))
+
+    def load_bytearray8(self) -> None:
+        (length,) = struct.unpack("<Q", self.read(8))
+        self.append(bytearray(self._sized(length)))
+
+    def load_binunicode8(self) -> None:
+        (length,) = struct.unpack("<Q", self.read(8))
+        self.append(str(self._sized(length), "utf-8", "surrogatepass"))
+
+    def load_binbytes(self) -> None:
+        (length,) = struct.unpack("<I", self.read(4))
+        self.append(self._sized(length))
+
+    def load_binunicode(self) -> None:
+        (length,) = struct.unpack("<I", self.read(4))
+        self.append(str(self._sized(length), "utf-8", "surrogatepass"))
+
+    dispatch[pickle.BINBYTES8[0]] = load_binbytes8
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+    dispatch[pickle.BINUNICODE8[0]] = load_binunicode8
+    dispatch[pickle.BINBYTES[0]] = load_binbytes
+    dispatch[pickle.BINUNICODE[0]] = load_binunicode
+
 
 def _outer_of(source: Any, mmap_mode: str | None) -> _Outer:
     """Read a whole wrapped-model file, local or remote, with the restricted reader."""
@@ -115,10 +187,7 @@ def _outer_of(source: Any, mmap_mode: str | None) -> _Outer:
 
 def _read_outer(source: Any, mmap_mode: str | None) -> _Outer:
     if isinstance(source, (bytes, bytearray, memoryview)):
-        import io
-
         source = io.BytesIO(bytes(source))
-        mmap_mode = None
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
     if isinstance(source, str):
@@ -130,19 +199,21 @@ def _read_outer(source: Any, mmap_mode: str | None) -> _Outer:
         filename = source
     else:
         cm = contextlib.nullcontext(source)
-        filename = (
-            getattr(source, "name", "")
-            if isinstance(getattr(source, "name", ""), str)
-            else ""
-        )
-        mmap_mode = None
-    validate_file = numpy_pickle._validate_fileobject_and_memmap
-    with cm as handle, validate_file(handle, filename, mmap_mode) as (fobj, valid_mmap):
-        if isinstance(fobj, str):
-            raise EnvelopeError(f"{filename!r} is a joblib file older than 0.10.")
-        unpickler = _OuterUnpickler(
-            filename, fobj, valid_mmap is None, mmap_mode=valid_mmap
-        )
+        name = getattr(source, "name", "")
+        filename = name if isinstance(name, str) else ""
+        mmap_mode = None  # only a path can be memory-mapped
+    with cm as handle:
+        start = handle.tell()
+        compression = detect_compression(handle.read(8))
+        handle.seek(start)
+        fobj: Any = handle
+        if compression is not None:
+            # Our own bounded decompression: joblib's loops forever on data after
+            # the end of a zlib stream. Compressed files cannot be mapped.
+            what = filename or "the file"
+            fobj = io.BufferedReader(InflatingFile(handle, compression, what))
+            mmap_mode = None
+        unpickler = _OuterUnpickler(filename, fobj, mmap_mode is None, mmap_mode)
         try:
             outer = unpickler.load()
         except VersionedEstimatorError:
@@ -156,6 +227,16 @@ def _read_outer(source: Any, mmap_mode: str | None) -> _Outer:
         raise EnvelopeError(f"{filename or 'The file'} is not a wrapped model.")
     if not isinstance(outer.stream, bytes) or not isinstance(outer.buffers, list):
         raise EnvelopeError(f"{filename or 'The file'} has a malformed payload.")
+    for buffer in outer.buffers:
+        if not (
+            isinstance(buffer, np.ndarray)
+            and buffer.dtype == np.uint8
+            and buffer.ndim == 1
+        ):
+            raise EnvelopeError(
+                f"{filename or 'The file'} holds a payload buffer that is not raw "
+                "bytes: it is crafted or corrupt."
+            )
     return outer
 
 
@@ -232,18 +313,22 @@ def load(
         module_aliases=normalize_aliases(module_aliases),
         key=resolve_key(key),
     )
-    from versioned_estimator._trust import TrustGate
-
     policy.gate = TrustGate(normalize_trusted(trusted))
-    if is_url(source):
-        read_envelope(source)
+    # Refuse anything that is not ours before reading it all.
+    head: Envelope | None = None
+    if is_url(source) or not hasattr(source, "read"):
+        head = read_envelope(source)
     elif not isinstance(source, (str, os.PathLike)) and hasattr(source, "seek"):
         start = source.tell()
-        read_envelope(source)
+        head = read_envelope(source)
         source.seek(start)
-    elif not hasattr(source, "read"):
-        read_envelope(source)  # refuse anything that is not ours before reading it all
     outer = _outer_of(source, mmap_mode)
+    if head is not None and head.to_dict() != outer.envelope:
+        raise EnvelopeError(
+            "The envelope at the head of the file differs from the one its pickle "
+            "builds (entries were amended after the head): the file is crafted. "
+            "Nothing was unpickled."
+        )
     model = seal(outer.envelope, outer.stream, outer.buffers, policy)
     del outer  # the model alone holds the buffers (see _materialize)
     model._materialize()
@@ -327,8 +412,9 @@ def save(
         ext = os.path.splitext(target)[1].lower()
         if ext in _EXTENSIONS:
             compress = (_EXTENSIONS[ext], 3)
+    _remove_stale_temps(folder, os.path.basename(target))
     fd, tmp = tempfile.mkstemp(
-        prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder
+        prefix=f".{os.path.basename(target)}.{os.getpid()}.", suffix=".tmp", dir=folder
     )
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -342,6 +428,36 @@ def save(
         raise
     _fsync_folder(folder)
     return target
+
+
+def _remove_stale_temps(folder: str, name: str) -> None:
+    """Remove temporary files that killed saves of ``name`` left behind.
+
+    Each temp file names the process that wrote it; one whose process is gone
+    (killed with SIGKILL mid-save) is removed by the next save to that path.
+    """
+    prefix = f".{name}."
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+            continue
+        pid = entry[len(prefix) :].partition(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, entry))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _fsync_folder(folder: str) -> None:

@@ -31,7 +31,12 @@ from versioned_estimator._errors import (
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
-from versioned_estimator._payload import apply_alias, load_inner, verify_payload
+from versioned_estimator._payload import (
+    apply_alias,
+    load_inner,
+    numpy_core_module,
+    verify_payload,
+)
 from versioned_estimator._probe import VerificationReport, replay
 from versioned_estimator._signing import verify_signature
 from versioned_estimator._trust import TrustGate, audit_stream, is_allowed, runs_code
@@ -63,11 +68,15 @@ class Policy:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Policy:
+        trusted = config.get("trusted")
         return cls(
             on_mismatch=config["on_mismatch"],
             on_drift=config["on_drift"],
             verify=config["verify"],
             module_aliases=config["module_aliases"],
+            # A configured trust list, even empty, turns the allow-list on for
+            # pickle.load / joblib.load as well.
+            gate=None if trusted is None else TrustGate(trusted),
         )
 
 
@@ -206,8 +215,12 @@ class Sealed:
         warnings.warn(EnvironmentMismatchWarning(message, report=report), stacklevel=5)
 
     def unpickle(self) -> Any:
-        """Step 3: the inner stream, with aliases and the optional gate."""
+        """Step 3: the inner stream, with aliases and, in safe mode, the
+        allow-list: first a dry run that builds nothing (every name, and no
+        state set on a class), then the real load, gated again name by name."""
         gate = self.policy.gate
+        if isinstance(gate, TrustGate):
+            self.screen(gate)
         try:
             estimator, self.views_buffers = load_inner(
                 self.stream,
@@ -219,22 +232,34 @@ class Sealed:
             raise
         except Exception as exc:
             if isinstance(gate, TrustGate) and gate.untrusted:
-                raise self.untrusted(gate) from exc
+                raise self.untrusted(gate.untrusted, gate) from exc
             raise inner_load_error(
                 self.envelope, exc, self.policy.module_aliases
             ) from exc
         if isinstance(gate, TrustGate) and gate.untrusted:
-            raise self.untrusted(gate)
+            raise self.untrusted(gate.untrusted, gate)
         return estimator
 
-    def untrusted(self, gate: TrustGate) -> UntrustedGlobalError:
-        """The error for a stream that names globals outside the allow-list."""
-        names = list(gate.untrusted)
-        found, _ = audit_stream(self.stream)
+    def screen(self, gate: TrustGate) -> None:
+        """The dry run of safe mode: refuse before anything is built."""
+        found, error = audit_stream(self.stream)
+        if self.untrusted_names(found, gate):
+            raise self.untrusted([], gate, found)
+        if error is not None and "BUILD on a class object" in error:
+            raise UntrustedGlobalError(
+                f"The model's pickle is crafted: {error}. Nothing was unpickled; "
+                "do not use this file.",
+                names=[],
+            )
+
+    def untrusted_names(self, found: list[str], gate: TrustGate) -> list[str]:
+        """The names of ``found`` (after aliases) outside the allow-list."""
+        names = []
         aliases = self.policy.module_aliases
         for full in found:
             module, _, name = full.rpartition(".")
             module = apply_alias(module, aliases) if aliases else module
+            module = numpy_core_module(module)
             full = f"{module}.{name}"
             if (
                 full not in names
@@ -242,6 +267,16 @@ class Sealed:
                 and not is_allowed(module, name)
             ):
                 names.append(full)
+        return names
+
+    def untrusted(
+        self, seen: list[str], gate: TrustGate, found: list[str] | None = None
+    ) -> UntrustedGlobalError:
+        """The error for a stream that names globals outside the allow-list."""
+        if found is None:
+            found, _ = audit_stream(self.stream)
+        names = list(seen)
+        names += [n for n in self.untrusted_names(found, gate) if n not in names]
         dangerous = [n for n in names if runs_code(*n.rsplit(".", 1))]
         warning = (
             f" {', '.join(dangerous)} can run arbitrary code: do not trust this file."

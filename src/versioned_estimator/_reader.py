@@ -29,7 +29,7 @@ from typing import IO, Any
 from versioned_estimator._errors import EnvelopeError
 from versioned_estimator._format import MAX_ENVELOPE_BYTES, REBUILD_MODULE, REBUILD_NAME
 
-__all__ = ["open_source", "read_head"]
+__all__ = ["InflatingFile", "detect_compression", "open_source", "read_head"]
 
 _CHUNK = 16 * 1024
 
@@ -196,6 +196,70 @@ class _Inflater:
             data = self._obj.unconsumed_tail + data
         out: bytes = self._obj.decompress(data, max(1, limit))
         return out
+
+
+def detect_compression(first: bytes) -> str | None:
+    """The joblib compressor whose magic number starts ``first``, if any.
+
+    Examples
+    --------
+    >>> detect_compression(b"\\x80\\x05"), detect_compression(b"\\x1f\\x8b\\x08")
+    (None, 'gzip')
+    """
+    for magic, name in _MAGIC:
+        if first.startswith(magic):
+            return name
+    return None
+
+
+class InflatingFile(io.RawIOBase):
+    """A whole compressed file, decompressed as it is read, never ahead of need.
+
+    Used by ``load`` for compressed joblib files instead of joblib's own
+    decompressing files, which loop forever on data after the end of a zlib
+    stream. A stream that ends early simply ends: the unpickler then reports a
+    truncated file.
+    """
+
+    def __init__(self, raw: IO[bytes], compression: str, what: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._what = what
+        self._compression = compression
+        self._inflater = _Inflater(compression, what)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = view.nbytes
+        if not want:
+            return 0
+        stalls = 0
+        while not self._pending:
+            if self._inflater.eof:
+                return 0
+            chunk = b""
+            if self._inflater.needs_input:
+                chunk = self._raw.read(_CHUNK) or b""
+                if not chunk:
+                    return 0
+            try:
+                self._pending = self._inflater.inflate(chunk, max(want, _CHUNK))
+            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+                raise EnvelopeError(
+                    f"{self._what} looks {self._compression}-compressed but does not "
+                    f"decompress ({exc}): it is corrupt."
+                ) from exc
+            stalls = 0 if self._pending or chunk else stalls + 1
+            if stalls > 2:
+                return 0
+        take = min(want, len(self._pending))
+        view[:take] = self._pending[:take]
+        self._pending = self._pending[take:]
+        return take
 
 
 def open_source(source: Any) -> tuple[IO[bytes], bool, str]:
