@@ -121,6 +121,50 @@ def describe(value: Any, depth: int = 0) -> Any:
     return text if len(text) <= 2000 else text[:1997] + "..."
 
 
+def plain_data_problem(
+    value: Any, *, max_depth: int = 100, max_nodes: int = 10_000_000
+) -> str | None:
+    """Why ``value`` is not a tree of plain data with text keys, or None.
+
+    Walks without recursion. A node budget bounds the walk, so a container
+    that holds itself, or shared references whose expansion doubles per level,
+    is caught rather than walked forever.
+
+    Examples
+    --------
+    >>> plain_data_problem({"a": [1, 2.5, None, "x"]}) is None
+    True
+    >>> plain_data_problem({1: "a"})
+    'the non-text key 1'
+    >>> loop = []
+    >>> loop.append(loop)
+    >>> plain_data_problem(loop, max_nodes=100)
+    'a structure that refers to itself or nests more than 100 levels deep'
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if depth > max_depth or nodes > max_nodes:
+            return (
+                "a structure that refers to itself or nests more than "
+                f"{max_depth} levels deep"
+            )
+        if item is None or isinstance(item, (str, bool, int, float)):
+            continue
+        if isinstance(item, Mapping):
+            for key, sub in item.items():
+                if not isinstance(key, str):
+                    return f"the non-text key {key!r}"
+                stack.append((sub, depth + 1))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((sub, depth + 1) for sub in item)
+        else:
+            return f"a {type(item).__name__}, where only plain data belongs"
+    return None
+
+
 def canonical_json(value: Any) -> bytes:
     """Serialize plain data to canonical JSON bytes (sorted keys, no spaces)."""
     return json.dumps(

@@ -27,7 +27,12 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from versioned_estimator._errors import EnvelopeError
-from versioned_estimator._format import MAX_ENVELOPE_BYTES, REBUILD_MODULE, REBUILD_NAME
+from versioned_estimator._format import (
+    MAX_ENVELOPE_BYTES,
+    REBUILD_MODULE,
+    REBUILD_NAME,
+    plain_data_problem,
+)
 
 __all__ = ["InflatingFile", "detect_compression", "open_source", "read_head"]
 
@@ -636,30 +641,10 @@ def _check_plain(envelope: dict[str, Any], consumed: int, what: str) -> None:
     meets more nodes than a few times the bytes read, or goes deeper than
     ``MAX_DEPTH``, is a crafted or corrupt file.
     """
-    budget = 4 * consumed + 10_000
-    stack: list[tuple[Any, int]] = [(envelope, 0)]
-    while stack:
-        item, depth = stack.pop()
-        budget -= 1
-        if budget < 0 or depth > MAX_DEPTH:
-            raise EnvelopeError(
-                f"{what} has an envelope that refers to itself or nests more than "
-                f"{MAX_DEPTH} levels deep: it is crafted or corrupt."
-            )
-        if item is None or isinstance(item, (str, bool, int, float)):
-            continue
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if not isinstance(key, str):
-                    raise EnvelopeError(
-                        f"{what} has an envelope with the non-text key {key!r}: it "
-                        "is crafted or corrupt."
-                    )
-                stack.append((value, depth + 1))
-        elif isinstance(item, (list, tuple)):
-            stack.extend((value, depth + 1) for value in item)
-        else:
-            raise EnvelopeError(
-                f"{what} has an envelope holding a {type(item).__name__}, where only "
-                "plain data belongs: it is crafted or corrupt."
-            )
+    problem = plain_data_problem(
+        envelope, max_depth=MAX_DEPTH, max_nodes=4 * consumed + 10_000
+    )
+    if problem is not None:
+        raise EnvelopeError(
+            f"{what} has an envelope holding {problem}: it is crafted or corrupt."
+        )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from versioned_estimator._errors import IntegrityError
-from versioned_estimator._format import canonical_json
+from versioned_estimator._format import canonical_json, plain_data_problem
 
 __all__ = ["resolve_key", "sign", "verify_signature"]
 
@@ -49,26 +49,9 @@ def _check_plain(value: Any) -> None:
     plain values are signed, so that two different envelopes cannot share one
     signature and a crafted one fails as an :class:`IntegrityError`.
     """
-    stack = [(value, 0)]
-    nodes = 0
-    while stack:
-        item, depth = stack.pop()
-        nodes += 1
-        if depth > _MAX_DEPTH or nodes > _MAX_NODES:
-            raise TypeError("the envelope nests too deeply or is too large to sign")
-        if item is None or isinstance(item, (str, bool, int, float)):
-            continue
-        if isinstance(item, Mapping):
-            for key, sub in item.items():
-                if not isinstance(key, str):
-                    raise TypeError(f"the envelope has the non-str key {key!r}")
-                stack.append((sub, depth + 1))
-        elif isinstance(item, (list, tuple)):
-            stack.extend((sub, depth + 1) for sub in item)
-        else:
-            raise TypeError(
-                f"the envelope holds a {type(item).__name__}, which is not plain data"
-            )
+    problem = plain_data_problem(value, max_depth=_MAX_DEPTH, max_nodes=_MAX_NODES)
+    if problem is not None:
+        raise TypeError(f"the envelope holds {problem}: it cannot be signed")
 
 
 def _mac(envelope: Mapping[str, Any], key: bytes) -> str:
