@@ -28,6 +28,7 @@ import importlib
 import io
 import itertools
 import pickle
+import sys
 from collections.abc import Iterable
 from types import MappingProxyType, ModuleType
 from typing import Any
@@ -300,6 +301,8 @@ def is_allowed(module: str, name: str) -> bool:
         return True
     if "." in name or not name.isidentifier():
         return False
+    if "." not in module and module not in _EXACT:
+        return _allowed_in_alias(module, name)
     if module == "numpy":
         import numpy as np
 
@@ -317,6 +320,28 @@ def is_allowed(module: str, name: str) -> bool:
             and not isinstance(obj, type)
             and _defined_as(obj, module, name)
         )
+    return False
+
+
+def _allowed_in_alias(module: str, name: str) -> bool:
+    """A class of a Cython extension module that registers itself under its bare
+    name too: scikit-learn 1.7's ``sklearn._loss._loss`` is also
+    ``sys.modules["_loss"]``, and its classes say ``__module__ == "_loss"``, so
+    their pickles name ``_loss.CyHalfGammaLoss``. Allowed when that bare module
+    is already imported as the very same object as a module of an allowed
+    package; nothing is imported to find out."""
+    alias = sys.modules.get(module)
+    if alias is None:
+        return False
+    for full, candidate in list(sys.modules.items()):
+        if candidate is alias and full != module:
+            if not _in(full, _CLASS_PACKAGES) or _excluded(full):
+                continue
+            obj = getattr(alias, name, None)
+            if name.startswith(_CYTHON_UNPICKLE):
+                owner = getattr(alias, name[len(_CYTHON_UNPICKLE) :], None)
+                return isinstance(owner, type) and _defined_as(obj, module, name)
+            return isinstance(obj, type) and _defined_as(obj, module, name)
     return False
 
 
