@@ -66,7 +66,8 @@ _EXACT: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "sklearn.cluster._kmeans": frozenset(
             {"_kmeans_single_lloyd", "_kmeans_single_elkan"}
         ),
-        "scipy.interpolate._bsplines": frozenset({"BSpline"}),
+        # scipy >= 1.18 pickles BSpline through its private _BSpline.
+        "scipy.interpolate._bsplines": frozenset({"BSpline", "_BSpline"}),
         "scipy._lib.array_api_compat.numpy._aliases": frozenset({"asarray"}),
         "_codecs": frozenset({"encode"}),
         "collections": frozenset({"OrderedDict", "defaultdict", "Counter", "deque"}),
