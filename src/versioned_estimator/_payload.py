@@ -312,9 +312,13 @@ class _InnerUnpickler(pickle.Unpickler):
         return found
 
     def _tracked(self, frombuffer: Callable[..., Any]) -> Callable[..., Any]:
+        # The closure must not hold the unpickler: the memo holds this function,
+        # and a cycle would keep every rebuilt array alive until the next GC.
+        views = self.views
+
         def rebuild(*args: Any, **kwargs: Any) -> Any:
             array = frombuffer(*args, **kwargs)
-            self.views.append(weakref.ref(array))
+            views.append(weakref.ref(array))
             return array
 
         return rebuild
@@ -342,6 +346,7 @@ def load_inner(
     unpickler = _InnerUnpickler(io.BytesIO(stream), buffers, aliases or {}, gate)
     estimator = unpickler.load()
     views = unpickler.views
-    del unpickler  # its memo holds every rebuilt array until it is gone
+    unpickler.memo.clear()  # the memo holds every rebuilt array
+    del unpickler
     views_buffers = len(views) >= len(buffers) and all(v() is not None for v in views)
     return estimator, views_buffers
