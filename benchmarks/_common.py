@@ -23,6 +23,18 @@ OPS_SCRIPT = os.path.join(HERE, "_ops.py")
 # Options
 # ----------------------------------------------------------------------------
 
+# Every dump competitor, in the order runs and tables use.
+DUMPS = (
+    "pickle",
+    "joblib",
+    "joblib_c3",
+    "skops",
+    "ve_joblib",
+    "ve_joblib_c3",
+    "ve_pickle",
+    "ve_save",
+)
+
 
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)

@@ -22,16 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common
 import _models
 
-DUMPS = (
-    "pickle",
-    "joblib",
-    "joblib_c3",
-    "skops",
-    "ve_joblib",
-    "ve_joblib_c3",
-    "ve_pickle",
-    "ve_save",
-)
+DUMPS = _common.DUMPS
 # mmap loads, and the dump whose file each one reads.
 MMAPS = {
     "joblib_mmap": "joblib",

@@ -36,16 +36,7 @@ NAMES = {
     "ve_load_mmap": "load(mmap_mode='r')",
     "ve_load_mmap_fast": "load(mmap_mode='r', verify='fast')",
 }
-TABLE_ORDER = (
-    "pickle",
-    "joblib",
-    "joblib_c3",
-    "skops",
-    "ve_joblib",
-    "ve_joblib_c3",
-    "ve_pickle",
-    "ve_save",
-)
+TABLE_ORDER = _common.DUMPS
 CHART_COMPETITORS = ("pickle", "joblib", "joblib_c3", "skops", "ve_joblib", "ve_save")
 SECTIONS = {
     "io": "io.json",
