@@ -29,6 +29,7 @@ __all__ = ["config_context", "get_config", "set_config"]
 ON_MISMATCH = ("warn", "error", "ignore")
 ON_DRIFT = ("warn", "error", "ignore")
 VERIFY = ("full", "fast", "auto")
+REPLAY = ("auto", "always")
 
 _ENV_PREFIX = "VERSIONED_ESTIMATOR_"
 
@@ -50,6 +51,7 @@ def _defaults() -> dict[str, Any]:
         "on_mismatch": _from_env("on_mismatch", "warn", ON_MISMATCH),
         "on_drift": _from_env("on_drift", "warn", ON_DRIFT),
         "verify": _from_env("verify", "auto", VERIFY),
+        "replay": _from_env("replay", "auto", REPLAY),
         "module_aliases": MappingProxyType({}),
         "trusted": None,
     }
@@ -82,6 +84,8 @@ def _validated(**changes: Any) -> dict[str, Any]:
             raise ValueError(f"on_drift={value!r}; expected one of {ON_DRIFT}.")
         if name == "verify" and value not in VERIFY:
             raise ValueError(f"verify={value!r}; expected one of {VERIFY}.")
+        if name == "replay" and value not in REPLAY:
+            raise ValueError(f"replay={value!r}; expected one of {REPLAY}.")
         if name == "module_aliases":
             value = normalize_aliases(value)
         if name == "trusted":
@@ -137,8 +141,8 @@ def get_config() -> dict[str, Any]:
     Returns
     -------
     dict
-        Keys ``on_mismatch``, ``on_drift``, ``verify``, ``module_aliases``,
-        ``trusted``.
+        Keys ``on_mismatch``, ``on_drift``, ``verify``, ``replay``,
+        ``module_aliases``, ``trusted``.
 
     Examples
     --------
@@ -157,6 +161,7 @@ def set_config(
     verify: str | None = None,
     module_aliases: Mapping[str, str] | None = None,
     trusted: Sequence[str] | None = None,
+    replay: str | None = None,
 ) -> None:
     """Set process-wide policies for loads that take no argument.
 
@@ -173,6 +178,11 @@ def set_config(
         memory-mapped buffers.
     module_aliases : dict, optional
         ``{"old.module": "new.module"}``, applied to the inner stream's globals.
+    replay : {"auto", "always"}, optional
+        Whether to replay the probe when nothing that could change the
+        model's behaviour changed since it was saved (same versions of every
+        library it needs, none editable, no code of your own, same Python and
+        platform): ``"auto"`` skips it then, ``"always"`` replays.
     trusted : sequence of str, optional
         Turns the allow-list of :func:`load` on for ``pickle.load`` and
         ``joblib.load`` too (see ``set_config(trusted=[])``), admitting these
@@ -193,6 +203,7 @@ def set_config(
         verify=verify,
         module_aliases=module_aliases,
         trusted=trusted,
+        replay=replay,
     )
     global _global_config
     _global_config = {**_base(), **changes}
@@ -209,6 +220,7 @@ def config_context(
     verify: str | None = None,
     module_aliases: Mapping[str, str] | None = None,
     trusted: Sequence[str] | None = None,
+    replay: str | None = None,
 ) -> Iterator[None]:
     """Set policies for the current thread inside a ``with`` block.
 
@@ -233,6 +245,7 @@ def config_context(
         verify=verify,
         module_aliases=module_aliases,
         trusted=trusted,
+        replay=replay,
     )
     previous: dict[str, Any] | None = getattr(_local, "config", None)
     _local.config = {**_current(), **changes}

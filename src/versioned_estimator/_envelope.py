@@ -1,28 +1,46 @@
 """The envelope: plain metadata written around the model's own pickle.
 
-``build_envelope`` assembles the dict that ``__reduce_ex__`` writes;
-:class:`Envelope` is the read-only view users get back from a model, a file or
-bytes. Field order is fixed and every value is plain data, so the same fitted
-model always pickles to the same bytes (``joblib.hash`` and ``joblib.Memory``
-keys depend on it).
+``build_envelope`` assembles the head that ``__reduce_ex__`` writes;
+``validate`` checks, field by field, that a dict read from a file is an
+envelope this release reads, so that nothing downstream meets a wrong type
+(every field a reader or the command line uses is typed here, and package
+names and versions are what pip accepts); :class:`Envelope` is the read-only
+view users get back from a model, a file or bytes.
+
+Field order is fixed and every value is plain data, so the same fitted model
+always pickles to the same bytes (``joblib.hash`` and ``joblib.Memory`` keys
+depend on it).
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from versioned_estimator._errors import EnvelopeError
-from versioned_estimator._format import FORMAT_NAME, FORMAT_VERSION
-from versioned_estimator._packages import versions_for
-from versioned_estimator._payload import Payload
-from versioned_estimator._provenance import platform_info, python_version
+from versioned_estimator._format import (
+    BLOCK_SIZE,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    READABLE_FORMATS,
+)
 from versioned_estimator._version import __version__
 
-__all__ = ["Envelope", "build_envelope"]
+__all__ = [
+    "Envelope",
+    "build_envelope",
+    "valid_distribution",
+    "valid_version",
+    "validate",
+    "validate_trailer",
+]
 
+# Far above any real model, low enough that a crafted list costs nothing.
+MAX_PACKAGES = 1000
+MAX_GLOBALS = 100_000
 
 # ----------------------------------------------------------------------------
 # Writing
@@ -30,16 +48,22 @@ __all__ = ["Envelope", "build_envelope"]
 
 
 def build_envelope(
-    provenance: Mapping[str, Any], payload: Payload, digests: Mapping[str, Any]
+    provenance: Mapping[str, Any],
+    payload: Any,
+    environment: Mapping[str, Any],
+    *,
+    checksum: str,
+    signed: bool,
+    template: bool,
 ) -> dict[str, Any]:
-    """Assemble the envelope of a fitted model from its provenance and payload.
+    """Assemble the head of a fitted model's file (format 2).
 
     ``provenance`` is what fit or wrap captured (class, params, time, git,
-    schema, probe, evaluation, metadata, methods, tags); the environment
-    (packages, python, platform) is the pickling process's, since that is the
+    schema, probe rows, evaluation, metadata, methods, tags); ``environment``
+    the pickling process's packages, python and platform, since that is the
     process whose libraries wrote the inner stream.
     """
-    packages, modules = versions_for(payload.modules)
+    sizes = [int(b.nbytes) for b in payload.buffers]
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -49,13 +73,24 @@ def build_envelope(
         "params": provenance["params"],
         "methods": list(provenance["methods"]),
         "tags": provenance["tags"],
-        "packages": packages,
-        "modules": modules,
-        "python": python_version(),
-        "platform": dict(platform_info()),
+        "packages": dict(environment["packages"]),
+        "modules": dict(environment["modules"]),
+        "requirements": dict(environment["requirements"]),
+        "python": environment["python"],
+        "platform": dict(environment["platform"]),
         "git": dict(provenance["git"]),
         "globals": list(payload.globals),
-        "payload": dict(digests),
+        "payload": {
+            "protocol": 5,
+            "pickler": payload.pickler,
+            "template": template,
+            "checksum": checksum,
+            "signed": "hmac-sha256" if signed else None,
+            "block_size": BLOCK_SIZE,
+            "nbytes": len(payload.stream) + sum(sizes),
+            "stream": {"nbytes": len(payload.stream)},
+            "buffers": [{"nbytes": n} for n in sizes],
+        },
         "schema": dict(provenance["schema"]),
         "probe_size": provenance["probe_size"],
         "probe": provenance["probe"],
@@ -65,65 +100,318 @@ def build_envelope(
 
 
 # ----------------------------------------------------------------------------
-# Reading
+# Validation
 # ----------------------------------------------------------------------------
 
-_REQUIRED = ("format_version", "estimator_class", "payload")
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?")
+# PEP 440: [N!]N(.N)*[{a|b|rc}N][.postN][.devN][+local], with the spellings
+# the specification normalizes.
+_VERSION = re.compile(
+    r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*"
+    r"(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?"
+    r"(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?"
+    r"(?:[-_.]?dev[-_.]?[0-9]*)?"
+    r"(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?",
+    re.IGNORECASE,
+)
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_<>][A-Za-z0-9_<>]*)*")
+_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def valid_distribution(name: Any) -> bool:
+    """Whether ``name`` is a distribution name pip accepts (PEP 508).
+
+    Examples
+    --------
+    >>> valid_distribution("scikit-learn"), valid_distribution("x\\n--index-url")
+    (True, False)
+    """
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None
+
+
+def valid_version(version: Any) -> bool:
+    """Whether ``version`` is a version pip accepts (PEP 440).
+
+    Examples
+    --------
+    >>> valid_version("1.9.1"), valid_version("2.0.0rc1+local.7")
+    (True, True)
+    >>> valid_version("1.0\\n-e git+https://evil"), valid_version("")
+    (False, False)
+    """
+    return (
+        isinstance(version, str)
+        and len(version) <= 64
+        and _VERSION.fullmatch(version) is not None
+    )
+
+
+class _Check:
+    """Field-by-field checks of one envelope, raising EnvelopeError at the first."""
+
+    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+        self.data = data
+        self.source = source
+
+    def bad(self, field: str, why: str) -> EnvelopeError:
+        return EnvelopeError(
+            f"{self.source} has an envelope whose {field} {why}: it is corrupt or "
+            "crafted."
+        )
+
+    def typed(
+        self, field: str, kinds: tuple[type, ...], *, optional: bool = True
+    ) -> Any:
+        if field not in self.data:
+            if optional:
+                return None
+            raise EnvelopeError(f"{self.source} lacks the required field {field}.")
+        value = self.data[field]
+        if value is None and optional:
+            return None
+        if not isinstance(value, kinds) or (
+            isinstance(value, bool) and bool not in kinds
+        ):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise self.bad(field, f"is a {type(value).__name__}, not a {names}")
+        return value
+
+    def mapping(
+        self,
+        field: str,
+        key_ok: Callable[[Any], bool],
+        value_ok: Callable[[Any], bool],
+        limit: int,
+        what: str,
+    ) -> None:
+        value = self.typed(field, (dict,))
+        if value is None:
+            return
+        if len(value) > limit:
+            raise self.bad(field, f"lists {len(value)} entries, more than {limit}")
+        for key, item in value.items():
+            if not key_ok(key) or not value_ok(item):
+                shown = _printable(f"{key}: {item}")
+                raise self.bad(field, f"holds {shown!r}, which is not {what}")
+
+    def strings(self, field: str, ok: Callable[[str], bool], limit: int) -> None:
+        value = self.typed(field, (list,))
+        if value is None:
+            return
+        if len(value) > limit:
+            raise self.bad(field, f"lists {len(value)} entries, more than {limit}")
+        for item in value:
+            if not isinstance(item, str) or not ok(item):
+                raise self.bad(field, f"holds {_printable(str(item))!r}")
+
+
+def _printable(text: str, width: int = 60) -> str:
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_payload(check: _Check, version: int) -> None:
+    payload = check.typed("payload", (dict,), optional=False)
+
+    def part_ok(part: Any, digest: bool) -> bool:
+        return (
+            isinstance(part, dict)
+            and _is_int(part.get("nbytes"))
+            and (not digest or isinstance(part.get("digest"), str))
+        )
+
+    buffers = payload.get("buffers")
+    ok = isinstance(buffers, list) and len(buffers) <= 1_000_000
+    if version == 1:
+        ok = ok and (
+            isinstance(payload.get("digest"), str)
+            and part_ok(payload.get("stream"), True)
+            and all(part_ok(part, True) for part in buffers)
+        )
+    else:
+        ok = ok and (
+            payload.get("checksum") in ("crc32", "sha256")
+            and payload.get("block_size") == BLOCK_SIZE
+            and payload.get("protocol") == 5
+            and payload.get("pickler") in ("pickle", "cloudpickle")
+            and payload.get("signed") in (None, "hmac-sha256")
+            and isinstance(payload.get("template", False), bool)
+            and part_ok(payload.get("stream"), False)
+            and all(part_ok(part, False) for part in buffers)
+        )
+    if not ok:
+        raise EnvelopeError(
+            f"{check.source} has a malformed payload record (sizes of the stream "
+            "and buffers): it is corrupt or crafted."
+        )
 
 
 def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
-    """Check that ``data`` is an envelope this version can read."""
+    """Check that ``data`` is an envelope this version reads; return it.
+
+    Every field is type-checked; package names and versions must be what pip
+    accepts, globals and the class dotted names. Anything else is an
+    :class:`EnvelopeError` naming the field.
+    """
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise EnvelopeError(
             f"{source} is not a versioned-estimator envelope (no "
             f"'format': {FORMAT_NAME!r} entry)."
         )
     version = data.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise EnvelopeError(f"{source} has no integer format_version: {version!r}.")
+    if not _is_int(version) or version < 1:
+        raise EnvelopeError(
+            f"{source} has no valid format_version: {_printable(repr(version))}."
+        )
     if version > FORMAT_VERSION:
+        writer = data.get("writer")
+        writer = _printable(writer) if isinstance(writer, str) else "(unknown)"
         raise EnvelopeError(
             f"{source} uses file format {version}, newer than format "
             f"{FORMAT_VERSION} that versioned-estimator {__version__} reads. It was "
-            f"written by versioned-estimator {data.get('writer', '(unknown)')}: "
-            "upgrade with `pip install -U versioned-estimator`."
+            f"written by versioned-estimator {writer}: upgrade with "
+            "`pip install -U versioned-estimator`."
         )
-    missing = [key for key in _REQUIRED if key not in data]
-    if missing:
-        raise EnvelopeError(f"{source} lacks required fields: {', '.join(missing)}.")
-    _check_payload_record(data["payload"], source)
+    if version not in READABLE_FORMATS:  # pragma: no cover - every version is
+        raise EnvelopeError(f"{source} uses file format {version}, unknown here.")
+    check = _Check(data, source)
+    name = check.typed("estimator_class", (str,), optional=False)
+    if len(name) > 1000 or not _DOTTED.fullmatch(name):
+        raise check.bad("estimator_class", f"is {_printable(name)!r}")
+    _check_payload(check, version)
+    for field in ("writer", "created_at", "python"):
+        value = check.typed(field, (str,))
+        if value is not None and (len(value) > 200 or not value.isprintable()):
+            raise check.bad(field, "holds control characters or is too long")
+    if isinstance(data.get("python"), str) and not valid_version(data["python"]):
+        raise check.bad("python", f"is {_printable(data['python'])!r}")
+    for field in ("params", "tags", "platform", "schema", "evaluation", "metadata"):
+        check.typed(field, (dict,))
+    check.typed("probe_size", (int,))
+    check.mapping(
+        "packages",
+        valid_distribution,
+        valid_version,
+        MAX_PACKAGES,
+        "a distribution name and version",
+    )
+    check.mapping(
+        "requirements",
+        valid_distribution,
+        valid_version,
+        MAX_PACKAGES,
+        "a distribution name and version",
+    )
+    check.mapping(
+        "modules",
+        lambda k: isinstance(k, str) and _DOTTED.fullmatch(k) is not None,
+        valid_distribution,
+        MAX_PACKAGES,
+        "a module and a distribution name",
+    )
+    check.strings("methods", str.isidentifier, 100)
+    check.strings(
+        "globals", lambda g: len(g) <= 1000 and _DOTTED.fullmatch(g) is not None,
+        MAX_GLOBALS,
+    )
+    git = check.typed("git", (dict,))
+    if git is not None:
+        commit, dirty = git.get("commit"), git.get("dirty")
+        if not (commit is None or (isinstance(commit, str) and _HEX.fullmatch(commit))):
+            raise check.bad("git", "has a commit that is not a hexadecimal hash")
+        if dirty not in (None, True, False):
+            raise check.bad("git", "has a dirty flag that is not a bool")
+    probe = check.typed("probe", (dict,))
+    if probe is not None and not isinstance(probe.get("X"), dict):
+        raise check.bad("probe", "has no rows")
+    schema = data.get("schema") or {}
+    for key in ("n_samples", "n_features_in"):
+        if schema.get(key) is not None and not _is_int(schema[key]):
+            raise check.bad("schema", f"has a {key} that is not a count")
+    for key in ("feature_names_in", "dtypes"):
+        value = schema.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise check.bad("schema", f"has {key} that are not text")
+    if version == 1:
+        signature = check.typed("signature", (dict,))
+        if signature is not None and not isinstance(signature.get("value"), str):
+            raise check.bad("signature", "has no value")
     return data
 
 
-def _check_payload_record(payload: Any, source: str) -> None:
-    """The payload record must have the shape the writer gives it."""
-
-    def part_ok(part: Any) -> bool:
-        return (
-            isinstance(part, dict)
-            and isinstance(part.get("nbytes"), int)
-            and isinstance(part.get("digest"), str)
-        )
-
-    ok = (
-        isinstance(payload, dict)
-        and isinstance(payload.get("digest"), str)
-        and part_ok(payload.get("stream"))
-        and isinstance(payload.get("buffers"), list)
-        and all(part_ok(part) for part in payload["buffers"])
+def validate_trailer(
+    trailer: Any, envelope: Mapping[str, Any], *, source: str = "the file"
+) -> dict[str, Any]:
+    """Check a format 2 trailer against the head that declared it."""
+    bad = EnvelopeError(
+        f"{source} has a malformed trailer (the checksums after the payload): it "
+        "was truncated, or is corrupt or crafted."
     )
-    if not ok:
-        raise EnvelopeError(
-            f"{source} has a malformed payload record (digest, stream and buffers "
-            "with their sizes): it is corrupt or crafted."
+    if not isinstance(trailer, dict):
+        raise bad
+    record = trailer.get("checksums")
+    head = envelope["payload"]
+    if not isinstance(record, dict):
+        raise bad
+
+    def part_ok(part: Any, declared: Any) -> bool:
+        if not (isinstance(part, dict) and isinstance(declared, dict)):
+            return False
+        nbytes, blocks = part.get("nbytes"), part.get("blocks")
+        return (
+            _is_int(nbytes)
+            and nbytes == declared.get("nbytes")
+            and isinstance(blocks, list)
+            and len(blocks) == max(1, -(-nbytes // BLOCK_SIZE))
+            and all(isinstance(b, str) and len(b) <= 64 for b in blocks)
         )
+
+    buffers = record.get("buffers")
+    if not (
+        record.get("algorithm") == head["checksum"]
+        and record.get("block_size") == BLOCK_SIZE
+        and isinstance(record.get("digest"), str)
+        and part_ok(record.get("stream"), head["stream"])
+        and isinstance(buffers, list)
+        and len(buffers) == len(head["buffers"])
+        and all(
+            part_ok(part, declared)
+            for part, declared in zip(buffers, head["buffers"], strict=True)
+        )
+    ):
+        raise bad
+    probe = trailer.get("probe")
+    if probe is not None and not (
+        isinstance(probe, dict) and isinstance(probe.get("outputs"), dict)
+    ):
+        raise bad
+    signature = trailer.get("signature")
+    if signature is not None and not (
+        isinstance(signature, dict) and isinstance(signature.get("value"), str)
+    ):
+        raise bad
+    return trailer
+
+
+# ----------------------------------------------------------------------------
+# The read-only view
+# ----------------------------------------------------------------------------
 
 
 class Envelope:
     """A read-only view of a saved model's envelope.
 
     Get one from a wrapped model (``model.envelope``), or from a file or bytes
-    without loading the model (:func:`read_envelope`).
+    without loading the model (:func:`read_envelope`, which reads the head of
+    the file only: in files of format 2 the checksums and the probe's outputs
+    follow the payload, so ``payload`` then lists sizes without digests and
+    ``probe`` rows without outputs).
 
     Attributes
     ----------
@@ -137,20 +425,28 @@ class Envelope:
     packages : dict
         Distribution name (normalized as pip does) -> version, for every
         distribution whose modules the model's pickle imports.
+    requirements : dict
+        Every distribution needed to load and verify the model (``packages``,
+        what they require, versioned-estimator itself), with its version.
     python : str
     platform : dict
     git : dict
-        ``commit`` and ``dirty`` of the training work tree (None outside git).
+        ``commit`` and ``dirty`` of the training code's repository, and
+        ``source``: which folder that was (None outside git).
     globals : list of str
         Every global the inner stream imports, as ``"module.qualname"``.
     payload : dict
-        ``protocol``, ``digest``, ``nbytes``, and per-part sizes and digests.
+        ``protocol``, ``nbytes``, the size of every part, the checksum
+        ``algorithm`` and, when known, the ``digest``.
     schema : dict
         ``n_samples``, ``n_features_in``, ``feature_names_in``, ``dtypes``.
+    probe : dict or None
+        ``n_rows``, ``X`` and, when known, ``outputs``.
     evaluation : dict or None
         For a search: ``best_score``, ``best_params``, ``scoring``, ``n_splits``.
     metadata : dict
         The user's own provenance.
+    signature : dict or None
 
     Examples
     --------
@@ -166,17 +462,29 @@ class Envelope:
     True
     """
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_trailer")
     _data: dict[str, Any]
+    _trailer: dict[str, Any] | None
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        object.__setattr__(self, "_data", validate(copy.deepcopy(dict(data))))
+    def __init__(
+        self, data: Mapping[str, Any], trailer: Mapping[str, Any] | None = None
+    ) -> None:
+        data = dict(data)
+        if trailer is None and isinstance(data.get("trailer"), dict):
+            trailer = data.pop("trailer")
+        data.pop("trailer", None)
+        head = validate(copy.deepcopy(data))
+        if trailer is not None:
+            trailer = validate_trailer(copy.deepcopy(dict(trailer)), head)
+        object.__setattr__(self, "_data", head)
+        object.__setattr__(self, "_trailer", trailer)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Envelope is read-only")
 
     def _get(self, key: str, default: Any = None) -> Any:
-        return copy.deepcopy(self._data.get(key, default))
+        value = self._data.get(key)
+        return copy.deepcopy(default if value is None else value)
 
     format_version = property(lambda self: self._data["format_version"])
     writer = property(lambda self: self._get("writer"))
@@ -185,37 +493,76 @@ class Envelope:
     params = property(lambda self: self._get("params", {}))
     methods = property(lambda self: self._get("methods", []))
     packages = property(lambda self: self._get("packages", {}))
+    requirements = property(lambda self: self._get("requirements", {}))
     modules = property(lambda self: self._get("modules", {}))
     python = property(lambda self: self._get("python"))
     platform = property(lambda self: self._get("platform", {}))
     git = property(lambda self: self._get("git", {"commit": None, "dirty": None}))
     globals = property(lambda self: self._get("globals", []))
-    payload = property(lambda self: self._get("payload", {}))
     schema = property(lambda self: self._get("schema", {}))
-    probe = property(lambda self: self._get("probe"))
     evaluation = property(lambda self: self._get("evaluation"))
     metadata = property(lambda self: self._get("metadata", {}))
-    signature = property(lambda self: self._get("signature"))
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = self._get("payload", {})
+        if self._data["format_version"] >= 2:
+            payload["algorithm"] = payload.get("checksum")
+            record = (self._trailer or {}).get("checksums")
+            payload["digest"] = record["digest"] if record else None
+        return payload
+
+    @property
+    def probe(self) -> dict[str, Any] | None:
+        probe: dict[str, Any] | None = self._get("probe")
+        if probe is not None and self._data["format_version"] >= 2:
+            outputs = ((self._trailer or {}).get("probe") or {}).get("outputs")
+            if outputs is not None:
+                probe["outputs"] = copy.deepcopy(outputs)
+        return probe
+
+    @property
+    def signature(self) -> dict[str, Any] | None:
+        if self._data["format_version"] >= 2:
+            found = (self._trailer or {}).get("signature")
+            return copy.deepcopy(found) if found is not None else None
+        return self._get("signature")
+
+    @property
+    def signed(self) -> bool:
+        """Whether the file says it is signed (checked only with the key)."""
+        if self._data["format_version"] >= 2:
+            return bool(self._data["payload"].get("signed")) or (
+                self.signature is not None
+            )
+        return self.signature is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serializable copy of every field."""
-        return copy.deepcopy(self._data)
+        """A JSON-serializable copy of every field (the trailer under ``trailer``)."""
+        data = copy.deepcopy(self._data)
+        if self._trailer is not None:
+            data["trailer"] = copy.deepcopy(self._trailer)
+        return data
 
     def to_json(self, **kwargs: Any) -> str:
         """The envelope as JSON text."""
-        return json.dumps(self._data, **kwargs)
+        return json.dumps(self.to_dict(), **kwargs)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Envelope) and self._data == other._data
+        return (
+            isinstance(other, Envelope)
+            and self._data == other._data
+            and self._trailer == other._trailer
+        )
 
     def __hash__(self) -> int:
-        return hash(json.dumps(self._data, sort_keys=True))
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
 
     def __repr__(self) -> str:
         commit = (self._data.get("git") or {}).get("commit")
         return (
             f"Envelope({self.estimator_class}, created {self._data.get('created_at')},"
             f" commit {commit[:10] if commit else None},"
-            f" {len(self._data.get('packages', {}))} packages,"
+            f" {len(self._data.get('packages') or {})} packages,"
             f" {self._data['payload'].get('nbytes', 0)} payload bytes)"
         )

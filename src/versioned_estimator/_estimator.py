@@ -1,10 +1,8 @@
 """``VersionedEstimator``: the meta-estimator, and ``_rebuild``, its pickle entry.
 
-A fitted wrapper pickles as ``(_rebuild, (envelope, inner_stream, buffers))``
-(see ``_payload`` and ``_envelope``); the tuple is built once per fitted state
-and cached, because loky de-duplicates arrays by identity and GridSearchCV
-pickles an estimator dozens of times. ``fit``, ``partial_fit``, ``set_params``
-and ``set_output`` drop the cache.
+A fitted wrapper pickles as ``(_rebuild, (envelope, stream, buffers,
+trailer))``, built from its current state every time (``_pickling``): a
+change made after a first pickle always reaches the next one.
 
 ``_rebuild`` returns the wrapper *sealed* (see ``_lazy``): the first method
 call, ``estimator_``, a fitted attribute or ``get_params`` materializes it,
@@ -14,6 +12,7 @@ once, under a lock.
 from __future__ import annotations
 
 import copy
+import copyreg
 import dataclasses
 import threading
 from collections.abc import Callable
@@ -33,12 +32,24 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from versioned_estimator._config import get_config
-from versioned_estimator._envelope import Envelope, build_envelope, validate
+from versioned_estimator._envelope import Envelope, validate, validate_trailer
+from versioned_estimator._errors import (
+    EnvelopeError,
+    EnvironmentMismatchError,
+    VersionedEstimatorError,
+)
 from versioned_estimator._format import check_json_safe, describe
 from versioned_estimator._html import envelope_card
-from versioned_estimator._lazy import Policy, Sealed
-from versioned_estimator._payload import dump_inner, payload_digests
-from versioned_estimator._probe import ProbeCheck, VerificationReport, capture, replay
+from versioned_estimator._lazy import Policy, Sealed, environment_error
+from versioned_estimator._pickling import Trailer, reduce_fitted
+from versioned_estimator._probe import (
+    ProbeCheck,
+    VerificationReport,
+    capture_rows,
+    decode_input,
+    record_outputs,
+    replay,
+)
 from versioned_estimator._provenance import created_at, git_state, schema_of
 
 __all__ = ["DELEGATED_METHODS", "VersionedEstimator", "_rebuild"]
@@ -58,10 +69,6 @@ DELEGATED_METHODS = (
     "get_feature_names_out",
     "set_output",
 )
-
-# A loaded model keeps its original inner stream up to this size (or 1/16 of
-# its buffers), so that it pickles to the same bytes as before it was loaded.
-_KEEP_STREAM_BYTES = 1024 * 1024
 
 # ----------------------------------------------------------------------------
 # Helpers
@@ -148,6 +155,46 @@ def _unfitted_copy(fitted: Any) -> Any:
 def _n_rows(X: Any) -> int:
     shape = getattr(X, "shape", None)
     return int(shape[0]) if shape is not None else len(X)
+
+
+def describe_params(estimator: Any) -> dict[str, Any]:
+    """The estimator's parameters as plain data, nested ones flattened the way
+    ``get_params(deep=True)`` names them (``clf__C``); a parameter that is
+    itself an estimator is named by its class (its own parameters follow).
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> params = describe_params(make_pipeline(LogisticRegression(C=0.5)))
+    >>> params["logisticregression"], params["logisticregression__C"]
+    ('sklearn.linear_model._logistic.LogisticRegression', 0.5)
+    """
+    try:
+        params = estimator.get_params(deep=True)
+    except Exception:
+        try:
+            params = estimator.get_params(deep=False)
+        except Exception:
+            return {}
+    out: dict[str, Any] = {}
+    for key in sorted(params):
+        value = params[key]
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            out[key] = _class_path(value)
+        elif (
+            isinstance(value, (list, tuple))
+            and value
+            and all(
+                isinstance(v, tuple) and len(v) >= 2 and hasattr(v[1], "get_params")
+                for v in value
+            )
+        ):
+            # Pipeline steps, ColumnTransformer transformers: name and class.
+            out[key] = [[str(v[0]), _class_path(v[1]), *describe(list(v[2:]))] for v in value]
+        else:
+            out[key] = describe(value)
+    return out
 
 
 def evaluation_of(estimator: Any) -> dict[str, Any] | None:
@@ -248,6 +295,9 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         if name.startswith("__"):
             raise AttributeError(name)
         state = self.__dict__
+        if name == "envelope":
+            # The property raised AttributeError: an unfitted model says so.
+            check_is_fitted(self)
         if "_sealed" in state and (
             name in ("estimator", "estimator_") or _is_fitted_name(name)
         ):
@@ -283,7 +333,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     # -- state ------------------------------------------------------------
 
     def _drop_cache(self) -> None:
-        self.__dict__.pop("_reduce_cache", None)
+        self.__dict__.pop("_cache", None)
         self.__dict__.pop("_verification", None)
 
     def _materialize(self) -> None:
@@ -294,25 +344,25 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             sealed: Sealed | None = state.get("_sealed")
             if sealed is None:
                 return
-            inner = sealed.open()
+            inner, _ = sealed.open()
             envelope = sealed.envelope
+            template = None
+            if (envelope.get("payload") or {}).get("template"):
+                if not (isinstance(inner, tuple) and len(inner) == 2):
+                    raise EnvelopeError(
+                        "The model's pickle does not hold the estimator and the "
+                        "parameters its envelope announces: it is corrupt or crafted."
+                    )
+                inner, template = inner
             state.update(
-                estimator=_unfitted_copy(inner),
+                estimator=template if template is not None else _unfitted_copy(inner),
                 _provenance=_provenance_from(envelope),
+                _saved_outputs=sealed.outputs,
             )
             if sealed.report is not None:
                 state["_verification"] = sealed.report
             state["estimator_"] = inner
             del state["_sealed"]
-            stream, buffers = sealed.stream, sealed.buffers
-            if sealed.views_buffers and len(stream) <= max(
-                _KEEP_STREAM_BYTES, sum(memoryview(b).nbytes for b in buffers) // 16
-            ):
-                # The model views every buffer (zero-copy): keeping the original
-                # pickle costs no memory, and re-pickling gives the same bytes
-                # (joblib.hash, joblib.Memory keys) in any process. Otherwise drop
-                # them: trees copy their arrays, keeping ours would double memory.
-                state["_reduce_cache"] = (_rebuild, (envelope, stream, buffers))
 
     def _policy_route(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if _routing_enabled():
@@ -321,31 +371,22 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         return params
 
     def _capture(
-        self, X: Any, inner: Any, *, probe_X: Any = None, n_samples: bool = True
+        self, X: Any, *, probe_X: Any = None, n_samples: bool = True
     ) -> None:
-        """Record provenance once, at fit or wrap time."""
-        size = self.probe_size
-        metadata = check_json_safe(self.metadata or {}, "metadata")
+        """Record provenance once, at fit or wrap time: when, which commit, the
+        data's schema and the probe rows (their outputs are recorded when the
+        model is pickled, from the model as it is then)."""
+        inner = self.__dict__["estimator_"]
         schema = schema_of(X, inner)
         if not n_samples:
             schema["n_samples"] = None
-        try:
-            params = describe(inner.get_params(deep=False))
-        except (AttributeError, TypeError):
-            params = {}
         self.__dict__["_provenance"] = {
             "created_at": created_at(),
-            "estimator_class": _class_path(inner),
-            "params": params,
-            "methods": [m for m in DELEGATED_METHODS if hasattr(inner, m)],
-            "tags": _tags_to_plain(get_tags(inner)),
             "git": git_state(),
             "schema": schema,
-            "probe_size": size,
-            "probe": capture(inner, X if probe_X is None else probe_X, size),
-            "evaluation": evaluation_of(inner),
-            "metadata": metadata,
+            "probe": capture_rows(X if probe_X is None else probe_X, self.probe_size),
         }
+        self.__dict__.pop("_saved_outputs", None)
 
     def _check_params(self) -> None:
         size = self.probe_size
@@ -356,6 +397,13 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
         if self.metadata is not None:
             check_json_safe(self.metadata, "metadata")
+        if isinstance(self.estimator, VersionedEstimator):
+            raise TypeError(
+                "VersionedEstimator wraps an estimator that is already a "
+                "VersionedEstimator: wrap the inner estimator once "
+                "(VersionedEstimator(model.estimator)); one envelope already "
+                "records everything."
+            )
         if not hasattr(self.estimator, "fit"):
             raise TypeError(
                 f"VersionedEstimator wraps an estimator with a fit method; got "
@@ -388,7 +436,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         estimator = self._start_fit()
         estimator.fit(X, y, **self._policy_route("fit", fit_params))
         self.estimator_ = estimator
-        self._capture(X, estimator)
+        self._capture(X)
         return self
 
     @available_if(_inner_has("fit_transform"))
@@ -399,7 +447,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             X, y, **self._policy_route("fit_transform", fit_params)
         )
         self.estimator_ = estimator
-        self._capture(X, estimator)
+        self._capture(X)
         return out
 
     @available_if(_inner_has("fit_predict"))
@@ -410,7 +458,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             X, y, **self._policy_route("fit_predict", fit_params)
         )
         self.estimator_ = estimator
-        self._capture(X, estimator)
+        self._capture(X)
         return out
 
     @available_if(_inner_has("partial_fit"))
@@ -420,12 +468,21 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         """Update the inner estimator on a batch (fitting a clone on the first)."""
         self._materialize()
         self._check_params()
-        self._drop_cache()
-        if "estimator_" not in self.__dict__:
+        first = "estimator_" not in self.__dict__
+        if first:
             self.estimator_ = clone(self.estimator)
         params = self._policy_route("partial_fit", fit_params)
         self.estimator_.partial_fit(X, y, **params)
-        self._capture(X, self.estimator_)
+        if first or "_provenance" not in self.__dict__:
+            self._capture(X)
+        else:
+            # Later batches: the schema counts every row seen; the probe keeps
+            # the first batch's rows.
+            schema = self.__dict__["_provenance"]["schema"]
+            seen = schema.get("n_samples")
+            rows = schema_of(X, self.estimator_).get("n_samples")
+            if isinstance(seen, int) and isinstance(rows, int):
+                schema["n_samples"] = seen + rows
         return self
 
     @classmethod
@@ -463,7 +520,10 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         ['predict', 'predict_proba']
         """
         if isinstance(fitted, VersionedEstimator):
-            raise TypeError("This estimator is already a VersionedEstimator.")
+            raise TypeError(
+                "This estimator is already a VersionedEstimator: it needs no "
+                "second wrapper."
+            )
         try:
             check_is_fitted(fitted)
         except TypeError as exc:
@@ -477,10 +537,10 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
                 "VersionedEstimator(estimator).fit(X, y)."
             ) from exc
         n_probe = 0 if probe is None else _n_rows(probe)
-        self = cls(clone(fitted), metadata=metadata, probe_size=n_probe)
+        self = cls(_unfitted_copy(fitted), metadata=metadata, probe_size=n_probe)
         self._check_params()
         self.estimator_ = fitted
-        self._capture(probe, fitted, n_samples=False)
+        self._capture(probe, n_samples=False)
         return self
 
     # -- parameters -------------------------------------------------------
@@ -488,7 +548,6 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     def set_params(self, **params: Any) -> VersionedEstimator:
         """Set parameters (``estimator__C=...`` reaches the inner estimator)."""
         super().set_params(**params)
-        self._drop_cache()
         return self
 
     def get_metadata_routing(self) -> MetadataRouter:
@@ -559,7 +618,6 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         self.estimator.set_output(transform=transform)
         if "estimator_" in self.__dict__:
             self.estimator_.set_output(transform=transform)
-            self._drop_cache()
         return self
 
     # -- display ----------------------------------------------------------
@@ -590,7 +648,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         """scikit-learn's diagram beside the envelope card (Jupyter)."""
         sealed = self.__dict__.get("_sealed")
         if sealed is not None:
-            card = envelope_card(sealed.envelope, state="sealed")
+            card = envelope_card(self.envelope.to_dict(), state="sealed")
             return f"<div>{card}</div>"
         diagram = estimator_html_repr(self)
         if not self.__sklearn_is_fitted__():
@@ -610,12 +668,24 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     @property
     def envelope(self) -> Envelope:
-        """The envelope this model pickles with (fitted models only)."""
+        """The envelope this model pickles with now (fitted models only).
+
+        For a model loaded from a file, the envelope it was saved with; for a
+        fitted one, the envelope its next pickle writes, trailer included
+        (checksums and probe outputs: computed now).
+        """
         sealed = self.__dict__.get("_sealed")
         if sealed is not None:
-            return Envelope(sealed.envelope)
+            return Envelope(sealed.envelope, sealed.trailer)
         check_is_fitted(self)
-        return Envelope(self.__reduce_ex__(5)[1][0])
+        try:
+            _, (envelope, _, _, trailer) = self._reduce_fitted()
+            return Envelope(envelope, trailer.result())
+        except AttributeError as exc:
+            # Not "no attribute 'envelope'": say what failed.
+            raise VersionedEstimatorError(
+                f"The envelope of this model cannot be built: {exc}"
+            ) from exc
 
     def verify(self, X: Any = None) -> VerificationReport:
         """Replay the probe now, and check ``X`` against the saved schema.
@@ -637,54 +707,107 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         >>> model = VersionedEstimator(LinearRegression()).fit([[0], [1]], [0, 1])
         >>> model.verify().ok
         True
-        >>> model.verify([[1, 2]]).ok
-        False
+        >>> report = model.verify([[1, 2]])
+        >>> report.ok, [c.method for c in report.failures]
+        (False, ['schema.n_features'])
         """
         inner = self._fitted()
         provenance = self.__dict__["_provenance"]
-        report = replay(inner, provenance.get("probe"))
+        probe = provenance.get("probe")
+        outputs = self.__dict__.get("_saved_outputs")
+        if outputs is None and probe:
+            outputs = record_outputs(inner, decode_input(probe["X"]))
+        report = replay(inner, probe, outputs)
+        previous = self.__dict__.get("_verification")
+        if previous is not None:
+            report.remapped = dict(previous.remapped)
         if X is not None:
-            report.checks.extend(_schema_checks(provenance.get("schema") or {}, X))
-            for method in (provenance.get("probe") or {}).get("outputs", {}):
+            report.data_checks.extend(_schema_checks(provenance.get("schema") or {}, X))
+            methods = sorted((outputs or {}).keys()) or [
+                m for m in ("predict", "transform") if hasattr(inner, m)
+            ]
+            for method in methods:
                 try:
                     getattr(inner, method)(X)
                 except Exception as exc:
-                    report.checks.append(
+                    report.data_checks.append(
                         ProbeCheck(
                             f"{method}(X)", "error", f"{type(exc).__name__}: {exc}"
                         )
                     )
                 else:
-                    report.checks.append(ProbeCheck(f"{method}(X)", "same"))
+                    report.data_checks.append(ProbeCheck(f"{method}(X)", "ran"))
         return report
 
     # -- pickling ---------------------------------------------------------
 
+    def _reduce_fitted(self, key: bytes | None = None) -> Any:
+        state = self.__dict__
+        inner = state["estimator_"]
+        provenance = dict(state["_provenance"])
+        provenance.update(
+            estimator_class=_class_path(inner),
+            params=describe_params(inner),
+            methods=[m for m in DELEGATED_METHODS if hasattr(inner, m)],
+            tags=_tags_to_plain(get_tags(inner)),
+            evaluation=evaluation_of(inner),
+            metadata=check_json_safe(self.metadata or {}, "metadata"),
+            probe_size=self.probe_size,
+            probe=_probe_for(provenance.get("probe"), self.probe_size),
+        )
+        cache = state.setdefault("_cache", {})
+        return reduce_fitted(
+            inner, state.get("estimator"), provenance, cache, _rebuild, key=key
+        )
+
     def __reduce_ex__(self, protocol: Any) -> Any:
         state = self.__dict__
-        cached = state.get("_reduce_cache")
-        if cached is not None:
-            return cached
         sealed: Sealed | None = state.get("_sealed")
         if sealed is not None:
-            return (_rebuild, (sealed.envelope, sealed.stream, sealed.buffers))
+            # Not loaded yet, so not changed: the parts as they were read.
+            parts: tuple[Any, ...] = (sealed.envelope, sealed.stream, sealed.buffers)
+            if sealed.format_version >= 2:
+                parts += (_TrailerParts(sealed.trailer),)
+            return (_rebuild, parts)
         if "estimator_" not in state:
-            return super().__reduce_ex__(protocol)
-        payload = dump_inner(state["estimator_"])
-        digests = payload_digests(payload.stream, payload.buffers)
-        envelope = build_envelope(state["_provenance"], payload, digests)
-        result = (_rebuild, (envelope, payload.stream, payload.buffers))
-        state["_reduce_cache"] = result
-        return result
+            # Unfitted: parameters only (clones shipped to GridSearchCV workers).
+            return (copyreg.__newobj__, (type(self),), self.__getstate__())
+        return self._reduce_fitted()
+
+    def __reduce__(self) -> Any:
+        return self.__reduce_ex__(5)
 
     def __getstate__(self) -> dict[str, Any]:
-        # Unfitted wrappers pickle their parameters only (clones shipped to
-        # GridSearchCV workers); the lock and caches never travel.
-        # object.__getstate__ returns the live __dict__: copy before popping.
+        # Unfitted wrappers pickle their parameters only; the lock and caches
+        # never travel. object.__getstate__ returns the live __dict__: copy.
         state = dict(super().__getstate__())
-        for key in ("_lock", "_reduce_cache", "_sealed", "_verification"):
+        for key in ("_lock", "_cache", "_sealed", "_verification", "_saved_outputs"):
             state.pop(key, None)
         return state
+
+
+class _TrailerParts:
+    """A sealed model's trailer, pickled again as it was read."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild, (self.data,))
+
+
+def _probe_for(probe: Any, size: Any) -> Any:
+    """The probe rows to write under the current ``probe_size``: none for 0
+    (``set_params(probe_size=0)`` keeps training rows out of the next file),
+    else at most that many of the rows taken at fit."""
+    if not probe or not isinstance(size, int) or size <= 0:
+        return None
+    if size >= probe.get("n_rows", 0):
+        return probe
+    rows = capture_rows(decode_input(probe["X"]), size)
+    return rows
 
 
 def _schema_checks(schema: dict[str, Any], X: Any) -> list[ProbeCheck]:
@@ -710,25 +833,13 @@ def _schema_checks(schema: dict[str, Any], X: Any) -> list[ProbeCheck]:
 
 
 def _provenance_from(envelope: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "created_at",
-        "estimator_class",
-        "params",
-        "methods",
-        "tags",
-        "git",
-        "schema",
-        "probe_size",
-        "probe",
-        "evaluation",
-        "metadata",
-    )
-    provenance = {key: envelope.get(key) for key in keys}
-    provenance["methods"] = provenance["methods"] or []
-    provenance["git"] = provenance["git"] or {"commit": None, "dirty": None}
-    provenance["schema"] = provenance["schema"] or {}
-    provenance["metadata"] = provenance["metadata"] or {}
-    return provenance
+    """What a loaded model keeps of its envelope, to pickle again."""
+    return {
+        "created_at": envelope.get("created_at"),
+        "git": envelope.get("git") or {"commit": None, "dirty": None},
+        "schema": envelope.get("schema") or {},
+        "probe": envelope.get("probe"),
+    }
 
 
 # ----------------------------------------------------------------------------
@@ -737,26 +848,66 @@ def _provenance_from(envelope: dict[str, Any]) -> dict[str, Any]:
 
 
 def seal(
-    envelope: dict[str, Any], stream: bytes, buffers: Any, policy: Policy
+    envelope: Any,
+    stream: Any,
+    buffers: Any,
+    trailer: Any,
+    policy: Policy,
+    *,
+    source: str = "the pickle",
 ) -> VersionedEstimator:
-    """A sealed wrapper around an envelope, stream and buffers."""
-    validate(envelope)
+    """A sealed wrapper around the parts of a model file.
+
+    The envelope and trailer are checked for shape first; under
+    ``on_mismatch="error"`` the environment is checked too, here, when the
+    file is read: a strict service fails at load, not at its first request.
+    """
+    validate(envelope, source=source)
+    if isinstance(trailer, Trailer):  # copy.copy hands over the object itself
+        trailer = trailer.result()
+    elif isinstance(trailer, _TrailerParts):
+        trailer = trailer.data
+    if envelope["format_version"] >= 2:
+        if trailer is None:
+            raise EnvelopeError(f"{source} has no trailer: it was truncated.")
+        validate_trailer(trailer, envelope, source=source)
+    if not isinstance(stream, (bytes, bytearray)) or not isinstance(buffers, list):
+        raise EnvelopeError(f"{source} has a malformed payload: it is corrupt or crafted.")
+    if policy.on_mismatch == "error":
+        found = environment_error(envelope, policy.on_mismatch)
+        if found is not None:
+            raise EnvironmentMismatchError(found[0], report=found[1])
     obj = VersionedEstimator.__new__(VersionedEstimator)
     probe_size = envelope.get("probe_size")
     obj.__dict__.update(
         metadata=envelope.get("metadata") or None,
         probe_size=probe_size if isinstance(probe_size, int) else 5,
-        _sealed=Sealed(envelope, stream, buffers, policy),
+        _sealed=Sealed(envelope, bytes(stream), buffers, trailer, policy),
         _lock=threading.RLock(),
     )
     return obj
 
 
-def _rebuild(
-    envelope: dict[str, Any], inner_stream: bytes, buffers: Any
-) -> VersionedEstimator:
-    """Unpickling entry point: a sealed wrapper under the current config."""
-    return seal(envelope, inner_stream, buffers, Policy.from_config(get_config()))
+def _rebuild(*parts: Any) -> Any:
+    """Unpickling entry point: a sealed wrapper under the current config.
+
+    ``_rebuild(envelope, stream, buffers)`` (format 1) or ``_rebuild(envelope,
+    stream, buffers, trailer)`` (format 2); ``_rebuild(trailer)`` returns the
+    trailer itself (format 2 writes it after the buffers, as a call to this
+    same function, so that a file names one global only).
+    """
+    if len(parts) == 1:
+        if not isinstance(parts[0], dict):
+            raise EnvelopeError("The pickle holds a malformed trailer.")
+        return parts[0]
+    if len(parts) not in (3, 4):
+        raise EnvelopeError(
+            f"The pickle calls versioned_estimator._rebuild with {len(parts)} "
+            "arguments: it is corrupt, or not written by versioned-estimator."
+        )
+    envelope, stream, buffers = parts[:3]
+    trailer = parts[3] if len(parts) == 4 else None
+    return seal(envelope, stream, buffers, trailer, Policy.from_config(get_config()))
 
 
 _rebuild.__module__ = "versioned_estimator"

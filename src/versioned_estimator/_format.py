@@ -1,14 +1,40 @@
-"""The file format: its version, and plain-data encodings for the envelope.
+"""The file format: its versions, and plain-data encodings for the envelope.
 
-A wrapped model pickles as ``(_rebuild, (envelope, inner_stream, buffers))``:
-the envelope is a dict of plain data only (dict, list, str, int, float, bool,
-None), so it can be read by an unpickler that resolves no global but
-``versioned_estimator._rebuild``. Everything here turns values into such data
-and back, deterministically.
+A wrapped model pickles as a call to one global, ``versioned_estimator._rebuild``::
+
+    format 1:  _rebuild(envelope, stream, buffers)
+    format 2:  _rebuild(envelope, stream, buffers, _rebuild(trailer))
+
+- ``envelope``: a dict of plain data (dict, list, str, int, float, bool,
+  None), read by an unpickler that resolves no global but ``_rebuild``
+  (``_reader``);
+- ``stream``: the wrapped estimator pickled at protocol 5, its object graph;
+- ``buffers``: its larger arrays as raw 1-D ``uint8`` arrays;
+- ``trailer`` (format 2): a dict of plain data written *after* the buffers:
+  the checksums of every part, the probe's outputs, and the signature.
 
 Format versions
 ---------------
 ``FORMAT_VERSION`` is an integer, independent of the package version.
+
+* **1** (versioned-estimator 0.1): SHA-256 of every part, in the envelope.
+  Computing it before anything is written meant hashing the whole model
+  before the first byte reached the file (and caching the result, which went
+  stale when the model changed).
+* **2**: the checksums move to the trailer. They are computed by threads
+  while the pickler writes the buffers (``zlib.crc32`` and ``hashlib``
+  release the GIL), so a dump costs what the bare model's does and nothing is
+  cached. Unsigned files use CRC-32 per 8 MiB block: it detects accidental
+  damage, which is all an unsigned checksum can do (anyone who can edit the
+  file can recompute any digest), and it runs at 2.1 GB/s a core where
+  SHA-256 runs at 0.2 to 0.3 GB/s on CPUs without SHA extensions (measured on
+  this project's machines; 1.8 GB/s with them). Files signed with a key use
+  SHA-256 per block, and the signature covers the envelope and the trailer.
+  The payload digest binds every part's size and block checksums. The head
+  declares the algorithm and every part's size, so a reader checks lengths
+  before reading the parts.
+
+Rules:
 
 * Adding an optional field is not a bump: readers tolerate missing optional
   fields (use ``.get`` with a default), writers write every field.
@@ -16,7 +42,8 @@ Format versions
   changing the shape of the reduce tuple is a bump: increment
   ``FORMAT_VERSION``, teach the reader to read every older version, add
   ``tests/data/make_reference_files.py``'s output for the new version under
-  ``tests/data/``, and describe the change in the README's format table.
+  ``tests/data/``, and describe the change here and in the README's format
+  table.
 
 Readers refuse a file whose ``format_version`` is greater than theirs with an
 :class:`~versioned_estimator.EnvelopeError` that says which release to install.
@@ -27,15 +54,19 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 FORMAT_NAME = "versioned-estimator"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 REBUILD_MODULE = "versioned_estimator"
 REBUILD_NAME = "_rebuild"
+# Checksums cover blocks of this size, so that threads share one large array.
+BLOCK_SIZE = 8 * 1024 * 1024
 
 # Largest envelope a reader accepts, so a hostile length cannot make it allocate.
 MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
@@ -224,24 +255,67 @@ def _plain_scalar(value: Any) -> Any:
 
 def _from_plain_scalar(value: Any) -> Any:
     if isinstance(value, dict):
-        if "float" in value:
+        if "float" in value and value["float"] in ("nan", "inf", "-inf"):
             return float(value["float"])
-        if "bytes" in value:
-            return base64.b64decode(value["bytes"])
-    return value
+        if "bytes" in value and isinstance(value["bytes"], str):
+            return base64.b64decode(value["bytes"], validate=True)
+        raise ValueError("an unknown encoded scalar")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError(f"a {type(value).__name__} where a scalar belongs")
+
+
+_ARRAY_DTYPE = re.compile(r"[<>|=]?(?:[biufc][1-9][0-9]?|b1|[US][0-9]{1,6})|object")
+# The probe is small (MAX_INPUT_BYTES): a decoded array never needs more.
+MAX_DECODED_ITEMS = 10_000_000
 
 
 def decode_array(data: Mapping[str, Any]) -> np.ndarray:
-    """Rebuild an array encoded by :func:`encode_array`."""
-    shape = tuple(int(n) for n in data["shape"])
+    """Rebuild an array encoded by :func:`encode_array`.
+
+    Raises ``ValueError`` when ``data`` is not such an encoding (a wrong
+    type, a dtype other than numbers, text and objects, a shape its data
+    does not fill).
+    """
+    try:
+        return _decode_array(data)
+    except (KeyError, TypeError, AttributeError, OverflowError) as exc:
+        raise ValueError(f"a malformed encoded array ({type(exc).__name__})") from exc
+
+
+def _decode_array(data: Mapping[str, Any]) -> np.ndarray:
+    if not isinstance(data, Mapping) or not isinstance(data.get("dtype"), str):
+        raise ValueError("an encoded array without a dtype")
+    shape_list = data["shape"]
+    if not isinstance(shape_list, list) or len(shape_list) > 32:
+        raise ValueError("an encoded array without a valid shape")
+    size = 1
+    for n in shape_list:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValueError("an encoded array without a valid shape")
+        size *= n
+    if size > MAX_DECODED_ITEMS:
+        raise ValueError("an encoded array larger than any probe")
+    shape = tuple(shape_list)
+    if not _ARRAY_DTYPE.fullmatch(data["dtype"]):
+        raise ValueError(f"an encoded array of dtype {data['dtype'][:40]!r}")
     if "base64" in data:
-        raw = base64.b64decode(data["base64"])
-        flat = np.frombuffer(raw, dtype=np.dtype(data["dtype"]))
-        array: np.ndarray = flat.reshape(shape).copy()
+        dtype = np.dtype(data["dtype"])
+        if dtype.kind not in "biufc":
+            raise ValueError("raw bytes of a non-numeric dtype")
+        raw = base64.b64decode(data["base64"], validate=True)
+        if len(raw) != size * dtype.itemsize:
+            raise ValueError("an encoded array whose bytes do not fill its shape")
+        array: np.ndarray = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
         return array
-    items = [_from_plain_scalar(v) for v in data["items"]]
-    dtype = object if data["dtype"] == "object" else np.dtype(data["dtype"])
-    out = np.empty(len(items), dtype=dtype)
-    out[:] = items
+    items = data["items"]
+    if not isinstance(items, list) or len(items) != size:
+        raise ValueError("an encoded array whose items do not fill its shape")
+    values = [_from_plain_scalar(v) for v in items]
+    dtype = np.dtype(object) if data["dtype"] == "object" else np.dtype(data["dtype"])
+    if dtype.kind not in "OUS":
+        raise ValueError("listed items of a numeric dtype")
+    out = np.empty(len(values), dtype=dtype)
+    out[:] = values
     reshaped: np.ndarray = out.reshape(shape)
     return reshaped

@@ -105,12 +105,16 @@ def envelope_card(
         )
     )
     probe = envelope.get("probe")
+    trailer = envelope.get("trailer")
+    outputs = (probe or {}).get("outputs") if isinstance(probe, Mapping) else None
+    if outputs is None and isinstance(trailer, Mapping):
+        outputs = (trailer.get("probe") or {}).get("outputs")
     if probe_status is None:
         probe_status = (
             f"{probe.get('n_rows', '?')} rows, "
-            f"{', '.join(sorted(probe.get('outputs', {})))}"
+            f"{', '.join(sorted(outputs or {})) or 'outputs at the end of the file'}"
             if isinstance(probe, Mapping)
-            else "no probe (probe_size=0)"
+            else "no probe (probe_size=0, or wrapped without probe=X)"
         )
         if isinstance(probe, Mapping) and state == "sealed":
             probe_status += "; replayed on first use"

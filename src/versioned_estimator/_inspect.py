@@ -7,15 +7,14 @@ from the head of the file by ``_reader``, so ``versioned-estimator inspect`` and
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from collections.abc import Mapping
+from typing import Any
 
 from versioned_estimator._envelope import Envelope, validate
 from versioned_estimator._environment import EnvironmentReport, compare
-from versioned_estimator._reader import open_source, read_head
-from versioned_estimator._remote import is_url, open_url
+from versioned_estimator._reader import read_head
+from versioned_estimator._sources import open_source
 
 __all__ = ["check_environment", "read_envelope"]
 
@@ -27,16 +26,6 @@ def _wrapped_envelope(source: Any) -> Envelope | None:
         envelope: Envelope = source.envelope
         return envelope
     return None
-
-
-@contextlib.contextmanager
-def _opened(source: Any) -> Iterator[tuple[IO[bytes], str]]:
-    raw, close, what = open_source(source)
-    try:
-        yield raw, what
-    finally:
-        if close:
-            raw.close()
 
 
 def read_envelope(source: Any) -> Envelope:
@@ -77,13 +66,12 @@ def read_envelope(source: Any) -> Envelope:
     wrapped = _wrapped_envelope(source)
     if wrapped is not None:
         return wrapped
-    if is_url(source):
-        with open_url(source) as raw:
-            data, _ = read_head(raw, repr(source))
-        return Envelope(validate(data, source=repr(source)))
-    with _opened(source) as (raw, what):
-        data, _ = read_head(raw, what)
-    return Envelope(validate(data, source=what))
+    src = open_source(source)
+    try:
+        data = read_head(src)
+    finally:
+        src.close()
+    return Envelope(validate(data, source=src.what))
 
 
 def _envelope_data(source: Any) -> dict[str, Any]:

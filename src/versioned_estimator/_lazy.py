@@ -5,49 +5,63 @@ the inner stream and its buffers are held, nothing of the model is unpickled.
 :meth:`Sealed.open` runs the checks in a fixed order, each before the next
 touches more of the file:
 
-1. verify the payload (digest; signature when a key is given),
-2. compare the environment with the envelope (``on_mismatch``),
-3. unpickle the inner stream (``module_aliases``; the allow-list gate in
-   safe mode),
-4. replay the probe (``on_drift``).
+1. verify the payload (checksums; the signature when a key is given),
+2. compare the environment with the envelope (``on_mismatch``; under
+   ``"error"`` this already ran when the file was read),
+3. unpickle the inner stream (``module_aliases`` and known renames; in safe
+   mode the scan, the dry run and the allow-list, then the walk of the graph),
+4. replay the probe (``on_drift``), unless nothing that could change the
+   model's behaviour changed (:func:`unchanged_environment`).
 """
 
 from __future__ import annotations
 
+import json
 import mmap
+import sys
+import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from versioned_estimator._environment import compare
+from versioned_estimator._allowlist import Allowed, runs_code
+from versioned_estimator._envelope import validate_trailer
+from versioned_estimator._environment import EnvironmentReport, compare
 from versioned_estimator._errors import (
     BehaviorDriftError,
     BehaviorDriftWarning,
+    EnvelopeError,
     EnvironmentMismatchError,
     EnvironmentMismatchWarning,
     InnerLoadError,
+    IntegrityError,
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
-from versioned_estimator._payload import (
-    apply_alias,
-    load_inner,
-    numpy_core_module,
-    verify_payload,
-)
-from versioned_estimator._probe import VerificationReport, replay
+from versioned_estimator._inner import DryRun, Refusal, load_inner, scan_stream, walk_loaded
+from versioned_estimator._packages import distribution_of, installed_version, is_editable
+from versioned_estimator._payload import verify_checksums, verify_format1
+from versioned_estimator._probe import VerificationReport, decode_input, replay
+from versioned_estimator._provenance import platform_info, python_version
 from versioned_estimator._signing import verify_signature
-from versioned_estimator._trust import TrustGate, audit_stream, is_allowed, runs_code
 
-__all__ = ["Policy", "Sealed", "is_mapped"]
+__all__ = ["Policy", "Sealed", "environment_error", "is_mapped"]
 
 
 class Policy:
     """How a sealed payload is opened: the arguments of ``load`` or the config."""
 
-    __slots__ = ("gate", "key", "module_aliases", "on_drift", "on_mismatch", "verify")
+    __slots__ = (
+        "allowed",
+        "key",
+        "module_aliases",
+        "on_drift",
+        "on_mismatch",
+        "replay",
+        "verify",
+    )
 
     def __init__(
         self,
@@ -55,15 +69,17 @@ class Policy:
         on_mismatch: str = "warn",
         on_drift: str = "warn",
         verify: str = "auto",
+        replay: str = "auto",
         module_aliases: Mapping[str, str] | None = None,
-        gate: Callable[[str, str], Any] | None = None,
+        allowed: Allowed | None = None,
         key: bytes | None = None,
     ) -> None:
         self.on_mismatch = on_mismatch
         self.on_drift = on_drift
         self.verify = verify
+        self.replay = replay
         self.module_aliases = dict(module_aliases or {})
-        self.gate = gate
+        self.allowed = allowed
         self.key = key
 
     @classmethod
@@ -73,10 +89,11 @@ class Policy:
             on_mismatch=config["on_mismatch"],
             on_drift=config["on_drift"],
             verify=config["verify"],
+            replay=config.get("replay", "auto"),
             module_aliases=config["module_aliases"],
             # A configured trust list, even empty, turns the allow-list on for
             # pickle.load / joblib.load as well.
-            gate=None if trusted is None else TrustGate(trusted),
+            allowed=None if trusted is None else Allowed(trusted),
         )
 
 
@@ -90,6 +107,11 @@ def is_mapped(buffer: Any) -> bool:
         buffer = base if base is not None else getattr(buffer, "obj", None)
         seen += 1
     return False
+
+
+# ----------------------------------------------------------------------------
+# Messages
+# ----------------------------------------------------------------------------
 
 
 def _distribution_hint(envelope: Mapping[str, Any], module: str) -> str:
@@ -143,6 +165,21 @@ def inner_load_error(
             f"joblib.load / pickle.load. The model was saved with {saved}.",
             module=module,
         )
+    if isinstance(exc, AttributeError) and "Can't get attribute" in str(exc):
+        # pickle's own message: the module imports, the class is not in it.
+        text = str(exc)
+        name = text.split("'")[1] if text.count("'") >= 2 else "?"
+        module = text.split("<module '")[1].split("'")[0] if "<module '" in text else "?"
+        hint = _distribution_hint(envelope, module)
+        return InnerLoadError(
+            f"Cannot load the wrapped {cls}: module '{module}' imports here but has "
+            f"no '{name}' ({exc}). If the class was renamed, map the old name to "
+            f"the new one: versioned_estimator.load(path, module_aliases="
+            f"{{'{module}.{name}': '{module}.<NewName>'}}). "
+            + (hint if "pip install" in hint else "")
+            + f" The model was saved with {saved}.",
+            module=module,
+        )
     if isinstance(exc, (AttributeError, ImportError)):
         return InnerLoadError(
             f"Cannot load the wrapped {cls}: a class or function its pickle names is "
@@ -159,143 +196,304 @@ def inner_load_error(
     )
 
 
-class Sealed:
-    """The envelope, inner stream and buffers of a model not yet unpickled."""
+def environment_error(
+    envelope: Mapping[str, Any], policy: str
+) -> tuple[str, EnvironmentReport] | None:
+    """The mismatch message for this environment, or None when it matches."""
+    report = compare(dict(envelope))
+    if report.ok:
+        return None
+    fix = report.fix()
+    message = (
+        f"This {envelope.get('estimator_class')} was saved in another "
+        f"environment: {report.summary()}."
+        + (f" To recreate it: `{fix}`." if fix else "")
+        + f" Policy: on_mismatch={policy} (set with versioned_estimator.load"
+        "(on_mismatch=...), config_context or VERSIONED_ESTIMATOR_ON_MISMATCH)."
+    )
+    return message, report
 
-    __slots__ = ("buffers", "envelope", "policy", "report", "stream", "views_buffers")
+
+# ----------------------------------------------------------------------------
+# Replaying only when something could have changed
+# ----------------------------------------------------------------------------
+
+_unchanged_lock = threading.Lock()
+_unchanged: dict[str, str | None] = {}
+
+
+def unchanged_environment(envelope: Mapping[str, Any], remapped: bool) -> str | None:
+    """Why nothing that can change the model's behaviour changed, or None.
+
+    The replay may be skipped only when (a) every global the model's pickle
+    names comes from the standard library or an installed distribution (no
+    code of the user's own, whose source can change without any version
+    change), stored by reference (no code by value), with nothing remapped;
+    (b) every distribution it needs, transitively, is installed here at the
+    saved version and not as an editable install (whose code can change under
+    the same version); (c) the same Python version and platform.
+    """
+    if remapped or (envelope.get("payload") or {}).get("pickler", "pickle") != "pickle":
+        return None
+    key = json.dumps(
+        [
+            envelope.get("requirements") or envelope.get("packages"),
+            envelope.get("globals"),
+            envelope.get("modules"),
+            envelope.get("python"),
+            envelope.get("platform"),
+        ],
+        sort_keys=True,
+    )
+    with _unchanged_lock:
+        if key in _unchanged:
+            return _unchanged[key]
+    reason = _unchanged_reason(envelope)
+    with _unchanged_lock:
+        _unchanged[key] = reason
+    return reason
+
+
+def _unchanged_reason(envelope: Mapping[str, Any]) -> str | None:
+    if envelope.get("python") != python_version():
+        return None
+    platform = envelope.get("platform") or {}
+    here = platform_info()
+    if any(platform.get(k) != here[k] for k in ("system", "machine", "implementation")):
+        return None
+    modules = envelope.get("modules") or {}
+    for name in envelope.get("globals") or []:
+        top = name.partition(".")[0]
+        if top in sys.stdlib_module_names or top == "builtins":
+            continue
+        dist = modules.get(top)
+        if dist is None or distribution_of(top) != dist:
+            return None
+    pins = envelope.get("requirements") or envelope.get("packages") or {}
+    if not pins:
+        return None
+    for dist, version in pins.items():
+        if dist == "versioned-estimator":
+            continue  # it reads the file; the model's outputs are its libraries'
+        if installed_version(dist) != version or is_editable(dist):
+            return None
+    return (
+        f"{len(pins)} distributions at their saved versions, python "
+        f"{python_version()}, no code of your own"
+    )
+
+
+# ----------------------------------------------------------------------------
+# The sealed payload
+# ----------------------------------------------------------------------------
+
+
+class Sealed:
+    """The envelope, inner stream, buffers and trailer of a model not yet
+    unpickled."""
+
+    __slots__ = (
+        "buffers",
+        "buffer_values",
+        "envelope",
+        "policy",
+        "report",
+        "stream",
+        "trailer",
+        "views_buffers",
+        "verified",
+    )
 
     def __init__(
         self,
         envelope: dict[str, Any],
         stream: bytes,
         buffers: Sequence[Any],
+        trailer: dict[str, Any] | None,
         policy: Policy,
     ) -> None:
         self.envelope = envelope
         self.stream = stream
         self.buffers = list(buffers)
+        self.trailer = trailer
         self.policy = policy
         self.report: VerificationReport | None = None
         self.views_buffers = False
+        self.verified = False
+        self.buffer_values: list[list[str]] | None = None
+
+    @property
+    def format_version(self) -> int:
+        return int(self.envelope["format_version"])
+
+    @property
+    def outputs(self) -> Mapping[str, Any] | None:
+        """The probe's saved outputs (in the head for format 1, trailer for 2)."""
+        if self.format_version >= 2:
+            return ((self.trailer or {}).get("probe") or {}).get("outputs")
+        return (self.envelope.get("probe") or {}).get("outputs")
+
+    # -- 1. integrity ---------------------------------------------------------------
 
     def verify(self) -> None:
-        """Step 1: the signature when a key is given, then the payload digest
+        """The signature when a key is given, then the payload checksums
         (every byte unless fast)."""
+        if self.verified:
+            return
+        for i, buffer in enumerate(self.buffers):
+            if not (
+                isinstance(buffer, np.ndarray)
+                and buffer.dtype == np.uint8
+                and buffer.ndim == 1
+                and buffer.flags.c_contiguous
+            ):
+                raise IntegrityError(
+                    f"Payload buffer {i} is not a contiguous uint8 array: the file "
+                    "was altered after it was written."
+                )
         if self.policy.key is not None:
-            verify_signature(self.envelope, self.policy.key)
+            verify_signature(self.envelope, self.policy.key, self.trailer)
         mode = self.policy.verify
         if mode == "auto":
             mode = "fast" if any(is_mapped(b) for b in self.buffers) else "full"
-        verify_payload(
-            self.envelope.get("payload", {}),
-            self.stream,
-            self.buffers,
-            full=mode == "full",
-        )
-
-    def check_environment(self) -> None:
-        """Step 2: the saved environment against this one."""
-        if self.policy.on_mismatch == "ignore":
-            return
-        report = compare(self.envelope)
-        if report.ok:
-            return
-        fix = report.fix()
-        message = (
-            f"This {self.envelope.get('estimator_class')} was saved in another "
-            f"environment: {report.summary()}."
-            + (f" To recreate it: `{fix}`." if fix else "")
-            + " Policy: on_mismatch="
-            + self.policy.on_mismatch
-            + " (set with versioned_estimator.load(on_mismatch=...), config_context "
-            "or VERSIONED_ESTIMATOR_ON_MISMATCH)."
-        )
-        if self.policy.on_mismatch == "error":
-            raise EnvironmentMismatchError(message, report=report)
-        warnings.warn(EnvironmentMismatchWarning(message, report=report), stacklevel=5)
-
-    def unpickle(self) -> Any:
-        """Step 3: the inner stream, with aliases and, in safe mode, the
-        allow-list: first a dry run that builds nothing (every name, and no
-        state set on a class), then the real load, gated again name by name."""
-        gate = self.policy.gate
-        if isinstance(gate, TrustGate):
-            self.screen(gate)
-        try:
-            estimator, self.views_buffers = load_inner(
+        full = mode == "full"
+        if self.format_version >= 2:
+            if self.trailer is None:
+                raise IntegrityError(
+                    "The file has no trailer (its checksums): it was truncated."
+                )
+            try:
+                trailer = validate_trailer(self.trailer, self.envelope)
+            except EnvelopeError as exc:
+                raise IntegrityError(str(exc)) from exc
+            verify_checksums(
+                trailer["checksums"],
                 self.stream,
                 self.buffers,
-                aliases=self.policy.module_aliases,
-                gate=gate,
+                full=full,
+                buffer_values=self.buffer_values,
             )
-        except VersionedEstimatorError:
-            raise
-        except Exception as exc:
-            if isinstance(gate, TrustGate) and gate.untrusted:
-                raise self.untrusted(gate.untrusted, gate) from exc
-            raise inner_load_error(
-                self.envelope, exc, self.policy.module_aliases
-            ) from exc
-        if isinstance(gate, TrustGate) and gate.untrusted:
-            raise self.untrusted(gate.untrusted, gate)
-        return estimator
+        else:
+            verify_format1(
+                self.envelope["payload"], self.stream, self.buffers, full=full
+            )
+        self.verified = True
 
-    def screen(self, gate: TrustGate) -> None:
-        """The dry run of safe mode: refuse before anything is built."""
-        found, error = audit_stream(self.stream)
-        if self.untrusted_names(found, gate):
-            raise self.untrusted([], gate, found)
-        if error is not None and "BUILD on a class object" in error:
+    # -- 2. environment ---------------------------------------------------------------
+
+    def check_environment(self, *, stacklevel: int = 5) -> None:
+        """The saved environment against this one."""
+        if self.policy.on_mismatch == "ignore":
+            return
+        found = environment_error(self.envelope, self.policy.on_mismatch)
+        if found is None:
+            return
+        message, report = found
+        if self.policy.on_mismatch == "error":
+            raise EnvironmentMismatchError(message, report=report)
+        warnings.warn(
+            EnvironmentMismatchWarning(message, report=report), stacklevel=stacklevel
+        )
+
+    # -- 3. unpickling ---------------------------------------------------------------
+
+    def screen(self, allowed: Allowed) -> None:
+        """The scan and the dry run of safe mode: refuse before anything is
+        built, listing every untrusted name."""
+        try:
+            scan_stream(self.stream, len(self.buffers))
+        except Refusal as exc:
             raise UntrustedGlobalError(
-                f"The model's pickle is crafted: {error}. Nothing was unpickled; "
+                f"The model's pickle holds {exc}, which no model's pickle does: it "
+                "is crafted or corrupt. Nothing was unpickled.",
+                names=[],
+            ) from exc
+        dry = DryRun(allowed, self.policy.module_aliases, self.buffers)
+        dry.run(self.stream)
+        if dry.untrusted:
+            raise self.untrusted(dry.untrusted)
+        if dry.violations:
+            raise UntrustedGlobalError(
+                f"The model's pickle {dry.violations[0]}: it is crafted, or uses "
+                "a class in a way no model's pickle does. Nothing was unpickled; "
                 "do not use this file.",
                 names=[],
             )
 
-    def untrusted_names(self, found: list[str], gate: TrustGate) -> list[str]:
-        """The names of ``found`` (after aliases) outside the allow-list."""
-        names = []
-        aliases = self.policy.module_aliases
-        for full in found:
-            module, _, name = full.rpartition(".")
-            module = apply_alias(module, aliases) if aliases else module
-            module = numpy_core_module(module)
-            full = f"{module}.{name}"
-            if (
-                full not in names
-                and full not in gate.trusted
-                and not is_allowed(module, name)
-            ):
-                names.append(full)
-        return names
-
-    def untrusted(
-        self, seen: list[str], gate: TrustGate, found: list[str] | None = None
-    ) -> UntrustedGlobalError:
+    def untrusted(self, names: list[str]) -> UntrustedGlobalError:
         """The error for a stream that names globals outside the allow-list."""
-        if found is None:
-            found, _ = audit_stream(self.stream)
-        names = list(seen)
-        names += [n for n in self.untrusted_names(found, gate) if n not in names]
         dangerous = [n for n in names if runs_code(*n.rsplit(".", 1))]
         warning = (
             f" {', '.join(dangerous)} can run arbitrary code: do not trust this file."
             if dangerous
             else ""
         )
+        by_value = (self.envelope.get("payload") or {}).get("pickler") == "cloudpickle"
+        code = (
+            " The model holds code stored by value (a lambda, a closure, or a class "
+            "defined in a script or notebook), pickled by cloudpickle: loading it "
+            "runs that code."
+            if by_value
+            else ""
+        )
         return UntrustedGlobalError(
             f"The model's pickle imports {len(names)} global(s) outside the "
-            f"allow-list: {', '.join(names)}.{warning} None of them was imported "
-            "or run. If you wrote this code and trust the file, pass them: "
+            f"allow-list: {', '.join(names)}.{warning}{code} None of them was "
+            "imported or run. If you wrote this code and trust the file, pass them: "
             f"versioned_estimator.load(path, trusted={names!r}).",
             names=names,
         )
 
-    def check_probe(self, estimator: Any) -> None:
-        """Step 4: replay the probe."""
+    def unpickle(self) -> tuple[Any, dict[str, str]]:
+        """The inner stream, with aliases and known renames and, in safe mode,
+        the allow-list: scan and dry run first, the walk after."""
+        allowed = self.policy.allowed
+        if allowed is not None:
+            self.screen(allowed)
+        try:
+            estimator, self.views_buffers, remapped, objects = load_inner(
+                self.stream,
+                self.buffers,
+                aliases=self.policy.module_aliases,
+                allowed=allowed,
+            )
+        except VersionedEstimatorError:
+            raise
+        except Exception as exc:
+            raise inner_load_error(
+                self.envelope, exc, self.policy.module_aliases
+            ) from exc
+        if allowed is not None:
+            problem = walk_loaded(estimator, allowed, objects)
+            if problem is not None:
+                raise UntrustedGlobalError(
+                    f"The loaded model holds {problem}, a type the allow-list does "
+                    "not name: it is crafted, or library code built an object "
+                    "nobody reviewed. Nothing of the model was run.",
+                    names=[],
+                )
+        return estimator, remapped
+
+    # -- 4. the probe ---------------------------------------------------------------
+
+    def check_probe(self, estimator: Any, remapped: Mapping[str, str]) -> None:
+        """Replay the probe (unless provably pointless), by policy."""
         if self.policy.on_drift == "ignore":
             return
-        report = replay(estimator, self.envelope.get("probe"))
+        outputs = self.outputs
+        probe = self.envelope.get("probe")
+        if probe and outputs and self.policy.replay != "always":
+            reason = unchanged_environment(self.envelope, bool(remapped))
+            if reason is not None:
+                self.report = VerificationReport(
+                    skipped=reason, remapped=dict(remapped)
+                )
+                return
+        rows = None
+        if probe and outputs and self.policy.allowed is not None:
+            rows = self.safe_rows(probe)
+        report = replay(estimator, probe, outputs, rows=rows)
+        report.remapped = dict(remapped)
         self.report = report
         if report.ok:
             return
@@ -310,10 +508,25 @@ class Sealed:
             raise BehaviorDriftError(message, report=report)
         warnings.warn(BehaviorDriftWarning(message, report=report), stacklevel=5)
 
-    def open(self) -> Any:
-        """Run the four steps; return the live inner estimator."""
+    def safe_rows(self, probe: Mapping[str, Any]) -> Any:
+        """The probe rows, checked against the saved schema (safe mode)."""
+        rows = decode_input(probe.get("X") or {})
+        schema = self.envelope.get("schema") or {}
+        n_features = schema.get("n_features_in")
+        shape = getattr(rows, "shape", None)
+        if n_features is not None and shape is not None and len(shape) == 2:
+            if shape[1] != n_features:
+                raise EnvelopeError(
+                    f"The probe rows have {shape[1]} columns where the model was fit "
+                    f"on {n_features}: the file is crafted or corrupt."
+                )
+        return rows
+
+    def open(self) -> tuple[Any, dict[str, str]]:
+        """Run the four steps; return the live inner estimator and the names
+        that were remapped."""
         self.verify()
         self.check_environment()
-        estimator = self.unpickle()
-        self.check_probe(estimator)
-        return estimator
+        estimator, remapped = self.unpickle()
+        self.check_probe(estimator, remapped)
+        return estimator, remapped

@@ -21,7 +21,14 @@ import sysconfig
 import threading
 from collections.abc import Iterable
 
-__all__ = ["distribution_of", "installed_version", "normalize_name", "versions_for"]
+__all__ = [
+    "distribution_of",
+    "installed_version",
+    "is_editable",
+    "normalize_name",
+    "requirements_for",
+    "versions_for",
+]
 
 # Module names whose distribution is not named like them.
 _KNOWN = {
@@ -41,7 +48,6 @@ _KNOWN = {
 
 _lock = threading.Lock()
 _module_cache: dict[str, str | None] = {}
-_version_cache: dict[str, str | None] = {}
 _full_map: dict[str, list[str]] | None = None
 
 
@@ -132,6 +138,41 @@ def distribution_of(module: str) -> str | None:
     return result
 
 
+_metadata_cache: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+
+
+def _headers(distribution: str) -> tuple[str | None, tuple[str, ...]]:
+    """Version and ``Requires-Dist`` lines of an installed distribution.
+
+    Read from the headers of its METADATA file directly: parsing the whole
+    file as email (what ``importlib.metadata`` does) costs milliseconds per
+    distribution, because METADATA holds the long description too.
+    """
+    with _lock:
+        if distribution in _metadata_cache:
+            return _metadata_cache[distribution]
+    version: str | None = None
+    requires: list[str] = []
+    try:
+        dist = metadata.distribution(distribution)
+    except (metadata.PackageNotFoundError, ValueError):
+        dist = None
+    if dist is not None:
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        for line in text.split("\n\n", 1)[0].splitlines():
+            key, _, value = line.partition(":")
+            if key == "Version" and version is None:
+                version = value.strip()
+            elif key == "Requires-Dist":
+                requires.append(value.strip())
+        if version is None:
+            version = dist.version
+    result = (version, tuple(requires))
+    with _lock:
+        _metadata_cache[distribution] = result
+    return result
+
+
 def installed_version(distribution: str) -> str | None:
     """Return the installed version of a distribution, or None when missing.
 
@@ -143,17 +184,7 @@ def installed_version(distribution: str) -> str | None:
     >>> installed_version("no-such-distribution-here") is None
     True
     """
-    name = normalize_name(distribution)
-    with _lock:
-        if name in _version_cache:
-            return _version_cache[name]
-    try:
-        version: str | None = metadata.version(name)
-    except metadata.PackageNotFoundError:
-        version = None
-    with _lock:
-        _version_cache[name] = version
-    return version
+    return _headers(normalize_name(distribution))[0]
 
 
 def versions_for(modules: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -185,5 +216,91 @@ def forget() -> None:
     global _full_map
     with _lock:
         _module_cache.clear()
-        _version_cache.clear()
+        _metadata_cache.clear()
+        _requires_cache.clear()
+        _editable_cache.clear()
         _full_map = None
+
+
+# ----------------------------------------------------------------------------
+# What a model needs to load and verify: the transitive requirements
+# ----------------------------------------------------------------------------
+
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_requires_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _requires(distribution: str) -> tuple[str, ...]:
+    """The distributions ``distribution`` requires (not its optional extras)."""
+    with _lock:
+        if distribution in _requires_cache:
+            return _requires_cache[distribution]
+    names: list[str] = []
+    for line in _headers(distribution)[1]:
+        requirement, _, marker = line.partition(";")
+        if "extra" in marker:
+            continue
+        match = _REQUIREMENT_NAME.match(requirement)
+        if match:
+            names.append(normalize_name(match.group(1)))
+    result = tuple(sorted(set(names)))
+    with _lock:
+        _requires_cache[distribution] = result
+    return result
+
+
+def requirements_for(distributions: Iterable[str]) -> dict[str, str]:
+    """Every installed distribution that ``distributions`` need, transitively,
+    with its installed version.
+
+    A requirement behind an environment marker is kept when it is installed
+    here (it is then needed here); optional extras are left out.
+
+    Examples
+    --------
+    >>> pins = requirements_for(["scikit-learn"])
+    >>> sorted(set(pins) & {"numpy", "scipy", "joblib", "scikit-learn"})
+    ['joblib', 'numpy', 'scikit-learn', 'scipy']
+    """
+    pending = [normalize_name(d) for d in distributions]
+    pins: dict[str, str] = {}
+    while pending:
+        name = pending.pop()
+        if name in pins:
+            continue
+        version = installed_version(name)
+        if version is None:
+            continue
+        pins[name] = version
+        pending.extend(_requires(name))
+    return dict(sorted(pins.items()))
+
+
+_editable_cache: dict[str, bool] = {}
+
+
+def is_editable(distribution: str) -> bool:
+    """Whether a distribution is installed in editable mode (its code can change
+    without its version changing).
+
+    Examples
+    --------
+    >>> is_editable("numpy")
+    False
+    """
+    name = normalize_name(distribution)
+    with _lock:
+        if name in _editable_cache:
+            return _editable_cache[name]
+    editable = False
+    try:
+        text = metadata.distribution(name).read_text("direct_url.json")
+    except (metadata.PackageNotFoundError, ValueError):
+        text = None
+    if text:
+        editable = '"editable": true' in text.replace("'", '"').lower() or (
+            '"editable":true' in text.replace(" ", "").lower()
+        )
+    with _lock:
+        _editable_cache[name] = editable
+    return editable

@@ -1,30 +1,39 @@
-"""Reading the envelope without trusting the file.
+"""The one reader of model files: a restricted pickle interpreter.
 
-:func:`read_head` interprets just enough of a pickle stream to rebuild the
-envelope dict that opens it, and stops there: it never resolves a global (the
-one it accepts, ``versioned_estimator._rebuild``, is only compared by name),
-never imports a library, never builds an object other than dicts, lists,
-tuples, str, int, float, bool and None, and never reads the payload. Its cost
-depends on the envelope, not on the model: the head of a 1 GB file costs what
-the head of a 1 KB one does.
+Everything this package reads from a file (``read_envelope``, ``load``,
+``audit``, the command line) goes through :class:`Reader`. It interprets a
+fixed set of pickle opcodes, builds plain data only (dict with text keys,
+list, tuple, str, bytes, int, float, bool, None), and recognises the outer
+shape of a wrapped model structurally::
 
-Files written by ``pickle``, by ``joblib.dump`` (uncompressed, or compressed
-with zlib, gzip, bz2, lzma/xz; lz4 when the lz4 package is installed) and by
-:func:`versioned_estimator.save` are all read the same way; for compressed
-files only the head is decompressed.
+    _rebuild(envelope, stream, buffers)            # format 1
+    _rebuild(envelope, stream, buffers, trailer)   # format 2, trailer = _rebuild({...})
+
+No callable named by the file is ever called. The few globals an outer
+pickle may name are tokens, compared by name and never imported: the
+wrapper's own ``versioned_estimator._rebuild``, and the ``uint8`` array
+encodings of pickle and joblib (``numpy.dtype``, ``_frombuffer``,
+``_reconstruct``, ``joblib.numpy_pickle.NumpyArrayWrapper``,
+``_codecs.encode`` for protocols 0 to 2). Each may appear only where that
+encoding puts it, with the arguments and state it writes for a ``uint8``
+buffer; the reader then builds the array itself, from bytes whose length it
+checked against the file before allocating them (memory-mapped only onto the
+file being read).
+
+Limits are part of the grammar, checked as the input is read: opcodes and
+memo entries per file, text keys only, nesting depth and expanded node
+count (shared references counted each time) of the envelope and trailer, and
+every length against what the file holds and what the envelope declares.
 """
 
 from __future__ import annotations
 
-import bz2
-import io
-import lzma
-import os
-import pickle
 import struct
-import zlib
-from collections.abc import Callable
-from typing import IO, Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from versioned_estimator._errors import EnvelopeError
 from versioned_estimator._format import (
@@ -33,348 +42,570 @@ from versioned_estimator._format import (
     REBUILD_NAME,
     plain_data_problem,
 )
+from versioned_estimator._sources import Source
 
-__all__ = ["InflatingFile", "detect_compression", "open_source", "read_head"]
+__all__ = ["Parts", "Reader", "read_head", "read_parts"]
 
-_CHUNK = 16 * 1024
-
-# ----------------------------------------------------------------------------
-# Byte sources (plain or decompressed on the fly)
-# ----------------------------------------------------------------------------
-
-_MAGIC = (
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bz2"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"\x5d\x00\x00", "lzma"),
-    (b"\x04\x22\x4d\x18", "lz4"),
-    (b"\x78", "zlib"),
-)
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
-class _Source:
-    """Reads exactly ``n`` bytes at a time from a raw file, decompressing if needed.
-
-    Decompression is bounded: each step inflates at most what the reader still
-    needs (or one chunk), so a compression bomb in the head costs what its
-    envelope would, not what it expands to.
-    """
-
-    def __init__(self, raw: IO[bytes], what: str) -> None:
-        self._raw = raw
-        self.what = what
-        self.compression: str | None = None
-        self._buffer = bytearray()
-        self._pos = 0
-        self._inflater: _Inflater | None = None
-        self._consumed = 0
-        first = self._raw_read(8)
-        for magic, name in _MAGIC:
-            if first.startswith(magic):
-                self.compression = name
-                break
-        if self.compression is not None:
-            self._inflater = _Inflater(self.compression, what)
-            self._inflate(first, _CHUNK)
-        else:
-            self._buffer += first
-
-    def _raw_read(self, n: int) -> bytes:
-        data = self._raw.read(n)
-        if data is None:
-            data = b""
-        if not isinstance(data, bytes):
-            data = bytes(data)
-        return data
-
-    def _inflate(self, data: bytes, limit: int) -> None:
-        assert self._inflater is not None
-        try:
-            self._buffer += self._inflater.inflate(data, limit)
-        except (
-            OSError,
-            EOFError,
-            ValueError,
-            RuntimeError,
-            zlib.error,
-            lzma.LZMAError,
-        ) as exc:
-            raise EnvelopeError(
-                f"{self.what} looks {self.compression}-compressed but does not "
-                f"decompress ({exc}): it is corrupt or not a joblib file."
-            ) from exc
-
-    def _truncated(self) -> EnvelopeError:
-        return EnvelopeError(
-            f"{self.what} ends inside its envelope (after "
-            f"{self._consumed + len(self._buffer) - self._pos} bytes): the file is "
-            "truncated."
-        )
-
-    def _fill(self, n: int) -> None:
-        if self._pos > _CHUNK:
-            del self._buffer[: self._pos]
-            self._pos = 0
-        while len(self._buffer) - self._pos < n:
-            want = n - (len(self._buffer) - self._pos)
-            inflater = self._inflater
-            if inflater is None:
-                chunk = self._raw_read(max(_CHUNK, want))
-                if not chunk:
-                    raise self._truncated()
-                self._buffer += chunk
-                continue
-            if inflater.eof:
-                raise self._truncated()
-            chunk = b""
-            if inflater.needs_input:
-                chunk = self._raw_read(_CHUNK)
-                if not chunk:
-                    raise self._truncated()
-            self._inflate(chunk, max(want, _CHUNK))
-
-    def read(self, n: int) -> bytes:
-        if self._consumed + n > MAX_ENVELOPE_BYTES:
-            raise EnvelopeError(
-                f"{self.what}: the envelope would exceed "
-                f"{MAX_ENVELOPE_BYTES // (1024 * 1024)} MiB; the file is corrupt or "
-                "not a versioned-estimator file."
-            )
-        self._fill(n)
-        out = bytes(self._buffer[self._pos : self._pos + n])
-        self._pos += n
-        self._consumed += n
-        return out
-
-    @property
-    def consumed(self) -> int:
-        """How many (decompressed) bytes the reader has taken so far."""
-        return self._consumed
-
-    def readline(self) -> bytes:
-        line = b""
-        while not line.endswith(b"\n"):
-            line += self.read(1)
-            if len(line) > 4096:
-                raise EnvelopeError(f"{self.what}: a text opcode line is too long.")
-        return line
-
-
-class _Inflater:
-    """One interface over zlib, gzip, bz2, xz/lzma and lz4 frame decompressors,
-    always called with an output limit."""
-
-    def __init__(self, name: str, what: str) -> None:
-        self._zlib = name in ("zlib", "gzip")
-        self._obj: Any
-        if name == "zlib":
-            self._obj = zlib.decompressobj()
-        elif name == "gzip":
-            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif name == "bz2":
-            self._obj = bz2.BZ2Decompressor()
-        elif name in ("xz", "lzma"):
-            self._obj = lzma.LZMADecompressor()
-        else:
-            try:
-                import lz4.frame  # type: ignore[import-not-found]
-            except ImportError as exc:
-                raise EnvelopeError(
-                    f"{what} is lz4-compressed; install the lz4 package to read it."
-                ) from exc
-            self._obj = lz4.frame.LZ4FrameDecompressor()
-
-    @property
-    def eof(self) -> bool:
-        return bool(self._obj.eof)
-
-    @property
-    def needs_input(self) -> bool:
-        if self._zlib:
-            return not self._obj.unconsumed_tail
-        return bool(self._obj.needs_input)
-
-    def inflate(self, data: bytes, limit: int) -> bytes:
-        """Decompress ``data`` (after any input held back), at most ``limit`` bytes."""
-        if self._zlib:
-            data = self._obj.unconsumed_tail + data
-        out: bytes = self._obj.decompress(data, max(1, limit))
-        return out
-
-
-def detect_compression(first: bytes) -> str | None:
-    """The joblib compressor whose magic number starts ``first``, if any.
-
-    Examples
-    --------
-    >>> detect_compression(b"\\x80\\x05"), detect_compression(b"\\x1f\\x8b\\x08")
-    (None, 'gzip')
-    """
-    for magic, name in _MAGIC:
-        if first.startswith(magic):
-            return name
-    return None
-
-
-class InflatingFile(io.RawIOBase):
-    """A whole compressed file, decompressed as it is read, never ahead of need.
-
-    Used by ``load`` for compressed joblib files instead of joblib's own
-    decompressing files, which loop forever on data after the end of a zlib
-    stream. A stream that ends early simply ends: the unpickler then reports a
-    truncated file.
-    """
-
-    def __init__(self, raw: IO[bytes], compression: str, what: str) -> None:
-        super().__init__()
-        self._raw = raw
-        self._what = what
-        self._compression = compression
-        self._inflater = _Inflater(compression, what)
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        want = view.nbytes
-        if not want:
-            return 0
-        stalls = 0
-        while not self._pending:
-            if self._inflater.eof:
-                return 0
-            chunk = b""
-            if self._inflater.needs_input:
-                chunk = self._raw.read(_CHUNK) or b""
-                if not chunk:
-                    return 0
-            try:
-                self._pending = self._inflater.inflate(chunk, max(want, _CHUNK))
-            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
-                raise EnvelopeError(
-                    f"{self._what} looks {self._compression}-compressed but does not "
-                    f"decompress ({exc}): it is corrupt."
-                ) from exc
-            stalls = 0 if self._pending or chunk else stalls + 1
-            if stalls > 2:
-                return 0
-        take = min(want, len(self._pending))
-        view[:take] = self._pending[:take]
-        self._pending = self._pending[take:]
-        return take
-
-
-def open_source(source: Any) -> tuple[IO[bytes], bool, str]:
-    """Open a path, bytes or binary file; return (file, whether to close, label)."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return io.BytesIO(bytes(source)), True, "the given bytes"
-    if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        if os.path.isdir(path):
-            raise EnvelopeError(f"{path!r} is a directory, not a model file.")
-        try:
-            return open(path, "rb"), True, repr(path)
-        except FileNotFoundError as exc:
-            raise EnvelopeError(f"{path!r} does not exist.") from exc
-        except OSError as exc:
-            raise EnvelopeError(f"{path!r} cannot be read: {exc}.") from exc
-    if hasattr(source, "read"):
-        return source, False, repr(getattr(source, "name", "the file object"))
-    raise TypeError(
-        "read_envelope takes a path, bytes or a binary file object; got "
-        f"{type(source).__name__}."
-    )
-
-
-# ----------------------------------------------------------------------------
-# The restricted opcode interpreter
-# ----------------------------------------------------------------------------
-
-
-class _Mark:
-    pass
-
-
-class _Rebuild:
-    pass
-
-
-_MARK = _Mark()
-_REBUILD = _Rebuild()
-
-# Far more opcodes and memo entries than any envelope needs (a search over 200
-# candidates with a 1000-entry metadata list takes about 6000 opcodes); they
-# bound what a crafted head can cost in time and memory.
+# Far more than any envelope needs (a search over 200 candidates with a
+# 1000-entry metadata list takes about 6000 opcodes), and they bound what a
+# crafted file costs.
 MAX_OPCODES = 4_000_000
 MAX_MEMO = 1_000_000
+MAX_BUFFERS = 1_000_000
+# Deeper than any envelope this package writes, shallow enough for json,
+# repr, deepcopy and canonical signing to walk without recursing out of stack.
+MAX_DEPTH = 100
 
-# Opcodes that may follow a complete-looking dict and still belong to it.
-_CONTINUES = {b"(", b"s", b"u", b"\x94", b"q", b"r", b"p", b"\x95"}
-
-
-def _describe_global(module: str, name: str) -> str:
-    full = f"{module}.{name}"
-    if module == "joblib.numpy_pickle":
-        return f"a joblib file whose top-level object is built by {full} (arrays)"
-    return f"a pickle whose top-level object is built by {full}"
+# ----------------------------------------------------------------------------
+# Tokens: what the few recognised globals and their results stand for
+# ----------------------------------------------------------------------------
 
 
-class _Interpreter:
-    def __init__(self, src: _Source) -> None:
+class _Token:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+_MARK = _Token("mark")
+REBUILD = _Token("versioned_estimator._rebuild")
+_DTYPE = _Token("numpy.dtype")
+_NDARRAY = _Token("numpy.ndarray")
+_FROMBUFFER = _Token("numpy._core.numeric._frombuffer")
+_RECONSTRUCT = _Token("numpy._core.multiarray._reconstruct")
+_WRAPPER = _Token("joblib.numpy_pickle.NumpyArrayWrapper")
+_ENCODE = _Token("_codecs.encode")
+_BYTES = _Token("builtins.bytes")
+_OBJECT = _Token("builtins.object")
+_RECONSTRUCTOR = _Token("copyreg._reconstructor")
+
+_GLOBALS: dict[tuple[str, str], _Token] = {
+    (REBUILD_MODULE, REBUILD_NAME): REBUILD,
+    ("numpy", "dtype"): _DTYPE,
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("joblib.numpy_pickle", "NumpyArrayWrapper"): _WRAPPER,
+    ("_codecs", "encode"): _ENCODE,
+    ("builtins", "bytes"): _BYTES,
+    ("__builtin__", "bytes"): _BYTES,
+    ("builtins", "object"): _OBJECT,
+    ("__builtin__", "object"): _OBJECT,
+    ("copyreg", "_reconstructor"): _RECONSTRUCTOR,
+}
+# The state numpy gives a uint8 dtype (the same in numpy 1 and 2).
+_UINT8_ARGS = ("u1", False, True)
+_UINT8_STATE = (3, "|", None, None, None, -1, -1, 0)
+
+
+class _Pending:
+    """An object the file is building, whose BUILD the reader must see once.
+
+    A dtype stays this object once built (``kind == "uint8"``): files memoize
+    it and refer to it again for every later buffer.
+    """
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+
+def _is_uint8(value: Any) -> bool:
+    return isinstance(value, _Pending) and value.kind == "uint8"
+
+
+class _ReadBytes(bytearray):
+    """Bytes the reader read for a bytes opcode, kept mutable so that an array
+    built on them views them without a copy."""
+
+
+class Buffer:
+    """A payload buffer the reader built: a 1-D ``uint8`` array."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
+class _Trailer:
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+
+@dataclass
+class Parts:
+    """What a model file holds, read without running anything from it."""
+
+    envelope: dict[str, Any]
+    stream: bytes = b""
+    buffers: list[np.ndarray] = field(default_factory=list)
+    trailer: dict[str, Any] | None = None
+    compression: str | None = None
+    protocol: int = 0
+
+
+class _Done(Exception):
+    """The head is complete (head-only reads stop here)."""
+
+    def __init__(self, envelope: dict[str, Any]) -> None:
+        super().__init__()
+        self.envelope = envelope
+
+
+# Opcodes that may follow a complete-looking envelope dict and still belong to it.
+_CONTINUES = frozenset(b"(su\x94qrp\x95")
+
+
+# ----------------------------------------------------------------------------
+# The interpreter
+# ----------------------------------------------------------------------------
+
+
+class Reader:
+    """Interpret a model file's outer pickle, building only plain data.
+
+    Parameters
+    ----------
+    src : Source
+    head_only : bool
+        Stop as soon as the envelope is complete (never read the payload).
+    mmap_mode : str, optional
+        Map joblib's array buffers onto the file (uncompressed local files).
+    on_envelope : callable, optional
+        Called with the envelope as soon as it is complete, before the payload
+        is read: it may refuse the file, and returns what the payload must
+        hold (stream and buffer sizes) or None.
+    on_block : callable, optional
+        ``on_block(index, block)`` sees each block of buffer ``index`` as it
+        is read (to hash while reading).
+    """
+
+    def __init__(
+        self,
+        src: Source,
+        *,
+        head_only: bool = False,
+        mmap_mode: str | None = None,
+        on_envelope: Callable[[dict[str, Any]], Any] | None = None,
+        on_block: Callable[[int, memoryview], None] | None = None,
+        skip_buffers: bool = False,
+    ) -> None:
         self.src = src
+        self.skip_buffers = skip_buffers
+        self.head_only = head_only
+        self.mmap_mode = mmap_mode if src.path is not None else None
+        self.on_envelope = on_envelope
+        self.on_block = on_block
         self.stack: list[Any] = []
+        self.marks: list[int] = []
         self.memo: dict[int, Any] = {}
         self.protocol = 0
         self.started = False
+        self.envelope: dict[str, Any] | None = None
+        self.sizes: Sequence[int] | None = None
+        self.stream_size: int | None = None
+        self.n_buffers = 0
+        self.frame_end: int | None = None
+        self.frozen: set[int] = set()
+        self.ops = 0
+        self._dispatch = self._build_dispatch()
 
-    # -- helpers ------------------------------------------------------------
+    # -- helpers --------------------------------------------------------------
 
     def fail(self, why: str) -> EnvelopeError:
         return EnvelopeError(f"{self.src.what} {why}")
 
-    def pop_mark(self) -> list[Any]:
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i] is _MARK:
-                items = self.stack[i + 1 :]
-                del self.stack[i:]
-                return items
-        raise self.fail("is not a valid pickle (no MARK).")
+    def crafted(self, what: str) -> EnvelopeError:
+        return self.fail(f"{what}: it is crafted or corrupt. Nothing was run.")
 
     def pop(self) -> Any:
-        if not self.stack:
+        if not self.stack or (self.marks and len(self.stack) <= self.marks[-1]):
             raise self.fail("is not a valid pickle (stack underflow).")
         return self.stack.pop()
 
+    def pop_mark(self) -> list[Any]:
+        if not self.marks:
+            raise self.fail("is not a valid pickle (no MARK).")
+        start = self.marks.pop()
+        items = self.stack[start:]
+        del self.stack[start:]
+        return items
+
     def text(self, data: bytes) -> str:
         try:
-            return data.decode("utf-8")
+            return data.decode("utf-8", "strict")
         except UnicodeDecodeError as exc:
             raise self.fail("holds text that is not UTF-8.") from exc
 
-    def sized(self, length: int) -> bytes:
-        if length < 0 or length > MAX_ENVELOPE_BYTES:
+    def data(self, length: int, what: str) -> _ReadBytes:
+        """A value of ``length`` bytes, checked before it is allocated."""
+        if self.envelope is None and length > MAX_ENVELOPE_BYTES:
             raise self.fail(f"declares a {length}-byte value in its envelope.")
-        return self.src.read(length)
+        limit = self.data_limit()
+        if limit is not None and length > limit:
+            raise self.crafted(
+                f"declares {what} of {length} bytes, more than the {limit} its "
+                "envelope declares for the whole payload"
+            )
+        self.src.check_length(length, what)
+        out = _ReadBytes(length)
+        if length:
+            self.src.readinto(memoryview(out))
+        return out
 
-    def complete(self) -> dict[str, Any] | None:
-        # Called before every opcode: constant time, whatever the stack holds
-        # (the envelope is complete only when the stack is _rebuild, the dict
-        # and at most a MARK or two).
-        if len(self.stack) > 4:
+    def data_limit(self) -> int | None:
+        """The most bytes one value may hold: what the envelope declares, with
+        room for the envelope and trailer themselves."""
+        if self.envelope is None or self.sizes is None:
             return None
-        stack = [item for item in self.stack if item is not _MARK]
-        if (
-            len(stack) == 2
-            and stack[0] is _REBUILD
-            and isinstance(stack[1], dict)
-            and stack[1]
-            and self.stack[-1] is stack[1]
-        ):
-            return stack[1]
-        return None
+        return max(self.sizes, default=0) + (self.stream_size or 0) + (1 << 20)
+
+    def remember(self, index: int, value: Any) -> None:
+        if index < 0 or index > len(self.memo) + 1 or len(self.memo) >= MAX_MEMO:
+            raise self.crafted(f"memoizes at index {index}")
+        self.memo[index] = value
+
+    def number(self, kind: Callable[[str], Any], line: bytes) -> Any:
+        try:
+            text = line.decode("ascii")
+            if len(text) > 64:
+                raise ValueError(text)
+            return kind(text)
+        except (UnicodeDecodeError, ValueError, OverflowError) as exc:
+            raise self.fail("is not a valid pickle (bad number).") from exc
+
+    # -- the head ---------------------------------------------------------------
+
+    def envelope_complete(self, op: int) -> bool:
+        """Whether the envelope dict is complete, before executing ``op``.
+
+        Constant time: the envelope is complete when the stack holds only
+        ``_rebuild``, the dict (and the MARK of a 4-tuple) and ``op`` starts
+        the next argument. Protocols 0 and 1 set one item at a time, so the
+        dict looks complete after every SETITEM: there it ends only where the
+        next argument, the stream's ``_codecs.encode``, begins.
+        """
+        if len(self.stack) not in (2,) or self.stack[0] is not REBUILD:
+            return False
+        top = self.stack[1]
+        if not isinstance(top, dict) or not top or op in _CONTINUES:
+            return False
+        if len(self.marks) > 1 or (self.marks and self.marks[0] != 1):
+            return False
+        return self.protocol >= 2 or op == 0x63
+
+    def finish_envelope(self) -> None:
+        envelope = self.stack[1]
+        check_plain(envelope, self.src.tell(), self.src.what, "envelope")
+        self.envelope = envelope
+        self.freeze(envelope)
+        if self.head_only:
+            raise _Done(envelope)
+        if self.on_envelope is not None:
+            sizes = self.on_envelope(envelope)
+            if sizes is not None:
+                self.stream_size, self.sizes = sizes
+
+    # -- main loop ----------------------------------------------------------------
+
+    def run(self) -> Any:
+        read_byte = self.src.read_byte
+        dispatch = self._dispatch
+        first = read_byte()
+        if first not in (0x80, 0x63):
+            self.not_a_pickle(first)
+        op = first
+        while True:
+            self.ops += 1
+            if self.ops > MAX_OPCODES:
+                raise self.crafted(f"runs past {MAX_OPCODES} opcodes")
+            if self.envelope is None and self.started and self.envelope_complete(op):
+                self.finish_envelope()
+            handler = dispatch.get(op)
+            if handler is None:
+                raise self.unexpected(op)
+            if op == 0x2E:  # STOP
+                return self.pop()
+            handler()
+            if not self.started and self.stack:
+                self.check_start()
+            op = read_byte()
+            if op < 0:
+                if self.envelope is None:
+                    raise self.src.truncated("its envelope")
+                raise self.src.truncated("its payload")
+
+    def check_start(self) -> None:
+        top = self.stack[-1]
+        if isinstance(top, (dict, list)) or top is None:
+            kind = type(top).__name__ if top is not None else "None"
+            raise self.fail(
+                f"is a pickle whose top-level object is a plain {kind}, not a model "
+                "saved through VersionedEstimator."
+            )
+
+    def not_a_pickle(self, op: int) -> None:
+        if op == ord("P"):
+            raise self.fail("is a zip archive (a skops or MLflow file?), not a pickle.")
+        if op == 0x93:
+            raise self.fail("is a .npy file, not a pickled model.")
+        if op >= 0 and bytes([op]) in b"(]})NILFVSXGJKMUT":
+            raise self.fail(
+                f"is not a wrapped model: a protocol 0 or 1 pickle of something else, "
+                f"or not a pickle at all (it starts with byte {op:02x})."
+            )
+        shown = f"{op:02x}" if op >= 0 else "nothing"
+        raise self.fail(
+            f"is not a pickle (it starts with byte {shown}; a pickle starts with 80)."
+        )
+
+    def unexpected(self, op: int) -> EnvelopeError:
+        if not self.started:
+            return self.fail(
+                "is a pickle whose top-level object is not a wrapped model "
+                f"(opcode {bytes([op])!r} before any global)."
+            )
+        where = "envelope" if self.envelope is None else "outer pickle"
+        return self.crafted(
+            f"holds the opcode {bytes([op])!r} in its {where}, which no "
+            "versioned-estimator file holds"
+        )
+
+    # -- opcodes --------------------------------------------------------------------
+
+    def _build_dispatch(self) -> dict[int, Callable[[], None]]:
+        read = self.src.read
+        push = self.stack.append
+        u8 = struct.Struct("<B").unpack
+        u16 = struct.Struct("<H").unpack
+        i32 = struct.Struct("<i").unpack
+        u32 = struct.Struct("<I").unpack
+        u64 = struct.Struct("<Q").unpack
+        f64 = struct.Struct(">d").unpack
+
+        def proto() -> None:
+            self.protocol = read(1)[0]
+            if self.protocol > 5:
+                raise self.fail(f"uses pickle protocol {self.protocol}, unknown here.")
+
+        def frame() -> None:
+            (length,) = u64(read(8))
+            here = self.src.tell()
+            if self.frame_end is not None and here < self.frame_end:
+                raise self.crafted("starts a frame inside another")
+            self.frame_end = here + length
+
+        def mark() -> None:
+            self.marks.append(len(self.stack))
+
+        def dict_mark() -> None:
+            items = self.pop_mark()
+            target: dict[str, Any] = {}
+            self.setitems(target, items)
+            push(target)
+
+        def setitem() -> None:
+            value = self.pop()
+            key = self.pop()
+            self.setitems(self.stack[-1] if self.stack else None, [key, value])
+
+        def setitems() -> None:
+            items = self.pop_mark()
+            self.setitems(self.stack[-1] if self.stack else None, items)
+
+        def append() -> None:
+            value = self.pop()
+            self.appends(self.stack[-1] if self.stack else None, [value])
+
+        def appends() -> None:
+            items = self.pop_mark()
+            self.appends(self.stack[-1] if self.stack else None, items)
+
+        def list_mark() -> None:
+            push(self.pop_mark())
+
+        def tuple_mark() -> None:
+            push(tuple(self.pop_mark()))
+
+        def tuple_n(n: int) -> Callable[[], None]:
+            def run() -> None:
+                items = [self.pop() for _ in range(n)]
+                push(tuple(reversed(items)))
+
+            return run
+
+        def memoize() -> None:
+            if not self.stack:
+                raise self.fail("is not a valid pickle (MEMOIZE on empty stack).")
+            self.remember(len(self.memo), self.stack[-1])
+
+        def put(reader: Callable[[], int]) -> Callable[[], None]:
+            def run() -> None:
+                index = reader()
+                if not self.stack:
+                    raise self.fail("is not a valid pickle (PUT on empty stack).")
+                self.remember(index, self.stack[-1])
+
+            return run
+
+        def get(reader: Callable[[], int]) -> Callable[[], None]:
+            def run() -> None:
+                index = reader()
+                if index not in self.memo:
+                    raise self.fail("is not a valid pickle (unknown memo entry).")
+                push(self.memo[index])
+
+            return run
+
+        def text_line() -> bytes:
+            return self.src.readline().rstrip(b"\r\n")
+
+        def int_line() -> None:
+            line = text_line().rstrip(b"L")
+            if line in (b"00", b"01"):
+                push(line == b"01")
+            else:
+                push(self.number(int, line))
+
+        def long_line() -> None:
+            push(self.number(int, text_line().rstrip(b"L")))
+
+        def long_n(width: int) -> Callable[[], None]:
+            def run() -> None:
+                if width == 1:
+                    length = read(1)[0]
+                else:
+                    (length,) = i32(read(4))
+                    if length < 0 or length > 1024:
+                        raise self.crafted(f"holds a {length}-byte integer")
+                push(int.from_bytes(read(length), "little", signed=True))
+
+            return run
+
+        def unicode_line() -> None:
+            line = self.src.readline(1 << 20)[:-1]
+            try:
+                push(line.decode("raw-unicode-escape"))
+            except UnicodeDecodeError as exc:
+                raise self.fail("holds a malformed text line.") from exc
+
+        def global_line() -> None:
+            module = self.text(text_line())
+            name = self.text(text_line())
+            self.on_global(module, name)
+
+        def stack_global() -> None:
+            name = self.pop()
+            module = self.pop()
+            if not (isinstance(module, str) and isinstance(name, str)):
+                raise self.fail("is not a valid pickle (bad STACK_GLOBAL).")
+            self.on_global(module, name)
+
+        def pop_top() -> None:
+            self.pop()
+
+        def pop_mark() -> None:
+            self.pop_mark()
+
+        def dup() -> None:
+            if not self.stack:
+                raise self.fail("is not a valid pickle (DUP on empty stack).")
+            push(self.stack[-1])
+
+        def unsupported() -> None:  # pragma: no cover - replaced below
+            raise AssertionError
+
+        table: dict[int, Callable[[], None]] = {
+            0x80: proto,
+            0x95: frame,
+            0x28: mark,
+            0x7D: lambda: push({}),
+            0x5D: lambda: push([]),
+            0x29: lambda: push(()),
+            0x64: dict_mark,
+            0x6C: list_mark,
+            0x74: tuple_mark,
+            0x85: tuple_n(1),
+            0x86: tuple_n(2),
+            0x87: tuple_n(3),
+            0x73: setitem,
+            0x75: setitems,
+            0x61: append,
+            0x65: appends,
+            0x4E: lambda: push(None),
+            0x88: lambda: push(True),
+            0x89: lambda: push(False),
+            0x4A: lambda: push(i32(read(4))[0]),
+            0x4B: lambda: push(read(1)[0]),
+            0x4D: lambda: push(u16(read(2))[0]),
+            0x8A: long_n(1),
+            0x8B: long_n(4),
+            0x49: int_line,
+            0x4C: long_line,
+            0x47: lambda: push(f64(read(8))[0]),
+            0x46: lambda: push(self.number(float, text_line())),
+            0x8C: lambda: push(self.text(read(u8(read(1))[0]))),
+            0x58: lambda: push(self.text(bytes(self.data(u32(read(4))[0], "a text")))),
+            0x8D: lambda: push(self.text(bytes(self.data(u64(read(8))[0], "a text")))),
+            0x56: unicode_line,
+            0x43: lambda: push(read(u8(read(1))[0])),
+            0x42: lambda: push(self.data(u32(read(4))[0], "a bytes value")),
+            0x8E: lambda: push(self.data(u64(read(8))[0], "a bytes value")),
+            0x96: lambda: push(self.data(u64(read(8))[0], "a buffer")),
+            0x94: memoize,
+            0x71: put(lambda: read(1)[0]),
+            0x72: put(lambda: u32(read(4))[0]),
+            0x70: put(lambda: self.number(int, text_line())),
+            0x68: get(lambda: read(1)[0]),
+            0x6A: get(lambda: u32(read(4))[0]),
+            0x67: get(lambda: self.number(int, text_line())),
+            0x63: global_line,
+            0x93: stack_global,
+            0x52: self.reduce,
+            0x81: self.newobj,
+            0x92: self.newobj_ex,
+            0x62: self.build,
+            0x30: pop_top,
+            0x31: pop_mark,
+            0x32: dup,
+            0x2E: unsupported,  # STOP, handled in run
+        }
+        return table
+
+    # -- containers ------------------------------------------------------------------
+
+    def setitems(self, target: Any, items: list[Any]) -> None:
+        if type(target) is not dict or len(items) % 2:
+            raise self.fail("is not a valid pickle (SETITEMS on a non-dict).")
+        if id(target) in self.frozen:
+            raise self.crafted("amends its envelope after the head")
+        for i in range(0, len(items), 2):
+            key = items[i]
+            if type(key) is not str:
+                raise self.crafted(
+                    f"holds the non-text dict key {_short(key)} where every key is "
+                    "text"
+                )
+            target[key] = items[i + 1]
+
+    def appends(self, target: Any, items: list[Any]) -> None:
+        if type(target) is not list:
+            raise self.fail("is not a valid pickle (APPENDS on a non-list).")
+        if id(target) in self.frozen:
+            raise self.crafted("amends its envelope after the head")
+        target.extend(items)
+
+    # -- globals and their calls --------------------------------------------------------
 
     def on_global(self, module: str, name: str) -> None:
         if not self.started:
@@ -386,253 +617,274 @@ class _Interpreter:
                     "it again."
                 )
             self.started = True
-            self.stack.append(_REBUILD)
+            self.stack.append(REBUILD)
             return
-        raise self.fail(
-            f"names the global {module}.{name} inside its envelope, where only "
-            "plain data belongs: it is corrupt or crafted."
-        )
-
-    # -- main loop ----------------------------------------------------------
-
-    def run(self) -> dict[str, Any]:
-        first = True
-        for _ in range(MAX_OPCODES):
-            op = self.src.read(1)
-            if first:
-                first = False
-                # Protocols 0 and 1 have no PROTO opcode: a reduce starts with GLOBAL.
-                if op not in (b"\x80", b"c"):
-                    self.not_a_pickle(op)
-            if self.started:
-                envelope = self.complete()
-                # Protocols 0 and 1 (no PROTO) may set one item at a time, so the
-                # dict looks complete after every SETITEM: there it ends only
-                # where the next argument, the stream's _codecs.encode, begins.
-                if (
-                    envelope is not None
-                    and op not in _CONTINUES
-                    and (self.protocol >= 2 or op == b"c")
-                ):
-                    return envelope
-            self.step(op)
-            if not self.started and len(self.stack) > 0 and op not in (b"\x80",):
-                top = self.stack[-1]
-                if isinstance(top, (dict, list)) or top is None:
-                    kind = type(top).__name__ if top is not None else "None"
-                    raise self.fail(
-                        f"is a pickle whose top-level object is a plain {kind}, not "
-                        "a model saved through VersionedEstimator."
-                    )
-        raise self.fail(
-            f"runs past {MAX_OPCODES} opcodes without completing its envelope: it "
-            "is crafted or corrupt."
-        )
-
-    def not_a_pickle(self, op: bytes) -> None:
-        if op == b"P":
-            raise self.fail("is a zip archive (a skops or MLflow file?), not a pickle.")
-        if op == b"\x93":
-            raise self.fail("is a .npy file, not a pickled model.")
-        if op and op in b"(]})NILFVSXGJKMUT":
-            raise self.fail(
-                f"is not a wrapped model: a protocol 0 or 1 pickle of something else, "
-                f"or not a pickle at all (it starts with byte {op.hex()})."
+        token = _GLOBALS.get((module, name))
+        if token is None or self.envelope is None:
+            where = "envelope" if self.envelope is None else "outer pickle"
+            raise self.crafted(
+                f"names the global {_short(module + '.' + name)} in its {where}, "
+                "where a versioned-estimator file names only its own loader and "
+                "uint8 array buffers"
             )
-        raise self.fail(
-            f"is not a pickle (it starts with byte {op.hex() or 'nothing'}; a pickle "
-            "starts with 80)."
-        )
+        self.stack.append(token)
 
-    def step(self, op: bytes) -> None:
-        read = self.src.read
-        push = self.stack.append
-        if op == b"\x80":  # PROTO
-            self.protocol = read(1)[0]
-            if self.protocol > pickle.HIGHEST_PROTOCOL:
-                raise self.fail(f"uses pickle protocol {self.protocol}, unknown here.")
-        elif op == b"\x95":  # FRAME
-            read(8)
-        elif op == b"(":
-            push(_MARK)
-        elif op == b"}":
-            push({})
-        elif op == b"]":
-            push([])
-        elif op == b")":
-            push(())
-        elif op == b"d":
-            items = self.pop_mark()
-            push({})
-            self.setitems(items)
-        elif op == b"l":
-            push(self.pop_mark())
-        elif op == b"t":
-            push(tuple(self.pop_mark()))
-        elif op in (b"\x85", b"\x86", b"\x87"):
-            n = op[0] - 0x84
-            if len(self.stack) < n:
-                raise self.fail("is not a valid pickle (short tuple).")
-            items = self.stack[-n:]
-            del self.stack[-n:]
-            push(tuple(items))
-        elif op == b"s":
-            value, key = self.pop(), self.pop()
-            self.setitems([key, value])
-        elif op == b"u":
-            self.setitems(self.pop_mark())
-        elif op == b"a":
-            value = self.pop()
-            self.append([value])
-        elif op == b"e":
-            self.append(self.pop_mark())
-        elif op == b"N":
-            push(None)
-        elif op == b"\x88":
-            push(True)
-        elif op == b"\x89":
-            push(False)
-        elif op == b"J":
-            push(struct.unpack("<i", read(4))[0])
-        elif op == b"K":
-            push(read(1)[0])
-        elif op == b"M":
-            push(struct.unpack("<H", read(2))[0])
-        elif op == b"\x8a":
-            push(int.from_bytes(read(read(1)[0]), "little", signed=True))
-        elif op == b"\x8b":
-            push(
-                int.from_bytes(
-                    self.sized(struct.unpack("<i", read(4))[0]), "little", signed=True
-                )
-            )
-        elif op in (b"I", b"L"):
-            line = self.src.readline().strip().rstrip(b"L")
-            if line in (b"00", b"01"):
-                push(line == b"01")
-            else:
-                push(self.number(int, line))
-        elif op == b"G":
-            push(struct.unpack(">d", read(8))[0])
-        elif op == b"F":
-            push(self.number(float, self.src.readline().strip()))
-        elif op == b"\x8c":
-            push(self.text(read(read(1)[0])))
-        elif op == b"X":
-            push(self.text(self.sized(struct.unpack("<I", read(4))[0])))
-        elif op == b"\x8d":
-            push(self.text(self.sized(struct.unpack("<Q", read(8))[0])))
-        elif op == b"V":
+    def reduce(self) -> None:
+        args = self.pop()
+        func = self.pop()
+        if not isinstance(args, tuple):
+            raise self.fail("is not a valid pickle (REDUCE without a tuple).")
+        self.stack.append(self.call(func, args))
+
+    def newobj(self) -> None:
+        args = self.pop()
+        cls = self.pop()
+        if cls is not _WRAPPER or args != ():
+            raise self.crafted(f"builds an object of {_short(cls)}")
+        self.stack.append(_Pending("wrapper"))
+
+    def newobj_ex(self) -> None:
+        kwargs = self.pop()
+        args = self.pop()
+        cls = self.pop()
+        if cls is not _WRAPPER or args != () or kwargs != {}:
+            raise self.crafted(f"builds an object of {_short(cls)}")
+        self.stack.append(_Pending("wrapper"))
+
+    def call(self, func: Any, args: tuple[Any, ...]) -> Any:
+        if func is REBUILD:
+            return self.call_rebuild(args)
+        if func is _DTYPE:
+            if args != _UINT8_ARGS:
+                raise self.crafted(f"builds the dtype {_short(args)}, not uint8")
+            return _Pending("dtype")
+        if func is _FROMBUFFER:
+            return self.frombuffer(args)
+        if func is _RECONSTRUCT:
+            if args not in ((_NDARRAY, (0,), b"b"), (_NDARRAY, (0,), "b")):
+                raise self.crafted("rebuilds an array other than a plain ndarray")
+            return _Pending("array")
+        if func is _ENCODE:
+            if (
+                len(args) != 2
+                or not isinstance(args[0], str)
+                or args[1] not in ("latin1", "latin-1")
+            ):
+                raise self.crafted("encodes text other than latin-1 bytes")
             try:
-                push(self.src.readline()[:-1].decode("raw-unicode-escape"))
-            except UnicodeDecodeError as exc:
-                raise self.fail("holds a malformed text line.") from exc
-        elif op == b"\x94":
-            if not self.stack:
-                raise self.fail("is not a valid pickle (MEMOIZE on empty stack).")
-            self.remember(len(self.memo), self.stack[-1])
-        elif op in (b"q", b"r", b"p"):
-            if op == b"q":
-                index = read(1)[0]
-            elif op == b"r":
-                index = struct.unpack("<I", read(4))[0]
-            else:
-                index = self.number(int, self.src.readline().strip())
-            if not self.stack:
-                raise self.fail("is not a valid pickle (PUT on empty stack).")
-            self.remember(index, self.stack[-1])
-        elif op in (b"h", b"j", b"g"):
-            if op == b"h":
-                index = read(1)[0]
-            elif op == b"j":
-                index = struct.unpack("<I", read(4))[0]
-            else:
-                index = self.number(int, self.src.readline().strip())
-            if index not in self.memo:
-                raise self.fail("is not a valid pickle (unknown memo entry).")
-            push(self.memo[index])
-        elif op == b"c":
-            module = self.text(self.src.readline()[:-1])
-            name = self.text(self.src.readline()[:-1])
-            self.on_global(module, name)
-        elif op == b"\x93":
-            name, module = self.pop(), self.pop()
-            if not (isinstance(module, str) and isinstance(name, str)):
-                raise self.fail("is not a valid pickle (bad STACK_GLOBAL).")
-            self.on_global(module, name)
-        elif op == b".":
-            raise self.fail("ends before its envelope is complete.")
+                return args[0].encode("latin-1")
+            except UnicodeEncodeError as exc:
+                raise self.crafted("encodes text that is not latin-1") from exc
+        if func is _BYTES:
+            if args != ():
+                raise self.crafted("builds bytes from arguments")
+            return b""
+        if func is _RECONSTRUCTOR:
+            if args != (_WRAPPER, _OBJECT, None):
+                raise self.crafted("rebuilds an object other than joblib's array")
+            return _Pending("wrapper")
+        raise self.crafted(f"calls {_short(func)}")
+
+    def call_rebuild(self, args: tuple[Any, ...]) -> Any:
+        if len(args) == 1:
+            if self.envelope is None or not isinstance(args[0], dict):
+                raise self.crafted("holds a malformed trailer")
+            check_plain(args[0], self.src.tell(), self.src.what, "trailer")
+            self.freeze(args[0])
+            return _Trailer(args[0])
+        if len(args) not in (3, 4):
+            raise self.crafted(f"calls its loader with {len(args)} arguments")
+        envelope, stream, buffers = args[:3]
+        if envelope is not self.envelope:
+            raise self.crafted("builds an envelope other than the one at its head")
+        if type(stream) not in (bytes, _ReadBytes):
+            raise self.crafted("holds a payload stream that is not bytes")
+        if not isinstance(buffers, list) or not all(
+            isinstance(b, Buffer) for b in buffers
+        ):
+            raise self.crafted("holds payload buffers that are not raw uint8 arrays")
+        trailer = None
+        if len(args) == 4:
+            if not isinstance(args[3], _Trailer):
+                raise self.crafted("holds a malformed trailer")
+            trailer = args[3].data
+        return Parts(
+            envelope,
+            bytes(stream),
+            [b.array for b in buffers],
+            trailer,
+            self.src.compression,
+            self.protocol,
+        )
+
+    def frombuffer(self, args: tuple[Any, ...]) -> Buffer:
+        if len(args) != 4:
+            raise self.crafted("rebuilds an array with unexpected arguments")
+        data, dtype, shape, order = args
+        if not _is_uint8(dtype) or order not in ("C", "F"):
+            raise self.crafted("rebuilds an array that is not uint8")
+        if type(data) is bytes:  # a read-only buffer, or a short one
+            data = _ReadBytes(data)
+        if type(data) is not _ReadBytes or shape != (len(data),):
+            raise self.crafted("rebuilds an array whose shape is not its data's")
+        return self.buffer(np.frombuffer(data, dtype=np.uint8))
+
+    def build(self) -> None:
+        state = self.pop()
+        target = self.stack[-1] if self.stack else None
+        if not isinstance(target, _Pending) or target.kind not in (
+            "dtype",
+            "array",
+            "wrapper",
+        ):
+            raise self.crafted(f"sets state on {_short(target)}")
+        if target.kind == "dtype":
+            if state != _UINT8_STATE:
+                raise self.crafted("sets a dtype state other than uint8's")
+            target.kind = "uint8"
+            return
+        kind, target.kind = target.kind, "built"
+        if kind == "array":
+            self.stack[-1] = self.array_state(state)
         else:
-            if not self.started:
-                raise self.fail(
-                    f"is a pickle whose top-level object is not a wrapped model "
-                    f"(opcode {op!r} before any global)."
-                )
-            raise self.fail(
-                f"holds the opcode {op!r} inside its envelope, where only plain data "
-                "belongs: it is corrupt or crafted."
+            self.stack[-1] = self.wrapper_state(state)
+
+    def array_state(self, state: Any) -> Buffer:
+        """``ndarray.__setstate__((1, (n,), uint8, False, data))``."""
+        if not (isinstance(state, tuple) and len(state) == 5):
+            raise self.crafted("sets a malformed array state")
+        version, shape, dtype, fortran, data = state
+        if version != 1 or not _is_uint8(dtype) or fortran not in (False, 0):
+            raise self.crafted("sets an array state that is not a uint8 buffer")
+        if type(data) is bytes:  # from _codecs.encode (protocols 0 to 2)
+            data = _ReadBytes(data)
+        if type(data) is not _ReadBytes or shape != (len(data),):
+            raise self.crafted("sets an array state whose shape is not its data's")
+        return self.buffer(np.frombuffer(data, dtype=np.uint8))
+
+    def wrapper_state(self, state: Any) -> Buffer:
+        """joblib's ``NumpyArrayWrapper`` state, then its raw bytes, read here."""
+        if not isinstance(state, dict):
+            raise self.crafted("sets a malformed array wrapper state")
+        keys = set(state)
+        allowed = {
+            "subclass",
+            "shape",
+            "order",
+            "dtype",
+            "allow_mmap",
+            "numpy_array_alignment_bytes",
+        }
+        shape = state.get("shape")
+        if (
+            not keys <= allowed
+            or not {"subclass", "shape", "order", "dtype"} <= keys
+            or state["subclass"] is not _NDARRAY
+            or not _is_uint8(state["dtype"])
+            or state["order"] not in ("C", "F")
+            or not (
+                isinstance(shape, tuple)
+                and len(shape) == 1
+                and type(shape[0]) is int
+                and shape[0] >= 0
+            )
+            or state.get("numpy_array_alignment_bytes", 16) != 16
+            or state.get("allow_mmap", False) not in (True, False)
+        ):
+            raise self.crafted(
+                "holds an array wrapper that does not describe a raw uint8 buffer"
+            )
+        if self.frame_end is not None and self.src.tell() < self.frame_end:
+            raise self.crafted("writes array bytes inside a pickle frame")
+        self.frame_end = None
+        if "numpy_array_alignment_bytes" in state:
+            padding = self.src.read(1)[0]
+            if not 1 <= padding <= 16:
+                raise self.crafted(f"pads an array with {padding} bytes")
+            self.src.read(padding)
+        (n,) = shape
+        self.check_buffer_size(n)
+        self.src.check_length(n, "an array")
+        index = self.n_buffers
+        if self.skip_buffers:
+            # audit: the sizes matter, not the bytes (never allocated).
+            self.src.skip(n)
+            return self.buffer(np.broadcast_to(np.uint8(0), (n,)))
+        if self.mmap_mode is not None and state.get("allow_mmap"):
+            array = self.src.map(n, self.mmap_mode)
+            if self.on_block is not None:
+                view = memoryview(array)
+                for start in range(0, n, 8 << 20):
+                    self.on_block(index, view[start : start + (8 << 20)])
+        else:
+            array = np.empty(n, dtype=np.uint8)
+            callback = None
+            if self.on_block is not None:
+                on_block = self.on_block
+
+                def callback(block: memoryview) -> None:
+                    on_block(index, block)
+
+            self.src.readinto(memoryview(array), callback)
+        return self.buffer(array)
+
+    def check_buffer_size(self, n: int) -> None:
+        if self.sizes is None:
+            return
+        index = self.n_buffers
+        if index >= len(self.sizes) or self.sizes[index] != n:
+            declared = self.sizes[index] if index < len(self.sizes) else "none"
+            raise self.crafted(
+                f"holds a payload buffer {index} of {n} bytes where its envelope "
+                f"declares {declared}"
             )
 
-    def remember(self, index: int, value: Any) -> None:
-        if len(self.memo) >= MAX_MEMO and index not in self.memo:
-            raise self.fail(f"memoizes more than {MAX_MEMO} values in its envelope.")
-        self.memo[index] = value
+    def freeze(self, value: Any) -> None:
+        """No container of a checked part may change afterwards."""
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if type(item) in (dict, list) and id(item) not in self.frozen:
+                self.frozen.add(id(item))
+                stack.extend(item.values() if type(item) is dict else item)
+            elif type(item) is tuple:
+                stack.extend(item)
 
-    def number(self, kind: Callable[[str], Any], line: bytes) -> Any:
-        try:
-            return kind(line.decode("ascii"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise self.fail("is not a valid pickle (bad number).") from exc
-
-    def setitems(self, items: list[Any]) -> None:
-        target = self.pop()
-        if not isinstance(target, dict) or len(items) % 2:
-            raise self.fail("is not a valid pickle (SETITEMS on a non-dict).")
-        for key, value in zip(items[::2], items[1::2], strict=True):
-            try:
-                target[key] = value
-            except TypeError as exc:
-                raise self.fail("holds an unhashable dict key.") from exc
-        self.stack.append(target)
-
-    def append(self, items: list[Any]) -> None:
-        target = self.pop()
-        if not isinstance(target, list):
-            raise self.fail("is not a valid pickle (APPENDS on a non-list).")
-        target.extend(items)
-        self.stack.append(target)
+    def buffer(self, array: np.ndarray) -> Buffer:
+        if self.envelope is None:
+            raise self.crafted("holds an array inside its envelope")
+        if self.n_buffers >= MAX_BUFFERS:
+            raise self.crafted(f"holds more than {MAX_BUFFERS} buffers")
+        if not isinstance(array, np.memmap) and not self.skip_buffers:
+            self.check_buffer_size(array.nbytes)
+            if self.on_block is not None and isinstance(array.base, bytearray):
+                view = memoryview(array)
+                for start in range(0, array.nbytes, 8 << 20):
+                    self.on_block(self.n_buffers, view[start : start + (8 << 20)])
+        self.n_buffers += 1
+        return Buffer(array)
 
 
-def read_head(raw: IO[bytes], what: str) -> tuple[dict[str, Any], str | None]:
-    """Read the envelope dict at the head of a pickle or joblib stream.
-
-    Returns
-    -------
-    envelope : dict
-        The raw envelope, not yet validated.
-    compression : str or None
-        The joblib compression of the file, if any.
-    """
-    src = _Source(raw, what)
-    try:
-        envelope = _Interpreter(src).run()
-        _check_plain(envelope, src.consumed, what)
-    except EnvelopeError:
-        raise
-    except RecursionError as exc:  # pragma: no cover - defensive
-        raise EnvelopeError(f"{what} nests too deeply to be an envelope.") from exc
-    except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
-        raise EnvelopeError(f"{what} is not a valid pickle ({exc}).") from exc
-    return envelope, src.compression
+# ----------------------------------------------------------------------------
+# Checks on what was built
+# ----------------------------------------------------------------------------
 
 
-# Deeper than any envelope this package writes, shallow enough for json, repr,
-# deepcopy and canonical signing to walk without recursing out of stack.
-MAX_DEPTH = 100
+def _short(value: Any, width: int = 80) -> str:
+    text = value.name if isinstance(value, _Token) else repr(value)
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _check_plain(envelope: dict[str, Any], consumed: int, what: str) -> None:
-    """Refuse an envelope that is not a tree of plain data of its own size.
+def _describe_global(module: str, name: str) -> str:
+    full = _short(f"{module}.{name}")
+    if module == "joblib.numpy_pickle":
+        return f"a joblib file whose top-level object is built by {full} (arrays)"
+    return f"a pickle whose top-level object is built by {full}"
+
+
+def check_plain(value: Any, consumed: int, what: str, part: str) -> None:
+    """Refuse a part that is not a tree of plain data of its own size.
 
     The memo lets a stream refer to one container many times: a list that
     holds itself, or ``a = [b, b]; b = [c, c]; ...`` whose expansion doubles
@@ -642,9 +894,62 @@ def _check_plain(envelope: dict[str, Any], consumed: int, what: str) -> None:
     ``MAX_DEPTH``, is a crafted or corrupt file.
     """
     problem = plain_data_problem(
-        envelope, max_depth=MAX_DEPTH, max_nodes=4 * consumed + 10_000
+        value, max_depth=MAX_DEPTH, max_nodes=4 * consumed + 10_000
     )
     if problem is not None:
         raise EnvelopeError(
-            f"{what} has an envelope holding {problem}: it is crafted or corrupt."
+            f"{what} has {'an' if part[0] in 'aeiou' else 'a'} {part} holding "
+            f"{problem}: it is crafted or corrupt."
         )
+
+
+# ----------------------------------------------------------------------------
+# Entry points
+# ----------------------------------------------------------------------------
+
+
+def read_head(src: Source) -> dict[str, Any]:
+    """The envelope at the head of a file, read without reading the payload."""
+    reader = Reader(src, head_only=True)
+    try:
+        reader.run()
+    except _Done as done:
+        return done.envelope
+    except EnvelopeError:
+        raise
+    except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
+        raise EnvelopeError(f"{src.what} is not a valid pickle ({exc}).") from exc
+    raise EnvelopeError(f"{src.what} ends before its envelope is complete.")
+
+
+def read_parts(
+    src: Source,
+    *,
+    mmap_mode: str | None = None,
+    on_envelope: Callable[[dict[str, Any]], Any] | None = None,
+    on_block: Callable[[int, memoryview], None] | None = None,
+    skip_buffers: bool = False,
+) -> Parts:
+    """Every part of a model file, in one forward pass, built by the reader.
+
+    With ``skip_buffers``, joblib's array buffers are skipped (seeked past
+    when the file allows) and stand as zero-cost arrays of their size.
+    """
+    reader = Reader(
+        src,
+        mmap_mode=mmap_mode,
+        on_envelope=on_envelope,
+        on_block=on_block,
+        skip_buffers=skip_buffers,
+    )
+    try:
+        result = reader.run()
+    except EnvelopeError:
+        raise
+    except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
+        raise EnvelopeError(f"{src.what} is not a valid pickle ({exc}).") from exc
+    if not isinstance(result, Parts):
+        raise EnvelopeError(f"{src.what} is not a wrapped model.")
+    if reader.stack:
+        raise reader.crafted("leaves values on its stack")
+    return result

@@ -16,7 +16,7 @@ from typing import Any
 from versioned_estimator._errors import IntegrityError
 from versioned_estimator._format import canonical_json, plain_data_problem
 
-__all__ = ["resolve_key", "sign", "verify_signature"]
+__all__ = ["resolve_key", "sign", "signature_for", "verify_signature"]
 
 ALGORITHM = "hmac-sha256"
 KEY_VARIABLE = "VERSIONED_ESTIMATOR_KEY"
@@ -54,14 +54,20 @@ def _check_plain(value: Any) -> None:
         raise TypeError(f"the envelope holds {problem}: it cannot be signed")
 
 
-def _mac(envelope: Mapping[str, Any], key: bytes) -> str:
+def _mac(envelope: Mapping[str, Any], key: bytes, trailer: Any = None) -> str:
     unsigned = {k: v for k, v in envelope.items() if k != "signature"}
     _check_plain(unsigned)
-    return hmac.new(key, canonical_json(unsigned), hashlib.sha256).hexdigest()
+    message = canonical_json(unsigned)
+    if trailer is not None:
+        # Format 2: the trailer holds the checksums and the probe's outputs.
+        rest = {k: v for k, v in trailer.items() if k != "signature"}
+        _check_plain(rest)
+        message += b"\n" + canonical_json(rest)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def sign(envelope: Mapping[str, Any], key: bytes) -> dict[str, Any]:
-    """Return a copy of ``envelope`` with its signature.
+    """Return a copy of a format 1 ``envelope`` with its signature.
 
     Examples
     --------
@@ -75,9 +81,24 @@ def sign(envelope: Mapping[str, Any], key: bytes) -> dict[str, Any]:
     return signed
 
 
-def verify_signature(envelope: Mapping[str, Any], key: bytes) -> None:
-    """Check the envelope's signature with ``key``; raise :class:`IntegrityError`."""
-    signature = envelope.get("signature")
+def signature_for(
+    envelope: Mapping[str, Any], trailer: Mapping[str, Any], key: bytes
+) -> dict[str, str]:
+    """The signature a format 2 trailer carries: over the head and the trailer."""
+    return {"algorithm": ALGORITHM, "value": _mac(envelope, key, trailer)}
+
+
+def verify_signature(
+    envelope: Mapping[str, Any], key: bytes, trailer: Mapping[str, Any] | None = None
+) -> None:
+    """Check the signature with ``key``; raise :class:`IntegrityError`.
+
+    Format 1 files carry it in the envelope; format 2 files in the trailer,
+    over the envelope and the trailer.
+    """
+    version = envelope.get("format_version")
+    holder: Mapping[str, Any] = envelope if version == 1 else (trailer or {})
+    signature = holder.get("signature")
     if not isinstance(signature, Mapping) or "value" not in signature:
         raise IntegrityError(
             "A key was given but the model file is not signed: it was saved without "
@@ -85,10 +106,11 @@ def verify_signature(envelope: Mapping[str, Any], key: bytes) -> None:
         )
     if signature.get("algorithm") != ALGORITHM:
         raise IntegrityError(
-            f"The model is signed with {signature.get('algorithm')!r}, not {ALGORITHM}."
+            "The model is signed with an algorithm other than "
+            f"{ALGORITHM}: it cannot be checked here."
         )
     try:
-        expected = _mac(envelope, key)
+        expected = _mac(envelope, key, None if version == 1 else trailer)
     except (TypeError, ValueError, RecursionError) as exc:
         raise IntegrityError(
             f"The signed envelope cannot be checked ({exc}): it was altered after "
@@ -99,6 +121,6 @@ def verify_signature(envelope: Mapping[str, Any], key: bytes) -> None:
         value.encode("utf-8", "surrogatepass"), expected.encode("ascii")
     ):
         raise IntegrityError(
-            "The signature does not match: the key is wrong, or the envelope (which "
-            "holds the payload digest) changed after the model was signed."
+            "The signature does not match: the key is wrong, or the envelope or "
+            "its checksums changed after the model was signed."
         )

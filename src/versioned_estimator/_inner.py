@@ -1,0 +1,1006 @@
+"""Reading a model's inner stream: names remapped, and in safe mode, refused.
+
+The inner stream is the wrapped estimator's own pickle (protocol 5). It is
+unpickled by the C unpickler, with every global it names remapped by
+``_names`` (``module_aliases``, known renames, numpy's core module). In safe
+mode (``load()``, or ``config_context(trusted=...)``) three checks run before
+that, and one after:
+
+1. **scan** (:func:`scan_stream`): one pass over the opcodes, building
+   nothing. Only the binary opcodes of protocols 2 to 5 that the C pickler
+   writes; memo indices below the number of memoized values; buffers no more
+   than there are; and every dict key and set member small and shallow, so
+   that hashing it is cheap (a key built from shared tuples doubles in size
+   per level, and a deep one overflows the C stack in ``hash``).
+2. **dry run** (:class:`DryRun`): the C unpickler again, where every global is
+   a stub that records how the stream uses it. A name outside the allow-list
+   (``_allowlist``) and the caller's ``trusted`` names is untrusted; a use the
+   allow-list does not grant (calling what is only ever a value, state set on
+   a class object, calling an object the stream built, container operations
+   on a class) is refused; numpy's reconstructors are checked argument by
+   argument (dtypes against a freshly built dtype of the same description,
+   never an object array from raw bytes, every shape against its data).
+   Nothing is imported to decide.
+3. **load**: the real unpickler, whose ``find_class`` imports only names the
+   dry run allowed, and rebuilds dtypes through the same checks.
+4. **walk** (:func:`walk_loaded`): every object of the loaded graph has a
+   type the allow-list names, before any method of the model runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import pickle
+import re
+import struct
+import types
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from versioned_estimator._allowlist import CALL, NEW, Allowed
+from versioned_estimator._names import Resolved, resolve_name
+
+__all__ = [
+    "DryRun",
+    "Refusal",
+    "load_inner",
+    "scan_stream",
+    "walk_loaded",
+]
+
+
+class Refusal(Exception):
+    """The inner stream does something the safe load does not allow."""
+
+
+# ----------------------------------------------------------------------------
+# 1. The scan: structure and bounds, building nothing
+# ----------------------------------------------------------------------------
+
+# A dict key or set member may expand (shared references counted each time)
+# to this many nodes, nested this deep.
+MAX_KEY_NODES = 10_000
+MAX_KEY_DEPTH = 100
+
+_ARG: list[int | None] = [None] * 256
+_PUSH1: set[int] = set()
+
+
+def _opcode_table() -> None:
+    """Argument sizes of the opcodes an inner stream may hold (-1, -4, -8:
+    a length prefix of that many bytes; 0: none)."""
+    fixed = {
+        b"\x80": 1, b"\x95": 8, b".": 0, b"(": 0, b"0": 0, b"1": 0, b"2": 0,
+        b"}": 0, b"]": 0, b")": 0, b"\x8f": 0, b"\x91": 0, b"\x90": 0,
+        b"s": 0, b"u": 0, b"a": 0, b"e": 0, b"t": 0, b"\x85": 0, b"\x86": 0,
+        b"\x87": 0, b"N": 0, b"\x88": 0, b"\x89": 0, b"J": 4, b"K": 1, b"M": 2,
+        b"\x8a": -1, b"\x8b": -4, b"G": 8, b"\x8c": -1, b"X": -4, b"\x8d": -8,
+        b"C": -1, b"B": -4, b"\x8e": -8, b"\x96": -8, b"\x97": 0, b"\x98": 0,
+        b"\x94": 0, b"h": 1, b"j": 4, b"\x93": 0, b"R": 0, b"b": 0,
+        b"\x81": 0, b"\x92": 0,
+    }  # fmt: skip
+    for code, size in fixed.items():
+        _ARG[code[0]] = size
+    _PUSH1.update(
+        b"N\x88\x89JKM\x8a\x8bG\x8cX\x8dCB\x8e\x96\x97}]\x8f)"
+    )
+
+
+_opcode_table()
+_ATOM = (1, 0)
+_u32 = struct.Struct("<I").unpack_from
+_u64 = struct.Struct("<Q").unpack_from
+_i32 = struct.Struct("<i").unpack_from
+
+
+def scan_stream(stream: bytes, n_buffers: int) -> None:
+    """Refuse a stream whose structure could exhaust time or memory when
+    unpickled, before anything is built. Raises :class:`Refusal`.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> scan_stream(pickle.dumps({"a": (1, 2)}, protocol=5), 0)
+    >>> scan_stream(b"\\x80\\x05r\\xff\\xff\\xff\\x7f.", 0)
+    Traceback (most recent call last):
+    ...
+    versioned_estimator._inner.Refusal: ...opcode 'r' (LONG_BINPUT)...
+    """
+    data = stream
+    n = len(data)
+    i = 0
+    stack: list[tuple[int, int]] = []
+    marks: list[int] = []
+    memo: list[tuple[int, int]] = []
+    buffers = 0
+    arg = _ARG
+    push1 = _PUSH1
+    atom = _ATOM
+    append = stack.append
+    try:
+        if not n or data[0] != 0x80 or not 2 <= data[1] <= 5:
+            raise Refusal("does not start with a pickle protocol 2 to 5 header")
+        while True:
+            op = data[i]
+            i += 1
+            size = arg[op]
+            if size is None:
+                raise Refusal(_opcode_name(op))
+            if size > 0:
+                i += size
+            elif size == -1:
+                i += 1 + data[i]
+            elif size == -4:
+                length = _u32(data, i)[0] if op != 0x8B else _i32(data, i)[0]
+                if length < 0:
+                    raise Refusal("a negative length")
+                i += 4 + length
+            elif size == -8:
+                i += 8 + _u64(data, i)[0]
+            if i > n:
+                raise Refusal("a value that runs past the end of the stream")
+            if op in push1:
+                if op == 0x97 or op == 0x98:
+                    buffers += 1
+                    if buffers > n_buffers:
+                        raise Refusal("more out-of-band buffers than the file holds")
+                append(atom)
+            elif op == 0x94:  # MEMOIZE
+                memo.append(stack[-1])
+            elif op == 0x68 or op == 0x6A:  # BINGET, LONG_BINGET
+                index = data[i - 1] if op == 0x68 else _u32(data, i - 4)[0]
+                if index >= len(memo):
+                    raise Refusal(f"a reference to memo entry {index} of {len(memo)}")
+                append(memo[index])
+            elif op == 0x28:  # MARK
+                marks.append(len(stack))
+            elif op == 0x75 or op == 0x90 or op == 0x91:  # SETITEMS ADDITEMS FROZENSET
+                start = marks.pop()
+                step = 2 if op == 0x75 else 1
+                for key in stack[start::step]:
+                    if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
+                        raise Refusal("a dict key or set member too large to hash")
+                if op == 0x91:
+                    _fold(stack, start)
+                else:
+                    del stack[start:]
+            elif op == 0x73:  # SETITEM
+                key = stack[-2]
+                if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
+                    raise Refusal("a dict key too large to hash")
+                del stack[-2:]
+            elif op == 0x65:  # APPENDS
+                del stack[marks.pop() :]
+            elif op == 0x61 or op == 0x62 or op == 0x30:  # APPEND BUILD POP
+                del stack[-1]
+            elif op == 0x74:  # TUPLE
+                _fold(stack, marks.pop())
+            elif op == 0x85:
+                item = stack[-1]
+                stack[-1] = (item[0] + 1, item[1] + 1)
+            elif op == 0x86 or op == 0x87:
+                _fold(stack, len(stack) - (op - 0x84))
+            elif op == 0x93 or op == 0x52 or op == 0x81:  # STACK_GLOBAL REDUCE NEWOBJ
+                del stack[-1]
+                stack[-1] = atom
+            elif op == 0x92:  # NEWOBJ_EX
+                del stack[-2:]
+                stack[-1] = atom
+            elif op == 0x31:  # POP_MARK
+                del stack[marks.pop() :]
+            elif op == 0x32:  # DUP
+                append(stack[-1])
+            elif op == 0x2E:  # STOP
+                return
+    except IndexError as exc:
+        raise Refusal("an opcode without its operands (stack underflow)") from exc
+    except struct.error as exc:
+        raise Refusal("a truncated opcode") from exc
+
+
+def _fold(stack: list[tuple[int, int]], start: int) -> None:
+    items = stack[start:]
+    del stack[start:]
+    nodes = 1
+    depth = 0
+    for item in items:
+        nodes += item[0]
+        if item[1] > depth:
+            depth = item[1]
+    stack.append((min(nodes, 1 << 40), depth + 1))
+
+
+def _opcode_name(op: int) -> str:
+    import pickletools
+
+    for code in pickletools.opcodes:
+        if code.code.encode("latin-1")[0] == op:
+            return f"the opcode {chr(op)!r} ({code.name}), which the C pickler does not write at protocol 5"
+    return f"the byte {op:#04x} where an opcode belongs"
+
+
+# ----------------------------------------------------------------------------
+# 2. The dry run: the C unpickler over stubs that record every use
+# ----------------------------------------------------------------------------
+
+
+class _StubMeta(type):
+    """Stands for a global of the stream. Calling it (REDUCE) and building an
+    object of it (NEWOBJ) are recorded and judged by the dry run."""
+
+    _ve_dry: DryRun
+    _ve_name: str
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._ve_dry.on_call(cls, args, kwargs)
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        cls._ve_dry.violation(f"reads the attribute {name} of {cls._ve_name}")
+        raise AttributeError(name)
+
+    def __setitem__(cls, key: Any, value: Any) -> None:
+        cls._ve_dry.violation(f"sets items on the class {cls._ve_name} itself")
+
+
+class _SetState:
+    """BUILD on a stub instance is judged; on a stub class, refused: no
+    model's pickle sets state on a class object, and the real unpickler would
+    set it as class attributes, changing the class for the whole process."""
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return functools.partial(_class_build, owner)
+        return instance._ve_build
+
+
+def _class_build(owner: Any, *state: Any) -> None:
+    owner._ve_dry.violation(
+        f"sets state on the class {owner._ve_name} itself (BUILD on a class "
+        "object), which would change that class for the whole process"
+    )
+
+
+class _Stub(metaclass=_StubMeta):
+    """An object the stream builds from a stub global."""
+
+    _ve_dry: DryRun
+    _ve_name: str
+    __setstate__ = _SetState()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._ve_dry.on_new(cls, args, kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def _ve_init(self, how: str) -> None:
+        self._ve_how = how
+        self._ve_info: Any = None
+        self._ve_builds = 0
+
+    def _ve_build(self, state: Any) -> None:
+        self._ve_dry.on_build(self, state)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._ve_dry.violation(
+            f"calls an object it built (of {type(self)._ve_name}), which no "
+            "model's pickle does"
+        )
+        return self._ve_dry.inert()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._ve_dry.on_items(self, "setitems")
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("append", "extend"):
+            self._ve_dry.on_items(self, "appends")
+            return _ignore
+        if name == "add":
+            self._ve_dry.on_items(self, "additems")
+            return _ignore
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        self._ve_dry.violation(
+            f"reads the attribute {name} of an object of {type(self)._ve_name}"
+        )
+        raise AttributeError(name)
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    pass
+
+
+_FLOAT_NAME = re.compile(r"(?:[biufcSUVOMm]\d{0,9}|b1)")
+_MAX_NDIM = 64
+
+
+def _shape_size(shape: Any) -> int | None:
+    if not isinstance(shape, tuple) or len(shape) > _MAX_NDIM:
+        return None
+    size = 1
+    for n in shape:
+        if type(n) is not int or n < 0:
+            return None
+        size *= n
+    return size
+
+
+class DryRun:
+    """Run the C unpickler over stubs; record every global and judge every use.
+
+    Parameters
+    ----------
+    allowed : Allowed or None
+        The allow-list (with the caller's trusted names); None records only
+        (``audit`` without judging, and the allow-list generator).
+    aliases : mapping
+        ``module_aliases`` of the load.
+    buffers : sequence
+        The out-of-band buffers (their sizes are checked against shapes).
+    """
+
+    def __init__(
+        self,
+        allowed: Allowed | None,
+        aliases: Mapping[str, str] | None = None,
+        buffers: Sequence[Any] = (),
+    ) -> None:
+        self.allowed = allowed
+        self.aliases = aliases or {}
+        self.buffers = buffers
+        self.names: list[str] = []  # every global, as named by the stream
+        self.resolved: dict[str, Resolved] = {}
+        self.untrusted: list[str] = []
+        self.violations: list[str] = []
+        self.uses: dict[str, set[str]] = {}
+        self._classes: dict[str, type] = {}
+
+    # -- recording --------------------------------------------------------------
+
+    def violation(self, message: str) -> None:
+        if message not in self.violations:
+            self.violations.append(message)
+
+    def use(self, name: str, how: str) -> bool:
+        """Record a use of ``name``; whether the allow-list grants it."""
+        self.uses.setdefault(name, set()).add(how)
+        if name in self.untrusted or self.allowed is None:
+            return True  # reported once, as untrusted
+        return self.allowed.grants(name, how)
+
+    def stub_class(self, resolved: Resolved) -> type:
+        name = resolved.full
+        found = self._classes.get(name)
+        if found is None:
+            short = resolved.name.rpartition(".")[2]
+            found = _StubMeta(
+                short if short.isidentifier() else "Stub",
+                (_Stub,),
+                {"_ve_dry": self, "_ve_name": name},
+            )
+            self._classes[name] = found
+        return found
+
+    def find_class(self, module: str, name: str) -> type:
+        resolved = resolve_name(module, name, self.aliases)
+        full = resolved.full
+        if resolved.original not in self.names:
+            self.names.append(resolved.original)
+        self.resolved[resolved.original] = resolved
+        if (
+            self.allowed is not None
+            and not self.allowed.named(full)
+            and full not in self.untrusted
+        ):
+            self.untrusted.append(full)
+        return self.stub_class(resolved)
+
+    def inert(self) -> Any:
+        """An object that accepts everything, so the dry run goes on listing."""
+        return self.instance(self.stub_class(Resolved("refused", "object", "", None)), CALL)
+
+    def instance(self, cls: type, how: str) -> _Stub:
+        obj: _Stub = object.__new__(cls)
+        obj._ve_init(how)
+        return obj
+
+    # -- the uses -----------------------------------------------------------------
+
+    def on_call(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
+        name = cls._ve_name  # type: ignore[attr-defined]
+        if not self.use(name, CALL):
+            self.violation(f"calls {name}, which the allow-list admits only as a value")
+        check = _CALL_CHECKS.get(name)
+        obj = self.instance(cls, CALL)
+        if check is not None:
+            try:
+                obj._ve_info = check(self, args)
+            except Refusal as exc:
+                self.violation(f"calls {name} with {exc}")
+        elif name.rpartition(".")[2].startswith("__pyx_unpickle_"):
+            owner = name.rpartition(".")[0] + "." + name.rpartition(".")[2][15:]
+            if not args or getattr(args[0], "_ve_name", None) != owner:
+                self.violation(f"calls {name} for a class other than {owner}")
+        elif name.startswith("builtins."):
+            self.check_builtin_args(name, args)
+        return obj
+
+    def on_new(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
+        name = cls._ve_name  # type: ignore[attr-defined]
+        if not self.use(name, NEW):
+            self.violation(f"creates an object of {name} without calling it")
+        return self.instance(cls, NEW)
+
+    def on_build(self, obj: _Stub, state: Any) -> None:
+        name = type(obj)._ve_name
+        obj._ve_builds += 1
+        if not self.use(name, "build"):
+            self.violation(f"sets state on an object of {name}")
+        check = _BUILD_CHECKS.get(name)
+        if check is None and obj._ve_how == CALL and name in _CALL_CHECKS:
+            check = _BUILD_CHECKS.get(name + "()")
+        if check is not None:
+            try:
+                check(self, obj, state)
+            except Refusal as exc:
+                self.violation(f"sets on an object of {name} the state {exc}")
+
+    def on_items(self, obj: _Stub, how: str) -> None:
+        name = type(obj)._ve_name
+        if not self.use(name, how):
+            self.violation(f"adds items to an object of {name} ({how})")
+
+    def check_builtin_args(self, name: str, args: tuple[Any, ...]) -> None:
+        """Builtins allocate what their arguments say: only literal data."""
+        for value in args:
+            if isinstance(value, _Stub) or (
+                name in ("builtins.bytearray", "builtins.bytes")
+                and isinstance(value, int)
+            ):
+                self.violation(f"calls {name} with {type(value).__name__} arguments")
+
+    # -- numpy values -----------------------------------------------------------------
+
+    def dtype_of(self, value: Any) -> np.dtype[Any]:
+        """The checked dtype a stub stands for."""
+        if isinstance(value, _Stub) and isinstance(value._ve_info, _DtypeInfo):
+            info = value._ve_info
+            if info.dtype is None:
+                raise Refusal("a dtype used before its state was set")
+            return info.dtype
+        raise Refusal(f"a {type(value).__name__} where a dtype belongs")
+
+    def nbytes(self, value: Any) -> int | None:
+        if isinstance(value, (bytes, bytearray)):
+            return len(value)
+        if isinstance(value, (np.ndarray, pickle.PickleBuffer, memoryview)):
+            return memoryview(value).nbytes
+        return None
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self, stream: bytes) -> None:
+        buffers: Iterable[Any] = self.buffers if self.buffers else itertools.repeat(b"")
+        unpickler = _DryUnpickler(io.BytesIO(stream), self, buffers)
+        try:
+            unpickler.load()
+        except Exception as exc:  # the real load would stop there too
+            self.violation(f"cannot be read to its end ({type(exc).__name__}: {exc})")
+
+
+class _DryUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, dry: DryRun, buffers: Iterable[Any]) -> None:
+        super().__init__(file, buffers=buffers)
+        self._dry = dry
+
+    def find_class(self, module: str, name: str) -> Any:
+        return self._dry.find_class(module, name)
+
+    def persistent_load(self, pid: Any) -> Any:
+        self._dry.violation("names a persistent object")
+        raise pickle.UnpicklingError("persistent ids are not supported")
+
+
+class _DtypeInfo:
+    __slots__ = ("args", "dtype")
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self.args = args
+        self.dtype: np.dtype[Any] | None = None
+
+
+def _dtype_call(dry: DryRun, args: tuple[Any, ...]) -> _DtypeInfo:
+    if not (
+        len(args) == 3
+        and isinstance(args[0], str)
+        and _FLOAT_NAME.fullmatch(args[0])
+        and args[1] in (False, True, 0, 1)
+        and args[2] in (False, True, 0, 1)
+    ):
+        raise Refusal(f"the dtype description {_shown(args)}")
+    return _DtypeInfo(args)
+
+
+def _real(dry: DryRun, value: Any) -> Any:
+    """A dtype state with its stub dtypes replaced by the checked dtypes."""
+    if isinstance(value, _Stub):
+        return dry.dtype_of(value)
+    if isinstance(value, tuple):
+        return tuple(_real(dry, v) for v in value)
+    if isinstance(value, dict):
+        return {k: _real(dry, v) for k, v in value.items()}
+    return value
+
+
+def _fresh_dtypes(args: tuple[Any, ...], state: tuple[Any, ...]) -> list[np.dtype[Any]]:
+    """Dtypes built from the description alone that this state may describe."""
+    base = np.dtype(args[0])
+    order = state[1] if len(state) > 1 else "|"
+    candidates: list[np.dtype[Any]] = []
+    names = state[3] if len(state) > 3 else None
+    fields = state[4] if len(state) > 4 else None
+    subarray = state[2] if len(state) > 2 else None
+    if names is not None:
+        if not (
+            isinstance(names, tuple)
+            and isinstance(fields, dict)
+            and set(names) == set(fields)
+            and all(
+                isinstance(fields[n], tuple)
+                and len(fields[n]) == 2
+                and isinstance(fields[n][0], np.dtype)
+                and type(fields[n][1]) is int
+                for n in names
+            )
+        ):
+            raise Refusal("a structured dtype with malformed fields")
+        spec = {
+            "names": list(names),
+            "formats": [fields[n][0] for n in names],
+            "offsets": [fields[n][1] for n in names],
+            "itemsize": state[5],
+        }
+        for align in (False, True):
+            try:
+                candidates.append(np.dtype(spec, align=align))
+            except (TypeError, ValueError):
+                pass
+        return candidates
+    if subarray is not None:
+        if not (
+            isinstance(subarray, tuple)
+            and len(subarray) == 2
+            and isinstance(subarray[0], np.dtype)
+            and _shape_size(subarray[1]) is not None
+        ):
+            raise Refusal("a malformed subarray dtype")
+        return [np.dtype((subarray[0], subarray[1]))]
+    if base.kind in "Mm" and len(state) > 8:
+        metadata = state[8]
+        if not (
+            isinstance(metadata, tuple)
+            and len(metadata) == 2
+            and isinstance(metadata[1], tuple)
+            and len(metadata[1]) == 4
+            and isinstance(metadata[1][0], bytes)
+            and re.fullmatch(rb"[a-zA-Z]{1,3}", metadata[1][0])
+            and type(metadata[1][1]) is int
+        ):
+            raise Refusal("a datetime dtype with malformed units")
+        unit, count = metadata[1][0].decode("ascii"), metadata[1][1]
+        base = np.dtype(f"{args[0]}[{count}{unit}]")
+    if order in "<>" and base.byteorder != "|":
+        base = base.newbyteorder(order)
+    candidates.append(base)
+    return candidates
+
+
+def _dtype_build(dry: DryRun, obj: _Stub, state: Any) -> None:
+    info = obj._ve_info
+    if not isinstance(info, _DtypeInfo) or obj._ve_builds > 1:
+        raise Refusal("of a dtype set twice")
+    if not isinstance(state, tuple) or not 8 <= len(state) <= 9:
+        raise Refusal(f"{_shown(state)}, not a dtype's")
+    real = _real(dry, state)
+    try:
+        candidates = _fresh_dtypes(info.args, real)
+    except (TypeError, ValueError) as exc:
+        raise Refusal(f"of a dtype numpy cannot build ({exc})") from exc
+    for fresh in candidates:
+        if fresh.__reduce__()[2] == real:
+            info.dtype = fresh
+            return
+    raise Refusal(
+        f"{_shown(state)} for the dtype {info.args[0]!r}: not the state numpy "
+        "gives that dtype (forged flags or layout)"
+    )
+
+
+class _ArrayInfo:
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+
+def _reconstruct_call(dry: DryRun, args: tuple[Any, ...]) -> _ArrayInfo:
+    if not (
+        len(args) == 3
+        and getattr(args[0], "_ve_name", None) == "numpy.ndarray"
+        and args[1] == (0,)
+        and args[2] in (b"b", "b")
+    ):
+        raise Refusal(f"{_shown(args)}, not a plain ndarray's")
+    return _ArrayInfo("ndarray")
+
+
+def _mareconstruct_call(dry: DryRun, args: tuple[Any, ...]) -> _ArrayInfo:
+    if not (
+        len(args) == 4
+        and getattr(args[0], "_ve_name", None)
+        in ("numpy.ma.MaskedArray", "numpy.ma.core.MaskedArray")
+        and getattr(args[1], "_ve_name", None) == "numpy.ndarray"
+        and args[2] == (0,)
+        and args[3] in (b"b", "b")
+    ):
+        raise Refusal(f"{_shown(args)}, not a plain masked array's")
+    return _ArrayInfo("masked")
+
+
+def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> None:
+    size = _shape_size(shape)
+    if size is None:
+        raise Refusal(f"with the shape {_shown(shape)}")
+    if dtype.hasobject:
+        if not isinstance(data, list) or len(data) != size:
+            raise Refusal("of an object array not built from a list of its items")
+        return
+    nbytes = dry.nbytes(data)
+    if nbytes is None or nbytes != size * dtype.itemsize:
+        raise Refusal(
+            f"whose data ({nbytes} bytes) is not its shape {_shown(shape)} of "
+            f"{dtype}"
+        )
+
+
+def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
+    info = obj._ve_info
+    if not isinstance(info, _ArrayInfo) or obj._ve_builds > 1:
+        raise Refusal("of an array set twice")
+    if info.kind == "ndarray":
+        if not (isinstance(state, tuple) and len(state) == 5 and state[0] == 1):
+            raise Refusal(f"{_shown(state)}, not an array's")
+        _, shape, dtype, fortran, data = state
+        _check_data(dry, shape, dry.dtype_of(dtype), data)
+        if fortran not in (False, True, 0, 1):
+            raise Refusal("with a malformed order flag")
+        return
+    if not (isinstance(state, tuple) and len(state) == 7):
+        raise Refusal(f"{_shown(state)}, not a masked array's")
+    _, shape, dtype, fortran, data, mask, _fill = state
+    real = dry.dtype_of(dtype)
+    _check_data(dry, shape, real, data)
+    size = _shape_size(shape) or 0
+    if dry.nbytes(mask) not in (size, 1) and not (
+        real.hasobject and isinstance(mask, list)
+    ):
+        raise Refusal("with a mask that is not its shape")
+    if isinstance(_fill, _Stub):
+        raise Refusal("with an object as fill value")
+
+
+def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+    if len(args) not in (4, 5):
+        raise Refusal(f"{len(args)} arguments")
+    data, dtype, shape, order = args[:4]
+    axis_order = args[4] if len(args) == 5 else None
+    if axis_order is not None and (
+        not isinstance(axis_order, tuple)
+        or not isinstance(shape, tuple)
+        or sorted(axis_order) != list(range(len(shape)))
+    ):
+        raise Refusal(f"the axis order {_shown(axis_order)}")
+    real = dry.dtype_of(dtype)
+    if real.hasobject:
+        raise Refusal("an object dtype over raw bytes, which would read them as pointers")
+    if order not in ("C", "F", "K"):
+        raise Refusal(f"the order {_shown(order)}")
+    _check_data(dry, shape, real, data)
+
+
+def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+    if len(args) not in (1, 2):
+        raise Refusal(f"{len(args)} arguments")
+    real = dry.dtype_of(args[0])
+    if len(args) == 1:
+        return
+    if real.hasobject:
+        if isinstance(args[1], _Stub):
+            return  # an object scalar holds an object; its own uses are judged
+        return
+    if dry.nbytes(args[1]) != real.itemsize:
+        raise Refusal(f"{dry.nbytes(args[1])} bytes for a {real} scalar")
+
+
+def _reconstructor_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+    if len(args) != 3:
+        raise Refusal(f"{len(args)} arguments")
+    cls, base, state = args
+    name = getattr(cls, "_ve_name", None)
+    if name is None or not isinstance(cls, type):
+        raise Refusal(f"the class {_shown(cls)}")
+    if not dry.use(name, NEW):
+        raise Refusal(f"the class {name}, which the allow-list does not build")
+    if getattr(base, "_ve_name", None) not in ("builtins.object",):
+        raise Refusal(f"the base {_shown(base)}")
+    if state is not None:
+        raise Refusal("a base state")
+
+
+def _partial_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+    if len(args) != 1 or not dry.use(getattr(args[0], "_ve_name", ""), "partial"):
+        raise Refusal(f"the function {_shown(args[0] if args else None)}")
+
+
+def _partial_build(dry: DryRun, obj: _Stub, state: Any) -> None:
+    if obj._ve_builds > 1:
+        raise Refusal("of a partial set twice")
+    if not (isinstance(state, tuple) and len(state) == 4):
+        raise Refusal(f"{_shown(state)}, not a partial's")
+    func, args, keywords, namespace = state
+    if not dry.use(getattr(func, "_ve_name", ""), "partial"):
+        raise Refusal(f"naming the function {_shown(func)}")
+    if not isinstance(args, tuple) or not isinstance(keywords, (dict, type(None))):
+        raise Refusal("with malformed arguments")
+    if namespace not in (None, {}):
+        raise Refusal("with attributes")
+
+
+_CALL_CHECKS: dict[str, Callable[[DryRun, tuple[Any, ...]], Any]] = {
+    "numpy.dtype": _dtype_call,
+    "numpy._core.multiarray._reconstruct": _reconstruct_call,
+    "numpy._core.numeric._frombuffer": _frombuffer_call,
+    "numpy._core.multiarray.scalar": _scalar_call,
+    "numpy.ma.core._mareconstruct": _mareconstruct_call,
+    "copyreg._reconstructor": _reconstructor_call,
+    "functools.partial": _partial_call,
+}
+_BUILD_CHECKS: dict[str, Callable[[DryRun, _Stub, Any], None]] = {
+    "numpy.dtype()": _dtype_build,
+    "numpy._core.multiarray._reconstruct()": _array_build,
+    "numpy.ma.core._mareconstruct()": _array_build,
+    "functools.partial()": _partial_build,
+}
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    if isinstance(value, _Stub):
+        return f"an object of {type(value)._ve_name}"
+    if isinstance(value, type) and hasattr(value, "_ve_name"):
+        return str(value._ve_name)
+    text = repr(value)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# ----------------------------------------------------------------------------
+# 3. The load
+# ----------------------------------------------------------------------------
+
+
+class _Unpickler(pickle.Unpickler):
+    """The C unpickler with names remapped, and in safe mode only the names
+    and uses the dry run allowed. It keeps a weak reference to each array
+    rebuilt from an out-of-band buffer, to tell afterwards whether the model
+    still views the buffers or copied them (scikit-learn's trees do)."""
+
+    def __init__(
+        self,
+        file: io.BytesIO,
+        buffers: Sequence[Any],
+        aliases: Mapping[str, str],
+        allowed: Allowed | None,
+    ) -> None:
+        super().__init__(file, buffers=buffers)
+        self._aliases = aliases
+        self._allowed = allowed
+        self.remapped: dict[str, str] = {}
+        self.views: list[weakref.ref[Any]] = []
+        self.objects: set[int] = set()
+
+    def find_class(self, module: str, name: str) -> Any:
+        resolved = resolve_name(module, name, self._aliases)
+        if resolved.how is not None and resolved.how != "numpy":
+            self.remapped[resolved.original] = resolved.full
+        if self._allowed is not None and not self._allowed.named(resolved.full):
+            raise pickle.UnpicklingError(f"{resolved.full} is not allowed")
+        found = super().find_class(resolved.module, resolved.name)
+        self.objects.add(id(found))
+        if self._allowed is not None:
+            wrapped = _SAFE_CALLABLES.get(resolved.full)
+            if wrapped is not None:
+                return wrapped
+        if resolved.full == "numpy._core.numeric._frombuffer":
+            return self._tracked(found)
+        return found
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise pickle.UnpicklingError("persistent ids are not supported")
+
+    def _tracked(self, frombuffer: Callable[..., Any]) -> Callable[..., Any]:
+        # The closure must not hold the unpickler: the memo holds this function,
+        # and a cycle would keep every rebuilt array alive until the next GC.
+        views = self.views
+
+        def rebuild(*args: Any, **kwargs: Any) -> Any:
+            array = frombuffer(*args, **kwargs)
+            views.append(weakref.ref(array))
+            return array
+
+        return rebuild
+
+
+def _safe_dtype(obj: Any, align: Any = False, copy: Any = False) -> Any:
+    """``numpy.dtype`` for safe loads: the dry run checked the state this
+    object gets; here the description is checked once more."""
+    if not (isinstance(obj, str) and _FLOAT_NAME.fullmatch(obj)):
+        raise pickle.UnpicklingError(f"refused dtype description {obj!r}")
+    return np.dtype(obj, bool(align), bool(copy))
+
+
+def _safe_frombuffer(buf: Any, dtype: Any, shape: Any, order: Any, *rest: Any) -> Any:
+    from numpy._core.numeric import _frombuffer  # type: ignore[attr-defined]
+
+    if not isinstance(dtype, np.dtype) or dtype.hasobject:
+        raise pickle.UnpicklingError("refused an object array from raw bytes")
+    return _frombuffer(buf, dtype, shape, order, *rest)
+
+
+_SAFE_CALLABLES: dict[str, Any] = {"numpy.dtype": _safe_dtype}
+if int(np.__version__.split(".")[0]) >= 2:  # pragma: no branch
+    _SAFE_CALLABLES["numpy._core.numeric._frombuffer"] = _safe_frombuffer
+
+
+def load_inner(
+    stream: bytes,
+    buffers: Sequence[Any],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    allowed: Allowed | None = None,
+) -> tuple[Any, bool, dict[str, str], set[int]]:
+    """Unpickle the inner stream with its buffers (zero-copy views).
+
+    Returns
+    -------
+    estimator : object
+    views_buffers : bool
+        True when every array rebuilt from a buffer is still alive once the
+        unpickler is gone: the estimator views the buffers rather than copies.
+    remapped : dict
+        Names read from the file -> where they were found here.
+    objects : set of int
+        ids of the globals the stream resolved (for :func:`walk_loaded`).
+    """
+    unpickler = _Unpickler(io.BytesIO(stream), buffers, aliases or {}, allowed)
+    estimator = unpickler.load()
+    views, remapped, objects = unpickler.views, unpickler.remapped, unpickler.objects
+    unpickler.memo.clear()  # the memo holds every rebuilt array
+    del unpickler
+    views_buffers = len(views) >= len(buffers) and all(v() is not None for v in views)
+    return estimator, views_buffers, remapped, objects
+
+
+# ----------------------------------------------------------------------------
+# 4. The walk
+# ----------------------------------------------------------------------------
+
+_PLAIN = (
+    type(None),
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    bytearray,
+    slice,
+    range,
+    type(Ellipsis),
+)
+_CONTAINERS = (list, tuple, set, frozenset)
+MAX_WALK = 50_000_000
+
+
+def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
+    """Why the loaded graph holds an object the allow-list does not name, or None.
+
+    Every object reachable through containers, instance dicts and slots,
+    object arrays and partials must be plain data, a numpy array, dtype or
+    scalar, a global the stream resolved (``resolved`` ids), or an instance
+    of a class the allow-list names.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    count = 0
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        count += 1
+        if count > MAX_WALK:
+            return "more objects than any model holds"
+        kind = type(obj)
+        if kind in _PLAIN or isinstance(obj, np.generic):
+            continue
+        if kind in _CONTAINERS:
+            stack.extend(obj)
+            continue
+        if kind is dict:
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+            continue
+        if isinstance(obj, np.ndarray):
+            if type(obj) not in (np.ndarray, np.memmap) and not allowed.instance_type(
+                type(obj)
+            ):
+                return f"an array of type {_type_name(type(obj))}"
+            if obj.dtype.hasobject:
+                stack.extend(obj.ravel().tolist())
+            if isinstance(obj, np.ma.MaskedArray):
+                stack.append(obj.fill_value)
+            continue
+        if isinstance(obj, np.dtype):
+            continue
+        if id(obj) in resolved:
+            continue  # a class or function the stream named, already judged
+        if isinstance(obj, functools.partial):
+            stack.append(obj.func)
+            stack.extend(obj.args)
+            stack.extend((obj.keywords or {}).values())
+            continue
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+            name = _type_name(obj)
+            if allowed.named(name) or allowed.instance_type(obj):
+                continue
+            return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
+        if not allowed.instance_type(kind):
+            return f"an object of {_type_name(kind)}"
+        if allowed.built_by_library(kind):
+            continue  # library code built it while loading: its parts are its own
+        namespace = getattr(obj, "__dict__", None)
+        if isinstance(namespace, dict):
+            stack.extend(namespace.values())
+        for slot in _slots(kind):
+            value = getattr(obj, slot, _MISSING)
+            if value is not _MISSING:
+                stack.append(value)
+        if isinstance(obj, Mapping):
+            stack.extend(obj.items())
+    return None
+
+
+_MISSING = object()
+
+
+@functools.lru_cache(maxsize=1024)
+def _slots(kind: type) -> tuple[str, ...]:
+    names: list[str] = []
+    for cls in kind.__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        if isinstance(slots, str):
+            slots = (slots,)
+        names.extend(s for s in slots if s not in ("__dict__", "__weakref__"))
+    return tuple(names)
+
+
+def _type_name(kind: type) -> str:
+    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"
+

@@ -1,0 +1,242 @@
+"""What a fitted wrapper pickles as: the model as it is now, every time.
+
+``reduce_fitted`` builds ``(_rebuild, (envelope, stream, buffers, trailer))``
+from the wrapper's current state. Nothing of a previous pickle is reused
+except what provably still holds:
+
+- the uint8 views of the buffers, keyed by the memory they view (they show
+  its current content, and loky de-duplicates arrays by identity);
+- the probe's outputs, keyed by the payload digest of the state they were
+  recorded on: a model whose pickled bytes changed in any way (an array
+  changed in place, an attribute rebound, ``partial_fit``, a parameter set)
+  gets them recorded again, from the model as it is pickled.
+
+The trailer's checksums start in threads as soon as the stream and buffers
+exist, and are collected when the pickler reaches the trailer, after it wrote
+the buffers: hashing overlaps writing, and no digest is computed before the
+first byte is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from versioned_estimator._envelope import build_envelope
+from versioned_estimator._packages import requirements_for, versions_for
+from versioned_estimator._payload import Checksums, Payload, dump_inner, start_checksums
+from versioned_estimator._probe import decode_input, record_outputs
+from versioned_estimator._provenance import platform_info, python_version
+from versioned_estimator._signing import signature_for
+
+__all__ = ["Trailer", "environment_of", "reduce_fitted", "same_params"]
+
+# ----------------------------------------------------------------------------
+# The environment the stream was written in
+# ----------------------------------------------------------------------------
+
+
+def environment_of(payload: Payload, *, dataframe: bool) -> dict[str, Any]:
+    """Packages (of the stream's globals), their modules, every distribution
+    needed to load and verify the model (transitively), python and platform."""
+    packages, modules = versions_for(payload.modules)
+    needed = set(packages) | {"versioned-estimator"}
+    if dataframe:
+        needed.add("pandas")
+    if payload.pickler == "cloudpickle":
+        needed.add("cloudpickle")
+    return {
+        "packages": packages,
+        "modules": modules,
+        "requirements": requirements_for(sorted(needed)),
+        "python": python_version(),
+        "platform": dict(platform_info()),
+    }
+
+
+# ----------------------------------------------------------------------------
+# Parameters set after fit
+# ----------------------------------------------------------------------------
+
+
+def same_params(a: Any, b: Any, depth: int = 0) -> bool:
+    """Whether two estimators have the same parameters (recursively).
+
+    A wrapper's ``estimator`` parameter changed after fit
+    (``set_params(estimator__C=0.5)``) must survive a round trip, as any
+    scikit-learn estimator's parameters do: when it differs from the fitted
+    estimator's, the stream carries it too.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> same_params(LogisticRegression(C=1), LogisticRegression(C=1))
+    True
+    >>> same_params(LogisticRegression(C=1), LogisticRegression(C=0.5))
+    False
+    """
+    if a is b:
+        return True
+    if type(a) is not type(b) or depth > 20:
+        return False
+    get_a, get_b = getattr(a, "get_params", None), getattr(b, "get_params", None)
+    if get_a is None or get_b is None:
+        return _same_value(a, b, depth)
+    try:
+        pa, pb = get_a(deep=False), get_b(deep=False)
+    except Exception:
+        return False
+    if pa.keys() != pb.keys():
+        return False
+    return all(_same_value(pa[k], pb[k], depth + 1) for k in pa)
+
+
+def _same_value(a: Any, b: Any, depth: int) -> bool:
+    if a is b:
+        return True
+    if hasattr(a, "get_params") and hasattr(b, "get_params"):
+        return same_params(a, b, depth + 1)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return bool(np.array_equal(a, b))
+        except Exception:
+            return False
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return (
+            type(a) is type(b)
+            and len(a) == len(b)
+            and all(_same_value(x, y, depth + 1) for x, y in zip(a, b, strict=True))
+        )
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(
+            _same_value(a[k], b[k], depth + 1) for k in a
+        )
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+# ----------------------------------------------------------------------------
+# The trailer
+# ----------------------------------------------------------------------------
+
+
+class Trailer:
+    """Pickles as ``_rebuild(trailer_dict)``, computed when it is pickled.
+
+    Parameters
+    ----------
+    checksums : Checksums
+        Started when the reduce tuple was built.
+    finish : callable
+        ``finish(record) -> dict``: the rest of the trailer (probe outputs,
+        signature) from the checksum record.
+    rebuild : callable
+        ``versioned_estimator._rebuild``.
+    """
+
+    __slots__ = ("_checksums", "_finish", "_rebuild", "_result")
+
+    def __init__(
+        self,
+        checksums: Checksums,
+        finish: Callable[[dict[str, Any]], dict[str, Any]],
+        rebuild: Callable[..., Any],
+    ) -> None:
+        self._checksums = checksums
+        self._finish = finish
+        self._rebuild = rebuild
+        self._result: dict[str, Any] | None = None
+
+    def result(self) -> dict[str, Any]:
+        """The trailer dict (computed once)."""
+        if self._result is None:
+            self._result = self._finish(self._checksums.result())
+        return self._result
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (self._rebuild, (self.result(),))
+
+    def __reduce__(self) -> Any:
+        return self.__reduce_ex__(2)
+
+
+# ----------------------------------------------------------------------------
+# The reduce tuple
+# ----------------------------------------------------------------------------
+
+
+def reduce_fitted(
+    inner: Any,
+    template: Any,
+    provenance: Mapping[str, Any],
+    cache: dict[str, Any],
+    rebuild: Callable[..., Any],
+    *,
+    key: bytes | None = None,
+) -> tuple[Any, tuple[Any, ...]]:
+    """``(_rebuild, (envelope, stream, buffers, trailer))`` for a fitted wrapper.
+
+    Parameters
+    ----------
+    inner : estimator
+        The fitted estimator (``estimator_``).
+    template : estimator
+        The ``estimator`` parameter; pickled beside ``inner`` when its
+        parameters differ from the fitted estimator's.
+    provenance : dict
+        What fit or wrap captured, with the current ``metadata`` and
+        ``probe_size``.
+    cache : dict
+        The wrapper's: buffer views (``"views"``) and the last probe outputs
+        with the digest of the state they describe (``"outputs"``).
+    key : bytes, optional
+        Sign: SHA-256 checksums, and an HMAC over the envelope and trailer.
+    """
+    carry_template = template is not None and not same_params(template, inner)
+    obj = (inner, template) if carry_template else inner
+    views = cache.setdefault("views", {})
+    payload = dump_inner(obj, views=views)
+    probe = provenance.get("probe")
+    dataframe = bool(probe) and probe["X"].get("kind") == "dataframe"
+    algorithm = "sha256" if key is not None else "crc32"
+    envelope = build_envelope(
+        provenance,
+        payload,
+        environment_of(payload, dataframe=dataframe),
+        checksum=algorithm,
+        signed=key is not None,
+        template=carry_template,
+    )
+    checksums = start_checksums(algorithm, payload.stream, payload.buffers)
+
+    def finish(record: dict[str, Any]) -> dict[str, Any]:
+        trailer: dict[str, Any] = {"checksums": record, "probe": None}
+        if probe:
+            trailer["probe"] = {"outputs": _outputs(inner, probe, record, cache)}
+        if key is not None:
+            trailer["signature"] = signature_for(envelope, trailer, key)
+        return trailer
+
+    trailer = Trailer(checksums, finish, rebuild)
+    return rebuild, (envelope, payload.stream, payload.buffers, trailer)
+
+
+def _outputs(
+    inner: Any, probe: Mapping[str, Any], record: Mapping[str, Any], cache: dict[str, Any]
+) -> dict[str, Any]:
+    """The probe's outputs for the state whose checksums are ``record``."""
+    state = (record["algorithm"], record["digest"])
+    known = cache.get("outputs")
+    if known is not None and known[0] == state:
+        return dict(known[1])
+    rows = cache.get("rows")
+    if rows is None or rows[0] is not probe:
+        rows = (probe, decode_input(probe["X"]))
+        cache["rows"] = rows
+    outputs = record_outputs(inner, rows[1])
+    cache["outputs"] = (state, outputs)
+    return dict(outputs)

@@ -1,0 +1,250 @@
+"""Generate the safe load's allow-list from what real models pickle.
+
+    python tests/data/make_allowlist.py          # rewrite GENERATED
+    python tests/data/make_allowlist.py --check  # exit 1 if it would change
+
+Every estimator of the fidelity matrix (``tests/test_all_estimators.py``: all
+of scikit-learn's classifiers, regressors, transformers and clusterers, plus
+the text vectorizers) is fitted, and so are the composites users save
+(searches, pipelines, column transformers, HistGradientBoosting on
+categorical frames, text pipelines). Each is pickled the way the wrapper
+pickles it; a dry run of the stream records every global it names and how it
+uses it (called, built, state set, items added, or only a value), and a walk
+of the loaded model records the types library code creates while loading.
+Names in ``EXCLUDED`` or under ``EXCLUDED_MODULES`` are left out, and said so.
+
+The table is written into ``src/versioned_estimator/_allowlist_data.py``
+between the ``GENERATED`` markers; review the difference like code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DATA_FILE = os.path.join(ROOT, "src", "versioned_estimator", "_allowlist_data.py")
+
+
+def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
+    """Composite models users save, each with what to fit it on."""
+    import pandas as pd
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+    from sklearn.datasets import load_iris, make_regression
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+        StackingClassifier,
+        VotingClassifier,
+    )
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_selection import (
+        SelectKBest,
+        SelectPercentile,
+        f_classif,
+        mutual_info_classif,
+    )
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    Xr, yr = make_regression(n_samples=80, n_features=5, random_state=0)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, 90),
+            "income": rng.normal(50, 10, 90),
+            "city": pd.Categorical(rng.choice(["a", "b", "c"], 90)),
+        }
+    )
+    target = (frame["income"] > 50).astype(int).to_numpy()
+    docs = [" ".join(rng.choice(["red", "blue", "tree", "leaf", "root"], 6)) for _ in range(60)]
+    doc_y = rng.integers(0, 2, 60)
+    yield "grid-accuracy", GridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1]}, scoring="accuracy", cv=3), (X, y)
+    yield "grid-default", GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=3), (Xr, yr)
+    yield "grid-multimetric", GridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1]}, scoring=["accuracy", "f1_macro"], refit="accuracy", cv=3), (X, y)
+    yield "randomized", RandomizedSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3]}, n_iter=2, cv=3, random_state=0), (X, y)
+    pre = ColumnTransformer([("num", StandardScaler(), ["age", "income"]), ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"])])
+    yield "column-pipeline", Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=500))]), (frame, target)
+    yield "hgb-categorical", HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype", random_state=0), (frame, target)
+    for loss in ("squared_error", "absolute_error", "poisson", "gamma", "quantile"):
+        yr_pos = np.abs(yr) + 1 if loss in ("poisson", "gamma") else yr
+        extra = {"quantile": 0.5} if loss == "quantile" else {}
+        yield f"hgb-{loss}", HistGradientBoostingRegressor(loss=loss, max_iter=5, random_state=0, **extra), (Xr, yr_pos)
+    yield "hgb-binary", HistGradientBoostingClassifier(max_iter=5, random_state=0), (X, (y > 0).astype(int))
+    yield "hgb-multiclass", HistGradientBoostingClassifier(max_iter=5, random_state=0), (X, y)
+    yield "tfidf-pipeline", make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=200)), (docs, doc_y)
+    yield "log1p", make_pipeline(FunctionTransformer(np.log1p), Ridge()), (np.abs(Xr), yr)
+    yield "kbest", make_pipeline(SelectKBest(f_classif, k=2), LogisticRegression(max_iter=200)), (X, y)
+    yield "percentile", SelectPercentile(mutual_info_classif, percentile=50), (X, y)
+    for algorithm in ("kd_tree", "ball_tree", "brute"):
+        yield f"knn-{algorithm}", KNeighborsClassifier(algorithm=algorithm), (X, y)
+    yield "calibrated", CalibratedClassifierCV(LogisticRegression(max_iter=200), cv=3), (X, y)
+    yield "stacking", StackingClassifier([("a", LogisticRegression(max_iter=200)), ("b", DecisionTreeClassifier(random_state=0))], cv=3), (X, y)
+    yield "voting", VotingClassifier([("a", LogisticRegression(max_iter=200)), ("b", DecisionTreeClassifier(random_state=0))], voting="soft"), (X, y)
+    yield "ttr", TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1), (Xr, np.abs(yr))
+    yield "f32-logistic", LogisticRegression(max_iter=200), (X.astype(np.float32), y)
+
+
+def matrix() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
+    """The fidelity matrix: every estimator, fitted bare on data suited to it."""
+    sys.path.insert(0, ROOT)
+    from tests.test_all_estimators import ESTIMATORS, fit
+
+    for name, cls in ESTIMATORS.items():
+        try:
+            estimator, case = fit(cls)
+        except Exception as exc:  # the matrix counts these too
+            print(f"  skipped {name}: {type(exc).__name__}", file=sys.stderr)
+            continue
+        yield name, estimator, ()
+
+
+class _Recorder:
+    """Stands for the allow-list in the walk: admits every type, records it.
+
+    Objects of types the stream never named were built by library code while
+    loading (the real walk does not look inside them either).
+    """
+
+    def __init__(self, named: set[str]) -> None:
+        self.types: set[str] = set()
+        self._named = named
+
+    def instance_type(self, kind: type) -> bool:
+        self.types.add(f"{kind.__module__}.{kind.__qualname__}")
+        return True
+
+    def named(self, name: str) -> bool:
+        self.types.add(name)
+        return True
+
+    def built_by_library(self, kind: type) -> bool:
+        return f"{kind.__module__}.{kind.__qualname__}" not in self._named
+
+
+def collect() -> tuple[dict[str, set[str]], list[str]]:
+    """Every name any model pickles, with its uses; the models that failed."""
+    from sklearn.base import clone
+
+    from versioned_estimator._inner import DryRun, load_inner, walk_loaded
+    from versioned_estimator._payload import dump_inner
+
+    uses: dict[str, set[str]] = {}
+    failed: list[str] = []
+    models = list(matrix())
+    for name, estimator, args in composites():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                models.append((name, estimator.fit(*args), ()))
+        except Exception as exc:
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    for name, fitted, _ in models:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                template = clone(fitted)
+            except Exception:
+                template = None
+            for obj in (fitted, (fitted, template)):
+                payload = dump_inner(obj)
+                dry = DryRun(None, buffers=payload.buffers)
+                dry.run(payload.stream)
+                if dry.violations:
+                    failed.append(f"{name}: {dry.violations[0]}")
+                for original, resolved in dry.resolved.items():
+                    found = dry.uses.get(resolved.full, set())
+                    uses.setdefault(resolved.full, set()).update(found or {"value"})
+                loaded, _, _, objects = load_inner(payload.stream, payload.buffers)
+                recorder = _Recorder({r.full for r in dry.resolved.values()})
+                walk_loaded(loaded, recorder, objects)  # type: ignore[arg-type]
+                for type_name in recorder.types:
+                    uses.setdefault(type_name, set()).add("instance")
+    return uses, failed
+
+
+def render(uses: dict[str, set[str]]) -> tuple[str, list[str]]:
+    from versioned_estimator._allowlist_data import EXCLUDED, EXCLUDED_MODULES
+
+    lines = []
+    left_out = []
+    for name in sorted(uses):
+        module = name.rpartition(".")[0]
+        excluded = name in EXCLUDED or any(
+            module == m or module.startswith(m + ".") for m in EXCLUDED_MODULES
+        )
+        if excluded:
+            left_out.append(name)
+            continue
+        words = uses[name]
+        if words & {"call", "new"}:
+            words = words - {"instance"}
+        if len(words) > 1:
+            words = words - {"value"}
+        lines.append(f"    {name!r}: {' '.join(sorted(words))!r},")
+    return "\n".join(lines), left_out
+
+
+def versions() -> str:
+    import joblib
+    import scipy
+    import sklearn
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return (
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, scipy "
+        f"{scipy.__version__}, joblib {joblib.__version__}, Python {python}"
+    )
+
+
+def write(table: str, *, check: bool) -> bool:
+    with open(DATA_FILE, encoding="utf-8") as handle:
+        text = handle.read()
+    block = (
+        "# fmt: off\n"
+        f"# Generated from {versions()}.\n"
+        "GENERATED: dict[str, str] = {\n"
+        f"{table}\n"
+        "}\n"
+        "# fmt: on\n"
+    )
+    new = re.sub(r"# fmt: off\n.*?# fmt: on\n", lambda _: block, text, flags=re.S)
+    if check:
+        return new == text
+    with open(DATA_FILE, "w", encoding="utf-8") as handle:
+        handle.write(new)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only compare")
+    args = parser.parse_args(argv)
+    uses, failed = collect()
+    table, left_out = render(uses)
+    for line in failed:
+        print(f"failed: {line}", file=sys.stderr)
+    for name in left_out:
+        print(f"left out (excluded): {name}", file=sys.stderr)
+    same = write(table, check=args.check)
+    verdict = ("unchanged" if same else "CHANGED") if args.check else "written"
+    print(f"{table.count(chr(10)) + 1} names; {verdict}")
+    return 0 if same or not args.check else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
