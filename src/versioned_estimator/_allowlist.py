@@ -230,8 +230,11 @@ def runs_code(module: str, name: str) -> bool:
     if parts[0] in DANGEROUS or module in DANGEROUS:
         return True
     # A dunder attribute reached through a dotted name (``f.__globals__``,
-    # ``cls.__subclasses__``, ``system.__call__``) starts a gadget chain.
+    # ``cls.__subclasses__``, ``system.__call__``) starts a gadget chain, and
+    # so does a module a library merely imports (``sklearn.base.os.system``).
     return any(
-        len(part) > 4 and part.startswith("__") and part.endswith("__")
+        (len(part) > 4 and part.startswith("__") and part.endswith("__"))
+        or part in DANGEROUS
+        or part == "builtins"
         for part in parts[1:]
     )

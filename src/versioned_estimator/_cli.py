@@ -40,7 +40,14 @@ from versioned_estimator._inspect import check_environment, read_envelope
 from versioned_estimator._signing import KEY_VARIABLE, resolve_key, verify_signature
 from versioned_estimator._version import __version__
 
-__all__ = ["JsonFormat", "Outcome", "TextFormat", "build_parser", "main"]
+__all__ = [
+    "JsonFormat",
+    "Outcome",
+    "TextFormat",
+    "build_parser",
+    "main",
+    "terminal_safe",
+]
 
 PROG = "versioned-estimator"
 # Widest value shown in a text cell before it is cut with "...".
@@ -70,12 +77,34 @@ class Outcome:
     code: int = 0
 
 
+def terminal_safe(text: str) -> str:
+    r"""``text`` with every control or format character escaped (newlines
+    kept): nothing read from a file reaches a terminal as an escape sequence.
+
+    Examples
+    --------
+    >>> print(terminal_safe("signed\x1b[2K yes"))
+    signed\x1b[2K yes
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n" or ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}")
+    return "".join(out)
+
+
 class TextFormat:
     """Aligned, readable text."""
 
     def render(self, outcome: Outcome) -> str:
-        """Return the text form of ``outcome``."""
-        return outcome.text
+        """Return the text form of ``outcome``, control characters escaped."""
+        return terminal_safe(outcome.text)
 
 
 class JsonFormat:
@@ -618,7 +647,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
             }
     if stages["unpickle"]["status"] == "ok":
         stages["unpickle"]["detail"] = (
-            f"{len(envelope.globals)} globals, all allowed"
+            f"{len((probe or {}).get('globals') or [])} globals, all allowed"
             + (f" ({len(trusted)} trusted by you)" if trusted else "")
             + (f", module aliases {_show(aliases)}" if aliases else "")
         )
@@ -798,7 +827,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _error(message: str) -> int:
-    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
+    print(f"{PROG}: error: {terminal_safe(_one_line(message))}", file=sys.stderr)
     return 2
 
 

@@ -721,6 +721,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         previous = self.__dict__.get("_verification")
         if previous is not None:
             report.remapped = dict(previous.remapped)
+            report.globals = list(previous.globals)
         if X is not None:
             report.data_checks.extend(_schema_checks(provenance.get("schema") or {}, X))
             methods = sorted((outputs or {}).keys()) or [

@@ -63,32 +63,43 @@ class Refusal(Exception):
 # ----------------------------------------------------------------------------
 
 # A dict key or set member may expand (shared references counted each time)
-# to this many nodes, nested this deep.
+# to this many nodes, nested this deep; memo indices may not run ahead of
+# the values memoized by more than this.
 MAX_KEY_NODES = 10_000
 MAX_KEY_DEPTH = 100
+MEMO_SLACK = 1024
 
-_ARG: list[int | None] = [None] * 256
-_PUSH1: set[int] = set()
+# Per opcode: how its argument is read (n >= 0: n bytes; "line", "lines":
+# one or two text lines; "u1", "i4", "u4", "u8": a length prefix) and its
+# effect on the stack (items popped, items pushed; "mark": pops to the MARK).
+_ARGS: dict[int, Any] = {}
+_EFFECT: dict[int, tuple[Any, int]] = {}
 
 
 def _opcode_table() -> None:
-    """Argument sizes of the opcodes an inner stream may hold (-1, -4, -8:
-    a length prefix of that many bytes; 0: none)."""
-    fixed = {
-        b"\x80": 1, b"\x95": 8, b".": 0, b"(": 0, b"0": 0, b"1": 0, b"2": 0,
-        b"}": 0, b"]": 0, b")": 0, b"\x8f": 0, b"\x91": 0, b"\x90": 0,
-        b"s": 0, b"u": 0, b"a": 0, b"e": 0, b"t": 0, b"\x85": 0, b"\x86": 0,
-        b"\x87": 0, b"N": 0, b"\x88": 0, b"\x89": 0, b"J": 4, b"K": 1, b"M": 2,
-        b"\x8a": -1, b"\x8b": -4, b"G": 8, b"\x8c": -1, b"X": -4, b"\x8d": -8,
-        b"C": -1, b"B": -4, b"\x8e": -8, b"\x96": -8, b"\x97": 0, b"\x98": 0,
-        b"\x94": 0, b"h": 1, b"j": 4, b"\x93": 0, b"R": 0, b"b": 0,
-        b"\x81": 0, b"\x92": 0,
-    }  # fmt: skip
-    for code, size in fixed.items():
-        _ARG[code[0]] = size
-    _PUSH1.update(
-        b"N\x88\x89JKM\x8a\x8bG\x8cX\x8dCB\x8e\x96\x97}]\x8f)"
-    )
+    import pickletools
+
+    lengths = {
+        pickletools.UP_TO_NEWLINE: "line",
+        pickletools.TAKEN_FROM_ARGUMENT1: "u1",
+        pickletools.TAKEN_FROM_ARGUMENT4: "i4",
+        pickletools.TAKEN_FROM_ARGUMENT4U: "u4",
+        pickletools.TAKEN_FROM_ARGUMENT8U: "u8",
+    }
+    for code in pickletools.opcodes:
+        op = code.code.encode("latin-1")[0]
+        arg = code.arg
+        kind: Any = 0 if arg is None else (arg.n if arg.n >= 0 else lengths[arg.n])
+        if code.name in ("GLOBAL", "INST"):
+            kind = "lines"
+        _ARGS[op] = kind
+        before = [item.name for item in code.stack_before]
+        after = len(code.stack_after)
+        if "mark" in before:
+            # What lies below the MARK (APPENDS' list) stays where it was.
+            _EFFECT[op] = ("mark", after - before.index("mark"))
+        else:
+            _EFFECT[op] = (len(before), after)
 
 
 _opcode_table()
@@ -96,111 +107,218 @@ _ATOM = (1, 0)
 _u32 = struct.Struct("<I").unpack_from
 _u64 = struct.Struct("<Q").unpack_from
 _i32 = struct.Struct("<i").unpack_from
+# Opcodes whose effect the scan follows itself.
+_MEMOIZE, _BINGET, _LONG_BINGET, _GET = 0x94, 0x68, 0x6A, 0x67
+_BINPUT, _LONG_BINPUT, _PUT = 0x71, 0x72, 0x70
+_MARK, _STOP, _FRAME, _PROTO = 0x28, 0x2E, 0x95, 0x80
+_TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
+_SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
+_NEXT_BUFFER = 0x97
+_HASHED = {_SETITEMS: 2, _DICT: 2, _ADDITEMS: 1, _FROZENSET: 1}
+
+
+# Classes of opcodes, for the scan's dispatch (most frequent first).
+_C_SHORT, _C_MEMOIZE, _C_FIXED, _C_BINGET, _C_MARK, _C_LONG = 1, 2, 3, 4, 5, 6
+_CLASS = [0] * 256
+_FIXED_PUSH = [0] * 256
+
+
+def _classes() -> None:
+    for op, kind in _ARGS.items():
+        pops, pushes = _EFFECT[op]
+        if (pops, pushes) == (0, 1) and kind == "u1":
+            _CLASS[op] = _C_SHORT
+        elif (pops, pushes) == (0, 1) and kind.__class__ is int and op not in (
+            _NEXT_BUFFER,
+            _BINGET,
+            _LONG_BINGET,
+            0x82,
+            0x83,
+            0x84,
+        ):
+            _CLASS[op] = _C_FIXED
+            _FIXED_PUSH[op] = kind
+        elif (pops, pushes) == (0, 1) and kind in ("u4", "u8", "i4"):
+            _CLASS[op] = _C_LONG
+    _CLASS[_MEMOIZE] = _C_MEMOIZE
+    _CLASS[_BINGET] = _C_BINGET
+    _CLASS[_MARK] = _C_MARK
+
+
+_classes()
 
 
 def scan_stream(stream: bytes, n_buffers: int) -> None:
     """Refuse a stream whose structure could exhaust time or memory when
     unpickled, before anything is built. Raises :class:`Refusal`.
 
+    One pass over the opcodes, following the stack as sizes only: memo
+    indices must not run ahead of what was memoized (the C unpickler sizes
+    its memo by the largest index), buffers may not outnumber the file's,
+    and every dict key or set member must be small and shallow enough to
+    hash (``hash`` of a tuple is not cached, nor bounded in depth).
+
     Examples
     --------
     >>> import pickle
     >>> scan_stream(pickle.dumps({"a": (1, 2)}, protocol=5), 0)
-    >>> scan_stream(b"\\x80\\x05r\\xff\\xff\\xff\\x7f.", 0)
+    >>> scan_stream(b"\\x80\\x05N\\x8c\\x01a\\x94r\\xff\\xff\\xff\\x7f.", 0)
     Traceback (most recent call last):
     ...
-    versioned_estimator._inner.Refusal: ...opcode 'r' (LONG_BINPUT)...
+    versioned_estimator._inner.Refusal: a memo index (2147483647) far ahead of the 1 values memoized
     """
     data = stream
-    n = len(data)
     i = 0
     stack: list[tuple[int, int]] = []
     marks: list[int] = []
-    memo: list[tuple[int, int]] = []
-    buffers = 0
-    arg = _ARG
-    push1 = _PUSH1
+    memo: list[tuple[int, int] | None] = []
+    counts = [0]  # out-of-band buffers seen
+    classes = _CLASS
+    fixed = _FIXED_PUSH
     atom = _ATOM
     append = stack.append
+    remember = memo.append
     try:
-        if not n or data[0] != 0x80 or not 2 <= data[1] <= 5:
-            raise Refusal("does not start with a pickle protocol 2 to 5 header")
         while True:
             op = data[i]
             i += 1
-            size = arg[op]
-            if size is None:
-                raise Refusal(_opcode_name(op))
-            if size > 0:
-                i += size
-            elif size == -1:
+            cls = classes[op]
+            if cls == 1:  # SHORT_BINUNICODE, SHORT_BINBYTES...
                 i += 1 + data[i]
-            elif size == -4:
-                length = _u32(data, i)[0] if op != 0x8B else _i32(data, i)[0]
-                if length < 0:
-                    raise Refusal("a negative length")
-                i += 4 + length
-            elif size == -8:
-                i += 8 + _u64(data, i)[0]
-            if i > n:
-                raise Refusal("a value that runs past the end of the stream")
-            if op in push1:
-                if op == 0x97 or op == 0x98:
-                    buffers += 1
-                    if buffers > n_buffers:
-                        raise Refusal("more out-of-band buffers than the file holds")
                 append(atom)
-            elif op == 0x94:  # MEMOIZE
-                memo.append(stack[-1])
-            elif op == 0x68 or op == 0x6A:  # BINGET, LONG_BINGET
-                index = data[i - 1] if op == 0x68 else _u32(data, i - 4)[0]
-                if index >= len(memo):
-                    raise Refusal(f"a reference to memo entry {index} of {len(memo)}")
-                append(memo[index])
-            elif op == 0x28:  # MARK
+                if data[i] == 0x94:  # memoized at once, as pickle does with text
+                    i += 1
+                    remember(atom)
+            elif cls == 2:  # MEMOIZE
+                remember(stack[-1])
+            elif cls == 3:  # a constant with a fixed-size argument
+                i += fixed[op]
+                append(atom)
+            elif cls == 4:  # BINGET
+                found = memo[data[i]]
+                if found is None:
+                    raise IndexError
+                i += 1
+                append(found)
+            elif cls == 5:
                 marks.append(len(stack))
-            elif op == 0x75 or op == 0x90 or op == 0x91:  # SETITEMS ADDITEMS FROZENSET
-                start = marks.pop()
-                step = 2 if op == 0x75 else 1
-                for key in stack[start::step]:
-                    if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
-                        raise Refusal("a dict key or set member too large to hash")
-                if op == 0x91:
-                    _fold(stack, start)
-                else:
-                    del stack[start:]
-            elif op == 0x73:  # SETITEM
-                key = stack[-2]
-                if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
-                    raise Refusal("a dict key too large to hash")
-                del stack[-2:]
-            elif op == 0x65:  # APPENDS
-                del stack[marks.pop() :]
-            elif op == 0x61 or op == 0x62 or op == 0x30:  # APPEND BUILD POP
-                del stack[-1]
-            elif op == 0x74:  # TUPLE
-                _fold(stack, marks.pop())
-            elif op == 0x85:
-                item = stack[-1]
-                stack[-1] = (item[0] + 1, item[1] + 1)
-            elif op == 0x86 or op == 0x87:
-                _fold(stack, len(stack) - (op - 0x84))
-            elif op == 0x93 or op == 0x52 or op == 0x81:  # STACK_GLOBAL REDUCE NEWOBJ
-                del stack[-1]
-                stack[-1] = atom
-            elif op == 0x92:  # NEWOBJ_EX
-                del stack[-2:]
-                stack[-1] = atom
-            elif op == 0x31:  # POP_MARK
-                del stack[marks.pop() :]
-            elif op == 0x32:  # DUP
-                append(stack[-1])
-            elif op == 0x2E:  # STOP
-                return
+            else:
+                i = _scan_other(data, i - 1, stack, marks, memo, counts, n_buffers)
+                if i < 0:
+                    break
     except IndexError as exc:
-        raise Refusal("an opcode without its operands (stack underflow)") from exc
-    except struct.error as exc:
-        raise Refusal("a truncated opcode") from exc
+        raise Refusal(
+            "an opcode without its operands, a reference to a value never "
+            "memoized, or a value that runs past the end of the stream"
+        ) from exc
+    except (struct.error, ValueError) as exc:
+        raise Refusal(f"a truncated or malformed opcode ({exc})") from exc
+
+
+def _scan_other(
+    data: bytes,
+    start: int,
+    stack: list[tuple[int, int]],
+    marks: list[int],
+    memo: list[tuple[int, int] | None],
+    counts: list[int],
+    n_buffers: int,
+) -> int:
+    """One opcode of the scan outside the fast paths; the next position, or -1
+    at STOP."""
+    op = data[start]
+    i = start + 1
+    kind = _ARGS.get(op)
+    index = -1
+    if kind is None:
+        raise Refusal(f"the byte {op:#04x} where an opcode belongs")
+    if kind.__class__ is int:
+        if op == _BINPUT:
+            index = data[i]
+        elif op == _LONG_BINGET or op == _LONG_BINPUT:
+            index = _u32(data, i)[0]
+        i += kind
+    elif kind == "u1":
+        i += 1 + data[i]
+    elif kind == "u4":
+        i += 4 + _u32(data, i)[0]
+    elif kind == "i4":
+        length = _i32(data, i)[0]
+        if length < 0:
+            raise Refusal("a negative length")
+        i += 4 + length
+    elif kind == "u8":
+        i += 8 + _u64(data, i)[0]
+    elif kind == "line":
+        end = data.index(b"\n", i)
+        if op == _GET or op == _PUT:
+            try:
+                index = int(data[i:end])
+            except ValueError as exc:
+                raise Refusal("a malformed memo index") from exc
+        i = end + 1
+    else:  # two lines
+        i = data.index(b"\n", data.index(b"\n", i) + 1) + 1
+    if i > len(data):
+        raise IndexError
+    append = stack.append
+    if index >= 0:
+        if op == _LONG_BINGET or op == _GET:
+            found = memo[index]
+            if found is None:
+                raise IndexError
+            append(found)
+        elif index < len(memo):
+            memo[index] = stack[-1]
+        elif index <= len(memo) + MEMO_SLACK:
+            memo.extend([None] * (index - len(memo)))
+            memo.append(stack[-1])
+        else:
+            raise Refusal(
+                f"a memo index ({index}) far ahead of the {len(memo)} values memoized"
+            )
+    elif op in _HASHED:
+        begin = marks.pop()
+        for key in stack[begin :: _HASHED[op]]:
+            if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
+                raise Refusal("a dict key or set member too large to hash")
+        if op == _FROZENSET:
+            _fold(stack, begin)
+        else:
+            del stack[begin:]
+            if op == _DICT:
+                append(_ATOM)
+    elif op == _SETITEM:
+        key = stack[-2]
+        if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
+            raise Refusal("a dict key too large to hash")
+        del stack[-2:]
+    elif op == _TUPLE:
+        _fold(stack, marks.pop())
+    elif op == _TUPLE1:
+        item = stack[-1]
+        stack[-1] = (item[0] + 1, item[1] + 1)
+    elif op == _TUPLE2 or op == _TUPLE3:
+        _fold(stack, len(stack) - (op - 0x84))
+    elif op == _STOP:
+        return -1
+    elif op == _FRAME or op == _PROTO:
+        pass
+    else:
+        if op == _NEXT_BUFFER:
+            counts[0] += 1
+            if counts[0] > n_buffers:
+                raise Refusal("more out-of-band buffers than the file holds")
+        pops, pushes = _EFFECT[op]
+        if pops == "mark":
+            del stack[marks.pop() :]
+        elif pops:
+            if len(stack) < pops:
+                raise IndexError
+            del stack[len(stack) - pops :]
+        for _ in range(pushes):
+            append(_ATOM)
+    return i
 
 
 def _fold(stack: list[tuple[int, int]], start: int) -> None:
@@ -213,15 +331,6 @@ def _fold(stack: list[tuple[int, int]], start: int) -> None:
         if item[1] > depth:
             depth = item[1]
     stack.append((min(nodes, 1 << 40), depth + 1))
-
-
-def _opcode_name(op: int) -> str:
-    import pickletools
-
-    for code in pickletools.opcodes:
-        if code.code.encode("latin-1")[0] == op:
-            return f"the opcode {chr(op)!r} ({code.name}), which the C pickler does not write at protocol 5"
-    return f"the byte {op:#04x} where an opcode belongs"
 
 
 # ----------------------------------------------------------------------------

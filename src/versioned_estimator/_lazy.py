@@ -298,6 +298,7 @@ class Sealed:
         "envelope",
         "policy",
         "report",
+        "names",
         "stream",
         "trailer",
         "views_buffers",
@@ -321,6 +322,7 @@ class Sealed:
         self.views_buffers = False
         self.verified = False
         self.buffer_values: list[list[str]] | None = None
+        self.names: list[str] = []
 
     @property
     def format_version(self) -> int:
@@ -410,6 +412,7 @@ class Sealed:
             ) from exc
         dry = DryRun(allowed, self.policy.module_aliases, self.buffers)
         dry.run(self.stream)
+        self.names = list(dry.names)
         if dry.untrusted:
             raise self.untrusted(dry.untrusted)
         if dry.violations:
@@ -486,7 +489,7 @@ class Sealed:
             reason = unchanged_environment(self.envelope, bool(remapped))
             if reason is not None:
                 self.report = VerificationReport(
-                    skipped=reason, remapped=dict(remapped)
+                    skipped=reason, remapped=dict(remapped), globals=list(self.names)
                 )
                 return
         rows = None
@@ -494,6 +497,7 @@ class Sealed:
             rows = self.safe_rows(probe)
         report = replay(estimator, probe, outputs, rows=rows)
         report.remapped = dict(remapped)
+        report.globals = list(self.names)
         self.report = report
         if report.ok:
             return

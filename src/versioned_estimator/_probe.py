@@ -336,6 +336,8 @@ class VerificationReport:
     remapped : dict
         Names the pickle gives that were found elsewhere here (known renames,
         ``module_aliases``).
+    globals : list of str
+        In a safe load: every global the verified stream named.
     """
 
     checks: list[ProbeCheck] = field(default_factory=list)
@@ -343,6 +345,7 @@ class VerificationReport:
     data_checks: list[ProbeCheck] = field(default_factory=list)
     skipped: str | None = None
     remapped: dict[str, str] = field(default_factory=dict)
+    globals: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -363,6 +366,7 @@ class VerificationReport:
             "checks": [check.to_dict() for check in self.checks],
             "data_checks": [check.to_dict() for check in self.data_checks],
             "remapped": dict(self.remapped),
+            "globals": list(self.globals),
         }
 
     def __str__(self) -> str:

@@ -28,10 +28,11 @@ from typing import IO, Any
 import numpy as np
 
 from versioned_estimator._errors import EnvelopeError
+from versioned_estimator._remote import is_url, open_url
 
 __all__ = ["MAX_RATIO", "Source", "detect_compression", "open_source"]
 
-CHUNK = 64 * 1024
+CHUNK = 16 * 1024
 # Large reads go straight into their destination in blocks of this size.
 BLOCK = 8 * 1024 * 1024
 # zlib cannot exceed about 1032:1; bz2 and xz can, on constant data. A real
@@ -414,8 +415,6 @@ def open_source(source: Any, *, block_size: int | None = None) -> Source:
     >>> src.read(2), src.remaining()
     (b'\\x80\\x05', 2)
     """
-    from versioned_estimator._remote import is_url, open_url
-
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = memoryview(source).cast("B")
         return Source(io.BytesIO(data), "the given bytes", size=data.nbytes)
