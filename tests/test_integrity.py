@@ -1,14 +1,19 @@
-"""Integrity: digests catch damaged bytes on every load path, signatures catch
-edits by someone without the key, and a lazily loaded model materializes once.
+"""Integrity: checksums catch damaged bytes on every load path, signatures
+catch edits by someone without the key, and a lazily loaded model
+materializes once.
 
 Where each path checks what (``verify``):
 
 ==========================  ==========================================
 ``load(path)``              every byte (stream and buffers)
 ``joblib.load(path)``       every byte, at first use
-``joblib.load(path, mmap)`` stream digest and buffer sizes only, unless
+``joblib.load(path, mmap)`` stream checksum and buffer sizes only, unless
                             ``config_context(verify="full")``
 ==========================  ==========================================
+
+In files of format 2 the checksums (CRC-32, or SHA-256 when signed) and the
+signature are in the trailer, after the buffers; the signature covers the
+envelope and the trailer.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
+from tests._forge import Reduced, parts
 from versioned_estimator import (
     IntegrityError,
     VersionedEstimator,
@@ -37,7 +43,7 @@ from versioned_estimator import (
     read_envelope,
     save,
 )
-from versioned_estimator._payload import payload_digests
+from versioned_estimator._payload import start_checksums
 
 # ----------------------------------------------------------------------------
 # Fixtures
@@ -87,7 +93,7 @@ def flipped_data(knn: VersionedEstimator, saved: Path, tmp_path_factory: Any) ->
 @pytest.fixture(scope="module")
 def flipped_stream(knn: VersionedEstimator, saved: Path, tmp_path_factory: Any) -> Path:
     """The saved KNN with one bit flipped in the middle of its inner stream."""
-    stream = knn.__reduce_ex__(5)[1][1]
+    stream = parts(knn)["stream"]
     out = tmp_path_factory.mktemp("flipped") / "knn.joblib"
     flip(saved, stream, out)
     return out
@@ -186,16 +192,6 @@ def test_the_undamaged_file_loads_on_every_path(saved, knn, data):
 # ----------------------------------------------------------------------------
 
 
-class Forged:
-    """Pickles as a wrapped model with the parts an attacker chose."""
-
-    def __init__(self, reduced: tuple[Any, Any]) -> None:
-        self.reduced = reduced
-
-    def __reduce_ex__(self, protocol: Any) -> tuple[Any, Any]:
-        return self.reduced
-
-
 @pytest.fixture(scope="module")
 def small(iris: Any) -> VersionedEstimator:
     """A small real model to sign."""
@@ -212,18 +208,29 @@ def signed(small: VersionedEstimator, tmp_path: Path) -> Path:
 
 
 def rewrite(path: Path, out: Path, edit: Any) -> Path:
-    """Rewrite a saved file with ``edit(envelope, stream, buffers)``'s parts,
-    read from the file itself (the sealed model re-pickles its own bytes)."""
-    rebuild, (envelope, stream, buffers) = joblib.load(path).__reduce_ex__(5)
-    parts = edit(dict(envelope), stream, list(buffers))
-    joblib.dump(Forged((rebuild, parts)), out)
+    """Rewrite a saved file with its parts, read from the file itself (a
+    sealed model re-pickles its own bytes), edited in place by ``edit(found)``
+    (``found`` holds envelope, stream, buffers, trailer)."""
+    found = parts(joblib.load(path))
+    edit(found)
+
+    class Trailer:
+        def __reduce_ex__(self, protocol: Any) -> Any:
+            return (found["rebuild"], (found["trailer"],))
+
+    args = (found["envelope"], found["stream"], found["buffers"], Trailer())
+    joblib.dump(Reduced((found["rebuild"], args)), out)
     return out
 
 
 def test_a_signed_model_loads_with_its_key(signed, small, iris):
-    """save(key=...) signs the envelope; load(key=...) checks it and loads."""
+    """save(key=...) signs the envelope and trailer (SHA-256 checksums);
+    load(key=...) checks it and loads."""
     X, _ = iris
-    assert read_envelope(signed).signature["algorithm"] == "hmac-sha256"
+    head = read_envelope(signed)
+    assert head.signed
+    assert head.payload["checksum"] == "sha256"
+    assert load(signed, key=b"k").envelope.signature["algorithm"] == "hmac-sha256"
     for key in (b"k", "k"):
         np.testing.assert_array_equal(
             load(signed, key=key).predict(X), small.predict(X)
@@ -250,27 +257,45 @@ def test_an_edited_envelope_keeping_the_signature_is_refused(
 ):
     """Any edit of the signed envelope, signature kept, is an IntegrityError."""
 
-    def edit(envelope: dict[str, Any], stream: bytes, buffers: list[Any]) -> Any:
-        envelope[field] = value
-        return envelope, stream, buffers
+    def edit(found: dict[str, Any]) -> None:
+        found["envelope"][field] = value
 
     path = rewrite(signed, tmp_path / "edited.joblib", edit)
-    assert read_envelope(path).signature == read_envelope(signed).signature
+    with pytest.raises(IntegrityError, match=r"signature does not match"):
+        load(path, key=b"k")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t["probe"]["outputs"].clear(),
+        lambda t: t["checksums"]["stream"]["blocks"].__setitem__(0, "0" * 64),
+    ],
+    ids=["probe-outputs", "checksum"],
+)
+def test_an_edited_trailer_keeping_the_signature_is_refused(signed, tmp_path, edit):
+    """The signature covers the trailer too: its probe outputs and checksums."""
+    path = rewrite(signed, tmp_path / "edited.joblib", lambda f: edit(f["trailer"]))
     with pytest.raises(IntegrityError, match=r"signature does not match"):
         load(path, key=b"k")
 
 
 def test_another_payload_with_a_recomputed_digest_is_refused(signed, tmp_path, iris):
     """An attacker without the key swaps in another model and recomputes the
-    digest: the digest matches, the signature does not. Without a key the
-    swap is not detectable (the digest is not a secret)."""
+    checksums: they match, the signature does not. Without a key the swap is
+    not detectable (checksums are no secret)."""
     X, y = iris
     other = VersionedEstimator(LogisticRegression(C=1e-3, max_iter=500)).fit(X, y)
-    _, (_, stream, buffers) = other.__reduce_ex__(5)
+    theirs = parts(other)
 
-    def edit(envelope: dict[str, Any], _s: bytes, _b: list[Any]) -> Any:
-        envelope["payload"] = payload_digests(stream, buffers)
-        return envelope, stream, list(buffers)
+    def edit(found: dict[str, Any]) -> None:
+        found["stream"], found["buffers"] = theirs["stream"], theirs["buffers"]
+        payload = found["envelope"]["payload"]
+        payload["stream"] = {"nbytes": len(theirs["stream"])}
+        payload["buffers"] = [{"nbytes": b.nbytes} for b in theirs["buffers"]]
+        found["trailer"]["checksums"] = start_checksums(
+            "sha256", theirs["stream"], theirs["buffers"]
+        ).result()
 
     path = rewrite(signed, tmp_path / "swapped.joblib", edit)
     with pytest.raises(IntegrityError, match=r"signature does not match"):
@@ -281,18 +306,17 @@ def test_another_payload_with_a_recomputed_digest_is_refused(signed, tmp_path, i
 
 
 def test_a_flipped_payload_byte_in_a_signed_file_is_refused(small, signed, tmp_path):
-    """The signature covers the digest, the digest covers the bytes."""
-    largest = max(small.__reduce_ex__(5)[1][2], key=len)
+    """The signature covers the checksums, the checksums cover the bytes."""
     out = tmp_path / "flipped.joblib"
-    flip(signed, largest.tobytes(), out)
-    with pytest.raises(IntegrityError, match=r"array buffer"):
+    flip(signed, parts(small)["stream"], out)
+    with pytest.raises(IntegrityError, match=r"inner stream"):
         load(out, key=b"k")
 
 
 def test_an_unsigned_file_is_refused_when_a_key_is_given(small, tmp_path):
     """A key makes the signature mandatory."""
     path = save(small, tmp_path / "plain.joblib")
-    assert read_envelope(path).signature is None
+    assert not read_envelope(path).signed
     with pytest.raises(IntegrityError, match=r"not signed"):
         load(path, key=b"k")
 
@@ -301,9 +325,9 @@ def test_a_stripped_signature_is_refused(signed, tmp_path):
     """Removing the signature does not turn a signed file into an unsigned one
     that passes."""
 
-    def edit(envelope: dict[str, Any], stream: bytes, buffers: list[Any]) -> Any:
-        del envelope["signature"]
-        return envelope, stream, buffers
+    def edit(found: dict[str, Any]) -> None:
+        del found["trailer"]["signature"]
+        found["envelope"]["payload"]["signed"] = None
 
     path = rewrite(signed, tmp_path / "stripped.joblib", edit)
     with pytest.raises(IntegrityError, match=r"not signed"):
@@ -318,7 +342,7 @@ def test_the_key_comes_from_the_environment_when_not_given(
     X, _ = iris
     monkeypatch.setenv("VERSIONED_ESTIMATOR_KEY", "s3cret")
     path = save(small, tmp_path / "env.joblib")
-    assert read_envelope(path).signature is not None
+    assert read_envelope(path).signed
     load(path).predict(X)
     load(path, key="s3cret")
     with pytest.raises(IntegrityError, match=r"signature does not match"):
@@ -327,7 +351,7 @@ def test_the_key_comes_from_the_environment_when_not_given(
     with pytest.raises(IntegrityError, match=r"signature does not match"):
         load(path)
     monkeypatch.delenv("VERSIONED_ESTIMATOR_KEY")
-    assert read_envelope(save(small, tmp_path / "plain.joblib")).signature is None
+    assert not read_envelope(save(small, tmp_path / "plain.joblib")).signed
     load(path).predict(X)  # no key anywhere: the signature is not checked
 
 
@@ -343,24 +367,32 @@ def test_the_key_comes_from_the_environment_when_not_given(
 def test_an_envelope_that_is_not_plain_data_fails_verification_cleanly(envelope):
     """Signature checks on envelopes canonical JSON cannot write raise
     IntegrityError, not TypeError."""
-    envelope = {**envelope, "signature": {"algorithm": "hmac-sha256", "value": "00"}}
+    envelope = {
+        **envelope,
+        "format_version": 1,
+        "signature": {"algorithm": "hmac-sha256", "value": "00"},
+    }
     with pytest.raises(IntegrityError, match=r"cannot be checked"):
         _signing.verify_signature(envelope, b"k")
 
 
 def test_a_non_ascii_signature_value_fails_verification_cleanly():
     """compare_digest refuses non-ASCII str; the check compares bytes."""
-    envelope = {"a": 1, "signature": {"algorithm": "hmac-sha256", "value": "é" * 64}}
+    envelope = {
+        "a": 1,
+        "format_version": 1,
+        "signature": {"algorithm": "hmac-sha256", "value": "é" * 64},
+    }
     with pytest.raises(IntegrityError, match=r"signature does not match"):
         _signing.verify_signature(envelope, b"k")
-    good = _signing.sign({"a": 1}, b"k")
+    good = _signing.sign({"a": 1, "format_version": 1}, b"k")
     _signing.verify_signature(good, b"k")
 
 
 def test_int_and_str_keys_cannot_share_a_signature():
     """JSON writes {1: x} and {"1": x} alike: only str keys are signed."""
-    good = _signing.sign({"a": {"1": "x"}}, b"k")
-    forged = {"a": {1: "x"}, "signature": good["signature"]}
+    good = _signing.sign({"a": {"1": "x"}, "format_version": 1}, b"k")
+    forged = {"a": {1: "x"}, "format_version": 1, "signature": good["signature"]}
     with pytest.raises(IntegrityError):
         _signing.verify_signature(forged, b"k")
 

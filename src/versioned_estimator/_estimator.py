@@ -335,6 +335,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     def _drop_cache(self) -> None:
         self.__dict__.pop("_cache", None)
         self.__dict__.pop("_verification", None)
+        self.__dict__.pop("_loaded_envelope", None)
 
     def _materialize(self) -> None:
         state = self.__dict__
@@ -358,6 +359,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
                 estimator=template if template is not None else _unfitted_copy(inner),
                 _provenance=_provenance_from(envelope),
                 _saved_outputs=sealed.outputs,
+                _loaded_envelope=(envelope, sealed.trailer),
             )
             if sealed.report is not None:
                 state["_verification"] = sealed.report
@@ -478,6 +480,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         else:
             # Later batches: the schema counts every row seen; the probe keeps
             # the first batch's rows.
+            self.__dict__.pop("_loaded_envelope", None)
             schema = self.__dict__["_provenance"]["schema"]
             seen = schema.get("n_samples")
             rows = schema_of(X, self.estimator_).get("n_samples")
@@ -548,6 +551,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     def set_params(self, **params: Any) -> VersionedEstimator:
         """Set parameters (``estimator__C=...`` reaches the inner estimator)."""
         super().set_params(**params)
+        self.__dict__.pop("_loaded_envelope", None)
         return self
 
     def get_metadata_routing(self) -> MetadataRouter:
@@ -668,15 +672,21 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     @property
     def envelope(self) -> Envelope:
-        """The envelope this model pickles with now (fitted models only).
+        """The envelope of this model (fitted models only).
 
-        For a model loaded from a file, the envelope it was saved with; for a
-        fitted one, the envelope its next pickle writes, trailer included
-        (checksums and probe outputs: computed now).
+        For a model loaded from a file: the envelope that file holds (what it
+        was saved with), until ``fit``, ``partial_fit`` or ``set_params``
+        changes it through the wrapper. For a fitted model: the envelope its
+        next pickle writes, trailer included (checksums and probe outputs,
+        computed now). ``read_envelope(pickle.dumps(model))`` always shows the
+        next pickle's.
         """
         sealed = self.__dict__.get("_sealed")
         if sealed is not None:
             return Envelope(sealed.envelope, sealed.trailer)
+        loaded = self.__dict__.get("_loaded_envelope")
+        if loaded is not None:
+            return Envelope(*loaded)
         check_is_fitted(self)
         try:
             _, (envelope, _, _, trailer) = self._reduce_fitted()
@@ -782,7 +792,14 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         # Unfitted wrappers pickle their parameters only; the lock and caches
         # never travel. object.__getstate__ returns the live __dict__: copy.
         state = dict(super().__getstate__())
-        for key in ("_lock", "_cache", "_sealed", "_verification", "_saved_outputs"):
+        for key in (
+            "_lock",
+            "_cache",
+            "_sealed",
+            "_verification",
+            "_saved_outputs",
+            "_loaded_envelope",
+        ):
             state.pop(key, None)
         return state
 
