@@ -325,6 +325,13 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
             raise check.bad("git", "has a commit that is not a hexadecimal hash")
         if dirty not in (None, True, False):
             raise check.bad("git", "has a dirty flag that is not a bool")
+        if git.get("source") not in (None, "script", "notebook", "module", "cwd"):
+            raise check.bad("git", "names an unknown source of the training code")
+        name = git.get("file")
+        if name is not None and not (
+            isinstance(name, str) and len(name) <= 255 and name.isprintable()
+        ):
+            raise check.bad("git", "names a file that is not printable text")
     probe = check.typed("probe", (dict,))
     if probe is not None and not isinstance(probe.get("X"), dict):
         raise check.bad("probe", "has no rows")

@@ -50,7 +50,7 @@ from versioned_estimator._probe import (
     record_outputs,
     replay,
 )
-from versioned_estimator._provenance import created_at, git_state, schema_of
+from versioned_estimator._provenance import created_at, schema_of, training_git_state
 
 __all__ = ["DELEGATED_METHODS", "VersionedEstimator", "_rebuild"]
 
@@ -384,7 +384,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             schema["n_samples"] = None
         self.__dict__["_provenance"] = {
             "created_at": created_at(),
-            "git": git_state(),
+            "git": training_git_state(inner),
             "schema": schema,
             "probe": capture_rows(X if probe_X is None else probe_X, self.probe_size),
         }

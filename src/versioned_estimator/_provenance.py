@@ -14,13 +14,22 @@ import os
 import platform
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from typing import Any
 
 import numpy as np
 
-__all__ = ["created_at", "git_state", "python_version", "platform_info", "schema_of"]
+__all__ = [
+    "created_at",
+    "git_state",
+    "platform_info",
+    "python_version",
+    "schema_of",
+    "training_code",
+    "training_git_state",
+]
 
 _GIT_TTL_SECONDS = 2.0
 _git_lock = threading.Lock()
@@ -80,6 +89,56 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
     with _git_lock:
         _git_cache[folder] = (time.monotonic(), stamp, state)
     return dict(state)
+
+
+def _in_site_or_stdlib(path: str) -> bool:
+    real = os.path.realpath(path)
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return any(real.startswith(os.path.realpath(r) + os.sep) for r in roots if r)
+
+
+def training_code(estimator: Any = None) -> tuple[str, str | None, str]:
+    """Where the code that fits the model lives: (kind, file name, folder).
+
+    In order: the script run as ``__main__`` (``python repo/train.py`` from
+    anywhere), the notebook (Jupyter and VS Code say which), the module that
+    defines the estimator's class when it is the user's own code, else the
+    working directory.
+
+    Examples
+    --------
+    >>> kind, name, folder = training_code()
+    >>> kind in ("script", "notebook", "module", "cwd")
+    True
+    """
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None)
+    if isinstance(script, str) and script and not _in_site_or_stdlib(script):
+        path = os.path.abspath(script)
+        return "script", os.path.basename(path), os.path.dirname(path)
+    notebook = getattr(main, "__vsc_ipynb_file__", None) or os.environ.get(
+        "JPY_SESSION_NAME"
+    )
+    if isinstance(notebook, str) and notebook.endswith(".ipynb"):
+        path = os.path.abspath(notebook)
+        return "notebook", os.path.basename(path), os.path.dirname(path)
+    if estimator is not None:
+        module = sys.modules.get(type(estimator).__module__)
+        origin = getattr(module, "__file__", None)
+        if isinstance(origin, str) and not _in_site_or_stdlib(origin):
+            path = os.path.abspath(origin)
+            return "module", os.path.basename(path), os.path.dirname(path)
+    return "cwd", None, os.getcwd()
+
+
+def training_git_state(estimator: Any = None) -> dict[str, Any]:
+    """The git state of the training code's repository, and which code that
+    was (``source``: script, notebook, module or cwd; ``file``: its name)."""
+    kind, name, folder = training_code(estimator)
+    state = git_state(folder)
+    state.update(source=kind, file=name)
+    return state
 
 
 def _git_stamp(folder: str) -> tuple[int, ...]:
