@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from typing import IO, Any
+import warnings
+from typing import Any
 
 from versioned_estimator._errors import EnvelopeError
 
-__all__ = ["HEAD_BLOCK_SIZE", "is_url", "open_url", "upload"]
+__all__ = ["HEAD_BLOCK_SIZE", "RemoteFile", "RemoteRangeWarning", "is_url", "open_url", "upload"]
 
 HEAD_BLOCK_SIZE = 64 * 1024
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -43,16 +44,73 @@ def _fsspec() -> Any:
     return fsspec
 
 
-def open_url(url: str, *, block_size: int = HEAD_BLOCK_SIZE) -> IO[bytes]:
+class RemoteFile:
+    """A remote file read forward, by byte ranges when the server serves them.
+
+    A server that ignores ``Range`` (it answers a request for the middle of
+    the file with the whole file) cannot serve the next block: the file is
+    then read again from the start as one stream, the bytes already read are
+    skipped, and a :class:`RemoteRangeWarning` says so (the whole file is
+    transferred, not just the parts read).
+    """
+
+    def __init__(self, url: str, block_size: int | None) -> None:
+        self.url = url
+        self.name = url
+        self._fsspec = _fsspec()
+        self._handle: Any = self._open(block_size)
+        self._position = 0
+        self.size = getattr(self._handle, "size", None)
+        self.streaming = False
+
+    def _open(self, block_size: int | None) -> Any:
+        try:
+            return self._fsspec.open(self.url, "rb", block_size=block_size).open()
+        except FileNotFoundError as exc:
+            raise EnvelopeError(f"{self.url!r} does not exist.") from exc
+        except (OSError, ValueError) as exc:
+            raise EnvelopeError(f"{self.url!r} cannot be read: {exc}.") from exc
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            data: bytes = self._handle.read(n)
+        except ValueError as exc:
+            if self.streaming or "range" not in str(exc).lower():
+                raise
+            self._stream()
+            data = self._handle.read(n)
+        self._position += len(data)
+        return data
+
+    def _stream(self) -> None:
+        warnings.warn(
+            RemoteRangeWarning(
+                f"{self.url} does not serve byte ranges: reading the whole file "
+                "as one stream from its start."
+            ),
+            stacklevel=4,
+        )
+        self._handle.close()
+        self._handle = self._open(0)
+        self.streaming = True
+        left = self._position
+        while left:
+            chunk = self._handle.read(min(left, 8 << 20))
+            if not chunk:
+                raise EnvelopeError(f"{self.url!r} ended early when read again.")
+            left -= len(chunk)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class RemoteRangeWarning(UserWarning):
+    """A server ignored byte ranges: the whole file was read as one stream."""
+
+
+def open_url(url: str, *, block_size: int | None = HEAD_BLOCK_SIZE) -> RemoteFile:
     """Open a URL for reading with fsspec, fetching ``block_size`` bytes at a time."""
-    fsspec = _fsspec()
-    try:
-        handle: IO[bytes] = fsspec.open(url, "rb", block_size=block_size).open()
-    except FileNotFoundError as exc:
-        raise EnvelopeError(f"{url!r} does not exist.") from exc
-    except (OSError, ValueError) as exc:
-        raise EnvelopeError(f"{url!r} cannot be read: {exc}.") from exc
-    return handle
+    return RemoteFile(url, block_size or HEAD_BLOCK_SIZE)
 
 
 def upload(local_path: str, url: str) -> None:
