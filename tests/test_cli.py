@@ -19,7 +19,8 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
-from versioned_estimator import VersionedEstimator, read_envelope, save
+from tests._forge import forge, parts
+from versioned_estimator import VersionedEstimator, load, read_envelope, save
 from versioned_estimator._cli import build_parser, human_size, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,16 +30,6 @@ KEY_VAR = "VE_TEST_CLI_KEY"
 # ----------------------------------------------------------------------------
 # Files
 # ----------------------------------------------------------------------------
-
-
-class _Reduced:
-    """Pickles as the given reduce tuple (how the tests forge honest variants)."""
-
-    def __init__(self, reduced: Any) -> None:
-        self.reduced = reduced
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return self.reduced
 
 
 class _RunsCommand:
@@ -77,29 +68,41 @@ def files(
         save(VersionedEstimator(search).fit(X, y), folder / "grid.joblib")
     )
 
-    function, (envelope, stream, buffers) = model.__reduce_ex__(5)
-    old = dict(envelope)
-    old["packages"] = dict(
-        old["packages"], **{"scikit-learn": _other_sklearn_version()}
-    )
+    def older_sklearn(envelope: dict[str, Any]) -> None:
+        # what a writer with another scikit-learn records: both version fields
+        for field in ("packages", "requirements"):
+            envelope[field]["scikit-learn"] = _other_sklearn_version()
+
     out["old"] = folder / "old.joblib"
-    joblib.dump(_Reduced((function, (old, stream, buffers))), out["old"])
+    joblib.dump(forge(model, envelope=older_sklearn), out["old"])
 
     marker = folder / "MARKER"
     evil = pickle.dumps(_RunsCommand(f"touch {marker}"), protocol=5)
     out["marker"] = marker
+    # a stream swapped after writing: the checksums no longer match it
     out["evil"] = folder / "evil.joblib"
-    joblib.dump(_Reduced((function, (envelope, evil, buffers))), out["evil"])
+    joblib.dump(forge(model, stream=evil, recompute=False), out["evil"])
+    # the same swap with the checksums recomputed (they are no secret)
+    out["evil_rehashed"] = folder / "evil_rehashed.joblib"
+    joblib.dump(forge(model, stream=evil), out["evil_rehashed"])
 
     drifted = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
-    drifted.estimator_.coef_ *= -1  # behaves differently from what the probe recorded
-    out["drift"] = Path(save(drifted, folder / "drift.joblib"))
+    # the file records outputs of the model as it is; its coefficients then
+    # change in the file (an honest writer of the changed model, with the old
+    # outputs): what a library changing its internals looks like at load
+    recorded = parts(drifted)["trailer"]
+    drifted.estimator_.coef_ *= -1
+    out["drift"] = folder / "drift.joblib"
+    joblib.dump(
+        forge(drifted, trailer=lambda t: t.__setitem__("probe", recorded["probe"])),
+        out["drift"],
+    )
 
     out["signed"] = Path(save(model, folder / "signed.joblib", key="s3cret"))
 
+    stream = parts(model)["stream"]
     out["half_stream"] = folder / "half_stream.joblib"
-    half = stream[: len(stream) // 2]
-    joblib.dump(_Reduced((function, (envelope, half, buffers))), out["half_stream"])
+    joblib.dump(forge(model, stream=stream[: len(stream) // 2]), out["half_stream"])
 
     out["plain"] = folder / "plain.pkl"
     out["plain"].write_bytes(pickle.dumps(LogisticRegression(max_iter=1000).fit(X, y)))
@@ -143,12 +146,15 @@ def test_inspect_text(
     for text in (
         envelope.created_at,
         envelope.python,
-        envelope.payload["digest"],
+        # format 2 keeps the digest in the trailer, which inspect does not read:
+        # the head names the checksum algorithm
+        "digest      crc32:",
+        "format      2 (written by versioned-estimator ",
         f"scikit-learn  {sklearn.__version__}",
         "max_iter",
         "sepal length (cm)",
         "owner",
-        "5 rows; predict, predict_proba, decision_function",
+        "probe       5 rows",
         "signed      no",
     ):
         assert text in out
@@ -178,14 +184,12 @@ def test_inspect_json(
     assert data["schema"]["feature_names_in"][0] == "sepal length (cm)"
     assert data["metadata"] == {"owner": "tests", "data": "iris"}
     assert data["evaluation"] is None
-    assert data["payload"]["digest"] == envelope.payload["digest"]
+    assert data["format_version"] == 2
+    assert data["payload"]["algorithm"] == "crc32"
     assert data["payload"]["nbytes"] == envelope.payload["nbytes"]
     assert data["payload"]["size"] == human_size(envelope.payload["nbytes"])
     assert data["signed"] is False
-    assert data["probe"] == {
-        "n_rows": 5,
-        "methods": ["predict", "predict_proba", "decision_function"],
-    }
+    assert data["probe"]["n_rows"] == 5
 
 
 def test_inspect_search_evaluation(
@@ -309,6 +313,26 @@ def test_audit_inspect_verify_never_run_the_payload(
     assert not files["marker"].exists()
 
 
+def test_a_swapped_stream_with_recomputed_checksums_is_refused_by_the_allow_list(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    # checksums are no secret: the digest passes, the allow-list refuses
+    system = f"{os.system.__module__}.system"
+    code, data = run_json(capsys, "audit", files["evil_rehashed"])
+    assert (code, data["dangerous"]) == (1, [system])
+    code, data = run_json(capsys, "verify", files["evil_rehashed"])
+    assert code == 1
+    assert data["error"]["type"] == "UntrustedGlobalError"
+    assert data["error"]["names"] == [system]
+    assert data["stages"]["digest"]["status"] == "ok"
+    assert data["stages"]["unpickle"]["status"] == "failed"
+    assert data["stages"]["probe"]["status"] == "not reached"
+    code, out, _ = run(capsys, "verify", files["evil_rehashed"])
+    assert code == 1
+    assert "verify: FAILED at unpickle" in out
+    assert not files["marker"].exists()
+
+
 def test_audit_of_a_broken_inner_stream(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path]
 ) -> None:
@@ -318,9 +342,12 @@ def test_audit_of_a_broken_inner_stream(
     code, data = run_json(capsys, "audit", files["half_stream"])
     assert code == 1
     assert data["ok"] is False
-    assert "truncated" in data["error"]
+    assert "past the end of the stream" in data["error"]
+    # its checksums were recomputed: the safe load refuses it before unpickling
     code, data = run_json(capsys, "verify", files["half_stream"])
-    assert (code, data["error"]["type"]) == (1, "IntegrityError")
+    assert (code, data["error"]["type"]) == (1, "UntrustedGlobalError")
+    assert data["stages"]["unpickle"]["status"] == "failed"
+    assert "Nothing was unpickled" in data["error"]["message"]
 
 
 # ----------------------------------------------------------------------------
@@ -407,7 +434,7 @@ def test_diff_search(
     }
     assert by_field["params.max_iter"]["change"] == "removed"
     assert by_field["evaluation.n_splits"]["b"] == 3
-    assert "payload.digest" in by_field
+    assert by_field["payload.nbytes"]["change"] == "changed"
 
 
 # ----------------------------------------------------------------------------
@@ -431,6 +458,9 @@ def test_verify_ok(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -
         "unpickle": "ok",
         "probe": "ok",
     }
+    # the digest verified is the one the file's trailer holds
+    digest = load(files["iris"]).envelope.payload["digest"]
+    assert data["stages"]["digest"]["detail"].startswith(f"crc32:{digest[:16]}...")
     assert [c["method"] for c in data["probe"]["checks"]] == [
         "predict",
         "predict_proba",
@@ -454,13 +484,22 @@ def test_verify_reports_a_mismatch_without_failing(
 def test_verify_drift(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path]
 ) -> None:
+    # nothing changed in the environment, so load() skips the replay; verify
+    # replays it anyway and fails at the probe
     code, data = run_json(capsys, "verify", files["drift"])
     assert code == 1
-    assert data["error"]["type"] == "BehaviorDriftError"
+    assert data["ok"] is False
     assert data["stages"]["probe"]["status"] == "failed"
+    assert data["stages"]["unpickle"]["status"] == "ok"
     assert data["probe"]["ok"] is False
+    assert {c["method"]: c["status"] for c in data["probe"]["checks"]} == {
+        "predict": "differs",
+        "predict_proba": "differs",
+        "decision_function": "differs",
+    }
     code, out, _ = run(capsys, "verify", files["drift"])
     assert code == 1
+    assert "probe replay differences:" in out
     assert "verify: FAILED at probe" in out
 
 
@@ -488,6 +527,27 @@ def test_verify_signature(
         f"versioned-estimator: error: --key-env {KEY_VAR}: that environment variable "
         "is not set\n"
     )
+
+
+def test_verify_a_signed_file_whose_payload_changed_fails_at_the_digest(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # one byte of the pickled coefficients flipped: the signature (over the
+    # head and the trailer) still matches, the stream's checksum does not
+    data = bytearray(files["signed"].read_bytes())
+    tail = parts(load(files["signed"], key="s3cret"))["stream"][-40:-20]
+    assert data.count(tail) == 1
+    data[data.index(tail) + 5] ^= 0xFF
+    path = tmp_path / "signed_changed.joblib"
+    path.write_bytes(bytes(data))
+    monkeypatch.setenv(KEY_VAR, "s3cret")
+    code, result = run_json(capsys, "verify", path, "--key-env", KEY_VAR)
+    assert (code, result["error"]["type"]) == (1, "IntegrityError")
+    assert result["stages"]["signature"]["status"] == "ok"
+    assert result["stages"]["digest"]["status"] == "failed"
 
 
 def test_own_class_trust_and_module_alias(
