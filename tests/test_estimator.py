@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from tests._forge import forge
 from versioned_estimator import (
     BehaviorDriftError,
     BehaviorDriftWarning,
@@ -26,6 +27,8 @@ from versioned_estimator import (
     read_envelope,
 )
 from versioned_estimator._estimator import DELEGATED_METHODS
+from versioned_estimator._format import decode_array, encode_array
+from versioned_estimator._probe import spread_rows
 
 
 @pytest.mark.parametrize(
@@ -254,7 +257,8 @@ def test_clone_of_fitted_wrapper_is_unfitted(iris):
 
 
 def test_partial_fit_updates_the_envelope(iris):
-    """partial_fit fits a clone first, then refreshes the provenance and probe."""
+    """partial_fit fits a clone first; each later batch adds its rows to the
+    schema and reaches the next pickle, probe outputs included."""
     X, y = iris
     model = VersionedEstimator(SGDClassifier(random_state=0))
     model.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
@@ -262,11 +266,22 @@ def test_partial_fit_updates_the_envelope(iris):
     model.partial_fit(X[50:], y[50:])
     second = model.envelope
     assert first.payload["digest"] != second.payload["digest"]
-    assert second.schema["n_samples"] == 100
-    loaded = pickle.loads(pickle.dumps(model))
+    assert first.schema["n_samples"] == 50
+    assert second.schema["n_samples"] == 150
+    # the probe keeps the first batch's rows; its outputs are the model's now
+    assert second.probe["X"] == first.probe["X"]
+    rows = spread_rows(X[:50], 5)
+    assert (
+        decode_array(second.probe["outputs"]["decision_function"]).tolist()
+        == model.decision_function(rows).tolist()
+    )
+    with config_context(replay="always"):
+        loaded = pickle.loads(pickle.dumps(model))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.verify().ok
+    assert not loaded.verify().skipped
 
 
 def test_probe_size_zero_stores_no_rows(iris):
@@ -281,39 +296,50 @@ def test_probe_size_zero_stores_no_rows(iris):
 
 def _with_probe_outputs_changed(model):
     """Pickled bytes of ``model`` whose probe says the model predicted otherwise."""
-    rebuild, (envelope, stream, buffers) = model.__reduce_ex__(5)
-    envelope = json.loads(json.dumps(envelope))
-    predictions = envelope["probe"]["outputs"]["predict"]
-    from versioned_estimator._format import decode_array, encode_array
 
-    changed = decode_array(predictions) + 1
-    envelope["probe"]["outputs"]["predict"] = encode_array(changed)
+    def change(trailer):
+        outputs = trailer["probe"]["outputs"]
+        outputs["predict"] = encode_array(decode_array(outputs["predict"]) + 1)
 
-    class Altered:
-        def __reduce_ex__(self, protocol):
-            return rebuild, (envelope, stream, buffers)
-
-    return pickle.dumps(Altered())
+    return pickle.dumps(forge(model, trailer=change))
 
 
 def test_probe_replay_warns_or_raises_on_drift(iris):
-    """A probe that no longer matches warns by default and raises on_drift='error'."""
+    """A probe that no longer matches warns by default and raises on_drift='error'
+    when the replay runs (always, or when the environment changed)."""
     X, y = iris
     model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
     data = _with_probe_outputs_changed(model)
-    loaded = pickle.loads(data)
+    with config_context(replay="always"):
+        loaded = pickle.loads(data)
     with pytest.warns(BehaviorDriftWarning, match="predict") as record:
         loaded.predict(X[:1])
     assert not record[0].message.report.ok
-    with config_context(on_drift="error"):
+    with config_context(on_drift="error", replay="always"):
         strict = pickle.loads(data)
     with pytest.raises(BehaviorDriftError, match="labels differ"):
         strict.predict(X[:1])
-    with config_context(on_drift="ignore"):
+    with config_context(on_drift="ignore", replay="always"):
         quiet = pickle.loads(data)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         quiet.predict(X[:1])
+
+
+def test_probe_replay_is_skipped_when_nothing_changed(iris):
+    """Same versions, same python, no user code: the replay is skipped, and the
+    report says why; verify() still replays and finds the difference."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    loaded = pickle.loads(_with_probe_outputs_changed(model))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded.predict(X[:1])
+    assert "distributions at their saved versions" in loaded._verification.skipped
+    assert str(loaded._verification).startswith("probe replay: skipped (")
+    report = loaded.verify()
+    assert report.skipped is None
+    assert [(c.method, c.status) for c in report.failures] == [("predict", "differs")]
 
 
 def test_verify_checks_x_against_the_schema(frame):
@@ -328,6 +354,34 @@ def test_verify_checks_x_against_the_schema(frame):
     report = model.verify(renamed)
     assert not report.ok
     assert any(c.method == "schema.feature_names" for c in report.failures)
+
+
+def test_wrapping_a_wrapper_is_a_type_error_at_fit(iris):
+    """VersionedEstimator(VersionedEstimator(...)) is refused at fit."""
+    X, y = iris
+    double = VersionedEstimator(VersionedEstimator(LogisticRegression()))
+    with pytest.raises(TypeError, match="already a VersionedEstimator"):
+        double.fit(X, y)
+    assert not hasattr(double, "estimator_")
+
+
+def test_params_are_flattened_as_get_params_deep(iris):
+    """The envelope's params name nested parameters as get_params(deep=True)
+    does, an estimator-valued parameter by its class path."""
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=500))
+    params = VersionedEstimator(pipe).fit(X, y).envelope.params
+    assert set(params) == set(pipe.get_params(deep=True))
+    assert params["logisticregression"] == (
+        "sklearn.linear_model._logistic.LogisticRegression"
+    )
+    assert params["logisticregression__C"] == 0.5
+    assert params["standardscaler__with_mean"] is True
+    assert params["steps"] == [
+        ["standardscaler", "sklearn.preprocessing._data.StandardScaler"],
+        ["logisticregression", "sklearn.linear_model._logistic.LogisticRegression"],
+    ]
+    json.dumps(params, allow_nan=False)
 
 
 def test_rejects_something_that_is_not_an_estimator(iris):
