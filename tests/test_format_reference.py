@@ -7,16 +7,23 @@ predictions and the envelope it was written with (``expected.json``; see
 ``tests/data/make_reference_files.py``). They were written once and are kept
 forever: a reader must read every format up to its own, whatever scikit-learn
 release loads them, so scikit-learn's own ``InconsistentVersionWarning`` is
-allowed here, explicitly.
+allowed here, explicitly. The same checks run on files the current writer
+makes now (in a temporary folder), so the format the reference script will
+commit next is held to them before it is committed.
 
-Envelopes the reference files do not cover are built by pickling an object
-whose ``__reduce_ex__`` returns a real model's reduce tuple with an edited
-envelope: an unknown extra field, missing optional fields, a newer format.
+From format 2 on, the envelope's checksums and probe outputs are in a trailer
+after the payload: ``read_envelope`` reads the head only, a loaded model's
+``envelope`` has both (``expected.json`` records the latter, the trailer under
+``"trailer"``).
+
+Envelopes the reference files do not cover are built with ``tests/_forge.py``
+from a real model (fitted now, or read from a reference file): an unknown
+extra field, missing optional fields, a newer format.
 """
 
 from __future__ import annotations
 
-import copy
+import importlib.util
 import io
 import json
 import pickle
@@ -31,6 +38,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.linear_model import LogisticRegression
 
+from tests._forge import forge
 from versioned_estimator import (
     EnvelopeError,
     VersionedEstimator,
@@ -46,48 +54,84 @@ FORMATS = sorted(
     for p in DATA.glob("format*")
     if p.is_dir() and (m := re.fullmatch(r"format(\d+)", p.name))
 )
-REFERENCE_FILES = [
-    (version, name)
-    for version in FORMATS
-    for name in json.loads((DATA / f"format{version}" / "expected.json").read_text())[
-        "files"
-    ]
-]
 OPTIONAL_FIELDS = ("probe", "evaluation", "git", "metadata")
+NOW = "now"
+
+
+def _reference_script():
+    spec = importlib.util.spec_from_file_location(
+        "make_reference_files", DATA / "make_reference_files.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MAKER = _reference_script()
 
 
 def expected(version):
-    """What the files of a format version were written with."""
+    """What the committed files of a format version were written with."""
     return json.loads((DATA / f"format{version}" / "expected.json").read_text())
 
 
+# A case is (format version or NOW, file name): the committed files of every
+# format, and the files the current writer makes now.
+REFERENCE_FILES = [
+    (version, name) for version in FORMATS for name in expected(version)["files"]
+] + [(NOW, name) for name in MAKER.FILES]
+
+
 def reference_ids(case):
-    return f"format{case[0]}-{case[1]}"
+    version, name = case
+    return f"{'written_now' if version == NOW else f'format{version}'}-{name}"
 
 
-def skip_if_written_by_a_newer_scikit_learn(version):
+@pytest.fixture(scope="module")
+def written_now(tmp_path_factory):
+    """The reference files of the current format, written now by the script
+    that will write the committed ones."""
+    folder = tmp_path_factory.mktemp("reference") / f"format{FORMAT_VERSION}"
+    MAKER.write(str(folder))
+    return folder
+
+
+@pytest.fixture
+def reference(case, written_now):
+    """(path, record, format version) of a case."""
+    version, name = case
+    folder = written_now if version == NOW else DATA / f"format{version}"
+    record = json.loads((folder / "expected.json").read_text())
+    skip_if_written_by_a_newer_scikit_learn(record)
+    return folder / name, record, record["format_version"]
+
+
+def skip_if_written_by_a_newer_scikit_learn(record):
     """Pickles only load forward: a scikit-learn older than the one that wrote
     the reference files (the newest on Python 3.10 is 1.7) cannot load them."""
     import sklearn
 
     from versioned_estimator._environment import _release
 
-    saved = expected(version)["envelope"]["packages"]["scikit-learn"]
+    saved = record["envelope"]["packages"]["scikit-learn"]
     if _release(sklearn.__version__) < _release(saved):
         pytest.skip(
-            f"the format{version} files were written by scikit-learn {saved}; "
-            f"scikit-learn {sklearn.__version__} predates it"
+            f"the format{record['format_version']} files were written by "
+            f"scikit-learn {saved}; scikit-learn {sklearn.__version__} predates it"
         )
 
 
 @pytest.fixture
-def sklearn_version_warning_allowed(request):
+def sklearn_version_warning_allowed():
     """Allow scikit-learn's InconsistentVersionWarning, and nothing else."""
-    case = getattr(request, "param", None) or request.node.callspec.params.get("case")
-    skip_if_written_by_a_newer_scikit_learn(case[0] if case else FORMAT_VERSION)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=InconsistentVersionWarning)
         yield
+
+
+def head_of(envelope):
+    """The part of a recorded envelope that is in the file's head."""
+    return {key: value for key, value in envelope.items() if key != "trailer"}
 
 
 def test_every_format_up_to_the_current_one_has_reference_files():
@@ -100,19 +144,38 @@ def test_every_format_up_to_the_current_one_has_reference_files():
         assert expected(version)["format_version"] == version
 
 
-def test_reference_files_stay_small():
-    """The reference files are committed: they must stay far below 100 KB."""
+def test_reference_files_stay_small(written_now):
+    """The reference files are committed: they must stay far below 100 KB, and
+    the ones the current writer makes too."""
     total = sum(p.stat().st_size for p in DATA.glob("format*/*") if p.is_file())
     assert total < 100_000, total
+    now = sum(p.stat().st_size for p in written_now.iterdir())
+    assert now < 50_000, now
+
+
+def test_the_reference_script_writes_the_current_format(written_now):
+    """The script writes every file it lists, in the current format, and
+    records the envelope of a loaded model (the trailer too from format 2)."""
+    record = json.loads((written_now / "expected.json").read_text())
+    assert record["format_version"] == FORMAT_VERSION
+    assert {p.name for p in written_now.iterdir()} == {*MAKER.FILES, "expected.json"}
+    trailer = record["envelope"]["trailer"]
+    assert trailer["checksums"]["algorithm"] == "crc32"
+    assert set(trailer["probe"]["outputs"]) == {
+        "predict",
+        "predict_proba",
+        "decision_function",
+    }
+    with pytest.raises(SystemExit, match="already holds"):
+        MAKER.write(str(written_now))
 
 
 @pytest.mark.parametrize("case", REFERENCE_FILES, ids=reference_ids)
-def test_read_envelope_reads_the_recorded_envelope(case):
+def test_read_envelope_reads_the_recorded_envelope(case, reference):
     """read_envelope gives the format version, class and packages the file was
-    written with, without loading the model."""
-    version, name = case
-    record = expected(version)
-    envelope = read_envelope(DATA / f"format{version}" / name)
+    written with, without loading the model: the head of what was recorded."""
+    path, record, version = reference
+    envelope = read_envelope(path)
     assert envelope.format_version == version
     assert envelope.estimator_class == record["envelope"]["estimator_class"]
     assert (
@@ -122,40 +185,46 @@ def test_read_envelope_reads_the_recorded_envelope(case):
     assert envelope.packages["scikit-learn"] == record["written_by"]["scikit-learn"]
     assert envelope.packages["numpy"] == record["written_by"]["numpy"]
     assert envelope.metadata == record["envelope"]["metadata"]
-    assert envelope.to_dict() == record["envelope"]
+    assert envelope.to_dict() == head_of(record["envelope"])
+    if version >= 2:
+        # the checksums and the probe's outputs follow the payload
+        assert envelope.payload["digest"] is None
+        assert "outputs" not in envelope.probe
+        assert envelope.probe["n_rows"] == 5
+    else:
+        assert envelope.payload["digest"] == record["envelope"]["payload"]["digest"]
+        assert set(envelope.probe["outputs"]) >= {"predict", "predict_proba"}
 
 
 @pytest.mark.parametrize("case", REFERENCE_FILES, ids=reference_ids)
 def test_safe_load_predicts_the_recorded_predictions(
-    case, sklearn_version_warning_allowed
+    case, reference, sklearn_version_warning_allowed
 ):
     """load(on_mismatch="ignore") of every reference file predicts what the
     model predicted when it was written, and its probe still replays."""
-    version, name = case
-    record = expected(version)
-    model = load(
-        DATA / f"format{version}" / name, on_mismatch="ignore", on_drift="ignore"
-    )
+    path, record, _ = reference
+    model = load(path, on_mismatch="ignore", on_drift="ignore")
     assert isinstance(model, VersionedEstimator)
+    assert model.envelope.to_dict() == record["envelope"]
     assert_predicts_as_recorded(model, record)
     report = model.verify()
     assert report.probed
+    assert report.skipped is None
     assert {c.method for c in report.checks} >= {"predict", "predict_proba"}
     assert report.ok, str(report)
 
 
 @pytest.mark.parametrize("case", REFERENCE_FILES, ids=reference_ids)
 def test_pickle_and_joblib_load_the_reference_files(
-    case, sklearn_version_warning_allowed
+    case, reference, sklearn_version_warning_allowed
 ):
     """The lazy path (plain pickle.load / joblib.load) reads them too: pickle
-    files with pickle, every file with joblib."""
-    version, name = case
-    record = expected(version)
-    path = DATA / f"format{version}" / name
+    files with pickle, every file with joblib; the envelope is the recorded
+    one, trailer included."""
+    path, record, _ = reference
     with config_context(on_mismatch="ignore", on_drift="ignore"):
         loaded = [joblib.load(path)]
-        if name.endswith(".pkl"):
+        if path.name.endswith(".pkl"):
             with open(path, "rb") as handle:
                 loaded.append(pickle.load(handle))
         for model in loaded:
@@ -180,18 +249,6 @@ def assert_predicts_as_recorded(model, record):
 # ----------------------------------------------------------------------------
 
 
-class _Edited:
-    """Pickles as a real model's reduce tuple with another envelope."""
-
-    def __init__(self, reduced, envelope):
-        self.reduced = reduced
-        self.envelope = envelope
-
-    def __reduce_ex__(self, protocol):
-        _, (_, stream, buffers) = self.reduced
-        return (self.reduced[0], (self.envelope, stream, buffers))
-
-
 def _fresh_model():
     X, y = load_iris(return_X_y=True)
     return VersionedEstimator(
@@ -199,31 +256,30 @@ def _fresh_model():
     ).fit(X, y)
 
 
-def _reference_model():
+def _reference_model(version):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=InconsistentVersionWarning)
-        path = DATA / f"format{FORMAT_VERSION}" / "logistic_iris.pkl"
+        path = DATA / f"format{version}" / "logistic_iris.pkl"
         with open(path, "rb") as handle:
             return pickle.load(handle)  # sealed: its reduce tuple is the file's own
 
 
-@pytest.fixture(params=["fresh", "reference"])
-def reduced(request):
-    """A real model's reduce tuple: one fitted now, one read from the reference
-    file of the current format."""
-    if request.param == "reference":
-        skip_if_written_by_a_newer_scikit_learn(FORMAT_VERSION)
-    model = _fresh_model() if request.param == "fresh" else _reference_model()
-    result = model.__reduce_ex__(5)
-    assert result[0].__name__ == "_rebuild"
-    return result
+@pytest.fixture(params=["fresh", *(f"format{v}" for v in FORMATS)])
+def source(request):
+    """(format version, model) of a real model: one fitted now, and one read
+    from the reference file of each format."""
+    if request.param == "fresh":
+        return FORMAT_VERSION, _fresh_model()
+    version = int(request.param.removeprefix("format"))
+    skip_if_written_by_a_newer_scikit_learn(expected(version))
+    model = _reference_model(version)
+    assert "_sealed" in vars(model)
+    return version, model
 
 
-def edited(reduced, change):
-    """Pickled bytes of ``reduced`` with ``change(envelope)`` applied."""
-    envelope = copy.deepcopy(reduced[1][0])
-    change(envelope)
-    return pickle.dumps(_Edited(reduced, envelope), protocol=5)
+def edited(model, change):
+    """Pickled bytes of ``model`` with ``change(envelope)`` applied."""
+    return pickle.dumps(forge(model, envelope=change), protocol=5)
 
 
 def _iris_X():
@@ -231,41 +287,43 @@ def _iris_X():
 
 
 def test_an_unknown_optional_field_still_reads_and_loads(
-    reduced, sklearn_version_warning_allowed
+    source, sklearn_version_warning_allowed
 ):
     """A field a later writer adds (without a format bump) is kept and ignored."""
+    version, model = source
 
     def add(envelope):
         envelope["lineage"] = {"dataset": "iris", "rows": [1, 2, 3]}
         envelope["signed_by"] = None
 
-    data = edited(reduced, add)
+    data = edited(model, add)
     envelope = read_envelope(data)
-    assert envelope.format_version == 1
+    assert envelope.format_version == version
     assert envelope.to_dict()["lineage"] == {"dataset": "iris", "rows": [1, 2, 3]}
     sealed = pickle.loads(data)
     assert sealed.envelope.to_dict()["lineage"]["dataset"] == "iris"
     again = read_envelope(pickle.dumps(sealed))  # a sealed model passes it on
     assert again.to_dict()["lineage"]["dataset"] == "iris"
-    model = load(data, on_mismatch="ignore")
-    assert model.predict(_iris_X()[:3]).shape == (3,)
+    loaded = load(data, on_mismatch="ignore")
+    assert loaded.predict(_iris_X()[:3]).shape == (3,)
 
 
 @pytest.mark.parametrize("missing", [*OPTIONAL_FIELDS, "all"])
 def test_missing_optional_fields_still_read_and_load(
-    reduced, missing, sklearn_version_warning_allowed
+    source, missing, sklearn_version_warning_allowed
 ):
     """An envelope without probe, evaluation, git or metadata (one or all of
     them) reads with defaults, and loads and predicts."""
+    version, model = source
     fields = OPTIONAL_FIELDS if missing == "all" else (missing,)
 
     def drop(envelope):
         for key in fields:
             envelope.pop(key)
 
-    data = edited(reduced, drop)
+    data = edited(model, drop)
     envelope = read_envelope(data)
-    assert envelope.format_version == 1
+    assert envelope.format_version == version
     if "probe" in fields:
         assert envelope.probe is None
     if "evaluation" in fields:
@@ -275,9 +333,9 @@ def test_missing_optional_fields_still_read_and_load(
     if "metadata" in fields:
         assert envelope.metadata == {}
     X = _iris_X()
-    for model in (load(data, on_mismatch="ignore"), _lazy(data)):
-        assert model.predict(X[:3]).shape == (3,)
-        report = model.verify()
+    for loaded in (load(data, on_mismatch="ignore"), _lazy(data)):
+        assert loaded.predict(X[:3]).shape == (3,)
+        report = loaded.verify()
         assert report.ok
         assert report.probed == ("probe" not in fields)
 
@@ -289,17 +347,20 @@ def _lazy(data):
     return model
 
 
-def test_a_newer_format_is_refused_with_an_upgrade_hint(reduced):
-    """format_version 2 is refused by read_envelope, load and pickle.load alike,
-    with an EnvelopeError saying to upgrade, and nothing is unpickled."""
+def test_a_newer_format_is_refused_with_an_upgrade_hint(source):
+    """A format_version above the current one is refused by read_envelope,
+    load and pickle.load alike, with an EnvelopeError saying to upgrade, and
+    nothing is unpickled."""
+    _, model = source
 
     def bump(envelope):
         envelope["format_version"] = FORMAT_VERSION + 1
         envelope["writer"] = "9.9.9"
 
-    data = edited(reduced, bump)
+    data = edited(model, bump)
     upgrade = re.compile(
-        r"(?s)format 2.*newer.*9\.9\.9.*pip install -U versioned-estimator"
+        rf"(?s)format {FORMAT_VERSION + 1}.*newer.*9\.9\.9"
+        ".*pip install -U versioned-estimator"
     )
     with pytest.raises(EnvelopeError, match=upgrade):
         read_envelope(data)
