@@ -6,7 +6,8 @@ import pickle
 
 from sklearn.linear_model import LogisticRegression
 
-from versioned_estimator import VersionedEstimator
+from tests._forge import forge
+from versioned_estimator import VersionedEstimator, config_context
 
 
 def _fitted(iris):
@@ -17,14 +18,9 @@ def _fitted(iris):
 
 
 def _with_packages(model, packages):
-    rebuild, (envelope, stream, buffers) = model.__reduce_ex__(5)
-    envelope = {**envelope, "packages": {**envelope["packages"], **packages}}
-
-    class Edited:
-        def __reduce_ex__(self, protocol):
-            return rebuild, (envelope, stream, buffers)
-
-    return pickle.loads(pickle.dumps(Edited()))
+    """A sealed copy of ``model`` whose envelope records other packages."""
+    edited = forge(model, envelope=lambda e: e["packages"].update(packages))
+    return pickle.loads(pickle.dumps(edited))
 
 
 def test_sealed_model_shows_its_card_without_loading(iris):
@@ -65,8 +61,18 @@ def test_card_colours_changed_and_missing_packages(iris):
 
 
 def test_loaded_model_reports_the_probe_replay(iris):
-    """After materializing, the card says what the probe replay found."""
+    """After materializing, the card says what the probe replay found: that it
+    was skipped when nothing changed, what it compared when it ran."""
     X, _ = iris
-    loaded = pickle.loads(pickle.dumps(_fitted(iris)))
+    data = pickle.dumps(_fitted(iris))
+    loaded = pickle.loads(data)
     loaded.predict(X[:1])
-    assert "probe replay: ok" in loaded._repr_html_()
+    page = loaded._repr_html_()
+    assert ">loaded<" in page
+    assert "probe replay: skipped (" in page
+    with config_context(replay="always"):
+        replayed = pickle.loads(data)
+    replayed.predict(X[:1])
+    page = replayed._repr_html_()
+    assert "probe replay: ok" in page
+    assert "skipped" not in page
