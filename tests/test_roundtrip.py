@@ -11,7 +11,13 @@ import joblib
 import numpy as np
 import pytest
 
-from versioned_estimator import VersionedEstimator, load, read_envelope, save
+from versioned_estimator import (
+    VersionedEstimator,
+    config_context,
+    load,
+    read_envelope,
+    save,
+)
 
 OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "transform")
 
@@ -21,6 +27,13 @@ def outputs(model, X):
     return {
         name: getattr(model, name)(X) for name in OUTPUT_METHODS if hasattr(model, name)
     }
+
+
+def head(envelope):
+    """What read_envelope finds in a file: the envelope without its trailer."""
+    data = envelope.to_dict()
+    data.pop("trailer")
+    return data
 
 
 def assert_same_outputs(expected, found):
@@ -105,8 +118,10 @@ def test_read_envelope_reads_every_pickle_protocol(iris, protocol):
 
     model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
     data = pickle.dumps(model, protocol=protocol)
-    assert read_envelope(data).to_dict() == model.envelope.to_dict()
-    np.testing.assert_array_equal(pickle.loads(data).predict(X), model.predict(X))
+    assert read_envelope(data).to_dict() == head(model.envelope)
+    loaded = pickle.loads(data)
+    assert loaded.envelope == model.envelope  # the trailer read too
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
 @pytest.mark.parametrize("compress", [0, 3, ("gzip", 3), ("bz2", 1), ("xz", 1)])
@@ -118,13 +133,15 @@ def test_read_envelope_reads_joblib_files(iris, tmp_path, compress):
     model = VersionedEstimator(DecisionTreeClassifier(random_state=0)).fit(X, y)
     path = tmp_path / "model.joblib"
     joblib.dump(model, path, compress=compress)
-    assert read_envelope(path) == model.envelope
+    expected = head(model.envelope)
+    assert read_envelope(path).to_dict() == expected
     with open(path, "rb") as handle:
-        assert read_envelope(handle) == model.envelope
-    assert read_envelope(io.BytesIO(path.read_bytes())) == model.envelope
+        assert read_envelope(handle).to_dict() == expected
+    assert read_envelope(io.BytesIO(path.read_bytes())).to_dict() == expected
+    assert joblib.load(path).envelope == model.envelope
 
 
-def test_reloaded_model_pickles_to_the_same_envelope(iris):
+def test_reloaded_model_pickles_to_the_same_bytes(iris):
     """A sealed model re-pickles its original bytes without being loaded."""
     X, y = iris
     from sklearn.linear_model import LogisticRegression
@@ -135,64 +152,127 @@ def test_reloaded_model_pickles_to_the_same_envelope(iris):
 
 
 def test_materialized_model_keeps_its_provenance_when_saved_again(iris):
-    """After a load, a re-save keeps created_at, git, schema, probe and metadata."""
+    """After a load, a re-save keeps created_at, git, schema, probe and metadata;
+    the loaded object pickles to the same payload and trailer as the original."""
     X, y = iris
     from sklearn.linear_model import LogisticRegression
 
     model = VersionedEstimator(
         LogisticRegression(max_iter=500), metadata={"owner": "ana"}
     ).fit(X, y)
-    loaded = pickle.loads(pickle.dumps(model))
+    data = pickle.dumps(model)
+    loaded = pickle.loads(data)
     loaded.predict(X[:1])
-    again = read_envelope(pickle.dumps(loaded)).to_dict()
+    assert "_sealed" not in vars(loaded)
+    again = pickle.loads(pickle.dumps(loaded)).envelope.to_dict()
     first = model.envelope.to_dict()
     for key in ("created_at", "git", "schema", "probe", "metadata", "evaluation"):
         assert again[key] == first[key], key
-    assert again["payload"]["digest"] == first["payload"]["digest"]
+    assert again["payload"] == first["payload"]
+    assert again["trailer"] == first["trailer"]  # same checksums, same outputs
+    # the live object pickles deterministically
+    assert pickle.dumps(loaded) == pickle.dumps(loaded)
+    assert joblib.hash(loaded) == joblib.hash(loaded)
 
 
-def test_pickling_is_deterministic_and_cached(iris):
-    """The same fitted model pickles to identical bytes; joblib.hash is stable."""
+def test_pickling_is_deterministic_and_never_cached(iris):
+    """The same fitted model pickles to identical bytes (joblib.hash is stable),
+    each pickle built anew from the model as it is."""
     X, y = iris
     from sklearn.ensemble import RandomForestClassifier
 
     model = VersionedEstimator(RandomForestClassifier(n_estimators=5, random_state=0))
     model.fit(X, y)
     first = model.__reduce_ex__(5)
-    assert model.__reduce_ex__(5) is first
+    second = model.__reduce_ex__(5)
+    assert second is not first
+    assert second[1][1] == first[1][1]  # the same stream
     assert pickle.dumps(model) == pickle.dumps(model)
     assert joblib.hash(model) == joblib.hash(model)
-    model.set_params(estimator__n_estimators=5)
-    assert model.__reduce_ex__(5) is not first
+    assert not hasattr(model, "_reduce_cache")
+    before = joblib.hash(model)
+    model.set_params(estimator__n_estimators=7)
+    assert joblib.hash(model) != before
+    assert pickle.loads(pickle.dumps(model)).estimator.n_estimators == 7
 
 
-def test_fit_drops_the_cached_pickle(iris):
+def _digest(model):
+    return pickle.loads(pickle.dumps(model)).envelope.payload["digest"]
+
+
+def test_a_change_after_a_pickle_reaches_the_next_pickle(iris):
+    """In place, by attribute, by parameter: whatever changed after a first
+    pickle is in the next one, and its probe outputs are the changed model's."""
+    X, y = iris
+    from sklearn.linear_model import LogisticRegression
+
+    model = VersionedEstimator(LogisticRegression(max_iter=500), metadata={"v": 1}).fit(
+        X, y
+    )
+    digests = [_digest(model)]
+    outputs = [model.envelope.probe["outputs"]]
+
+    model.estimator_.coef_ *= 2  # in place
+    digests.append(_digest(model))
+    outputs.append(model.envelope.probe["outputs"])
+    model.estimator_.intercept_ = model.estimator_.intercept_ + 1.0  # rebound
+    digests.append(_digest(model))
+    outputs.append(model.envelope.probe["outputs"])
+    assert len(set(digests)) == 3
+    assert outputs[0]["decision_function"] != outputs[1]["decision_function"]
+    assert outputs[1]["decision_function"] != outputs[2]["decision_function"]
+
+    with config_context(replay="always", on_drift="error"):
+        loaded = pickle.loads(pickle.dumps(model))
+        np.testing.assert_array_equal(
+            loaded.decision_function(X), model.decision_function(X)
+        )
+    assert loaded.verify().ok
+
+    model.set_params(metadata={"v": 2})
+    assert pickle.loads(pickle.dumps(model)).envelope.metadata == {"v": 2}
+    model.set_params(probe_size=0)
+    assert read_envelope(pickle.dumps(model)).probe is None
+
+
+def test_fit_changes_what_the_model_pickles_to(iris):
     """Refitting on other data changes what the model pickles to."""
     X, y = iris
     from sklearn.linear_model import LogisticRegression
 
     model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
-    before = read_envelope(pickle.dumps(model)).payload["digest"]
+    before = _digest(model)
     model.fit(X[:100], y[:100])
-    after = read_envelope(pickle.dumps(model))
+    after = pickle.loads(pickle.dumps(model)).envelope
     assert after.payload["digest"] != before
     assert after.schema["n_samples"] == 100
 
 
-def test_buffers_are_zero_copy_views_of_the_model(iris):
-    """The reduce tuple's buffers view the model's own memory."""
-    X, y = iris
+def test_buffers_are_zero_copy_views_of_the_model():
+    """The reduce tuple's buffers view the model's own memory (arrays of
+    64 KiB and more); smaller arrays stay in the stream."""
+    from sklearn.datasets import make_classification
     from sklearn.neighbors import KNeighborsClassifier
 
+    X, y = make_classification(n_samples=4000, n_features=4, random_state=0)
     model = VersionedEstimator(KNeighborsClassifier(algorithm="brute")).fit(X, y)
-    _, (envelope, stream, buffers) = model.__reduce_ex__(5)
+    _, (envelope, stream, buffers, _) = model.__reduce_ex__(5)
     fit_X = model.estimator_._fit_X
+    assert fit_X.nbytes >= 64 * 1024
     assert any(np.shares_memory(buf, fit_X) for buf in buffers)
     assert all(buf.dtype == np.uint8 and buf.ndim == 1 for buf in buffers)
+    assert all(buf.nbytes >= 64 * 1024 for buf in buffers)
     assert len(stream) < fit_X.nbytes
     assert [b["nbytes"] for b in envelope["payload"]["buffers"]] == [
         b.nbytes for b in buffers
     ]
+    small = VersionedEstimator(KNeighborsClassifier(algorithm="brute")).fit(
+        X[:100], y[:100]
+    )
+    _, (envelope, stream, buffers, _) = small.__reduce_ex__(5)
+    assert buffers == []
+    assert envelope["payload"]["buffers"] == []
+    assert small.estimator_._fit_X.tobytes() in stream
 
 
 def test_unfitted_wrapper_pickles_its_parameters(iris):
