@@ -275,6 +275,25 @@ def test_buffers_are_zero_copy_views_of_the_model():
     assert small.estimator_._fit_X.tobytes() in stream
 
 
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
+def test_safe_load_reads_pickles_with_large_arrays(tmp_path, protocol):
+    """load() reads a pickle (any protocol, path or file object) of a model
+    whose arrays are large enough to be buffers, checks every byte, and
+    predicts as the model did."""
+    from sklearn.datasets import make_classification
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = make_classification(n_samples=3000, n_features=4, random_state=0)
+    model = VersionedEstimator(KNeighborsClassifier(algorithm="brute")).fit(X, y)
+    assert model.envelope.payload["buffers"]  # at least one buffer
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(model, protocol=protocol))
+    for source in (path, io.BytesIO(path.read_bytes())):
+        loaded = load(source)
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+        assert loaded.envelope == model.envelope
+
+
 def test_unfitted_wrapper_pickles_its_parameters(iris):
     """An unfitted wrapper (a clone shipped to a worker) pickles like any estimator."""
     from sklearn.linear_model import LogisticRegression

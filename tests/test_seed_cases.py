@@ -378,12 +378,12 @@ model = VersionedEstimator(
 ).fit(X, y)
 np.save("predictions.npy", model.predict(X))
 
-reduced = model.__reduce_ex__(5)
-rebuild, (envelope, stream, buffers) = reduced
+rebuild, (envelope, stream, buffers, trailer) = model.__reduce_ex__(5)
 
 
 class Foreign:
-    \"\"\"Pickles as the model's own reduce tuple around an edited envelope.\"\"\"
+    \"\"\"Pickles as the model's own reduce tuple around an edited envelope
+    (the checksums in the trailer cover the payload, which is unchanged).\"\"\"
 
     def __init__(self, reduced):
         self.reduced = reduced
@@ -395,7 +395,8 @@ class Foreign:
 def write(path, **packages):
     edited = copy.deepcopy(envelope)
     edited["packages"].update(packages)
-    joblib.dump(Foreign((rebuild, (edited, stream, buffers))), path)
+    edited["requirements"].update(packages)
+    joblib.dump(Foreign((rebuild, (edited, stream, buffers, trailer))), path)
 
 
 write("old-sklearn.joblib", **{"scikit-learn": "1.5.2"})
@@ -438,19 +439,24 @@ emit(
     marked_after_check=marked(),
 )
 
-# error: raised at first use, before the inner stream is unpickled
+# error: raised when the file is read, before the inner stream is unpickled
 errors = {}
 for path in ("old-sklearn.joblib", "missing-dist.joblib"):
-    with ve.config_context(on_mismatch="error"):
-        model = joblib.load(path)
     try:
-        model.predict(X)
+        with ve.config_context(on_mismatch="error"):
+            model = joblib.load(path)
     except ve.EnvironmentMismatchError as exc:
         errors[path] = {
+            "at": "load",
             "message": str(exc),
             "report_ok": exc.report.ok,
             "marked": marked(),
         }
+    else:
+        try:
+            model.predict(X)
+        except ve.EnvironmentMismatchError as exc:
+            errors[path] = {"at": "first use", "marked": marked()}
 try:
     ve.load("old-sklearn.joblib", on_mismatch="error", trusted=["marked.MarkedScaler"])
 except ve.EnvironmentMismatchError:
@@ -501,11 +507,15 @@ import versioned_estimator as ve
 X, _ = load_iris(return_X_y=True)
 marker = os.environ["SEED_MARKER"]
 
-model = joblib.load("old-sklearn.joblib")
 try:
-    model.predict(X)
+    model = joblib.load("old-sklearn.joblib")
 except ve.EnvironmentMismatchError as exc:
-    emit(raised=type(exc).__name__, marked=os.path.exists(marker))
+    emit(raised=type(exc).__name__, at="load", marked=os.path.exists(marker))
+else:
+    try:
+        model.predict(X)
+    except ve.EnvironmentMismatchError as exc:
+        emit(raised=type(exc).__name__, at="first use", marked=os.path.exists(marker))
 
 # an explicit config_context still overrides the deployment's default
 with ve.config_context(on_mismatch="warn"):
@@ -546,8 +556,9 @@ def installed_sklearn():
 
 def test_foreign_environment_under_each_policy(foreign_files, marker):
     """check_environment classifies the differences; on_mismatch="error" raises
-    before the inner stream is unpickled; "ignore" is silent; the default
-    warns with the package, both versions and the pip command."""
+    when the file is read (joblib.load itself), before the inner stream is
+    unpickled; "ignore" is silent; the default warns at first use with the
+    package, both versions and the pip command."""
     child = run_python(
         LOAD_FOREIGN,
         cwd=foreign_files,
@@ -569,12 +580,14 @@ def test_foreign_environment_under_each_policy(foreign_files, marker):
 
     errors = seen["errors"]
     old = errors["old-sklearn.joblib"]
+    assert old["at"] == "load"
     assert old["marked"] is False
     assert old["report_ok"] is False
     assert "scikit-learn" in old["message"]
     assert "1.5.2" in old["message"]
     assert here in old["message"]
     missing = errors["missing-dist.joblib"]
+    assert missing["at"] == "load"
     assert missing["marked"] is False
     assert "no-such-dist" in missing["message"]
     assert "not installed" in missing["message"]
@@ -602,9 +615,9 @@ def test_foreign_environment_under_each_policy(foreign_files, marker):
 
 
 def test_mismatch_policy_from_the_environment_variable(foreign_files, marker):
-    """VERSIONED_ESTIMATOR_ON_MISMATCH=error makes a plain joblib.load raise at
-    first use, before the inner stream is unpickled; config_context overrides
-    it."""
+    """VERSIONED_ESTIMATOR_ON_MISMATCH=error makes a plain joblib.load raise
+    when it reads the file, before the inner stream is unpickled;
+    config_context overrides it."""
     child = run_python(
         LOAD_FOREIGN_ENV_POLICY,
         cwd=foreign_files,
@@ -614,6 +627,7 @@ def test_mismatch_policy_from_the_environment_variable(foreign_files, marker):
     assert child.returncode == 0
     assert child.data == {
         "raised": "EnvironmentMismatchError",
+        "at": "load",
         "marked": False,
         "overridden": ["EnvironmentMismatchWarning"],
         "same": True,
@@ -779,12 +793,14 @@ def test_read_envelope_imports_nothing_the_file_names(tmp_path):
 SAVE_KNN = """\
 import joblib
 import numpy as np
-from sklearn.datasets import load_iris
+from sklearn.datasets import make_classification
 from sklearn.neighbors import KNeighborsClassifier
 
 from versioned_estimator import VersionedEstimator
 
-X, y = load_iris(return_X_y=True)
+# 3000 x 4 float64: 96 KB, above the 64 KiB below which arrays stay in-band
+X, y = make_classification(n_samples=3000, n_features=4, random_state=0)
+np.save("X.npy", X)
 model = VersionedEstimator(KNeighborsClassifier(algorithm="brute")).fit(X, y)
 joblib.dump(model, "knn.joblib")
 np.save("predictions.npy", model.predict_proba(X))
@@ -815,9 +831,8 @@ RESAVE_MAPPED = """\
 import pickle
 
 import joblib
-from sklearn.datasets import load_iris
 
-X, _ = load_iris(return_X_y=True)
+X = np.load("X.npy")
 expected = np.load("predictions.npy")
 
 sealed = joblib.load("knn.joblib", mmap_mode="r")
@@ -844,11 +859,10 @@ RELOAD_RESAVED = """\
 import pickle
 
 import joblib
-from sklearn.datasets import load_iris
 
 import versioned_estimator as ve
 
-X, _ = load_iris(return_X_y=True)
+X = np.load("X.npy")
 expected = np.load("predictions.npy")
 found = {}
 for path in ("sealed-again.joblib", "again.joblib"):
