@@ -48,7 +48,17 @@ CALL = "call"
 NEW = "new"
 INSTANCE = "instance"
 USES = frozenset(
-    {CALL, NEW, "build", "setitems", "appends", "additems", "value", "partial", INSTANCE}
+    {
+        CALL,
+        NEW,
+        "build",
+        "setitems",
+        "appends",
+        "additems",
+        "value",
+        "partial",
+        INSTANCE,
+    }
 )
 
 
@@ -104,7 +114,6 @@ class Allowed:
             return True
         uses = ALLOWED.get(name)
         return uses is not None and bool(uses & {CALL, NEW, INSTANCE})
-
 
     def built_by_library(self, kind: type) -> bool:
         """Whether objects of ``kind`` come only from library code run while

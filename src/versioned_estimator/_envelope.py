@@ -315,7 +315,8 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
     )
     check.strings("methods", str.isidentifier, 100)
     check.strings(
-        "globals", lambda g: len(g) <= 1000 and _DOTTED.fullmatch(g) is not None,
+        "globals",
+        lambda g: len(g) <= 1000 and _DOTTED.fullmatch(g) is not None,
         MAX_GLOBALS,
     )
     git = check.typed("git", (dict,))

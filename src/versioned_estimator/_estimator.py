@@ -191,7 +191,9 @@ def describe_params(estimator: Any) -> dict[str, Any]:
             )
         ):
             # Pipeline steps, ColumnTransformer transformers: name and class.
-            out[key] = [[str(v[0]), _class_path(v[1]), *describe(list(v[2:]))] for v in value]
+            out[key] = [
+                [str(v[0]), _class_path(v[1]), *describe(list(v[2:]))] for v in value
+            ]
         else:
             out[key] = describe(value)
     return out
@@ -372,9 +374,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             return dict(routed.estimator[method])
         return params
 
-    def _capture(
-        self, X: Any, *, probe_X: Any = None, n_samples: bool = True
-    ) -> None:
+    def _capture(self, X: Any, *, probe_X: Any = None, n_samples: bool = True) -> None:
         """Record provenance once, at fit or wrap time: when, which commit, the
         data's schema and the probe rows (their outputs are recorded when the
         model is pickled, from the model as it is then)."""
@@ -890,7 +890,9 @@ def seal(
             raise EnvelopeError(f"{source} has no trailer: it was truncated.")
         validate_trailer(trailer, envelope, source=source)
     if not isinstance(stream, (bytes, bytearray)) or not isinstance(buffers, list):
-        raise EnvelopeError(f"{source} has a malformed payload: it is corrupt or crafted.")
+        raise EnvelopeError(
+            f"{source} has a malformed payload: it is corrupt or crafted."
+        )
     if policy.on_mismatch == "error":
         found = environment_error(envelope, policy.on_mismatch)
         if found is not None:

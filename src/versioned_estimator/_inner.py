@@ -128,13 +128,18 @@ def _classes() -> None:
         pops, pushes = _EFFECT[op]
         if (pops, pushes) == (0, 1) and kind == "u1":
             _CLASS[op] = _C_SHORT
-        elif (pops, pushes) == (0, 1) and kind.__class__ is int and op not in (
-            _NEXT_BUFFER,
-            _BINGET,
-            _LONG_BINGET,
-            0x82,
-            0x83,
-            0x84,
+        elif (
+            (pops, pushes) == (0, 1)
+            and kind.__class__ is int
+            and op
+            not in (
+                _NEXT_BUFFER,
+                _BINGET,
+                _LONG_BINGET,
+                0x82,
+                0x83,
+                0x84,
+            )
         ):
             _CLASS[op] = _C_FIXED
             _FIXED_PUSH[op] = kind
@@ -513,7 +518,9 @@ class DryRun:
 
     def inert(self) -> Any:
         """An object that accepts everything, so the dry run goes on listing."""
-        return self.instance(self.stub_class(Resolved("refused", "object", "", None)), CALL)
+        return self.instance(
+            self.stub_class(Resolved("refused", "object", "", None)), CALL
+        )
 
     def instance(self, cls: type, how: str) -> _Stub:
         obj: _Stub = object.__new__(cls)
@@ -533,6 +540,15 @@ class DryRun:
                 obj._ve_info = check(self, args)
             except Refusal as exc:
                 self.violation(f"calls {name} with {exc}")
+        elif name.endswith(".newObj"):
+            # scikit-learn's trees and metrics: cls.__new__(cls), their own
+            # classes only (never a dtype or an array built without checks).
+            module = name.rpartition(".")[0]
+            owner = getattr(args[0], "_ve_name", "") if len(args) == 1 else ""
+            if owner.rpartition(".")[0] != module or not self.use(owner, "instance"):
+                self.violation(
+                    f"calls {name} for {_shown(args)}, not a class of {module}"
+                )
         elif name.rpartition(".")[2].startswith("__pyx_unpickle_"):
             owner = name.rpartition(".")[0] + "." + name.rpartition(".")[2][15:]
             if not args or getattr(args[0], "_ve_name", None) != owner:
@@ -774,8 +790,7 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
     nbytes = dry.nbytes(data)
     if nbytes is None or nbytes != size * dtype.itemsize:
         raise Refusal(
-            f"whose data ({nbytes} bytes) is not its shape {_shown(shape)} of "
-            f"{dtype}"
+            f"whose data ({nbytes} bytes) is not its shape {_shown(shape)} of {dtype}"
         )
 
 
@@ -818,7 +833,9 @@ def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> None:
         raise Refusal(f"the axis order {_shown(axis_order)}")
     real = dry.dtype_of(dtype)
     if real.hasobject:
-        raise Refusal("an object dtype over raw bytes, which would read them as pointers")
+        raise Refusal(
+            "an object dtype over raw bytes, which would read them as pointers"
+        )
     if order not in ("C", "F", "K"):
         raise Refusal(f"the order {_shown(order)}")
     _check_data(dry, shape, real, data)
@@ -1112,4 +1129,3 @@ def _slots(kind: type) -> tuple[str, ...]:
 
 def _type_name(kind: type) -> str:
     return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"
-

@@ -376,7 +376,6 @@ def _fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
-
 # ----------------------------------------------------------------------------
 # Audit
 # ----------------------------------------------------------------------------
@@ -477,11 +476,7 @@ def audit(source: Any, *, trusted: Sequence[str] = ()) -> AuditReport:
     dry = DryRun(allowed, buffers=buffers)
     dry.run(stream)
     names = list(dry.names)
-    untrusted = [
-        name
-        for name in names
-        if dry.resolved[name].full in dry.untrusted
-    ]
+    untrusted = [name for name in names if dry.resolved[name].full in dry.untrusted]
     dangerous = [n for n in names if runs_code(*n.rsplit(".", 1))]
     if error is None and dry.violations:
         error = dry.violations[0]

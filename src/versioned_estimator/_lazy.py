@@ -40,8 +40,18 @@ from versioned_estimator._errors import (
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
-from versioned_estimator._inner import DryRun, Refusal, load_inner, scan_stream, walk_loaded
-from versioned_estimator._packages import distribution_of, installed_version, is_editable
+from versioned_estimator._inner import (
+    DryRun,
+    Refusal,
+    load_inner,
+    scan_stream,
+    walk_loaded,
+)
+from versioned_estimator._packages import (
+    distribution_of,
+    installed_version,
+    is_editable,
+)
 from versioned_estimator._payload import verify_checksums, verify_format1
 from versioned_estimator._probe import VerificationReport, decode_input, replay
 from versioned_estimator._provenance import platform_info, python_version
@@ -169,7 +179,9 @@ def inner_load_error(
         # pickle's own message: the module imports, the class is not in it.
         text = str(exc)
         name = text.split("'")[1] if text.count("'") >= 2 else "?"
-        module = text.split("<module '")[1].split("'")[0] if "<module '" in text else "?"
+        module = (
+            text.split("<module '")[1].split("'")[0] if "<module '" in text else "?"
+        )
         hint = _distribution_hint(envelope, module)
         return InnerLoadError(
             f"Cannot load the wrapped {cls}: module '{module}' imports here but has "

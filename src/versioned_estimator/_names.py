@@ -6,8 +6,11 @@ move things between releases; users rename their own modules and classes.
 
 1. the caller's ``module_aliases`` (``{"old.module": "new.module"}``, or a
    whole name ``{"old.mod.OldClass": "new.mod.NewClass"}``);
-2. the known renames of scikit-learn and numpy (:data:`KNOWN_RENAMES`),
-   each found by loading models pickled by real older releases;
+2. the known renames of scikit-learn and numpy (:data:`KNOWN_RENAMES`,
+   and :data:`KNOWN_CLASS_RENAMES` for removed classes, read through a
+   stand-in of ours in ``_compat``), each found by loading models pickled by
+   real older releases (scikit-learn 1.6.1, 1.7.2, 1.8.0 with numpy 1.26 and
+   2.x, under 1.9.1: 2308 files, every one loading after these);
 3. numpy's core module, whose name depends on the numpy installed.
 
 The result says what was remapped, for the verification report, and the
@@ -21,7 +24,14 @@ from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["KNOWN_RENAMES", "Resolved", "apply_alias", "numpy_core_module", "resolve_name"]
+__all__ = [
+    "KNOWN_CLASS_RENAMES",
+    "KNOWN_RENAMES",
+    "Resolved",
+    "apply_alias",
+    "numpy_core_module",
+    "resolve_name",
+]
 
 # old module -> new module, for names that releases of scikit-learn and numpy
 # wrote and the current ones define elsewhere. Each entry says where it was
@@ -35,7 +45,35 @@ KNOWN_RENAMES: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# old "module.qualname" -> (new, the scikit-learn release that removed the
+# old one): classes that were removed, read through a stand-in of ours.
+KNOWN_CLASS_RENAMES: Mapping[str, tuple[str, tuple[int, int]]] = MappingProxyType(
+    {
+        # scikit-learn 1.6 kept a ColumnTransformer's remainder columns in this
+        # UserList; 1.7 removed it (found loading 1.6.1 pickles under 1.9.1).
+        "sklearn.compose._column_transformer._RemainderColsList": (
+            "versioned_estimator._compat.RemainderColsList",
+            (1, 7),
+        ),
+    }
+)
+
 _NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def _sklearn_release() -> tuple[int, int]:
+    """The installed scikit-learn's (major, minor), read without importing it."""
+    import importlib.metadata
+
+    try:
+        version = importlib.metadata.version("scikit-learn")
+    except importlib.metadata.PackageNotFoundError:
+        return (0, 0)
+    parts = version.split(".")
+    try:
+        return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or 0)
+    except (IndexError, ValueError):
+        return (0, 0)
 
 
 def numpy_core_module(module: str) -> str:
@@ -118,6 +156,11 @@ def resolve_name(
             moved = apply_alias(module, aliases)
             if moved != module:
                 module, how = moved, "alias"
+    if how is None:
+        replaced = KNOWN_CLASS_RENAMES.get(original)
+        if replaced is not None and _sklearn_release() >= replaced[1]:
+            module, _, name = replaced[0].rpartition(".")
+            how = "known rename"
     if how is None:
         moved = apply_alias(module, KNOWN_RENAMES)
         if moved != module:

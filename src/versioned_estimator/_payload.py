@@ -394,9 +394,7 @@ class Checksums:
         return record
 
 
-def start_checksums(
-    algorithm: str, stream: bytes, buffers: Sequence[Any]
-) -> Checksums:
+def start_checksums(algorithm: str, stream: bytes, buffers: Sequence[Any]) -> Checksums:
     """Start checksumming ``stream`` and ``buffers`` (in threads when large).
 
     Examples

@@ -226,7 +226,10 @@ def reduce_fitted(
 
 
 def _outputs(
-    inner: Any, probe: Mapping[str, Any], record: Mapping[str, Any], cache: dict[str, Any]
+    inner: Any,
+    probe: Mapping[str, Any],
+    record: Mapping[str, Any],
+    cache: dict[str, Any],
 ) -> dict[str, Any]:
     """The probe's outputs for the state whose checksums are ``record``."""
     state = (record["algorithm"], record["digest"])

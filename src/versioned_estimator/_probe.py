@@ -476,7 +476,9 @@ def replay(
             return report
     for method, saved in outputs.items():
         if method not in PROBE_METHODS:
-            report.checks.append(ProbeCheck(str(method)[:40], "error", "not a probe method"))
+            report.checks.append(
+                ProbeCheck(str(method)[:40], "error", "not a probe method")
+            )
             continue
         if not hasattr(estimator, method):
             report.checks.append(ProbeCheck(method, "differs", "method is gone"))

@@ -93,7 +93,9 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
 
 def _in_site_or_stdlib(path: str) -> bool:
     real = os.path.realpath(path)
-    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots = {
+        sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")
+    }
     roots.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
     return any(real.startswith(os.path.realpath(r) + os.sep) for r in roots if r)
 

@@ -593,8 +593,7 @@ class Reader:
             key = items[i]
             if type(key) is not str:
                 raise self.crafted(
-                    f"holds the non-text dict key {_short(key)} where every key is "
-                    "text"
+                    f"holds the non-text dict key {_short(key)} where every key is text"
                 )
             target[key] = items[i + 1]
 

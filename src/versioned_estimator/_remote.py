@@ -16,7 +16,14 @@ from typing import Any
 
 from versioned_estimator._errors import EnvelopeError
 
-__all__ = ["HEAD_BLOCK_SIZE", "RemoteFile", "RemoteRangeWarning", "is_url", "open_url", "upload"]
+__all__ = [
+    "HEAD_BLOCK_SIZE",
+    "RemoteFile",
+    "RemoteRangeWarning",
+    "is_url",
+    "open_url",
+    "upload",
+]
 
 HEAD_BLOCK_SIZE = 64 * 1024
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")

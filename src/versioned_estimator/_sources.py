@@ -364,7 +364,9 @@ class Source:
         """The next ``n`` bytes as a memory-mapped ``uint8`` array, then skip them."""
         assert self.path is not None
         offset = self.tell()
-        array = np.memmap(self.path, dtype=np.uint8, mode=mode, offset=offset, shape=(n,))
+        array = np.memmap(
+            self.path, dtype=np.uint8, mode=mode, offset=offset, shape=(n,)
+        )
         self.skip(n)
         return array
 

@@ -41,11 +41,19 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
     from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
     from sklearn.datasets import load_iris, make_regression
     from sklearn.ensemble import (
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
         HistGradientBoostingClassifier,
         HistGradientBoostingRegressor,
+        IsolationForest,
         StackingClassifier,
         VotingClassifier,
     )
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.linear_model import SGDClassifier, SGDRegressor, TweedieRegressor
+    from sklearn.model_selection import HalvingGridSearchCV, HalvingRandomSearchCV
+    from sklearn.neighbors import KernelDensity, KNeighborsRegressor
+    from sklearn.pipeline import FeatureUnion
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.feature_selection import (
         SelectKBest,
@@ -71,40 +79,261 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         }
     )
     target = (frame["income"] > 50).astype(int).to_numpy()
-    docs = [" ".join(rng.choice(["red", "blue", "tree", "leaf", "root"], 6)) for _ in range(60)]
+    docs = [
+        " ".join(rng.choice(["red", "blue", "tree", "leaf", "root"], 6))
+        for _ in range(60)
+    ]
     doc_y = rng.integers(0, 2, 60)
-    yield "grid-accuracy", GridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1]}, scoring="accuracy", cv=3), (X, y)
+    yield (
+        "grid-accuracy",
+        GridSearchCV(
+            LogisticRegression(max_iter=200), {"C": [0.1, 1]}, scoring="accuracy", cv=3
+        ),
+        (X, y),
+    )
     yield "grid-default", GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=3), (Xr, yr)
-    yield "grid-multimetric", GridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1]}, scoring=["accuracy", "f1_macro"], refit="accuracy", cv=3), (X, y)
-    yield "randomized", RandomizedSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3]}, n_iter=2, cv=3, random_state=0), (X, y)
-    pre = ColumnTransformer([("num", StandardScaler(), ["age", "income"]), ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"])])
-    yield "column-pipeline", Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=500))]), (frame, target)
-    yield "hgb-categorical", HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype", random_state=0), (frame, target)
+    yield (
+        "grid-multimetric",
+        GridSearchCV(
+            LogisticRegression(max_iter=200),
+            {"C": [0.1, 1]},
+            scoring=["accuracy", "f1_macro"],
+            refit="accuracy",
+            cv=3,
+        ),
+        (X, y),
+    )
+    yield (
+        "randomized",
+        RandomizedSearchCV(
+            DecisionTreeClassifier(random_state=0),
+            {"max_depth": [1, 2, 3]},
+            n_iter=2,
+            cv=3,
+            random_state=0,
+        ),
+        (X, y),
+    )
+    pre = ColumnTransformer(
+        [
+            ("num", StandardScaler(), ["age", "income"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+        ]
+    )
+    yield (
+        "column-pipeline",
+        Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=500))]),
+        (frame, target),
+    )
+    yield (
+        "hgb-categorical",
+        HistGradientBoostingClassifier(
+            max_iter=5, categorical_features="from_dtype", random_state=0
+        ),
+        (frame, target),
+    )
     for loss in ("squared_error", "absolute_error", "poisson", "gamma", "quantile"):
         yr_pos = np.abs(yr) + 1 if loss in ("poisson", "gamma") else yr
         extra = {"quantile": 0.5} if loss == "quantile" else {}
-        yield f"hgb-{loss}", HistGradientBoostingRegressor(loss=loss, max_iter=5, random_state=0, **extra), (Xr, yr_pos)
-    yield "hgb-binary", HistGradientBoostingClassifier(max_iter=5, random_state=0), (X, (y > 0).astype(int))
-    yield "hgb-multiclass", HistGradientBoostingClassifier(max_iter=5, random_state=0), (X, y)
-    yield "tfidf-pipeline", make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=200)), (docs, doc_y)
-    yield "log1p", make_pipeline(FunctionTransformer(np.log1p), Ridge()), (np.abs(Xr), yr)
-    yield "kbest", make_pipeline(SelectKBest(f_classif, k=2), LogisticRegression(max_iter=200)), (X, y)
+        yield (
+            f"hgb-{loss}",
+            HistGradientBoostingRegressor(
+                loss=loss, max_iter=5, random_state=0, **extra
+            ),
+            (Xr, yr_pos),
+        )
+    yield (
+        "hgb-binary",
+        HistGradientBoostingClassifier(max_iter=5, random_state=0),
+        (X, (y > 0).astype(int)),
+    )
+    yield (
+        "hgb-multiclass",
+        HistGradientBoostingClassifier(max_iter=5, random_state=0),
+        (X, y),
+    )
+    yield (
+        "tfidf-pipeline",
+        make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=200)),
+        (docs, doc_y),
+    )
+    yield (
+        "log1p",
+        make_pipeline(FunctionTransformer(np.log1p), Ridge()),
+        (np.abs(Xr), yr),
+    )
+    yield (
+        "kbest",
+        make_pipeline(SelectKBest(f_classif, k=2), LogisticRegression(max_iter=200)),
+        (X, y),
+    )
     yield "percentile", SelectPercentile(mutual_info_classif, percentile=50), (X, y)
     for algorithm in ("kd_tree", "ball_tree", "brute"):
         yield f"knn-{algorithm}", KNeighborsClassifier(algorithm=algorithm), (X, y)
-    yield "calibrated", CalibratedClassifierCV(LogisticRegression(max_iter=200), cv=3), (X, y)
-    yield "stacking", StackingClassifier([("a", LogisticRegression(max_iter=200)), ("b", DecisionTreeClassifier(random_state=0))], cv=3), (X, y)
-    yield "voting", VotingClassifier([("a", LogisticRegression(max_iter=200)), ("b", DecisionTreeClassifier(random_state=0))], voting="soft"), (X, y)
-    yield "ttr", TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1), (Xr, np.abs(yr))
+    yield (
+        "calibrated",
+        CalibratedClassifierCV(LogisticRegression(max_iter=200), cv=3),
+        (X, y),
+    )
+    yield (
+        "stacking",
+        StackingClassifier(
+            [
+                ("a", LogisticRegression(max_iter=200)),
+                ("b", DecisionTreeClassifier(random_state=0)),
+            ],
+            cv=3,
+        ),
+        (X, y),
+    )
+    yield (
+        "voting",
+        VotingClassifier(
+            [
+                ("a", LogisticRegression(max_iter=200)),
+                ("b", DecisionTreeClassifier(random_state=0)),
+            ],
+            voting="soft",
+        ),
+        (X, y),
+    )
+    yield (
+        "ttr",
+        TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1),
+        (Xr, np.abs(yr)),
+    )
     yield "f32-logistic", LogisticRegression(max_iter=200), (X.astype(np.float32), y)
+    yield (
+        "union",
+        FeatureUnion(
+            [("abs", FunctionTransformer(np.absolute)), ("id", FunctionTransformer())]
+        ),
+        (X,),
+    )
+    for loss in ("log_loss", "exponential"):
+        yield (
+            f"gbc-{loss}",
+            GradientBoostingClassifier(loss=loss, n_estimators=3, random_state=0),
+            (X, (y > 0).astype(int)),
+        )
+    yield (
+        "gbc-multiclass",
+        GradientBoostingClassifier(n_estimators=3, random_state=0),
+        (X, y),
+    )
+    for loss in ("squared_error", "absolute_error", "huber", "quantile"):
+        yield (
+            f"gbr-{loss}",
+            GradientBoostingRegressor(loss=loss, n_estimators=3, random_state=0),
+            (Xr, yr),
+        )
+    for loss in (
+        "hinge",
+        "log_loss",
+        "modified_huber",
+        "squared_hinge",
+        "perceptron",
+        "squared_error",
+        "huber",
+        "epsilon_insensitive",
+        "squared_epsilon_insensitive",
+    ):
+        yield (
+            f"sgdc-{loss}",
+            SGDClassifier(loss=loss, max_iter=5, tol=None, random_state=0),
+            (X, y),
+        )
+    for loss in (
+        "squared_error",
+        "huber",
+        "epsilon_insensitive",
+        "squared_epsilon_insensitive",
+    ):
+        yield (
+            f"sgdr-{loss}",
+            SGDRegressor(loss=loss, max_iter=5, tol=None, random_state=0),
+            (Xr, yr),
+        )
+    for power in (0, 1, 1.5, 2, 3):
+        yield (
+            f"tweedie-{power}",
+            TweedieRegressor(power=power, max_iter=50),
+            (Xr, np.abs(yr) + 1),
+        )
+    for metric, extra in (
+        ("minkowski", {"p": 3}),
+        ("manhattan", {}),
+        ("chebyshev", {}),
+        ("haversine", {}),
+    ):
+        Xm = X[:, :2] / 10 if metric == "haversine" else X
+        for algorithm in ("ball_tree", "kd_tree", "brute"):
+            if algorithm == "kd_tree" and metric == "haversine":
+                continue
+            yield (
+                f"knn-{metric}-{algorithm}",
+                KNeighborsRegressor(metric=metric, algorithm=algorithm, **extra),
+                (Xm, y.astype(float)),
+            )
+    for kernel in (
+        "gaussian",
+        "tophat",
+        "epanechnikov",
+        "exponential",
+        "linear",
+        "cosine",
+    ):
+        yield f"kde-{kernel}", KernelDensity(kernel=kernel), (X,)
+    yield "iforest", IsolationForest(n_estimators=5, random_state=0), (X,)
+    yield (
+        "halving-grid",
+        HalvingGridSearchCV(
+            DecisionTreeClassifier(random_state=0),
+            {"max_depth": [1, 2, 3]},
+            cv=3,
+            random_state=0,
+        ),
+        (X, y),
+    )
+    yield (
+        "halving-random",
+        HalvingRandomSearchCV(
+            DecisionTreeClassifier(random_state=0),
+            {"max_depth": [1, 2, 3]},
+            cv=3,
+            random_state=0,
+        ),
+        (X, y),
+    )
+    for scoring in ("roc_auc_ovr", "neg_log_loss", "f1_macro", "balanced_accuracy"):
+        yield (
+            f"grid-{scoring}",
+            GridSearchCV(
+                LogisticRegression(max_iter=200), {"C": [0.1, 1]}, scoring=scoring, cv=3
+            ),
+            (X, y),
+        )
+    for scoring in ("r2", "neg_mean_squared_error", "neg_mean_absolute_error"):
+        yield (
+            f"grid-{scoring}",
+            GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, scoring=scoring, cv=3),
+            (Xr, yr),
+        )
 
 
 def matrix() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
-    """The fidelity matrix: every estimator, fitted bare on data suited to it."""
+    """The fidelity matrix: every estimator of scikit-learn (all types, outlier
+    detectors and density estimators included), fitted bare on data suited to
+    it, with the text vectorizers."""
     sys.path.insert(0, ROOT)
+    from sklearn.utils import all_estimators
+
     from tests.test_all_estimators import ESTIMATORS, fit
 
-    for name, cls in ESTIMATORS.items():
+    classes = dict(ESTIMATORS)
+    for name, cls in all_estimators():
+        classes.setdefault(name, cls)
+    for name, cls in sorted(classes.items()):
         try:
             estimator, case = fit(cls)
         except Exception as exc:  # the matrix counts these too
@@ -136,6 +365,45 @@ class _Recorder:
         return f"{kind.__module__}.{kind.__qualname__}" not in self._named
 
 
+def library_objects() -> Iterator[tuple[str, Any]]:
+    """Library objects models hold as values or parts, pickled one by one:
+    every scorer, distance metric, loss and numpy ufunc."""
+    from sklearn._loss.loss import _LOSSES
+    from sklearn.metrics import DistanceMetric, get_scorer, get_scorer_names
+
+    for name in get_scorer_names():
+        yield f"scorer-{name}", get_scorer(name)
+    for metric in (
+        "euclidean", "manhattan", "chebyshev", "minkowski", "seuclidean",
+        "mahalanobis", "hamming", "canberra", "braycurtis", "jaccard", "dice",
+        "rogerstanimoto", "russellrao", "sokalsneath", "haversine",
+    ):  # fmt: skip
+        extra: dict[str, Any] = {}
+        if metric == "minkowski":
+            extra = {"p": 3}
+        elif metric == "seuclidean":
+            extra = {"V": np.ones(3)}
+        elif metric == "mahalanobis":
+            extra = {"VI": np.eye(3)}
+        for dtype in (np.float64, np.float32):
+            try:
+                yield (
+                    f"metric-{metric}",
+                    DistanceMetric.get_metric(metric, dtype=dtype, **extra),
+                )
+            except (TypeError, ValueError):
+                continue
+    for name, loss in _LOSSES.items():
+        try:
+            yield f"loss-{name}", loss()
+        except TypeError:
+            continue
+    for name in sorted(dir(np)):
+        value = getattr(np, name)
+        if isinstance(value, np.ufunc):
+            yield f"ufunc-{name}", value
+
+
 def collect() -> tuple[dict[str, set[str]], list[str]]:
     """Every name any model pickles, with its uses; the models that failed."""
     from sklearn.base import clone
@@ -153,6 +421,7 @@ def collect() -> tuple[dict[str, set[str]], list[str]]:
                 models.append((name, estimator.fit(*args), ()))
         except Exception as exc:
             failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    models.extend((name, obj, ()) for name, obj in library_objects())
     for name, fitted, _ in models:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -174,6 +443,14 @@ def collect() -> tuple[dict[str, set[str]], list[str]]:
                 walk_loaded(loaded, recorder, objects)  # type: ignore[arg-type]
                 for type_name in recorder.types:
                     uses.setdefault(type_name, set()).add("instance")
+    # numpy 1 pickles its ufuncs under their extension module's name.
+    from numpy._core import _multiarray_umath
+
+    for name in sorted(dir(np)):
+        if isinstance(getattr(np, name), np.ufunc) and getattr(
+            _multiarray_umath, name, None
+        ) is getattr(np, name):
+            uses.setdefault(f"numpy._core._multiarray_umath.{name}", set()).add("value")
     return uses, failed
 
 
