@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """The allow-list's data (see ``_allowlist``). Generated in part; review as code.
 
 ``GENERATED`` is written by ``tests/data/make_allowlist.py`` and checked by

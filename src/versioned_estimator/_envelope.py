@@ -262,7 +262,7 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
             f"{source} is not a versioned-estimator envelope (no "
             f"'format': {FORMAT_NAME!r} entry)."
         )
-    version = data.get("format_version")
+    version: Any = data.get("format_version")
     if not _is_int(version) or version < 1:
         raise EnvelopeError(
             f"{source} has no valid format_version: {_printable(repr(version))}."
@@ -371,7 +371,8 @@ def validate_trailer(
     def part_ok(part: Any, declared: Any) -> bool:
         if not (isinstance(part, dict) and isinstance(declared, dict)):
             return False
-        nbytes, blocks = part.get("nbytes"), part.get("blocks")
+        nbytes: Any = part.get("nbytes")
+        blocks = part.get("blocks")
         return (
             _is_int(nbytes)
             and nbytes == declared.get("nbytes")
@@ -533,8 +534,9 @@ class Envelope:
     def signature(self) -> dict[str, Any] | None:
         if self._data["format_version"] >= 2:
             found = (self._trailer or {}).get("signature")
-            return copy.deepcopy(found) if found is not None else None
-        return self._get("signature")
+            return dict(copy.deepcopy(found)) if found is not None else None
+        signature = self._get("signature")
+        return dict(signature) if isinstance(signature, dict) else None
 
     @property
     def signed(self) -> bool:

@@ -782,7 +782,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             return (_rebuild, parts)
         if "estimator_" not in state:
             # Unfitted: parameters only (clones shipped to GridSearchCV workers).
-            return (copyreg.__newobj__, (type(self),), self.__getstate__())
+            newobj = copyreg.__newobj__  # type: ignore[attr-defined]
+            return (newobj, (type(self),), self.__getstate__())
         return self._reduce_fitted()
 
     def __reduce__(self) -> Any:

@@ -29,6 +29,7 @@ that, and one after:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import itertools
@@ -170,7 +171,7 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
     >>> scan_stream(b"\\x80\\x05N\\x8c\\x01a\\x94r\\xff\\xff\\xff\\x7f.", 0)
     Traceback (most recent call last):
     ...
-    versioned_estimator._inner.Refusal: a memo index (2147483647) far ahead of the 1 values memoized
+    versioned_estimator._inner.Refusal: a memo index (2147483647) far ahead of ...
     """
     data = stream
     i = 0
@@ -240,7 +241,7 @@ def _scan_other(
     if kind.__class__ is int:
         if op == _BINPUT:
             index = data[i]
-        elif op == _LONG_BINGET or op == _LONG_BINPUT:
+        elif op in (_LONG_BINGET, _LONG_BINPUT):
             index = _u32(data, i)[0]
         i += kind
     elif kind == "u1":
@@ -256,7 +257,7 @@ def _scan_other(
         i += 8 + _u64(data, i)[0]
     elif kind == "line":
         end = data.index(b"\n", i)
-        if op == _GET or op == _PUT:
+        if op in (_GET, _PUT):
             try:
                 index = int(data[i:end])
             except ValueError as exc:
@@ -268,7 +269,7 @@ def _scan_other(
         raise IndexError
     append = stack.append
     if index >= 0:
-        if op == _LONG_BINGET or op == _GET:
+        if op in (_LONG_BINGET, _GET):
             found = memo[index]
             if found is None:
                 raise IndexError
@@ -303,11 +304,11 @@ def _scan_other(
     elif op == _TUPLE1:
         item = stack[-1]
         stack[-1] = (item[0] + 1, item[1] + 1)
-    elif op == _TUPLE2 or op == _TUPLE3:
+    elif op in (_TUPLE2, _TUPLE3):
         _fold(stack, len(stack) - (op - 0x84))
     elif op == _STOP:
         return -1
-    elif op == _FRAME or op == _PROTO:
+    elif op in (_FRAME, _PROTO):
         pass
     else:
         if op == _NEXT_BUFFER:
@@ -476,7 +477,7 @@ class DryRun:
         self.uses: dict[str, set[str]] = {}
         self._classes: dict[str, type] = {}
 
-    # -- recording --------------------------------------------------------------
+    # -- recording ------------------------------------------------------------
 
     def violation(self, message: str) -> None:
         if message not in self.violations:
@@ -527,7 +528,7 @@ class DryRun:
         obj._ve_init(how)
         return obj
 
-    # -- the uses -----------------------------------------------------------------
+    # -- the uses -------------------------------------------------------------
 
     def on_call(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
         name = cls._ve_name  # type: ignore[attr-defined]
@@ -591,7 +592,7 @@ class DryRun:
             ):
                 self.violation(f"calls {name} with {type(value).__name__} arguments")
 
-    # -- numpy values -----------------------------------------------------------------
+    # -- numpy values ---------------------------------------------------------
 
     def dtype_of(self, value: Any) -> np.dtype[Any]:
         """The checked dtype a stub stands for."""
@@ -606,10 +607,10 @@ class DryRun:
         if isinstance(value, (bytes, bytearray)):
             return len(value)
         if isinstance(value, (np.ndarray, pickle.PickleBuffer, memoryview)):
-            return memoryview(value).nbytes
+            return memoryview(value).nbytes  # type: ignore[arg-type]
         return None
 
-    # -- running ---------------------------------------------------------------------------
+    # -- running --------------------------------------------------------------
 
     def run(self, stream: bytes) -> None:
         buffers: Iterable[Any] = self.buffers if self.buffers else itertools.repeat(b"")
@@ -693,10 +694,8 @@ def _fresh_dtypes(args: tuple[Any, ...], state: tuple[Any, ...]) -> list[np.dtyp
             "itemsize": state[5],
         }
         for align in (False, True):
-            try:
-                candidates.append(np.dtype(spec, align=align))
-            except (TypeError, ValueError):
-                pass
+            with contextlib.suppress(TypeError, ValueError):
+                candidates.append(np.dtype(spec, align=align))  # type: ignore[call-overload]
         return candidates
     if subarray is not None:
         if not (
@@ -1093,8 +1092,8 @@ def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
             stack.extend((obj.keywords or {}).values())
             continue
         if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-            name = _type_name(obj)
-            if allowed.named(name) or allowed.instance_type(obj):
+            name = _type_name(obj)  # type: ignore[arg-type]
+            if allowed.named(name):
                 continue
             return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
         if not allowed.instance_type(kind):
@@ -1104,7 +1103,7 @@ def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
         namespace = getattr(obj, "__dict__", None)
         if isinstance(namespace, dict):
             stack.extend(namespace.values())
-        for slot in _slots(kind):
+        for slot in _slots(kind):  # type: ignore[arg-type]
             value = getattr(obj, slot, _MISSING)
             if value is not _MISSING:
                 stack.append(value)

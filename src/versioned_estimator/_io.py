@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import joblib
-import numpy as np
 
 from versioned_estimator._allowlist import Allowed, runs_code
 from versioned_estimator._config import (
@@ -31,7 +30,6 @@ from versioned_estimator._config import (
 )
 from versioned_estimator._envelope import validate
 from versioned_estimator._errors import (
-    EnvelopeError,
     EnvironmentMismatchError,
     VersionedEstimatorError,
 )

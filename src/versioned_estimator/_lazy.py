@@ -305,16 +305,16 @@ class Sealed:
     unpickled."""
 
     __slots__ = (
-        "buffers",
         "buffer_values",
+        "buffers",
         "envelope",
+        "names",
         "policy",
         "report",
-        "names",
         "stream",
         "trailer",
-        "views_buffers",
         "verified",
+        "views_buffers",
     )
 
     def __init__(
@@ -347,7 +347,7 @@ class Sealed:
             return ((self.trailer or {}).get("probe") or {}).get("outputs")
         return (self.envelope.get("probe") or {}).get("outputs")
 
-    # -- 1. integrity ---------------------------------------------------------------
+    # -- 1. integrity ---------------------------------------------------------
 
     def verify(self) -> None:
         """The signature when a key is given, then the payload checksums
@@ -393,7 +393,7 @@ class Sealed:
             )
         self.verified = True
 
-    # -- 2. environment ---------------------------------------------------------------
+    # -- 2. environment -------------------------------------------------------
 
     def check_environment(self, *, stacklevel: int = 5) -> None:
         """The saved environment against this one."""
@@ -409,7 +409,7 @@ class Sealed:
             EnvironmentMismatchWarning(message, report=report), stacklevel=stacklevel
         )
 
-    # -- 3. unpickling ---------------------------------------------------------------
+    # -- 3. unpickling --------------------------------------------------------
 
     def screen(self, allowed: Allowed) -> None:
         """The scan and the dry run of safe mode: refuse before anything is
@@ -489,7 +489,7 @@ class Sealed:
                 )
         return estimator, remapped
 
-    # -- 4. the probe ---------------------------------------------------------------
+    # -- 4. the probe ---------------------------------------------------------
 
     def check_probe(self, estimator: Any, remapped: Mapping[str, str]) -> None:
         """Replay the probe (unless provably pointless), by policy."""
@@ -530,12 +530,16 @@ class Sealed:
         schema = self.envelope.get("schema") or {}
         n_features = schema.get("n_features_in")
         shape = getattr(rows, "shape", None)
-        if n_features is not None and shape is not None and len(shape) == 2:
-            if shape[1] != n_features:
-                raise EnvelopeError(
-                    f"The probe rows have {shape[1]} columns where the model was fit "
-                    f"on {n_features}: the file is crafted or corrupt."
-                )
+        if (
+            n_features is not None
+            and shape is not None
+            and len(shape) == 2
+            and shape[1] != n_features
+        ):
+            raise EnvelopeError(
+                f"The probe rows have {shape[1]} columns where the model was fit "
+                f"on {n_features}: the file is crafted or corrupt."
+            )
         return rows
 
     def open(self) -> tuple[Any, dict[str, str]]:

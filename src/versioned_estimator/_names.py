@@ -119,7 +119,7 @@ def apply_alias(module: str, aliases: Mapping[str, str]) -> str:
 class Resolved:
     """A name read from a file, and the one it resolves to here."""
 
-    __slots__ = ("module", "name", "original", "how")
+    __slots__ = ("how", "module", "name", "original")
 
     def __init__(self, module: str, name: str, original: str, how: str | None) -> None:
         self.module = module

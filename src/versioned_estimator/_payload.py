@@ -79,7 +79,7 @@ class _ByValue(Exception):
 def _by_value_reason(obj: Any) -> str | None:
     """Why ``obj`` (a class or function) cannot be pickled by reference, if so."""
     module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "?")
+    qualname = str(getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "?"))
     if module == "__main__":
         return f"{qualname}, defined in __main__ (a script or notebook)"
     if module is None:
@@ -274,7 +274,7 @@ def dump_inner(
         buffers.clear()
         found.clear()
         out = io.BytesIO()
-        pickler = cloud(out, keep)
+        pickler = cloud(out, keep)  # type: ignore[arg-type]
         pickler.dump(obj)
         pickler_name = "cloudpickle"
         by_value = reason or str(exc)

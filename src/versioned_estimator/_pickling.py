@@ -200,7 +200,7 @@ def reduce_fitted(
     obj = (inner, template) if carry_template else inner
     views = cache.setdefault("views", {})
     payload = dump_inner(obj, views=views)
-    probe = provenance.get("probe")
+    probe: Any = provenance.get("probe")
     dataframe = bool(probe) and probe["X"].get("kind") == "dataframe"
     algorithm = "sha256" if key is not None else "crc32"
     envelope = build_envelope(

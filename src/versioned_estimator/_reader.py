@@ -284,7 +284,7 @@ class Reader:
         except (UnicodeDecodeError, ValueError, OverflowError) as exc:
             raise self.fail("is not a valid pickle (bad number).") from exc
 
-    # -- the head ---------------------------------------------------------------
+    # -- the head -------------------------------------------------------------
 
     def envelope_complete(self, op: int) -> bool:
         """Whether the envelope dict is complete, before executing ``op``.
@@ -316,7 +316,7 @@ class Reader:
             if sizes is not None:
                 self.stream_size, self.sizes = sizes
 
-    # -- main loop ----------------------------------------------------------------
+    # -- main loop ------------------------------------------------------------
 
     def run(self) -> Any:
         read_byte = self.src.read_byte
@@ -381,7 +381,7 @@ class Reader:
             "versioned-estimator file holds"
         )
 
-    # -- opcodes --------------------------------------------------------------------
+    # -- opcodes --------------------------------------------------------------
 
     def _build_dispatch(self) -> dict[int, Callable[[], None]]:
         read = self.src.read
@@ -582,7 +582,7 @@ class Reader:
         }
         return table
 
-    # -- containers ------------------------------------------------------------------
+    # -- containers -----------------------------------------------------------
 
     def setitems(self, target: Any, items: list[Any]) -> None:
         if type(target) is not dict or len(items) % 2:
@@ -604,7 +604,7 @@ class Reader:
             raise self.crafted("amends its envelope after the head")
         target.extend(items)
 
-    # -- globals and their calls --------------------------------------------------------
+    # -- globals and their calls ----------------------------------------------
 
     def on_global(self, module: str, name: str) -> None:
         if not self.started:
@@ -708,7 +708,7 @@ class Reader:
                 raise self.crafted("holds a malformed trailer")
             trailer = args[3].data
         return Parts(
-            envelope,
+            self.envelope,
             bytes(stream),
             [b.array for b in buffers],
             trailer,
@@ -812,7 +812,7 @@ class Reader:
         if self.mmap_mode is not None and state.get("allow_mmap"):
             array = self.src.map(n, self.mmap_mode)
             if self.on_block is not None:
-                view = memoryview(array)
+                view = memoryview(array)  # type: ignore[arg-type]
                 for start in range(0, n, 8 << 20):
                     self.on_block(index, view[start : start + (8 << 20)])
         else:
@@ -824,7 +824,8 @@ class Reader:
                 def callback(block: memoryview) -> None:
                     on_block(index, block)
 
-            self.src.readinto(memoryview(array), callback)
+            view = memoryview(array)  # type: ignore[arg-type]
+            self.src.readinto(view, callback)
         return self.buffer(array)
 
     def check_buffer_size(self, n: int) -> None:

@@ -235,7 +235,7 @@ class Source:
             "truncated."
         )
 
-    # -- reading ------------------------------------------------------------------
+    # -- reading --------------------------------------------------------------
 
     def tell(self) -> int:
         """Position in the (decompressed) stream."""
@@ -364,8 +364,12 @@ class Source:
         """The next ``n`` bytes as a memory-mapped ``uint8`` array, then skip them."""
         assert self.path is not None
         offset = self.tell()
-        array = np.memmap(
-            self.path, dtype=np.uint8, mode=mode, offset=offset, shape=(n,)
+        array: np.ndarray = np.memmap(
+            self.path,
+            dtype=np.uint8,
+            mode=mode,  # type: ignore[call-overload]
+            offset=offset,
+            shape=(n,),
         )
         self.skip(n)
         return array
@@ -424,7 +428,10 @@ def open_source(source: Any, *, block_size: int | None = None) -> Source:
         raw = open_url(source, block_size=block_size)
         size = getattr(raw, "size", None)
         return Source(
-            raw, repr(source), size=size if isinstance(size, int) else None, owned=True
+            raw,  # type: ignore[arg-type]
+            repr(source),
+            size=size if isinstance(size, int) else None,
+            owned=True,
         )
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)

@@ -50,10 +50,6 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         VotingClassifier,
     )
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-    from sklearn.linear_model import SGDClassifier, SGDRegressor, TweedieRegressor
-    from sklearn.model_selection import HalvingGridSearchCV, HalvingRandomSearchCV
-    from sklearn.neighbors import KernelDensity, KNeighborsRegressor
-    from sklearn.pipeline import FeatureUnion
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.feature_selection import (
         SelectKBest,
@@ -61,10 +57,25 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         f_classif,
         mutual_info_classif,
     )
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.linear_model import (
+        LogisticRegression,
+        Ridge,
+        SGDClassifier,
+        SGDRegressor,
+        TweedieRegressor,
+    )
+    from sklearn.model_selection import (
+        GridSearchCV,
+        HalvingGridSearchCV,
+        HalvingRandomSearchCV,
+        RandomizedSearchCV,
+    )
+    from sklearn.neighbors import (
+        KernelDensity,
+        KNeighborsClassifier,
+        KNeighborsRegressor,
+    )
+    from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
     from sklearn.tree import DecisionTreeClassifier
 
@@ -327,7 +338,6 @@ def matrix() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
     it, with the text vectorizers."""
     sys.path.insert(0, ROOT)
     from sklearn.utils import all_estimators
-
     from tests.test_all_estimators import ESTIMATORS, fit
 
     classes = dict(ESTIMATORS)
@@ -335,7 +345,7 @@ def matrix() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         classes.setdefault(name, cls)
     for name, cls in sorted(classes.items()):
         try:
-            estimator, case = fit(cls)
+            estimator, _ = fit(cls)
         except Exception as exc:  # the matrix counts these too
             print(f"  skipped {name}: {type(exc).__name__}", file=sys.stderr)
             continue
@@ -435,7 +445,7 @@ def collect() -> tuple[dict[str, set[str]], list[str]]:
                 dry.run(payload.stream)
                 if dry.violations:
                     failed.append(f"{name}: {dry.violations[0]}")
-                for original, resolved in dry.resolved.items():
+                for resolved in dry.resolved.values():
                     found = dry.uses.get(resolved.full, set())
                     uses.setdefault(resolved.full, set()).update(found or {"value"})
                 loaded, _, _, objects = load_inner(payload.stream, payload.buffers)
