@@ -12,6 +12,7 @@ same fitted model pickles to the same bytes (``joblib.hash`` and
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shlex
 import shutil
@@ -100,8 +101,10 @@ def test_clean_work_tree_records_its_commit(repo):
 
     assert child.returncode == 0
     head = git(repo, "rev-parse", "HEAD")
-    assert seen["git"] == {"commit": head, "dirty": False}
-    assert seen["wrapped_git"] == {"commit": head, "dirty": False}
+    # a ``python -c`` fit of a library estimator: the working directory's repo
+    expected = {"commit": head, "dirty": False, "source": "cwd", "file": None}
+    assert seen["git"] == expected
+    assert seen["wrapped_git"] == expected
     assert seen["created_at"].endswith("Z")
     created = dt.datetime.fromisoformat(seen["created_at"].replace("Z", "+00:00"))
     start = dt.datetime.fromisoformat(seen["start"])
@@ -117,6 +120,8 @@ def test_modified_tracked_file_records_dirty(repo):
     assert child.data["git"] == {
         "commit": git(repo, "rev-parse", "HEAD"),
         "dirty": True,
+        "source": "cwd",
+        "file": None,
     }
 
 
@@ -126,8 +131,73 @@ def test_outside_a_repository_records_no_commit(tmp_path):
     folder.mkdir()
     child = fit_in(folder)
     assert child.returncode == 0
-    assert child.data["git"] == {"commit": None, "dirty": None}
-    assert child.data["wrapped_git"] == {"commit": None, "dirty": None}
+    expected = {"commit": None, "dirty": None, "source": "cwd", "file": None}
+    assert child.data["git"] == expected
+    assert child.data["wrapped_git"] == expected
+
+
+def test_a_script_records_its_own_repository_wherever_it_runs(repo, tmp_path):
+    """``python repo/train.py`` run from a folder outside the repository records
+    the repository of the script (source "script"), not the working directory."""
+    (repo / "train.py").write_text(
+        "import json\n"
+        "from sklearn.datasets import load_iris\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from versioned_estimator import VersionedEstimator\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        "model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)\n"
+        "print(json.dumps(model.envelope.git))\n",
+        encoding="utf-8",
+    )
+    git(repo, "commit", "-q", "-am", "training script")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, os.fspath(repo / "train.py")],
+        cwd=elsewhere,
+        env=child_env(extra=git_env(tmp_path)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "commit": git(repo, "rev-parse", "HEAD"),
+        "dirty": False,
+        "source": "script",
+        "file": "train.py",
+    }
+
+
+def test_a_user_estimator_module_records_its_repository(repo, tmp_path):
+    """Fitted from ``python -c`` outside any repository, a user's estimator
+    class records the repository of the module defining it (source "module")."""
+    (repo / "shop_models.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\n\n\n"
+        "class ShopClassifier(LogisticRegression):\n    pass\n",
+        encoding="utf-8",
+    )
+    git(repo, "add", "shop_models.py")
+    git(repo, "commit", "-q", "-m", "shop models")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    child = run_python(
+        "from sklearn.datasets import load_iris\n"
+        "from shop_models import ShopClassifier\n"
+        "from versioned_estimator import VersionedEstimator\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        "model = VersionedEstimator(ShopClassifier(max_iter=1000)).fit(X, y)\n"
+        "emit(git=model.envelope.git)\n",
+        cwd=elsewhere,
+        pythonpath=[repo],
+        env=git_env(tmp_path),
+    )
+    assert child.data["git"] == {
+        "commit": git(repo, "rev-parse", "HEAD"),
+        "dirty": False,
+        "source": "module",
+        "file": "shop_models.py",
+    }
 
 
 REFIT_AFTER_COMMIT = """\
@@ -155,7 +225,8 @@ def test_fit_after_a_commit_in_the_same_process_records_the_new_commit(repo):
     assert child.returncode == 0
     head = git(repo, "rev-parse", "HEAD")
     assert child.data["first"]["commit"] == git(repo, "rev-parse", "HEAD~1")
-    assert child.data["second"] == {"commit": head, "dirty": False}
+    assert child.data["second"]["commit"] == head
+    assert child.data["second"]["dirty"] is False
 
 
 # ----------------------------------------------------------------------------
@@ -191,7 +262,7 @@ after_fit = calls()
 for _ in range(50):
     pickle.dumps(model)
 for _ in range(50):
-    model.set_params(probe_size=5)  # drops the cached reduce tuple
+    model.set_params(probe_size=5)  # a parameter set between pickles
     pickle.dumps(model)
 joblib.hash(model)
 copy.deepcopy(model)
@@ -212,8 +283,8 @@ emit(
 @pytest.mark.skipif(sys.platform == "win32", reason="the git stand-in is a sh script")
 def test_git_runs_at_fit_never_when_pickling(repo, tmp_path):
     """With a logging git first on PATH, fit runs it once or twice, and 100
-    pickle.dumps (cached and rebuilt), joblib.hash, deepcopy and a reload run
-    it not at all."""
+    pickle.dumps (with parameters set between them), joblib.hash, deepcopy and
+    a reload run it not at all."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "git.log"
@@ -242,7 +313,8 @@ def test_git_runs_at_fit_never_when_pickling(repo, tmp_path):
     assert 1 <= seen["after_fit"] <= 2
     assert seen["after_pickling"] == seen["after_fit"]
     # the stand-in really was the git that answered
-    assert seen["git"] == {"commit": git(repo, "rev-parse", "HEAD"), "dirty": False}
+    assert seen["git"]["commit"] == git(repo, "rev-parse", "HEAD")
+    assert seen["git"]["dirty"] is False
 
 
 # ----------------------------------------------------------------------------
@@ -263,7 +335,7 @@ model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
 first = pickle.dumps(model)
 second = pickle.dumps(model)
 hashes = [joblib.hash(model), joblib.hash(model)]
-model.set_params(probe_size=5)  # drops the cached tuple: rebuilt, same bytes
+model.set_params(probe_size=5)  # set to its own value: the same bytes
 rebuilt = pickle.dumps(model)
 hashes.append(joblib.hash(model))
 joblib.dump(model, "model.joblib")
@@ -294,7 +366,24 @@ emit(
     joblib_sealed_hash=joblib.hash(loaded),
 )
 loaded.predict(X)
-emit(used_hash=joblib.hash(loaded), used_bytes=pickle.dumps(loaded) == saved)
+again = pickle.loads(pickle.dumps(loaded))
+
+
+def described(envelope):
+    # what the envelope says of the model, apart from the payload's bytes (a
+    # stream pickled again after a load may memoize strings differently)
+    data = envelope.to_dict()
+    data.pop("payload")
+    data["trailer"].pop("checksums")
+    return data
+
+
+emit(
+    used_hashes=[joblib.hash(loaded), joblib.hash(loaded)],
+    used_bytes_stable=pickle.dumps(loaded) == pickle.dumps(loaded),
+    used_envelope=described(again.envelope) == described(sealed.envelope),
+    used_same_predictions=bool((again.predict(X) == loaded.predict(X)).all()),
+)
 """
 
 
@@ -319,8 +408,8 @@ def reloaded(hashed_model):
 
 
 def test_same_fitted_model_pickles_to_the_same_bytes(hashed_model):
-    """Two pickle.dumps give identical bytes, also after the cached tuple is
-    rebuilt; joblib.hash is stable across calls."""
+    """Two pickle.dumps give identical bytes, also after a parameter is set to
+    its own value; joblib.hash is stable across calls."""
     _, seen = hashed_model
     assert seen["same_bytes"] is True
     assert seen["same_after_rebuild"] is True
@@ -337,9 +426,11 @@ def test_reloaded_model_hashes_like_the_saved_one(hashed_model, reloaded):
     assert reloaded["joblib_sealed_hash"] == saved["hashes"][0]
 
 
-def test_first_use_does_not_change_the_hash_of_a_loaded_model(hashed_model, reloaded):
-    """A loaded model keeps its joblib.hash (a joblib.Memory key) and its
-    pickle bytes after its first predict."""
-    _, saved = hashed_model
-    assert reloaded["used_hash"] == saved["hashes"][0]
-    assert reloaded["used_bytes"] is True
+def test_a_used_loaded_model_hashes_deterministically(reloaded):
+    """After its first predict a loaded model pickles its live object: the
+    same bytes and joblib.hash (a joblib.Memory key) every time, and the
+    envelope it was saved with (probe outputs included)."""
+    assert len(set(reloaded["used_hashes"])) == 1
+    assert reloaded["used_bytes_stable"] is True
+    assert reloaded["used_envelope"] is True
+    assert reloaded["used_same_predictions"] is True
