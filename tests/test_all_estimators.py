@@ -13,9 +13,11 @@ first use after the round trip must not raise a false ``BehaviorDriftWarning``.
 An estimator is excluded (and counted) when it cannot be built, its bare fit
 fails, or its *bare* pickle round trip already fails; a channel is "n/a" for an
 estimator when the bare model fails on that channel too (``mmap_mode`` and
-read-only arrays). Library failures that are known are listed, with their
-cause, in ``KNOWN_FAILURES``: the test fails if one of them starts to pass, so
-the list stays honest.
+read-only arrays). The probe replay runs on every load
+(``replay="always"``): in an unchanged environment it would otherwise be
+skipped, and "no false drift alarm" would check nothing. Library failures that
+are known are listed, with their cause, in ``KNOWN_FAILURES``: the test fails
+if one of them starts to pass, so the list stays honest.
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import all_estimators, get_tags
 from threadpoolctl import threadpool_limits
 
-from versioned_estimator import BehaviorDriftWarning, VersionedEstimator, load, save
+from versioned_estimator import (
+    BehaviorDriftWarning,
+    VersionedEstimator,
+    config_context,
+    load,
+    save,
+)
 
 try:  # private: scikit-learn's fast constructor parameters for its own tests
     from sklearn.utils._test_common.instance_generator import _construct_instances
@@ -361,8 +369,9 @@ def _roundtrip(channel, model, folder, *, bare=False):
 
 
 def _check_channel(channel, wrapped, expected, X, folder):
-    """Round-trip ``wrapped`` and compare; the first use must not warn of drift."""
-    with warnings.catch_warnings():
+    """Round-trip ``wrapped`` and compare; the first use, which replays the
+    probe, must not warn of drift."""
+    with warnings.catch_warnings(), config_context(replay="always"):
         warnings.simplefilter("error", BehaviorDriftWarning)
         loaded = _roundtrip(channel, wrapped, folder)
         assert isinstance(loaded, VersionedEstimator)
@@ -504,14 +513,17 @@ def test_estimator_round_trips_through_every_channel(name):
 
 
 def test_a_random_predict_raises_no_false_drift_alarm():
-    """A model whose predict is random by design loads without a drift alarm."""
+    """A model whose predict is random by design loads without a drift alarm
+    when its probe is replayed."""
     from sklearn.dummy import DummyClassifier
 
     X, y = _classification()
     model = VersionedEstimator(DummyClassifier(strategy="stratified")).fit(X, y)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), config_context(replay="always"):
         warnings.simplefilter("error", BehaviorDriftWarning)
-        pickle.loads(pickle.dumps(model)).predict(X)
+        loaded = pickle.loads(pickle.dumps(model))
+        loaded.predict(X)
+    assert loaded.verify().ok
 
 
 def test_known_failures_name_real_estimators_and_channels():
