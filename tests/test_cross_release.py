@@ -9,14 +9,20 @@ hold real older releases with this checkout installed into them:
 
 The running environment (today scikit-learn 1.9, numpy 2.4) is the third. A
 small driver (assembled from the ``_driver_*`` functions below) fits, saves and
-reads models inside each environment and answers in JSON.
+reads models inside each environment and answers in JSON. Every environment
+runs this checkout, so every file is written in the current file format (the
+committed reference files of older formats are read in
+``test_format_reference.py``). The models are a LogisticRegression and a small
+forest on iris, whose arrays all stay inside the inner stream (below 64 KiB),
+and a brute-force KNN on iris repeated 20 times, whose 96 KB of training data
+leaves it as an out-of-band buffer: the outer pickle then holds a numpy array.
 
 What is checked, both directions: the envelope reads everywhere; the packages
 it records are the versions installed where it was saved (the ``requirements``
 pins); ``check_environment`` names scikit-learn and numpy with their saved and
 installed versions and the kind of change; models from the old release load
-here and predict the same; a numpy 2 protocol-5 pickle under numpy 1.26 fails
-with an ``InnerLoadError`` that names ``numpy._core`` and the fix; and
+here and predict the same; a numpy 2 protocol-5 pickle with an out-of-band
+buffer fails in numpy itself under numpy 1.26, while ``load()`` reads it; and
 ``module_aliases={"numpy._core": "numpy.core"}`` loads it into a model whose
 parameters are bit-identical and whose outputs equal the same model unpickled
 from a protocol-4 pickle in that environment (the alias is sound).
@@ -41,6 +47,8 @@ import numpy as np
 import pytest
 import sklearn
 
+from versioned_estimator._format import FORMAT_VERSION
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +69,7 @@ RELEASES = {
         "threadpoolctl==3.5.0",
     ),
 }
-KINDS = ("lr", "rf")
+KINDS = ("lr", "rf", "knn")
 WRAPPED_FILES = ("{kind}.pkl", "{kind}.joblib", "{kind}_save.joblib")
 NUMPY_ALIAS = {"numpy._core": "numpy.core"}
 PIP_UNAVAILABLE = (
@@ -102,7 +110,8 @@ def _driver_iris():
 
 
 def _driver_fingerprint(estimator):
-    """SHA-256 of the fitted parameters: coefficients, or every tree's nodes."""
+    """SHA-256 of the fitted parameters: coefficients, every tree's nodes, or
+    a KNN's training data."""
     import hashlib
 
     import numpy as np
@@ -110,6 +119,8 @@ def _driver_fingerprint(estimator):
     parts = []
     if hasattr(estimator, "coef_"):
         parts += [estimator.coef_, estimator.intercept_]
+    if hasattr(estimator, "_fit_X"):
+        parts += [estimator._fit_X]
     for tree in getattr(estimator, "estimators_", []):
         state = tree.tree_.__getstate__()
         parts += [state["nodes"], state["values"]]
@@ -133,26 +144,34 @@ def _driver_outputs(model, X):
 
 
 def _driver_save(folder):
-    """Fit a LogisticRegression and a RandomForest on iris, wrapped, and write
-    each with pickle (protocol 5), joblib and save, plus the bare estimator
-    pickled at protocol 4."""
+    """Fit a LogisticRegression and a RandomForest on iris and a KNN on iris
+    repeated 20 times (96 KB of training data: an out-of-band buffer),
+    wrapped, and write each with pickle (protocol 5), joblib and save, plus
+    the bare estimator pickled at protocol 4."""
     import os
     import pickle
 
     import joblib
+    import numpy as np
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
 
     from versioned_estimator import VersionedEstimator, save
 
     X, y = _driver_iris()
     estimators = {
-        "lr": LogisticRegression(max_iter=1000),
-        "rf": RandomForestClassifier(n_estimators=5, random_state=0),
+        "lr": (LogisticRegression(max_iter=1000), X, y),
+        "rf": (RandomForestClassifier(n_estimators=5, random_state=0), X, y),
+        "knn": (
+            KNeighborsClassifier(n_neighbors=25, algorithm="brute"),
+            np.repeat(X, 20, axis=0),
+            np.repeat(y, 20),
+        ),
     }
     expected = {}
-    for kind, estimator in estimators.items():
-        model = VersionedEstimator(estimator).fit(X, y)
+    for kind, (estimator, fit_X, fit_y) in estimators.items():
+        model = VersionedEstimator(estimator).fit(fit_X, fit_y)
         with open(os.path.join(folder, f"{kind}.pkl"), "wb") as handle:
             pickle.dump(model, handle, protocol=5)
         joblib.dump(model, os.path.join(folder, f"{kind}.joblib"))
@@ -161,6 +180,7 @@ def _driver_save(folder):
             pickle.dump(model.estimator_, handle, protocol=4)
         expected[kind] = _driver_outputs(model, X)
         expected[kind]["packages"] = model.envelope.packages
+        expected[kind]["buffers"] = len(model.envelope.payload["buffers"])
     return {"versions": _driver_versions(), "expected": expected}
 
 
@@ -523,7 +543,7 @@ def test_envelope_of_an_old_release_reads_here(numpy1, pattern):
     folder, expected = numpy1.saved()
     for kind in KINDS:
         envelope = read_envelope(folder / pattern.format(kind=kind))
-        assert envelope.format_version == 1
+        assert envelope.format_version == FORMAT_VERSION
         assert envelope.packages == {
             "numpy": numpy1.versions["numpy"],
             "scikit-learn": numpy1.versions["scikit-learn"],
@@ -648,7 +668,7 @@ def test_envelope_of_this_release_reads_in_the_old_one(here, numpy1):
         assert "envelope_error" not in result, result["envelope_error"]
         kind = kind_of(result["spec"]["path"])
         envelope = result["envelope"]
-        assert envelope["format_version"] == 1
+        assert envelope["format_version"] == FORMAT_VERSION
         assert envelope["packages"] == expected[kind]["packages"]
         assert envelope["packages"] == {
             "numpy": np.__version__,
@@ -679,11 +699,23 @@ def test_a_numpy2_model_loads_under_numpy1_through_the_core_alias(numpy2, numpy1
         assert not unexpected_warnings(result), result["warnings"]
 
 
+def test_the_models_have_in_band_and_out_of_band_arrays(numpy1, numpy2, here):
+    """The KNN's training data is an out-of-band buffer in every environment;
+    the LogisticRegression's and the forest's arrays stay in the stream."""
+    for environment in (numpy1, numpy2, here):
+        _, expected = environment.saved()
+        buffers = {kind: expected[kind]["buffers"] for kind in KINDS}
+        assert buffers == {"lr": 0, "rf": 0, "knn": 1}, environment.name
+
+
 def test_a_numpy2_plain_pickle_under_numpy1(numpy2, numpy1):
-    """A wrapper written by pickle.dump holds its buffers as numpy 2 arrays, so
-    under numpy 1.26 plain pickle.load fails in numpy itself (nothing of ours
-    runs first), while load(), whose outer reader applies the numpy core alias,
-    loads it and predicts the same."""
+    """A wrapper written by pickle.dump with an out-of-band buffer (the KNN)
+    holds it as a numpy 2 array in the outer pickle, so under numpy 1.26 plain
+    pickle.load fails in numpy itself (nothing of ours runs first), while
+    load(), whose outer reader builds the buffers itself, loads it and predicts
+    the same. Without buffers (LogisticRegression, forest) the outer pickle
+    names no numpy, and plain pickle.load works too (the built-in numpy core
+    alias reads the inner stream)."""
     folder, expected = numpy2.saved()
     specs = [
         {"path": path, "mode": mode}
@@ -694,11 +726,13 @@ def test_a_numpy2_plain_pickle_under_numpy1(numpy2, numpy1):
     for result in results:
         assert "envelope_error" not in result, "read_envelope needs no numpy"
     for result in results:
-        if result["spec"]["mode"] == "lazy":
+        kind = kind_of(result["spec"]["path"])
+        if kind == "knn" and result["spec"]["mode"] == "lazy":
             assert "ImportError" in result["error"]["bases"]
             assert "numpy._core" in result["error"]["message"]
         else:
-            assert_loaded_like(result, expected[kind_of(result["spec"]["path"])])
+            assert_loaded_like(result, expected[kind])
+            assert not unexpected_warnings(result), result["warnings"]
 
 
 def test_the_numpy_core_alias_is_sound(numpy2, numpy1):
