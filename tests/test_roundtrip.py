@@ -189,7 +189,6 @@ def test_pickling_is_deterministic_and_never_cached(iris):
     assert second[1][1] == first[1][1]  # the same stream
     assert pickle.dumps(model) == pickle.dumps(model)
     assert joblib.hash(model) == joblib.hash(model)
-    assert not hasattr(model, "_reduce_cache")
     before = joblib.hash(model)
     model.set_params(estimator__n_estimators=7)
     assert joblib.hash(model) != before
@@ -292,6 +291,35 @@ def test_safe_load_reads_pickles_with_large_arrays(tmp_path, protocol):
         loaded = load(source)
         np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
         assert loaded.envelope == model.envelope
+
+
+def test_save_wraps_a_bare_estimator_with_a_probe(iris, tmp_path):
+    """save(bare, path, probe=X) wraps a fitted bare estimator and records its
+    outputs on X; load() gives a wrapper that replays them."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = iris
+    bare = LogisticRegression(max_iter=500).fit(X, y)
+    path = save(bare, tmp_path / "bare.joblib", probe=X[:4])
+    head = read_envelope(path)
+    assert head.estimator_class == "sklearn.linear_model._logistic.LogisticRegression"
+    assert head.probe["n_rows"] == 4
+    with config_context(replay="always"):
+        loaded = load(path)
+    assert isinstance(loaded, VersionedEstimator)
+    assert set(loaded.envelope.probe["outputs"]) == {
+        "predict",
+        "predict_proba",
+        "decision_function",
+    }
+    report = loaded.verify()
+    assert report.ok
+    assert [c.method for c in report.checks] == [
+        "predict",
+        "predict_proba",
+        "decision_function",
+    ]
+    np.testing.assert_array_equal(loaded.predict(X), bare.predict(X))
 
 
 def test_unfitted_wrapper_pickles_its_parameters(iris):
