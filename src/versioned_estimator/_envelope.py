@@ -190,9 +190,12 @@ class _Check:
         if len(value) > limit:
             raise self.bad(field, f"lists {len(value)} entries, more than {limit}")
         for key, item in value.items():
+            if (field, key, item) in _SEEN:
+                continue
             if not key_ok(key) or not value_ok(item):
                 shown = _printable(f"{key}: {item}")
                 raise self.bad(field, f"holds {shown!r}, which is not {what}")
+            _remember((field, key, item))
 
     def strings(self, field: str, ok: Callable[[str], bool], limit: int) -> None:
         value = self.typed(field, (list,))
@@ -201,8 +204,22 @@ class _Check:
         if len(value) > limit:
             raise self.bad(field, f"lists {len(value)} entries, more than {limit}")
         for item in value:
+            if (field, item) in _SEEN:
+                continue
             if not isinstance(item, str) or not ok(item):
                 raise self.bad(field, f"holds {_printable(str(item))!r}")
+            _remember((field, item))
+
+
+# Entries already found valid (package pins, globals): a process loads the
+# same few over and over; the set is bounded.
+_SEEN: set[tuple[Any, ...]] = set()
+
+
+def _remember(entry: tuple[Any, ...]) -> None:
+    if len(_SEEN) > 100_000:
+        _SEEN.clear()
+    _SEEN.add(entry)
 
 
 def _printable(text: str, width: int = 60) -> str:

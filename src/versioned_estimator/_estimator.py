@@ -11,11 +11,15 @@ once, under a lock.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import copyreg
 import dataclasses
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import update_wrapper
+from types import MethodType
 from typing import Any
 
 import sklearn
@@ -52,7 +56,7 @@ from versioned_estimator._probe import (
 )
 from versioned_estimator._provenance import created_at, schema_of, training_git_state
 
-__all__ = ["DELEGATED_METHODS", "VersionedEstimator", "_rebuild"]
+__all__ = ["DELEGATED_METHODS", "UNRECORDED_METHODS", "VersionedEstimator", "_rebuild"]
 
 DELEGATED_METHODS = (
     "predict",
@@ -70,27 +74,182 @@ DELEGATED_METHODS = (
     "set_output",
 )
 
+# Why a wrapped model has no probe, and what to do (verify's report).
+NO_PROBE = "no probe: pass probe=X to wrap"
+# Methods the envelope does not record (its ``methods``): a sealed wrapper
+# loads its model to answer ``hasattr`` for them.
+UNRECORDED_METHODS = ("sparsify", "densify", "set_callbacks")
+# Arguments that are data, never metadata: scikit-learn's routing leaves them
+# out of every request, and so does the wrapper.
+_DATA_ARGS = frozenset({"X", "y", "Y", "Xt", "yt"})
+# The methods scikit-learn's metadata routing knows (not ``score_samples``).
+_ROUTED_METHODS = frozenset(
+    {
+        "fit",
+        "partial_fit",
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+        "score",
+        "transform",
+        "inverse_transform",
+        "fit_transform",
+        "fit_predict",
+    }
+)
+
 # ----------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------
 
 
 def _inner_has(method: str) -> Callable[[Any], bool]:
-    """For ``available_if``: does the inner estimator have ``method``?
+    """Does the inner estimator have ``method``?
 
-    A sealed wrapper answers from its envelope, without loading the model.
+    A sealed wrapper answers from its envelope, without loading the model,
+    for the methods the envelope records (``DELEGATED_METHODS``).
     """
 
     def check(self: VersionedEstimator) -> bool:
         state = self.__dict__
         sealed = state.get("_sealed")
         if sealed is not None:
-            return method in sealed.envelope.get("methods", ())
+            if method in DELEGATED_METHODS:
+                return method in sealed.envelope.get("methods", ())
+            self._materialize()
         if "estimator_" in state:
             return hasattr(state["estimator_"], method)
         return hasattr(self.estimator, method)
 
     return check
+
+
+class _Delegated:
+    """A method of the wrapper that calls the inner estimator's.
+
+    As ``available_if`` does, it exists exactly when the inner estimator has
+    the method (``hasattr`` tells the truth). Unlike it, the bound method
+    shows the inner method's own signature to ``inspect.signature`` (so
+    ``has_fit_parameter(wrapper, "sample_weight")`` answers as for the inner
+    estimator, and AdaBoost, calibration and scorers pass the weights on).
+    ``fit`` exists always; its signature is the ``estimator`` parameter's.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *, always: bool = False) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.always = always
+        self.check = _inner_has(self.name)
+        update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self.fn
+        if not self.always:
+            try:
+                present = self.check(obj)
+            except AttributeError:
+                present = False
+            if not present:
+                raise AttributeError(
+                    f"This {type(obj).__name__!r} has no attribute {self.name!r}: "
+                    "its estimator has none."
+                )
+        return MethodType(_SignedFunction(self, obj), obj)
+
+
+def _delegated(fn: Callable[..., Any]) -> Any:
+    """Decorator: a method present when the inner estimator has it."""
+    return _Delegated(fn)
+
+
+def _always(fn: Callable[..., Any]) -> Any:
+    """Decorator: a method always present, with the inner one's signature."""
+    return _Delegated(fn, always=True)
+
+
+class _SignedFunction:
+    """The function behind a delegated bound method: it runs the wrapper's
+    code and shows, as ``__signature__``, the inner estimator's method's
+    parameters after a leading ``self``. Its ``__name__`` is the method's, so
+    that the bound method pickles as ``getattr(wrapper, name)``."""
+
+    def __init__(self, delegated: _Delegated, obj: Any) -> None:
+        self._delegated = delegated
+        self._obj = obj
+        self._signature: inspect.Signature | None = None
+        fn = delegated.fn
+        self.__name__ = fn.__name__
+        self.__qualname__ = fn.__qualname__
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._delegated.fn(*args, **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _SignedFunction)
+            and other._delegated is self._delegated
+            and other._obj is self._obj
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self._delegated), id(self._obj)))
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        if self._signature is None:
+            self._signature = _signature_for(
+                self._obj, self._delegated.name, self._delegated.fn
+            )
+        return self._signature
+
+
+def _signature_for(obj: Any, method: str, fn: Callable[..., Any]) -> inspect.Signature:
+    """``self`` then the parameters of ``method`` of the estimator that will
+    run it: ``estimator`` for the fitting methods that start from a clone,
+    else ``estimator_`` once fitted. The wrapper's own signature when the
+    inner one cannot be read."""
+    state = obj.__dict__
+    if "_sealed" in state:
+        obj._materialize()
+    if method in ("fit", "fit_transform", "fit_predict") or "estimator_" not in state:
+        inner = obj.estimator
+    else:
+        inner = state["estimator_"]
+    try:
+        found = inspect.signature(getattr(inner, method))
+        first = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+        return found.replace(parameters=[first, *found.parameters.values()])
+    except (AttributeError, TypeError, ValueError):
+        return inspect.signature(fn)
+
+
+def _positional_metadata(
+    func: Any, args: tuple[Any, ...], params: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Under metadata routing: the positional arguments after ``X`` that the
+    inner method names as metadata (``fit(X, y, w)``: ``sample_weight``),
+    moved to keywords so that they are routed too; data (``y``, ``Y``) stay."""
+    if not args:
+        return args, params
+    try:
+        named = list(inspect.signature(func).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return args, params
+    keep = 0
+    while keep < len(args) and keep < len(named) and named[keep].name in _DATA_ARGS:
+        keep += 1
+    targets = named[keep : len(args)]
+    if len(targets) < len(args) - keep or any(
+        p.kind != inspect.Parameter.POSITIONAL_OR_KEYWORD or p.name in params
+        for p in targets
+    ):
+        return args, params  # the inner method raises its own error
+    moved = {p.name: value for p, value in zip(targets, args[keep:], strict=True)}
+    return args[:keep], {**params, **moved}
 
 
 def _is_fitted_name(name: str) -> bool:
@@ -299,12 +458,18 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         state = self.__dict__
         if name == "envelope":
             # The property raised AttributeError: an unfitted model says so.
-            check_is_fitted(self)
+            self._require_fitted()
         if "_sealed" in state and (
             name in ("estimator", "estimator_") or _is_fitted_name(name)
         ):
             self._materialize()
             return getattr(self, name)
+        if name == "estimator" and "estimator_" in state:
+            # A loaded model's parameter: an unfitted clone, made once, lazily.
+            with state.get("_lock") or threading.RLock():
+                if "estimator" not in state:
+                    state["estimator"] = _unfitted_copy(state["estimator_"])
+            return state["estimator"]
         if _is_fitted_name(name) and "estimator_" in state:
             try:
                 return getattr(state["estimator_"], name)
@@ -357,8 +522,11 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
                         "parameters its envelope announces: it is corrupt or crafted."
                     )
                 inner, template = inner
+            if template is not None:
+                state["estimator"] = template
+            # else: the ``estimator`` parameter is an unfitted clone of the
+            # loaded one, made when first asked for (``__getattr__``).
             state.update(
-                estimator=template if template is not None else _unfitted_copy(inner),
                 _provenance=_provenance_from(envelope),
                 _saved_outputs=sealed.outputs,
                 _loaded_envelope=(envelope, sealed.trailer),
@@ -368,11 +536,47 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             state["estimator_"] = inner
             del state["_sealed"]
 
-    def _policy_route(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if _routing_enabled():
+    def _call(
+        self, inner: Any, method: str, X: Any, args: tuple[Any, ...], params: Any
+    ) -> Any:
+        """``inner.method(X, *args, **params)``, the metadata routed first when
+        routing is on (``score_samples``, which scikit-learn cannot route, is
+        passed as given): unrequested metadata is an error there, and aliases
+        (``set_predict_request(w="weights")``) are followed."""
+        func = getattr(inner, method)
+        if _routing_enabled() and method in _ROUTED_METHODS:
+            args, params = _positional_metadata(func, args, dict(params))
+            data = {k: params.pop(k) for k in list(params) if k in _DATA_ARGS}
             routed = process_routing(self, method, **params)
-            return dict(routed.estimator[method])
-        return params
+            params = {**data, **routed.estimator[method]}
+        return func(X, *args, **params)
+
+    @contextlib.contextmanager
+    def _callbacks_to(self, inner: Any) -> Iterator[None]:
+        """While ``inner`` fits: the callbacks set on the wrapper
+        (``set_callbacks``, or auto-propagated to it by an outer
+        meta-estimator) and the outer task context are the inner estimator's,
+        so they see its fit as they would see it bare (the wrapper adds no
+        task of its own). Afterwards ``inner`` has its own callbacks again: the
+        fitted model never pickles them."""
+        state = self.__dict__
+        callbacks = list(state.get("_skl_callbacks") or ())
+        parent = state.get("_parent_callback_ctx")
+        inner_state = getattr(inner, "__dict__", {})
+        own = inner_state.get("_skl_callbacks")
+        added = bool(callbacks) and hasattr(inner, "set_callbacks")
+        if added:
+            extra = [c for c in callbacks if all(c is not o for o in own or ())]
+            inner.set_callbacks(*(own or ()), *extra)
+        if parent is not None:
+            inner._parent_callback_ctx = parent
+        try:
+            yield
+        finally:
+            if parent is not None:
+                inner_state.pop("_parent_callback_ctx", None)
+            if added:
+                inner.set_callbacks(*(own or ()))
 
     def _capture(self, X: Any, *, probe_X: Any = None, n_samples: bool = True) -> None:
         """Record provenance once, at fit or wrap time: when, which commit, the
@@ -420,61 +624,149 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     # -- fitting ----------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> VersionedEstimator:
+    @_always
+    def fit(self, X: Any, *args: Any, **fit_params: Any) -> VersionedEstimator:
         """Fit a clone of ``estimator`` and capture its provenance.
+
+        The signature is the wrapped estimator's (``inspect.signature``,
+        ``has_fit_parameter``): ``fit(X, y, sample_weight=None)`` for a
+        ``LogisticRegression``. Arguments are passed on as given; with
+        metadata routing on, metadata (``sample_weight`` ...) is routed.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), optional
+            Training data.
+        *args : tuple
+            Passed to the inner ``fit`` (``y`` ...).
         **fit_params : dict
-            Passed to the inner ``fit`` (``sample_weight`` ...), routed when
-            metadata routing is enabled.
+            Passed to the inner ``fit``, routed when metadata routing is on.
 
         Returns
         -------
         self : VersionedEstimator
+            The fitted wrapper.
+
+        Examples
+        --------
+        >>> import inspect
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> model = VersionedEstimator(LogisticRegression())
+        >>> "sample_weight" in inspect.signature(model.fit).parameters
+        True
+        >>> model.fit([[0.0], [1.0]], [0, 1], sample_weight=[1.0, 2.0]).classes_
+        array([0, 1])
         """
         estimator = self._start_fit()
-        estimator.fit(X, y, **self._policy_route("fit", fit_params))
+        with self._callbacks_to(estimator):
+            self._call(estimator, "fit", X, args, fit_params)
         self.estimator_ = estimator
         self._capture(X)
         return self
 
-    @available_if(_inner_has("fit_transform"))
-    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """Fit a clone of ``estimator`` and return its transform of ``X``."""
+    @_delegated
+    def fit_transform(self, X: Any, *args: Any, **fit_params: Any) -> Any:
+        """Fit a clone of ``estimator`` and return its transform of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        *args : tuple
+            Passed to the inner ``fit_transform`` (``y`` ...).
+        **fit_params : dict
+            Passed to the inner ``fit_transform``, routed when metadata
+            routing is on.
+
+        Returns
+        -------
+        X_new : array-like
+            What the inner ``fit_transform`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> VersionedEstimator(StandardScaler()).fit_transform([[0.0], [2.0]])
+        array([[-1.],
+               [ 1.]])
+        """
         estimator = self._start_fit()
-        out = estimator.fit_transform(
-            X, y, **self._policy_route("fit_transform", fit_params)
-        )
+        with self._callbacks_to(estimator):
+            out = self._call(estimator, "fit_transform", X, args, fit_params)
         self.estimator_ = estimator
         self._capture(X)
         return out
 
-    @available_if(_inner_has("fit_predict"))
-    def fit_predict(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """Fit a clone of ``estimator`` and return its predictions on ``X``."""
+    @_delegated
+    def fit_predict(self, X: Any, *args: Any, **fit_params: Any) -> Any:
+        """Fit a clone of ``estimator`` and return its predictions on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        *args : tuple
+            Passed to the inner ``fit_predict`` (``y`` ...).
+        **fit_params : dict
+            Passed to the inner ``fit_predict``, routed when metadata routing
+            is on.
+
+        Returns
+        -------
+        labels : ndarray
+            What the inner ``fit_predict`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.cluster import KMeans
+        >>> model = VersionedEstimator(KMeans(n_clusters=2, n_init=1, random_state=0))
+        >>> labels = model.fit_predict([[0.0], [0.1], [5.0], [5.1]])
+        >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
+        True
+        """
         estimator = self._start_fit()
-        out = estimator.fit_predict(
-            X, y, **self._policy_route("fit_predict", fit_params)
-        )
+        with self._callbacks_to(estimator):
+            out = self._call(estimator, "fit_predict", X, args, fit_params)
         self.estimator_ = estimator
         self._capture(X)
         return out
 
-    @available_if(_inner_has("partial_fit"))
-    def partial_fit(
-        self, X: Any, y: Any = None, **fit_params: Any
-    ) -> VersionedEstimator:
-        """Update the inner estimator on a batch (fitting a clone on the first)."""
+    @_delegated
+    def partial_fit(self, X: Any, *args: Any, **fit_params: Any) -> VersionedEstimator:
+        """Update the inner estimator on a batch (a clone of ``estimator`` on
+        the first); the envelope's ``n_samples`` counts every row seen.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch.
+        *args : tuple
+            Passed to the inner ``partial_fit`` (``y``, ``classes`` ...).
+        **fit_params : dict
+            Passed to the inner ``partial_fit``, routed when metadata routing
+            is on.
+
+        Returns
+        -------
+        self : VersionedEstimator
+            The updated wrapper.
+
+        Examples
+        --------
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> model = VersionedEstimator(GaussianNB())
+        >>> model = model.partial_fit([[0.0], [1.0]], [0, 1], classes=[0, 1])
+        >>> model = model.partial_fit([[0.2], [0.9], [0.8]], [0, 1, 1])
+        >>> model.envelope.schema["n_samples"]
+        5
+        """
         self._materialize()
         self._check_params()
         first = "estimator_" not in self.__dict__
         if first:
             self.estimator_ = clone(self.estimator)
-        params = self._policy_route("partial_fit", fit_params)
-        self.estimator_.partial_fit(X, y, **params)
+        with self._callbacks_to(self.estimator_):
+            self._call(self.estimator_, "partial_fit", X, args, fit_params)
         if first or "_provenance" not in self.__dict__:
             self._capture(X)
         else:
@@ -507,6 +799,10 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             Your own JSON-safe provenance.
         probe : array-like, optional
             Sample input to record the model's outputs on (stored in the file).
+            **Without it, drift is not checked**: nothing records what the
+            model predicted, so a load that predicts something else goes
+            unnoticed. ``verify()`` then reports "no probe: pass probe=X to
+            wrap". A few rows of the training data are enough.
 
         Returns
         -------
@@ -555,9 +851,23 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         return self
 
     def get_metadata_routing(self) -> MetadataRouter:
-        """Route fit parameters (``sample_weight``) to the inner estimator."""
+        """Route metadata of every delegated method to the inner estimator.
+
+        Returns
+        -------
+        MetadataRouter
+            Each method (``fit``, ``predict``, ``transform``, ``score`` ...)
+            routes to the same method of ``estimator``.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> router = VersionedEstimator(LogisticRegression()).get_metadata_routing()
+        >>> type(router).__name__
+        'MetadataRouter'
+        """
         mapping = MethodMapping()
-        for method in ("fit", "partial_fit", "fit_transform", "fit_predict", "score"):
+        for method in sorted(_ROUTED_METHODS):
             mapping.add(caller=method, callee=method)
         return MetadataRouter(owner=type(self).__name__).add(
             estimator=self.estimator, method_mapping=mapping
@@ -566,54 +876,344 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     # -- delegated methods ------------------------------------------------
 
     def _fitted(self) -> Any:
-        check_is_fitted(self)
+        """The estimator that answers: the fitted one, or, for an estimator
+        that needs no fit (``requires_fit=False``: ``Normalizer``,
+        ``FunctionTransformer``), the unfitted ``estimator`` itself."""
+        state = self.__dict__
+        if "_sealed" in state:
+            self._materialize()
+        inner = state.get("estimator_")
+        if inner is not None:
+            return inner
+        if not get_tags(self.estimator).requires_fit:
+            return self.estimator
+        self._require_fitted()
         return self.estimator_
 
-    @available_if(_inner_has("predict"))
-    def predict(self, X: Any, **params: Any) -> Any:
-        """Predict with the inner estimator."""
-        return self._fitted().predict(X, **params)
+    def _require_fitted(self) -> None:
+        """``NotFittedError`` unless fitted, whatever the inner tags say (an
+        unfitted stateless transformer transforms, but has no envelope)."""
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call "
+                "'fit' with appropriate arguments before using this estimator."
+            )
 
-    @available_if(_inner_has("predict_proba"))
-    def predict_proba(self, X: Any, **params: Any) -> Any:
-        """Class probabilities from the inner estimator."""
-        return self._fitted().predict_proba(X, **params)
+    def _delegate(self, method: str, X: Any, args: Any, params: Any) -> Any:
+        return self._call(self._fitted(), method, X, args, params)
 
-    @available_if(_inner_has("predict_log_proba"))
-    def predict_log_proba(self, X: Any, **params: Any) -> Any:
-        """Log class probabilities from the inner estimator."""
-        return self._fitted().predict_log_proba(X, **params)
+    @_delegated
+    def predict(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Predict with the inner estimator.
 
-    @available_if(_inner_has("decision_function"))
-    def decision_function(self, X: Any, **params: Any) -> Any:
-        """Decision function of the inner estimator."""
-        return self._fitted().decision_function(X, **params)
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        *args : tuple
+            Passed to the inner method.
+        **params : dict
+            Passed to the inner method, routed when metadata routing is on.
 
-    @available_if(_inner_has("transform"))
-    def transform(self, X: Any, **params: Any) -> Any:
-        """Transform with the inner estimator."""
-        return self._fitted().transform(X, **params)
+        Returns
+        -------
+        y_pred : ndarray
+            What the inner ``predict`` returns.
 
-    @available_if(_inner_has("inverse_transform"))
-    def inverse_transform(self, X: Any, **params: Any) -> Any:
-        """Inverse transform with the inner estimator."""
-        return self._fitted().inverse_transform(X, **params)
+        Examples
+        --------
+        >>> from sklearn.linear_model import LinearRegression
+        >>> model = VersionedEstimator(LinearRegression()).fit([[0], [1]], [0, 2])
+        >>> model.predict([[2]])
+        array([4.])
+        """
+        return self._delegate("predict", X, args, params)
 
-    @available_if(_inner_has("score"))
-    def score(self, X: Any, y: Any = None, **params: Any) -> Any:
-        """Score of the inner estimator."""
-        fitted = self._fitted()
-        return fitted.score(X, y, **self._policy_route("score", params))
+    @_delegated
+    def predict_proba(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Class probabilities from the inner estimator.
 
-    @available_if(_inner_has("score_samples"))
-    def score_samples(self, X: Any, **params: Any) -> Any:
-        """Per-sample scores of the inner estimator."""
-        return self._fitted().score_samples(X, **params)
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        *args : tuple
+            Passed to the inner method.
+        **params : dict
+            Passed to the inner method, routed when metadata routing is on.
 
-    @available_if(_inner_has("get_feature_names_out"))
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            What the inner ``predict_proba`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.dummy import DummyClassifier
+        >>> model = VersionedEstimator(DummyClassifier()).fit([[0], [1]], [0, 1])
+        >>> model.predict_proba([[0]])
+        array([[0.5, 0.5]])
+        """
+        return self._delegate("predict_proba", X, args, params)
+
+    @_delegated
+    def predict_log_proba(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Log class probabilities from the inner estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        *args : tuple
+            Passed to the inner method.
+        **params : dict
+            Passed to the inner method, routed when metadata routing is on.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            What the inner ``predict_log_proba`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.dummy import DummyClassifier
+        >>> model = VersionedEstimator(DummyClassifier()).fit([[0], [1]], [0, 1])
+        >>> model.predict_log_proba([[0]]).round(3)
+        array([[-0.693, -0.693]])
+        """
+        return self._delegate("predict_log_proba", X, args, params)
+
+    @_delegated
+    def decision_function(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Decision function of the inner estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        *args : tuple
+            Passed to the inner method.
+        **params : dict
+            Passed to the inner method, routed when metadata routing is on.
+
+        Returns
+        -------
+        scores : ndarray
+            What the inner ``decision_function`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.svm import LinearSVC
+        >>> model = VersionedEstimator(LinearSVC()).fit([[-1], [1]], [0, 1])
+        >>> bool(model.decision_function([[3]])[0] > 0)
+        True
+        """
+        return self._delegate("decision_function", X, args, params)
+
+    @_delegated
+    def transform(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Transform with the inner estimator.
+
+        An estimator that needs no fit (``Normalizer``) transforms unfitted,
+        as it does bare. Positional arguments pass on (``PLSRegression``'s
+        ``transform(X, Y)``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        *args : tuple
+            Passed to the inner method (``Y`` ...).
+        **params : dict
+            Passed to the inner method, routed when metadata routing is on.
+
+        Returns
+        -------
+        X_new : array-like
+            What the inner ``transform`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.preprocessing import Normalizer
+        >>> VersionedEstimator(Normalizer()).transform([[3.0, 4.0]])
+        array([[0.6, 0.8]])
+        """
+        return self._delegate("transform", X, args, params)
+
+    @_delegated
+    def inverse_transform(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Inverse transform with the inner estimator.
+
+        Parameters
+        ----------
+        X : array-like
+            Transformed data.
+        *args : tuple
+            Passed to the inner method.
+        **params : dict
+            Passed to the inner method, routed when metadata routing is on.
+
+        Returns
+        -------
+        X_original : array-like
+            What the inner ``inverse_transform`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> model = VersionedEstimator(StandardScaler()).fit([[0.0], [2.0]])
+        >>> model.inverse_transform([[1.0]])
+        array([[2.]])
+        """
+        return self._delegate("inverse_transform", X, args, params)
+
+    @_delegated
+    def score(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Score of the inner estimator.
+
+        Its signature is the inner ``score``'s: a scorer that checks for
+        ``sample_weight`` (``GridSearchCV(scoring=None)``) passes the weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        *args : tuple
+            Passed to the inner method (``y`` ...).
+        **params : dict
+            Passed to the inner method, routed when metadata routing is on.
+
+        Returns
+        -------
+        score : float
+            What the inner ``score`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import LinearRegression
+        >>> model = VersionedEstimator(LinearRegression()).fit([[0], [1]], [0, 2])
+        >>> model.score([[0], [1]], [0, 2])
+        1.0
+        """
+        return self._delegate("score", X, args, params)
+
+    @_delegated
+    def score_samples(self, X: Any, *args: Any, **params: Any) -> Any:
+        """Per-sample scores of the inner estimator.
+
+        scikit-learn's metadata routing has no ``score_samples``: arguments
+        are passed on as given.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        *args : tuple
+            Passed to the inner method.
+        **params : dict
+            Passed to the inner method.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            What the inner ``score_samples`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.neighbors import KernelDensity
+        >>> model = VersionedEstimator(KernelDensity()).fit([[0.0], [1.0]])
+        >>> model.score_samples([[0.5]]).shape
+        (1,)
+        """
+        return self._delegate("score_samples", X, args, params)
+
+    @_delegated
     def get_feature_names_out(self, input_features: Any = None) -> Any:
-        """Output feature names of the inner estimator."""
+        """Output feature names of the inner estimator.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            Input feature names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            What the inner ``get_feature_names_out`` returns.
+
+        Examples
+        --------
+        >>> from sklearn.decomposition import PCA
+        >>> model = VersionedEstimator(PCA(n_components=1)).fit([[0, 1], [2, 0]])
+        >>> model.get_feature_names_out()
+        array(['pca0'], dtype=object)
+        """
         return self._fitted().get_feature_names_out(input_features)
+
+    @_delegated
+    def sparsify(self) -> VersionedEstimator:
+        """Convert the inner estimator's coefficients to a sparse matrix.
+
+        Returns
+        -------
+        self : VersionedEstimator
+            The wrapper (its next pickle holds the sparse coefficients).
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> model = VersionedEstimator(SGDClassifier(random_state=0))
+        >>> model.fit([[0.0, 1.0], [1.0, 0.0]], [0, 1]).sparsify().coef_.format
+        'csr'
+        """
+        self._fitted().sparsify()
+        self.__dict__.pop("_loaded_envelope", None)
+        return self
+
+    @_delegated
+    def densify(self) -> VersionedEstimator:
+        """Convert the inner estimator's coefficients to a dense array.
+
+        Returns
+        -------
+        self : VersionedEstimator
+            The wrapper (its next pickle holds the dense coefficients).
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> model = VersionedEstimator(SGDClassifier(random_state=0))
+        >>> model = model.fit([[0.0, 1.0], [1.0, 0.0]], [0, 1]).sparsify()
+        >>> type(model.densify().coef_).__name__
+        'ndarray'
+        """
+        self._fitted().densify()
+        self.__dict__.pop("_loaded_envelope", None)
+        return self
+
+    @_delegated
+    def set_callbacks(self, *callbacks: Any) -> VersionedEstimator:
+        """Set callbacks (scikit-learn >= 1.9) for the inner estimator's fit.
+
+        They are kept on the wrapper (``clone`` keeps them) and handed to the
+        clone that ``fit`` fits, for that fit only; an outer meta-estimator
+        propagates its auto-propagated callbacks (``ProgressBar``) through the
+        wrapper the same way. The fitted model does not pickle them.
+
+        Parameters
+        ----------
+        *callbacks : callback instances
+            The callbacks; none clears them.
+
+        Returns
+        -------
+        self : VersionedEstimator
+            The wrapper.
+        """
+        from sklearn.callback import CallbackSupportMixin
+
+        CallbackSupportMixin.set_callbacks(self, *callbacks)
+        return self
 
     @available_if(_inner_has("set_output"))
     def set_output(self, *, transform: str | None = None) -> VersionedEstimator:
@@ -687,7 +1287,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         loaded = self.__dict__.get("_loaded_envelope")
         if loaded is not None:
             return Envelope(*loaded)
-        check_is_fitted(self)
+        self._require_fitted()
         try:
             _, (envelope, _, _, trailer) = self._reduce_fitted()
             return Envelope(envelope, trailer.result())
@@ -721,6 +1321,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         >>> report.ok, [c.method for c in report.failures]
         (False, ['schema.n_features'])
         """
+        self._require_fitted()
         inner = self._fitted()
         provenance = self.__dict__["_provenance"]
         probe = provenance.get("probe")
@@ -728,6 +1329,12 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         if outputs is None and probe:
             outputs = record_outputs(inner, decode_input(probe["X"]))
         report = replay(inner, probe, outputs)
+        if (
+            not report.probed
+            and (provenance.get("schema") or {}).get("n_samples") is None
+        ):
+            # Wrapped (wrap) without a probe, not fit with probe_size=0.
+            report.skipped = NO_PROBE
         previous = self.__dict__.get("_verification")
         if previous is not None:
             report.remapped = dict(previous.remapped)
@@ -757,18 +1364,23 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         inner = state["estimator_"]
         provenance = dict(state["_provenance"])
         provenance.update(
-            estimator_class=_class_path(inner),
-            params=describe_params(inner),
-            methods=[m for m in DELEGATED_METHODS if hasattr(inner, m)],
-            tags=_tags_to_plain(get_tags(inner)),
-            evaluation=evaluation_of(inner),
             metadata=check_json_safe(self.metadata or {}, "metadata"),
             probe_size=self.probe_size,
             probe=_probe_for(provenance.get("probe"), self.probe_size),
         )
+
+        def derive() -> dict[str, Any]:
+            return {
+                "estimator_class": _class_path(inner),
+                "params": describe_params(inner),
+                "methods": [m for m in DELEGATED_METHODS if hasattr(inner, m)],
+                "tags": _tags_to_plain(get_tags(inner)),
+                "evaluation": evaluation_of(inner),
+            }
+
         cache = state.setdefault("_cache", {})
         return reduce_fitted(
-            inner, state.get("estimator"), provenance, cache, _rebuild, key=key
+            inner, state.get("estimator"), provenance, derive, cache, _rebuild, key=key
         )
 
     def __reduce_ex__(self, protocol: Any) -> Any:

@@ -16,7 +16,6 @@ touches more of the file:
 
 from __future__ import annotations
 
-import json
 import mmap
 import sys
 import threading
@@ -247,16 +246,18 @@ def unchanged_environment(envelope: Mapping[str, Any], remapped: bool) -> str | 
     """
     if remapped or (envelope.get("payload") or {}).get("pickler", "pickle") != "pickle":
         return None
-    key = json.dumps(
-        [
-            envelope.get("requirements") or envelope.get("packages"),
-            envelope.get("globals"),
-            envelope.get("modules"),
+    try:
+        key: Any = (
+            tuple(sorted((envelope.get("requirements") or {}).items())),
+            tuple(sorted((envelope.get("packages") or {}).items())),
+            tuple(envelope.get("globals") or ()),
+            tuple(sorted((envelope.get("modules") or {}).items())),
             envelope.get("python"),
-            envelope.get("platform"),
-        ],
-        sort_keys=True,
-    )
+            tuple(sorted((envelope.get("platform") or {}).items())),
+        )
+        hash(key)
+    except TypeError:  # a field of the wrong shape: judge it, do not cache it
+        return _unchanged_reason(envelope)
     with _unchanged_lock:
         if key in _unchanged:
             return _unchanged[key]

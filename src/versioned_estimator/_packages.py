@@ -211,9 +211,18 @@ def versions_for(modules: Iterable[str]) -> tuple[dict[str, str], dict[str, str]
     return dict(sorted(packages.items())), provided
 
 
+_generation = 0
+
+
+def packages_generation() -> int:
+    """Increases each time the caches are dropped (for caches built on them)."""
+    return _generation
+
+
 def forget() -> None:
     """Drop the caches (tests install and remove packages)."""
-    global _full_map
+    global _full_map, _generation
+    _generation += 1
     with _lock:
         _module_cache.clear()
         _metadata_cache.clear()

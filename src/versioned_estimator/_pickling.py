@@ -19,13 +19,18 @@ first byte is written.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from versioned_estimator._envelope import build_envelope
-from versioned_estimator._packages import requirements_for, versions_for
+from versioned_estimator._packages import (
+    packages_generation,
+    requirements_for,
+    versions_for,
+)
 from versioned_estimator._payload import Checksums, Payload, dump_inner, start_checksums
 from versioned_estimator._probe import decode_input, record_outputs
 from versioned_estimator._provenance import platform_info, python_version
@@ -38,21 +43,42 @@ __all__ = ["Trailer", "environment_of", "reduce_fitted", "same_params"]
 # ----------------------------------------------------------------------------
 
 
+_environments: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
 def environment_of(payload: Payload, *, dataframe: bool) -> dict[str, Any]:
     """Packages (of the stream's globals), their modules, every distribution
-    needed to load and verify the model (transitively), python and platform."""
-    packages, modules = versions_for(payload.modules)
-    needed = set(packages) | {"versioned-estimator"}
-    if dataframe:
-        needed.add("pandas")
-    if payload.pickler == "cloudpickle":
-        needed.add("cloudpickle")
+    needed to load and verify the model (transitively), python and platform.
+
+    Facts of this process, looked up once per set of modules (installed
+    versions do not change under a running interpreter; tests that install
+    packages call ``_packages.forget()``, which drops this too).
+    """
+    key = (payload.modules, dataframe, payload.pickler, packages_generation())
+    found = _environments.get(key)
+    if found is None:
+        packages, modules = versions_for(payload.modules)
+        needed = set(packages) | {"versioned-estimator"}
+        if dataframe:
+            needed.add("pandas")
+        if payload.pickler == "cloudpickle":
+            needed.add("cloudpickle")
+        found = {
+            "packages": packages,
+            "modules": modules,
+            "requirements": requirements_for(sorted(needed)),
+            "python": python_version(),
+            "platform": dict(platform_info()),
+        }
+        if len(_environments) > 256:
+            _environments.clear()
+        _environments[key] = found
     return {
-        "packages": packages,
-        "modules": modules,
-        "requirements": requirements_for(sorted(needed)),
-        "python": python_version(),
-        "platform": dict(platform_info()),
+        "packages": dict(found["packages"]),
+        "modules": dict(found["modules"]),
+        "requirements": dict(found["requirements"]),
+        "python": found["python"],
+        "platform": dict(found["platform"]),
     }
 
 
@@ -173,6 +199,7 @@ def reduce_fitted(
     inner: Any,
     template: Any,
     provenance: Mapping[str, Any],
+    derive: Callable[[], Mapping[str, Any]],
     cache: dict[str, Any],
     rebuild: Callable[..., Any],
     *,
@@ -190,16 +217,47 @@ def reduce_fitted(
     provenance : dict
         What fit or wrap captured, with the current ``metadata`` and
         ``probe_size``.
+    derive : callable
+        The envelope fields derived from the estimator's state (class,
+        parameters, methods, tags, evaluation).
     cache : dict
-        The wrapper's: buffer views (``"views"``) and the last probe outputs
-        with the digest of the state they describe (``"outputs"``).
+        The wrapper's: buffer views (``"views"``), the last probe outputs
+        with the digest of the state they describe (``"outputs"``), and the
+        last derived fields with the exact pickled bytes they describe
+        (``"derived"``).
     key : bytes, optional
         Sign: SHA-256 checksums, and an HMAC over the envelope and trailer.
+
+    Notes
+    -----
+    The derived fields are reused only when the model pickles to exactly the
+    same bytes as last time, the template included, with no out-of-band
+    buffer (whose contents the stream does not show): then nothing they
+    describe can have changed. Small models, where deriving costs as much as
+    pickling, are the ones that hit.
     """
-    carry_template = template is not None and not same_params(template, inner)
-    obj = (inner, template) if carry_template else inner
     views = cache.setdefault("views", {})
-    payload = dump_inner(obj, views=views)
+    template_bytes = b"" if template is None else _quick_pickle(template)
+    payload = dump_inner(inner, views=views)
+    key_bytes = (template_bytes, payload.stream)
+    known = cache.get("derived")
+    if (
+        known is not None
+        and not payload.buffers
+        and template_bytes is not None
+        and known[0] == key_bytes
+    ):
+        fields, carry_template, payload = known[1], known[2], known[3]
+    else:
+        fields = dict(derive())
+        carry_template = template is not None and not same_params(template, inner)
+        if carry_template:
+            payload = dump_inner((inner, template), views=views)
+        if not payload.buffers and template_bytes is not None:
+            cache["derived"] = (key_bytes, fields, carry_template, payload)
+        else:
+            cache.pop("derived", None)
+    provenance = {**provenance, **fields}
     probe: Any = provenance.get("probe")
     dataframe = bool(probe) and probe["X"].get("kind") == "dataframe"
     algorithm = "sha256" if key is not None else "crc32"
@@ -223,6 +281,15 @@ def reduce_fitted(
 
     trailer = Trailer(checksums, finish, rebuild)
     return rebuild, (envelope, payload.stream, payload.buffers, trailer)
+
+
+def _quick_pickle(obj: Any) -> bytes | None:
+    """The template's bytes, to tell whether it changed; None when it does
+    not pickle by itself (then nothing is reused)."""
+    try:
+        return pickle.dumps(obj, protocol=5)
+    except Exception:
+        return None
 
 
 def _outputs(

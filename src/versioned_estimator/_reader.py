@@ -811,10 +811,6 @@ class Reader:
             return self.buffer(np.broadcast_to(np.uint8(0), (n,)))
         if self.mmap_mode is not None and state.get("allow_mmap"):
             array = self.src.map(n, self.mmap_mode)
-            if self.on_block is not None:
-                view = memoryview(array)  # type: ignore[arg-type]
-                for start in range(0, n, 8 << 20):
-                    self.on_block(index, view[start : start + (8 << 20)])
         else:
             array = np.empty(n, dtype=np.uint8)
             callback = None
@@ -826,6 +822,9 @@ class Reader:
 
             view = memoryview(array)  # type: ignore[arg-type]
             self.src.readinto(view, callback)
+            if n == 0 and callback is not None:
+                callback(view)
+            return self.buffer(array, seen=True)
         return self.buffer(array)
 
     def check_buffer_size(self, n: int) -> None:
@@ -850,16 +849,18 @@ class Reader:
             elif type(item) is tuple:
                 stack.extend(item)
 
-    def buffer(self, array: np.ndarray) -> Buffer:
+    def buffer(self, array: np.ndarray, *, seen: bool = False) -> Buffer:
+        """A payload buffer; ``seen`` when ``on_block`` already saw its bytes
+        as they were read (joblib's raw arrays), else they are shown now."""
         if self.envelope is None:
             raise self.crafted("holds an array inside its envelope")
         if self.n_buffers >= MAX_BUFFERS:
             raise self.crafted(f"holds more than {MAX_BUFFERS} buffers")
-        if not isinstance(array, np.memmap) and not self.skip_buffers:
+        if not self.skip_buffers:
             self.check_buffer_size(array.nbytes)
-            if self.on_block is not None and isinstance(array.base, bytearray):
-                view = memoryview(array)
-                for start in range(0, array.nbytes, 8 << 20):
+            if self.on_block is not None and not seen:
+                view = memoryview(array)  # type: ignore[arg-type]
+                for start in range(0, max(1, array.nbytes), 8 << 20):
                     self.on_block(self.n_buffers, view[start : start + (8 << 20)])
         self.n_buffers += 1
         return Buffer(array)
