@@ -1319,7 +1319,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         True
         >>> report = model.verify([[1, 2]])
         >>> report.ok, [c.method for c in report.failures]
-        (False, ['schema.n_features'])
+        (False, ['schema.n_features', 'predict(X)'])
         """
         self._require_fitted()
         inner = self._fitted()

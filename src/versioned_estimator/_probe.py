@@ -26,6 +26,7 @@ real change, a coefficient scaled by 1.001, moves a linear model's outputs by
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -207,13 +208,56 @@ def _decode_input(data: Mapping[str, Any]) -> Any:
     raise ValueError(f"unknown probe input kind {str(kind)[:40]!r}")
 
 
+def _is_other_array(X: Any) -> bool:
+    """Whether ``X`` is an array of an array API library other than numpy
+    (torch, cupy, array-api-strict ...)."""
+    if isinstance(X, np.ndarray):
+        return False
+    try:
+        # By name: the vendored package ships types that would make mypy
+        # read all of sklearn as an untyped namespace.
+        compat = importlib.import_module("sklearn.externals.array_api_compat")
+    except ImportError:  # scikit-learn without the vendored array_api_compat
+        return hasattr(X, "__array_namespace__")
+    return bool(compat.is_array_api_obj(X))
+
+
+def _numpy_input(X: Any) -> Any:
+    """``X`` as the probe can keep it: as is, or an array of another array
+    API library as numpy when scikit-learn converts it so too (array API
+    dispatch off). None under dispatch: the model then holds its state in
+    that library, and numpy rows would not replay the same."""
+    if not _is_other_array(X):
+        return X
+    import sklearn
+
+    if sklearn.get_config().get("array_api_dispatch", False):
+        return None
+    try:
+        return np.asarray(X)
+    except Exception:  # an array numpy cannot read (on a GPU ...)
+        return None
+
+
 def capture_rows(X: Any, size: int) -> dict[str, Any] | None:
     """``size`` rows of ``X`` at evenly spaced positions, as plain data.
 
     Returns None when ``size`` is 0 or the rows cannot be kept as plain data
-    within ``MAX_INPUT_BYTES``.
+    within ``MAX_INPUT_BYTES``, and for arrays of another array API library
+    (torch, array-api-strict) under ``array_api_dispatch``.
+
+    Examples
+    --------
+    >>> capture_rows(np.arange(10.0).reshape(5, 2), 2)["n_rows"]
+    2
+    >>> import array_api_strict as xp
+    >>> capture_rows(xp.ones((4, 2)), 2)["X"]["kind"]
+    'array'
     """
     if size <= 0 or X is None:
+        return None
+    X = _numpy_input(X)
+    if X is None:
         return None
     try:
         rows = spread_rows(X, size)

@@ -194,13 +194,28 @@ def platform_info() -> dict[str, str]:
     }
 
 
+def _dtype_name(dtype: Any) -> str:
+    """numpy's name of a dtype; for another array library's (torch,
+    array-api-strict, cupy), its own name without the module
+    (``torch.float32`` -> ``float32``), which is numpy's name too."""
+    try:
+        return str(np.dtype(dtype))
+    except TypeError:
+        return str(dtype).rsplit(".", 1)[-1]
+
+
 def schema_of(X: Any, estimator: Any = None) -> dict[str, Any]:
     """What the data a model was fit on looked like: shape, names, dtypes.
+
+    Arrays of any array API library count (``X.shape``, ``X.dtype``).
 
     Examples
     --------
     >>> import numpy as np
     >>> schema_of(np.zeros((3, 2), dtype=np.float32))["dtypes"]
+    ['float32']
+    >>> import array_api_strict as xp
+    >>> schema_of(xp.zeros((3, 2), dtype=xp.float32))["dtypes"]
     ['float32']
     """
     n_samples: int | None = None
@@ -214,13 +229,16 @@ def schema_of(X: Any, estimator: Any = None) -> dict[str, Any]:
             n_features = int(shape[1]) if len(shape) > 1 else None
         elif hasattr(X, "__len__"):
             n_samples = len(X)
+            first = X[0] if n_samples and isinstance(X, (list, tuple)) else None
+            if isinstance(first, (list, tuple)):  # rows as lists: [[1, 2], ...]
+                n_features = len(first)
         columns = getattr(X, "columns", None)
         column_dtypes = getattr(X, "dtypes", None)
         if columns is not None and column_dtypes is not None:
             names = [str(c) for c in columns]
             dtypes = [str(t) for t in column_dtypes]
         elif getattr(X, "dtype", None) is not None:
-            dtypes = [str(np.dtype(X.dtype))]
+            dtypes = [_dtype_name(X.dtype)]
     if estimator is not None:
         inner_n = getattr(estimator, "n_features_in_", None)
         if isinstance(inner_n, (int, np.integer)):
