@@ -18,6 +18,8 @@ import sklearn
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from tests._forge import forge, parts
 from versioned_estimator import VersionedEstimator, load, read_envelope, save
@@ -67,6 +69,27 @@ def files(
     out["grid"] = Path(
         save(VersionedEstimator(search).fit(X, y), folder / "grid.joblib")
     )
+    multi = GridSearchCV(
+        LogisticRegression(max_iter=1000),
+        {"C": [0.1, 1.0]},
+        scoring=["accuracy", "f1_macro"],
+        refit="f1_macro",
+        cv=3,
+    )
+    out["multi"] = Path(
+        save(VersionedEstimator(multi).fit(X, y), folder / "multi.joblib")
+    )
+
+    def pipeline(scaler: Any, C: float) -> Any:
+        steps = make_pipeline(scaler, LogisticRegression(C=C, max_iter=1000))
+        return VersionedEstimator(steps).fit(X, y)
+
+    for name, scaler, C in [
+        ("pipe", StandardScaler(), 1.0),
+        ("pipe_c", StandardScaler(), 0.1),
+        ("pipe_minmax", MinMaxScaler(), 1.0),
+    ]:
+        out[name] = Path(save(pipeline(scaler, C), folder / f"{name}.joblib"))
 
     def older_sklearn(envelope: dict[str, Any]) -> None:
         # what a writer with another scikit-learn records: both version fields
@@ -148,13 +171,13 @@ def test_inspect_text(
         envelope.python,
         # format 2 keeps the digest in the trailer, which inspect does not read:
         # the head names the checksum algorithm
-        "digest      crc32:",
+        "digest      crc32, kept after the payload (`versioned-estimator verify`",
         "format      2 (written by versioned-estimator ",
         f"scikit-learn  {sklearn.__version__}",
         "max_iter",
         "sepal length (cm)",
         "owner",
-        "probe       5 rows",
+        "probe       5 rows (their outputs are kept after the payload)",
         "signed      no",
     ):
         assert text in out
@@ -178,6 +201,7 @@ def test_inspect_json(
     assert data["git"] == {
         "commit": envelope.git["commit"],
         "dirty": envelope.git["dirty"],
+        "source": envelope.git["source"],
     }
     assert data["schema"]["n_samples"] == 150
     assert data["schema"]["n_features_in"] == 4
@@ -214,6 +238,83 @@ def test_inspect_signed(
 ) -> None:
     code, data = run_json(capsys, "inspect", files["signed"])
     assert (code, data["signed"], data["signature"]) == (0, True, "hmac-sha256")
+
+
+LOGISTIC = "sklearn.linear_model._logistic.LogisticRegression"
+SCALER = "sklearn.preprocessing._data.StandardScaler"
+
+
+def _row(out: str, key: str, section: str | None = None) -> str:
+    """The value column of the text row whose first cell is ``key`` (in
+    ``section``, when given)."""
+    lines = out.splitlines()
+    if section is not None:
+        lines = lines[lines.index(section) :]
+    for line in lines:
+        cells = line.split()
+        if cells and cells[0] == key:
+            return line.strip()[len(key) :].strip()
+    raise AssertionError(f"no row {key!r} in:\n{out}")
+
+
+def test_inspect_pipeline_shows_nested_parameters_whole(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    envelope = read_envelope(files["pipe"])
+    code, data = run_json(capsys, "inspect", files["pipe"])
+    assert code == 0
+    # --json gives the envelope's params: flattened as get_params(deep=True),
+    # estimators as their class path, values as plain data (not repr strings)
+    assert data["params"] == envelope.params
+    assert data["params"]["logisticregression"] == LOGISTIC
+    assert data["params"]["logisticregression__C"] == 1.0
+    assert data["params"]["standardscaler__with_mean"] is True
+    assert data["params"]["steps"] == [
+        ["standardscaler", SCALER],
+        ["logisticregression", LOGISTIC],
+    ]
+    code, out, _ = run(capsys, "inspect", files["pipe"])
+    assert code == 0
+    assert _row(out, "logisticregression") == LOGISTIC
+    assert _row(out, "logisticregression__C") == "1.0"
+    assert _row(out, "logisticregression__max_iter") == "1000"
+    assert _row(out, "standardscaler") == SCALER
+    # the steps, one a line, class paths whole
+    lines = out.splitlines()
+    steps = next(i for i, line in enumerate(lines) if line.split()[:1] == ["steps"])
+    assert lines[steps].split()[1:] == ["standardscaler", SCALER]
+    assert lines[steps + 1].split() == ["logisticregression", LOGISTIC]
+    assert "..." not in out
+
+
+def test_inspect_names_the_metric_of_best_score(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "inspect", files["multi"])
+    assert code == 0
+    evaluation = data["evaluation"]
+    assert (evaluation["scoring"], evaluation["refit"]) == (
+        ["accuracy", "f1_macro"],
+        "f1_macro",
+    )
+    assert data["best_score_metric"] == "f1_macro"
+    code, out, _ = run(capsys, "inspect", files["multi"])
+    assert _row(out, "best_score", "evaluation") == (
+        f"{evaluation['best_score']!r} (f1_macro, the refit metric)"
+    )
+    assert _row(out, "scoring", "evaluation") == "accuracy, f1_macro"
+    assert _row(out, "refit", "evaluation") == "f1_macro"
+    # a single-metric search without scoring ranks by the estimator's score
+    code, data = run_json(capsys, "inspect", files["grid"])
+    assert data["best_score_metric"] == "score"
+    code, out, _ = run(capsys, "inspect", files["grid"])
+    assert _row(out, "best_score", "evaluation").endswith(
+        "(the estimator's score method)"
+    )
+    evaluation_rows = out[out.index("\nevaluation\n") :].split("\n\n")[0]
+    assert "refit" not in evaluation_rows  # refit=True says nothing more
+    code, data = run_json(capsys, "inspect", files["iris"])
+    assert data["best_score_metric"] is None
 
 
 def test_human_size() -> None:
@@ -392,7 +493,7 @@ def test_diff_same_file(
 ) -> None:
     code, out, _ = run(capsys, "diff", files["iris"], files["iris"])
     assert code == 0
-    assert "no differences" in out
+    assert out.splitlines()[-1] == "no differences"
     code, data = run_json(capsys, "diff", files["iris"], files["iris"])
     assert (code, data["same"], data["differences"]) == (0, True, [])
 
@@ -401,7 +502,7 @@ def test_diff_versions(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path]
 ) -> None:
     code, data = run_json(capsys, "diff", files["iris"], files["old"])
-    assert code == 0
+    assert code == 1  # different, as diff(1) says it
     by_field = {d["field"]: d for d in data["differences"]}
     assert by_field["packages.scikit-learn"] == {
         "field": "packages.scikit-learn",
@@ -409,18 +510,22 @@ def test_diff_versions(
         "a": sklearn.__version__,
         "b": _other_sklearn_version(),
     }
-    assert list(by_field) == ["packages.scikit-learn"]  # same model, same payload
+    # same model, same payload; requirements repeats no package packages shows
+    assert list(by_field) == ["packages.scikit-learn"]
     code, out, _ = run(capsys, "diff", files["iris"], files["old"])
-    assert code == 0
-    assert "packages.scikit-learn" in out
-    assert "difference(s)" in out
+    assert code == 1
+    assert _row(out, "packages.scikit-learn").split() == [
+        sklearn.__version__,
+        _other_sklearn_version(),
+    ]
+    assert out.splitlines()[-1] == "1 difference"
 
 
 def test_diff_search(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path]
 ) -> None:
     code, data = run_json(capsys, "diff", files["iris"], files["grid"])
-    assert (code, data["same"]) == (0, False)
+    assert (code, data["same"]) == (1, False)
     by_field = {d["field"]: d for d in data["differences"]}
     assert (
         by_field["estimator_class"]["b"]
@@ -435,6 +540,92 @@ def test_diff_search(
     assert by_field["params.max_iter"]["change"] == "removed"
     assert by_field["evaluation.n_splits"]["b"] == 3
     assert by_field["payload.nbytes"]["change"] == "changed"
+    assert by_field["params.estimator"] == {
+        "field": "params.estimator",
+        "change": "added",
+        "a": None,
+        "b": LOGISTIC,
+    }
+
+
+def _text_fields(out: str, data: dict[str, Any]) -> list[str]:
+    """The fields the diff text lists, in order (table or block layout)."""
+    fields = [d["field"] for d in data["differences"]]
+    return [
+        line.split()[0]
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in fields
+    ]
+
+
+def test_diff_pipelines_that_differ_in_one_nested_parameter(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, data = run_json(capsys, "diff", files["pipe"], files["pipe_c"])
+    assert (code, data["same"]) == (1, False)
+    found = {d["field"]: d for d in data["differences"]}
+    # created_at too, unless both were fitted within the same second
+    assert set(found) - {"created_at"} == {"params.logisticregression__C"}
+    assert found["params.logisticregression__C"] == {
+        "field": "params.logisticregression__C",
+        "change": "changed",
+        "a": 1.0,
+        "b": 0.1,
+    }
+    code, out, _ = run(capsys, "diff", files["pipe"], files["pipe_c"])
+    assert code == 1
+    assert out.splitlines()[:2] == [f"A: {files['pipe']}", f"B: {files['pipe_c']}"]
+    assert out.splitlines()[2].split() == ["field", "A", "B"]
+    assert _row(out, "params.logisticregression__C").split() == ["1.0", "0.1"]
+    assert _text_fields(out, data) == [d["field"] for d in data["differences"]]
+    n = len(data["differences"])
+    assert out.splitlines()[-1] == f"{n} difference{'s' if n > 1 else ''}"
+
+
+def test_diff_a_changed_step_shows_whole_class_names(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    minmax = "sklearn.preprocessing._data.MinMaxScaler"
+    code, data = run_json(capsys, "diff", files["pipe"], files["pipe_minmax"])
+    assert code == 1
+    found = {d["field"]: d for d in data["differences"]}
+    assert found["params.standardscaler"] == {
+        "field": "params.standardscaler",
+        "change": "removed",
+        "a": SCALER,
+        "b": None,
+    }
+    assert found["params.minmaxscaler"]["b"] == minmax
+    assert found["params.steps[0]"] == {
+        "field": "params.steps[0]",
+        "change": "changed",
+        "a": ["standardscaler", SCALER],
+        "b": ["minmaxscaler", minmax],
+    }
+    assert "params.steps[1]" not in found  # the same LogisticRegression
+    assert "params.logisticregression__C" not in found
+    code, out, _ = run(capsys, "diff", files["pipe"], files["pipe_minmax"])
+    assert code == 1
+    assert "..." not in out
+    assert SCALER in out
+    assert minmax in out
+    assert _text_fields(out, data) == [d["field"] for d in data["differences"]]
+    assert out.splitlines()[-1] == f"{len(data['differences'])} differences"
+
+
+def test_diff_of_wide_values_is_one_block_per_field(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    # class paths side by side would not fit a terminal: A and B go under
+    # each field, whole
+    code, data = run_json(capsys, "diff", files["iris"], files["pipe"])
+    assert code == 1
+    code, out, _ = run(capsys, "diff", files["iris"], files["pipe"])
+    lines = out.splitlines()
+    at = lines.index("estimator_class")
+    assert lines[at + 1].split() == ["A", LOGISTIC]
+    assert lines[at + 2].split() == ["B", "sklearn.pipeline.Pipeline"]
+    assert _text_fields(out, data) == [d["field"] for d in data["differences"]]
 
 
 # ----------------------------------------------------------------------------
@@ -603,6 +794,56 @@ def test_own_class_trust_and_module_alias(
     monkeypatch.delitem(sys.modules, "cli_shop_v2")
 
 
+def test_verify_imports_own_code_only_from_path(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    iris: tuple[Any, Any],
+) -> None:
+    # the console script has no implicit current folder on sys.path: the user
+    # names the folders their code is in with --path
+    (tmp_path / "cli_path_shop.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\n\n\n"
+        "class PathShop(LogisticRegression):\n    pass\n"
+    )
+    with monkeypatch.context() as patched:
+        patched.syspath_prepend(str(tmp_path))
+        module = importlib.import_module("cli_path_shop")
+        X, y = iris
+        model = VersionedEstimator(module.PathShop(max_iter=1000)).fit(X, y)
+        save(model, tmp_path / "s.joblib")
+    del sys.modules["cli_path_shop"]
+    assert str(tmp_path) not in sys.path
+    monkeypatch.chdir(tmp_path)
+    trust = ["--trust", "cli_path_shop.PathShop"]
+    code, out, _ = run(capsys, "verify", "s.joblib", *trust)
+    assert code == 1
+    assert "InnerLoadError" in out
+    assert "--path DIR" in out  # the hint
+    code, data = run_json(capsys, "verify", "s.joblib", *trust, "--path", ".")
+    assert (code, data["ok"], data["path"]) == (0, True, [str(tmp_path)])
+    assert str(tmp_path) not in sys.path  # taken off again
+    monkeypatch.delitem(sys.modules, "cli_path_shop")
+    # the console script, as a user types it
+    argv = [_console_script(), "verify", "s.joblib", *trust]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "No module named 'cli_path_shop'" in " ".join(done.stdout.split())
+    done = subprocess.run(
+        [*argv, "--path", "."], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "verify: ok")
+
+
+def test_verify_path_must_be_a_folder(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no_such_folder"
+    code, out, err = run(capsys, "verify", files["iris"], "--path", missing)
+    assert (code, out) == (2, "")
+    assert err == f"versioned-estimator: error: --path {missing}: no such folder\n"
+
+
 def test_module_alias_must_be_old_equals_new(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -745,22 +986,3 @@ def test_version_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 2
     parser = build_parser()
     assert parser.prog == "versioned-estimator"
-
-
-# ----------------------------------------------------------------------------
-# demo
-# ----------------------------------------------------------------------------
-
-
-def test_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "demo", "--dir", tmp_path)
-    assert code == 0, out
-    assert out.rstrip().splitlines()[-1] == "demo: all steps behaved as expected"
-    assert "NOT AS EXPECTED" not in out
-    assert "InnerLoadError" in out
-    assert "EnvironmentMismatchError" in out
-    assert (tmp_path / "iris.joblib").exists()
-    assert (tmp_path / "shop_models_v2.py").exists()
-    assert not (tmp_path / "shop_models.py").exists()
-    envelope = read_envelope(tmp_path / "shop.joblib")
-    assert envelope.estimator_class == "shop_models.ShopClassifier"

@@ -3,27 +3,34 @@
 Every reading command builds an :class:`Outcome` (a plain-data form for
 ``--json``, a text form for people and an exit code) and one of the two output
 formats renders it. Exit codes are the same everywhere: 0 ok, 1 a check failed
-(environment mismatch, untrusted global, integrity, behaviour drift), 2 the file
-could not be read (one line on stderr, no traceback).
+(environment mismatch, untrusted global, integrity, behaviour drift) or, for
+``diff``, the files differ (as diff(1)), 2 the file could not be read (one
+line on stderr, no traceback).
 
 ``inspect``, ``check``, ``audit``, ``requirements`` and ``diff`` read only the
 envelope (or, for ``audit``, dry-run the inner stream): they never unpickle the
 model. ``verify`` is the only command that does, and only through the safe
-:func:`versioned_estimator.load`.
+:func:`versioned_estimator.load`; it imports the user's own code only from the
+folders given with ``--path`` (never implicitly from the working directory).
+
+The text and data of an envelope (``inspect``, ``diff``) are rendered by
+``_render``, which the demo (``_demo``) uses too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import sys
-import textwrap
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from versioned_estimator._demo import cmd_demo
 from versioned_estimator._envelope import Envelope
 from versioned_estimator._environment import CHANGES
 from versioned_estimator._errors import (
@@ -37,7 +44,20 @@ from versioned_estimator._errors import (
     VersionedEstimatorError,
 )
 from versioned_estimator._inspect import check_environment, read_envelope
-from versioned_estimator._signing import KEY_VARIABLE, resolve_key, verify_signature
+from versioned_estimator._render import (
+    PROG,
+    diff_envelopes,
+    diff_text,
+    human_size,
+    inspect_data,
+    inspect_text,
+    one_line,
+    plain,
+    table,
+    terminal_safe,
+    wrap,
+)
+from versioned_estimator._signing import KEY_VARIABLE, resolve_key
 from versioned_estimator._version import __version__
 
 __all__ = [
@@ -45,13 +65,22 @@ __all__ = [
     "Outcome",
     "TextFormat",
     "build_parser",
+    "human_size",
     "main",
     "terminal_safe",
 ]
 
-PROG = "versioned-estimator"
-# Widest value shown in a text cell before it is cut with "...".
-_CELL = 72
+# The text helpers of _render under their former names here, for commands
+# defined in other modules.
+_table = table
+_one_line = one_line
+_wrap = wrap
+
+
+def _show(value: Any, width: int | None = None) -> str:
+    """A value whole, on one line (``width`` is ignored: nothing is cut)."""
+    return plain(value)
+
 
 # ----------------------------------------------------------------------------
 # Outcomes and output formats
@@ -77,28 +106,6 @@ class Outcome:
     code: int = 0
 
 
-def terminal_safe(text: str) -> str:
-    r"""``text`` with every control or format character escaped (newlines
-    kept): nothing read from a file reaches a terminal as an escape sequence.
-
-    Examples
-    --------
-    >>> print(terminal_safe("signed\x1b[2K yes"))
-    signed\x1b[2K yes
-    """
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch == "\n" or ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}")
-    return "".join(out)
-
-
 class TextFormat:
     """Aligned, readable text."""
 
@@ -120,225 +127,8 @@ def _format(args: argparse.Namespace) -> TextFormat | JsonFormat:
 
 
 # ----------------------------------------------------------------------------
-# Text helpers
-# ----------------------------------------------------------------------------
-
-
-def human_size(nbytes: int | None) -> str:
-    """A byte count as people read it.
-
-    Examples
-    --------
-    >>> human_size(974), human_size(12_900_000), human_size(None)
-    ('974 B', '12.3 MiB', 'unknown')
-    """
-    if nbytes is None:
-        return "unknown"
-    size = float(nbytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _show(value: Any, width: int = _CELL) -> str:
-    """One value on one line, as Python writes it (strings bare), cut to ``width``.
-
-    Examples
-    --------
-    >>> _show(None), _show("lbfgs"), _show({"C": [0.1, 1]}), _show("x" * 9, 6)
-    ('None', 'lbfgs', "{'C': [0.1, 1]}", 'xxx...')
-    """
-    text = " ".join((value if isinstance(value, str) else repr(value)).split())
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _table(rows: Sequence[Sequence[str]], indent: int = 2) -> list[str]:
-    """Left-aligned columns, the last one unpadded."""
-    if not rows:
-        return []
-    n_columns = max(len(row) for row in rows)
-    widths = [
-        max((len(row[i]) for row in rows if i < len(row)), default=0)
-        for i in range(n_columns)
-    ]
-    lines = []
-    for row in rows:
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
-        lines.append((" " * indent + "  ".join(cells)).rstrip())
-    return lines
-
-
-def _section(
-    title: str, rows: Sequence[Sequence[str]], empty: str = "none"
-) -> list[str]:
-    return [title, *(_table(rows) if rows else [f"  ({empty})"])]
-
-
-def _one_line(message: object) -> str:
-    return " ".join(str(message).split())
-
-
-def _wrap(message: object, indent: str = "  ") -> str:
-    return textwrap.fill(
-        _one_line(message), width=88, initial_indent=indent, subsequent_indent=indent
-    )
-
-
-# ----------------------------------------------------------------------------
 # inspect
 # ----------------------------------------------------------------------------
-
-
-def _evaluation_summary(evaluation: Mapping[str, Any] | None) -> list[list[str]]:
-    if not evaluation:
-        return []
-    rows = []
-    for key in ("best_score", "best_params", "scoring", "n_splits", "n_candidates"):
-        if key in evaluation:
-            value = evaluation[key]
-            shown = (
-                "(estimator's default)" if key == "scoring" and value is None else value
-            )
-            rows.append([key, _show(shown)])
-    return rows
-
-
-def _probe_summary(probe: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not probe:
-        return None
-    return {
-        "n_rows": probe.get("n_rows"),
-        "methods": list((probe.get("outputs") or {}).keys()),
-    }
-
-
-def inspect_data(path: str, envelope: Envelope) -> dict[str, Any]:
-    """The ``inspect --json`` document of an envelope."""
-    payload = envelope.payload
-    signature = envelope.signature
-    git = envelope.git or {}
-    return {
-        "file": path,
-        "format_version": envelope.format_version,
-        "writer": envelope.writer,
-        "estimator_class": envelope.estimator_class,
-        "params": envelope.params,
-        "methods": envelope.methods,
-        "created_at": envelope.created_at,
-        "git": {"commit": git.get("commit"), "dirty": git.get("dirty")},
-        "python": envelope.python,
-        "platform": envelope.platform,
-        "packages": envelope.packages,
-        "schema": envelope.schema,
-        "evaluation": envelope.evaluation,
-        "metadata": envelope.metadata,
-        "globals": envelope.globals,
-        "payload": {
-            "protocol": payload.get("protocol"),
-            "algorithm": payload.get("algorithm"),
-            "digest": payload.get("digest"),
-            "nbytes": payload.get("nbytes"),
-            "size": human_size(payload.get("nbytes")),
-            "n_buffers": len(payload.get("buffers") or []),
-        },
-        "signed": isinstance(signature, Mapping),
-        "signature": signature.get("algorithm")
-        if isinstance(signature, Mapping)
-        else None,
-        "probe": _probe_summary(envelope.probe),
-    }
-
-
-def _features_rows(schema: Mapping[str, Any]) -> list[list[str]]:
-    rows = [
-        ["n_samples", _show(schema.get("n_samples"))],
-        ["n_features_in", _show(schema.get("n_features_in"))],
-    ]
-    names = list(schema.get("feature_names_in") or [])
-    dtypes = list(schema.get("dtypes") or [])
-    if names:
-        shown = 20
-        typed = len(dtypes) == len(names)
-        width = max(len(str(name)) for name in names[:shown])
-        for i, name in enumerate(names[:shown]):
-            cell = f"{name!s:<{width}}  {dtypes[i]}" if typed else str(name)
-            rows.append(["features" if i == 0 else "", cell.rstrip()])
-        if len(names) > shown:
-            rows.append(["", f"... and {len(names) - shown} more"])
-    else:
-        rows.append(["features", "unnamed (fit on an array)"])
-        if dtypes:
-            rows.append(["dtypes", ", ".join(sorted(set(map(str, dtypes))))])
-    return rows
-
-
-def inspect_text(data: Mapping[str, Any]) -> str:
-    """The ``inspect`` text of an :func:`inspect_data` document."""
-    git = data["git"]
-    if git["commit"]:
-        commit = git["commit"][:12] + (
-            " (dirty work tree)" if git["dirty"] else " (clean)"
-        )
-    else:
-        commit = "not recorded (not fitted inside a git work tree)"
-    platform = data["platform"] or {}
-    payload = data["payload"]
-    probe = data["probe"]
-    digest = payload["digest"] or "-"
-    signed = f"yes ({data['signature']})" if data["signed"] else "no"
-    summary = [
-        ["created", _show(data["created_at"])],
-        ["git commit", commit],
-        ["python", _show(data["python"])],
-        [
-            "platform",
-            " ".join(
-                str(platform[k])
-                for k in ("system", "machine", "implementation")
-                if platform.get(k)
-            )
-            or "-",
-        ],
-        [
-            "format",
-            f"{data['format_version']} (written by versioned-estimator "
-            f"{data['writer'] or '?'})",
-        ],
-        [
-            "payload",
-            f"{payload['size']} (protocol {payload['protocol']}, "
-            f"{payload['n_buffers']} out-of-band buffers)",
-        ],
-        ["digest", f"{payload['algorithm'] or 'sha256'}:{digest}"],
-        ["signed", signed],
-        [
-            "probe",
-            f"{probe['n_rows']} rows; {', '.join(probe['methods'])}"
-            if probe
-            else "none (probe_size=0)",
-        ],
-        ["methods", ", ".join(data["methods"]) or "-"],
-    ]
-    lines = [f"{data['file']}: {data['estimator_class']}", *_table(summary), ""]
-    lines += _section(
-        "parameters", [[str(k), _show(v)] for k, v in sorted(data["params"].items())]
-    )
-    lines += [""]
-    lines += _section(
-        "packages", [[k, str(v)] for k, v in sorted(data["packages"].items())]
-    )
-    lines += [""]
-    lines += _section("schema", _features_rows(data["schema"] or {}))
-    if data["evaluation"]:
-        lines += [""]
-        lines += _section("evaluation", _evaluation_summary(data["evaluation"]))
-    lines += [""]
-    lines += _section(
-        "metadata", [[str(k), _show(v)] for k, v in sorted(data["metadata"].items())]
-    )
-    return "\n".join(lines)
 
 
 def cmd_inspect(args: argparse.Namespace) -> Outcome:
@@ -425,62 +215,9 @@ def cmd_requirements(args: argparse.Namespace) -> Outcome:
 # diff
 # ----------------------------------------------------------------------------
 
-_ABSENT = object()
-
-
-def _difference(name: str, a: Any, b: Any) -> dict[str, Any] | None:
-    if a == b:
-        return None
-    change = "added" if a is _ABSENT else "removed" if b is _ABSENT else "changed"
-    return {
-        "field": name,
-        "change": change,
-        "a": None if a is _ABSENT else a,
-        "b": None if b is _ABSENT else b,
-    }
-
-
-def diff_envelopes(a: Envelope, b: Envelope) -> list[dict[str, Any]]:
-    """Field-by-field differences between two envelopes, in a fixed order.
-
-    Mappings (params, packages, platform, schema, evaluation, metadata) are
-    compared per key; each difference has ``field``, ``change`` (``added``,
-    ``removed`` or ``changed``), and the values ``a`` and ``b``.
-    """
-    found: list[dict[str, Any] | None] = []
-
-    def scalar(name: str, x: Any, y: Any) -> None:
-        found.append(_difference(name, x, y))
-
-    def mapping(
-        prefix: str, x: Mapping[str, Any] | None, y: Mapping[str, Any] | None
-    ) -> None:
-        x, y = x or {}, y or {}
-        for key in sorted(set(x) | set(y), key=str):
-            found.append(
-                _difference(f"{prefix}.{key}", x.get(key, _ABSENT), y.get(key, _ABSENT))
-            )
-
-    scalar("estimator_class", a.estimator_class, b.estimator_class)
-    scalar("created_at", a.created_at, b.created_at)
-    mapping("params", a.params, b.params)
-    mapping("packages", a.packages, b.packages)
-    scalar("python", a.python, b.python)
-    mapping("platform", a.platform, b.platform)
-    git_a, git_b = a.git or {}, b.git or {}
-    scalar("git.commit", git_a.get("commit"), git_b.get("commit"))
-    scalar("git.dirty", git_a.get("dirty"), git_b.get("dirty"))
-    mapping("schema", a.schema, b.schema)
-    mapping("evaluation", a.evaluation, b.evaluation)
-    mapping("metadata", a.metadata, b.metadata)
-    scalar("payload.digest", a.payload.get("digest"), b.payload.get("digest"))
-    scalar("payload.nbytes", a.payload.get("nbytes"), b.payload.get("nbytes"))
-    scalar("signed", a.signature is not None, b.signature is not None)
-    return [entry for entry in found if entry is not None]
-
 
 def cmd_diff(args: argparse.Namespace) -> Outcome:
-    """``diff A B``: a report of what differs; exit 0 either way."""
+    """``diff A B``: the envelope fields that differ; exit 1 when any does."""
     first, second = read_envelope(args.a), read_envelope(args.b)
     differences = diff_envelopes(first, second)
     data = {
@@ -489,21 +226,9 @@ def cmd_diff(args: argparse.Namespace) -> Outcome:
         "same": not differences,
         "differences": differences,
     }
-    width = 34
-
-    def cell(entry: Mapping[str, Any], side: str) -> str:
-        absent = entry["change"] == ("added" if side == "a" else "removed")
-        return "(absent)" if absent else _show(entry[side], width)
-
-    lines = [f"A: {args.a}", f"B: {args.b}"]
-    if differences:
-        rows = [["field", "A", "B"]]
-        rows += [[e["field"], cell(e, "a"), cell(e, "b")] for e in differences]
-        lines += _table(rows)
-        lines.append(f"{len(differences)} difference(s)")
-    else:
-        lines.append("no differences")
-    return Outcome(data, "\n".join(lines))
+    return Outcome(
+        data, diff_text(args.a, args.b, differences), 1 if differences else 0
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -540,17 +265,44 @@ def _key(args: argparse.Namespace) -> str | None:
     return key
 
 
-def _failed_stage(
-    exc: VersionedEstimatorError, envelope: Envelope, key: bytes | None
-) -> str:
+@contextlib.contextmanager
+def _import_path(folders: Sequence[str]) -> Iterator[list[str]]:
+    """Put ``folders`` first on ``sys.path`` for the duration, then take them off.
+
+    The console script does not have the working directory on ``sys.path``
+    (``python -m`` does): a user's own modules are importable only from the
+    folders they name with ``--path``.
+    """
+    added = []
+    for folder in folders:
+        if not os.path.isdir(folder):
+            raise _UsageError(f"--path {folder}: no such folder")
+        added.append(os.path.abspath(folder))
+    sys.path[:0] = added
+    importlib.invalidate_caches()
+    try:
+        yield added
+    finally:
+        for folder in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(folder)
+
+
+def _raised_in(exc: BaseException, module: str) -> bool:
+    """Whether ``exc`` was raised by code of ``module``."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == module:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _failed_stage(exc: VersionedEstimatorError) -> str:
     if isinstance(exc, IntegrityError):
-        if key is None:
-            return "digest"
-        try:
-            verify_signature(envelope.to_dict(), key)
-        except IntegrityError:
-            return "signature"
-        return "digest"
+        # The signature is checked before the checksums, by _signing alone.
+        signature = _raised_in(exc, "versioned_estimator._signing")
+        return "signature" if signature else "digest"
     if isinstance(exc, EnvironmentMismatchError):
         return "environment"
     if isinstance(exc, BehaviorDriftError):
@@ -566,6 +318,15 @@ def _probe_detail(probe: Mapping[str, Any] | None) -> str:
     return ", ".join(f"{c['method']} {c['status']}" for c in probe["checks"])
 
 
+def _digest_detail(payload: Mapping[str, Any]) -> str:
+    algorithm = payload.get("algorithm") or "sha256"
+    size = human_size(payload.get("nbytes"))
+    digest = payload.get("digest")
+    if digest:
+        return f"{algorithm}:{str(digest)[:16]}... over all {size}"
+    return f"{algorithm} checksums match over all {size}"
+
+
 def cmd_verify(args: argparse.Namespace) -> Outcome:
     """``verify FILE``: load safely (every check, in order), then replay the probe."""
     from versioned_estimator._io import load
@@ -578,7 +339,11 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
     failed: str | None = None
     error: dict[str, Any] | None = None
     probe: dict[str, Any] | None = None
-    with warnings.catch_warnings(record=True) as caught:
+    loaded: Envelope | None = None
+    with (
+        _import_path(args.path or []) as folders,
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always")
         try:
             model = load(
@@ -592,11 +357,11 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         except EnvelopeError:
             raise
         except VersionedEstimatorError as exc:
-            failed = _failed_stage(exc, envelope, key)
+            failed = _failed_stage(exc)
             error = {
                 "type": type(exc).__name__,
                 "stage": failed,
-                "message": _one_line(exc),
+                "message": one_line(exc),
             }
             if isinstance(exc, UntrustedGlobalError):
                 error["names"] = list(exc.names)
@@ -605,6 +370,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
             if isinstance(exc, BehaviorDriftError) and exc.report is not None:
                 probe = exc.report.to_dict()
         else:
+            loaded = model.envelope
             probe = model.verify().to_dict()
             if not probe["ok"]:
                 failed = "probe"
@@ -619,25 +385,19 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         status = "failed" if name == failed else "ok" if reached else "not reached"
         stages[name] = {"status": status, "detail": ""}
         reached = reached and name != failed
-    signed = isinstance(envelope.signature, Mapping)
     if key is None:
         stages["signature"] = (
             {
                 "status": "unchecked",
                 "detail": f"signed; no key (--key-env VAR or {KEY_VARIABLE})",
             }
-            if signed
+            if envelope.signed
             else {"status": "absent", "detail": "the file is not signed"}
         )
     elif stages["signature"]["status"] == "ok":
         stages["signature"]["detail"] = "HMAC-SHA256 matches the key"
-    payload = envelope.payload
     if stages["digest"]["status"] == "ok":
-        stages["digest"]["detail"] = (
-            f"{payload.get('algorithm') or 'sha256'}:"
-            f"{str(payload.get('digest'))[:16]}..."
-            f" over all {human_size(payload.get('nbytes'))}"
-        )
+        stages["digest"]["detail"] = _digest_detail((loaded or envelope).payload)
     if stages["environment"]["status"] == "ok":
         stages["environment"]["detail"] = "no version change of minor or more"
         if mismatch:
@@ -649,7 +409,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         stages["unpickle"]["detail"] = (
             f"{len((probe or {}).get('globals') or [])} globals, all allowed"
             + (f" ({len(trusted)} trusted by you)" if trusted else "")
-            + (f", module aliases {_show(aliases)}" if aliases else "")
+            + (f", module aliases {plain(aliases)}" if aliases else "")
         )
     if stages["probe"]["status"] != "not reached":
         stages["probe"]["detail"] = _probe_detail(probe)
@@ -665,8 +425,9 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         "stages": stages,
         "probe": probe,
         "error": error,
+        "path": folders,
         "warnings": [
-            {"category": w.category.__name__, "message": _one_line(w.message)}
+            {"category": w.category.__name__, "message": one_line(w.message)}
             for w in [*mismatch, *others]
         ],
     }
@@ -678,15 +439,22 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         ]
         for name, stage in stages.items()
     ]
-    lines = [f"{args.file}: {envelope.estimator_class}", *_table(rows)]
+    lines = [f"{args.file}: {envelope.estimator_class}", *table(rows)]
     differing = [c for c in (probe or {}).get("checks", []) if c["status"] != "same"]
     if differing:
         lines.append("probe replay differences:")
-        lines += _table([[c["method"], c["status"], c["detail"]] for c in differing], 4)
+        lines += table([[c["method"], c["status"], c["detail"]] for c in differing], 4)
     if error is not None:
-        lines += [f"{error['type']}:", _wrap(error["message"], "    ")]
+        lines += [f"{error['type']}:", wrap(error["message"], "    ")]
+        if error["type"] == "InnerLoadError" and not folders:
+            lines.append(
+                wrap(
+                    f"({PROG} imports your own modules only from folders given "
+                    "with --path DIR, e.g. --path .)"
+                )
+            )
     for w in [*mismatch, *others]:
-        lines += [f"{w.category.__name__}:", _wrap(w.message, "    ")]
+        lines += [f"{w.category.__name__}:", wrap(w.message, "    ")]
     lines.append("verify: ok" if ok else f"verify: FAILED at {failed}")
     return Outcome(data, "\n".join(lines), 0 if ok else 1)
 
@@ -734,7 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=(
             "Read, check and verify models saved with versioned-estimator. "
-            "Exit codes: 0 ok, 1 a check failed, 2 the file could not be read."
+            "Exit codes: 0 ok, 1 a check failed (or, for diff, the files differ), "
+            "2 the file could not be read."
         ),
     )
     parser.add_argument(
@@ -779,7 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=cmd_requirements)
 
     sub = commands.add_parser(
-        "diff", help="field-by-field differences of two envelopes"
+        "diff",
+        help="the envelope fields that differ, params as step__param "
+        "(exit 1 when different)",
     )
     sub.add_argument("a", metavar="A", help="the first model file")
     sub.add_argument("b", metavar="B", help="the second model file")
@@ -804,7 +575,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         type=_alias_argument,
-        help="load module OLD from NEW, for code that moved (repeatable)",
+        help="load module OLD from module NEW (old.mod=new.mod), or a renamed class "
+        "by its whole name (old.mod.OldClass=new.mod.NewClass); repeatable",
+    )
+    sub.add_argument(
+        "--path",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="import your own modules (the model's classes) from DIR too; "
+        "repeatable. Nothing is imported from the current folder unless you "
+        "give --path .",
     )
     sub.set_defaults(handler=cmd_verify)
 
@@ -814,20 +595,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--dir",
         metavar="DIR",
-        help="where to write the demo's files (default: a new temp folder)",
+        help="write the demo's files to DIR and keep them, to run its commands "
+        "yourself (default: a temporary folder, removed at the end)",
     )
-    sub.set_defaults(handler=_run_demo)
+    sub.set_defaults(handler=cmd_demo)
     return parser
 
 
-def _run_demo(args: argparse.Namespace) -> int:
-    from versioned_estimator._demo import cmd_demo
-
-    return cmd_demo(args)
-
-
 def _error(message: str) -> int:
-    print(f"{PROG}: error: {terminal_safe(_one_line(message))}", file=sys.stderr)
+    print(f"{PROG}: error: {terminal_safe(one_line(message))}", file=sys.stderr)
     return 2
 
 

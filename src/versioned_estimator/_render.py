@@ -1,0 +1,574 @@
+"""What the command line and the demo print about envelopes.
+
+A plain-data document (for ``--json``) and its text (for people) of one
+envelope (:func:`inspect_data`, :func:`inspect_text`) and of the differences
+between two (:func:`diff_envelopes`, :func:`diff_text`), and the small text
+helpers both need. Values are shown whole, never cut: a class path or a
+nested parameter cut in the middle hides the change that matters. Parameters
+are shown as the envelope keeps them, flattened as ``get_params(deep=True)``
+flattens them (``logisticregression__C``), estimators as their class path.
+
+This module reads no file and imports neither scikit-learn nor the command
+line (``_cli``) or the demo (``_demo``): both import it.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from versioned_estimator._envelope import Envelope
+
+__all__ = [
+    "PROG",
+    "best_score_metric",
+    "cell",
+    "diff_envelopes",
+    "diff_text",
+    "human_size",
+    "inspect_data",
+    "inspect_text",
+    "one_line",
+    "plain",
+    "section",
+    "table",
+    "terminal_safe",
+    "wrap",
+]
+
+PROG = "versioned-estimator"
+
+# A diff whose table would be wider than this is shown one block per field.
+_DIFF_WIDTH = 100
+# Features listed by inspect before "... and N more".
+_FEATURES_SHOWN = 20
+
+# ----------------------------------------------------------------------------
+# Text helpers
+# ----------------------------------------------------------------------------
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with every control or format character escaped (newlines
+    kept): nothing read from a file reaches a terminal as an escape sequence.
+
+    Examples
+    --------
+    >>> print(terminal_safe("signed\x1b[2K yes"))
+    signed\x1b[2K yes
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n" or ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}")
+    return "".join(out)
+
+
+def human_size(nbytes: int | None) -> str:
+    """A byte count as people read it.
+
+    Examples
+    --------
+    >>> human_size(974), human_size(12_900_000), human_size(None)
+    ('974 B', '12.3 MiB', 'unknown')
+    """
+    if nbytes is None:
+        return "unknown"
+    size = float(nbytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def plain(value: Any) -> str:
+    """One value on one line, whole: strings bare, anything else as Python
+    writes it.
+
+    Examples
+    --------
+    >>> plain(None), plain("sklearn.linear_model._logistic.LogisticRegression")
+    ('None', 'sklearn.linear_model._logistic.LogisticRegression')
+    >>> plain({"C": [0.1, 1]}), plain("two\\nlines")
+    ("{'C': [0.1, 1]}", 'two lines')
+    """
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return " ".join(repr(value).split())
+
+
+def cell(value: Any) -> str:
+    """A value for a table cell: lists of lists (a Pipeline's ``steps``, a
+    ColumnTransformer's ``transformers``) one item a line, lists of records
+    counted, anything else :func:`plain`.
+
+    Examples
+    --------
+    >>> print(cell([["scaler", "sklearn.preprocessing._data.StandardScaler"],
+    ...             ["clf", "sklearn.linear_model._logistic.LogisticRegression"]]))
+    scaler  sklearn.preprocessing._data.StandardScaler
+    clf     sklearn.linear_model._logistic.LogisticRegression
+    >>> cell([{"mean_test_score": 0.9}, {"mean_test_score": 0.8}])
+    '2 records (--json has them)'
+    """
+    if isinstance(value, list) and value:
+        if all(isinstance(item, list) and item for item in value):
+            return "\n".join(table([[plain(x) for x in item] for item in value], 0))
+        if all(isinstance(item, dict) for item in value):
+            return f"{len(value)} records (--json has them)"
+    return plain(value)
+
+
+def table(rows: Sequence[Sequence[str]], indent: int = 2) -> list[str]:
+    """Left-aligned columns, the last one unpadded; a cell may hold several
+    lines.
+
+    Examples
+    --------
+    >>> print("\\n".join(table([["a", "1"], ["long", "x\\ny"]], 0)))
+    a     1
+    long  x
+          y
+    """
+    if not rows:
+        return []
+    split = [[str(c).split("\n") for c in row] for row in rows]
+    n_columns = max(len(row) for row in split)
+    widths = [
+        max((len(line) for row in split if i < len(row) for line in row[i]), default=0)
+        for i in range(n_columns)
+    ]
+    lines = []
+    for row in split:
+        for k in range(max((len(c) for c in row), default=1)):
+            cells = [
+                (c[k] if k < len(c) else "").ljust(widths[i]) for i, c in enumerate(row)
+            ]
+            lines.append((" " * indent + "  ".join(cells)).rstrip())
+    return lines
+
+
+def section(
+    title: str, rows: Sequence[Sequence[str]], empty: str = "none"
+) -> list[str]:
+    """A titled table, or ``(empty)`` under the title."""
+    return [title, *(table(rows) if rows else [f"  ({empty})"])]
+
+
+def one_line(message: object) -> str:
+    """``message`` with its whitespace runs collapsed to single spaces."""
+    return " ".join(str(message).split())
+
+
+def wrap(message: object, indent: str = "  ") -> str:
+    """``message`` on one line, then filled to 88 columns under ``indent``."""
+    return textwrap.fill(
+        one_line(message), width=88, initial_indent=indent, subsequent_indent=indent
+    )
+
+
+# ----------------------------------------------------------------------------
+# inspect
+# ----------------------------------------------------------------------------
+
+
+def best_score_metric(evaluation: Mapping[str, Any] | None) -> str | None:
+    """The metric a search's ``best_score`` is measured with.
+
+    A multi-metric search ranks by its ``refit`` metric; a single ``scoring``
+    is that metric; no scoring is the estimator's own ``score`` method
+    (``"score"``). None when there is no best score to name.
+
+    Examples
+    --------
+    >>> best_score_metric({"scoring": ["accuracy", "f1_macro"], "refit": "f1_macro"})
+    'f1_macro'
+    >>> best_score_metric({"scoring": "roc_auc", "refit": True})
+    'roc_auc'
+    >>> best_score_metric({"scoring": None, "refit": True})
+    'score'
+    """
+    if not evaluation:
+        return None
+    scoring, refit = evaluation.get("scoring"), evaluation.get("refit")
+    if isinstance(scoring, (list, dict)):
+        if isinstance(refit, str) and refit in scoring:
+            return refit
+        return None
+    if scoring is None:
+        return "score"
+    return plain(scoring)
+
+
+def _metric_note(evaluation: Mapping[str, Any]) -> str:
+    metric = best_score_metric(evaluation)
+    scoring = evaluation.get("scoring")
+    if metric is None:
+        return ""
+    if isinstance(scoring, (list, dict)):
+        return f" ({metric}, the refit metric)"
+    if metric == "score" and scoring is None:
+        return " (the estimator's score method)"
+    return f" ({metric})"
+
+
+def _evaluation_rows(evaluation: Mapping[str, Any]) -> list[list[str]]:
+    rows = []
+    if "best_score" in evaluation:
+        rows.append(
+            ["best_score", plain(evaluation["best_score"]) + _metric_note(evaluation)]
+        )
+    if "best_params" in evaluation:
+        rows.append(["best_params", plain(evaluation["best_params"])])
+    if "scoring" in evaluation:
+        scoring = evaluation["scoring"]
+        if scoring is None:
+            shown = "(the estimator's score method)"
+        elif isinstance(scoring, (list, dict)):
+            shown = ", ".join(map(str, scoring))
+        else:
+            shown = plain(scoring)
+        rows.append(["scoring", shown])
+        refit = evaluation.get("refit")
+        if isinstance(scoring, (list, dict)) or not isinstance(refit, bool):
+            rows.append(["refit", plain(refit)])
+    for key in ("n_splits", "n_candidates"):
+        if key in evaluation:
+            rows.append([key, plain(evaluation[key])])
+    return rows
+
+
+def _probe_summary(probe: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not probe:
+        return None
+    outputs = probe.get("outputs")
+    return {
+        "n_rows": probe.get("n_rows"),
+        # format 2 keeps the outputs after the payload: unknown from the head
+        "methods": list(outputs) if isinstance(outputs, Mapping) else None,
+    }
+
+
+def inspect_data(path: str, envelope: Envelope) -> dict[str, Any]:
+    """The ``inspect --json`` document of an envelope.
+
+    ``payload.digest`` and ``probe.methods`` are None when the file keeps
+    them after the payload (format 2) and only its head was read.
+    """
+    payload = envelope.payload
+    signature = envelope.signature
+    git = envelope.git or {}
+    if isinstance(signature, Mapping):
+        algorithm = signature.get("algorithm")
+    else:
+        algorithm = payload.get("signed") if envelope.signed else None
+    evaluation = envelope.evaluation
+    return {
+        "file": path,
+        "format_version": envelope.format_version,
+        "writer": envelope.writer,
+        "estimator_class": envelope.estimator_class,
+        "params": envelope.params,
+        "methods": envelope.methods,
+        "created_at": envelope.created_at,
+        "git": {
+            "commit": git.get("commit"),
+            "dirty": git.get("dirty"),
+            "source": git.get("source"),
+        },
+        "python": envelope.python,
+        "platform": envelope.platform,
+        "packages": envelope.packages,
+        "schema": envelope.schema,
+        "evaluation": evaluation,
+        "best_score_metric": best_score_metric(evaluation),
+        "metadata": envelope.metadata,
+        "globals": envelope.globals,
+        "payload": {
+            "protocol": payload.get("protocol"),
+            "algorithm": payload.get("algorithm") or "sha256",
+            "digest": payload.get("digest"),
+            "nbytes": payload.get("nbytes"),
+            "size": human_size(payload.get("nbytes")),
+            "n_buffers": len(payload.get("buffers") or []),
+        },
+        "signed": envelope.signed,
+        "signature": algorithm,
+        "probe": _probe_summary(envelope.probe),
+    }
+
+
+def _features_rows(schema: Mapping[str, Any]) -> list[list[str]]:
+    rows = [
+        ["n_samples", plain(schema.get("n_samples"))],
+        ["n_features_in", plain(schema.get("n_features_in"))],
+    ]
+    names = list(schema.get("feature_names_in") or [])
+    dtypes = list(schema.get("dtypes") or [])
+    if names:
+        typed = len(dtypes) == len(names)
+        width = max(len(str(name)) for name in names[:_FEATURES_SHOWN])
+        for i, name in enumerate(names[:_FEATURES_SHOWN]):
+            text = f"{name!s:<{width}}  {dtypes[i]}" if typed else str(name)
+            rows.append(["features" if i == 0 else "", text.rstrip()])
+        if len(names) > _FEATURES_SHOWN:
+            rows.append(["", f"... and {len(names) - _FEATURES_SHOWN} more (--json)"])
+    else:
+        rows.append(["features", "unnamed (fit on an array)"])
+        if dtypes:
+            rows.append(["dtypes", ", ".join(sorted(set(map(str, dtypes))))])
+    return rows
+
+
+# Whose repository the envelope's git commit is (``git.source``).
+_GIT_SOURCES = {
+    "script": "the training script's repository",
+    "notebook": "the notebook's repository",
+    "module": "the repository of the estimator's module",
+    "cwd": "the working directory's repository",
+}
+
+
+def _commit(git: Mapping[str, Any]) -> str:
+    if not git.get("commit"):
+        return "not recorded (not fitted inside a git work tree)"
+    state = "dirty work tree" if git.get("dirty") else "clean"
+    source = _GIT_SOURCES.get(str(git.get("source")))
+    return f"{git['commit'][:12]} ({state}" + (f"; {source})" if source else ")")
+
+
+def inspect_text(data: Mapping[str, Any]) -> str:
+    """The ``inspect`` text of an :func:`inspect_data` document."""
+    platform = data["platform"] or {}
+    payload = data["payload"]
+    probe = data["probe"]
+    if payload["digest"]:
+        digest = f"{payload['algorithm']}:{payload['digest']}"
+    else:
+        digest = (
+            f"{payload['algorithm']}, kept after the payload "
+            f"(`{PROG} verify` checks it)"
+        )
+    if not probe:
+        probed = "none (probe_size=0)"
+    elif probe["methods"] is None:
+        probed = f"{probe['n_rows']} rows (their outputs are kept after the payload)"
+    else:
+        probed = f"{probe['n_rows']} rows; {', '.join(probe['methods'])}"
+    summary = [
+        ["created", plain(data["created_at"])],
+        ["git commit", _commit(data["git"])],
+        ["python", plain(data["python"])],
+        [
+            "platform",
+            " ".join(
+                str(platform[k])
+                for k in ("system", "machine", "implementation")
+                if platform.get(k)
+            )
+            or "-",
+        ],
+        [
+            "format",
+            f"{data['format_version']} (written by versioned-estimator "
+            f"{data['writer'] or '?'})",
+        ],
+        [
+            "payload",
+            f"{payload['size']} (protocol {payload['protocol']}, "
+            f"{payload['n_buffers']} out-of-band buffers)",
+        ],
+        ["digest", digest],
+        ["signed", f"yes ({data['signature']})" if data["signed"] else "no"],
+        ["probe", probed],
+        ["methods", ", ".join(data["methods"]) or "-"],
+    ]
+    lines = [f"{data['file']}: {data['estimator_class']}", *table(summary), ""]
+    lines += section(
+        "parameters", [[str(k), cell(v)] for k, v in sorted(data["params"].items())]
+    )
+    lines += [""]
+    lines += section(
+        "packages", [[k, str(v)] for k, v in sorted(data["packages"].items())]
+    )
+    lines += [""]
+    lines += section("schema", _features_rows(data["schema"] or {}))
+    if data["evaluation"]:
+        lines += [""]
+        lines += section("evaluation", _evaluation_rows(data["evaluation"]))
+    lines += [""]
+    lines += section(
+        "metadata", [[str(k), cell(v)] for k, v in sorted(data["metadata"].items())]
+    )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------
+# diff
+# ----------------------------------------------------------------------------
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_ABSENT: Any = _Absent()
+# How deep dicts are compared key by key (params are flat, their values not).
+_MAX_DEPTH = 6
+
+
+def _same(a: Any, b: Any) -> bool:
+    # As JSON: 1 and 1.0, 1 and True are different values in a file.
+    if a is _ABSENT or b is _ABSENT:
+        return a is b
+    return json.dumps(a, sort_keys=True, default=repr) == json.dumps(
+        b, sort_keys=True, default=repr
+    )
+
+
+def _walk(
+    found: list[dict[str, Any]],
+    field: str,
+    a: Any,
+    b: Any,
+    *,
+    depth: int = 0,
+    leaf: bool = False,
+) -> None:
+    """Append the differences of ``a`` and ``b``: dicts key by key, lists of
+    the same length item by item (a list inside a list is one value)."""
+    if _same(a, b):
+        return
+    if not leaf and a is not _ABSENT and b is not _ABSENT and depth < _MAX_DEPTH:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b), key=str):
+                _walk(
+                    found,
+                    f"{field}.{key}",
+                    a.get(key, _ABSENT),
+                    b.get(key, _ABSENT),
+                    depth=depth + 1,
+                )
+            return
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                _walk(
+                    found,
+                    f"{field}[{i}]",
+                    x,
+                    y,
+                    depth=depth + 1,
+                    leaf=isinstance(x, list) or isinstance(y, list),
+                )
+            return
+    change = "added" if a is _ABSENT else "removed" if b is _ABSENT else "changed"
+    found.append(
+        {
+            "field": field,
+            "change": change,
+            "a": None if a is _ABSENT else a,
+            "b": None if b is _ABSENT else b,
+        }
+    )
+
+
+def diff_envelopes(a: Envelope, b: Envelope) -> list[dict[str, Any]]:
+    """The envelope fields that differ between ``a`` and ``b``, in a fixed order.
+
+    Each difference has ``field`` (a path: ``params.logisticregression__C``,
+    ``schema.feature_names_in[3]``), ``change`` (``added``, ``removed`` or
+    ``changed``) and the values ``a`` and ``b`` (None when absent). Mappings
+    are compared key by key and lists of the same length item by item, so
+    the path names the value that changed. ``requirements`` lists only the
+    distributions that ``packages`` does not already show; payload digests
+    are compared when both heads hold one (format 1).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from versioned_estimator import VersionedEstimator
+    >>> def fitted(C):
+    ...     model = make_pipeline(LogisticRegression(C=C))
+    ...     return VersionedEstimator(model).fit([[0], [1]], [0, 1]).envelope
+    >>> found = diff_envelopes(fitted(1.0), fitted(0.5))
+    >>> params = [d for d in found if d["field"].startswith("params")]
+    >>> [(d["field"], d["a"], d["b"]) for d in params]
+    [('params.logisticregression__C', 1.0, 0.5)]
+    """
+    found: list[dict[str, Any]] = []
+    for name in ("format_version", "writer", "estimator_class", "created_at"):
+        _walk(found, name, getattr(a, name), getattr(b, name), leaf=True)
+    _walk(found, "params", a.params, b.params)
+    _walk(found, "methods", a.methods, b.methods, leaf=True)
+    _walk(found, "packages", a.packages, b.packages)
+    shown = set(a.packages) | set(b.packages)
+    _walk(
+        found,
+        "requirements",
+        {k: v for k, v in a.requirements.items() if k not in shown},
+        {k: v for k, v in b.requirements.items() if k not in shown},
+    )
+    _walk(found, "python", a.python, b.python)
+    _walk(found, "platform", a.platform, b.platform)
+    git_a, git_b = a.git or {}, b.git or {}
+    _walk(found, "git.commit", git_a.get("commit"), git_b.get("commit"))
+    _walk(found, "git.dirty", git_a.get("dirty"), git_b.get("dirty"))
+    _walk(found, "schema", a.schema, b.schema)
+    eval_a, eval_b = a.evaluation or {}, b.evaluation or {}
+    _walk(
+        found,
+        "evaluation",
+        {k: v for k, v in eval_a.items() if k != "candidates"},
+        {k: v for k, v in eval_b.items() if k != "candidates"},
+    )
+    _walk(
+        found,
+        "evaluation.candidates",
+        eval_a.get("candidates", _ABSENT),
+        eval_b.get("candidates", _ABSENT),
+        leaf=True,
+    )
+    _walk(found, "metadata", a.metadata, b.metadata)
+    digest_a, digest_b = a.payload.get("digest"), b.payload.get("digest")
+    if digest_a and digest_b:
+        _walk(found, "payload.digest", digest_a, digest_b)
+    _walk(found, "payload.nbytes", a.payload.get("nbytes"), b.payload.get("nbytes"))
+    _walk(found, "signed", a.signed, b.signed)
+    return found
+
+
+def diff_text(
+    path_a: str, path_b: str, differences: Sequence[Mapping[str, Any]]
+) -> str:
+    """The ``diff`` text: a table of field, A and B, or one block per field
+    when the values are too wide for a table; values whole."""
+
+    def shown(entry: Mapping[str, Any], side: str) -> str:
+        absent = entry["change"] == ("added" if side == "a" else "removed")
+        return "(absent)" if absent else cell(entry[side])
+
+    lines = [f"A: {path_a}", f"B: {path_b}"]
+    if not differences:
+        return "\n".join([*lines, "no differences"])
+    rows = [["field", "A", "B"]]
+    rows += [[e["field"], shown(e, "a"), shown(e, "b")] for e in differences]
+    grid = table(rows)
+    if max(len(line) for line in grid) <= _DIFF_WIDTH:
+        lines += grid
+    else:
+        for e in differences:
+            lines += [e["field"], *table([["A", shown(e, "a")], ["B", shown(e, "b")]])]
+    n = len(differences)
+    lines.append(f"{n} difference{'s' if n != 1 else ''}")
+    return "\n".join(lines)
