@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
+import pandas as pd
 import pytest
+import scipy
 import sklearn
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
@@ -22,7 +25,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from tests._forge import forge, parts
-from versioned_estimator import VersionedEstimator, load, read_envelope, save
+from versioned_estimator import (
+    VersionedEstimator,
+    __version__,
+    load,
+    read_envelope,
+    save,
+)
 from versioned_estimator._cli import build_parser, human_size, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -459,6 +468,9 @@ def test_audit_of_a_broken_inner_stream(
 def test_requirements(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path]
 ) -> None:
+    """requirements pins every distribution the envelope records as needed
+    (transitively), at its saved version, after comments naming python and
+    the model."""
     envelope = read_envelope(files["iris"])
     code, out, _ = run(capsys, "requirements", files["iris"])
     assert code == 0
@@ -466,11 +478,17 @@ def test_requirements(
     assert lines[0] == f"# python {envelope.python}"
     assert lines[1].startswith("# sklearn.linear_model._logistic.LogisticRegression")
     assert str(files["iris"]) in lines[1]
-    pins = [f"{k}=={v}" for k, v in sorted(envelope.packages.items())]
-    assert lines[2:] == pins
+    pins = [f"{k}=={v}" for k, v in sorted(envelope.requirements.items())]
+    assert [line for line in lines if not line.startswith("#")] == pins
+    assert {f"{k}=={v}" for k, v in envelope.packages.items()} <= set(pins)
     assert f"scikit-learn=={sklearn.__version__}" in pins
+    assert f"numpy=={np.__version__}" in pins
+    assert f"scipy=={scipy.__version__}" in pins  # scikit-learn's dependency
+    assert f"pandas=={pd.__version__}" in pins  # the probe rows are a DataFrame
+    assert f"versioned-estimator=={__version__}" in pins
     code, data = run_json(capsys, "requirements", files["iris"])
-    assert (code, data) == (0, {"python": envelope.python, "requirements": pins})
+    assert code == 0
+    assert (data["python"], data["requirements"]) == (envelope.python, pins)
 
 
 def test_requirements_pin_the_saved_versions(
@@ -479,6 +497,7 @@ def test_requirements_pin_the_saved_versions(
     code, out, _ = run(capsys, "requirements", files["old"])
     assert code == 0
     assert f"scikit-learn=={_other_sklearn_version()}" in out.splitlines()
+    assert f"scikit-learn=={sklearn.__version__}" not in out.splitlines()
     code, data = run_json(capsys, "requirements", files["old"])
     assert f"scikit-learn=={_other_sklearn_version()}" in data["requirements"]
 
