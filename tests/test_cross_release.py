@@ -581,7 +581,10 @@ def test_check_environment_here_names_the_old_versions(numpy1):
 
 def test_requirements_pins_are_the_versions_of_the_saving_environment(numpy1):
     """``versioned-estimator requirements`` pins exactly what was installed where
-    the model was saved, and names its Python in a comment."""
+    the model was saved (scikit-learn, numpy and what they need, this
+    package), and names its Python in a comment."""
+    from versioned_estimator import read_envelope
+
     folder, _ = numpy1.saved()
     path = folder / "rf.joblib"
     done = subprocess.run(
@@ -594,9 +597,12 @@ def test_requirements_pins_are_the_versions_of_the_saving_environment(numpy1):
     lines = done.stdout.splitlines()
     pins = [line for line in lines if line.strip() and not line.startswith("#")]
     assert pins == [
-        f"numpy=={numpy1.versions['numpy']}",
-        f"scikit-learn=={numpy1.versions['scikit-learn']}",
+        f"{name}=={version}"
+        for name, version in sorted(read_envelope(path).requirements.items())
     ]
+    installed = dict(r.split("==") for r in RELEASES["numpy1"])
+    assert {f"{name}=={version}" for name, version in installed.items()} <= set(pins)
+    assert f"versioned-estimator=={numpy1.versions['versioned-estimator']}" in pins
     assert any(
         line.startswith("#") and numpy1.versions["python"] in line for line in lines
     )
