@@ -87,12 +87,25 @@ def test_demo_commands_run_as_printed(
     assert envelope.estimator_class == "shop_models.ShopClassifier"
 
 
+# Installed by the dev extra, not by the runtime dependencies `make demo` installs.
+NOT_RUNTIME = ["pandas", "fsspec", "dask", "mlflow", "pytest", "hypothesis"]
+
+
 @pytest.mark.slow
 def test_demo_removes_its_temporary_folder(tmp_path: Path) -> None:
+    # as after `make demo`: only the runtime dependencies importable, in the
+    # demo and in every command it runs
+    blocked = tmp_path / "blocked"
+    for name in NOT_RUNTIME:
+        (blocked / name).mkdir(parents=True)
+        (blocked / name / "__init__.py").write_text(
+            f"raise ImportError('{name} is not a runtime dependency')\n"
+        )
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = _user_env()
     env["TMPDIR"] = str(temp)
+    env["PYTHONPATH"] = str(blocked)
     done = subprocess.run(
         [sys.executable, "-m", "versioned_estimator", "demo"],
         cwd=tmp_path,
@@ -106,7 +119,7 @@ def test_demo_removes_its_temporary_folder(tmp_path: Path) -> None:
     assert "(temporary: removed at the end)" in done.stdout.splitlines()[0]
     assert "versioned-estimator demo --dir DIR" in done.stdout
     assert list(temp.iterdir()) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "tmp"]
 
 
 def test_demo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -207,7 +207,7 @@ def _steps(demo: _Demo) -> None:
     from versioned_estimator import VersionedEstimator, save
 
     folder = demo.folder
-    X, y = load_iris(return_X_y=True, as_frame=True)
+    X, y = load_iris(return_X_y=True)  # arrays: pandas is not a dependency
 
     def pipeline(C: float) -> Any:
         model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
