@@ -13,9 +13,10 @@ DIR ?=
 
 .PHONY: demo test lint typecheck unit bench checks-all clean
 
+# Editable installs need pip 21.3 (Python 3.10.0 ships 21.2); a newer one is kept.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "pip>=21.3"
 
 $(RUNTIME): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
