@@ -190,7 +190,7 @@ class _Check:
         if len(value) > limit:
             raise self.bad(field, f"lists {len(value)} entries, more than {limit}")
         for key, item in value.items():
-            if (field, key, item) in _SEEN:
+            if type(key) is str and type(item) is str and (field, key, item) in _SEEN:
                 continue
             if not key_ok(key) or not value_ok(item):
                 shown = _printable(f"{key}: {item}")
@@ -204,7 +204,7 @@ class _Check:
         if len(value) > limit:
             raise self.bad(field, f"lists {len(value)} entries, more than {limit}")
         for item in value:
-            if (field, item) in _SEEN:
+            if type(item) is str and (field, item) in _SEEN:
                 continue
             if not isinstance(item, str) or not ok(item):
                 raise self.bad(field, f"holds {_printable(str(item))!r}")

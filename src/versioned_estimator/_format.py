@@ -68,8 +68,10 @@ REBUILD_NAME = "_rebuild"
 # Checksums cover blocks of this size, so that threads share one large array.
 BLOCK_SIZE = 8 * 1024 * 1024
 
-# Largest envelope a reader accepts, so a hostile length cannot make it allocate.
-MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
+# Largest envelope a reader accepts: far above a real one (probe rows are
+# kept under 256 KiB, a search's candidates under 200), low enough that
+# reading a hostile one stays quick.
+MAX_ENVELOPE_BYTES = 16 * 1024 * 1024
 
 # ----------------------------------------------------------------------------
 # JSON-safe values

@@ -30,6 +30,7 @@ that, and one after:
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import functools
 import io
 import itertools
@@ -45,6 +46,8 @@ import numpy as np
 
 from versioned_estimator._allowlist import CALL, NEW, Allowed
 from versioned_estimator._names import Resolved, resolve_name
+from versioned_estimator._reader import shown
+from versioned_estimator._structures import check_structure
 
 __all__ = [
     "DryRun",
@@ -56,7 +59,14 @@ __all__ = [
 
 
 class Refusal(Exception):
-    """The inner stream does something the safe load does not allow."""
+    """The inner stream does something the safe load does not allow.
+
+    ``names`` holds the globals the refused part names, when known.
+    """
+
+    def __init__(self, message: str, names: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.names = list(names)
 
 
 # ----------------------------------------------------------------------------
@@ -89,6 +99,10 @@ def _opcode_table() -> None:
     }
     for code in pickletools.opcodes:
         op = code.code.encode("latin-1")[0]
+        if code.name in ("EXT1", "EXT2", "EXT4"):
+            # Resolved through copyreg's process-wide extension cache, which
+            # never asks find_class again: no model's pickle uses them.
+            continue
         arg = code.arg
         kind: Any = 0 if arg is None else (arg.n if arg.n >= 0 else lengths[arg.n])
         if code.name in ("GLOBAL", "INST"):
@@ -116,6 +130,7 @@ _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER = 0x97
 _HASHED = {_SETITEMS: 2, _DICT: 2, _ADDITEMS: 1, _FROZENSET: 1}
+_EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 
 
 # Classes of opcodes, for the scan's dispatch (most frequent first).
@@ -237,6 +252,18 @@ def _scan_other(
     kind = _ARGS.get(op)
     index = -1
     if kind is None:
+        if op in _EXT:
+            width = _EXT[op]
+            code = int.from_bytes(data[i : i + width], "little")
+            found = copyreg._inverted_registry.get(code)  # type: ignore[attr-defined]
+            name = ".".join(found) if found else None
+            raise Refusal(
+                f"the extension code {code}"
+                + (f" ({name}, registered in this process)" if name else "")
+                + ", which copyreg resolves from a process-wide cache without "
+                "asking the allow-list",
+                [name] if name else [],
+            )
         raise Refusal(f"the byte {op:#04x} where an opcode belongs")
     if kind.__class__ is int:
         if op == _BINPUT:
@@ -906,13 +933,13 @@ _BUILD_CHECKS: dict[str, Callable[[DryRun, _Stub, Any], None]] = {
 
 
 def _shown(value: Any, width: int = 60) -> str:
+    """A short description of a value of the stream, never walking a
+    container (a stream can nest 10**5 deep or expand to 2**60 nodes)."""
     if isinstance(value, _Stub):
         return f"an object of {type(value)._ve_name}"
     if isinstance(value, type) and hasattr(value, "_ve_name"):
         return str(value._ve_name)
-    text = repr(value)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return shown(value, width)
 
 
 # ----------------------------------------------------------------------------
@@ -1044,12 +1071,14 @@ MAX_WALK = 50_000_000
 
 
 def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
-    """Why the loaded graph holds an object the allow-list does not name, or None.
+    """Why the loaded graph holds an object the allow-list does not name, or
+    a compiled structure that would read outside its memory; None when fine.
 
     Every object reachable through containers, instance dicts and slots,
     object arrays and partials must be plain data, a numpy array, dtype or
     scalar, a global the stream resolved (``resolved`` ids), or an instance
-    of a class the allow-list names.
+    of a class the allow-list names; the trees, predictors and support
+    vector models among them must pass ``_structures.check_structure``.
     """
     seen: set[int] = set()
     stack = [root]
@@ -1098,6 +1127,9 @@ def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
             return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
         if not allowed.instance_type(kind):
             return f"an object of {_type_name(kind)}"
+        problem = check_structure(obj)
+        if problem is not None:
+            return problem
         if allowed.built_by_library(kind):
             continue  # library code built it while loading: its parts are its own
         namespace = getattr(obj, "__dict__", None)

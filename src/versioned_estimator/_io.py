@@ -466,11 +466,18 @@ def audit(source: Any, *, trusted: Sequence[str] = ()) -> AuditReport:
         parts, _ = _read(source, skip_buffers=True)
         stream, buffers = parts.stream, parts.buffers
     allowed = Allowed(normalize_trusted(trusted))
-    error: str | None = None
     try:
         scan_stream(stream, len(buffers))
     except Refusal as exc:
-        error = f"the stream holds {exc}, which no model's pickle does"
+        # Not dry-run: what the scan refuses could exhaust the dry run too.
+        names = [n for n in exc.names if n not in allowed.trusted]
+        return AuditReport(
+            names,
+            names,
+            [n for n in names if runs_code(*n.rsplit(".", 1))],
+            f"the stream holds {exc}, which no model's pickle does",
+        )
+    error: str | None = None
     dry = DryRun(allowed, buffers=buffers)
     dry.run(stream)
     names = list(dry.names)

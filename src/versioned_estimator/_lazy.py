@@ -421,7 +421,7 @@ class Sealed:
             raise UntrustedGlobalError(
                 f"The model's pickle holds {exc}, which no model's pickle does: it "
                 "is crafted or corrupt. Nothing was unpickled.",
-                names=[],
+                names=exc.names,
             ) from exc
         dry = DryRun(allowed, self.policy.module_aliases, self.buffers)
         dry.run(self.stream)

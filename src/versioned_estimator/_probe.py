@@ -200,11 +200,14 @@ def _decode_input(data: Mapping[str, Any]) -> Any:
         return matrix
     if kind == "array":
         array = decode_array(data["array"])
-        if array.dtype.kind == "O":
-            raise ValueError("an array of objects")
+        if array.dtype.kind == "O" or array.ndim not in (1, 2) or not len(array):
+            raise ValueError("rows that are not a 1-D or 2-D array of values")
         return array
     if kind == "list":
-        return decode_array(data["array"]).tolist()
+        array = decode_array(data["array"])
+        if array.ndim not in (1, 2) or not len(array):
+            raise ValueError("rows that are not a list of values or of rows")
+        return array.tolist()
     raise ValueError(f"unknown probe input kind {str(kind)[:40]!r}")
 
 
@@ -518,6 +521,11 @@ def replay(
         except EnvelopeError as exc:
             report.checks.append(ProbeCheck("input", "error", str(exc)))
             return report
+    if _n_rows(rows) != probe.get("n_rows"):
+        report.checks.append(
+            ProbeCheck("input", "error", "the probe holds another number of rows")
+        )
+        return report
     for method, saved in outputs.items():
         if method not in PROBE_METHODS:
             report.checks.append(

@@ -258,9 +258,24 @@ class Reader:
                 "envelope declares for the whole payload"
             )
         self.src.check_length(length, what)
-        out = _ReadBytes(length)
-        if length:
-            self.src.readinto(memoryview(out))
+        return self.read_bytes(length)
+
+    def read_bytes(self, length: int) -> _ReadBytes:
+        """``length`` bytes; from a source of unknown size (compressed, a
+        stream) in blocks, so that memory follows the bytes that really come,
+        not the length the file declares."""
+        if self.src.remaining() is not None or length <= (1 << 20):
+            out = _ReadBytes(length)
+            if length:
+                self.src.readinto(memoryview(out))
+            return out
+        out = _ReadBytes()
+        left = length
+        while left:
+            part = bytearray(min(left, 8 << 20))
+            self.src.readinto(memoryview(part))
+            out += part
+            left -= len(part)
         return out
 
     def data_limit(self) -> int | None:
@@ -329,7 +344,12 @@ class Reader:
             self.ops += 1
             if self.ops > MAX_OPCODES:
                 raise self.crafted(f"runs past {MAX_OPCODES} opcodes")
-            if self.envelope is None and self.started and self.envelope_complete(op):
+            if (
+                self.envelope is None
+                and len(self.stack) == 2
+                and self.started
+                and self.envelope_complete(op)
+            ):
                 self.finish_envelope()
             handler = dispatch.get(op)
             if handler is None:
@@ -593,7 +613,7 @@ class Reader:
             key = items[i]
             if type(key) is not str:
                 raise self.crafted(
-                    f"holds the non-text dict key {_short(key)} where every key is text"
+                    f"holds the non-text dict key {shown(key)} where every key is text"
                 )
             target[key] = items[i + 1]
 
@@ -622,7 +642,7 @@ class Reader:
         if token is None or self.envelope is None:
             where = "envelope" if self.envelope is None else "outer pickle"
             raise self.crafted(
-                f"names the global {_short(module + '.' + name)} in its {where}, "
+                f"names the global {shown(module + '.' + name)} in its {where}, "
                 "where a versioned-estimator file names only its own loader and "
                 "uint8 array buffers"
             )
@@ -639,7 +659,7 @@ class Reader:
         args = self.pop()
         cls = self.pop()
         if cls is not _WRAPPER or args != ():
-            raise self.crafted(f"builds an object of {_short(cls)}")
+            raise self.crafted(f"builds an object of {shown(cls)}")
         self.stack.append(_Pending("wrapper"))
 
     def newobj_ex(self) -> None:
@@ -647,7 +667,7 @@ class Reader:
         args = self.pop()
         cls = self.pop()
         if cls is not _WRAPPER or args != () or kwargs != {}:
-            raise self.crafted(f"builds an object of {_short(cls)}")
+            raise self.crafted(f"builds an object of {shown(cls)}")
         self.stack.append(_Pending("wrapper"))
 
     def call(self, func: Any, args: tuple[Any, ...]) -> Any:
@@ -655,7 +675,7 @@ class Reader:
             return self.call_rebuild(args)
         if func is _DTYPE:
             if args != _UINT8_ARGS:
-                raise self.crafted(f"builds the dtype {_short(args)}, not uint8")
+                raise self.crafted(f"builds the dtype {shown(args)}, not uint8")
             return _Pending("dtype")
         if func is _FROMBUFFER:
             return self.frombuffer(args)
@@ -682,7 +702,7 @@ class Reader:
             if args != (_WRAPPER, _OBJECT, None):
                 raise self.crafted("rebuilds an object other than joblib's array")
             return _Pending("wrapper")
-        raise self.crafted(f"calls {_short(func)}")
+        raise self.crafted(f"calls {shown(func)}")
 
     def call_rebuild(self, args: tuple[Any, ...]) -> Any:
         if len(args) == 1:
@@ -736,7 +756,7 @@ class Reader:
             "array",
             "wrapper",
         ):
-            raise self.crafted(f"sets state on {_short(target)}")
+            raise self.crafted(f"sets state on {shown(target)}")
         if target.kind == "dtype":
             if state != _UINT8_STATE:
                 raise self.crafted("sets a dtype state other than uint8's")
@@ -811,6 +831,9 @@ class Reader:
             return self.buffer(np.broadcast_to(np.uint8(0), (n,)))
         if self.mmap_mode is not None and state.get("allow_mmap"):
             array = self.src.map(n, self.mmap_mode)
+        elif self.src.remaining() is None:
+            data = self.read_bytes(n)
+            array = np.frombuffer(data, dtype=np.uint8)
         else:
             array = np.empty(n, dtype=np.uint8)
             callback = None
@@ -871,14 +894,37 @@ class Reader:
 # ----------------------------------------------------------------------------
 
 
-def _short(value: Any, width: int = 80) -> str:
-    text = value.name if isinstance(value, _Token) else repr(value)
+def shown(value: Any, width: int = 80) -> str:
+    """A short, printable description of a value read from a file.
+
+    Never walks a container (a file can make one that nests 10**5 deep or
+    expands to 2**60 nodes): containers are described by type and length.
+
+    Examples
+    --------
+    >>> shown(("a", 1)), shown("x\\n" * 50, 10)
+    ('a tuple of 2 items', "'x\\\\nx\\\\n...")
+    """
+    if isinstance(value, _Token):
+        text = value.name
+    elif isinstance(value, (list, tuple, dict, set, frozenset)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    elif isinstance(value, (str, bytes, bytearray)):
+        text = repr(value[: width + 1])
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = (
+            repr(value)
+            if not isinstance(value, int) or abs(value) < 10**30
+            else "a huge int"
+        )
+    else:
+        return f"a {type(value).__name__}"
     text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _describe_global(module: str, name: str) -> str:
-    full = _short(f"{module}.{name}")
+    full = shown(f"{module}.{name}")
     if module == "joblib.numpy_pickle":
         return f"a joblib file whose top-level object is built by {full} (arrays)"
     return f"a pickle whose top-level object is built by {full}"
@@ -918,6 +964,11 @@ def read_head(src: Source) -> dict[str, Any]:
         return done.envelope
     except EnvelopeError:
         raise
+    except (MemoryError, RecursionError) as exc:
+        raise EnvelopeError(
+            f"{src.what} cannot be read within the memory and recursion limits "
+            f"({type(exc).__name__}): it is crafted or corrupt."
+        ) from exc
     except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
         raise EnvelopeError(f"{src.what} is not a valid pickle ({exc}).") from exc
     raise EnvelopeError(f"{src.what} ends before its envelope is complete.")
@@ -947,6 +998,13 @@ def read_parts(
         result = reader.run()
     except EnvelopeError:
         raise
+    except MemoryError as exc:
+        raise EnvelopeError(
+            f"{src.what} declares more data than this process can hold: it is "
+            "crafted, corrupt, or too large for this machine."
+        ) from exc
+    except RecursionError as exc:
+        raise EnvelopeError(f"{src.what} nests too deeply: it is crafted.") from exc
     except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
         raise EnvelopeError(f"{src.what} is not a valid pickle ({exc}).") from exc
     if not isinstance(result, Parts):

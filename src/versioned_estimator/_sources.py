@@ -249,6 +249,10 @@ class Source:
 
     def read(self, n: int) -> bytes:
         """Exactly ``n`` bytes (``n`` is small: an opcode and its argument)."""
+        pos = self._pos
+        if pos + n <= len(self._buffer):
+            self._pos = pos + n
+            return bytes(self._buffer[pos : pos + n])
         if not self._fill(n):
             raise self.truncated()
         out = bytes(self._buffer[self._pos : self._pos + n])
@@ -265,17 +269,17 @@ class Source:
 
     def readline(self, limit: int = 4096) -> bytes:
         """One text line of a protocol 0 or 1 opcode, newline included."""
-        start = self._pos
+        searched = 0  # bytes after _pos already searched (_fill may move _pos)
         while True:
-            end = self._buffer.find(b"\n", start, self._pos + limit)
+            end = self._buffer.find(b"\n", self._pos + searched, self._pos + limit)
             if end >= 0:
                 out = bytes(self._buffer[self._pos : end + 1])
                 self._pos = end + 1
                 return out
-            if len(self._buffer) - self._pos >= limit:
+            searched = len(self._buffer) - self._pos
+            if searched >= limit:
                 raise EnvelopeError(f"{self.what}: a text opcode line is too long.")
-            start = len(self._buffer)
-            if not self._fill(len(self._buffer) - self._pos + 1):
+            if not self._fill(searched + 1):
                 raise self.truncated("a text line")
 
     def check_length(self, n: int, what: str) -> None:

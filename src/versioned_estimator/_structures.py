@@ -1,0 +1,258 @@
+"""Checks of the structures scikit-learn's compiled code indexes memory with.
+
+A safe load admits scikit-learn's classes, and their restore code trusts the
+state it is given: a decision tree whose child index points past its nodes
+makes ``predict`` read outside its arrays (SIGSEGV), and one that points back
+to its parent never ends. Before any method of a loaded model runs, the walk
+of the loaded graph (``_inner.walk_loaded``) hands every such structure it
+meets to :func:`check_structure`, which holds it to the invariants the
+library's own builders guarantee: children after their parent and inside the
+node array, features inside the fitted width, index arrays inside the data,
+libsvm's counts consistent with its arrays.
+
+Only reading: properties and ``__getstate__`` of the structures, never a
+method that computes on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["STRUCTURES", "check_structure"]
+
+
+def _ints(array: Any) -> np.ndarray | None:
+    array = np.asarray(array)
+    return array if array.dtype.kind in "iu" and array.ndim == 1 else None
+
+
+def _tree(tree: Any, n_features: int | None = None) -> str | None:
+    """``sklearn.tree._tree.Tree``: children after their node, inside the
+    nodes; features inside the tree's width (and the estimator's)."""
+    n = int(tree.node_count)
+    left, right = _ints(tree.children_left), _ints(tree.children_right)
+    feature = _ints(tree.feature)
+    if left is None or right is None or feature is None:
+        return "a decision tree without integer node arrays"
+    if not (len(left) == len(right) == len(feature) == n) or n < 1:
+        return "a decision tree whose node arrays disagree with its node count"
+    width = int(tree.n_features)
+    if n_features is not None and width != n_features:
+        return "a decision tree of another width than its estimator"
+    internal = left != -1
+    index = np.arange(n)
+    if not (
+        (right[~internal] == -1).all()
+        and (left[internal] > index[internal]).all()
+        and (right[internal] > index[internal]).all()
+        and (left[internal] < n).all()
+        and (right[internal] < n).all()
+        and (feature[internal] >= 0).all()
+        and (feature[internal] < width).all()
+    ):
+        return "a decision tree whose nodes point outside it or back to themselves"
+    value = np.asarray(tree.value)
+    if value.ndim != 3 or value.shape[0] != n:
+        return "a decision tree whose values do not match its nodes"
+    return None
+
+
+def _predictor(predictor: Any, n_features: int | None = None) -> str | None:
+    """HistGradientBoosting's ``TreePredictor``: the same invariants on its
+    node records, and category bitsets inside their arrays."""
+    nodes = getattr(predictor, "nodes", None)
+    if not isinstance(nodes, np.ndarray) or nodes.ndim != 1 or not len(nodes):
+        return "a gradient boosting tree without nodes"
+    names = nodes.dtype.names or ()
+    needed = ("left", "right", "is_leaf", "feature_idx", "is_categorical", "bitset_idx")
+    if not all(name in names for name in needed):
+        return "a gradient boosting tree whose nodes lack their fields"
+    n = len(nodes)
+    index = np.arange(n)
+    internal = nodes["is_leaf"] == 0
+    left = nodes["left"].astype(np.int64)
+    right = nodes["right"].astype(np.int64)
+    feature = nodes["feature_idx"].astype(np.int64)
+    if not (
+        (left[internal] > index[internal]).all()
+        and (right[internal] > index[internal]).all()
+        and (left[internal] < n).all()
+        and (right[internal] < n).all()
+        and (feature[internal] >= 0).all()
+        and (n_features is None or (feature[internal] < n_features).all())
+    ):
+        return "a gradient boosting tree whose nodes point outside it"
+    categorical = internal & (nodes["is_categorical"] != 0)
+    if categorical.any():
+        bitsets = [
+            np.asarray(getattr(predictor, name, np.empty((0, 8))))
+            for name in ("binned_left_cat_bitsets", "raw_left_cat_bitsets")
+        ]
+        limit = min(len(b) for b in bitsets)
+        idx = nodes["bitset_idx"][categorical].astype(np.int64)
+        if (idx < 0).any() or (idx >= limit).any():
+            return "a gradient boosting tree whose categories point outside it"
+    return None
+
+
+def _binary_tree(tree: Any) -> str | None:
+    """``KDTree`` / ``BallTree``: the node count its arrays have, indices
+    inside the data, children (``2i+1``, ``2i+2``) inside the nodes."""
+    state = tree.__getstate__()
+    if not (isinstance(state, tuple) and len(state) >= 13):
+        return "a neighbours tree with an unknown state"
+    data, idx_array, node_data, node_bounds = (np.asarray(s) for s in state[:4])
+    n_levels, n_nodes = state[5], state[6]
+    if data.ndim != 2 or idx_array.ndim != 1 or node_data.ndim != 1:
+        return "a neighbours tree whose arrays have other shapes"
+    n, width = data.shape
+    if not (
+        isinstance(n_nodes, int)
+        and isinstance(n_levels, int)
+        and n_nodes == len(node_data)
+        and n_nodes == 2**n_levels - 1
+        and node_bounds.ndim == 3
+        and node_bounds.shape[1] == n_nodes
+        and node_bounds.shape[2] == width
+        and len(idx_array) == n
+    ):
+        return "a neighbours tree whose node count disagrees with its arrays"
+    if n and ((idx_array < 0).any() or (idx_array >= n).any()):
+        return "a neighbours tree whose index points outside its data"
+    start, end = node_data["idx_start"], node_data["idx_end"]
+    if (start < 0).any() or (end > n).any() or (start > end).any():
+        return "a neighbours tree whose nodes cover rows outside its data"
+    inner = np.flatnonzero(node_data["is_leaf"] == 0)
+    if len(inner) and (2 * inner + 2 >= n_nodes).any():
+        return "a neighbours tree whose nodes point outside it"
+    weights = state[12]
+    if weights is not None and np.asarray(weights).shape != (n,):
+        return "a neighbours tree whose sample weights are not its rows"
+    return None
+
+
+_KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
+
+
+def _libsvm(model: Any) -> str | None:
+    """libsvm's fitted arrays, as ``predict`` hands them to C: counts that
+    add up to the support vectors, coefficients of their shape."""
+    if not hasattr(model, "support_vectors_"):
+        return None  # not fitted
+    vectors = model.support_vectors_
+    n_sv = int(vectors.shape[0])
+    counts = _ints(getattr(model, "_n_support", None))
+    support = _ints(getattr(model, "support_", None))
+    dual = np.asarray(getattr(model, "_dual_coef_", np.empty((0, 0))))
+    intercept = np.asarray(getattr(model, "_intercept_", np.empty(0)))
+    prob_a = np.asarray(getattr(model, "_probA", np.empty(0)))
+    prob_b = np.asarray(getattr(model, "_probB", np.empty(0)))
+    shape_fit = getattr(model, "shape_fit_", None)
+    if counts is None or support is None or len(support) != n_sv:
+        return "a support vector model whose counts are not integers"
+    if (counts < 0).any() or dual.ndim != 2 or dual.shape[1] != n_sv:
+        return "a support vector model whose coefficients are not its vectors'"
+    kernel = getattr(model, "kernel", None)
+    if isinstance(kernel, str) and kernel not in _KERNELS:
+        return f"a support vector model with the kernel {kernel[:20]!r}"
+    classes = getattr(model, "classes_", None)
+    if classes is not None and len(np.asarray(classes)) >= 2:
+        k = len(np.asarray(classes))
+        pairs = k * (k - 1) // 2
+        if not (
+            len(counts) == k
+            and int(counts.sum()) == n_sv
+            and dual.shape[0] == k - 1
+            and intercept.shape == (pairs,)
+            and len(prob_a) in (0, pairs)
+            and len(prob_b) in (0, pairs)
+        ):
+            return "a support vector classifier whose counts disagree with its arrays"
+    elif not (
+        dual.shape[0] == 1 and intercept.shape == (1,) and (counts <= n_sv).all()
+    ):
+        return "a support vector model whose counts disagree with its arrays"
+    if isinstance(shape_fit, tuple) and len(shape_fit) == 2:
+        if kernel == "precomputed":
+            if n_sv and ((support < 0).any() or (support >= shape_fit[0]).any()):
+                return "a support vector model whose support points outside its data"
+        elif vectors.ndim != 2 or (n_sv and vectors.shape[1] != shape_fit[1]):
+            return "a support vector model whose vectors are not its data's width"
+    return None
+
+
+def _width(estimator: Any) -> int | None:
+    width = getattr(estimator, "n_features_in_", None)
+    return int(width) if isinstance(width, (int, np.integer)) else None
+
+
+def _decision_tree(estimator: Any) -> str | None:
+    tree = getattr(estimator, "tree_", None)
+    if tree is None:
+        return None
+    return _tree(tree, _width(estimator))
+
+
+def _hist_gradient_boosting(estimator: Any) -> str | None:
+    width = _width(estimator)
+    for stage in getattr(estimator, "_predictors", None) or []:
+        for predictor in stage:
+            problem = _predictor(predictor, width)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _guarded(check: Callable[..., str | None]) -> Callable[[Any], str | None]:
+    def run(obj: Any) -> str | None:
+        try:
+            return check(obj)
+        except Exception as exc:  # a structure too broken to read
+            return f"a {type(obj).__name__} whose state cannot be read ({exc})"
+
+    return run
+
+
+_CHECKS: dict[str, Callable[..., str | None]] = {
+    "sklearn.tree._tree.Tree": _tree,
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor": _predictor,
+    "sklearn.neighbors._kd_tree.KDTree": _binary_tree,
+    "sklearn.neighbors._ball_tree.BallTree": _binary_tree,
+    "sklearn.svm._classes.SVC": _libsvm,
+    "sklearn.svm._classes.NuSVC": _libsvm,
+    "sklearn.svm._classes.SVR": _libsvm,
+    "sklearn.svm._classes.NuSVR": _libsvm,
+    "sklearn.svm._classes.OneClassSVM": _libsvm,
+    "sklearn.tree._classes.DecisionTreeClassifier": _decision_tree,
+    "sklearn.tree._classes.DecisionTreeRegressor": _decision_tree,
+    "sklearn.tree._classes.ExtraTreeClassifier": _decision_tree,
+    "sklearn.tree._classes.ExtraTreeRegressor": _decision_tree,
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting."
+    "HistGradientBoostingClassifier": _hist_gradient_boosting,
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting."
+    "HistGradientBoostingRegressor": _hist_gradient_boosting,
+}
+STRUCTURES: dict[str, Callable[[Any], str | None]] = {
+    name: _guarded(check) for name, check in _CHECKS.items()
+}
+
+
+def check_structure(obj: Any) -> str | None:
+    """What is wrong with ``obj``'s compiled-code structures, or None.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> tree = DecisionTreeClassifier(random_state=0).fit([[0], [1]], [0, 1])
+    >>> check_structure(tree) is None
+    True
+    >>> tree.tree_.children_left[0] = 0  # a node that is its own child
+    >>> check_structure(tree)
+    'a decision tree whose nodes point outside it or back to themselves'
+    """
+    kind = type(obj)
+    check = STRUCTURES.get(f"{kind.__module__}.{kind.__qualname__}")
+    return None if check is None else check(obj)
