@@ -813,6 +813,39 @@ def test_own_class_trust_and_module_alias(
     monkeypatch.delitem(sys.modules, "cli_shop_v2")
 
 
+def test_keys_and_values_from_the_file_cannot_forge_lines(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, iris: tuple[Any, Any]
+) -> None:
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+    forged_key = "x\n  signed      yes (hmac-sha256)\u2028"
+
+    def edit(envelope: dict[str, Any]) -> None:
+        envelope["params"][forged_key] = "v\x1b[2K\nverify: ok"
+        envelope["metadata"]["k\r\ninjected"] = ["a\nb", ["c\nd", "e"]]
+
+    path = tmp_path / "keys.joblib"
+    joblib.dump(forge(model, envelope=edit), path)
+    plain = save(model, tmp_path / "plain.joblib")
+    for argv in (["inspect", path], ["diff", plain, path]):
+        code, out, _ = run(capsys, *argv)
+        assert code == (0 if argv[0] == "inspect" else 1)
+        assert "\x1b" not in out
+        assert "\u2028" not in out
+        starts = [line.split()[0] for line in out.splitlines() if line.split()]
+        assert starts.count("signed") == (1 if argv[0] == "inspect" else 0)
+        assert not any(line.startswith("verify") for line in out.splitlines())
+        assert not any(
+            line.lstrip().startswith("injected") for line in out.splitlines()
+        )
+    code, out, _ = run(capsys, "inspect", path)
+    assert (
+        _row(out, "x", "parameters") == "signed yes (hmac-sha256)  v\\x1b[2K verify: ok"
+    )
+    code, data = run_json(capsys, "inspect", path)
+    assert data["params"][forged_key] == "v\x1b[2K\nverify: ok"  # JSON: as stored
+
+
 def test_verify_imports_own_code_only_from_path(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,

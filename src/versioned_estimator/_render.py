@@ -8,6 +8,11 @@ nested parameter cut in the middle hides the change that matters. Parameters
 are shown as the envelope keeps them, flattened as ``get_params(deep=True)``
 flattens them (``logisticregression__C``), estimators as their class path.
 
+Everything from a file goes through :func:`plain` (one line, whitespace
+collapsed) before it reaches a table, so a key or value holding a newline
+cannot forge a line of the output; the command line then escapes control
+characters (:func:`terminal_safe`).
+
 This module reads no file and imports neither scikit-learn nor the command
 line (``_cli``) or the demo (``_demo``): both import it.
 """
@@ -316,9 +321,10 @@ def _features_rows(schema: Mapping[str, Any]) -> list[list[str]]:
     dtypes = list(schema.get("dtypes") or [])
     if names:
         typed = len(dtypes) == len(names)
-        width = max(len(str(name)) for name in names[:_FEATURES_SHOWN])
-        for i, name in enumerate(names[:_FEATURES_SHOWN]):
-            text = f"{name!s:<{width}}  {dtypes[i]}" if typed else str(name)
+        shown = [plain(name) for name in names[:_FEATURES_SHOWN]]
+        width = max(len(name) for name in shown)
+        for i, name in enumerate(shown):
+            text = f"{name:<{width}}  {plain(dtypes[i])}" if typed else name
             rows.append(["features" if i == 0 else "", text.rstrip()])
         if len(names) > _FEATURES_SHOWN:
             rows.append(["", f"... and {len(names) - _FEATURES_SHOWN} more (--json)"])
@@ -343,7 +349,8 @@ def _commit(git: Mapping[str, Any]) -> str:
         return "not recorded (not fitted inside a git work tree)"
     state = "dirty work tree" if git.get("dirty") else "clean"
     source = _GIT_SOURCES.get(str(git.get("source")))
-    return f"{git['commit'][:12]} ({state}" + (f"; {source})" if source else ")")
+    commit = plain(git["commit"])[:12]
+    return f"{commit} ({state}" + (f"; {source})" if source else ")")
 
 
 def inspect_text(data: Mapping[str, Any]) -> str:
@@ -371,7 +378,7 @@ def inspect_text(data: Mapping[str, Any]) -> str:
         [
             "platform",
             " ".join(
-                str(platform[k])
+                plain(platform[k])
                 for k in ("system", "machine", "implementation")
                 if platform.get(k)
             )
@@ -394,11 +401,11 @@ def inspect_text(data: Mapping[str, Any]) -> str:
     ]
     lines = [f"{data['file']}: {data['estimator_class']}", *table(summary), ""]
     lines += section(
-        "parameters", [[str(k), cell(v)] for k, v in sorted(data["params"].items())]
+        "parameters", [[plain(k), cell(v)] for k, v in sorted(data["params"].items())]
     )
     lines += [""]
     lines += section(
-        "packages", [[k, str(v)] for k, v in sorted(data["packages"].items())]
+        "packages", [[plain(k), plain(v)] for k, v in sorted(data["packages"].items())]
     )
     lines += [""]
     lines += section("schema", _features_rows(data["schema"] or {}))
@@ -407,7 +414,7 @@ def inspect_text(data: Mapping[str, Any]) -> str:
         lines += section("evaluation", _evaluation_rows(data["evaluation"]))
     lines += [""]
     lines += section(
-        "metadata", [[str(k), cell(v)] for k, v in sorted(data["metadata"].items())]
+        "metadata", [[plain(k), cell(v)] for k, v in sorted(data["metadata"].items())]
     )
     return "\n".join(lines)
 
@@ -562,13 +569,16 @@ def diff_text(
     if not differences:
         return "\n".join([*lines, "no differences"])
     rows = [["field", "A", "B"]]
-    rows += [[e["field"], shown(e, "a"), shown(e, "b")] for e in differences]
+    rows += [[plain(e["field"]), shown(e, "a"), shown(e, "b")] for e in differences]
     grid = table(rows)
     if max(len(line) for line in grid) <= _DIFF_WIDTH:
         lines += grid
     else:
         for e in differences:
-            lines += [e["field"], *table([["A", shown(e, "a")], ["B", shown(e, "b")]])]
+            lines += [
+                plain(e["field"]),
+                *table([["A", shown(e, "a")], ["B", shown(e, "b")]]),
+            ]
     n = len(differences)
     lines.append(f"{n} difference{'s' if n != 1 else ''}")
     return "\n".join(lines)
