@@ -22,6 +22,7 @@ from functools import update_wrapper
 from types import MethodType
 from typing import Any
 
+import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
@@ -1388,7 +1389,11 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         sealed: Sealed | None = state.get("_sealed")
         if sealed is not None:
             # Not loaded yet, so not changed: the parts as they were read.
-            parts: tuple[Any, ...] = (sealed.envelope, sealed.stream, sealed.buffers)
+            buffers = [
+                b.view(np.ndarray) if isinstance(b, np.memmap) else b
+                for b in sealed.buffers
+            ]
+            parts: tuple[Any, ...] = (sealed.envelope, sealed.stream, buffers)
             if sealed.format_version >= 2:
                 parts += (_TrailerParts(sealed.trailer),)
             return (_rebuild, parts)

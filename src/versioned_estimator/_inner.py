@@ -38,7 +38,6 @@ import pickle
 import re
 import struct
 import types
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -518,7 +517,7 @@ class DryRun:
         return self.allowed.grants(name, how)
 
     def stub_class(self, resolved: Resolved) -> type:
-        name = resolved.full
+        name = resolved.canonical
         found = self._classes.get(name)
         if found is None:
             short = resolved.name.rpartition(".")[2]
@@ -532,7 +531,7 @@ class DryRun:
 
     def find_class(self, module: str, name: str) -> type:
         resolved = resolve_name(module, name, self.aliases)
-        full = resolved.full
+        full = resolved.canonical
         if resolved.original not in self.names:
             self.names.append(resolved.original)
         self.resolved[resolved.original] = resolved
@@ -949,9 +948,7 @@ def _shown(value: Any, width: int = 60) -> str:
 
 class _Unpickler(pickle.Unpickler):
     """The C unpickler with names remapped, and in safe mode only the names
-    and uses the dry run allowed. It keeps a weak reference to each array
-    rebuilt from an out-of-band buffer, to tell afterwards whether the model
-    still views the buffers or copied them (scikit-learn's trees do)."""
+    and uses the dry run allowed."""
 
     def __init__(
         self,
@@ -964,60 +961,52 @@ class _Unpickler(pickle.Unpickler):
         self._aliases = aliases
         self._allowed = allowed
         self.remapped: dict[str, str] = {}
-        self.views: list[weakref.ref[Any]] = []
         self.objects: set[int] = set()
 
     def find_class(self, module: str, name: str) -> Any:
         resolved = resolve_name(module, name, self._aliases)
         if resolved.how is not None and resolved.how != "numpy":
             self.remapped[resolved.original] = resolved.full
-        if self._allowed is not None and not self._allowed.named(resolved.full):
-            raise pickle.UnpicklingError(f"{resolved.full} is not allowed")
+        canonical = resolved.canonical
+        if self._allowed is not None and not self._allowed.named(canonical):
+            raise pickle.UnpicklingError(f"{canonical} is not allowed")
         found = super().find_class(resolved.module, resolved.name)
         self.objects.add(id(found))
-        if self._allowed is not None:
-            wrapped = _SAFE_CALLABLES.get(resolved.full)
-            if wrapped is not None:
-                return wrapped
-        if resolved.full == "numpy._core.numeric._frombuffer":
-            return self._tracked(found)
+        if self._allowed is not None and canonical in _SAFE_CALLABLES:
+            found = _SAFE_CALLABLES[canonical](found)
         return found
 
     def persistent_load(self, pid: Any) -> Any:
         raise pickle.UnpicklingError("persistent ids are not supported")
 
-    def _tracked(self, frombuffer: Callable[..., Any]) -> Callable[..., Any]:
-        # The closure must not hold the unpickler: the memo holds this function,
-        # and a cycle would keep every rebuilt array alive until the next GC.
-        views = self.views
 
-        def rebuild(*args: Any, **kwargs: Any) -> Any:
-            array = frombuffer(*args, **kwargs)
-            views.append(weakref.ref(array))
-            return array
+def _safe_dtype(real: Any) -> Any:
+    """``numpy.dtype`` for safe loads: the dry run checked the state each
+    dtype gets; here the description is checked once more."""
 
-        return rebuild
+    def dtype(obj: Any, align: Any = False, copy: Any = False) -> Any:
+        if not (isinstance(obj, str) and _FLOAT_NAME.fullmatch(obj)):
+            raise pickle.UnpicklingError(f"refused dtype description {obj!r}")
+        return real(obj, bool(align), bool(copy))
 
-
-def _safe_dtype(obj: Any, align: Any = False, copy: Any = False) -> Any:
-    """``numpy.dtype`` for safe loads: the dry run checked the state this
-    object gets; here the description is checked once more."""
-    if not (isinstance(obj, str) and _FLOAT_NAME.fullmatch(obj)):
-        raise pickle.UnpicklingError(f"refused dtype description {obj!r}")
-    return np.dtype(obj, bool(align), bool(copy))
+    return dtype
 
 
-def _safe_frombuffer(buf: Any, dtype: Any, shape: Any, order: Any, *rest: Any) -> Any:
-    from numpy._core.numeric import _frombuffer  # type: ignore[attr-defined]
+def _safe_frombuffer(real: Any) -> Any:
+    """numpy's ``_frombuffer`` for safe loads: never an object array."""
 
-    if not isinstance(dtype, np.dtype) or dtype.hasobject:
-        raise pickle.UnpicklingError("refused an object array from raw bytes")
-    return _frombuffer(buf, dtype, shape, order, *rest)
+    def frombuffer(buf: Any, dtype: Any, shape: Any, order: Any, *rest: Any) -> Any:
+        if not isinstance(dtype, np.dtype) or dtype.hasobject:
+            raise pickle.UnpicklingError("refused an object array from raw bytes")
+        return real(buf, dtype, shape, order, *rest)
+
+    return frombuffer
 
 
-_SAFE_CALLABLES: dict[str, Any] = {"numpy.dtype": _safe_dtype}
-if int(np.__version__.split(".")[0]) >= 2:  # pragma: no branch
-    _SAFE_CALLABLES["numpy._core.numeric._frombuffer"] = _safe_frombuffer
+_SAFE_CALLABLES: dict[str, Callable[[Any], Any]] = {
+    "numpy.dtype": _safe_dtype,
+    "numpy._core.numeric._frombuffer": _safe_frombuffer,
+}
 
 
 def load_inner(
@@ -1026,15 +1015,12 @@ def load_inner(
     *,
     aliases: Mapping[str, str] | None = None,
     allowed: Allowed | None = None,
-) -> tuple[Any, bool, dict[str, str], set[int]]:
+) -> tuple[Any, dict[str, str], set[int]]:
     """Unpickle the inner stream with its buffers (zero-copy views).
 
     Returns
     -------
     estimator : object
-    views_buffers : bool
-        True when every array rebuilt from a buffer is still alive once the
-        unpickler is gone: the estimator views the buffers rather than copies.
     remapped : dict
         Names read from the file -> where they were found here.
     objects : set of int
@@ -1042,11 +1028,10 @@ def load_inner(
     """
     unpickler = _Unpickler(io.BytesIO(stream), buffers, aliases or {}, allowed)
     estimator = unpickler.load()
-    views, remapped, objects = unpickler.views, unpickler.remapped, unpickler.objects
+    remapped, objects = unpickler.remapped, unpickler.objects
     unpickler.memo.clear()  # the memo holds every rebuilt array
     del unpickler
-    views_buffers = len(views) >= len(buffers) and all(v() is not None for v in views)
-    return estimator, views_buffers, remapped, objects
+    return estimator, remapped, objects
 
 
 # ----------------------------------------------------------------------------

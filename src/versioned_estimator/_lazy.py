@@ -315,7 +315,6 @@ class Sealed:
         "stream",
         "trailer",
         "verified",
-        "views_buffers",
     )
 
     def __init__(
@@ -332,7 +331,6 @@ class Sealed:
         self.trailer = trailer
         self.policy = policy
         self.report: VerificationReport | None = None
-        self.views_buffers = False
         self.verified = False
         self.buffer_values: list[list[str]] | None = None
         self.names: list[str] = []
@@ -467,7 +465,7 @@ class Sealed:
         if allowed is not None:
             self.screen(allowed)
         try:
-            estimator, self.views_buffers, remapped, objects = load_inner(
+            estimator, remapped, objects = load_inner(
                 self.stream,
                 self.buffers,
                 aliases=self.policy.module_aliases,

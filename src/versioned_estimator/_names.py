@@ -129,7 +129,17 @@ class Resolved:
 
     @property
     def full(self) -> str:
+        """Where it is imported from here."""
         return f"{self.module}.{self.name}"
+
+    @property
+    def canonical(self) -> str:
+        """The name the allow-list knows it by (numpy 2's spelling of numpy's
+        core module, whichever numpy is installed)."""
+        module = self.module
+        if module == "numpy.core" or module.startswith("numpy.core."):
+            module = "numpy._core" + module[len("numpy.core") :]
+        return f"{module}.{self.name}"
 
 
 def resolve_name(

@@ -87,6 +87,9 @@ _GLOBALS: dict[tuple[str, str], _Token] = {
     (REBUILD_MODULE, REBUILD_NAME): REBUILD,
     ("numpy", "dtype"): _DTYPE,
     ("numpy", "ndarray"): _NDARRAY,
+    # joblib's wrapper records a memory-mapped array's class; the reader builds
+    # a plain array either way.
+    ("numpy", "memmap"): _NDARRAY,
     ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
     ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
     ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,

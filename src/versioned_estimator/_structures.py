@@ -143,9 +143,12 @@ def _libsvm(model: Any) -> str | None:
     if not hasattr(model, "support_vectors_"):
         return None  # not fitted
     vectors = model.support_vectors_
-    n_sv = int(vectors.shape[0])
     counts = _ints(getattr(model, "_n_support", None))
     support = _ints(getattr(model, "support_", None))
+    kernel = getattr(model, "kernel", None)
+    # A precomputed kernel keeps no vectors: the support indexes the data.
+    n_sv = len(support) if kernel == "precomputed" and support is not None else 0
+    n_sv = n_sv or int(vectors.shape[0])
     dual = np.asarray(getattr(model, "_dual_coef_", np.empty((0, 0))))
     intercept = np.asarray(getattr(model, "_intercept_", np.empty(0)))
     prob_a = np.asarray(getattr(model, "_probA", np.empty(0)))
@@ -155,7 +158,6 @@ def _libsvm(model: Any) -> str | None:
         return "a support vector model whose counts are not integers"
     if (counts < 0).any() or dual.ndim != 2 or dual.shape[1] != n_sv:
         return "a support vector model whose coefficients are not its vectors'"
-    kernel = getattr(model, "kernel", None)
     if isinstance(kernel, str) and kernel not in _KERNELS:
         return f"a support vector model with the kernel {kernel[:20]!r}"
     classes = getattr(model, "classes_", None)
