@@ -113,8 +113,10 @@ def encode_input(X: Any) -> dict[str, Any]:
             "indices": encode_array(csr.indices),
             "indptr": encode_array(csr.indptr),
         }
-    if isinstance(X, np.ndarray):
+    if isinstance(X, np.ndarray) and X.dtype.kind != "O":
         return {"kind": "array", "array": encode_array(X)}
+    # Lists, and object arrays (strings from a DataFrame's to_numpy()): rows of
+    # plain values, given back as lists.
     items = list(X)
     return {"kind": "list", "array": encode_array(np.asarray(items, dtype=object))}
 
@@ -256,6 +258,10 @@ def capture_rows(X: Any, size: int) -> dict[str, Any] | None:
     >>> import array_api_strict as xp
     >>> capture_rows(xp.ones((4, 2)), 2)["X"]["kind"]
     'array'
+    >>> capture_rows(np.array([["a"], ["b"]], dtype=object), 2)["X"]["kind"]
+    'list'
+    >>> capture_rows(np.zeros((0, 2)), 2) is None  # no rows
+    True
     """
     if size <= 0 or X is None:
         return None
@@ -271,6 +277,13 @@ def capture_rows(X: Any, size: int) -> dict[str, Any] | None:
     except (TypeError, ValueError, IndexError, KeyError):
         return None
     if _encoded_size(encoded) > MAX_INPUT_BYTES:
+        return None
+    try:
+        # Only rows the reader takes back (see decode_input): the outputs
+        # are recorded on the decoded rows, at every pickle, and a load
+        # replays those.
+        decode_input(encoded)
+    except EnvelopeError:
         return None
     return {"n_rows": _n_rows(rows), "X": encoded}
 
