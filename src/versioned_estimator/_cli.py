@@ -199,16 +199,17 @@ def cmd_audit(args: argparse.Namespace) -> Outcome:
 
 
 def cmd_requirements(args: argparse.Namespace) -> Outcome:
-    """``requirements FILE``: pip pins recreating the saved environment."""
-    envelope = read_envelope(args.file)
-    pins = [f"{name}=={version}" for name, version in sorted(envelope.packages.items())]
-    python = envelope.python
-    lines = [
-        f"# python {python or 'unknown'}",
-        f"# {envelope.estimator_class} saved in {args.file}",
-        *pins,
-    ]
-    return Outcome({"python": python, "requirements": pins}, "\n".join(lines))
+    """``requirements FILE``: every pin that rebuilds the saved environment
+    (``_requirements``), as pip, python-env or conda text, or ``--out DIR``
+    writing all three files as in an MLflow model directory."""
+    from versioned_estimator._requirements import render, requirements_of, write_files
+
+    found = requirements_of(read_envelope(args.file))
+    data = {"file": args.file, **found.to_dict(), "written": None}
+    if args.out is None:
+        return Outcome(data, render(found, args.format, source=args.file))
+    data["written"] = write_files(found, args.out, source=args.file, force=args.force)
+    return Outcome(data, "\n".join(f"wrote {path}" for path in data["written"]))
 
 
 # ----------------------------------------------------------------------------
@@ -541,11 +542,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=cmd_audit)
 
     sub = commands.add_parser(
-        "requirements", help="pip pins of the saved environment (pip install -r)"
+        "requirements", help="pins rebuilding the saved environment (pip install -r)"
     )
     _add_file(sub)
     _add_json(sub)
+    sub.add_argument("--format", choices=("pip", "python-env", "conda"), default="pip")
+    sub.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write requirements.txt, python_env.yaml and conda.yaml to DIR "
+        "(as MLflow does)",
+    )
+    sub.add_argument("--force", action="store_true", help="overwrite with --out")
     sub.set_defaults(handler=cmd_requirements)
+    from versioned_estimator._env_commands import add_commands  # upgrade-check, env
+
+    add_commands(commands)
 
     sub = commands.add_parser(
         "diff",
