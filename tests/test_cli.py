@@ -839,8 +839,10 @@ def test_keys_and_values_from_the_file_cannot_forge_lines(
             line.lstrip().startswith("injected") for line in out.splitlines()
         )
     code, out, _ = run(capsys, "inspect", path)
+    # the key shown quoted with its escapes, the value on one line
     assert (
-        _row(out, "x", "parameters") == "signed yes (hmac-sha256)  v\\x1b[2K verify: ok"
+        _row(out, "'x\\n", "parameters")
+        == "signed      yes (hmac-sha256)\\u2028'  v\\x1b[2K verify: ok"
     )
     code, data = run_json(capsys, "inspect", path)
     assert data["params"][forged_key] == "v\x1b[2K\nverify: ok"  # JSON: as stored

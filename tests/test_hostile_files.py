@@ -1388,7 +1388,10 @@ def stacking_file(
         base=base,
         envelope=envelope,
         names=names,
-        control_code=JOBLIB_CONTROL,
+        # The probe reader now takes only 1- to 4-d arrays, so no probe
+        # replay passes a path; the control calls the gadget the way the
+        # replay once did, to show the stream still holds it.
+        control_code=STREAM_CONTROL + f"obj._transform({str(site / 'evil.pth')!r})\n",
     )
     atk.path = write(
         atk.path,

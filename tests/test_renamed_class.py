@@ -156,12 +156,6 @@ def test_without_the_alias_the_error_names_the_missing_class(renamed: Path) -> N
     assert "install those versions" not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_lazy.inner_load_error reads the class name from pickle's message "
-    "\"Can't get attribute 'OldName' on <module ...>\" by splitting at quotes, "
-    'and the apostrophe of Can\'t gives "t get attribute " (reported)',
-)
 def test_without_the_alias_the_error_gives_the_class_alias_fix(
     renamed: Path,
 ) -> None:

@@ -228,7 +228,10 @@ def _printable(text: str, width: int = 60) -> str:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    """A size: a non-negative int a file can hold."""
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 62
+    )
 
 
 def _check_payload(check: _Check, version: int) -> None:
@@ -259,7 +262,11 @@ def _check_payload(check: _Check, version: int) -> None:
             and isinstance(payload.get("template", False), bool)
             and part_ok(payload.get("stream"), False)
             and all(part_ok(part, False) for part in buffers)
+            and payload.get("nbytes")
+            == payload["stream"]["nbytes"] + sum(part["nbytes"] for part in buffers)
         )
+    if version == 1 and "nbytes" in payload:
+        ok = ok and _is_int(payload["nbytes"])
     if not ok:
         raise EnvelopeError(
             f"{check.source} has a malformed payload record (sizes of the stream "

@@ -39,6 +39,7 @@ import re
 import struct
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -430,11 +431,13 @@ class _Stub(metaclass=_StubMeta):
         self._ve_dry.on_build(self, state)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._ve_dry.violation(
-            f"calls an object it built (of {type(self)._ve_name}), which no "
-            "model's pickle does"
-        )
-        return self._ve_dry.inert()
+        dry = self._ve_dry
+        if dry.allowed is None or type(self)._ve_name not in dry.allowed.trusted:
+            dry.violation(
+                f"calls an object it built (of {type(self)._ve_name}), which no "
+                "model's pickle does"
+            )
+        return dry.inert()
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._ve_dry.on_items(self, "setitems")
@@ -530,6 +533,14 @@ class DryRun:
         return found
 
     def find_class(self, module: str, name: str) -> type:
+        if not (_dotted(module) and _dotted(name)):
+            # Not a name Python could have written: refused, and shown with
+            # its escapes wherever names are listed.
+            # The module part is kept when it is one, so a name under a module
+            # known to run code is still flagged as such.
+            module = module if _dotted(module) else ascii(module)
+            name = name if _dotted(name) else ascii(name)
+            self.violation(f"names a global that is not a Python name: {module}.{name}")
         resolved = resolve_name(module, name, self.aliases)
         full = resolved.canonical
         if resolved.original not in self.names:
@@ -542,6 +553,17 @@ class DryRun:
         ):
             self.untrusted.append(full)
         return self.stub_class(resolved)
+
+    def trusted_result(self, name: str) -> type:
+        """What a call of a name the caller trusted returns in the dry run.
+
+        Trusted code (cloudpickle's rebuilders of code stored by value) may
+        return a class, a function or an object; the dry run cannot know
+        which, so it stands for all of them: a stub class that may be called,
+        instantiated and given state under the trusted name. Every other use
+        the stream makes goes on being judged.
+        """
+        return _StubMeta("trusted", (_Stub,), {"_ve_dry": self, "_ve_name": name})
 
     def inert(self) -> Any:
         """An object that accepts everything, so the dry run goes on listing."""
@@ -558,6 +580,8 @@ class DryRun:
 
     def on_call(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
         name = cls._ve_name  # type: ignore[attr-defined]
+        if self.allowed is not None and name in self.allowed.trusted:
+            return self.trusted_result(name)
         if not self.use(name, CALL):
             self.violation(f"calls {name}, which the allow-list admits only as a value")
         check = _CALL_CHECKS.get(name)
@@ -645,6 +669,12 @@ class DryRun:
             unpickler.load()
         except Exception as exc:  # the real load would stop there too
             self.violation(f"cannot be read to its end ({type(exc).__name__}: {exc})")
+
+
+def _dotted(text: str) -> bool:
+    return isinstance(text, str) and all(
+        part.isidentifier() for part in text.split(".")
+    )
 
 
 class _DryUnpickler(pickle.Unpickler):
@@ -962,6 +992,7 @@ class _Unpickler(pickle.Unpickler):
         self._allowed = allowed
         self.remapped: dict[str, str] = {}
         self.objects: set[int] = set()
+        self.made: set[int] = set()  # what code the caller trusted returned
 
     def find_class(self, module: str, name: str) -> Any:
         resolved = resolve_name(module, name, self._aliases)
@@ -974,10 +1005,29 @@ class _Unpickler(pickle.Unpickler):
         self.objects.add(id(found))
         if self._allowed is not None and canonical in _SAFE_CALLABLES:
             found = _SAFE_CALLABLES[canonical](found)
+        elif (
+            self._allowed is not None
+            and canonical in self._allowed.trusted
+            and callable(found)
+            and not isinstance(found, type)
+        ):
+            found = _recording(found, self.made)
         return found
 
     def persistent_load(self, pid: Any) -> Any:
         raise pickle.UnpicklingError("persistent ids are not supported")
+
+
+def _recording(real: Any, made: set[int]) -> Any:
+    """A function the caller trusted (cloudpickle's rebuilders of code stored
+    by value): what it returns, and the class of that, may be in the model."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        made.add(id(out))
+        return out
+
+    return call
 
 
 def _safe_dtype(real: Any) -> Any:
@@ -1015,7 +1065,7 @@ def load_inner(
     *,
     aliases: Mapping[str, str] | None = None,
     allowed: Allowed | None = None,
-) -> tuple[Any, dict[str, str], set[int]]:
+) -> tuple[Any, dict[str, str], set[int], set[int]]:
     """Unpickle the inner stream with its buffers (zero-copy views).
 
     Returns
@@ -1025,13 +1075,16 @@ def load_inner(
         Names read from the file -> where they were found here.
     objects : set of int
         ids of the globals the stream resolved (for :func:`walk_loaded`).
+    made : set of int
+        ids of what functions the caller trusted returned (classes and
+        functions stored by value): the walk admits them and their instances.
     """
     unpickler = _Unpickler(io.BytesIO(stream), buffers, aliases or {}, allowed)
     estimator = unpickler.load()
-    remapped, objects = unpickler.remapped, unpickler.objects
+    remapped, objects, made = unpickler.remapped, unpickler.objects, unpickler.made
     unpickler.memo.clear()  # the memo holds every rebuilt array
     del unpickler
-    return estimator, remapped, objects
+    return estimator, remapped, objects, made
 
 
 # ----------------------------------------------------------------------------
@@ -1055,14 +1108,20 @@ _CONTAINERS = (list, tuple, set, frozenset)
 MAX_WALK = 50_000_000
 
 
-def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
+def walk_loaded(
+    root: Any,
+    allowed: Allowed,
+    resolved: AbstractSet[int],
+    made: AbstractSet[int] = frozenset(),
+) -> str | None:
     """Why the loaded graph holds an object the allow-list does not name, or
     a compiled structure that would read outside its memory; None when fine.
 
     Every object reachable through containers, instance dicts and slots,
     object arrays and partials must be plain data, a numpy array, dtype or
     scalar, a global the stream resolved (``resolved`` ids), or an instance
-    of a class the allow-list names; the trees, predictors and support
+    of a class the allow-list names (or that code the caller trusted made,
+    ``made`` ids); the trees, predictors and support
     vector models among them must pass ``_structures.check_structure``.
     """
     seen: set[int] = set()
@@ -1100,6 +1159,8 @@ def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
             continue
         if id(obj) in resolved:
             continue  # a class or function the stream named, already judged
+        if id(obj) in made:
+            continue  # a class or function code the caller trusted made
         if isinstance(obj, functools.partial):
             stack.append(obj.func)
             stack.extend(obj.args)
@@ -1110,7 +1171,7 @@ def walk_loaded(root: Any, allowed: Allowed, resolved: set[int]) -> str | None:
             if allowed.named(name):
                 continue
             return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
-        if not allowed.instance_type(kind):
+        if not allowed.instance_type(kind) and id(kind) not in made:
             return f"an object of {_type_name(kind)}"
         problem = check_structure(obj)
         if problem is not None:

@@ -17,6 +17,7 @@ touches more of the file:
 from __future__ import annotations
 
 import mmap
+import re
 import sys
 import threading
 import warnings
@@ -174,19 +175,20 @@ def inner_load_error(
             f"joblib.load / pickle.load. The model was saved with {saved}.",
             module=module,
         )
-    if isinstance(exc, AttributeError) and "Can't get attribute" in str(exc):
+    found = (
+        _MISSING_ATTRIBUTE.search(str(exc)) if isinstance(exc, AttributeError) else None
+    )
+    if found is not None:
         # pickle's own message: the module imports, the class is not in it.
-        text = str(exc)
-        name = text.split("'")[1] if text.count("'") >= 2 else "?"
-        module = (
-            text.split("<module '")[1].split("'")[0] if "<module '" in text else "?"
-        )
+        name, module = found.group(1), found.group(2)
+        original = _original_module(module, aliases)
         hint = _distribution_hint(envelope, module)
         return InnerLoadError(
             f"Cannot load the wrapped {cls}: module '{module}' imports here but has "
             f"no '{name}' ({exc}). If the class was renamed, map the old name to "
             f"the new one: versioned_estimator.load(path, module_aliases="
-            f"{{'{module}.{name}': '{module}.<NewName>'}}). "
+            f"{{'{original}.{name}': '{module}.<NewName>'}}), or on the command "
+            f"line --module-alias {original}.{name}={module}.<NewName>. "
             + (hint if "pip install" in hint else "")
             + f" The model was saved with {saved}.",
             module=module,
@@ -205,6 +207,17 @@ def inner_load_error(
         "libraries installed here may be incompatible: install the saved versions "
         "(see `versioned-estimator requirements FILE`).",
     )
+
+
+_MISSING_ATTRIBUTE = re.compile(r"Can't get attribute '([^']+)' on <module '([^']+)'")
+
+
+def _original_module(module: str, aliases: Mapping[str, str] | None) -> str:
+    """The module name the file wrote, before ``aliases`` moved it here."""
+    for old, new in (aliases or {}).items():
+        if module == new or module.startswith(new + "."):
+            return old + module[len(new) :]
+    return module
 
 
 def environment_error(
@@ -313,6 +326,7 @@ class Sealed:
         "policy",
         "report",
         "stream",
+        "template",
         "trailer",
         "verified",
     )
@@ -334,6 +348,7 @@ class Sealed:
         self.verified = False
         self.buffer_values: list[list[str]] | None = None
         self.names: list[str] = []
+        self.template: Any = None
 
     @property
     def format_version(self) -> int:
@@ -465,7 +480,7 @@ class Sealed:
         if allowed is not None:
             self.screen(allowed)
         try:
-            estimator, remapped, objects = load_inner(
+            estimator, remapped, objects, made = load_inner(
                 self.stream,
                 self.buffers,
                 aliases=self.policy.module_aliases,
@@ -477,8 +492,16 @@ class Sealed:
             raise inner_load_error(
                 self.envelope, exc, self.policy.module_aliases
             ) from exc
+        if (self.envelope.get("payload") or {}).get("template"):
+            # The stream holds the fitted estimator and its parameter template.
+            if not (isinstance(estimator, tuple) and len(estimator) == 2):
+                raise EnvelopeError(
+                    "The model's pickle does not hold the estimator and the "
+                    "parameters its envelope announces: it is corrupt or crafted."
+                )
+            estimator, self.template = estimator
         if allowed is not None:
-            problem = walk_loaded(estimator, allowed, objects)
+            problem = walk_loaded((estimator, self.template), allowed, objects, made)
             if problem is not None:
                 raise UntrustedGlobalError(
                     f"The loaded model holds {problem}, a type the allow-list does "

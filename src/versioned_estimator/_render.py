@@ -111,6 +111,26 @@ def plain(value: Any) -> str:
     return " ".join(repr(value).split())
 
 
+def label(value: Any) -> str:
+    """A key read from a file (a parameter, package, metadata or feature
+    name): bare when it is one printable word, else quoted with its escapes
+    shown, so no key can pass for a line or a column of the report.
+
+    Examples
+    --------
+    >>> label("sepal length (cm)"), label(" x"), label("\\r  signed  yes")
+    ('sepal length (cm)', "' x'", "'\\\\r  signed  yes'")
+    """
+    if (
+        isinstance(value, str)
+        and value.isprintable()
+        and value == value.strip()
+        and "  " not in value
+    ):
+        return value
+    return repr(value) if isinstance(value, str) else plain(value)
+
+
 def cell(value: Any) -> str:
     """A value for a table cell: lists of lists (a Pipeline's ``steps``, a
     ColumnTransformer's ``transformers``) one item a line, lists of records
@@ -239,7 +259,7 @@ def _evaluation_rows(evaluation: Mapping[str, Any]) -> list[list[str]]:
         if scoring is None:
             shown = "(the estimator's score method)"
         elif isinstance(scoring, (list, dict)):
-            shown = ", ".join(map(str, scoring))
+            shown = ", ".join(map(label, scoring))
         else:
             shown = plain(scoring)
         rows.append(["scoring", shown])
@@ -321,7 +341,7 @@ def _features_rows(schema: Mapping[str, Any]) -> list[list[str]]:
     dtypes = list(schema.get("dtypes") or [])
     if names:
         typed = len(dtypes) == len(names)
-        shown = [plain(name) for name in names[:_FEATURES_SHOWN]]
+        shown = [label(name) for name in names[:_FEATURES_SHOWN]]
         width = max(len(name) for name in shown)
         for i, name in enumerate(shown):
             text = f"{name:<{width}}  {plain(dtypes[i])}" if typed else name
@@ -401,11 +421,11 @@ def inspect_text(data: Mapping[str, Any]) -> str:
     ]
     lines = [f"{data['file']}: {data['estimator_class']}", *table(summary), ""]
     lines += section(
-        "parameters", [[plain(k), cell(v)] for k, v in sorted(data["params"].items())]
+        "parameters", [[label(k), cell(v)] for k, v in sorted(data["params"].items())]
     )
     lines += [""]
     lines += section(
-        "packages", [[plain(k), plain(v)] for k, v in sorted(data["packages"].items())]
+        "packages", [[label(k), plain(v)] for k, v in sorted(data["packages"].items())]
     )
     lines += [""]
     lines += section("schema", _features_rows(data["schema"] or {}))
@@ -414,7 +434,7 @@ def inspect_text(data: Mapping[str, Any]) -> str:
         lines += section("evaluation", _evaluation_rows(data["evaluation"]))
     lines += [""]
     lines += section(
-        "metadata", [[plain(k), cell(v)] for k, v in sorted(data["metadata"].items())]
+        "metadata", [[label(k), cell(v)] for k, v in sorted(data["metadata"].items())]
     )
     return "\n".join(lines)
 
@@ -569,14 +589,14 @@ def diff_text(
     if not differences:
         return "\n".join([*lines, "no differences"])
     rows = [["field", "A", "B"]]
-    rows += [[plain(e["field"]), shown(e, "a"), shown(e, "b")] for e in differences]
+    rows += [[label(e["field"]), shown(e, "a"), shown(e, "b")] for e in differences]
     grid = table(rows)
     if max(len(line) for line in grid) <= _DIFF_WIDTH:
         lines += grid
     else:
         for e in differences:
             lines += [
-                plain(e["field"]),
+                label(e["field"]),
                 *table([["A", shown(e, "a")], ["B", shown(e, "b")]]),
             ]
     n = len(differences)

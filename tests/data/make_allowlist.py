@@ -448,7 +448,7 @@ def collect() -> tuple[dict[str, set[str]], list[str]]:
                 for resolved in dry.resolved.values():
                     found = dry.uses.get(resolved.full, set())
                     uses.setdefault(resolved.full, set()).update(found or {"value"})
-                loaded, _, objects = load_inner(payload.stream, payload.buffers)
+                loaded, _, objects, _made = load_inner(payload.stream, payload.buffers)
                 recorder = _Recorder({r.full for r in dry.resolved.values()})
                 walk_loaded(loaded, recorder, objects)  # type: ignore[arg-type]
                 for type_name in recorder.types:
