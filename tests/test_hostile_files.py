@@ -986,6 +986,62 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.control = Control("marker", PICKLE_CONTROL)
 
 
+class _Unseekable(io.RawIOBase):
+    """A write-only file without ``tell``, as a pipe or a socket is."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("wb")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return self._file.write(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def payload_with_extra_buffer(corpus: Corpus, atk: Attack, code: bytes) -> Reduced:
+    """A small model pickled in-band, and one more buffer holding ``code``."""
+    stream = pickle.dumps(corpus.small_model.estimator_, protocol=5)
+    extra = np.frombuffer(code, dtype=np.uint8)
+    return assemble(corpus.small, stream=stream, buffers=[extra])
+
+
+@attack("joblib-unaligned-buffer", 1, "unpadded buffer bytes pickle.load runs")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # joblib.dump to a file without tell() writes no alignment padding: the
+    # buffer's bytes follow the wrapper, and pickle.load reads them as code.
+    obj = payload_with_extra_buffer(corpus, atk, system(marker(corpus, atk)) + b"0")
+    atk.path = corpus.folder(atk.name) / "model.joblib"
+    with _Unseekable(atk.path) as handle:
+        joblib.dump(obj, handle)
+    # The head is sound: what reads the payload refuses it.
+    atk.raises = {"audit": {"EnvelopeError"}, "load": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.control = Control("marker", PICKLE_CONTROL)
+
+
+@attack("unused-buffer", 1, "a buffer the stream never takes")
+def _(corpus: Corpus, atk: Attack) -> None:
+    obj = payload_with_extra_buffer(corpus, atk, system(marker(corpus, atk)) + b"0")
+    atk.path = write(corpus.folder(atk.name) / "model.joblib", obj)
+    atk.raises = {"load": {"UntrustedGlobalError"}, "audit": set()}
+    atk.codes = {"cli audit": {1}, "cli verify": {1}}
+
+    def refused(label: str, outcome: Outcome) -> list[str]:
+        if label != "audit" or outcome.status != "done" or outcome.error is not None:
+            return []
+        report = outcome.value
+        if report["ok"] or "buffers" not in (report["error"] or ""):
+            return [f"audit does not refuse the unused buffer: {report}"]
+        return []
+
+    atk.check = refused
+
+
 @attack("outer-system-in-envelope", 1, "os.system called inside the envelope")
 def _(corpus: Corpus, atk: Attack) -> None:
     command = Call(os.system, touch(marker(corpus, atk)))
@@ -2094,6 +2150,26 @@ def _(corpus: Corpus, atk: Attack) -> None:
     signed_variant(corpus, atk, signed)
 
 
+@attack("signed-head-signature-added", 6, "a signature with a note added to the head")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed = assemble(corpus.small, key=KEY)
+    signed.reduced[1][0]["signature"] = {
+        "algorithm": "hmac-sha256",
+        "value": "0" * 64,
+        "note": "verified by the security team",
+    }
+    signed_variant(corpus, atk, signed, raises={"EnvelopeError"})
+    atk.codes = {"cli verify --key-env": {2}}
+
+
+@attack("signed-signature-note-added", 6, "a field added to the trailer's signature")
+def _(corpus: Corpus, atk: Attack) -> None:
+    signed = assemble(corpus.small, key=KEY)
+    signed.reduced[1][3].data["signature"]["note"] = "verified by the security team"
+    signed_variant(corpus, atk, signed, raises={"EnvelopeError"})
+    atk.codes = {"cli verify --key-env": {2}}
+
+
 @attack("signed-with-another-key", 6, "signed with another key")
 def _(corpus: Corpus, atk: Attack) -> None:
     signed_variant(corpus, atk, assemble(corpus.small, key="another key"))
@@ -2114,6 +2190,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     head = copy.deepcopy(head)
     head["payload"]["stream"] = {"nbytes": len(other)}
     head["payload"]["buffers"] = []
+    head["payload"]["nbytes"] = len(other)
     signed_variant(
         corpus, atk, Reduced((corpus.small.rebuild, (head, other, [], trailer)))
     )

@@ -372,9 +372,21 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
             raise check.bad("schema", f"has {key} that are not text")
     if version == 1:
         signature = check.typed("signature", (dict,))
-        if signature is not None and not isinstance(signature.get("value"), str):
-            raise check.bad("signature", "has no value")
+        if signature is not None and not _is_signature(signature):
+            raise check.bad("signature", "is not an algorithm and a value")
+    elif "signature" in data:
+        # Format 2 signs in the trailer; a signature here would be text the
+        # file shows as its own that no key covers.
+        raise check.bad("signature", "is in the head, where format 2 never writes it")
     return data
+
+
+def _is_signature(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"algorithm", "value"}
+        and all(isinstance(v, str) for v in value.values())
+    )
 
 
 def validate_trailer(
@@ -425,9 +437,7 @@ def validate_trailer(
     ):
         raise bad
     signature = trailer.get("signature")
-    if signature is not None and not (
-        isinstance(signature, dict) and isinstance(signature.get("value"), str)
-    ):
+    if signature is not None and not _is_signature(signature):
         raise bad
     return trailer
 

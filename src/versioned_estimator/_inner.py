@@ -175,9 +175,9 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
 
     One pass over the opcodes, following the stack as sizes only: memo
     indices must not run ahead of what was memoized (the C unpickler sizes
-    its memo by the largest index), buffers may not outnumber the file's,
-    and every dict key or set member must be small and shallow enough to
-    hash (``hash`` of a tuple is not cached, nor bounded in depth).
+    its memo by the largest index), the stream must take exactly the file's
+    buffers, and every dict key or set member must be small and shallow enough
+    to hash (``hash`` of a tuple is not cached, nor bounded in depth).
 
     Examples
     --------
@@ -234,6 +234,12 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
         ) from exc
     except (struct.error, ValueError) as exc:
         raise Refusal(f"a truncated or malformed opcode ({exc})") from exc
+    if counts[0] != n_buffers:
+        # The writer gives every buffer to the stream; one left over is bytes
+        # a reader other than this one could take for something else.
+        raise Refusal(
+            f"{counts[0]} buffer references for the file's {n_buffers} buffers"
+        )
 
 
 def _scan_other(

@@ -810,20 +810,26 @@ class Reader:
                 and type(shape[0]) is int
                 and shape[0] >= 0
             )
-            or state.get("numpy_array_alignment_bytes", 16) != 16
             or state.get("allow_mmap", False) not in (True, False)
         ):
             raise self.crafted(
                 "holds an array wrapper that does not describe a raw uint8 buffer"
             )
+        if state.get("numpy_array_alignment_bytes") != 16:
+            # Written by joblib before 1.2 or to an unseekable file: the bytes
+            # follow the wrapper unpadded, where pickle.load would run them
+            # as opcodes. This reader never tells such a file safe.
+            raise self.crafted(
+                "holds an array wrapper without joblib's 16-byte alignment (joblib "
+                "before 1.2, or joblib.dump to an unseekable file): save it again "
+                "to a file"
+            )
         if self.frame_end is not None and self.src.tell() < self.frame_end:
             raise self.crafted("writes array bytes inside a pickle frame")
         self.frame_end = None
-        if "numpy_array_alignment_bytes" in state:
-            padding = self.src.read(1)[0]
-            if not 1 <= padding <= 16:
-                raise self.crafted(f"pads an array with {padding} bytes")
-            self.src.read(padding)
+        padding = self.src.read_byte()
+        if not 1 <= padding <= 16 or self.src.read(padding) != b"\xff" * padding:
+            raise self.crafted("pads an array with bytes joblib does not write")
         (n,) = shape
         self.check_buffer_size(n)
         self.src.check_length(n, "an array")

@@ -55,7 +55,13 @@ def _check_plain(value: Any) -> None:
 
 
 def _mac(envelope: Mapping[str, Any], key: bytes, trailer: Any = None) -> str:
-    unsigned = {k: v for k, v in envelope.items() if k != "signature"}
+    # Format 1 carries the signature in the envelope; format 2 in the trailer,
+    # over every key of the head.
+    unsigned = (
+        dict(envelope)
+        if trailer is not None
+        else {k: v for k, v in envelope.items() if k != "signature"}
+    )
     _check_plain(unsigned)
     message = canonical_json(unsigned)
     if trailer is not None:
@@ -103,6 +109,11 @@ def verify_signature(
         raise IntegrityError(
             "A key was given but the model file is not signed: it was saved without "
             "a key, or its signature was stripped. Refusing to load it as trusted."
+        )
+    if set(signature) != {"algorithm", "value"}:
+        raise IntegrityError(
+            "The signature carries fields besides its algorithm and value, which "
+            "no key covers: the file was altered after it was signed."
         )
     if signature.get("algorithm") != ALGORITHM:
         raise IntegrityError(
