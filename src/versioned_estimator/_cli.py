@@ -436,7 +436,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         [
             name,
             stage["status"].upper() if stage["status"] == "failed" else stage["status"],
-            stage["detail"],
+            one_line(stage["detail"]),
         ]
         for name, stage in stages.items()
     ]
@@ -444,7 +444,13 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
     differing = [c for c in (probe or {}).get("checks", []) if c["status"] != "same"]
     if differing:
         lines.append("probe replay differences:")
-        lines += table([[c["method"], c["status"], c["detail"]] for c in differing], 4)
+        lines += table(
+            [
+                [plain(c["method"]), c["status"], one_line(c["detail"])]
+                for c in differing
+            ],
+            4,
+        )
     if error is not None:
         lines += [f"{error['type']}:", wrap(error["message"], "    ")]
         if error["type"] == "InnerLoadError" and not folders:

@@ -103,12 +103,13 @@ def plain(value: Any) -> str:
     --------
     >>> plain(None), plain("sklearn.linear_model._logistic.LogisticRegression")
     ('None', 'sklearn.linear_model._logistic.LogisticRegression')
-    >>> plain({"C": [0.1, 1]}), plain("two\\nlines")
-    ("{'C': [0.1, 1]}", 'two lines')
+    >>> plain({"C": [0.1, 1]}), plain("two\\nlines"), plain("\\x1b[2Jx")
+    ("{'C': [0.1, 1]}", 'two lines', '\\\\x1b[2Jx')
     """
-    if isinstance(value, str):
-        return " ".join(value.split())
-    return " ".join(repr(value).split())
+    text = " ".join((value if isinstance(value, str) else repr(value)).split())
+    if not text.isprintable():  # terminal escapes and other controls, shown
+        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text
 
 
 def label(value: Any) -> str:
@@ -351,7 +352,7 @@ def _features_rows(schema: Mapping[str, Any]) -> list[list[str]]:
     else:
         rows.append(["features", "unnamed (fit on an array)"])
         if dtypes:
-            rows.append(["dtypes", ", ".join(sorted(set(map(str, dtypes))))])
+            rows.append(["dtypes", ", ".join(sorted({label(d) for d in dtypes}))])
     return rows
 
 
