@@ -116,6 +116,50 @@ def test_joblib_load_with_a_class_alias_in_config(renamed: Path) -> None:
     assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
 
 
+@pytest.mark.parametrize("how", ["load", "joblib.load"])
+def test_saved_again_after_an_alias_names_the_new_class(renamed: Path, how) -> None:
+    """A model loaded under an alias and saved again (without using it first)
+    names the new class: the next load needs no alias, and predicts as saved."""
+    opener = (
+        "load('m.joblib', module_aliases=ALIAS, trusted=['shopmod.NewName'])"
+        if how == "load"
+        else "joblib.load('m.joblib')"
+    )
+    done = _python(
+        renamed,
+        f"""
+        import joblib
+        from versioned_estimator import config_context, load, save
+
+        ALIAS = {{"shopmod.OldName": "shopmod.NewName"}}
+        with config_context(module_aliases=ALIAS):
+            model = {opener}
+        save(model, "again.joblib")
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    done = _python(
+        renamed,
+        """
+        import json
+        from sklearn.datasets import load_iris
+        from versioned_estimator import audit, load, read_envelope
+
+        X, _ = load_iris(return_X_y=True)
+        print(read_envelope("again.joblib").estimator_class)
+        print([n for n in audit("again.joblib").globals if "shopmod" in n])
+        model = load("again.joblib", trusted=["shopmod.NewName"])
+        print(model.predict(X).tolist() == json.load(open("predictions.json")))
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "shopmod.NewName",
+        "['shopmod.NewName']",
+        "True",
+    ]
+
+
 def test_a_class_moved_and_renamed(renamed: Path) -> None:
     (renamed / "shopmod_v2.py").write_text(MODULE.format(name="ShopClassifier"))
     done = _python(
