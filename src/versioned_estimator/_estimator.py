@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import copyreg
-import dataclasses
 import inspect
 import threading
 from collections.abc import Callable, Iterator
@@ -37,13 +36,22 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from versioned_estimator._config import get_config
+from versioned_estimator._describe import (
+    class_path,
+    describe_params,
+    evaluation_of,
+    provenance_from,
+    schema_checks,
+    tags_from_plain,
+    tags_to_plain,
+)
 from versioned_estimator._envelope import Envelope, validate, validate_trailer
 from versioned_estimator._errors import (
     EnvelopeError,
     EnvironmentMismatchError,
     VersionedEstimatorError,
 )
-from versioned_estimator._format import check_json_safe, describe
+from versioned_estimator._format import check_json_safe
 from versioned_estimator._html import envelope_card
 from versioned_estimator._lazy import Policy, Sealed, environment_error
 from versioned_estimator._pickling import Trailer, reduce_fitted
@@ -257,48 +265,6 @@ def _is_fitted_name(name: str) -> bool:
     return name.endswith("_") and not name.startswith("_")
 
 
-def _class_path(obj: Any) -> str:
-    cls = type(obj)
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _tags_to_plain(tags: Any) -> Any:
-    try:
-        return describe(dataclasses.asdict(tags))
-    except TypeError:
-        return None
-
-
-def _tags_from_plain(data: dict[str, Any]) -> Any:
-    from sklearn.utils import (
-        ClassifierTags,
-        InputTags,
-        RegressorTags,
-        Tags,
-        TargetTags,
-        TransformerTags,
-    )
-
-    nested = {
-        "target_tags": TargetTags,
-        "transformer_tags": TransformerTags,
-        "classifier_tags": ClassifierTags,
-        "regressor_tags": RegressorTags,
-        "input_tags": InputTags,
-    }
-    kwargs: dict[str, Any] = {}
-    for item in dataclasses.fields(Tags):
-        if item.name not in data:
-            continue
-        value = data[item.name]
-        if item.name in nested and isinstance(value, dict):
-            sub = nested[item.name]
-            names = {f.name for f in dataclasses.fields(sub)}
-            value = sub(**{k: v for k, v in value.items() if k in names})
-        kwargs[item.name] = value
-    return Tags(**kwargs)
-
-
 def _unfitted_copy(fitted: Any) -> Any:
     """An unfitted clone for the ``estimator`` parameter of a loaded model.
 
@@ -315,76 +281,6 @@ def _unfitted_copy(fitted: Any) -> Any:
 def _n_rows(X: Any) -> int:
     shape = getattr(X, "shape", None)
     return int(shape[0]) if shape is not None else len(X)
-
-
-def describe_params(estimator: Any) -> dict[str, Any]:
-    """The estimator's parameters as plain data, nested ones flattened the way
-    ``get_params(deep=True)`` names them (``clf__C``); a parameter that is
-    itself an estimator is named by its class (its own parameters follow).
-
-    Examples
-    --------
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> params = describe_params(make_pipeline(LogisticRegression(C=0.5)))
-    >>> params["logisticregression"], params["logisticregression__C"]
-    ('sklearn.linear_model._logistic.LogisticRegression', 0.5)
-    """
-    try:
-        params = estimator.get_params(deep=True)
-    except Exception:
-        try:
-            params = estimator.get_params(deep=False)
-        except Exception:
-            return {}
-    out: dict[str, Any] = {}
-    for key in sorted(params):
-        value = params[key]
-        if hasattr(value, "get_params") and not isinstance(value, type):
-            out[key] = _class_path(value)
-        elif (
-            isinstance(value, (list, tuple))
-            and value
-            and all(
-                isinstance(v, tuple) and len(v) >= 2 and hasattr(v[1], "get_params")
-                for v in value
-            )
-        ):
-            # Pipeline steps, ColumnTransformer transformers: name and class.
-            out[key] = [
-                [str(v[0]), _class_path(v[1]), *describe(list(v[2:]))] for v in value
-            ]
-        else:
-            out[key] = describe(value)
-    return out
-
-
-def evaluation_of(estimator: Any) -> dict[str, Any] | None:
-    """What a search estimator learned about its own quality, as plain data."""
-    results = getattr(estimator, "cv_results_", None)
-    if not isinstance(results, dict):
-        return None
-    evaluation: dict[str, Any] = {
-        "best_score": describe(getattr(estimator, "best_score_", None)),
-        "best_params": describe(getattr(estimator, "best_params_", None)),
-        "best_index": describe(getattr(estimator, "best_index_", None)),
-        "scoring": describe(getattr(estimator, "scoring", None)),
-        "refit": describe(getattr(estimator, "refit", None)),
-        "n_splits": describe(getattr(estimator, "n_splits_", None)),
-    }
-    params = results.get("params", [])
-    columns = {
-        key: [describe(v) for v in results[key]]
-        for key in sorted(results)
-        if key.startswith(("mean_test_", "std_test_", "rank_test_"))
-    }
-    limit = 200
-    evaluation["n_candidates"] = len(params)
-    evaluation["candidates"] = [
-        {"params": describe(p), **{k: v[i] for k, v in columns.items()}}
-        for i, p in enumerate(params[:limit])
-    ]
-    return evaluation
 
 
 # ----------------------------------------------------------------------------
@@ -489,7 +385,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             plain = sealed.envelope.get("tags")
             if isinstance(plain, dict):
                 try:
-                    return _tags_from_plain(plain)
+                    return tags_from_plain(plain)
                 except (TypeError, ValueError):
                     pass
             self._materialize()
@@ -521,7 +417,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             # else: the ``estimator`` parameter is an unfitted clone of the
             # loaded one, made when first asked for (``__getattr__``).
             state.update(
-                _provenance=_provenance_from(envelope),
+                _provenance=provenance_from(envelope),
                 _saved_outputs=sealed.outputs,
                 _loaded_envelope=(envelope, sealed.trailer),
             )
@@ -1334,7 +1230,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             report.remapped = dict(previous.remapped)
             report.globals = list(previous.globals)
         if X is not None:
-            report.data_checks.extend(_schema_checks(provenance.get("schema") or {}, X))
+            report.data_checks.extend(schema_checks(provenance.get("schema") or {}, X))
             methods = sorted((outputs or {}).keys()) or [
                 m for m in ("predict", "transform") if hasattr(inner, m)
             ]
@@ -1364,10 +1260,10 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
         def derive() -> dict[str, Any]:
             return {
-                "estimator_class": _class_path(inner),
+                "estimator_class": class_path(inner),
                 "params": describe_params(inner),
                 "methods": [m for m in DELEGATED_METHODS if hasattr(inner, m)],
-                "tags": _tags_to_plain(get_tags(inner)),
+                "tags": tags_to_plain(get_tags(inner)),
                 "evaluation": evaluation_of(inner),
             }
 
@@ -1436,43 +1332,6 @@ def _probe_for(probe: Any, size: Any) -> Any:
         return probe
     rows = capture_rows(decode_input(probe["X"]), size)
     return rows
-
-
-def _schema_checks(schema: dict[str, Any], X: Any) -> list[ProbeCheck]:
-    found = schema_of(X)
-    checks = []
-    for key, label in (
-        ("n_features_in", "n_features"),
-        ("feature_names_in", "feature_names"),
-        ("dtypes", "dtypes"),
-    ):
-        saved = schema.get(key)
-        if saved is None or found.get(key) is None:
-            continue
-        same = saved == found[key]
-        if key == "dtypes" and not same and (len(saved) == 1 or len(found[key]) == 1):
-            # One dtype for an array against one per column of a frame: the
-            # container differs, the values' types may not.
-            same = set(saved) == set(found[key])
-        if same:
-            checks.append(ProbeCheck(f"schema.{label}", "same"))
-        else:
-            checks.append(
-                ProbeCheck(
-                    f"schema.{label}", "differs", f"X has {found[key]}, saved {saved}"
-                )
-            )
-    return checks
-
-
-def _provenance_from(envelope: dict[str, Any]) -> dict[str, Any]:
-    """What a loaded model keeps of its envelope, to pickle again."""
-    return {
-        "created_at": envelope.get("created_at"),
-        "git": envelope.get("git") or {"commit": None, "dirty": None},
-        "schema": envelope.get("schema") or {},
-        "probe": envelope.get("probe"),
-    }
 
 
 # ----------------------------------------------------------------------------
