@@ -664,15 +664,6 @@ def test_main_scorer_is_stored_by_value_and_refused_with_the_names(
     assert f"trusted={list(names)!r}" in str(caught.value)
 
 
-_TEMPLATE_REPLAY = (
-    "the probe replays on the (estimator, template) pair the stream holds when "
-    "the estimator parameter differs from the fitted one (a search with a "
-    "scorer object, set_params after fit): 'method is gone' drift. "
-    "_lazy.Sealed.open, the lead's"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_TEMPLATE_REPLAY)
 def test_main_scorer_model_loads_unsafely_elsewhere(main_scorer_model, iris):
     """joblib.load, in a process whose __main__ has no such function, loads and
     predicts as the training process did (the code travels by value)."""
@@ -680,14 +671,6 @@ def test_main_scorer_model_loads_unsafely_elsewhere(main_scorer_model, iris):
     assert_array_equal(joblib.load(path).predict_proba(iris[0]), expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "safe load of a cloudpickle stream with its names trusted is refused by "
-        "the dry run ('calls an object it built (of cloudpickle.cloudpickle."
-        "_builtin_type)'): _lazy/_inner, the lead's"
-    ),
-)
 def test_main_scorer_loads_once_its_names_are_trusted(main_scorer_model, iris):
     """Trusting exactly the names the error lists loads the model, with the
     predictions of the process that trained it."""
