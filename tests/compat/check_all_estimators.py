@@ -537,7 +537,7 @@ def _snapshot_src(commit: str = "HEAD") -> tuple[str, str]:
         if archive.returncode == 0 and archive.stdout:
             with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
                 tar.extractall(target, filter="data")
-            return str(Path(target) / rel.parent), f"git {commit} of {root}"
+            return str(Path(target) / rel.parent), f"git {commit} of this repository"
     shutil.copytree(
         package,
         Path(target) / package.name,
