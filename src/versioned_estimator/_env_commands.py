@@ -38,10 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from versioned_estimator._envelope import Envelope, valid_distribution, valid_version
+from versioned_estimator._envelope import (
+    Envelope,
+    checked_distribution,
+    checked_version,
+)
 from versioned_estimator._environment import classify
+from versioned_estimator._errors import EnvelopeError, IntegrityError
 from versioned_estimator._inspect import read_envelope
-from versioned_estimator._packages import normalize_name
 from versioned_estimator._rebuild_env import (
     BuildError,
     Installer,
@@ -59,7 +63,13 @@ from versioned_estimator._rebuild_env import (
     run_python,
     throwaway,
 )
-from versioned_estimator._requirements import RequirementSet, requirements_of
+from versioned_estimator._requirements import (
+    InstallPlan,
+    RequirementSet,
+    plan_install,
+    requirements_of,
+)
+from versioned_estimator._signing import KEY_VARIABLE, resolve_key, verify_signature
 from versioned_estimator._version import __version__
 
 if TYPE_CHECKING:
@@ -68,6 +78,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LEVELS",
     "add_commands",
+    "candidate_constraints",
     "candidate_lines",
     "cmd_env",
     "cmd_upgrade_check",
@@ -118,16 +129,19 @@ def parse_with(value: str) -> tuple[str, str | None]:
     """
     name, sep, version = value.strip().partition("==")
     name, version = name.strip(), version.strip()
-    if not valid_distribution(name) or (sep and not valid_version(version)):
+    try:
+        name = checked_distribution(name)
+        version = checked_version(version) if sep else ""
+    except EnvelopeError as exc:
         raise argparse.ArgumentTypeError(
             f"expected NAME==VERSION or NAME, got {value!r}"
-        )
-    if normalize_name(name) == SELF:
+        ) from exc
+    if name == SELF:
         raise argparse.ArgumentTypeError(
             f"{SELF} is the checker itself: upgrade-check runs this release "
             f"({__version__}) in the candidate environment"
         )
-    return normalize_name(name), (version or None)
+    return name, (version or None)
 
 
 def _alias_argument(value: str) -> str:
@@ -153,51 +167,79 @@ def _python_argument(value: str) -> str:
 
 
 def candidate_lines(
-    found: RequirementSet,
+    plan: InstallPlan,
     overrides: Mapping[str, str | None],
     level: str,
     *,
-    direct: Sequence[str] = (),
     self_version: str = __version__,
 ) -> list[str]:
-    """Requirement lines of a candidate environment.
+    """The distributions named to the installer for a candidate environment.
 
-    The saved pins, ``overrides`` in place of their own, and
+    The plan's distributions (those the model's pickle imports, pandas for a
+    DataFrame probe), ``overrides`` in place of their own, and
     ``versioned-estimator==self_version``. ``level`` says how strictly the
-    other saved pins are kept (see :data:`LEVELS`): ``exact`` all of them,
-    ``direct`` only those named in ``direct`` (the distributions the
-    model's pickle imports), ``loose`` none (bare names).
+    saved pins are kept (see :data:`LEVELS`): ``exact`` and ``direct`` pin
+    the named distributions at their saved versions, ``loose`` names them
+    bare; see :func:`candidate_constraints` for the rest.
 
     Examples
     --------
-    >>> from versioned_estimator._requirements import Pin, RequirementSet
-    >>> found = RequirementSet(
-    ...     [Pin("numpy", "2.2.6", "requirements"),
-    ...      Pin("scikit-learn", "1.6.1", "requirements"),
-    ...      Pin("scipy", "1.15.3", "requirements")], "3.11.7")
-    >>> for line in candidate_lines(found, {"scikit-learn": "1.9.1"}, "exact",
+    >>> from versioned_estimator._requirements import InstallPlan, Pin
+    >>> pins = [Pin("numpy", "2.2.6", "requirements"),
+    ...         Pin("scikit-learn", "1.6.1", "requirements"),
+    ...         Pin("scipy", "1.15.3", "requirements")]
+    >>> plan = InstallPlan(pins[:2], pins)
+    >>> for line in candidate_lines(plan, {"scikit-learn": "1.9.1"}, "exact",
     ...                             self_version="0.1.0"):
     ...     print(line)
     numpy==2.2.6
-    scipy==1.15.3
     scikit-learn==1.9.1
     versioned-estimator==0.1.0
-    >>> candidate_lines(found, {"scikit-learn": "1.9.1"}, "direct",
-    ...                 direct=["numpy"], self_version="0.1.0")
-    ['numpy==2.2.6', 'scipy', 'scikit-learn==1.9.1', 'versioned-estimator==0.1.0']
+    >>> candidate_lines(plan, {"scikit-learn": "1.9.1"}, "loose",
+    ...                 self_version="0.1.0")
+    ['numpy', 'scikit-learn==1.9.1', 'versioned-estimator==0.1.0']
     """
     if level not in LEVELS:
         raise ValueError(f"level={level!r}; expected one of {LEVELS}")
     lines = []
-    for pin in found.pins:
+    for pin in plan.install:
         if pin.name == SELF or pin.name in overrides:
             continue
-        keep = level == "exact" or (level == "direct" and pin.name in direct)
-        lines.append(pin.line if keep else pin.name)
+        lines.append(pin.line if level != "loose" else pin.name)
     for name, version in overrides.items():
         lines.append(f"{name}=={version}" if version else name)
     lines.append(f"{SELF}=={self_version}")
     return lines
+
+
+def candidate_constraints(
+    plan: InstallPlan, overrides: Mapping[str, str | None], level: str
+) -> list[str]:
+    """The constraints (``-c``) of a candidate environment: at ``exact``
+    every saved pin but the candidates' and versioned-estimator's, else none
+    (the installer chooses what the named distributions require).
+
+    Examples
+    --------
+    >>> from versioned_estimator._requirements import InstallPlan, Pin
+    >>> pins = [Pin("numpy", "2.2.6", "requirements"),
+    ...         Pin("scikit-learn", "1.6.1", "requirements"),
+    ...         Pin("scipy", "1.15.3", "requirements")]
+    >>> plan = InstallPlan(pins[:2], pins)
+    >>> candidate_constraints(plan, {"scikit-learn": "1.9.1"}, "exact")
+    ['numpy==2.2.6', 'scipy==1.15.3']
+    >>> candidate_constraints(plan, {"scikit-learn": "1.9.1"}, "direct")
+    []
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level={level!r}; expected one of {LEVELS}")
+    if level != "exact":
+        return []
+    return [
+        pin.line
+        for pin in plan.constraints
+        if pin.name != SELF and pin.name not in overrides
+    ]
 
 
 # ----------------------------------------------------------------------------
@@ -458,7 +500,73 @@ def _self_source(args: argparse.Namespace, wanted: str | None) -> tuple[list[str
 def _run_verify_args(args: argparse.Namespace) -> list[str]:
     extra = [arg for name in args.trust for arg in ("--trust", name)]
     extra += [arg for alias in args.module_alias for arg in ("--module-alias", alias)]
+    if getattr(args, "key_env", None):
+        extra += ["--key-env", args.key_env]
     return extra
+
+
+def _install_key(args: argparse.Namespace) -> bytes | None:
+    """The key of ``--key-env VAR``, else of ``VERSIONED_ESTIMATOR_KEY``."""
+    name = getattr(args, "key_env", None)
+    if name is None:
+        return resolve_key(None)
+    value = os.environ.get(name)
+    if not value:
+        raise BuildError(f"--key-env {name}: that environment variable is not set")
+    return resolve_key(value)
+
+
+def _plan(
+    args: argparse.Namespace, envelope: Envelope, found: RequirementSet
+) -> InstallPlan:
+    """What to install for the model of ``args.file``, read from the file
+    itself before anything is installed.
+
+    With a key (``--key-env`` or ``VERSIONED_ESTIMATOR_KEY``) the file's
+    signature must verify first (:class:`IntegrityError` otherwise). The
+    distributions to install are those providing the modules the inner
+    stream imports and the safe load accepts (the allow-list, ``--trust``),
+    found by a dry run of the stream that imports nothing.
+    """
+    from versioned_estimator._io import _read, audit_stream
+
+    key = _install_key(args)
+    parts, _ = _read(_model_path(args.file), skip_buffers=True)
+    if key is not None:
+        verify_signature(parts.envelope, key, parts.trailer)
+    if parts.envelope != envelope.to_dict():
+        raise IntegrityError(
+            f"{args.file} changed while it was read: its envelope differs between "
+            "two reads. Nothing was installed."
+        )
+    report = audit_stream(parts.stream, parts.buffers, trusted=list(args.trust))
+    untrusted = set(report.untrusted)
+    imported = [
+        name.rsplit(".", 1)[0] for name in report.globals if name not in untrusted
+    ]
+    probe = envelope.probe or {}
+    rows = probe.get("X")
+    frame = isinstance(rows, Mapping) and rows.get("kind") == "dataframe"
+    plan = plan_install(found, imported, claimed=envelope.modules, frame_probe=frame)
+    if untrusted:
+        plan.notes.append(
+            f"{len(untrusted)} global(s) of the pickle are not allowed (--trust "
+            "them): their distributions are not installed"
+        )
+    return plan
+
+
+def _show_plan(args: argparse.Namespace, plan: InstallPlan) -> None:
+    """The plan on stderr, before anything runs (with ``--json`` too)."""
+    for line in plan.describe():
+        print(f"{args.command}: {line}", file=sys.stderr, flush=True)
+
+
+def _refusal(exc: IntegrityError) -> str:
+    return (
+        f"the file's signature does not verify with the key, so nothing is "
+        f"installed from its metadata: {exc}"
+    )
 
 
 def _model_path(path: str) -> str:
@@ -470,6 +578,8 @@ def _version_rows(
     installed: Mapping[str, str],
     requested: Mapping[str, str | None],
 ) -> list[dict[str, Any]]:
+    """Per distribution: saved, installed and the change; a recorded pin
+    that nothing installed required is ``not installed``."""
     names = [pin.name for pin in found.pins]
     names += [name for name in requested if name not in names]
     # what the installer brought in besides (a new release's new requirement)
@@ -482,6 +592,8 @@ def _version_rows(
         if saved is None:
             change = "added" if pin is None else "unpinned"
             change = "missing" if now is None else change
+        elif now is None:
+            change = "not installed"
         else:
             change = classify(saved, now)
         rows.append(
@@ -544,7 +656,7 @@ class _Built:
 
 def _build_candidate(
     args: argparse.Namespace,
-    envelope: Envelope,
+    plan: InstallPlan,
     found: RequirementSet,
     overrides: Mapping[str, str | None],
     folder: Path,
@@ -573,12 +685,12 @@ def _build_candidate(
             f"{SELF} {__version__} (the running release, {words}) replaces the "
             f"saved {saved_self.version}: the check runs this release there"
         )
-    direct = [normalize_name(name) for name in envelope.packages]
     attempts: list[str] = []
     if local:
         local = [build_wheel(local[0], folder / "wheels", installer, python.path)]
     for level in LEVELS:
-        lines = candidate_lines(found, overrides, level, direct=direct)
+        lines = candidate_lines(plan, overrides, level)
+        constraints = candidate_constraints(plan, overrides, level)
         target = folder / f"env-{level}"
         _say(
             args,
@@ -591,7 +703,12 @@ def _build_candidate(
         env = create(target, python, installer, with_pip=False)
         try:
             install(
-                env, lines, installer, local=local, find_links=args.find_links or []
+                env,
+                lines,
+                installer,
+                constraints=constraints,
+                local=local,
+                find_links=args.find_links or [],
             )
         except BuildError as exc:
             attempts.append(f"{level}: {exc}")
@@ -644,6 +761,7 @@ def cmd_upgrade_check(args: argparse.Namespace) -> Outcome:
         "data": None,
         "warnings": [],
         "notes": notes,
+        "plan": None,
         "error": None,
     }
     head = [
@@ -657,19 +775,27 @@ def cmd_upgrade_check(args: argparse.Namespace) -> Outcome:
             X, described = read_data(args.data, envelope.schema)
         except (DataError, OSError) as exc:
             return _failure(data, head, str(exc))
+    try:
+        plan = _plan(args, envelope, found)
+    except IntegrityError as exc:
+        return _failure(data, head, _refusal(exc))
+    except BuildError as exc:
+        return _failure(data, head, str(exc))
+    data["plan"] = plan.to_dict()
+    notes += plan.notes
+    _show_plan(args, plan)
     spec: dict[str, Any] = {
         "file": path,
         "trusted": list(args.trust),
         "aliases": _aliases(args.module_alias),
+        "key_env": getattr(args, "key_env", None),
         "data": None,
     }
     with throwaway("ve-upgrade-check-") as folder:
         if X is not None:
             spec["data"] = _data_spec(X, folder)
         try:
-            env, built = _build_candidate(
-                args, envelope, found, overrides, folder, notes
-            )
+            env, built = _build_candidate(args, plan, found, overrides, folder, notes)
         except BuildError as exc:
             return _failure(data, head, str(exc))
         _say(args, "loading the model there and replaying its probe")
@@ -806,6 +932,7 @@ def cmd_env(args: argparse.Namespace) -> Outcome:
         "packages": None,
         "verify": None,
         "notes": list(found.notes),
+        "plan": None,
         "error": None,
     }
     head = [f"{args.file}: {envelope.estimator_class}"]
@@ -813,6 +940,14 @@ def cmd_env(args: argparse.Namespace) -> Outcome:
         return _failure(
             data, head, f"{target} exists and is not an empty folder: choose a new DIR"
         )
+    try:
+        plan = _plan(args, envelope, found)
+    except IntegrityError as exc:
+        return _failure(data, head, _refusal(exc))
+    except BuildError as exc:
+        return _failure(data, head, str(exc))
+    data["plan"] = plan.to_dict()
+    data["notes"] += plan.notes
     try:
         installer = choose_installer(args.installer)
         if args.python:
@@ -841,17 +976,23 @@ def cmd_env(args: argparse.Namespace) -> Outcome:
     local, words = _self_source(args, saved_self.version if saved_self else None)
     data.update(python=python.version, installer=installer.name)
     created = not target.exists()
+    _show_plan(args, plan)
     _say(
         args,
         f"building {target} ({installer}, Python {python.version}, "
-        f"{len(found.lines)} requirements)",
+        f"{len(plan.install)} distributions, {len(plan.constraints)} constraints)",
     )
     try:
         env = create(target, python, installer, with_pip=True)
         with throwaway("ve-wheel-") as wheels:
             local = [build_wheel(p, wheels, installer, env.python) for p in local]
             install(
-                env, found.lines, installer, local=local, find_links=args.find_links
+                env,
+                plan.requirement_lines,
+                installer,
+                constraints=plan.constraint_lines,
+                local=local,
+                find_links=args.find_links,
             )
         installed = env.versions()
     except BuildError as exc:
@@ -888,7 +1029,8 @@ def cmd_env(args: argparse.Namespace) -> Outcome:
     lines = [
         *head,
         f"environment  {target}: Python {python.version} ({python.path}), {installer}",
-        f"installed    {len(found.lines)} requirements; {SELF} {words}",
+        f"installed    {len(plan.install)} distributions named, the file's "
+        f"{len(plan.constraints)} pins as constraints; {SELF} {words}",
         *_version_lines(rows, "installed"),
     ]
     try:
@@ -974,6 +1116,13 @@ def _add_build_options(sub: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help="also look for packages in this folder of wheels (repeatable)",
+    )
+    sub.add_argument(
+        "--key-env",
+        metavar="VAR",
+        help="require the file's signature to verify with the key held in "
+        f"environment variable VAR before installing anything (default: "
+        f"{KEY_VARIABLE} when set)",
     )
 
 

@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from versioned_estimator._errors import EnvelopeError
 from versioned_estimator._format import (
     BLOCK_SIZE,
@@ -30,8 +32,11 @@ from versioned_estimator._format import (
 from versioned_estimator._version import __version__
 
 __all__ = [
+    "ARCHIVE_SUFFIXES",
     "Envelope",
     "build_envelope",
+    "checked_distribution",
+    "checked_version",
     "valid_distribution",
     "valid_version",
     "validate",
@@ -103,34 +108,168 @@ def build_envelope(
 # Validation
 # ----------------------------------------------------------------------------
 
+# PEP 508 names: letters, digits and ``._-``, starting and ending with a
+# letter or digit.
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?")
-# PEP 440: [N!]N(.N)*[{a|b|rc}N][.postN][.devN][+local], with the spellings
-# the specification normalizes.
-_VERSION = re.compile(
-    r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*"
-    r"(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?"
-    r"(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?"
-    r"(?:[-_.]?dev[-_.]?[0-9]*)?"
-    r"(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?",
-    re.IGNORECASE,
-)
+# The characters any PEP 440 spelling uses; checked on the raw text before it
+# is parsed, because the parser forgives surrounding whitespace.
+_VERSION_TEXT = re.compile(r"[A-Za-z0-9.!+_-]{1,64}")
+# The last segment of a local label that would make pip read a requirement as
+# an archive file (``scikit-learn==1.0+cpu.zip`` installs ``./...cpu.zip``).
+ARCHIVE_SUFFIXES = frozenset(
+    {
+        "zip", "whl", "tar", "gz", "tgz", "bz2", "tbz", "tbz2", "xz", "txz",
+        "lz", "tlz", "lzma", "zst", "egg", "7z", "rar", "exe", "msi", "pyz",
+    }
+)  # fmt: skip
+_LOCAL = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_<>][A-Za-z0-9_<>]*)*")
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
+def _name_problem(name: Any) -> str | None:
+    if not isinstance(name, str):
+        return f"a {type(name).__name__}, not text"
+    if _NAME.fullmatch(name) is None:
+        return (
+            "not a distribution name (PEP 508: up to 100 letters, digits and "
+            "'._-', starting and ending with a letter or digit)"
+        )
+    return None
+
+
+def _version_problem(version: Any) -> tuple[str | None, str]:
+    """``(why it is refused or None, the canonical rendering)``."""
+    if not isinstance(version, str):
+        return f"a {type(version).__name__}, not text", ""
+    if _VERSION_TEXT.fullmatch(version) is None:
+        return (
+            "not a version (PEP 440: at most 64 letters, digits and '.!+_-')",
+            "",
+        )
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return "not a version (PEP 440)", ""
+    local = parsed.local
+    if local is not None:
+        if _LOCAL.fullmatch(local) is None:
+            return "a version whose local label is not [a-z0-9.]", ""
+        if local.rsplit(".", 1)[-1] in ARCHIVE_SUFFIXES:
+            return (
+                "a version whose local label ends in an archive suffix "
+                f"(.{local.rsplit('.', 1)[-1]}): pip would read the requirement as "
+                "a file to install",
+                "",
+            )
+    rendered = str(parsed)
+    if len(rendered) > 64:
+        return "a version longer than 64 characters", ""
+    return None, rendered
+
+
+def checked_distribution(name: Any, *, what: str = "a distribution name") -> str:
+    """``name``, normalized (PEP 503), if it is a valid PEP 508 distribution
+    name; else an :class:`EnvelopeError` saying why.
+
+    Every distribution name taken from a file passes here before it is
+    written into a requirement or an install command.
+
+    Parameters
+    ----------
+    name : object
+        The text from the file (or the command line).
+    what : str
+        What the name is, for the message.
+
+    Returns
+    -------
+    str
+        Lower case, runs of ``-_.`` as one ``-``.
+
+    Raises
+    ------
+    EnvelopeError
+
+    Examples
+    --------
+    >>> checked_distribution("Scikit_Learn")
+    'scikit-learn'
+    >>> checked_distribution("./evil.whl")
+    Traceback (most recent call last):
+    ...
+    versioned_estimator._errors.EnvelopeError: './evil.whl' is not ...
+    """
+    problem = _name_problem(name)
+    if problem is not None:
+        raise EnvelopeError(
+            f"{_printable(str(name))!r} is {problem}; refusing to use it as {what}."
+        )
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def checked_version(version: Any, *, what: str = "a version") -> str:
+    """``version`` rendered from its parsed form, if it is a PEP 440 version
+    pip can only read as a version; else an :class:`EnvelopeError`.
+
+    The text is parsed with :class:`packaging.version.Version` and the result
+    re-rendered (the file's own spelling is never printed). A local label
+    (``+cpu``) must be made of ``[a-z0-9.]`` and must not end in an archive
+    suffix (``+cpu.zip``, ``+x.tar.gz``, ``+x.whl``...): pip reads
+    ``name==1.0+cpu.zip`` as the path of an archive to install.
+
+    Parameters
+    ----------
+    version : object
+        The text from the file (or the command line).
+    what : str
+        What the version is, for the message.
+
+    Returns
+    -------
+    str
+        The canonical spelling (``v1.0-post1`` becomes ``1.0.post1``).
+
+    Raises
+    ------
+    EnvelopeError
+
+    Examples
+    --------
+    >>> checked_version("1.9.1"), checked_version("V2.0-RC1+Ubuntu-1")
+    ('1.9.1', '2.0rc1+ubuntu.1')
+    >>> checked_version("1.9.1+cpu.zip")
+    Traceback (most recent call last):
+    ...
+    versioned_estimator._errors.EnvelopeError: '1.9.1+cpu.zip' is a version ...
+    >>> checked_version("1.0 ; python_version<'4'")
+    Traceback (most recent call last):
+    ...
+    versioned_estimator._errors.EnvelopeError: "1.0 ; python_version<'4'" is not ...
+    """
+    problem, rendered = _version_problem(version)
+    if problem is not None:
+        raise EnvelopeError(
+            f"{_printable(str(version))!r} is {problem}; refusing to use it as {what}."
+        )
+    return rendered
+
+
 def valid_distribution(name: Any) -> bool:
-    """Whether ``name`` is a distribution name pip accepts (PEP 508).
+    """Whether ``name`` is a distribution name pip accepts (PEP 508); see
+    :func:`checked_distribution`.
 
     Examples
     --------
     >>> valid_distribution("scikit-learn"), valid_distribution("x\\n--index-url")
     (True, False)
     """
-    return isinstance(name, str) and _NAME.fullmatch(name) is not None
+    return _name_problem(name) is None
 
 
 def valid_version(version: Any) -> bool:
-    """Whether ``version`` is a version pip accepts (PEP 440).
+    """Whether ``version`` is a version pip reads only as a version (PEP 440,
+    no archive-like local label); see :func:`checked_version`.
 
     Examples
     --------
@@ -138,12 +277,10 @@ def valid_version(version: Any) -> bool:
     (True, True)
     >>> valid_version("1.0\\n-e git+https://evil"), valid_version("")
     (False, False)
+    >>> valid_version("1.9.1+cpu.zip"), valid_version("1.0+x/../../evil")
+    (False, False)
     """
-    return (
-        isinstance(version, str)
-        and len(version) <= 64
-        and _VERSION.fullmatch(version) is not None
-    )
+    return _version_problem(version)[0] is None
 
 
 class _Check:
@@ -194,7 +331,10 @@ class _Check:
                 continue
             if not key_ok(key) or not value_ok(item):
                 shown = _printable(f"{key}: {item}")
-                raise self.bad(field, f"holds {shown!r}, which is not {what}")
+                why = _pin_problem(key, item) if key_ok is valid_distribution else None
+                raise self.bad(
+                    field, f"holds {shown!r}, which is not {what}" + (why or "")
+                )
             _remember((field, key, item))
 
     def strings(self, field: str, ok: Callable[[str], bool], limit: int) -> None:
@@ -209,6 +349,13 @@ class _Check:
             if not isinstance(item, str) or not ok(item):
                 raise self.bad(field, f"holds {_printable(str(item))!r}")
             _remember((field, item))
+
+
+def _pin_problem(name: Any, version: Any) -> str | None:
+    problem = _name_problem(name)
+    if problem is None:
+        problem = _version_problem(version)[0]
+    return f" (it is {problem})" if problem else None
 
 
 # Entries already found valid (package pins, globals): a process loads the

@@ -465,6 +465,13 @@ def audit(source: Any, *, trusted: Sequence[str] = ()) -> AuditReport:
     else:
         parts, _ = _read(source, skip_buffers=True)
         stream, buffers = parts.stream, parts.buffers
+    return audit_stream(stream, buffers, trusted=trusted)
+
+
+def audit_stream(
+    stream: bytes, buffers: Sequence[Any], *, trusted: Sequence[str] = ()
+) -> AuditReport:
+    """:func:`audit` of an inner stream already read (``_read``'s parts)."""
     allowed = Allowed(normalize_trusted(trusted))
     try:
         scan_stream(stream, len(buffers))

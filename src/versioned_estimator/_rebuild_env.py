@@ -32,12 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from versioned_estimator._envelope import checked_distribution, checked_version
+from versioned_estimator._errors import EnvelopeError
+
 __all__ = [
     "BuildError",
     "Installer",
     "Interpreter",
     "VirtualEnv",
     "build_wheel",
+    "checked_line",
     "choose_installer",
     "create",
     "find_python",
@@ -399,26 +403,65 @@ def create(
     return env
 
 
+def checked_line(line: str) -> str:
+    """``line`` if it is ``NAME`` or ``NAME==VERSION`` exactly as the strict
+    grammar renders them; else an :class:`EnvelopeError`.
+
+    The last check before a line reaches an installer: nothing pip could
+    read as a path, a URL, an option or a marker gets through.
+
+    Examples
+    --------
+    >>> checked_line("scikit-learn==1.6.1")
+    'scikit-learn==1.6.1'
+    >>> checked_line("scikit-learn==1.9.1+cpu.zip")
+    Traceback (most recent call last):
+    ...
+    versioned_estimator._errors.EnvelopeError: '1.9.1+cpu.zip' is a version ...
+    >>> checked_line("./evil.whl")
+    Traceback (most recent call last):
+    ...
+    versioned_estimator._errors.EnvelopeError: './evil.whl' is not ...
+    """
+    name, sep, version = line.partition("==")
+    what = "a requirement to install"
+    rendered = checked_distribution(name, what=what)
+    if sep:
+        rendered += "==" + checked_version(version, what=what)
+    if rendered != line:
+        raise EnvelopeError(
+            f"{line!r} is not a requirement as it is rendered ({rendered!r}); "
+            "refusing to install it."
+        )
+    return line
+
+
 def install(
     env: VirtualEnv,
     requirements: Sequence[str],
     installer: Installer,
     *,
+    constraints: Sequence[str] = (),
     local: Sequence[str] = (),
     find_links: Sequence[str] = (),
 ) -> None:
-    """Install ``requirements`` (pip requirement lines) into ``env``.
+    """Install ``requirements`` into ``env``: wheels only, ``constraints``
+    with ``-c``.
 
     Parameters
     ----------
     env : VirtualEnv
     requirements : sequence of str
-        Lines of a requirements file (pins or bare names).
+        The distributions to install: ``NAME`` or ``NAME==VERSION``, each
+        checked by :func:`checked_line`.
     installer : Installer
+    constraints : sequence of str
+        ``NAME==VERSION`` lines that fix the version of whatever gets
+        installed, and install nothing by themselves (checked the same way).
     local : sequence of str
-        Source folders (or wheels) installed with them, for distributions
-        that are not on the index (this checkout of versioned-estimator).
-        The installer checks each against the pins.
+        Wheels installed with them, for distributions that are not on the
+        index (this checkout of versioned-estimator, built by
+        :func:`build_wheel`). The installer checks each against the pins.
     find_links : sequence of str
         Extra folders of wheels to look in.
 
@@ -426,16 +469,24 @@ def install(
     ------
     BuildError
         With the installer's own last lines.
+    EnvelopeError
+        A line is not a plain requirement (nothing is run).
     """
+    requirements = [checked_line(line) for line in requirements]
+    constraints = [checked_line(line) for line in constraints]
     with tempfile.TemporaryDirectory(prefix="ve-requirements-") as folder:
         listing = os.path.join(folder, "requirements.txt")
         with open(listing, "w", encoding="utf-8") as handle:
             handle.write("\n".join(requirements) + "\n")
+        pinned = os.path.join(folder, "constraints.txt")
+        with open(pinned, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(constraints) + "\n")
         links = [arg for link in find_links for arg in ("--find-links", link)]
         if installer.name == "uv":
             assert installer.uv is not None
             command = [installer.uv, "pip", "install", "--quiet"]
-            command += ["--python", str(env.python), "-r", listing, *links, *local]
+            command += ["--python", str(env.python), "--only-binary", ":all:"]
+            command += ["-r", listing, "-c", pinned, *links, *local]
             # uv reuses a local project's wheel until its pyproject.toml
             # changes: build the source as it is now.
             folders = [path for path in local if os.path.isdir(path)]
@@ -443,7 +494,8 @@ def install(
         else:
             command = [str(env.python), "-m", "pip", "install", "--quiet"]
             command += ["--disable-pip-version-check", "--no-input"]
-            command += ["-r", listing, *links, *local]
+            command += ["--only-binary=:all:"]
+            command += ["-r", listing, "-c", pinned, *links, *local]
         done = _run(command, timeout=INSTALL_TIMEOUT, cwd=folder)
     if done.returncode != 0:
         raise BuildError(

@@ -5,11 +5,14 @@
 versioned_estimator._replay_worker SPEC``, where ``SPEC`` is a JSON file::
 
     {"file": "/abs/model.joblib", "trusted": [...], "aliases": {...},
+     "key_env": "VAR" | null,
      "data": {"npy": "/abs/X.npy"} | {"encoded": "/abs/X.json"} | null,
      "out": "/abs/result.json"}
 
 It loads the model through the safe :func:`versioned_estimator.load` (the
-allow-list, ``trusted`` and ``aliases`` as given), replays the probe
+allow-list, ``trusted`` and ``aliases`` as given; the signature checked with
+the key of environment variable ``key_env``, else of
+``VERSIONED_ESTIMATOR_KEY`` when set), replays the probe
 (:meth:`VersionedEstimator.verify`), runs each probe method on the data, and
 writes::
 
@@ -29,6 +32,7 @@ release of versioned-estimator (``upgrade-check`` installs the running one).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from collections.abc import Mapping
@@ -95,11 +99,16 @@ def run(spec: Mapping[str, Any]) -> dict[str, Any]:
         "outputs": None,
         "warnings": [],
     }
+    key_env = spec.get("key_env")
+    key = os.environ.get(key_env) or None if key_env else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            if key_env and key is None:
+                raise KeyError(f"{key_env} is not set in the environment")
             model = load(
                 spec["file"],
+                key=key,
                 trusted=list(spec.get("trusted") or []),
                 module_aliases=dict(spec.get("aliases") or {}) or None,
                 on_mismatch="ignore",

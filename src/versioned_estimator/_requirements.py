@@ -22,23 +22,28 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from versioned_estimator._envelope import (
     Envelope,
-    valid_distribution,
+    checked_distribution,
+    checked_version,
     valid_version,
 )
-from versioned_estimator._packages import normalize_name
+from versioned_estimator._packages import _guess, distribution_of, normalize_name
 
 __all__ = [
     "FILES",
     "FORMATS",
+    "InstallPlan",
     "Pin",
     "RequirementSet",
     "comment",
+    "plan_install",
+    "provider_of",
     "render",
     "requirements_of",
     "write_files",
@@ -83,6 +88,14 @@ class Pin:
     'scikit-learn==1.9.1'
     >>> Pin("pandas", None, "inferred").line
     'pandas'
+
+    The name and version are checked by the strict grammar of
+    :func:`~versioned_estimator._envelope.checked_distribution` and
+    :func:`~versioned_estimator._envelope.checked_version` and kept as they
+    render (an :class:`~versioned_estimator.EnvelopeError` otherwise):
+
+    >>> Pin("Scikit_Learn", "v1.9.1-post1", "packages").line
+    'scikit-learn==1.9.1.post1'
     """
 
     name: str
@@ -90,10 +103,13 @@ class Pin:
     source: str
 
     def __post_init__(self) -> None:
-        if not valid_distribution(self.name):
-            raise ValueError(f"not a distribution name: {self.name!r}")
-        if self.version is not None and not valid_version(self.version):
-            raise ValueError(f"not a version: {self.version!r}")
+        what = "the name of a distribution to install"
+        object.__setattr__(self, "name", checked_distribution(self.name, what=what))
+        if self.version is not None:
+            version = checked_version(
+                self.version, what=f"the version of {self.name} to install"
+            )
+            object.__setattr__(self, "version", version)
 
     @property
     def line(self) -> str:
@@ -239,11 +255,235 @@ def requirements_of(envelope: Envelope) -> RequirementSet:
     python = envelope.python
     return RequirementSet(
         pins=[pins[name] for name in sorted(pins)],
-        python=python if valid_version(python) else None,
+        python=checked_version(python) if valid_version(python) else None,
         platform=platform,
         complete=complete,
         notes=notes,
         estimator_class=envelope.estimator_class,
+    )
+
+
+# ----------------------------------------------------------------------------
+# What ``env`` and ``upgrade-check`` install
+# ----------------------------------------------------------------------------
+
+# The distributions that provide the modules the built-in allow-list names
+# (the standard library's modules need none).
+ALLOWED_PROVIDERS = {
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "sklearn": "scikit-learn",
+    "versioned_estimator": SELF,
+}
+
+
+def provider_of(
+    module: str, claimed: Mapping[str, str] | None = None
+) -> tuple[str | None, str | None]:
+    """The distribution to install for a top-level module the model imports.
+
+    Never the file's word alone: the modules of the built-in allow-list have
+    fixed providers; another module's is the distribution that provides it
+    here, else the file's claim when it is the name the module conventionally
+    comes from (``lightgbm`` from ``lightgbm``, ``cv2`` from
+    ``opencv-python``). A claim that is neither is refused.
+
+    Parameters
+    ----------
+    module : str
+        A top-level module name (``"sklearn"``).
+    claimed : mapping, optional
+        The file's ``modules`` field: module -> distribution.
+
+    Returns
+    -------
+    distribution : str or None
+        None when nothing is to be installed for it.
+    note : str or None
+        Why a claim of the file was not followed, if one was not.
+
+    Examples
+    --------
+    >>> provider_of("sklearn", {"sklearn": "evil-dist"})[0]
+    'scikit-learn'
+    >>> provider_of("functools")
+    (None, None)
+    >>> provider_of("shop_nowhere", {"shop_nowhere": "shop-nowhere"})
+    ('shop-nowhere', None)
+    >>> provider_of("shop_nowhere", {"shop_nowhere": "evil"})[0] is None
+    True
+    """
+    claim = (claimed or {}).get(module)
+    claim = normalize_name(claim) if isinstance(claim, str) else None
+    if module in sys.stdlib_module_names or module in sys.builtin_module_names:
+        found: str | None = None
+    elif module in ALLOWED_PROVIDERS:
+        found = ALLOWED_PROVIDERS[module]
+    else:
+        found = distribution_of(module)
+        if found is None:
+            conventional = normalize_name(_guess(module))
+            if claim is not None and claim != conventional:
+                return None, (
+                    f"the file says {module} comes from {claim}, which is not the "
+                    f"distribution known to provide it: {claim} is not installed "
+                    "(install it yourself if you trust it)"
+                )
+            found = claim
+    if claim is not None and found is not None and claim != found:
+        return found, f"the file says {module} comes from {claim}: {found} provides it"
+    return found, None
+
+
+@dataclass
+class InstallPlan:
+    """What ``env`` and ``upgrade-check`` give the installer.
+
+    Only ``install`` is named on the installer's command line: the
+    distributions that provide the modules the model's pickle imports (and
+    the safe load accepts), versioned-estimator, pandas for a DataFrame probe.
+    Every pin of the file is passed as a constraint (``-c``): it fixes the
+    version of what those distributions require, and installs nothing by
+    itself. Wheels only (``--only-binary=:all:``): no source distribution's
+    build script runs.
+
+    Attributes
+    ----------
+    install : list of Pin
+    constraints : list of Pin
+        The file's pins that have a version.
+    left_out : list of str
+        Recorded distributions not named, installed only when a distribution
+        of ``install`` requires them.
+    notes : list of str
+        Claims of the file that were not followed, and why.
+
+    Examples
+    --------
+    >>> plan = InstallPlan([Pin("numpy", "2.2.6", "packages")],
+    ...                    [Pin("numpy", "2.2.6", "packages")])
+    >>> plan.requirement_lines, plan.constraint_lines
+    (['numpy==2.2.6'], ['numpy==2.2.6'])
+    """
+
+    install: list[Pin]
+    constraints: list[Pin]
+    left_out: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def requirement_lines(self) -> list[str]:
+        """The distributions to install, as pip reads them."""
+        return [pin.line for pin in self.install]
+
+    @property
+    def constraint_lines(self) -> list[str]:
+        """The constraints file's lines."""
+        return [pin.line for pin in self.constraints]
+
+    def describe(self) -> list[str]:
+        """The plan in words, one item a line (printed before installing)."""
+        lines = [
+            "install plan (wheels only, --only-binary=:all:; the file's pins as "
+            "constraints, -c):",
+            "  install      " + (" ".join(self.requirement_lines) or "(nothing)"),
+            f"  constraints  {len(self.constraints)} pins of the file",
+        ]
+        if self.left_out:
+            lines.append(
+                "  not named    "
+                + " ".join(self.left_out)
+                + " (installed only if a distribution above requires it)"
+            )
+        lines += [f"  note: {note}" for note in self.notes]
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (the ``plan`` of the commands' JSON)."""
+        return {
+            "install": self.requirement_lines,
+            "constraints": self.constraint_lines,
+            "left_out": list(self.left_out),
+            "notes": list(self.notes),
+            "only_binary": True,
+        }
+
+
+def plan_install(
+    found: RequirementSet,
+    imported: Iterable[str],
+    *,
+    claimed: Mapping[str, str] | None = None,
+    frame_probe: bool = False,
+) -> InstallPlan:
+    """The distributions to install for a model, and the file's pins as
+    constraints.
+
+    Parameters
+    ----------
+    found : RequirementSet
+        The file's pins (:func:`requirements_of`).
+    imported : iterable of str
+        The modules (dotted or top-level) of the globals the model's pickle
+        imports that the safe load accepts (allowed, or trusted by the
+        caller): read from the stream itself, not from the envelope.
+    claimed : mapping, optional
+        The file's ``modules`` field (module -> distribution), followed only
+        as :func:`provider_of` says.
+    frame_probe : bool
+        The probe rows are a DataFrame: pandas is needed to verify.
+
+    Returns
+    -------
+    InstallPlan
+        ``install``: the providers of ``imported`` that the file pins (a
+        provider it does not record is left out, with a note),
+        versioned-estimator, and pandas for a DataFrame probe.
+
+    Examples
+    --------
+    >>> found = RequirementSet(
+    ...     [Pin("evil-dist", "6.6.6", "requirements"),
+    ...      Pin("numpy", "2.2.6", "requirements"),
+    ...      Pin("scikit-learn", "1.6.1", "requirements"),
+    ...      Pin("scipy", "1.15.3", "requirements"),
+    ...      Pin("versioned-estimator", "0.1.0", "requirements")], "3.11.7")
+    >>> plan = plan_install(found, ["sklearn.linear_model._base", "numpy", "copyreg"])
+    >>> plan.requirement_lines
+    ['numpy==2.2.6', 'scikit-learn==1.6.1', 'versioned-estimator==0.1.0']
+    >>> plan.left_out
+    ['evil-dist==6.6.6', 'scipy==1.15.3']
+    >>> len(plan.constraint_lines)
+    5
+    """
+    notes: list[str] = []
+    wanted: set[str] = {SELF}
+    for top in sorted({module.partition(".")[0] for module in imported}):
+        dist, note = provider_of(top, claimed)
+        if note is not None:
+            notes.append(note)
+        if dist is not None:
+            wanted.add(dist)
+    if frame_probe:
+        wanted.add("pandas")
+    install: list[Pin] = []
+    for name in sorted(wanted):
+        pin = found.get(name)
+        if pin is not None:
+            install.append(pin)
+        elif name in (SELF, "pandas"):
+            install.append(Pin(name, None, "inferred"))
+        else:
+            notes.append(
+                f"the model imports modules of {name}, which the file does not "
+                "record: it is not installed"
+            )
+    named = {pin.name for pin in install}
+    return InstallPlan(
+        install=install,
+        constraints=[pin for pin in found.pins if pin.version is not None],
+        left_out=[pin.line for pin in found.pins if pin.name not in named],
+        notes=notes,
     )
 
 
