@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import joblib
 import numpy as np
 
 from versioned_estimator._allowlist import Allowed, runs_code
@@ -384,6 +385,10 @@ class Sealed:
         mode = self.policy.verify
         if mode == "auto":
             mode = "fast" if any(is_mapped(b) for b in self.buffers) else "full"
+        if self.policy.key is not None:
+            # A signature over checksums nobody computes signs nothing: with a
+            # key, every byte is checked, memory-mapped or not.
+            mode = "full"
         full = mode == "full"
         if self.format_version >= 2:
             if self.trailer is None:
@@ -504,9 +509,11 @@ class Sealed:
             problem = walk_loaded((estimator, self.template), allowed, objects, made)
             if problem is not None:
                 raise UntrustedGlobalError(
-                    f"The loaded model holds {problem}, a type the allow-list does "
-                    "not name: it is crafted, or library code built an object "
-                    "nobody reviewed. Nothing of the model was run.",
+                    f"The loaded model holds {problem}: a type the allow-list "
+                    "does not name, or state its library would trust and a "
+                    "model it fitted never has; the file is crafted or corrupt, "
+                    "or library code built an object nobody reviewed. Nothing "
+                    "of the model was run.",
                     names=[],
                 )
         return estimator, remapped
@@ -529,7 +536,9 @@ class Sealed:
         rows = None
         if probe and outputs and self.policy.allowed is not None:
             rows = self.safe_rows(probe)
-        report = replay(estimator, probe, outputs, rows=rows)
+        # The file's n_jobs does not choose processes or threads for a check.
+        with joblib.parallel_config(backend="sequential"):
+            report = replay(estimator, probe, outputs, rows=rows)
         report.remapped = dict(remapped)
         report.globals = list(self.names)
         self.report = report

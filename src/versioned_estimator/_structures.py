@@ -10,6 +10,14 @@ library's own builders guarantee: children after their parent and inside the
 node array, features inside the fitted width, index arrays inside the data,
 libsvm's counts consistent with its arrays.
 
+This module holds the node structures (decision trees, gradient boosting
+grids and HistGradientBoosting predictors with their bin mapper and
+preprocessor, neighbours trees and their distances, libsvm); the rest of the
+fitted state (hyper-parameters, sparse matrices, random states, k-means,
+neighbours, vectorizers, dummies, splines) is in ``_fitted_state``, which
+:func:`check_structure`, the one entry point, also runs. What neither checks
+is listed in ``_fitted_state``'s docstring.
+
 Only reading: properties and ``__getstate__`` of the structures, never a
 method that computes on them.
 """
@@ -20,6 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from versioned_estimator._fitted_state import CHECKS as FITTED_CHECKS
+from versioned_estimator._fitted_state import check_by_type
 
 __all__ = ["STRUCTURES", "check_structure"]
 
@@ -131,6 +142,21 @@ def _binary_tree(tree: Any) -> str | None:
     weights = state[12]
     if weights is not None and np.asarray(weights).shape != (n,):
         return "a neighbours tree whose sample weights are not its rows"
+    return _distance(state[11], width)
+
+
+def _distance(metric: Any, width: int) -> str | None:
+    """A ``DistanceMetric`` its compiled distances may use on rows of
+    ``width`` values: its weights and matrix of that width."""
+    name = type(metric).__name__.rstrip("0123456789")
+    _, vec, mat = (np.asarray(s) for s in metric.__getstate__()[:3])
+    if (
+        (name == "MahalanobisDistance" and mat.shape != (width, width))
+        or (name == "SEuclideanDistance" and vec.shape != (width,))
+        or (name == "MinkowskiDistance" and vec.shape not in ((0,), (width,)))
+        or (name == "HaversineDistance" and width != 2)
+    ):
+        return "a neighbours tree whose distance is not of its data's width"
     return None
 
 
@@ -198,13 +224,136 @@ def _decision_tree(estimator: Any) -> str | None:
     return _tree(tree, _width(estimator))
 
 
-def _hist_gradient_boosting(estimator: Any) -> str | None:
+def _gradient_boosting(estimator: Any) -> str | None:
+    """``GradientBoosting*``: a grid of regression trees of the model's width,
+    one column per output its raw predictions have (``predict_stages`` writes
+    to column ``k`` of them unchecked)."""
+    stages = getattr(estimator, "estimators_", None)
+    if stages is None:
+        return None
     width = _width(estimator)
-    for stage in getattr(estimator, "_predictors", None) or []:
+    outputs: Any = getattr(estimator, "n_trees_per_iteration_", None)
+    classes: Any = getattr(estimator, "n_classes_", None)
+    if classes is not None and outputs != (classes if classes > 2 else 1):
+        return "a gradient boosting classifier whose outputs are not its classes'"
+    if classes is None and outputs != 1:
+        return "a gradient boosting regressor with more than one output"
+    if not (
+        isinstance(stages, np.ndarray)
+        and stages.dtype.hasobject
+        and stages.shape == (getattr(estimator, "n_estimators_", None), outputs)
+    ):
+        return "a gradient boosting model whose trees are not its stages and outputs"
+    init = getattr(estimator, "init_", None)
+    classes_of_init = len(np.asarray(getattr(init, "classes_", ())))
+    if outputs > 1 and init != "zero" and classes_of_init != outputs:
+        return "a gradient boosting model whose first guess has other classes"
+    for tree in stages.ravel():
+        inner = getattr(tree, "tree_", None)
+        if (
+            type(tree).__name__ != "DecisionTreeRegressor"
+            or inner is None
+            or _width(tree) != width
+            or int(inner.n_features) != width
+            or np.asarray(inner.value).shape[1:] != (1, 1)
+        ):
+            return "a gradient boosting model with a tree not of its width"
+    return None
+
+
+def _hist_gradient_boosting(estimator: Any) -> str | None:
+    """``HistGradientBoosting*``: predictors of the model's width, whose
+    categorical splits are on features the bin mapper knows as categorical,
+    and a preprocessor that gives back that width."""
+    width = _width(estimator)
+    predictors = getattr(estimator, "_predictors", None) or []
+    if not predictors:
+        return None
+    if width is None:
+        return "a gradient boosting model without a width"
+    mapper: Any = getattr(estimator, "_bin_mapper", None)
+    problem = _bin_mapper(mapper, width)
+    if problem is not None:
+        return problem
+    categorical = np.asarray(mapper.is_categorical_) != 0
+    for stage in predictors:
         for predictor in stage:
             problem = _predictor(predictor, width)
             if problem is not None:
                 return problem
+            nodes = predictor.nodes
+            split = (nodes["is_leaf"] == 0) & (nodes["is_categorical"] != 0)
+            if not categorical[nodes["feature_idx"][split].astype(np.int64)].all():
+                return (
+                    "a gradient boosting tree with a categorical split on a "
+                    "feature its bins do not hold as categorical"
+                )
+    return _preprocessor(getattr(estimator, "_preprocessor", None), width)
+
+
+def _bin_mapper(mapper: Any, width: int) -> str | None:
+    """``_BinMapper``: one entry per feature in each array, categories that
+    fit a bitset's 256 bits."""
+    if mapper is None:
+        return "a gradient boosting model without its bins"
+    categorical = np.asarray(getattr(mapper, "is_categorical_", None))
+    counts = _ints(getattr(mapper, "n_bins_non_missing_", None))
+    thresholds = getattr(mapper, "bin_thresholds_", None)
+    if (
+        categorical.shape != (width,)
+        or categorical.dtype.kind not in "biu"
+        or counts is None
+        or len(counts) != width
+        or not isinstance(thresholds, list)
+        or len(thresholds) != width
+    ):
+        return "a gradient boosting model whose bins are not one per feature"
+    n_bins: Any = getattr(mapper, "n_bins", None)
+    if getattr(mapper, "missing_values_bin_idx_", None) != n_bins - 1 or not (
+        (counts >= 0).all() and (counts <= n_bins - 1).all()
+    ):
+        return "a gradient boosting model whose bin counts are not its bins'"
+    for is_categorical, count, values in zip(
+        categorical, counts, thresholds, strict=True
+    ):
+        values = np.asarray(values)
+        if values.ndim != 1:
+            return "a gradient boosting model whose bin thresholds are not lists"
+        if is_categorical and not (
+            len(values) == count
+            and (values >= 0).all()
+            and (values < 256).all()
+            and (values == np.floor(values)).all()
+        ):
+            return "a gradient boosting model whose known categories do not fit"
+    return None
+
+
+def _preprocessor(preprocessor: Any, width: int) -> str | None:
+    """HistGradientBoosting's categorical preprocessor: its output, which the
+    predictors index unchecked, has the model's width."""
+    if preprocessor is None:
+        return None
+    if (
+        type(preprocessor).__name__ != "ColumnTransformer"
+        or _width(preprocessor) != width
+    ):
+        return "a gradient boosting model with another preprocessor"
+    total = 0
+    for _, transformer, columns in getattr(preprocessor, "transformers_", []):
+        if isinstance(transformer, str) and transformer == "drop":
+            continue
+        selected = np.asarray(columns)
+        if selected.dtype.kind == "b" and selected.shape == (width,):
+            total += int(selected.sum())
+        elif selected.dtype.kind in "iu" and selected.ndim == 1:
+            if len(selected) and ((selected < 0).any() or (selected >= width).any()):
+                return "a gradient boosting preprocessor with columns outside its data"
+            total += len(selected)
+        else:
+            return "a gradient boosting preprocessor with columns it cannot show"
+    if total != width:
+        return "a gradient boosting preprocessor that gives another width"
     return None
 
 
@@ -213,7 +362,8 @@ def _guarded(check: Callable[..., str | None]) -> Callable[[Any], str | None]:
         try:
             return check(obj)
         except Exception as exc:  # a structure too broken to read
-            return f"a {type(obj).__name__} whose state cannot be read ({exc})"
+            text = str(exc)[:200]
+            return f"a {type(obj).__name__} whose state cannot be read ({text})"
 
     return run
 
@@ -236,6 +386,9 @@ _CHECKS: dict[str, Callable[..., str | None]] = {
     "HistGradientBoostingClassifier": _hist_gradient_boosting,
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting."
     "HistGradientBoostingRegressor": _hist_gradient_boosting,
+    "sklearn.ensemble._gb.GradientBoostingClassifier": _gradient_boosting,
+    "sklearn.ensemble._gb.GradientBoostingRegressor": _gradient_boosting,
+    **FITTED_CHECKS,
 }
 STRUCTURES: dict[str, Callable[[Any], str | None]] = {
     name: _guarded(check) for name, check in _CHECKS.items()
@@ -255,6 +408,10 @@ def check_structure(obj: Any) -> str | None:
     >>> check_structure(tree)
     'a decision tree whose nodes point outside it or back to themselves'
     """
+    for check in check_by_type(obj):
+        problem = _guarded(check)(obj)
+        if problem is not None:
+            return problem
     kind = type(obj)
-    check = STRUCTURES.get(f"{kind.__module__}.{kind.__qualname__}")
-    return None if check is None else check(obj)
+    named = STRUCTURES.get(f"{kind.__module__}.{kind.__qualname__}")
+    return None if named is None else named(obj)

@@ -1,0 +1,446 @@
+"""Checks of the fitted state scikit-learn's compiled code trusts, beyond trees.
+
+``_structures`` holds the node structures (trees, predictors, neighbours trees,
+libsvm); this module holds the rest of what a safe load must verify before a
+method of the loaded model runs, as a table of small checks, each returning
+what is wrong or None:
+
+* by type, for every object of the graph: the hyper-parameters of every
+  scikit-learn estimator (its own ``_parameter_constraints``), callables among
+  them, instance attributes that would stand for the class's methods, compressed
+  sparse matrices (``check_format(full_check=True)``), numpy random states,
+  scipy B-splines;
+* by class name (:data:`CHECKS`): k-means, nearest neighbours, text and dict
+  vectorizers, dummy estimators, the spline transformer.
+
+Checks only read (attributes, shapes, dtypes, ``get_state``); the two calls
+into the libraries, scikit-learn's ``validate_parameter_constraints`` and
+scipy's ``check_format``, only validate.
+
+What is not checked. Compiled code that trusts state of its own that no check
+here knows about stays trusted: the Cython loss objects (``sklearn._loss``)
+and SGD loss functions restored from their pickled arguments; the numeric
+content of arrays (NaN, infinities, thresholds), which changes results but not
+memory accesses; distance metrics outside a neighbours tree or estimator of
+known width; fitted attributes (not parameters) that hold a function; the
+internal consistency of estimators whose predict is numpy code (numpy checks
+its own indices, so a wrong shape raises instead of reading outside memory);
+and OpenMP or BLAS thread counts the libraries choose themselves. A class
+this module and ``_structures`` do not name is only held to its parameters.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CHECKS", "check_by_type"]
+
+#: The largest ``_n_threads`` a k-means model may hold: its fitting machine's
+#: core count (any machine's, so a bound, not this one's count).
+MAX_THREADS = max(os.cpu_count() or 1, 512)
+#: The longest n-gram a text vectorizer may ask for.
+MAX_NGRAM = 100
+
+Check = Callable[[Any], "str | None"]
+
+
+def _name(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    return int(value) if isinstance(value, (int, np.integer)) else None
+
+
+def _width(estimator: Any) -> int | None:
+    return _int(getattr(estimator, "n_features_in_", None))
+
+
+def _columns(array: Any) -> int | None:
+    """The number of columns of a 2-D array or sparse matrix, else None."""
+    shape = getattr(array, "shape", None)
+    if isinstance(shape, tuple) and len(shape) == 2:
+        return _int(shape[1])
+    return None
+
+
+# -- by type --------------------------------------------------------------
+
+
+def _shadowing(obj: Any) -> str | None:
+    """Instance attributes that would stand for the class's methods (or for
+    the parameter constraints): a function of the state called as a method."""
+    kind = type(obj)
+    namespace = getattr(obj, "__dict__", None)
+    if not isinstance(namespace, dict):
+        return None
+    for key in namespace:
+        if not isinstance(key, str):
+            return f"a {kind.__name__} with the attribute name {key!r:.40}"
+        member = getattr(kind, key, None)
+        if key == "_parameter_constraints" or (
+            member is not None
+            and callable(member)
+            and not isinstance(member, type)
+            and not hasattr(member, "get_params")
+        ):
+            return f"a {kind.__name__} whose state replaces its method {key!r:.40}"
+    return None
+
+
+def _parameters(estimator: Any) -> str | None:
+    """A scikit-learn estimator's hyper-parameters, held to the constraints of
+    its class (never ones its state brings along)."""
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    kind = type(estimator)
+    constraints = getattr(kind, "_parameter_constraints", None)
+    names = kind._get_param_names()
+    missing = object()
+    params = {name: getattr(estimator, name, missing) for name in names}
+    for name, value in params.items():
+        problem = _callable_parameter(value)
+        if problem is not None:
+            return f"a {kind.__name__} whose {name} is {problem}"
+    if not isinstance(constraints, dict):
+        return None
+    try:
+        if all(value is not missing for value in params.values()):
+            estimator._validate_params()  # the class's constraints: see above
+        else:  # saved by a release without some parameter: check the others
+            validate_parameter_constraints(
+                constraints,
+                {k: v for k, v in params.items() if v is not missing},
+                caller_name=kind.__name__,
+            )
+    except InvalidParameterError as exc:
+        return f"a {kind.__name__} with parameters scikit-learn refuses ({exc})"
+    return None
+
+
+_COMPILED = ("cython_function_or_method", "fused_cython_function")
+
+
+def _callable_parameter(value: Any) -> str | None:
+    """Why a callable hyper-parameter may not be called by a safe load."""
+    seen = 0
+    while hasattr(value, "func") and hasattr(value, "keywords") and seen < 8:
+        value = value.func  # functools.partial
+        seen += 1
+    if not callable(value) or isinstance(value, (type, np.ufunc)):
+        return None
+    if hasattr(value, "get_params"):
+        return None  # an estimator: checked as an object of its own
+    qualname = str(getattr(value, "__qualname__", "") or getattr(value, "__name__", ""))
+    module = str(getattr(value, "__module__", "") or "")
+    label = f"{module}.{qualname}" if module else qualname
+    if type(value).__name__ in _COMPILED:
+        return f"the compiled function {label[:80]}"
+    if isinstance(value, types.BuiltinFunctionType) and module.split(".")[0] in (
+        "sklearn",
+        "scipy",
+    ):
+        return f"the compiled function {label[:80]}"
+    if qualname.rsplit(".", 1)[-1].startswith("_"):
+        return f"the private function {label[:80]}, not for calling with any data"
+    return None
+
+
+def _sparse(matrix: Any) -> str | None:
+    """A compressed sparse matrix: indices inside its shape, pointers in order."""
+    if matrix.format in ("csr", "csc", "bsr"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                matrix.check_format(full_check=True)
+            except (ValueError, TypeError, Warning) as exc:
+                return f"a sparse matrix whose indices are not its shape's ({exc})"
+    elif matrix.format == "coo":
+        rows, columns = matrix.shape
+        for index, bound in ((matrix.coords[0], rows), (matrix.coords[1], columns)):
+            index = np.asarray(index)
+            if index.dtype.kind not in "iu" or (
+                index.size and (index.min() < 0 or index.max() >= bound)
+            ):
+                return "a sparse matrix whose indices are not its shape's"
+    return None
+
+
+_MT_KEY = 624
+
+
+def _bit_generator_state(state: Any) -> str | None:
+    if not isinstance(state, Mapping):
+        return "a random generator with an unreadable state"
+    inner: Any = state.get("state")
+    if state.get("bit_generator") == "MT19937":
+        key = np.asarray(inner["key"])
+        pos = _int(inner["pos"])
+        if key.shape != (_MT_KEY,) or pos is None or not 0 <= pos <= _MT_KEY:
+            return "a random generator whose position is outside its key"
+    if "buffer_pos" in state:  # Philox
+        pos = _int(state["buffer_pos"])
+        buffer = np.asarray(state.get("buffer"))
+        if pos is None or buffer.ndim != 1 or not 0 <= pos <= len(buffer):
+            return "a random generator whose position is outside its buffer"
+    return None
+
+
+def _random_state(random_state: Any) -> str | None:
+    """numpy's legacy ``RandomState``: its Mersenne Twister position."""
+    return _bit_generator_state(random_state.get_state(legacy=False))
+
+
+def _generator(generator: Any) -> str | None:
+    return _bit_generator_state(generator.bit_generator.state)
+
+
+def _bspline(spline: Any) -> str | None:
+    """scipy's ``BSpline``, restored without its constructor's checks."""
+    t, c, k = np.asarray(spline.t), np.asarray(spline.c), _int(spline.k)
+    if k is None or k < 0 or t.ndim != 1 or c.ndim < 1 or t.dtype.kind != "f":
+        return "a B-spline whose knots or degree are not a spline's"
+    n = len(t) - k - 1
+    if n < k + 1 or c.shape[0] < n:
+        return "a B-spline with fewer coefficients than its knots need"
+    if not np.isfinite(t).all() or (np.diff(t) < 0).any():
+        return "a B-spline whose knots are not in order"
+    axis = _int(getattr(spline, "axis", 0))
+    if axis is None or not 0 <= axis < max(c.ndim, 1):
+        return "a B-spline whose axis is not its coefficients'"
+    return None
+
+
+def check_by_type(obj: Any) -> list[Check]:
+    """The checks that apply to ``obj`` by its type (not its class name)."""
+    checks: list[Check] = []
+    module = type(obj).__module__ or ""
+    if module.startswith("sklearn."):
+        from sklearn.base import BaseEstimator
+
+        checks.append(_shadowing)
+        if isinstance(obj, BaseEstimator):
+            checks.append(_parameters)
+    elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
+        checks.append(_sparse)
+    elif isinstance(obj, np.random.RandomState):
+        checks.append(_random_state)
+    elif isinstance(obj, np.random.Generator):
+        checks.append(_generator)
+    elif module.startswith("scipy.interpolate.") and type(obj).__name__ == "BSpline":
+        checks.append(_bspline)
+    return checks
+
+
+# -- by class -------------------------------------------------------------
+
+
+def _metric_parameters(params: Any, width: int) -> str | None:
+    """Distance parameters (``VI``, ``V``, ``w``) of the data's width."""
+    if not isinstance(params, Mapping):
+        return None
+    for key, shape in (("VI", (width, width)), ("V", (width,)), ("w", (width,))):
+        if params.get(key) is not None and np.shape(params[key]) != shape:
+            return f"a distance whose {key} is not of its data's width"
+    return None
+
+
+def _kmeans(model: Any) -> str | None:
+    """k-means: a sane thread count for OpenMP, centres of the fitted width."""
+    threads = getattr(model, "_n_threads", None)
+    if threads is not None:
+        count = _int(threads)
+        if count is None or not 1 <= count <= MAX_THREADS:
+            return f"a {_name(model)} with {str(threads)[:20]} threads"
+    centers: Any = getattr(model, "cluster_centers_", None)
+    if centers is None:
+        return None
+    centers = np.asarray(centers)
+    width = _width(model)
+    n_clusters = _int(getattr(model, "n_clusters", None))
+    expected = (n_clusters, width)
+    if type(model).__name__ == "BisectingKMeans":
+        expected = (centers.shape[0], width)
+    if centers.ndim != 2 or centers.dtype.kind != "f" or centers.shape != expected:
+        return f"a {_name(model)} whose centres are not of its clusters and width"
+    tree = getattr(model, "_bisecting_tree", None)
+    nodes, seen = [tree] if tree is not None else [], 0
+    while nodes:
+        node = nodes.pop()
+        seen += 1
+        if seen > 2 * int(centers.shape[0]) + 1:
+            return f"a {_name(model)} whose tree has more nodes than clusters"
+        if np.shape(node.center) != (width,):
+            return f"a {_name(model)} whose tree centres are not of its width"
+        nodes.extend(n for n in (node.left, node.right) if n is not None)
+    return None
+
+
+def _neighbors(model: Any) -> str | None:
+    """Nearest neighbours: fitted data, tree and distance of the fitted width."""
+    width = _width(model)
+    fit_x = getattr(model, "_fit_X", None)
+    if width is None or fit_x is None:
+        return None
+    if _columns(fit_x) not in (width, None) or np.ndim(fit_x) == 1:
+        return f"a {_name(model)} whose data is not of its fitted width"
+    tree = getattr(model, "_tree", None)
+    if (
+        tree is not None
+        and hasattr(tree, "data")
+        and _columns(np.asarray(tree.data)) != width
+    ):
+        return f"a {_name(model)} whose tree is not of its fitted width"
+    for name in ("effective_metric_params_", "metric_params"):
+        problem = _metric_parameters(getattr(model, name, None), width)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _ngrams(vectorizer: Any) -> str | None:
+    ngrams = getattr(vectorizer, "ngram_range", None)
+    if not (
+        isinstance(ngrams, tuple)
+        and len(ngrams) == 2
+        and all(_int(n) is not None for n in ngrams)
+        and 1 <= ngrams[0] <= ngrams[1] <= MAX_NGRAM
+    ):
+        return f"a {_name(vectorizer)} with the n-gram range {str(ngrams)[:40]}"
+    return None
+
+
+def _vocabulary(vectorizer: Any, size: int | None = None) -> str | None:
+    """Column indices of a vocabulary: each column once, inside the output."""
+    vocabulary = getattr(vectorizer, "vocabulary_", None)
+    if vocabulary is None:
+        return None
+    if not isinstance(vocabulary, Mapping):
+        return f"a {_name(vectorizer)} whose vocabulary is not a mapping"
+    columns = np.fromiter(
+        (_int(v) if _int(v) is not None else -1 for v in vocabulary.values()),
+        dtype=np.int64,
+        count=len(vocabulary),
+    )
+    n = len(vocabulary) if size is None else size
+    if (
+        (columns < 0).any()
+        or (columns >= n).any()
+        or len(np.unique(columns)) < len(columns)
+    ):
+        return f"a {_name(vectorizer)} whose vocabulary points outside its columns"
+    return None
+
+
+def _count_vectorizer(vectorizer: Any) -> str | None:
+    problem = _ngrams(vectorizer) or _vocabulary(vectorizer)
+    if problem is not None:
+        return problem
+    tfidf = getattr(vectorizer, "_tfidf", None)
+    idf = getattr(tfidf, "idf_", None) if tfidf is not None else None
+    vocabulary = getattr(vectorizer, "vocabulary_", None)
+    if (
+        idf is not None
+        and vocabulary is not None
+        and np.shape(idf) != (len(vocabulary),)
+    ):
+        return f"a {_name(vectorizer)} whose weights are not its vocabulary's"
+    return None
+
+
+def _dict_vectorizer(vectorizer: Any) -> str | None:
+    names = getattr(vectorizer, "feature_names_", None)
+    return _vocabulary(vectorizer, None if names is None else len(names))
+
+
+def _tfidf_transformer(transformer: Any) -> str | None:
+    idf, width = getattr(transformer, "idf_", None), _width(transformer)
+    if idf is not None and width is not None and np.shape(idf) != (width,):
+        return "a TfidfTransformer whose weights are not of its fitted width"
+    return None
+
+
+def _dummy_regressor(model: Any) -> str | None:
+    if not hasattr(model, "constant_"):
+        return None
+    outputs = _int(getattr(model, "n_outputs_", None))
+    if outputs is None or np.shape(model.constant_) != (1, outputs):
+        return "a DummyRegressor whose outputs are not its constants'"
+    return None
+
+
+def _dummy_classifier(model: Any) -> str | None:
+    if not hasattr(model, "classes_"):
+        return None
+    outputs = _int(getattr(model, "n_outputs_", None))
+    classes, counts = model.classes_, model.n_classes_
+    prior = getattr(model, "class_prior_", None)
+    if outputs == 1:
+        classes, counts, prior = [classes], [counts], [prior]
+    if (
+        outputs is None
+        or outputs < 1
+        or not isinstance(classes, list)
+        or not isinstance(counts, list)
+        or not isinstance(prior, list)
+        or not len(classes) == len(counts) == len(prior) == outputs
+    ):
+        return "a DummyClassifier whose outputs are not its classes'"
+    for labels, count, weights in zip(classes, counts, prior, strict=True):
+        if np.ndim(labels) != 1 or _int(count) != len(labels):
+            return "a DummyClassifier whose class counts are not its classes'"
+        if weights is not None and np.shape(weights) != (len(labels),):
+            return "a DummyClassifier whose priors are not its classes'"
+    return None
+
+
+def _spline_transformer(model: Any) -> str | None:
+    splines = getattr(model, "bsplines_", None)
+    if splines is None:
+        return None
+    width, degree = _width(model), _int(getattr(model, "degree", None))
+    if not isinstance(splines, list) or len(splines) != width or not splines:
+        return "a SplineTransformer whose splines are not one per feature"
+    shapes = {np.shape(s.c) for s in splines}
+    if len(shapes) != 1 or any(_int(s.k) != degree for s in splines):
+        return "a SplineTransformer whose splines differ in degree or size"
+    return None
+
+
+_NEIGHBORS = (
+    "_classification.KNeighborsClassifier",
+    "_classification.RadiusNeighborsClassifier",
+    "_regression.KNeighborsRegressor",
+    "_regression.RadiusNeighborsRegressor",
+    "_graph.KNeighborsTransformer",
+    "_graph.RadiusNeighborsTransformer",
+    "_unsupervised.NearestNeighbors",
+    "_lof.LocalOutlierFactor",
+)
+
+#: Checks by the full name of the class they apply to.
+CHECKS: dict[str, Check] = {
+    "sklearn.cluster._kmeans.KMeans": _kmeans,
+    "sklearn.cluster._kmeans.MiniBatchKMeans": _kmeans,
+    "sklearn.cluster._bisect_k_means.BisectingKMeans": _kmeans,
+    **{f"sklearn.neighbors.{name}": _neighbors for name in _NEIGHBORS},
+    "sklearn.feature_extraction.text.CountVectorizer": _count_vectorizer,
+    "sklearn.feature_extraction.text.TfidfVectorizer": _count_vectorizer,
+    "sklearn.feature_extraction.text.HashingVectorizer": _ngrams,
+    "sklearn.feature_extraction.text.TfidfTransformer": _tfidf_transformer,
+    "sklearn.feature_extraction._dict_vectorizer.DictVectorizer": _dict_vectorizer,
+    "sklearn.dummy.DummyRegressor": _dummy_regressor,
+    "sklearn.dummy.DummyClassifier": _dummy_classifier,
+    "sklearn.preprocessing._polynomial.SplineTransformer": _spline_transformer,
+}

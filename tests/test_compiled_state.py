@@ -1,0 +1,775 @@
+"""Fitted state that scikit-learn's compiled code trusts, crafted, then loaded.
+
+Each case fits a real model, wraps it with its probe, then corrupts the
+fitted state the way an attacker would (a thread count, a width, an index
+past an array, a generator position, a private compiled function as a
+parameter) and writes the file with valid checksums (``_forge``). The safe
+``load`` must refuse every such file with ``UntrustedGlobalError`` naming the
+problem, before any method of the model runs. The loads run in one worker
+process, so that a check that lets a file through crashes the worker, not
+pytest.
+
+So that no test passes on a harmless corruption, each case that crashes
+scikit-learn has a *control*: the same corrupted model, unpickled plainly and
+called in a worker, must die of a signal or an abort (or raise
+``MemoryError`` under an address-space limit). And intact models of every
+family must still load, replay their probe and predict as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import (
+    CountVectorizer,
+    HashingVectorizer,
+    TfidfVectorizer,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import DistanceMetric
+from sklearn.multioutput import MultiOutputRegressor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.preprocessing import FunctionTransformer, SplineTransformer
+from sklearn.tree._tree import Tree
+
+import versioned_estimator as ve
+from tests._forge import forge, parts
+from versioned_estimator._fitted_state import MAX_THREADS, _bit_generator_state
+from versioned_estimator._structures import check_structure
+
+RS = np.random.RandomState(0)
+TEXT = ["hello world", "foo bar hello", "world foo"]
+
+
+@dataclass
+class Case:
+    """A fitted model, its probe, how to corrupt it, and what must happen."""
+
+    build: Callable[[], tuple[Any, Any]]  # (fitted model, probe rows)
+    corrupt: Callable[[Any], None]
+    refusal: str  # in the load's message
+    method: str = "predict"
+    # "crash": the control dies of a signal or abort; "memory": MemoryError;
+    # "unchecked": scikit-learn runs its compiled code on the state without
+    # raising (an out-of-bounds access that need not crash every time).
+    control: str | None = None
+    control_rows: Callable[[], Any] | None = None
+
+
+def _kmeans() -> tuple[Any, Any]:
+    X = RS.rand(20, 1)
+    return KMeans(n_clusters=4, n_init=1, random_state=0).fit(X), X[:3]
+
+
+def _gbr() -> tuple[Any, Any]:
+    X, y = RS.rand(50, 1), RS.rand(50)
+    model = GradientBoostingRegressor(n_estimators=2, max_depth=1, init="zero")
+    return model.fit(X, y), X[:3]
+
+
+def _gb_wide_tree(model: Any) -> None:
+    """A tree whose width is huge, with a split on its last feature."""
+    wide = 10**9
+    regressor = model.estimators_[1, 0]
+    _, args, state = regressor.tree_.__reduce__()
+    state = dict(state)
+    state["nodes"] = state["nodes"].copy()
+    state["nodes"]["feature"][0] = wide - 1
+    tree = Tree(wide, args[1], args[2])
+    tree.__setstate__(state)
+    regressor.tree_ = tree
+    regressor.n_features_in_ = wide
+
+
+def _gb_many_outputs(model: Any) -> None:
+    grid = np.empty((2, 20000), dtype=object)
+    grid[:, :] = model.estimators_[0, 0]
+    model.estimators_ = grid
+
+
+def _gbc() -> tuple[Any, Any]:
+    X, y = RS.rand(60, 2), np.arange(60) % 3
+    model = GradientBoostingClassifier(n_estimators=2, max_depth=1)
+    return model.fit(X, y), X[:3]
+
+
+def _gbc_two_class_guess(model: Any) -> None:
+    model.init_ = DummyClassifier(strategy="prior").fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+HGB_WIDTH = 4_000_000
+
+
+def _hgb_categorical() -> tuple[Any, Any]:
+    X = np.c_[RS.rand(300), RS.randint(0, 5, 300)]
+    y = X[:, 0] + X[:, 1] + RS.rand(300)
+    model = HistGradientBoostingRegressor(max_iter=3, categorical_features=[1])
+    return model.fit(X, y), X[:3]
+
+
+def _hgb_one_categorical() -> tuple[Any, Any]:
+    X = RS.randint(0, 5, size=(200, 1)).astype(float)
+    y = X[:, 0] + RS.rand(200)
+    model = HistGradientBoostingRegressor(max_iter=2, categorical_features=[0])
+    return model.fit(X, y), X[:3]
+
+
+def _hgb_wide(model: Any) -> None:
+    """d_hgb: a categorical split on a feature the bins do not know."""
+    model._preprocessor = None
+    model.n_features_in_ = HGB_WIDTH
+    nodes = model._predictors[0][0].nodes
+    split = (nodes["is_leaf"] == 0) & (nodes["is_categorical"] == 1)
+    assert split.any()
+    nodes["feature_idx"][split] = HGB_WIDTH - 1
+
+
+def _hgb_wide_rows() -> Any:
+    rows = np.zeros((1, HGB_WIDTH), dtype=np.int8)
+    rows[0, -1] = 100
+    return rows
+
+
+def _hgb_split_on_numeric(model: Any) -> None:
+    categorical = np.asarray(model._bin_mapper.is_categorical_) != 0
+    for stage in model._predictors:
+        nodes = stage[0].nodes
+        numeric = (nodes["is_leaf"] == 0) & ~categorical[nodes["feature_idx"]]
+        if numeric.any():
+            nodes["is_categorical"][np.flatnonzero(numeric)[0]] = 1
+            nodes["bitset_idx"][np.flatnonzero(numeric)[0]] = 0
+            return
+    raise AssertionError("no numeric split to corrupt")
+
+
+def _hgb_narrow_preprocessor(model: Any) -> None:
+    name, transformer, columns = model._preprocessor.transformers_[1]
+    model._preprocessor.transformers_[1] = (name, transformer, np.zeros_like(columns))
+
+
+BALL_WIDTH = 500
+
+
+def _ball_tree_knn() -> tuple[Any, Any]:
+    X = RS.rand(10, BALL_WIDTH)
+    model = KNeighborsClassifier(
+        n_neighbors=1,
+        algorithm="ball_tree",
+        metric="seuclidean",
+        metric_params={"V": np.ones(BALL_WIDTH)},
+    )
+    return model.fit(X, np.arange(10) % 2), X[:2]
+
+
+def _ball_tree_small_distance(model: Any) -> None:
+    state = list(model._tree.__getstate__())
+    state[11] = DistanceMetric.get_metric("mahalanobis", VI=np.eye(1))
+    model._tree.__setstate__(tuple(state))
+    model.effective_metric_params_ = {}
+    model.metric_params = None
+
+
+def _brute_knn() -> tuple[Any, Any]:
+    X = RS.rand(10, 2000)
+    model = KNeighborsClassifier(n_neighbors=1, algorithm="brute")
+    return model.fit(X, np.arange(10) % 2), X[:2]
+
+
+def _brute_small_distance(model: Any) -> None:
+    model.effective_metric_ = "mahalanobis"
+    model.effective_metric_params_ = {"VI": np.eye(1)}
+
+
+def _small_knn() -> tuple[Any, Any]:
+    X = RS.rand(10, 1)
+    return KNeighborsClassifier(n_neighbors=1, algorithm="brute").fit(
+        X, np.arange(10) % 2
+    ), X[:3]
+
+
+def _stratified_dummy() -> tuple[Any, Any]:
+    model = DummyClassifier(
+        strategy="stratified", random_state=np.random.RandomState(0)
+    )
+    return model.fit(np.zeros((10, 1)), np.arange(10) % 2), np.zeros((3, 1))
+
+
+def _far_position(model: Any) -> None:
+    state = model.random_state.get_state(legacy=False)
+    state["state"]["pos"] = 100_000_000
+    model.random_state.set_state(state)
+
+
+def _sparse_logistic() -> tuple[Any, Any]:
+    X = RS.rand(20, 3)
+    model = LogisticRegression().fit(X, np.arange(20) % 2)
+    model.sparsify()
+    return model, X[:3]
+
+
+def _far_index(model: Any) -> None:
+    model.coef_.indices = np.array([0, 1, 2_000_000_000], dtype=np.int32)
+
+
+def _function_transformer() -> tuple[Any, Any]:
+    return FunctionTransformer().fit(np.zeros((4, 1))), np.zeros((4, 1))
+
+
+def _private_function(model: Any) -> None:
+    from sklearn.cluster._kmeans import _kmeans_single_lloyd
+
+    model.func = _kmeans_single_lloyd
+    model.kw_args = {
+        "sample_weight": np.ones(4),
+        "centers_init": np.zeros((2, 1)),
+        "max_iter": 2,
+    }
+
+
+def _method_replaced(model: Any) -> None:
+    model.__dict__["transform"] = np.mean
+
+
+def _hashing() -> tuple[Any, Any]:
+    return HashingVectorizer(n_features=16), TEXT
+
+
+def _set(name: str, value: Any) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        setattr(model, name, value)
+
+    return corrupt
+
+
+def _count_vectorizer() -> tuple[Any, Any]:
+    return CountVectorizer().fit(TEXT), TEXT
+
+
+def _tfidf_vectorizer() -> tuple[Any, Any]:
+    return TfidfVectorizer().fit(TEXT), TEXT
+
+
+def _short_idf(model: Any) -> None:
+    model._tfidf.idf_ = model._tfidf.idf_[:1]
+
+
+def _spline() -> tuple[Any, Any]:
+    X = np.linspace(0, 1, 10)[:, None]
+    return SplineTransformer(n_knots=3, degree=2).fit(X), X[:3]
+
+
+def _short_coefficients(model: Any) -> None:
+    spline = model.bsplines_[0]
+    spline.t = np.linspace(-1, 2, 4_000_000)
+    spline.c = spline.c[:1].copy()
+
+
+def _dummy_regressor() -> tuple[Any, Any]:
+    return DummyRegressor().fit(np.zeros((3, 1)), np.zeros(3)), np.zeros((1, 1))
+
+
+CASES: dict[str, Case] = {
+    "kmeans-negative-threads": Case(
+        _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
+    ),
+    "kmeans-too-many-threads": Case(
+        _kmeans, _set("_n_threads", 100_000), "with 100000 threads"
+    ),
+    "kmeans-width": Case(
+        _kmeans,
+        _set("n_features_in_", 400_000),
+        "centres are not of its",
+        control="unchecked",
+        control_rows=lambda: np.ones((1, 400_000)),
+    ),
+    "kmeans-negative-clusters": Case(
+        _kmeans, _set("n_clusters", -3), "'n_clusters' parameter of KMeans"
+    ),
+    "gradient-boosting-outputs": Case(
+        _gbr, _gb_many_outputs, "trees are not its stages", control="unchecked"
+    ),
+    "gradient-boosting-tree-width": Case(
+        _gbr, _gb_wide_tree, "tree not of its width", control="crash"
+    ),
+    "gradient-boosting-first-guess": Case(
+        _gbc, _gbc_two_class_guess, "first guess has other classes"
+    ),
+    "hist-gradient-boosting-width": Case(
+        _hgb_one_categorical,
+        _hgb_wide,
+        "bins are not one per feature",
+        control="crash",
+        control_rows=_hgb_wide_rows,
+    ),
+    "hist-gradient-boosting-split": Case(
+        _hgb_categorical, _hgb_split_on_numeric, "categorical split on a feature"
+    ),
+    "hist-gradient-boosting-preprocessor": Case(
+        _hgb_categorical, _hgb_narrow_preprocessor, "gives another width"
+    ),
+    "ball-tree-distance": Case(
+        _ball_tree_knn,
+        _ball_tree_small_distance,
+        "distance is not of its data's width",
+        control="unchecked",
+    ),
+    "brute-neighbours-distance": Case(
+        _brute_knn, _brute_small_distance, "VI is not of its data", control="crash"
+    ),
+    "neighbours-width": Case(
+        _small_knn, _set("n_features_in_", 2_000_000), "data is not of its fitted"
+    ),
+    "random-state-position": Case(
+        _stratified_dummy,
+        _far_position,
+        "position is outside its key",
+        control="crash",
+    ),
+    "sparse-coefficients": Case(
+        _sparse_logistic, _far_index, "sparse matrix whose indices", control="crash"
+    ),
+    "private-compiled-function": Case(
+        _function_transformer,
+        _private_function,
+        "func is the private function sklearn.cluster._kmeans._kmeans_single_lloyd",
+        method="transform",
+    ),
+    "method-replaced-by-state": Case(
+        _function_transformer,
+        _method_replaced,
+        "replaces its method 'transform'",
+        method="transform",
+    ),
+    "hashing-no-features": Case(
+        _hashing,
+        _set("n_features", 0),
+        "'n_features' parameter of HashingVectorizer",
+        method="transform",
+        control="crash",
+    ),
+    "ngram-range": Case(
+        _hashing, _set("ngram_range", (-(10**7), 2)), "n-gram range", "transform"
+    ),
+    "ngram-range-huge": Case(
+        _count_vectorizer, _set("ngram_range", (1, 10**6)), "n-gram range", "transform"
+    ),
+    "vocabulary-index": Case(
+        _count_vectorizer,
+        _set("vocabulary_", {"hello": 100_000_000, "world": 0}),
+        "vocabulary points outside its columns",
+        method="transform",
+        control="unchecked",
+    ),
+    "vocabulary-duplicate": Case(
+        _count_vectorizer,
+        _set("vocabulary_", {"hello": 0, "world": 0, "foo": 1}),
+        "vocabulary points outside its columns",
+        method="transform",
+    ),
+    "tfidf-weights": Case(
+        _tfidf_vectorizer, _short_idf, "weights are not its vocabulary's", "transform"
+    ),
+    "spline-coefficients": Case(
+        _spline,
+        _short_coefficients,
+        "fewer coefficients than its knots",
+        "transform",
+        control="unchecked",
+        control_rows=lambda: np.array([[1.9], [1.5]]),
+    ),
+    "dummy-regressor-outputs": Case(
+        _dummy_regressor,
+        _set("n_outputs_", 250_000_000),
+        "outputs are not its constants'",
+        control="memory",
+    ),
+    "dummy-regressor-strategy": Case(
+        _dummy_regressor, _set("strategy", "anything"), "parameter of DummyRegressor"
+    ),
+    "dummy-classifier-outputs": Case(
+        _stratified_dummy, _set("n_outputs_", 10**9), "outputs are not its classes'"
+    ),
+}
+
+WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+LOADER = textwrap.dedent(
+    """
+    import json, sys, warnings
+    warnings.simplefilter("ignore")
+    import versioned_estimator as ve
+    for name, path in json.loads(sys.argv[1]).items():
+        print(json.dumps({"name": name, "started": True}), flush=True)
+        try:
+            ve.load(path)
+        except ve.VersionedEstimatorError as exc:
+            result = {"error": type(exc).__name__, "message": str(exc)}
+        except BaseException as exc:
+            result = {"error": "escaped " + type(exc).__name__, "message": str(exc)}
+        else:
+            result = {"error": None, "message": "loaded"}
+        print(json.dumps({"name": name, **result}), flush=True)
+    """
+)
+
+CONTROL = textwrap.dedent(
+    """
+    import pickle, resource, sys, warnings
+    warnings.simplefilter("ignore")
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    with open(sys.argv[1], "rb") as f:
+        model, method, rows = pickle.load(f)
+    try:
+        getattr(model, method)(rows)
+    except MemoryError:
+        print("MEMORY", flush=True)
+    except Exception as exc:
+        print("RAISED", type(exc).__name__, exc, flush=True)
+    else:
+        print("RAN", flush=True)
+    """
+)
+
+
+def _write(case: Case, folder: Path, name: str) -> tuple[Path, Path]:
+    """The crafted file (valid checksums) and the bare corrupted model."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fitting tiny data: convergence notes
+        model, rows = case.build()
+        wrapped = ve.VersionedEstimator.wrap(model, probe=rows)
+    found = parts(wrapped)
+    loaded = pickle.loads(found["stream"], buffers=found["buffers"])
+    # With a parameter template (a random state among the parameters), the
+    # stream holds (estimator, template).
+    template = found["envelope"]["payload"]["template"]
+    inner = loaded[0] if template else loaded
+    case.corrupt(inner)
+    stream = pickle.dumps(loaded, protocol=5)
+    path = folder / f"{name}.joblib"
+    joblib.dump(forge(wrapped, stream=stream, buffers=[]), path)
+    rows = case.control_rows() if case.control_rows is not None else rows
+    bare = folder / f"{name}.bare.pkl"
+    bare.write_bytes(pickle.dumps((inner, case.method, rows), protocol=5))
+    return path, bare
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    folder = tmp_path_factory.mktemp("compiled-state")
+    return {name: _write(case, folder, name) for name, case in CASES.items()}
+
+
+@pytest.fixture(scope="module")
+def loads(crafted: dict[str, tuple[Path, Path]]) -> dict[str, Any]:
+    """Every crafted file through the safe load, in one worker process."""
+    paths = {name: str(path) for name, (path, _) in crafted.items()}
+    done = subprocess.run(
+        [sys.executable, "-c", LOADER, json.dumps(paths)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=WORKER_ENV,
+    )
+    results: dict[str, Any] = {"returncode": done.returncode, "stderr": done.stderr}
+    for line in done.stdout.splitlines():
+        record = json.loads(line)
+        results.setdefault(record["name"], {}).update(record)
+    return results
+
+
+@pytest.fixture(scope="module")
+def controls(crafted: dict[str, tuple[Path, Path]]) -> dict[str, tuple[int, str]]:
+    """The corrupted models, unpickled plainly and called: in parallel workers."""
+    running = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", CONTROL, str(crafted[name][1])],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=WORKER_ENV,
+        )
+        for name, case in CASES.items()
+        if case.control is not None
+    }
+    outcomes = {}
+    for name, process in running.items():
+        try:
+            out, err = process.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            err += "\nTIMEOUT"
+        outcomes[name] = (process.returncode, out + err)
+    return outcomes
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_crafted_state_is_refused(name: str, loads: dict[str, Any]) -> None:
+    """The safe load refuses the file, naming the problem, before any method."""
+    result = loads.get(name)
+    died = (
+        f"the load worker died at or before {name} "
+        f"(exit {loads['returncode']}): {loads['stderr'][-2000:]}"
+    )
+    assert result is not None, died
+    assert "error" in result, died
+    assert result["error"] == "UntrustedGlobalError", result
+    assert CASES[name].refusal in result["message"], result["message"]
+    assert "Nothing of the model was run" in result["message"]
+
+
+CONTROLLED = [name for name, case in CASES.items() if case.control is not None]
+
+
+@pytest.mark.parametrize("name", CONTROLLED)
+def test_control_the_corruption_is_harmful(
+    name: str, controls: dict[str, tuple[int, str]]
+) -> None:
+    """Without the checks, the same model crashes the process, blows its
+    memory, or at least runs compiled code on the state unrefused."""
+    returncode, output = controls[name]
+    if CASES[name].control == "memory":
+        assert "MEMORY" in output, output[-2000:]
+        return
+    # scikit-learn itself never refuses the state: its compiled code runs.
+    assert "RAISED" not in output, output[-2000:]
+    assert "TIMEOUT" not in output, output[-2000:]
+    if CASES[name].control == "unchecked":
+        assert returncode != 0 or "RAN" in output, output[-2000:]
+        return
+    # A signal (SIGSEGV, SIGFPE, SIGABRT) or a runtime abort, never Python's
+    # own exception or a normal return.
+    assert returncode != 0, output[-2000:]
+    assert "RAN" not in output, output[-2000:]
+
+
+# -- intact models of every family ----------------------------------------
+
+
+def _intact() -> dict[str, tuple[Any, Any]]:
+    X, y = RS.rand(60, 3), np.arange(60) % 3
+    y_reg = RS.rand(60)
+    Xc = np.c_[RS.rand(60, 2), RS.randint(0, 4, 60)]
+    models: dict[str, tuple[Any, Any]] = {
+        "KMeans": (KMeans(3, n_init=1, random_state=0).fit(X), X),
+        "MiniBatchKMeans": (
+            MiniBatchKMeans(3, n_init=1, random_state=0).fit(X),
+            X,
+        ),
+        "BisectingKMeans": (BisectingKMeans(3, random_state=0).fit(X), X),
+        "GradientBoostingClassifier": (
+            GradientBoostingClassifier(n_estimators=3).fit(X, y),
+            X,
+        ),
+        "GradientBoostingClassifier-binary": (
+            GradientBoostingClassifier(n_estimators=3).fit(X, y % 2),
+            X,
+        ),
+        "GradientBoostingRegressor": (
+            GradientBoostingRegressor(n_estimators=3).fit(X, y_reg),
+            X,
+        ),
+        "HistGradientBoostingClassifier-categorical": (
+            HistGradientBoostingClassifier(max_iter=3, categorical_features=[2]).fit(
+                Xc, y
+            ),
+            Xc,
+        ),
+        "HistGradientBoostingRegressor": (
+            HistGradientBoostingRegressor(max_iter=3).fit(X, y_reg),
+            X,
+        ),
+        "KNeighborsClassifier-ball-tree-mahalanobis": (
+            KNeighborsClassifier(
+                3,
+                algorithm="ball_tree",
+                metric="mahalanobis",
+                metric_params={"VI": np.eye(3)},
+            ).fit(X, y),
+            X,
+        ),
+        "KNeighborsRegressor-kd-tree-weighted": (
+            KNeighborsRegressor(3, algorithm="kd_tree", metric="minkowski", p=3).fit(
+                X, y_reg
+            ),
+            X,
+        ),
+        "KNeighborsClassifier-brute-seuclidean": (
+            KNeighborsClassifier(
+                3,
+                algorithm="brute",
+                metric="seuclidean",
+                metric_params={"V": np.ones(3)},
+            ).fit(X, y),
+            X,
+        ),
+        "DummyClassifier-stratified": (
+            DummyClassifier(strategy="stratified", random_state=0).fit(X, y),
+            X,
+        ),
+        "DummyClassifier-multioutput": (
+            DummyClassifier(strategy="prior").fit(X, np.c_[y, y % 2]),
+            X,
+        ),
+        "DummyRegressor-multioutput": (
+            DummyRegressor().fit(X, np.c_[y_reg, y_reg]),
+            X,
+        ),
+        "LogisticRegression-sparse": (_sparse_logistic()[0], RS.rand(5, 3)),
+        "CountVectorizer-ngrams": (
+            CountVectorizer(ngram_range=(1, 3)).fit(TEXT),
+            TEXT,
+        ),
+        "TfidfVectorizer": (TfidfVectorizer().fit(TEXT), TEXT),
+        "HashingVectorizer": (HashingVectorizer(n_features=64), TEXT),
+        "DictVectorizer": (
+            DictVectorizer().fit([{"a": 1, "b": 2}, {"c": 3}]),
+            [{"a": 1}, {"c": 2}],
+        ),
+        "SplineTransformer": (SplineTransformer(n_knots=4, degree=3).fit(X), X),
+        "FunctionTransformer-ufunc": (
+            FunctionTransformer(np.log1p, inverse_func=np.expm1).fit(X),
+            X,
+        ),
+        "MultiOutputRegressor-n_jobs": (
+            MultiOutputRegressor(KNeighborsRegressor(2), n_jobs=2).fit(
+                X, np.c_[y_reg, y_reg]
+            ),
+            X,
+        ),
+    }
+    return models
+
+
+INTACT = _intact()
+
+
+@pytest.mark.parametrize("name", list(INTACT))
+def test_intact_model_loads_and_replays(name: str, tmp_path: Path) -> None:
+    """No false positive: a model fitted by scikit-learn passes every check,
+    replays its probe and gives the same outputs."""
+    model, rows = INTACT[name]
+    path = tmp_path / "model.joblib"
+    ve.save(ve.VersionedEstimator.wrap(model, probe=rows), path)
+    loaded = ve.load(path, replay="always", on_drift="error")
+    assert loaded.verify().ok
+    method = "transform" if hasattr(model, "transform") else "predict"
+    if name.startswith("DummyClassifier-stratified"):
+        method = "predict_proba"
+    before, after = getattr(model, method)(rows), getattr(loaded, method)(rows)
+    if sp.issparse(before):
+        before, after = before.toarray(), after.toarray()
+    np.testing.assert_allclose(np.asarray(after), np.asarray(before))
+
+
+def test_every_intact_family_is_checked() -> None:
+    """The intact models above do reach the checks: each corrupted copy of
+    them is refused in memory, so their passing is not for lack of a check."""
+    model = INTACT["KMeans"][0]
+    assert check_structure(model) is None
+    model._n_threads, saved = 0, model._n_threads
+    try:
+        assert "threads" in (check_structure(model) or "")
+    finally:
+        model._n_threads = saved
+
+
+# -- the checks, one by one, in memory -------------------------------------
+
+
+def test_compiled_callable_parameter_is_named() -> None:
+    from sklearn.utils import murmurhash3_32
+
+    assert type(murmurhash3_32).__name__ == "cython_function_or_method"
+    problem = check_structure(FunctionTransformer(func=murmurhash3_32))
+    assert problem is not None
+    assert "func is the compiled function" in problem
+    assert "murmurhash3_32" in problem
+
+
+def test_public_python_callables_pass() -> None:
+    from functools import partial
+
+    from sklearn.feature_selection import SelectKBest, f_classif
+    from sklearn.utils.validation import check_array
+
+    assert check_structure(SelectKBest(f_classif)) is None
+    assert check_structure(FunctionTransformer(partial(check_array))) is None
+    problem = check_structure(FunctionTransformer(partial(_short_idf)))
+    assert problem is not None
+    assert "private function" in problem
+
+
+def test_random_state_key_and_position() -> None:
+    state = np.random.RandomState(0).get_state(legacy=False)
+    assert _bit_generator_state(state) is None
+    state["state"]["pos"] = 624
+    assert _bit_generator_state(state) is None
+    state["state"]["pos"] = 625
+    assert "position" in (_bit_generator_state(state) or "")
+    state["state"]["pos"] = 0
+    state["state"]["key"] = state["state"]["key"][:10]
+    assert "position" in (_bit_generator_state(state) or "")
+    generator = np.random.default_rng(0)
+    assert check_structure(generator) is None
+
+
+def test_sparse_pointers_out_of_order() -> None:
+    matrix = sp.csr_matrix(np.eye(3))
+    assert check_structure(matrix) is None
+    matrix.indptr = np.array([0, 2, 1, 3], dtype=np.int32)
+    assert "sparse matrix" in (check_structure(matrix) or "")
+
+
+def test_thread_count_bound() -> None:
+    model = KMeans(2, n_init=1).fit(RS.rand(10, 2))
+    model._n_threads = MAX_THREADS
+    assert check_structure(model) is None
+    model._n_threads = MAX_THREADS + 1
+    assert "threads" in (check_structure(model) or "")
+
+
+def test_probe_replay_runs_sequentially(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's n_jobs does not start workers during the check."""
+    model, rows = INTACT["MultiOutputRegressor-n_jobs"]
+    path = tmp_path / "model.joblib"
+    ve.save(ve.VersionedEstimator.wrap(model, probe=rows), path)
+    backends: list[str] = []
+    original = joblib.Parallel.__call__
+
+    def spy(self: Any, iterable: Any) -> Any:
+        backends.append(type(self._backend).__name__)
+        return original(self, iterable)
+
+    monkeypatch.setattr(joblib.Parallel, "__call__", spy)
+    loaded = ve.load(path, replay="always", on_drift="error")
+    assert set(backends) == {"SequentialBackend"}
+    backends.clear()
+    loaded.predict(rows)  # the caller's own calls keep the model's n_jobs
+    assert backends
+    assert "SequentialBackend" not in backends
