@@ -1913,6 +1913,116 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.max_seconds = 15.0
 
 
+@attack("scalar-without-data", 5, "numpy scalar(dtype) of a 1 GB void dtype, 3 times")
+def _(corpus: Corpus, atk: Attack) -> None:
+    from numpy._core.multiarray import scalar
+
+    class Bomb:
+        def __reduce__(self) -> Any:
+            return (scalar, (np.dtype("V999999999"),))
+
+    stream = pickle.dumps([Bomb() for _ in range(3)], protocol=5)
+    inner_attack(corpus, atk, stream, control="memory", violation=True)
+
+
+@attack("randomstate-ctor-calls-anything", 5, "RandomState ctor calling SeedSequence")
+def _(corpus: Corpus, atk: Attack) -> None:
+    from numpy.random._pickle import __randomstate_ctor as ctor
+    from numpy.random.bit_generator import SeedSequence
+
+    big = int.from_bytes(b"\x7f" * 200_000, "little")
+
+    class Bomb:
+        def __reduce__(self) -> Any:
+            return (ctor, (big, SeedSequence))
+
+    stream = pickle.dumps(Bomb(), protocol=5)
+    inner_attack(corpus, atk, stream, control="hang", violation=True)
+
+
+@attack("randomstate-ctor-other-callable", 2, "RandomState ctor given another callable")
+def _(corpus: Corpus, atk: Attack) -> None:
+    from numpy.random._pickle import __randomstate_ctor as ctor
+
+    class Call:
+        def __reduce__(self) -> Any:
+            return (ctor, ("MT19937", LogisticRegression))
+
+    inner_attack(
+        corpus, atk, pickle.dumps(Call(), protocol=5), control=None, violation=True
+    )
+
+
+@attack("object-subarray-broadcast", 5, "object dtype with a 1e8 sub-array, 4 items")
+def _(corpus: Corpus, atk: Attack) -> None:
+    from numpy._core.multiarray import _reconstruct
+
+    dtype = np.dtype([("o", "O", (100_000_000,))])
+
+    class Bomb:
+        def __reduce__(self) -> Any:
+            state = (1, (4,), dtype, False, [(7,)] * 4)
+            return (_reconstruct, (np.ndarray, (0,), b"b"), state)
+
+    stream = pickle.dumps(Bomb(), protocol=5)
+    inner_attack(corpus, atk, stream, control="memory", violation=True)
+
+
+@attack("probe-text-width-bomb", 5, "probe rows of 'a' declared as <U999999")
+def _(corpus: Corpus, atk: Attack) -> None:
+    rows = {
+        "n_rows": 1000,
+        "X": {
+            "kind": "array",
+            "array": {
+                "kind": "ndarray",
+                "dtype": "<U999999",
+                "shape": [1000],
+                "items": ["a"] * 1000,
+            },
+        },
+    }
+    # Another Python makes the replay run; the rows are decoded then.
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(
+            corpus.small, envelope=lambda e: e.update(python="3.11.0", probe=rows)
+        ),
+    )
+
+
+@attack("deep-tuple-in-fitted-state", 5, "a tuple 400,000 deep in categories_")
+def _(corpus: Corpus, atk: Attack) -> None:
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = np.array([["a"], ["b"], ["a"]], dtype=object)
+    model = ve.VersionedEstimator(OneHotEncoder(handle_unknown="ignore")).fit(X)
+    base = parts_of(model)
+    inner = model.estimator_
+    inner.categories_ = [np.array(["PLACEHOLDER", "b"], dtype=object)]
+    ops = list(pickletools.genops(pickle.dumps(inner, protocol=5)))
+    stream = pickle.dumps(inner, protocol=5)
+    out = bytearray()
+    for k, (op, arg, pos) in enumerate(ops):
+        end = ops[k + 1][2] if k + 1 < len(ops) else len(stream)
+        if op.name == "FRAME":
+            continue
+        out += (
+            b")" + TUPLE1 * 400_000
+            if op.name == "SHORT_BINUNICODE" and arg == "PLACEHOLDER"
+            else stream[pos:end]
+        )
+    inner_attack(
+        corpus,
+        atk,
+        bytes(out),
+        base=base,
+        envelope=lambda e: e.update(python="3.11.0"),
+        control="crash",
+        control_code=STREAM_CONTROL + "hash(obj.categories_[0][0])\n",
+    )
+
+
 # -- 6. integrity ----------------------------------------------------------------------
 
 
@@ -2170,6 +2280,27 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.codes = {"cli verify --key-env": {2}}
 
 
+@attack("signed-buffer-changed-fast-verify", 6, "signed, coef_ changed, verify='fast'")
+def _(corpus: Corpus, atk: Attack) -> None:
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 20_000)
+    model = ve.VersionedEstimator(LinearRegression()).fit(X, X[:, 0])
+    path = corpus.folder(atk.name) / "model.joblib"
+    ve.save(model, path, key=KEY)
+    data = bytearray(path.read_bytes())
+    at = bytes(data).find(model.estimator_.coef_.tobytes()[:64])
+    assert at > 0
+    forged = np.full(20_000, 1000.0).tobytes()
+    data[at : at + len(forged)] = forged
+    path.write_bytes(bytes(data))
+    atk.path = path
+    # A key makes every byte count, whatever the verify mode asks.
+    atk.load_args = {"key": KEY, "verify": "fast"}
+    atk.raises = {"load": {"IntegrityError"}}
+    atk.codes = {"cli verify --key-env": {1}}
+    atk.entries = (*ENTRIES, "cli verify --key-env")
+
+
 @attack("signed-with-another-key", 6, "signed with another key")
 def _(corpus: Corpus, atk: Attack) -> None:
     signed_variant(corpus, atk, assemble(corpus.small, key="another key"))
@@ -2350,6 +2481,52 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.check = escaped
 
 
+@attack("evaluation-refit-newline", 7, "a newline in a search's refit metric")
+def _(corpus: Corpus, atk: Attack) -> None:
+    metric = f"x\n  signed      yes (hmac-sha256)\n{INJECTED}"
+    evaluation = {"best_score": 0.9, "scoring": [metric], "refit": metric}
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=lambda e: e.update(evaluation=evaluation)),
+    )
+    atk.entries = (*ENTRIES, "cli-process inspect")
+    atk.check = signed_line_check
+
+
+@attack("probe-output-name-newline", 7, "a probe output named with a newline")
+def _(corpus: Corpus, atk: Attack) -> None:
+    def trailer(t: dict[str, Any]) -> None:
+        outputs = t["probe"]["outputs"]
+        outputs[f"x\nprobe replay: ok\n{INJECTED}"] = outputs["predict"]
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, trailer=trailer),
+    )
+    atk.raises = {"load": {"EnvelopeError"}}
+    atk.codes = {"cli verify": {2}}
+
+
+@attack("audit-error-newline", 7, "pickle's own error quoting a name with newlines")
+def _(corpus: Corpus, atk: Attack) -> None:
+    state = EMPTY_DICT + text(f"x\n  allowed    a.B\n{INJECTED}") + integer(1) + SETITEM
+    stream = PROTO5 + b")" + NONE + state + TUPLE2 + BUILD + STOP
+    inner_attack(corpus, atk, stream, control=None, violation=True)
+
+
+@attack("format1-payload-fields-newline", 7, "format 1 payload fields with newlines")
+def _(corpus: Corpus, atk: Attack) -> None:
+    head = format1(corpus.small, stream=corpus.small.stream)
+    head["payload"]["algorithm"] = f"sha256\n{INJECTED}"
+    head["payload"]["protocol"] = f"5\n{INJECTED}"
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        Reduced((corpus.small.rebuild, (head, corpus.small.stream, []))),
+    )
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+
+
 WRONG_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "format-missing": lambda e: e.pop("format"),
     "format_version-text": lambda e: e.update(format_version="2"),
@@ -2384,6 +2561,7 @@ WRONG_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "schema-n-features-text": lambda e: e["schema"].update(n_features_in="4"),
     "probe-without-rows": lambda e: e.update(probe={"n_rows": 1}),
     "probe-list": lambda e: e.update(probe=[]),
+    "probe-n_rows-newline": lambda e: e["probe"].update(n_rows=f"5\n{INJECTED}"),
     "tags-list": lambda e: e.update(tags=[]),
     "evaluation-text": lambda e: e.update(evaluation="x"),
     "probe_size-text": lambda e: e.update(probe_size="5"),

@@ -27,6 +27,7 @@ from versioned_estimator._format import (
     BLOCK_SIZE,
     FORMAT_NAME,
     FORMAT_VERSION,
+    PROBE_METHODS,
     READABLE_FORMATS,
 )
 from versioned_estimator._version import __version__
@@ -395,7 +396,10 @@ def _check_payload(check: _Check, version: int) -> None:
     ok = isinstance(buffers, list) and len(buffers) <= 1_000_000
     if version == 1:
         ok = ok and (
-            isinstance(payload.get("digest"), str)
+            payload.get("algorithm", "sha256") == "sha256"
+            and payload.get("protocol", 5) in (2, 3, 4, 5)
+            and isinstance(payload.get("digest"), str)
+            and payload["digest"].isalnum()
             and part_ok(payload.get("stream"), True)
             and all(part_ok(part, True) for part in buffers)
         )
@@ -507,6 +511,10 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
     probe = check.typed("probe", (dict,))
     if probe is not None and not isinstance(probe.get("X"), dict):
         raise check.bad("probe", "has no rows")
+    if probe is not None and not _is_int(probe.get("n_rows")):
+        raise check.bad("probe", "has a row count that is not a count")
+    if probe is not None and "outputs" in probe and not _outputs_ok(probe["outputs"]):
+        raise check.bad("probe", "has outputs of methods no probe records")
     schema = data.get("schema") or {}
     for key in ("n_samples", "n_features_in"):
         if schema.get(key) is not None and not _is_int(schema[key]):
@@ -528,11 +536,19 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
     return data
 
 
+def _outputs_ok(outputs: Any) -> bool:
+    return isinstance(outputs, dict) and all(
+        isinstance(name, str) and name in PROBE_METHODS for name in outputs
+    )
+
+
 def _is_signature(value: Any) -> bool:
     return (
         isinstance(value, dict)
         and set(value) == {"algorithm", "value"}
-        and all(isinstance(v, str) for v in value.values())
+        and value["algorithm"] == "hmac-sha256"
+        and isinstance(value["value"], str)
+        and value["value"].isalnum()
     )
 
 
@@ -580,7 +596,7 @@ def validate_trailer(
         raise bad
     probe = trailer.get("probe")
     if probe is not None and not (
-        isinstance(probe, dict) and isinstance(probe.get("outputs"), dict)
+        isinstance(probe, dict) and _outputs_ok(probe.get("outputs"))
     ):
         raise bad
     signature = trailer.get("signature")

@@ -65,6 +65,8 @@ FORMAT_VERSION = 2
 READABLE_FORMATS = (1, 2)
 REBUILD_MODULE = "versioned_estimator"
 REBUILD_NAME = "_rebuild"
+# The methods a probe records outputs of (no other name is a probe output).
+PROBE_METHODS = ("predict", "predict_proba", "decision_function", "transform")
 # Checksums cover blocks of this size, so that threads share one large array.
 BLOCK_SIZE = 8 * 1024 * 1024
 
@@ -272,6 +274,20 @@ _ARRAY_DTYPE = re.compile(r"[<>|=]?(?:[biufc][1-9][0-9]?|b1|[US][0-9]{1,6})|obje
 MAX_DECODED_ITEMS = 10_000_000
 
 
+def _text_dtype(declared: np.dtype[Any], values: list[Any]) -> np.dtype[Any]:
+    """The dtype to rebuild text items with: never wider than the longest item
+    (a width is the file's to declare, the memory is not), and objects when a
+    fixed width would take far more memory than the text itself."""
+    lengths = [len(v) for v in values if isinstance(v, (str, bytes))]
+    longest = max(lengths, default=0)
+    per_char = 4 if declared.kind == "U" else 1
+    if declared.itemsize > per_char * longest:
+        declared = np.dtype((declared.kind, max(longest, 1)))
+    if len(values) * declared.itemsize > 64 * (sum(lengths) + len(values)) + 2**20:
+        return np.dtype(object)
+    return declared
+
+
 def decode_array(data: Mapping[str, Any]) -> np.ndarray:
     """Rebuild an array encoded by :func:`encode_array`.
 
@@ -317,6 +333,8 @@ def _decode_array(data: Mapping[str, Any]) -> np.ndarray:
     dtype = np.dtype(object) if data["dtype"] == "object" else np.dtype(data["dtype"])
     if dtype.kind not in "OUS":
         raise ValueError("listed items of a numeric dtype")
+    if dtype.kind in "US":
+        dtype = _text_dtype(dtype, values)
     out = np.empty(len(values), dtype=dtype)
     out[:] = values
     reshaped: np.ndarray = out.reshape(shape)

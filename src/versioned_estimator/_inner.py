@@ -78,6 +78,9 @@ class Refusal(Exception):
 # the values memoized by more than this.
 MAX_KEY_NODES = 10_000
 MAX_KEY_DEPTH = 100
+# Deeper than any model's containers (a Pipeline of ColumnTransformers of
+# lists of tuples is a few dozen levels).
+MAX_NESTING = 1_000
 MEMO_SLACK = 1024
 
 # Per opcode: how its argument is read (n >= 0: n bytes; "line", "lines":
@@ -129,6 +132,8 @@ _MARK, _STOP, _FRAME, _PROTO = 0x28, 0x2E, 0x95, 0x80
 _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER = 0x97
+_LONG4 = 0x8B
+_MAX_INT_BYTES = 1024
 _HASHED = {_SETITEMS: 2, _DICT: 2, _ADDITEMS: 1, _FROZENSET: 1}
 _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 
@@ -285,6 +290,10 @@ def _scan_other(
         length = _i32(data, i)[0]
         if length < 0:
             raise Refusal("a negative length")
+        if op == _LONG4 and length > _MAX_INT_BYTES:
+            # Python's own int conversions are quadratic in the digits: no
+            # model holds an integer of more than a few hundred bits.
+            raise Refusal(f"an integer of {length} bytes")
         i += 4 + length
     elif kind == "u8":
         i += 8 + _u64(data, i)[0]
@@ -336,6 +345,8 @@ def _scan_other(
         _fold(stack, marks.pop())
     elif op == _TUPLE1:
         item = stack[-1]
+        if item[1] >= MAX_NESTING:
+            raise Refusal(f"tuples nested more than {MAX_NESTING} deep")
         stack[-1] = (item[0] + 1, item[1] + 1)
     elif op in (_TUPLE2, _TUPLE3):
         _fold(stack, len(stack) - (op - 0x84))
@@ -369,6 +380,9 @@ def _fold(stack: list[tuple[int, int]], start: int) -> None:
         nodes += item[0]
         if item[1] > depth:
             depth = item[1]
+    if depth >= MAX_NESTING:
+        # hash() of a tuple recurses in C without a limit.
+        raise Refusal(f"tuples nested more than {MAX_NESTING} deep")
     stack.append((min(nodes, 1 << 40), depth + 1))
 
 
@@ -515,6 +529,11 @@ class DryRun:
     # -- recording ------------------------------------------------------------
 
     def violation(self, message: str) -> None:
+        # Messages quote the stream (and pickle's own errors quote it too):
+        # one line, escapes shown, whatever the file holds.
+        message = " ".join(message.split())
+        if not message.isprintable():
+            message = ascii(message)[1:-1]
         if message not in self.violations:
             self.violations.append(message)
 
@@ -845,6 +864,10 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
     if size is None:
         raise Refusal(f"with the shape {_shown(shape)}")
     if dtype.hasobject:
+        if _has_subarray(dtype):
+            # numpy copies each item into every slot of the sub-array: one
+            # item of the file becomes any number of objects.
+            raise Refusal(f"of the object dtype {dtype} with sub-arrays")
         if not isinstance(data, list) or len(data) != size:
             raise Refusal("of an object array not built from a list of its items")
         return
@@ -853,6 +876,13 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
         raise Refusal(
             f"whose data ({nbytes} bytes) is not its shape {_shown(shape)} of {dtype}"
         )
+
+
+def _has_subarray(dtype: np.dtype[Any]) -> bool:
+    if dtype.subdtype is not None:
+        return True
+    fields: Mapping[str, Any] = dtype.fields or {}
+    return any(_has_subarray(field[0]) for field in fields.values())
 
 
 def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
@@ -902,11 +932,18 @@ def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> None:
     _check_data(dry, shape, real, data)
 
 
+_MAX_SCALAR_BYTES = 64
+
+
 def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> None:
     if len(args) not in (1, 2):
         raise Refusal(f"{len(args)} arguments")
     real = dry.dtype_of(args[0])
     if len(args) == 1:
+        # numpy allocates the scalar's bytes itself: bounded as no scalar of
+        # a model needs more.
+        if real.itemsize > _MAX_SCALAR_BYTES:
+            raise Refusal(f"no data for a {real.itemsize}-byte scalar")
         return
     if real.hasobject:
         if isinstance(args[1], _Stub):
@@ -914,6 +951,47 @@ def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> None:
         return
     if dry.nbytes(args[1]) != real.itemsize:
         raise Refusal(f"{dry.nbytes(args[1])} bytes for a {real} scalar")
+
+
+# numpy.random's pickle helpers call what they are given: only its own bit
+# generators, by name or class, and its own helper.
+_BIT_GENERATORS = {
+    "MT19937": "numpy.random._mt19937.MT19937",
+    "PCG64": "numpy.random._pcg64.PCG64",
+    "PCG64DXSM": "numpy.random._pcg64.PCG64DXSM",
+    "Philox": "numpy.random._philox.Philox",
+    "SFC64": "numpy.random._sfc64.SFC64",
+}
+_BIT_GENERATOR_CTOR = "numpy.random._pickle.__bit_generator_ctor"
+
+
+def _bit_generator_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+    if len(args) > 1:
+        raise Refusal(f"{len(args)} arguments")
+    if args and not (
+        (isinstance(args[0], str) and args[0] in _BIT_GENERATORS)
+        or (
+            isinstance(args[0], type)
+            and getattr(args[0], "_ve_name", None) in _BIT_GENERATORS.values()
+        )
+    ):
+        raise Refusal(f"the bit generator {_shown(args[0])}")
+
+
+def _random_ctor_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+    if len(args) > 2:
+        raise Refusal(f"{len(args)} arguments")
+    if len(args) == 2 and not (
+        isinstance(args[1], type) and args[1]._ve_name == _BIT_GENERATOR_CTOR  # type: ignore[attr-defined]
+    ):
+        raise Refusal(f"the constructor {_shown(args[1])}")
+    if args and not (
+        (isinstance(args[0], str) and args[0] in _BIT_GENERATORS)
+        or (
+            isinstance(args[0], _Stub) and type(args[0])._ve_name == _BIT_GENERATOR_CTOR
+        )
+    ):
+        raise Refusal(f"the bit generator {_shown(args[0])}")
 
 
 def _reconstructor_call(dry: DryRun, args: tuple[Any, ...]) -> None:
@@ -958,6 +1036,9 @@ _CALL_CHECKS: dict[str, Callable[[DryRun, tuple[Any, ...]], Any]] = {
     "numpy.ma.core._mareconstruct": _mareconstruct_call,
     "copyreg._reconstructor": _reconstructor_call,
     "functools.partial": _partial_call,
+    _BIT_GENERATOR_CTOR: _bit_generator_call,
+    "numpy.random._pickle.__randomstate_ctor": _random_ctor_call,
+    "numpy.random._pickle.__generator_ctor": _random_ctor_call,
 }
 _BUILD_CHECKS: dict[str, Callable[[DryRun, _Stub, Any], None]] = {
     "numpy.dtype()": _dtype_build,
@@ -1112,6 +1193,7 @@ _PLAIN = (
 )
 _CONTAINERS = (list, tuple, set, frozenset)
 MAX_WALK = 50_000_000
+_LEAVE = object()
 
 
 def walk_loaded(
@@ -1133,8 +1215,12 @@ def walk_loaded(
     seen: set[int] = set()
     stack = [root]
     count = 0
+    depth = 0  # containers open on the path to the current object
     while stack:
         obj = stack.pop()
+        if obj is _LEAVE:
+            depth -= 1
+            continue
         if id(obj) in seen:
             continue
         seen.add(id(obj))
@@ -1144,12 +1230,18 @@ def walk_loaded(
         kind = type(obj)
         if kind in _PLAIN or isinstance(obj, np.generic):
             continue
-        if kind in _CONTAINERS:
-            stack.extend(obj)
-            continue
-        if kind is dict:
-            stack.extend(obj.keys())
-            stack.extend(obj.values())
+        if kind in _CONTAINERS or kind is dict:
+            # hash() of a tuple recurses in C without a limit: a tuple nested
+            # 10**5 deep crashes the first set() a method builds of it.
+            depth += 1
+            if depth > MAX_NESTING:
+                return f"containers nested more than {MAX_NESTING} deep"
+            stack.append(_LEAVE)
+            if kind is dict:
+                stack.extend(obj.keys())
+                stack.extend(obj.values())
+            else:
+                stack.extend(obj)
             continue
         if isinstance(obj, np.ndarray):
             if type(obj) not in (np.ndarray, np.memmap) and not allowed.instance_type(

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._errors import EnvelopeError
-from versioned_estimator._format import decode_array, encode_array
+from versioned_estimator._format import PROBE_METHODS, decode_array, encode_array
 
 __all__ = [
     "PROBE_METHODS",
@@ -47,7 +47,6 @@ __all__ = [
     "replay",
 ]
 
-PROBE_METHODS = ("predict", "predict_proba", "decision_function", "transform")
 # (rtol, atol as a share of the output's largest magnitude), by itemsize of
 # the output's float type: float16, float32, float64 and wider.
 TOLERANCES = {2: (1e-2, 1e-2), 4: (1e-5, 1e-5), 8: (1e-9, 1e-9)}
@@ -434,22 +433,28 @@ class VerificationReport:
         if not self.probed:
             lines.append("no probe recorded (probe_size=0): nothing to replay")
         elif self.skipped:
-            lines.append(f"probe replay: skipped ({self.skipped})")
+            lines.append(f"probe replay: skipped ({_one_line(self.skipped)})")
         else:
             replay_ok = all(c.ok for c in self.checks)
             lines.append(f"probe replay: {'ok' if replay_ok else 'DIFFERS'}")
             for check in self.checks:
-                extra = f" ({check.detail})" if check.detail else ""
-                lines.append(f"  {check.method:<20} {check.status}{extra}")
+                extra = f" ({_one_line(check.detail)})" if check.detail else ""
+                lines.append(f"  {_one_line(check.method):<20} {check.status}{extra}")
         if self.data_checks:
             data_ok = all(c.ok for c in self.data_checks)
             lines.append(f"given X: {'ok' if data_ok else 'DIFFERS'}")
             for check in self.data_checks:
-                extra = f" ({check.detail})" if check.detail else ""
-                lines.append(f"  {check.method:<20} {check.status}{extra}")
+                extra = f" ({_one_line(check.detail)})" if check.detail else ""
+                lines.append(f"  {_one_line(check.method):<20} {check.status}{extra}")
         for old, new in self.remapped.items():
-            lines.append(f"remapped {old} -> {new}")
+            lines.append(f"remapped {_one_line(old)} -> {_one_line(new)}")
         return "\n".join(lines)
+
+
+def _one_line(text: Any) -> str:
+    """A method name, detail or name quoted from a file, on one line."""
+    text = " ".join(str(text).split())
+    return text if text.isprintable() else ascii(text)[1:-1]
 
 
 def tolerance(dtype: np.dtype[Any]) -> tuple[float, float]:

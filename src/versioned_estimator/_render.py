@@ -270,7 +270,7 @@ def _evaluation_rows(evaluation: Mapping[str, Any]) -> list[list[str]]:
     for key in ("n_splits", "n_candidates"):
         if key in evaluation:
             rows.append([key, plain(evaluation[key])])
-    return rows
+    return [[name, plain(value)] for name, value in rows]
 
 
 def _probe_summary(probe: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -420,7 +420,13 @@ def inspect_text(data: Mapping[str, Any]) -> str:
         ["probe", probed],
         ["methods", ", ".join(data["methods"]) or "-"],
     ]
-    lines = [f"{data['file']}: {data['estimator_class']}", *table(summary), ""]
+    # Every summary value quotes the file somewhere: one line each, escapes shown.
+    summary = [[name, plain(value)] for name, value in summary]
+    lines = [
+        f"{plain(data['file'])}: {plain(data['estimator_class'])}",
+        *table(summary),
+        "",
+    ]
     lines += section(
         "parameters", [[label(k), cell(v)] for k, v in sorted(data["params"].items())]
     )
