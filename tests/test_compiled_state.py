@@ -406,8 +406,10 @@ CASES: dict[str, Case] = {
         "outputs are not its constants'",
         control="memory",
     ),
-    "dummy-regressor-strategy": Case(
-        _dummy_regressor, _set("strategy", "anything"), "parameter of DummyRegressor"
+    # A number outside its constraint is refused; an unknown string option is
+    # not (another release may name it: test_cross_release loads one).
+    "dummy-regressor-quantile": Case(
+        _dummy_regressor, _set("quantile", 7.0), "parameter of DummyRegressor"
     ),
     "dummy-classifier-outputs": Case(
         _stratified_dummy, _set("n_outputs_", 10**9), "outputs are not its classes'"
@@ -557,13 +559,11 @@ def test_control_the_corruption_is_harmful(
     # scikit-learn itself never refuses the state: its compiled code runs.
     assert "RAISED" not in output, output[-2000:]
     assert "TIMEOUT" not in output, output[-2000:]
-    if CASES[name].control == "unchecked":
-        assert returncode != 0 or "RAN" in output, output[-2000:]
-        return
-    # A signal (SIGSEGV, SIGFPE, SIGABRT) or a runtime abort, never Python's
-    # own exception or a normal return.
-    assert returncode != 0, output[-2000:]
-    assert "RAN" not in output, output[-2000:]
+    # "crash": a signal (SIGSEGV, SIGFPE, SIGABRT) or a runtime abort in most
+    # runs; a read outside an array does not fault every time (it depends on
+    # what lies next to it), so a run that returns is accepted too: compiled
+    # code ran on the state unrefused, which is what the check prevents.
+    assert returncode != 0 or "RAN" in output, output[-2000:]
 
 
 # -- intact models of every family ----------------------------------------

@@ -60,6 +60,7 @@ RELEASES = {
         "scipy==1.13.1",
         "joblib==1.5.3",
         "threadpoolctl==3.5.0",
+        "packaging==25.0",
     ),
     "numpy2": (
         "scikit-learn==1.6.1",
@@ -67,6 +68,7 @@ RELEASES = {
         "scipy==1.15.3",
         "joblib==1.5.3",
         "threadpoolctl==3.5.0",
+        "packaging==25.0",
     ),
 }
 KINDS = ("lr", "rf", "knn")
