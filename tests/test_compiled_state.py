@@ -51,8 +51,14 @@ from sklearn.feature_extraction.text import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import DistanceMetric
 from sklearn.multioutput import MultiOutputRegressor
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.preprocessing import FunctionTransformer, SplineTransformer
+from sklearn.neighbors import (
+    KNeighborsClassifier,
+    KNeighborsRegressor,
+    KNeighborsTransformer,
+)
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, SplineTransformer
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
 import versioned_estimator as ve
@@ -291,6 +297,56 @@ def _dummy_regressor() -> tuple[Any, Any]:
     return DummyRegressor().fit(np.zeros((3, 1)), np.zeros(3)), np.zeros((1, 1))
 
 
+def _delete(name: str) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        delattr(model, name)
+
+    return corrupt
+
+
+def _one_hot() -> tuple[Any, Any]:
+    X = np.array([["a", "x"], ["b", "y"], ["c", "y"]], dtype=object)
+    return OneHotEncoder(handle_unknown="ignore").fit(X), X[:2]
+
+
+def _knn_transformer() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    return KNeighborsTransformer(n_neighbors=3).fit(X), X[:3]
+
+
+def _tree_model() -> tuple[Any, Any]:
+    X, y = RS.rand(30, 3), RS.rand(30)
+    return DecisionTreeRegressor(max_depth=2, random_state=0).fit(X, y), X[:3]
+
+
+def _svc_precomputed() -> tuple[Any, Any]:
+    X = RS.rand(20, 3)
+    gram = X @ X.T
+    return SVC(kernel="precomputed").fit(gram, np.arange(20) % 2), gram[:3]
+
+
+def _svc_far_support(model: Any) -> None:
+    model.shape_fit_ = list(model.shape_fit_)
+    model.support_ = model.support_.copy()
+    model.support_[0] = 2**30
+
+
+def _function_transformer_identity() -> tuple[Any, Any]:
+    X = np.array([[1.0, 2.0]])
+    return FunctionTransformer().fit(X), X
+
+
+def _dict_vectorizer_model() -> tuple[Any, Any]:
+    rows = [{"a": 1.0}, {"b": 2.0}]
+    return DictVectorizer().fit(rows), None
+
+
+def _dict_far_index(model: Any) -> None:
+    # Indices inside the names, but the output has one column per entry.
+    model.vocabulary_ = {"a": 0, "b": 7}
+    model.feature_names_ = ["a", "b", *"cdefgh"]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -413,6 +469,31 @@ CASES: dict[str, Case] = {
     ),
     "dummy-classifier-outputs": Case(
         _stratified_dummy, _set("n_outputs_", 10**9), "outputs are not its classes'"
+    ),
+    # Red-team round 4: state the first checks measured against, bypassed.
+    "one-hot-output-widths": Case(
+        _one_hot, _set("_n_features_outs", [10**9, -(10**9) + 6]), "output widths"
+    ),
+    "neighbors-graph-sample-count": Case(
+        _knn_transformer, _set("n_samples_fit_", 6), "sample count is not its data's"
+    ),
+    "tree-width-as-float": Case(
+        _tree_model, _set("n_features_in_", 3.0), "input width is 3.0"
+    ),
+    "tree-width-deleted": Case(
+        _tree_model, _delete("n_features_in_"), "tree without its input width"
+    ),
+    "svc-shape-as-list": Case(
+        _svc_precomputed, _svc_far_support, "support points outside its data"
+    ),
+    "function-transformer-class-as-func": Case(
+        _function_transformer_identity,
+        _set("func", np.ndarray),
+        "func is the class numpy.ndarray",
+        method="transform",
+    ),
+    "dict-vectorizer-names-short": Case(
+        _dict_vectorizer_model, _dict_far_index, "names are not its vocabulary's"
     ),
 }
 

@@ -135,13 +135,34 @@ def _parameters(estimator: Any) -> str | None:
 _COMPILED = ("cython_function_or_method", "fused_cython_function")
 
 
+def _input_width(estimator: Any) -> str | None:
+    """``n_features_in_``, when fitted, is a count: the width every check of
+    compiled state measures against, and what scikit-learn holds X to (a
+    float that equals it would pass there and slip past the checks here)."""
+    if "n_features_in_" not in getattr(estimator, "__dict__", {}):
+        return None
+    value = estimator.__dict__["n_features_in_"]
+    if (type(value) is not int and not isinstance(value, np.integer)) or value < 0:
+        return f"a {_name(estimator)} whose input width is {str(value)[:20]}"
+    return None
+
+
 def _callable_parameter(value: Any) -> str | None:
     """Why a callable hyper-parameter may not be called by a safe load."""
     seen = 0
     while hasattr(value, "func") and hasattr(value, "keywords") and seen < 8:
         value = value.func  # functools.partial
         seen += 1
-    if not callable(value) or isinstance(value, (type, np.ufunc)):
+    if isinstance(value, type):
+        # dtype=np.float64, dtype=float: scalar types. Any other class given
+        # as a parameter is called with the data by whatever calls it
+        # (FunctionTransformer(func=numpy.ndarray) allocates the data's values).
+        if issubclass(value, (np.generic, int, float, complex, str, bytes)) or (
+            value is object
+        ):
+            return None
+        return f"the class {value.__module__}.{value.__qualname__}"[:100]
+    if not callable(value) or isinstance(value, np.ufunc):
         return None
     if hasattr(value, "get_params"):
         return None  # an estimator: checked as an object of its own
@@ -235,6 +256,7 @@ def check_by_type(obj: Any) -> list[Check]:
         checks.append(_shadowing)
         if isinstance(obj, BaseEstimator):
             checks.append(_parameters)
+            checks.append(_input_width)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
@@ -294,10 +316,19 @@ def _neighbors(model: Any) -> str | None:
     """Nearest neighbours: fitted data, tree and distance of the fitted width."""
     width = _width(model)
     fit_x = getattr(model, "_fit_X", None)
-    if width is None or fit_x is None:
+    if fit_x is None:
         return None
+    if width is None:
+        # Without it scikit-learn does not hold X to the data's width.
+        return f"a fitted {_name(model)} without its input width"
     if _columns(fit_x) not in (width, None) or np.ndim(fit_x) == 1:
         return f"a {_name(model)} whose data is not of its fitted width"
+    n_samples = getattr(model, "n_samples_fit_", None)
+    rows = getattr(fit_x, "shape", (None,))[0]
+    if n_samples is not None and (_int(n_samples) is None or n_samples != rows):
+        # The graph transformers size their output by it, and index it with
+        # positions in the data.
+        return f"a {_name(model)} whose sample count is not its data's"
     tree = getattr(model, "_tree", None)
     if (
         tree is not None
@@ -363,8 +394,31 @@ def _count_vectorizer(vectorizer: Any) -> str | None:
 
 
 def _dict_vectorizer(vectorizer: Any) -> str | None:
+    # The output has one column per vocabulary entry: the names must be as
+    # many, and the indices inside them.
     names = getattr(vectorizer, "feature_names_", None)
-    return _vocabulary(vectorizer, None if names is None else len(names))
+    vocabulary = getattr(vectorizer, "vocabulary_", None)
+    if names is not None and (
+        not isinstance(vocabulary, Mapping) or len(names) != len(vocabulary)
+    ):
+        return "a DictVectorizer whose feature names are not its vocabulary's"
+    return _vocabulary(vectorizer)
+
+
+def _one_hot_encoder(encoder: Any) -> str | None:
+    """The output width per feature ``transform`` sizes its matrix with must
+    be the one the categories give (scikit-learn's own computation, which
+    only reads them)."""
+    outs = getattr(encoder, "_n_features_outs", None)
+    if outs is None:
+        return None
+    try:
+        expected = encoder._compute_n_features_outs()
+    except Exception as exc:  # categories too broken to count
+        return f"a OneHotEncoder whose categories cannot be counted ({exc})"[:200]
+    if [_int(n) for n in outs] != [int(n) for n in expected]:
+        return "a OneHotEncoder whose output widths are not its categories'"
+    return None
 
 
 def _tfidf_transformer(transformer: Any) -> str | None:
@@ -446,4 +500,5 @@ CHECKS: dict[str, Check] = {
     "sklearn.dummy.DummyRegressor": _dummy_regressor,
     "sklearn.dummy.DummyClassifier": _dummy_classifier,
     "sklearn.preprocessing._polynomial.SplineTransformer": _spline_transformer,
+    "sklearn.preprocessing._encoders.OneHotEncoder": _one_hot_encoder,
 }

@@ -203,12 +203,18 @@ def _libsvm(model: Any) -> str | None:
         dual.shape[0] == 1 and intercept.shape == (1,) and (counts <= n_sv).all()
     ):
         return "a support vector model whose counts disagree with its arrays"
-    if isinstance(shape_fit, tuple) and len(shape_fit) == 2:
-        if kernel == "precomputed":
-            if n_sv and ((support < 0).any() or (support >= shape_fit[0]).any()):
-                return "a support vector model whose support points outside its data"
-        elif vectors.ndim != 2 or (n_sv and vectors.shape[1] != shape_fit[1]):
-            return "a support vector model whose vectors are not its data's width"
+    if not (
+        isinstance(shape_fit, (tuple, list))
+        and len(shape_fit) == 2
+        and all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape_fit)
+    ):
+        # predict holds X to it, and a precomputed kernel's support to its rows.
+        return "a support vector model without the shape of its data"
+    if kernel == "precomputed":
+        if n_sv and ((support < 0).any() or (support >= shape_fit[0]).any()):
+            return "a support vector model whose support points outside its data"
+    elif vectors.ndim != 2 or (n_sv and vectors.shape[1] != shape_fit[1]):
+        return "a support vector model whose vectors are not its data's width"
     return None
 
 
@@ -221,7 +227,11 @@ def _decision_tree(estimator: Any) -> str | None:
     tree = getattr(estimator, "tree_", None)
     if tree is None:
         return None
-    return _tree(tree, _width(estimator))
+    width = _width(estimator)
+    if width is None:
+        # Without it scikit-learn does not hold X to the tree's width.
+        return "a fitted decision tree without its input width"
+    return _tree(tree, width)
 
 
 def _gradient_boosting(estimator: Any) -> str | None:
@@ -232,6 +242,8 @@ def _gradient_boosting(estimator: Any) -> str | None:
     if stages is None:
         return None
     width = _width(estimator)
+    if width is None:
+        return "a fitted gradient boosting model without its input width"
     outputs: Any = getattr(estimator, "n_trees_per_iteration_", None)
     classes: Any = getattr(estimator, "n_classes_", None)
     if classes is not None and outputs != (classes if classes > 2 else 1):
