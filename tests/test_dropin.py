@@ -852,3 +852,31 @@ def test_load_every_protocol(fitted, wide, iris, tmp_path, protocol, writer):
         if name == "empty":
             assert loaded.empty_.shape == (0, 3)
             assert loaded.empty_objects_.shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"C": [0.1, 1.0]},  # a float column: its masked array's fill is a scalar
+        {"C": [0.1, 1.0], "fit_intercept": [True, False]},
+        {"C": [0.1], "class_weight": [None, "balanced"]},  # an object column
+    ],
+)
+def test_safe_load_of_a_search_with_masked_results(tmp_path, iris, grid):
+    """A GridSearchCV's cv_results_ holds masked arrays (one per parameter,
+    with numpy scalars as fill values): the safe load reads them, whole."""
+    X, y = iris
+    search = GridSearchCV(LogisticRegression(max_iter=500), grid, cv=3).fit(X, y)
+    # Through a pickle first, as a search loaded from a cache is: numpy then
+    # keeps each fill value as a 0-d array.
+    model = VersionedEstimator.wrap(pickle.loads(pickle.dumps(search)), probe=X[:5])
+    path = tmp_path / "search.joblib"
+    save(model, path)
+    loaded = load(path)
+    assert_array_equal(loaded.predict(X), model.predict(X))
+    for key, column in model.estimator_.cv_results_.items():
+        got = loaded.estimator_.cv_results_[key]
+        assert type(got) is type(column), key
+        if isinstance(column, np.ma.MaskedArray):
+            assert_array_equal(got.mask, column.mask)
+            assert got.fill_value == column.fill_value, key

@@ -907,7 +907,11 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         real.hasobject and isinstance(mask, list)
     ):
         raise Refusal("with a mask that is not its shape")
-    if isinstance(_fill, _Stub):
+    if isinstance(_fill, _Stub) and type(_fill)._ve_name not in _FILL_VALUES:
+        # A numpy scalar (a float column's 1e20), or the 0-d array numpy keeps
+        # once a masked array went through a pickle, is a fill value (judged
+        # as such where it was built); any other object the stream built is
+        # not.
         raise Refusal("with an object as fill value")
 
 
@@ -933,6 +937,11 @@ def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> None:
 
 
 _MAX_SCALAR_BYTES = 64
+_FILL_VALUES = (
+    "numpy._core.multiarray.scalar",
+    "numpy._core.multiarray._reconstruct",
+    "numpy._core.numeric._frombuffer",
+)
 
 
 def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> None:
