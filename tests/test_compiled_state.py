@@ -34,7 +34,12 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
+from sklearn.cluster import (
+    BisectingKMeans,
+    FeatureAgglomeration,
+    KMeans,
+    MiniBatchKMeans,
+)
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
     GradientBoostingClassifier,
@@ -309,6 +314,30 @@ def _one_hot() -> tuple[Any, Any]:
     return OneHotEncoder(handle_unknown="ignore").fit(X), X[:2]
 
 
+def _one_hot_infrequent() -> tuple[Any, Any]:
+    X = np.array([["a"], ["a"], ["b"], ["c"], ["a"], ["d"]], dtype=object)
+    encoder = OneHotEncoder(
+        min_frequency=2, handle_unknown="infrequent_if_exist", sparse_output=False
+    )
+    return encoder.fit(X), X[:3]
+
+
+def _far_infrequent_mapping(model: Any) -> None:
+    model._default_to_infrequent_mappings = [
+        np.full_like(model._default_to_infrequent_mappings[0], 10**12)
+    ]
+
+
+def _one_hot_drop_first() -> tuple[Any, Any]:
+    X = np.array([["a", "x"], ["b", "y"], ["c", "y"]], dtype=object)
+    return OneHotEncoder(drop="first").fit(X), X[:2]
+
+
+def _feature_agglomeration() -> tuple[Any, Any]:
+    X = RS.rand(20, 4)
+    return FeatureAgglomeration(n_clusters=3).fit(X), X[:3]
+
+
 def _knn_transformer() -> tuple[Any, Any]:
     X = RS.rand(40, 2)
     return KNeighborsTransformer(n_neighbors=3).fit(X), X[:3]
@@ -490,6 +519,25 @@ CASES: dict[str, Case] = {
         _function_transformer_identity,
         _set("func", np.ndarray),
         "func is the class numpy.ndarray",
+        method="transform",
+    ),
+    # Red-team round 5.
+    "one-hot-infrequent-mapping": Case(
+        _one_hot_infrequent,
+        _far_infrequent_mapping,
+        "infrequent mapping is not its categories'",
+        method="transform",
+    ),
+    "one-hot-drop-index": Case(
+        _one_hot_drop_first,
+        _set("drop_idx_", np.array([-(10**12), -(10**12)], dtype=object)),
+        "dropped categories are not its own",
+        method="transform",
+    ),
+    "feature-agglomeration-labels": Case(
+        _feature_agglomeration,
+        _set("labels_", np.array([0, 1, 1, 2**29])),
+        "labels are not its clusters'",
         method="transform",
     ),
     "dict-vectorizer-names-short": Case(

@@ -418,6 +418,50 @@ def _one_hot_encoder(encoder: Any) -> str | None:
         return f"a OneHotEncoder whose categories cannot be counted ({exc})"[:200]
     if [_int(n) for n in outs] != [int(n) for n in expected]:
         return "a OneHotEncoder whose output widths are not its categories'"
+    # transform maps category codes through these, then builds its columns.
+    categories = getattr(encoder, "categories_", None) or []
+    for name in ("drop_idx_", "_drop_idx_after_grouping"):
+        drops = getattr(encoder, name, None)
+        if drops is None:
+            continue
+        for i, drop in enumerate(np.asarray(drops, dtype=object).ravel()):
+            if drop is not None and not (
+                _int(drop) is not None
+                and i < len(categories)
+                and 0 <= drop < len(categories[i])
+            ):
+                return "a OneHotEncoder whose dropped categories are not its own"
+    mappings = getattr(encoder, "_default_to_infrequent_mappings", None) or []
+    for i, mapping in enumerate(mappings):
+        if mapping is None:
+            continue
+        values = np.asarray(mapping)
+        if (
+            values.dtype.kind not in "iu"
+            or i >= len(categories)
+            or len(values) != len(categories[i])
+            or (values.size and (values.min() < 0 or values.max() >= len(values)))
+        ):
+            return "a OneHotEncoder whose infrequent mapping is not its categories'"
+    return None
+
+
+def _feature_agglomeration(model: Any) -> str | None:
+    """Cluster labels of the input features: ``transform`` counts them with
+    ``np.bincount``, which allocates up to the largest."""
+    labels = getattr(model, "labels_", None)
+    if labels is None:
+        return None
+    labels = np.asarray(labels)
+    clusters, width = _int(getattr(model, "n_clusters_", None)), _width(model)
+    if (
+        labels.dtype.kind not in "iu"
+        or labels.ndim != 1
+        or clusters is None
+        or (width is not None and len(labels) != width)
+        or (labels.size and (labels.min() < 0 or labels.max() >= clusters))
+    ):
+        return "a FeatureAgglomeration whose labels are not its clusters'"
     return None
 
 
@@ -501,4 +545,5 @@ CHECKS: dict[str, Check] = {
     "sklearn.dummy.DummyClassifier": _dummy_classifier,
     "sklearn.preprocessing._polynomial.SplineTransformer": _spline_transformer,
     "sklearn.preprocessing._encoders.OneHotEncoder": _one_hot_encoder,
+    "sklearn.cluster._agglomerative.FeatureAgglomeration": (_feature_agglomeration),
 }
