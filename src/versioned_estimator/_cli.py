@@ -248,13 +248,6 @@ def _aliases(values: Sequence[str]) -> dict[str, str]:
     return dict(value.split("=", 1) for value in values)
 
 
-def _alias_argument(value: str) -> str:
-    old, sep, new = value.partition("=")
-    if not sep or not old.strip() or not new.strip():
-        raise argparse.ArgumentTypeError(f"expected OLD=NEW, got {value!r}")
-    return f"{old.strip()}={new.strip()}"
-
-
 def _key(args: argparse.Namespace) -> str | None:
     if args.key_env is None:
         return None
@@ -481,16 +474,6 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_trust(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--trust",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="a 'module.qualname' global to trust, e.g. your own class (repeatable)",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``versioned-estimator``.
 
@@ -505,6 +488,13 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.file, args.policy, args.json
     ('check', 'model.joblib', 'major', False)
     """
+    # upgrade-check and env, and the load options they share with verify
+    from versioned_estimator._env_commands import (
+        add_commands,
+        add_load_options,
+        add_trust,
+    )
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
@@ -544,7 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_file(sub)
     _add_json(sub)
-    _add_trust(sub)
+    add_trust(sub)
     sub.set_defaults(handler=cmd_audit)
 
     sub = commands.add_parser(
@@ -561,7 +551,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--force", action="store_true", help="overwrite with --out")
     sub.set_defaults(handler=cmd_requirements)
-    from versioned_estimator._env_commands import add_commands  # upgrade-check, env
 
     add_commands(commands)
 
@@ -586,25 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="verify the signature with the key held in environment variable VAR",
     )
-    _add_trust(sub)
-    sub.add_argument(
-        "--module-alias",
-        metavar="OLD=NEW",
-        action="append",
-        default=[],
-        type=_alias_argument,
-        help="load module OLD from module NEW (old.mod=new.mod), or a renamed class "
-        "by its whole name (old.mod.OldClass=new.mod.NewClass); repeatable",
-    )
-    sub.add_argument(
-        "--path",
-        metavar="DIR",
-        action="append",
-        default=[],
-        help="import your own modules (the model's classes) from DIR too; "
-        "repeatable. Nothing is imported from the current folder unless you "
-        "give --path .",
-    )
+    add_load_options(sub)
     sub.set_defaults(handler=cmd_verify)
 
     sub = commands.add_parser(

@@ -78,6 +78,8 @@ if TYPE_CHECKING:
 __all__ = [
     "LEVELS",
     "add_commands",
+    "add_load_options",
+    "add_trust",
     "candidate_constraints",
     "candidate_lines",
     "cmd_env",
@@ -1066,33 +1068,47 @@ def cmd_env(args: argparse.Namespace) -> Outcome:
 # ----------------------------------------------------------------------------
 
 
-def _add_build_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("file", metavar="FILE", help="a model file (joblib or pickle)")
-    sub.add_argument(
-        "--json", action="store_true", help="print JSON (sorted keys) for machines"
-    )
-    sub.add_argument(
+def add_trust(parser: argparse.ArgumentParser) -> None:
+    """``--trust NAME``, repeatable (audit, verify, env, upgrade-check)."""
+    parser.add_argument(
         "--trust",
         metavar="NAME",
         action="append",
         default=[],
         help="a 'module.qualname' global to trust, e.g. your own class (repeatable)",
     )
-    sub.add_argument(
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """What a safe load takes on the command line: ``--trust``,
+    ``--module-alias`` and ``--path`` (verify, env, upgrade-check)."""
+    add_trust(parser)
+    parser.add_argument(
         "--module-alias",
         metavar="OLD=NEW",
         action="append",
         default=[],
         type=_alias_argument,
-        help="load module OLD from NEW, for code that moved (repeatable)",
+        help="load module OLD from module NEW (old.mod=new.mod), or a renamed class "
+        "by its whole name (old.mod.OldClass=new.mod.NewClass); repeatable",
     )
-    sub.add_argument(
+    parser.add_argument(
         "--path",
         metavar="DIR",
         action="append",
         default=[],
-        help="a folder of your own modules the model imports (repeatable)",
+        help="import your own modules (the model's classes) from DIR too; "
+        "repeatable. Nothing is imported from the current folder unless you "
+        "give --path .",
     )
+
+
+def _add_build_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("file", metavar="FILE", help="a model file (joblib or pickle)")
+    sub.add_argument(
+        "--json", action="store_true", help="print JSON (sorted keys) for machines"
+    )
+    add_load_options(sub)
     sub.add_argument(
         "--python",
         metavar="VERSION|PATH",
