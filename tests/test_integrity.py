@@ -19,6 +19,8 @@ envelope and the trailer.
 from __future__ import annotations
 
 import pickle
+import pickletools
+import struct
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +36,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from tests._forge import Reduced, parts
 from versioned_estimator import (
+    EnvelopeError,
     IntegrityError,
     VersionedEstimator,
     _lazy,
@@ -311,6 +314,58 @@ def test_a_flipped_payload_byte_in_a_signed_file_is_refused(small, signed, tmp_p
     flip(signed, parts(small)["stream"], out)
     with pytest.raises(IntegrityError, match=r"inner stream"):
         load(out, key=b"k")
+
+
+@pytest.mark.parametrize("signed_with", [b"k", None], ids=["signed", "unsigned"])
+def test_bytes_after_the_pickle_are_refused(small, iris, tmp_path, signed_with):
+    """Nothing follows a file's STOP: bytes appended after it (which pickle
+    and joblib would skip) are refused, with or without a key, by every path
+    that reads the whole file; a stream handed in as a file object may go on
+    (the caller reads on), and the model in front of it loads."""
+    X, _ = iris
+    path = Path(save(small, tmp_path / "model.joblib", key=signed_with))
+    data = path.read_bytes()
+    appended = tmp_path / "appended.joblib"
+    appended.write_bytes(data + b"\x00anything")
+    with pytest.raises(EnvelopeError, match=r"bytes after the end of its pickle"):
+        load(appended, key=signed_with)
+    with pytest.raises(EnvelopeError, match=r"bytes after the end of its pickle"):
+        load(appended.read_bytes(), key=signed_with)
+    with appended.open("rb") as stream:
+        np.testing.assert_array_equal(
+            load(stream, key=signed_with).predict(X), small.predict(X)
+        )
+
+
+def _with_frame_end(data: bytes, end: int) -> bytes:
+    """``data`` with its first frame declared to end at byte ``end``."""
+    ops = list(pickletools.genops(data))
+    at = next(pos for op, _, pos in ops if op.name == "FRAME")
+    start = at + 9  # the opcode and its 8-byte length
+    return data[: at + 1] + struct.pack("<Q", end - start) + data[start:]
+
+
+def test_a_frame_that_does_not_end_where_it_says_is_refused(small, tmp_path):
+    """Frames are held to their lengths as pickle's own unframer holds them:
+    a frame declared past the file's STOP, or ending inside an opcode (an
+    opcode re-encoded longer pushes the frame's last opcodes past its end),
+    is refused, signed or not."""
+    path = Path(save(small, tmp_path / "model.joblib", key=b"k"))
+    data = path.read_bytes()
+    inside = next(
+        at + 1
+        for op, _, at in reversed(list(pickletools.genops(data)))
+        if op.name == "SHORT_BINUNICODE"
+    )
+    for end, message in (
+        (len(data) + 1, "ends before its last pickle frame does"),
+        (inside, "runs an opcode past the end of its pickle frame"),
+    ):
+        out = tmp_path / "reframed.joblib"
+        out.write_bytes(_with_frame_end(data, end))
+        for key in (b"k", None):
+            with pytest.raises(EnvelopeError, match=message):
+                load(out, key=key)
 
 
 def test_an_unsigned_file_is_refused_when_a_key_is_given(small, tmp_path):

@@ -7,11 +7,17 @@ what is wrong or None:
 
 * by type, for every object of the graph: the hyper-parameters of every
   scikit-learn estimator (its own ``_parameter_constraints``), callables among
-  them, instance attributes that would stand for the class's methods, compressed
-  sparse matrices (``check_format(full_check=True)``), numpy random states,
-  scipy B-splines;
-* by class name (:data:`CHECKS`): k-means, nearest neighbours, text and dict
-  vectorizers, dummy estimators, the spline transformer.
+  them, instance attributes that would stand for the class's methods, the
+  class count beside the classes, compressed sparse matrices
+  (``check_format(full_check=True)``), numpy random states, scipy B-splines;
+* by class name (:data:`CHECKS`): k-means, nearest neighbours (data, labels,
+  distance parameters), text and dict vectorizers, the one-hot encoder,
+  feature agglomeration, dummy estimators, the spline and polynomial
+  transformers, Birch, the multi-label binarizer.
+
+The counts that size what a method allocates or loops over (an output
+width, a class count, a degree) are held to what the fitted arrays and the
+parameters give, as the class's own ``fit`` computes them.
 
 Checks only read (attributes, shapes, dtypes, ``get_state``); the two calls
 into the libraries, scikit-learn's ``validate_parameter_constraints`` and
@@ -147,6 +153,20 @@ def _input_width(estimator: Any) -> str | None:
     return None
 
 
+def _class_count(estimator: Any) -> str | None:
+    """``n_classes_``, when kept beside ``classes_``, is their count per
+    output: predictions are allocated by it (``np.zeros((n, n_classes_))``)."""
+    namespace = getattr(estimator, "__dict__", {})
+    if "n_classes_" not in namespace or "classes_" not in namespace:
+        return None
+    classes, counts = namespace["classes_"], namespace["n_classes_"]
+    per_output = classes if isinstance(classes, list) else [classes]
+    counts = list(np.ravel(np.asarray(counts, dtype=object)))
+    if [_int(n) for n in counts] != [len(np.asarray(c)) for c in per_output]:
+        return f"a {_name(estimator)} whose class count is not its classes'"
+    return None
+
+
 def _callable_parameter(value: Any) -> str | None:
     """Why a callable hyper-parameter may not be called by a safe load."""
     seen = 0
@@ -257,6 +277,7 @@ def check_by_type(obj: Any) -> list[Check]:
         if isinstance(obj, BaseEstimator):
             checks.append(_parameters)
             checks.append(_input_width)
+            checks.append(_class_count)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
@@ -272,9 +293,15 @@ def check_by_type(obj: Any) -> list[Check]:
 
 
 def _metric_parameters(params: Any, width: int) -> str | None:
-    """Distance parameters (``VI``, ``V``, ``w``) of the data's width."""
+    """Distance parameters (``VI``, ``V``, ``w``) of the data's width, and
+    none the compiled reductions read per row unchecked: precomputed norms
+    (``X_norm_squared``, ``Y_norm_squared``) are computed from the data,
+    never kept."""
     if not isinstance(params, Mapping):
         return None
+    for key in params:
+        if not isinstance(key, str) or key.endswith("norm_squared"):
+            return f"distance parameters with the key {str(key)[:40]!r}"
     for key, shape in (("VI", (width, width)), ("V", (width,)), ("w", (width,))):
         if params.get(key) is not None and np.shape(params[key]) != shape:
             return f"a distance whose {key} is not of its data's width"
@@ -340,6 +367,30 @@ def _neighbors(model: Any) -> str | None:
         problem = _metric_parameters(getattr(model, name, None), width)
         if problem is not None:
             return problem
+    return _neighbor_labels(model, rows)
+
+
+def _neighbor_labels(model: Any, rows: Any) -> str | None:
+    """A neighbours classifier's encoded labels: one per fitted row, each a
+    position in its output's classes (the radius vote counts them with
+    ``np.bincount``, which allocates up to the largest)."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return None
+    labels = np.asarray(getattr(model, "_y", None))
+    per_output = classes if isinstance(classes, list) else [classes]
+    if labels.ndim == 1:
+        labels = labels[:, None]
+    if (
+        labels.dtype.kind not in "iu"
+        or labels.ndim != 2
+        or labels.shape != (rows, len(per_output))
+    ):
+        return f"a {_name(model)} whose labels are not one per fitted row"
+    for k, known in enumerate(per_output):
+        column = labels[:, k]
+        if column.size and (column.min() < 0 or column.max() >= len(known)):
+            return f"a {_name(model)} whose labels are not its classes'"
     return None
 
 
@@ -355,9 +406,12 @@ def _ngrams(vectorizer: Any) -> str | None:
     return None
 
 
-def _vocabulary(vectorizer: Any, size: int | None = None) -> str | None:
+def _vocabulary(
+    vectorizer: Any, size: int | None = None, vocabulary: Any = None
+) -> str | None:
     """Column indices of a vocabulary: each column once, inside the output."""
-    vocabulary = getattr(vectorizer, "vocabulary_", None)
+    if vocabulary is None:
+        vocabulary = getattr(vectorizer, "vocabulary_", None)
     if vocabulary is None:
         return None
     if not isinstance(vocabulary, Mapping):
@@ -516,7 +570,96 @@ def _spline_transformer(model: Any) -> str | None:
     shapes = {np.shape(s.c) for s in splines}
     if len(shapes) != 1 or any(_int(s.k) != degree for s in splines):
         return "a SplineTransformer whose splines differ in degree or size"
+    # transform allocates its output by n_features_out_ and fills it by the
+    # splines' coefficients.
+    (shape,) = shapes
+    n_splines = shape[1] if len(shape) == 2 else None
+    bias = getattr(model, "include_bias", True)
+    if n_splines is None or _int(getattr(model, "n_features_out_", None)) != (
+        width * (n_splines - (0 if bias else 1))
+    ):
+        return "a SplineTransformer whose output width is not its splines'"
     return None
+
+
+#: The highest polynomial degree a model may ask for: beyond it, any input
+#: other than 0 and 1 overflows a float, and the sparse expansion loops once
+#: per degree.
+MAX_DEGREE = 100
+
+
+def _polynomial_features(model: Any) -> str | None:
+    """The degrees and output widths transform loops over and allocates by:
+    those its parameters and fitted width give (scikit-learn's own count,
+    which only computes)."""
+    if not hasattr(model, "n_output_features_"):
+        return None
+    width = _width(model)
+    low, high = (
+        _int(getattr(model, "_min_degree", None)),
+        _int(getattr(model, "_max_degree", None)),
+    )
+    degree = model.degree
+    expected = (0, degree) if _int(degree) is not None else tuple(degree)
+    if (
+        width is None
+        or low is None
+        or high is None
+        or (low, high) != expected
+        or not 0 <= low <= high
+    ):
+        return "a PolynomialFeatures whose degrees are not its parameter's"
+    if high > MAX_DEGREE:
+        return f"a PolynomialFeatures of degree {high} (more than {MAX_DEGREE})"
+    count = type(model)._num_combinations
+    options = {
+        "n_features": width,
+        "interaction_only": bool(model.interaction_only),
+        "include_bias": bool(model.include_bias),
+        "max_degree": high,
+    }
+    if _int(model.n_output_features_) != count(min_degree=low, **options) or (
+        hasattr(model, "_n_out_full")
+        and _int(model._n_out_full) != count(min_degree=0, **options)
+    ):
+        return "a PolynomialFeatures whose output width is not its degrees'"
+    return None
+
+
+def _birch(model: Any) -> str | None:
+    """Birch's subclusters: the compiled nearest-centre search reads one
+    precomputed norm per centre, unchecked."""
+    centers = getattr(model, "subcluster_centers_", None)
+    if centers is None:
+        return None
+    centers = np.asarray(centers)
+    norms = np.asarray(getattr(model, "_subcluster_norms", None))
+    labels = np.asarray(getattr(model, "subcluster_labels_", None))
+    if (
+        centers.ndim != 2
+        or centers.shape[1] != _width(model)
+        or norms.shape != (centers.shape[0],)
+        or norms.dtype.kind != "f"
+        or labels.shape != (centers.shape[0],)
+    ):
+        return "a Birch whose subclusters are not its centres'"
+    return None
+
+
+def _multilabel_binarizer(model: Any) -> str | None:
+    """The cached label -> column mapping: each column once, inside the
+    output (scipy builds the matrix from these indices unchecked)."""
+    cached = getattr(model, "_cached_dict", None)
+    if cached is None:
+        return None
+    classes = getattr(model, "classes_", None)
+    if (
+        not isinstance(cached, Mapping)
+        or classes is None
+        or (len(cached) != len(classes))
+    ):
+        return "a MultiLabelBinarizer whose cache is not its classes'"
+    return _vocabulary(model, size=len(cached), vocabulary=cached)
 
 
 _NEIGHBORS = (
@@ -546,4 +689,7 @@ CHECKS: dict[str, Check] = {
     "sklearn.preprocessing._polynomial.SplineTransformer": _spline_transformer,
     "sklearn.preprocessing._encoders.OneHotEncoder": _one_hot_encoder,
     "sklearn.cluster._agglomerative.FeatureAgglomeration": (_feature_agglomeration),
+    "sklearn.preprocessing._polynomial.PolynomialFeatures": _polynomial_features,
+    "sklearn.cluster._birch.Birch": _birch,
+    "sklearn.preprocessing._label.MultiLabelBinarizer": _multilabel_binarizer,
 }

@@ -358,8 +358,13 @@ class Reader:
             if handler is None:
                 raise self.unexpected(op)
             if op == 0x2E:  # STOP
-                return self.pop()
+                result = self.pop()
+                self.end_frame()
+                self.check_end()
+                return result
             handler()
+            if self.frame_end is not None:
+                self.end_frame()
             if not self.started and self.stack:
                 self.check_start()
             op = read_byte()
@@ -367,6 +372,26 @@ class Reader:
                 if self.envelope is None:
                     raise self.src.truncated("its envelope")
                 raise self.src.truncated("its payload")
+
+    def end_frame(self) -> None:
+        """No opcode runs past the end of its frame, and a frame ends where
+        its length says (pickle's own unframer holds files to the same)."""
+        if self.frame_end is None:
+            return
+        here = self.src.tell()
+        if here > self.frame_end:
+            raise self.crafted("runs an opcode past the end of its pickle frame")
+        if here == self.frame_end:
+            self.frame_end = None
+
+    def check_end(self) -> None:
+        """Nothing after the pickle's STOP in a file or bytes this reader was
+        given whole (a stream handed in may hold more, and is left there): no
+        writer puts bytes there, and other readers could take them for more."""
+        if self.frame_end is not None:
+            raise self.crafted("ends before its last pickle frame does")
+        if self.src.given_whole and self.src.read_byte() >= 0:
+            raise self.crafted("holds bytes after the end of its pickle")
 
     def check_start(self) -> None:
         top = self.stack[-1]

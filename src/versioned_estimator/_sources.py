@@ -128,6 +128,12 @@ class Source:
         Bytes left in ``raw`` (a regular file or bytes).
     path : str, optional
         The local path of ``raw`` when it is a regular file (for ``mmap``).
+    owned : bool
+        ``raw`` was opened here (a path or URL), and is closed here.
+    whole : bool
+        ``raw`` holds one file and nothing after it (bytes given); owned
+        sources are whole too. A file object handed in is not: the caller
+        may read on after the model.
     """
 
     def __init__(
@@ -138,10 +144,14 @@ class Source:
         size: int | None = None,
         path: str | None = None,
         owned: bool = False,
+        whole: bool = False,
     ) -> None:
         self.what = what
         self._raw = raw
         self._owned = owned
+        #: Read whole, not a stream the caller goes on reading: a path, a URL,
+        #: bytes.
+        self.given_whole = owned or whole
         self._buffer = bytearray()
         self._pos = 0  # next unread byte of _buffer
         self._offset = 0  # position of _buffer[0] in the (decompressed) stream
@@ -427,7 +437,7 @@ def open_source(source: Any, *, block_size: int | None = None) -> Source:
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = memoryview(source).cast("B")
-        return Source(io.BytesIO(data), "the given bytes", size=data.nbytes)
+        return Source(io.BytesIO(data), "the given bytes", size=data.nbytes, whole=True)
     if is_url(source):
         raw = open_url(source, block_size=block_size)
         size = getattr(raw, "size", None)

@@ -292,6 +292,16 @@ def _hist_gradient_boosting(estimator: Any) -> str | None:
     if problem is not None:
         return problem
     categorical = np.asarray(mapper.is_categorical_) != 0
+    # Raw predictions have one column per tree of an iteration, allocated by
+    # this count, and each of a stage's trees writes its own column.
+    per_iteration: Any = getattr(estimator, "n_trees_per_iteration_", None)
+    classes = getattr(estimator, "classes_", None)
+    if classes is not None and per_iteration != (
+        1 if len(classes) <= 2 else len(classes)
+    ):
+        return "a gradient boosting classifier whose outputs are not its classes'"
+    if any(len(stage) != per_iteration for stage in predictors):
+        return "a gradient boosting model whose stages are not its outputs"
     for stage in predictors:
         for predictor in stage:
             # The walk checks each predictor's own structure; here, its
