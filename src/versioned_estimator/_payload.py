@@ -24,11 +24,14 @@ sent. A view only ever shows the model's memory as it is now.
 Checksums
 ---------
 Each part (the stream, each buffer) is checked in blocks of ``BLOCK_SIZE``
-bytes, so that several threads share even one large array (``zlib.crc32`` and
-``hashlib`` release the GIL): CRC-32 for unsigned files, SHA-256 for signed
-ones (see ``_format`` for why). They are computed while the pickler writes the
-buffers and stored in the trailer, after the buffers; the payload digest
-binds every part's size and block checksums.
+bytes, so that several threads share even one large array (the CRC-32
+functions and ``hashlib`` release the GIL): CRC-32 for unsigned files, SHA-256
+for signed ones (see ``_format`` for why). CRC-32 comes from ISA-L (the
+``isal`` package, a dependency where it has wheels) when it imports: the same
+checksum as ``zlib.crc32``, four to six times faster with the carry-less
+multiply every x86-64 and ARMv8 CPU has; else from zlib. They are computed
+while the pickler writes the buffers and stored in the trailer, after the
+buffers; the payload digest binds every part's size and block checksums.
 """
 
 from __future__ import annotations
@@ -305,8 +308,14 @@ def _looks_by_value(exc: BaseException) -> bool:
 # ----------------------------------------------------------------------------
 
 
+try:
+    from isal.isal_zlib import crc32 as _crc32_of
+except ImportError:  # no wheel for this platform: zlib's, the same checksum
+    _crc32_of = zlib.crc32
+
+
 def _crc32(block: memoryview) -> str:
-    return f"{zlib.crc32(block):08x}"
+    return f"{_crc32_of(block):08x}"
 
 
 def _sha256(block: memoryview) -> str:
