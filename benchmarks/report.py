@@ -426,9 +426,12 @@ def _parallel_targets(data: dict[str, Any]) -> list[Target]:
     results = data.get("results", {})
     out = []
     for name, label in (
-        ("gridsearch", "GridSearchCV(n_jobs=2)"),
+        ("gridsearch", "GridSearchCV(n_jobs=2), large data"),
+        ("gridsmall", "GridSearchCV(n_jobs=2), 2000 x 20"),
         ("parallel", "joblib.Parallel(n_jobs=2), 8 tasks"),
     ):
+        if f"{name}_wrapped" not in results:
+            continue
         wrapped, bare = results.get(f"{name}_wrapped"), results.get(f"{name}_bare")
         fastest = _ratio(_stat(wrapped, "wall_s", "min"), _stat(bare, "wall_s", "min"))
         detail = ""
@@ -646,17 +649,22 @@ def _small_parallel_table(small: Any, parallel: Any) -> list[str]:
         ]
     if parallel:
         res = parallel.get("results", {})
-        grid = parallel.get("gridsearch", {})
+        for key in ("gridsearch", "gridsmall"):
+            grid = parallel.get(key)
+            if not grid:
+                continue
+            lines.append(
+                _row(
+                    [
+                        f"`GridSearchCV(n_jobs=2)`, {grid.get('estimator')}, "
+                        f"{grid.get('candidates')} candidates x {grid.get('cv')} "
+                        f"folds, {grid.get('n_samples')} x {grid.get('n_features')}",
+                        _s(_stat(res.get(f"{key}_bare"), "wall_s")),
+                        _s(_stat(res.get(f"{key}_wrapped"), "wall_s")),
+                    ]
+                )
+            )
         lines += [
-            _row(
-                [
-                    f"`GridSearchCV(n_jobs=2)`, {grid.get('candidates')} candidates x "
-                    f"{grid.get('cv')} folds, {grid.get('n_samples')} x "
-                    f"{grid.get('n_features')}",
-                    _s(_stat(res.get("gridsearch_bare"), "wall_s")),
-                    _s(_stat(res.get("gridsearch_wrapped"), "wall_s")),
-                ]
-            ),
             _row(
                 [
                     f"`Parallel(n_jobs=2)`: a {parallel['parallel']['model_mb']:.0f} "

@@ -13,6 +13,7 @@ lookup goes, per top-level module and cached for the process:
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata as metadata
 import os
 import re
@@ -63,8 +64,14 @@ def normalize_name(name: str) -> str:
 
 
 def _site_dirs() -> tuple[str, ...]:
-    dirs = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
-    dirs.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return _site_dirs_for(tuple(sys.path))
+
+
+@functools.lru_cache(maxsize=8)
+def _site_dirs_for(path: tuple[str, ...]) -> tuple[str, ...]:
+    paths = sysconfig.get_paths()  # expands its templates on every call
+    dirs = {paths[key] for key in ("purelib", "platlib")}
+    dirs.update(p for p in path if p.endswith(("site-packages", "dist-packages")))
     return tuple(os.path.realpath(d) for d in dirs if d)
 
 
