@@ -55,6 +55,7 @@ from sklearn.feature_extraction.text import (
     HashingVectorizer,
     TfidfVectorizer,
 )
+from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import DistanceMetric
 from sklearn.multioutput import MultiOutputRegressor
@@ -71,7 +72,7 @@ from sklearn.preprocessing import (
     PolynomialFeatures,
     SplineTransformer,
 )
-from sklearn.svm import SVC
+from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
@@ -436,6 +437,41 @@ def _far_labels(model: Any) -> None:
     model._y = np.full_like(model._y, 10**9)
 
 
+def _svr() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    return SVR().fit(X, RS.rand(40)), X[:3]
+
+
+def _svc() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    return SVC().fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
+def _long_support_counts(model: Any) -> None:
+    # libsvm copies len(counts) * (len(counts) - 1) / 2 intercepts.
+    counts = np.zeros(4000, dtype=np.int32)
+    counts[0] = len(model.support_)
+    model._n_support = counts
+
+
+def _classes_deleted(model: Any) -> None:
+    _long_support_counts(model)
+    model._intercept_ = model._intercept_[:1].copy()
+    model._dual_coef_ = model._dual_coef_[:1].copy()
+    model._probA, model._probB = np.empty(0), np.empty(0)
+    del model.classes_
+
+
+def _additive_chi2() -> tuple[Any, Any]:
+    X = RS.rand(10, 3)
+    return AdditiveChi2Sampler().fit(X), X[:3]
+
+
+def _count_sketch() -> tuple[Any, Any]:
+    X = RS.rand(10, 3)
+    return PolynomialCountSketch(n_components=10, random_state=0).fit(X), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -670,6 +706,33 @@ CASES: dict[str, Case] = {
         "labels are not its classes'",
         control="memory",
     ),
+    # Round 7 (a red team on fitted state).
+    "svr-support-counts": Case(
+        _svr,
+        _long_support_counts,
+        "support vector model whose counts disagree",
+        control="crash",
+    ),
+    "svc-classes-deleted": Case(
+        _svc,
+        _classes_deleted,
+        "support vector classifier whose counts disagree",
+        method="decision_function",
+        control="crash",
+    ),
+    "additive-chi2-steps": Case(
+        _additive_chi2,
+        _set("sample_steps", 10**9),
+        "sampling steps (at most 100)",
+        method="transform",
+    ),
+    "count-sketch-width": Case(
+        _count_sketch,
+        _set("n_components", 10**9),
+        "PolynomialCountSketch of width 1000000000",
+        method="transform",
+        control="memory",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -834,6 +897,9 @@ def _intact() -> dict[str, tuple[Any, Any]]:
     y_reg = RS.rand(60)
     Xc = np.c_[RS.rand(60, 2), RS.randint(0, 4, 60)]
     models: dict[str, tuple[Any, Any]] = {
+        # libsvm keeps a sparse model's coefficients sparse.
+        "SVC-sparse": (SVC().fit(sp.csr_matrix(X), y), sp.csr_matrix(X[:5])),
+        "SVR": (SVR().fit(X, y_reg), X),
         "KMeans": (KMeans(3, n_init=1, random_state=0).fit(X), X),
         "MiniBatchKMeans": (
             MiniBatchKMeans(3, n_init=1, random_state=0).fit(X),

@@ -13,7 +13,8 @@ what is wrong or None:
 * by class name (:data:`CHECKS`): k-means, nearest neighbours (data, labels,
   distance parameters), text and dict vectorizers, the one-hot encoder,
   feature agglomeration, dummy estimators, the spline and polynomial
-  transformers, Birch, the multi-label binarizer.
+  transformers, Birch, the multi-label binarizer, the additive chi-squared
+  sampler and the count sketch.
 
 The counts that size what a method allocates or loops over (an output
 width, a class count, a degree) are held to what the fitted arrays and the
@@ -626,6 +627,47 @@ def _polynomial_features(model: Any) -> str | None:
     return None
 
 
+#: The most sampling steps the additive chi-squared sampler may take: its
+#: transform loops over them, each allocating the data's size again (scikit-
+#: learn documents 1 to 3).
+MAX_SAMPLE_STEPS = 100
+#: The widest sketch a count sketch may produce: its transform allocates
+#: rows x degree x this many complex values, with no fitted array of that
+#: size to hold it to.
+MAX_SKETCH_WIDTH = 1 << 24
+
+
+def _additive_chi2(model: Any) -> str | None:
+    steps = _int(getattr(model, "sample_steps", None))
+    if steps is None or not 1 <= steps <= MAX_SAMPLE_STEPS:
+        return (
+            f"an AdditiveChi2Sampler with {str(model.sample_steps)[:20]} sampling "
+            f"steps (at most {MAX_SAMPLE_STEPS})"
+        )
+    return None
+
+
+def _count_sketch(model: Any) -> str | None:
+    """PolynomialCountSketch: hashes of one row per degree and one column per
+    input feature, pointing inside a sketch of bounded width."""
+    width = _int(getattr(model, "n_components", None))
+    if width is None or not 1 <= width <= MAX_SKETCH_WIDTH:
+        return f"a PolynomialCountSketch of width {str(model.n_components)[:20]}"
+    index = getattr(model, "indexHash_", None)
+    if index is None:
+        return None
+    index, bits = np.asarray(index), np.asarray(getattr(model, "bitHash_", None))
+    expected = (_int(getattr(model, "degree", None)), _width(model))
+    if (
+        index.shape != expected
+        or bits.shape != expected
+        or index.dtype.kind not in "iu"
+        or (index.size and (index.min() < 0 or index.max() >= width))
+    ):
+        return "a PolynomialCountSketch whose hashes are not its degree and width"
+    return None
+
+
 def _birch(model: Any) -> str | None:
     """Birch's subclusters: the compiled nearest-centre search reads one
     precomputed norm per centre, unchecked."""
@@ -692,4 +734,6 @@ CHECKS: dict[str, Check] = {
     "sklearn.preprocessing._polynomial.PolynomialFeatures": _polynomial_features,
     "sklearn.cluster._birch.Birch": _birch,
     "sklearn.preprocessing._label.MultiLabelBinarizer": _multilabel_binarizer,
+    "sklearn.kernel_approximation.AdditiveChi2Sampler": _additive_chi2,
+    "sklearn.kernel_approximation.PolynomialCountSketch": _count_sketch,
 }

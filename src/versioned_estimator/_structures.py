@@ -166,7 +166,12 @@ _KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
 
 def _libsvm(model: Any) -> str | None:
     """libsvm's fitted arrays, as ``predict`` hands them to C: counts that
-    add up to the support vectors, coefficients of their shape."""
+    add up to the support vectors, coefficients of their shape.
+
+    libsvm sizes what it copies by the length of the support counts (one per
+    class, two for regression and one-class models), so that length is held
+    to the model's kind, by its class, never by whether ``classes_`` is there.
+    """
     if not hasattr(model, "support_vectors_"):
         return None  # not fitted
     vectors = model.support_vectors_
@@ -176,32 +181,38 @@ def _libsvm(model: Any) -> str | None:
     # A precomputed kernel keeps no vectors: the support indexes the data.
     n_sv = len(support) if kernel == "precomputed" and support is not None else 0
     n_sv = n_sv or int(vectors.shape[0])
-    dual = np.asarray(getattr(model, "_dual_coef_", np.empty((0, 0))))
+    # Sparse models keep sparse coefficients: their shape, not an array of them.
+    dual_shape = tuple(getattr(getattr(model, "_dual_coef_", None), "shape", (0,)))
     intercept = np.asarray(getattr(model, "_intercept_", np.empty(0)))
     prob_a = np.asarray(getattr(model, "_probA", np.empty(0)))
     prob_b = np.asarray(getattr(model, "_probB", np.empty(0)))
     shape_fit = getattr(model, "shape_fit_", None)
     if counts is None or support is None or len(support) != n_sv:
         return "a support vector model whose counts are not integers"
-    if (counts < 0).any() or dual.ndim != 2 or dual.shape[1] != n_sv:
+    if (counts < 0).any() or len(dual_shape) != 2 or dual_shape[1] != n_sv:
         return "a support vector model whose coefficients are not its vectors'"
     if isinstance(kernel, str) and kernel not in _KERNELS:
         return f"a support vector model with the kernel {kernel[:20]!r}"
-    classes = getattr(model, "classes_", None)
-    if classes is not None and len(np.asarray(classes)) >= 2:
-        k = len(np.asarray(classes))
+    if type(model).__name__ in _LIBSVM_CLASSIFIERS:
+        classes = getattr(model, "classes_", None)
+        k = len(np.asarray(classes)) if classes is not None else 0
         pairs = k * (k - 1) // 2
         if not (
-            len(counts) == k
+            k >= 2
+            and len(counts) == k
             and int(counts.sum()) == n_sv
-            and dual.shape[0] == k - 1
+            and dual_shape[0] == k - 1
             and intercept.shape == (pairs,)
             and len(prob_a) in (0, pairs)
             and len(prob_b) in (0, pairs)
         ):
             return "a support vector classifier whose counts disagree with its arrays"
     elif not (
-        dual.shape[0] == 1 and intercept.shape == (1,) and (counts <= n_sv).all()
+        len(counts) == 2
+        and int(counts[0]) == n_sv
+        and (counts <= n_sv).all()
+        and dual_shape[0] == 1
+        and intercept.shape == (1,)
     ):
         return "a support vector model whose counts disagree with its arrays"
     if not (
@@ -214,9 +225,12 @@ def _libsvm(model: Any) -> str | None:
     if kernel == "precomputed":
         if n_sv and ((support < 0).any() or (support >= shape_fit[0]).any()):
             return "a support vector model whose support points outside its data"
-    elif vectors.ndim != 2 or (n_sv and vectors.shape[1] != shape_fit[1]):
+    elif len(vectors.shape) != 2 or (n_sv and vectors.shape[1] != shape_fit[1]):
         return "a support vector model whose vectors are not its data's width"
     return None
+
+
+_LIBSVM_CLASSIFIERS = ("SVC", "NuSVC")
 
 
 def _width(estimator: Any) -> int | None:
