@@ -61,6 +61,7 @@ RELEASES = {
         "joblib==1.5.3",
         "threadpoolctl==3.5.0",
         "packaging==25.0",
+        "isal==1.6.1",  # the declared floor, where it has wheels
     ),
     "numpy2": (
         "scikit-learn==1.6.1",
@@ -69,6 +70,7 @@ RELEASES = {
         "joblib==1.5.3",
         "threadpoolctl==3.5.0",
         "packaging==25.0",
+        "isal==1.6.1",  # the declared floor, where it has wheels
     ),
 }
 KINDS = ("lr", "rf", "knn")
