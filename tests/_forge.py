@@ -13,7 +13,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from versioned_estimator._payload import start_checksums
+from versioned_estimator._payload import outputs_checksum, start_checksums
 
 
 def parts(model: Any) -> dict[str, Any]:
@@ -65,7 +65,8 @@ def forge(
 
     ``envelope`` is a dict of fields to set, or a function that edits the
     envelope in place; ``trailer`` a function that edits the trailer in place
-    (after its checksums were recomputed, unless ``recompute`` is False).
+    (after its checksums were recomputed, unless ``recompute`` is False; the
+    probe outputs' checksum is recomputed after the edit).
     """
     found = parts(model)
     head = found["envelope"]
@@ -91,6 +92,10 @@ def forge(
             ).result()
     if trailer is not None and tail is not None:
         trailer(tail)
+        probe = tail.get("probe") if isinstance(tail, dict) else None
+        if recompute and isinstance(probe, dict) and "checksum" in probe:
+            # A writer that recorded these outputs would checksum them.
+            probe["checksum"] = outputs_checksum(probe.get("outputs") or {})
     args: tuple[Any, ...] = (head, new_stream, new_buffers)
     if tail is not None:
         args += (_Trailer(found["rebuild"], tail),)

@@ -48,6 +48,8 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
     RandomForestClassifier,
+    RandomForestRegressor,
+    VotingClassifier,
 )
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import (
@@ -73,7 +75,7 @@ from sklearn.preprocessing import (
     SplineTransformer,
 )
 from sklearn.svm import SVC, SVR
-from sklearn.tree import DecisionTreeRegressor
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
 import versioned_estimator as ve
@@ -472,6 +474,62 @@ def _count_sketch() -> tuple[Any, Any]:
     return PolynomialCountSketch(n_components=10, random_state=0).fit(X), X[:3]
 
 
+def _shallow_recorded_depth(model: Any) -> None:
+    # decision_path allocates max_depth + 1 entries a row.
+    state = model.tree_.__getstate__()
+    state["max_depth"] = 0
+    model.tree_.__setstate__(state)
+
+
+def _forest_regressor() -> tuple[Any, Any]:
+    X = RS.rand(30, 2)
+    model = RandomForestRegressor(n_estimators=2, random_state=0)
+    return model.fit(X, RS.rand(30)), X[:3]
+
+
+def _sparse_svr() -> tuple[Any, Any]:
+    X = sp.csr_matrix(RS.rand(40, 3))
+    return SVR().fit(X, RS.rand(40)), X[:3]
+
+
+def _unstored_coefficients(model: Any) -> None:
+    model._dual_coef_ = sp.csr_matrix(model._dual_coef_.shape)
+
+
+def _kd_tree_knn() -> tuple[Any, Any]:
+    X = RS.rand(200, 2)
+    return KNeighborsRegressor(algorithm="kd_tree").fit(X, RS.rand(200)), X[:3]
+
+
+def _lower_bounds_only(model: Any) -> None:
+    state = list(model._tree.__getstate__())
+    state[3] = state[3][:1].copy()
+    model._tree.__setstate__(tuple(state))
+
+
+def _numeric_one_hot() -> tuple[Any, Any]:
+    X = np.array([[9.0], [1.0], [2.0]])
+    return OneHotEncoder(sparse_output=False).fit(X), X
+
+
+def _unordered_categories(model: Any) -> None:
+    model.categories_ = [np.array([9.0, 1.0, 2.0])]
+
+
+def _hard_voting() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    voters = [
+        (name, DecisionTreeClassifier(max_depth=2, random_state=seed))
+        for seed, name in enumerate("abc")
+    ]
+    model = VotingClassifier(voters, voting="hard")
+    return model.fit(X, np.arange(40) % 2), X[:3]
+
+
+def _far_voter_labels(model: Any) -> None:
+    model.estimators_[0].classes_ = np.array([2**30, 2**30 + 1])
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -731,6 +789,46 @@ CASES: dict[str, Case] = {
         _set("n_components", 10**9),
         "PolynomialCountSketch of width 1000000000",
         method="transform",
+        control="memory",
+    ),
+    # Round 8.
+    "tree-recorded-depth": Case(
+        _tree_model,
+        _shallow_recorded_depth,
+        "deeper than its recorded depth",
+        method="decision_path",
+        control="unchecked",
+    ),
+    "forest-outputs": Case(
+        _forest_regressor,
+        _set("n_outputs_", 2**28),
+        "outputs are not its trees'",
+        control="memory",
+    ),
+    "sparse-svm-coefficients": Case(
+        _sparse_svr,
+        _unstored_coefficients,
+        "coefficients are not all stored",
+        control="unchecked",
+    ),
+    "kd-tree-bounds": Case(
+        _kd_tree_knn,
+        _lower_bounds_only,
+        "node count disagrees with its arrays",
+        control="unchecked",
+    ),
+    "one-hot-unordered-categories": Case(
+        _numeric_one_hot,
+        _unordered_categories,
+        "categories are not in order",
+        method="transform",
+        control="crash",
+        control_rows=lambda: np.full((100, 1), 9.0),
+    ),
+    "voting-labels": Case(
+        _hard_voting,
+        _far_voter_labels,
+        "voters' classes are not its own",
         control="memory",
     ),
 }
@@ -1099,3 +1197,14 @@ def test_probe_replay_runs_sequentially(
     loaded.predict(rows)  # the caller's own calls keep the model's n_jobs
     assert backends
     assert "SequentialBackend" not in backends
+
+
+def test_outputs_sized_by_parameters_alone_are_capped() -> None:
+    """A polynomial expansion or a count sketch whose parameters alone make
+    a row wider than the cap is refused: a 2 KB file must not allocate
+    gigabytes a row (a legitimately fitted one included)."""
+    wide = PolynomialFeatures(degree=10).fit(np.zeros((1, 25)))
+    assert "183579396 output columns" in (check_structure(wide) or "")
+    assert check_structure(PolynomialFeatures(degree=3).fit(np.zeros((1, 25)))) is None
+    sketch = PolynomialCountSketch(n_components=2**24, degree=5).fit(np.zeros((2, 3)))
+    assert "at most 16777216 values a row" in (check_structure(sketch) or "")

@@ -18,6 +18,7 @@ envelope and the trailer.
 
 from __future__ import annotations
 
+import base64
 import pickle
 import pickletools
 import struct
@@ -306,6 +307,23 @@ def test_another_payload_with_a_recomputed_digest_is_refused(signed, tmp_path, i
     with config_context(on_drift="ignore"):
         swapped = load(path, on_drift="ignore")
     np.testing.assert_array_equal(swapped.predict(X), other.predict(X))
+
+
+def test_edited_probe_outputs_in_an_unsigned_file_are_refused(small, tmp_path):
+    """The trailer keeps a checksum of the probe's outputs: damage there is an
+    IntegrityError, not a model that seems to have drifted."""
+    path = Path(save(small, tmp_path / "plain.joblib"))
+
+    def edit(found: dict[str, Any]) -> None:
+        # One class label changed, as a flipped bit in the text would.
+        saved = found["trailer"]["probe"]["outputs"]["predict"]
+        raw = bytearray(base64.b64decode(saved["base64"]))
+        raw[0] ^= 1
+        saved["base64"] = base64.b64encode(bytes(raw)).decode("ascii")
+
+    edited = rewrite(path, tmp_path / "edited.joblib", edit)
+    with pytest.raises(IntegrityError, match=r"probe's saved outputs"):
+        load(edited)
 
 
 def test_a_flipped_payload_byte_in_a_signed_file_is_refused(small, signed, tmp_path):

@@ -596,7 +596,10 @@ def validate_trailer(
         raise bad
     probe = trailer.get("probe")
     if probe is not None and not (
-        isinstance(probe, dict) and _outputs_ok(probe.get("outputs"))
+        isinstance(probe, dict)
+        and _outputs_ok(probe.get("outputs"))
+        and set(probe) <= {"outputs", "checksum"}
+        and isinstance(probe.get("checksum", ""), str)
     ):
         raise bad
     signature = trailer.get("signature")

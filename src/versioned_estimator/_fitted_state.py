@@ -14,7 +14,7 @@ what is wrong or None:
   distance parameters), text and dict vectorizers, the one-hot encoder,
   feature agglomeration, dummy estimators, the spline and polynomial
   transformers, Birch, the multi-label binarizer, the additive chi-squared
-  sampler and the count sketch.
+  sampler, the count sketch and hard voting.
 
 The counts that size what a method allocates or loops over (an output
 width, a class count, a degree) are held to what the fitted arrays and the
@@ -475,6 +475,14 @@ def _one_hot_encoder(encoder: Any) -> str | None:
         return "a OneHotEncoder whose output widths are not its categories'"
     # transform maps category codes through these, then builds its columns.
     categories = getattr(encoder, "categories_", None) or []
+    for values in categories:
+        # Numbers are encoded by np.searchsorted: in any other order a known
+        # value gets a code past its feature's columns.
+        values = np.asarray(values)
+        if values.dtype.kind in "biuf":
+            known = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+            if len(known) > 1 and not (known[1:] > known[:-1]).all():
+                return "a OneHotEncoder whose categories are not in order"
     for name in ("drop_idx_", "_drop_idx_after_grouping"):
         drops = getattr(encoder, name, None)
         if drops is None:
@@ -612,6 +620,13 @@ def _polynomial_features(model: Any) -> str | None:
         return "a PolynomialFeatures whose degrees are not its parameter's"
     if high > MAX_DEGREE:
         return f"a PolynomialFeatures of degree {high} (more than {MAX_DEGREE})"
+    if _int(model.n_output_features_) is None or not (
+        0 <= model.n_output_features_ <= MAX_OUTPUT_WIDTH
+    ):
+        return (
+            f"a PolynomialFeatures of {str(model.n_output_features_)[:20]} output "
+            f"columns (at most {MAX_OUTPUT_WIDTH})"
+        )
     count = type(model)._num_combinations
     options = {
         "n_features": width,
@@ -631,10 +646,11 @@ def _polynomial_features(model: Any) -> str | None:
 #: transform loops over them, each allocating the data's size again (scikit-
 #: learn documents 1 to 3).
 MAX_SAMPLE_STEPS = 100
-#: The widest sketch a count sketch may produce: its transform allocates
-#: rows x degree x this many complex values, with no fitted array of that
-#: size to hold it to.
-MAX_SKETCH_WIDTH = 1 << 24
+#: The most values one row may become in a transformer whose output width
+#: its parameters alone give (a polynomial expansion, a count sketch times
+#: its degree), with no fitted array of that size to hold it to: 128 MiB of
+#: float64 a row.
+MAX_OUTPUT_WIDTH = 1 << 24
 
 
 def _additive_chi2(model: Any) -> str | None:
@@ -651,8 +667,19 @@ def _count_sketch(model: Any) -> str | None:
     """PolynomialCountSketch: hashes of one row per degree and one column per
     input feature, pointing inside a sketch of bounded width."""
     width = _int(getattr(model, "n_components", None))
-    if width is None or not 1 <= width <= MAX_SKETCH_WIDTH:
-        return f"a PolynomialCountSketch of width {str(model.n_components)[:20]}"
+    degree = _int(getattr(model, "degree", None))
+    if (
+        width is None
+        or degree is None
+        or width < 1
+        or degree < 1
+        or width * degree > MAX_OUTPUT_WIDTH
+    ):
+        return (
+            f"a PolynomialCountSketch of width {str(model.n_components)[:20]} and "
+            f"degree {str(model.degree)[:20]} (at most {MAX_OUTPUT_WIDTH} values "
+            "a row)"
+        )
     index = getattr(model, "indexHash_", None)
     if index is None:
         return None
@@ -665,6 +692,28 @@ def _count_sketch(model: Any) -> str | None:
         or (index.size and (index.min() < 0 or index.max() >= width))
     ):
         return "a PolynomialCountSketch whose hashes are not its degree and width"
+    return None
+
+
+def _voting_classifier(model: Any) -> str | None:
+    """Hard voting counts its voters' predictions with ``np.bincount``,
+    which allocates up to the largest: each voter was fit on the labels
+    encoded as 0 to k - 1, and predicts nothing else."""
+    voters = getattr(model, "estimators_", None)
+    encoder = getattr(model, "le_", None)
+    if voters is None:
+        return None
+    classes = getattr(encoder, "classes_", None)
+    if classes is None:
+        return "a VotingClassifier without its label encoder"
+    for voter in voters:
+        labels = np.asarray(getattr(voter, "classes_", None))
+        if (
+            labels.dtype.kind not in "iu"
+            or labels.ndim != 1
+            or (labels.size and (labels.min() < 0 or labels.max() >= len(classes)))
+        ):
+            return "a VotingClassifier whose voters' classes are not its own"
     return None
 
 
@@ -736,4 +785,5 @@ CHECKS: dict[str, Check] = {
     "sklearn.preprocessing._label.MultiLabelBinarizer": _multilabel_binarizer,
     "sklearn.kernel_approximation.AdditiveChi2Sampler": _additive_chi2,
     "sklearn.kernel_approximation.PolynomialCountSketch": _count_sketch,
+    "sklearn.ensemble._voting.VotingClassifier": _voting_classifier,
 }

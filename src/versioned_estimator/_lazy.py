@@ -53,7 +53,11 @@ from versioned_estimator._packages import (
     installed_version,
     is_editable,
 )
-from versioned_estimator._payload import verify_checksums, verify_format1
+from versioned_estimator._payload import (
+    verify_checksums,
+    verify_format1,
+    verify_outputs,
+)
 from versioned_estimator._probe import VerificationReport, decode_input, replay
 from versioned_estimator._provenance import platform_info, python_version
 from versioned_estimator._signing import verify_signature
@@ -406,6 +410,7 @@ class Sealed:
                 full=full,
                 buffer_values=self.buffer_values,
             )
+            verify_outputs(trailer.get("probe"))
         else:
             verify_format1(
                 self.envelope["payload"], self.stream, self.buffers, full=full

@@ -457,6 +457,32 @@ class BlockHasher:
 # ----------------------------------------------------------------------------
 
 
+def outputs_checksum(outputs: Mapping[str, Any]) -> str:
+    """The CRC-32 of a trailer's probe outputs (their canonical JSON), so
+    that damage to them reads as damage, not as a model that drifted (a
+    signature, when there is one, covers them besides).
+
+    Examples
+    --------
+    >>> outputs_checksum({})
+    'a3a6bf43'
+    """
+    return _crc32(memoryview(canonical_json(dict(outputs))))
+
+
+def verify_outputs(probe: Mapping[str, Any] | None) -> None:
+    """Raise :class:`IntegrityError` when the probe outputs do not match the
+    checksum beside them (files written before it was kept have none)."""
+    if not probe or "checksum" not in probe:
+        return
+    if outputs_checksum(probe.get("outputs") or {}) != probe["checksum"]:
+        raise IntegrityError(
+            "The checksum of the probe's saved outputs does not match the "
+            "trailer: the file changed after the model was saved. Do not use "
+            "this file; restore it from a trusted copy."
+        )
+
+
 def verify_checksums(
     record: Mapping[str, Any],
     stream: bytes,

@@ -31,7 +31,13 @@ from versioned_estimator._packages import (
     requirements_for,
     versions_for,
 )
-from versioned_estimator._payload import Checksums, Payload, dump_inner, start_checksums
+from versioned_estimator._payload import (
+    Checksums,
+    Payload,
+    dump_inner,
+    outputs_checksum,
+    start_checksums,
+)
 from versioned_estimator._probe import decode_input, record_outputs
 from versioned_estimator._provenance import platform_info, python_version
 from versioned_estimator._signing import signature_for
@@ -274,7 +280,11 @@ def reduce_fitted(
     def finish(record: dict[str, Any]) -> dict[str, Any]:
         trailer: dict[str, Any] = {"checksums": record, "probe": None}
         if probe:
-            trailer["probe"] = {"outputs": _outputs(inner, probe, record, cache)}
+            outputs = _outputs(inner, probe, record, cache)
+            trailer["probe"] = {
+                "outputs": outputs,
+                "checksum": outputs_checksum(outputs),
+            }
         if key is not None:
             trailer["signature"] = signature_for(envelope, trailer, key)
         return trailer

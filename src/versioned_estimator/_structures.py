@@ -73,10 +73,34 @@ def _tree(tree: Any) -> str | None:
         or (((feature < 0) | (feature >= width)) & ~leaf).any()
     ):
         return "a decision tree whose nodes point outside it or back to themselves"
+    depth = _depth(left, right, leaf)
+    if depth is None:
+        return "a decision tree whose nodes have more than one parent"
+    # decision_path allocates max_depth + 1 entries a row and writes one per
+    # node on the path, unchecked.
+    if not depth <= int(tree.max_depth) < n:
+        return "a decision tree deeper than its recorded depth"
     value = np.asarray(tree.value)
-    if value.ndim != 3 or value.shape[0] != n:
+    if value.ndim != 3 or value.shape[0] != n or value.shape[1] != tree.n_outputs:
         return "a decision tree whose values do not match its nodes"
     return None
+
+
+def _depth(left: np.ndarray, right: np.ndarray, leaf: np.ndarray) -> int | None:
+    """The depth of a tree whose every node but the root is the child of
+    exactly one node, or None; children are inside and after their parent
+    (checked first), so each level is visited once."""
+    children = np.concatenate([left[~leaf], right[~leaf]])
+    parents = np.bincount(children, minlength=len(left))
+    if parents[0] != 0 or (parents[1:] != 1).any():
+        return None
+    depth, level = 0, np.zeros(1, dtype=np.intp)
+    while True:
+        level = level[~leaf[level]]
+        if not len(level):
+            return depth
+        level = np.concatenate([left[level], right[level]])
+        depth += 1
 
 
 def _predictor(predictor: Any) -> str | None:
@@ -127,6 +151,8 @@ def _binary_tree(tree: Any) -> str | None:
         and n_nodes == len(node_data)
         and n_nodes == 2**n_levels - 1
         and node_bounds.ndim == 3
+        # KDTree keeps lower and upper bounds, BallTree one centroid a node.
+        and node_bounds.shape[0] == (2 if type(tree).__name__ == "KDTree" else 1)
         and node_bounds.shape[1] == n_nodes
         and node_bounds.shape[2] == width
         and len(idx_array) == n
@@ -181,8 +207,18 @@ def _libsvm(model: Any) -> str | None:
     # A precomputed kernel keeps no vectors: the support indexes the data.
     n_sv = len(support) if kernel == "precomputed" and support is not None else 0
     n_sv = n_sv or int(vectors.shape[0])
-    # Sparse models keep sparse coefficients: their shape, not an array of them.
-    dual_shape = tuple(getattr(getattr(model, "_dual_coef_", None), "shape", (0,)))
+    # Sparse models keep sparse coefficients: their shape, not an array of
+    # them; libsvm copies every coefficient from the stored values, so all
+    # must be stored.
+    dual: Any = getattr(model, "_dual_coef_", None)
+    dual_shape = tuple(getattr(dual, "shape", (0,)))
+    stored = getattr(dual, "data", None) if hasattr(dual, "format") else None
+    if stored is not None and (
+        dual.format != "csr"
+        or len(dual_shape) != 2
+        or len(stored) != dual_shape[0] * dual_shape[1]
+    ):
+        return "a support vector model whose coefficients are not all stored"
     intercept = np.asarray(getattr(model, "_intercept_", np.empty(0)))
     prob_a = np.asarray(getattr(model, "_probA", np.empty(0)))
     prob_b = np.asarray(getattr(model, "_probB", np.empty(0)))
@@ -249,6 +285,28 @@ def _decision_tree(estimator: Any) -> str | None:
     if int(tree.n_features) != width:
         # The walk checks the tree itself, against its own width.
         return "a decision tree of another width than its estimator"
+    if _int_value(getattr(estimator, "n_outputs_", None)) != int(tree.n_outputs):
+        return "a decision tree whose outputs are not its tree's"
+    return None
+
+
+def _int_value(value: Any) -> int | None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        return None
+    return int(value)
+
+
+def _forest(estimator: Any) -> str | None:
+    """A forest's outputs, which predict allocates by: its trees'."""
+    trees = getattr(estimator, "estimators_", None)
+    if trees is None:
+        return None
+    outputs = _int_value(getattr(estimator, "n_outputs_", None))
+    if outputs is None or not isinstance(trees, list):
+        return f"a {type(estimator).__name__} without its outputs"
+    for tree in trees:
+        if _int_value(getattr(tree, "n_outputs_", None)) != outputs:
+            return f"a {type(estimator).__name__} whose outputs are not its trees'"
     return None
 
 
@@ -425,6 +483,15 @@ _CHECKS: dict[str, Callable[..., str | None]] = {
     "sklearn.svm._classes.SVR": _libsvm,
     "sklearn.svm._classes.NuSVR": _libsvm,
     "sklearn.svm._classes.OneClassSVM": _libsvm,
+    **{
+        f"sklearn.ensemble._forest.{name}": _forest
+        for name in (
+            "RandomForestClassifier",
+            "RandomForestRegressor",
+            "ExtraTreesClassifier",
+            "ExtraTreesRegressor",
+        )
+    },
     "sklearn.tree._classes.DecisionTreeClassifier": _decision_tree,
     "sklearn.tree._classes.DecisionTreeRegressor": _decision_tree,
     "sklearn.tree._classes.ExtraTreeClassifier": _decision_tree,
