@@ -57,8 +57,9 @@ from sklearn.feature_extraction.text import (
     HashingVectorizer,
     TfidfVectorizer,
 )
+from sklearn.feature_selection import VarianceThreshold
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import DistanceMetric
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.neighbors import (
@@ -530,6 +531,40 @@ def _far_voter_labels(model: Any) -> None:
     model.estimators_[0].classes_ = np.array([2**30, 2**30 + 1])
 
 
+def _gb_linear_first_guess() -> tuple[Any, Any]:
+    X = RS.rand(50, 4)
+    model = GradientBoostingRegressor(n_estimators=2, init=LinearRegression())
+    return model.fit(X, RS.rand(50)), X[:3]
+
+
+def _row_shaped_guess(model: Any) -> None:
+    # predict gives (1, n) where predict_stages writes (n, 1).
+    model.init_.intercept_ = np.array([[0.5]])
+
+
+def _voting_with_constant() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    voters = [
+        ("constant", DummyClassifier(strategy="constant", constant=1)),
+        ("a", DecisionTreeClassifier(max_depth=2, random_state=0)),
+        ("b", DecisionTreeClassifier(max_depth=2, random_state=1)),
+    ]
+    model = VotingClassifier(voters, voting="hard")
+    return model.fit(X, np.arange(40) % 2), X[:3]
+
+
+def _far_constant(model: Any) -> None:
+    model.estimators_[0].constant = 2 * 10**9
+
+
+def _hgb_narrowing_transformer(model: Any) -> None:
+    # A transformer that drops its columns, where the model's keeps them.
+    name, _, columns = model._preprocessor.transformers_[1]
+    narrowing = VarianceThreshold().fit(np.c_[RS.rand(10), RS.rand(10)][:, :1])
+    narrowing.variances_ = np.zeros(1)
+    model._preprocessor.transformers_[1] = (name, narrowing, columns)
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -831,6 +866,26 @@ CASES: dict[str, Case] = {
         "voters' classes are not its own",
         control="memory",
     ),
+    # Round 9: what a checked estimator takes from its children.
+    "gradient-boosting-first-guess-shape": Case(
+        _gb_linear_first_guess,
+        _row_shaped_guess,
+        "first guess is a LinearRegression",
+        control="unchecked",
+        control_rows=lambda: RS.rand(2000, 4),
+    ),
+    "voting-dummy-constant": Case(
+        _voting_with_constant,
+        _far_constant,
+        "constant is not one of its classes",
+        control="memory",
+    ),
+    "hist-gradient-boosting-narrowing-transformer": Case(
+        _hgb_categorical,
+        _hgb_narrowing_transformer,
+        "transformer the model does not build",
+        control="unchecked",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -998,6 +1053,12 @@ def _intact() -> dict[str, tuple[Any, Any]]:
         # libsvm keeps a sparse model's coefficients sparse.
         "SVC-sparse": (SVC().fit(sp.csr_matrix(X), y), sp.csr_matrix(X[:5])),
         "SVR": (SVR().fit(X, y_reg), X),
+        "GradientBoostingRegressor-linear-init": (
+            GradientBoostingRegressor(n_estimators=3, init=LinearRegression()).fit(
+                X, y_reg
+            ),
+            X,
+        ),
         "KMeans": (KMeans(3, n_init=1, random_state=0).fit(X), X),
         "MiniBatchKMeans": (
             MiniBatchKMeans(3, n_init=1, random_state=0).fit(X),

@@ -566,6 +566,15 @@ def _dummy_classifier(model: Any) -> str | None:
             return "a DummyClassifier whose class counts are not its classes'"
         if weights is not None and np.shape(weights) != (len(labels),):
             return "a DummyClassifier whose priors are not its classes'"
+    if getattr(model, "strategy", None) == "constant":
+        # predict returns the constant itself: one of the classes, as fit
+        # requires (a meta-estimator may count it with np.bincount).
+        constants = np.ravel(np.asarray(model.constant, dtype=object))
+        if len(constants) != outputs or any(
+            not np.isin(np.asarray([value], dtype=np.asarray(known).dtype), known)[0]
+            for value, known in zip(constants, classes, strict=True)
+        ):
+            return "a DummyClassifier whose constant is not one of its classes"
     return None
 
 

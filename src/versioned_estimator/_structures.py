@@ -24,6 +24,7 @@ method that computes on them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -336,6 +337,15 @@ def _gradient_boosting(estimator: Any) -> str | None:
     classes_of_init = len(np.asarray(getattr(init, "classes_", ())))
     if outputs > 1 and init != "zero" and classes_of_init != outputs:
         return "a gradient boosting model whose first guess has other classes"
+    if not (isinstance(init, str) and init == "zero") and not _first_guess(
+        init, classes is not None
+    ):
+        # predict_stages writes one column per output of the first guess's
+        # predictions, unchecked: only guesses of a known shape are taken.
+        return (
+            f"a gradient boosting model whose first guess is a "
+            f"{type(init).__name__[:40]}, of no shape it can check"
+        )
     for tree in stages.ravel():
         inner = getattr(tree, "tree_", None)
         if (
@@ -347,6 +357,26 @@ def _gradient_boosting(estimator: Any) -> str | None:
         ):
             return "a gradient boosting model with a tree not of its width"
     return None
+
+
+def _first_guess(init: Any, classifier: bool) -> bool:
+    """A first guess whose predictions have one row per sample and the
+    columns gradient boosting expects: the dummy estimator it builds itself
+    (checked as such), or a linear regressor with one coefficient a feature
+    and a scalar intercept."""
+    kind = type(init).__name__
+    if kind == ("DummyClassifier" if classifier else "DummyRegressor"):
+        return True
+    coef = np.asarray(getattr(init, "coef_", None))
+    intercept: Any = getattr(init, "intercept_", None)
+    return (
+        not classifier
+        and type(init).__module__.startswith("sklearn.linear_model.")
+        and coef.dtype.kind == "f"
+        and coef.ndim == 1
+        and intercept is not None
+        and np.ndim(intercept) == 0
+    )
 
 
 def _hist_gradient_boosting(estimator: Any) -> str | None:
@@ -448,6 +478,13 @@ def _preprocessor(preprocessor: Any, width: int) -> str | None:
     for _, transformer, columns in getattr(preprocessor, "transformers_", []):
         if isinstance(transformer, str) and transformer == "drop":
             continue
+        if not _keeps_width(transformer):
+            # Columns are counted as they go in: only the transformers the
+            # model builds give as many out.
+            return (
+                "a gradient boosting preprocessor with a transformer the model "
+                "does not build"
+            )
         selected = np.asarray(columns)
         if selected.dtype.kind == "b" and selected.shape == (width,):
             total += int(selected.sum())
@@ -460,6 +497,22 @@ def _preprocessor(preprocessor: Any, width: int) -> str | None:
     if total != width:
         return "a gradient boosting preprocessor that gives another width"
     return None
+
+
+def _keeps_width(transformer: Any) -> bool:
+    """The transformers HistGradientBoosting's preprocessor is built of: an
+    OrdinalEncoder, and a FunctionTransformer of ``check_array``."""
+    kind = type(transformer).__name__
+    if kind == "OrdinalEncoder":
+        return True
+    func = getattr(transformer, "func", None)
+    inner = getattr(func, "func", None)
+    return (
+        kind == "FunctionTransformer"
+        and isinstance(func, functools.partial)
+        and getattr(inner, "__module__", "") == "sklearn.utils.validation"
+        and getattr(inner, "__name__", "") == "check_array"
+    )
 
 
 def _guarded(check: Callable[..., str | None]) -> Callable[[Any], str | None]:
