@@ -386,8 +386,9 @@ class Reader:
 
     def check_end(self) -> None:
         """Nothing after the pickle's STOP in a file or bytes this reader was
-        given whole (a stream handed in may hold more, and is left there): no
-        writer puts bytes there, and other readers could take them for more."""
+        given whole (a stream handed in may go on, and is not judged): no
+        writer puts bytes there, and other readers could take them for more.
+        Of a compressed file, the decompressed stream is judged."""
         if self.frame_end is not None:
             raise self.crafted("ends before its last pickle frame does")
         if self.src.given_whole and self.src.read_byte() >= 0:
