@@ -101,6 +101,9 @@ class Case:
     # raising (an out-of-bounds access that need not crash every time).
     control: str | None = None
     control_rows: Callable[[], Any] | None = None
+    # An error the control may raise after compiled code ran on the state
+    # (a structure it wrote past its end, caught by a later check).
+    raised_after: str | None = None
 
 
 def _kmeans() -> tuple[Any, Any]:
@@ -833,6 +836,9 @@ CASES: dict[str, Case] = {
         "deeper than its recorded depth",
         method="decision_path",
         control="unchecked",
+        # decision_path wrote past the index array it sized by the depth;
+        # scipy sees the index pointer run past it when it builds the matrix.
+        raised_after="Last value of index pointer should be less than",
     ),
     "forest-outputs": Case(
         _forest_regressor,
@@ -1029,6 +1035,9 @@ def test_control_the_corruption_is_harmful(
         assert "MEMORY" in output, output[-2000:]
         return
     assert "TIMEOUT" not in output, output[-2000:]
+    after = CASES[name].raised_after
+    if after is not None and f"RAISED ValueError {after}" in output:
+        return
     # "crash": a signal (SIGSEGV, SIGFPE, SIGABRT) or a runtime abort in most
     # runs; a read outside an array does not fault every time (it depends on
     # what lies next to it), so a run that returns is accepted too: compiled
