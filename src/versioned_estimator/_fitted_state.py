@@ -79,6 +79,14 @@ def _columns(array: Any) -> int | None:
     return None
 
 
+def _inside(index: Any, bound: int) -> bool:
+    """Whether ``index`` is an integer array of positions in ``0..bound-1``:
+    what compiled code, ``np.bincount`` or scipy's constructors take it for."""
+    return index.dtype.kind in "iu" and not (
+        index.size and (index.min() < 0 or index.max() >= bound)
+    )
+
+
 # -- by type --------------------------------------------------------------
 
 
@@ -215,9 +223,7 @@ def _sparse(matrix: Any) -> str | None:
         rows, columns = matrix.shape
         for index, bound in ((matrix.coords[0], rows), (matrix.coords[1], columns)):
             index = np.asarray(index)
-            if index.dtype.kind not in "iu" or (
-                index.size and (index.min() < 0 or index.max() >= bound)
-            ):
+            if not _inside(index, bound):
                 return "a sparse matrix whose indices are not its shape's"
     return None
 
@@ -389,8 +395,7 @@ def _neighbor_labels(model: Any, rows: Any) -> str | None:
     ):
         return f"a {_name(model)} whose labels are not one per fitted row"
     for k, known in enumerate(per_output):
-        column = labels[:, k]
-        if column.size and (column.min() < 0 or column.max() >= len(known)):
+        if not _inside(labels[:, k], len(known)):
             return f"a {_name(model)} whose labels are not its classes'"
     return None
 
@@ -500,10 +505,9 @@ def _one_hot_encoder(encoder: Any) -> str | None:
             continue
         values = np.asarray(mapping)
         if (
-            values.dtype.kind not in "iu"
-            or i >= len(categories)
+            i >= len(categories)
             or len(values) != len(categories[i])
-            or (values.size and (values.min() < 0 or values.max() >= len(values)))
+            or not _inside(values, len(values))
         ):
             return "a OneHotEncoder whose infrequent mapping is not its categories'"
     return None
@@ -518,11 +522,10 @@ def _feature_agglomeration(model: Any) -> str | None:
     labels = np.asarray(labels)
     clusters, width = _int(getattr(model, "n_clusters_", None)), _width(model)
     if (
-        labels.dtype.kind not in "iu"
-        or labels.ndim != 1
+        labels.ndim != 1
         or clusters is None
         or (width is not None and len(labels) != width)
-        or (labels.size and (labels.min() < 0 or labels.max() >= clusters))
+        or not _inside(labels, clusters)
     ):
         return "a FeatureAgglomeration whose labels are not its clusters'"
     return None
@@ -694,12 +697,7 @@ def _count_sketch(model: Any) -> str | None:
         return None
     index, bits = np.asarray(index), np.asarray(getattr(model, "bitHash_", None))
     expected = (_int(getattr(model, "degree", None)), _width(model))
-    if (
-        index.shape != expected
-        or bits.shape != expected
-        or index.dtype.kind not in "iu"
-        or (index.size and (index.min() < 0 or index.max() >= width))
-    ):
+    if index.shape != expected or bits.shape != expected or not _inside(index, width):
         return "a PolynomialCountSketch whose hashes are not its degree and width"
     return None
 
@@ -717,11 +715,7 @@ def _voting_classifier(model: Any) -> str | None:
         return "a VotingClassifier without its label encoder"
     for voter in voters:
         labels = np.asarray(getattr(voter, "classes_", None))
-        if (
-            labels.dtype.kind not in "iu"
-            or labels.ndim != 1
-            or (labels.size and (labels.min() < 0 or labels.max() >= len(classes)))
-        ):
+        if labels.ndim != 1 or not _inside(labels, len(classes)):
             return "a VotingClassifier whose voters' classes are not its own"
     return None
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._fitted_state import CHECKS as FITTED_CHECKS
-from versioned_estimator._fitted_state import check_by_type
+from versioned_estimator._fitted_state import _int, check_by_type
 
 __all__ = ["STRUCTURES", "check_structure"]
 
@@ -286,15 +286,9 @@ def _decision_tree(estimator: Any) -> str | None:
     if int(tree.n_features) != width:
         # The walk checks the tree itself, against its own width.
         return "a decision tree of another width than its estimator"
-    if _int_value(getattr(estimator, "n_outputs_", None)) != int(tree.n_outputs):
+    if _int(getattr(estimator, "n_outputs_", None)) != int(tree.n_outputs):
         return "a decision tree whose outputs are not its tree's"
     return None
-
-
-def _int_value(value: Any) -> int | None:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        return None
-    return int(value)
 
 
 def _forest(estimator: Any) -> str | None:
@@ -302,11 +296,11 @@ def _forest(estimator: Any) -> str | None:
     trees = getattr(estimator, "estimators_", None)
     if trees is None:
         return None
-    outputs = _int_value(getattr(estimator, "n_outputs_", None))
+    outputs = _int(getattr(estimator, "n_outputs_", None))
     if outputs is None or not isinstance(trees, list):
         return f"a {type(estimator).__name__} without its outputs"
     for tree in trees:
-        if _int_value(getattr(tree, "n_outputs_", None)) != outputs:
+        if _int(getattr(tree, "n_outputs_", None)) != outputs:
             return f"a {type(estimator).__name__} whose outputs are not its trees'"
     return None
 
