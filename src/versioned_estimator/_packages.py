@@ -63,16 +63,18 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _site_dirs() -> tuple[str, ...]:
-    return _site_dirs_for(tuple(sys.path))
+def library_dirs(*keys: str) -> tuple[str, ...]:
+    """The real paths of sysconfig's ``keys`` ("purelib", "stdlib", ...) and
+    of the site directories on ``sys.path``, each ending in a separator."""
+    return _library_dirs(tuple(sys.path), keys)
 
 
 @functools.lru_cache(maxsize=8)
-def _site_dirs_for(path: tuple[str, ...]) -> tuple[str, ...]:
+def _library_dirs(path: tuple[str, ...], keys: tuple[str, ...]) -> tuple[str, ...]:
     paths = sysconfig.get_paths()  # expands its templates on every call
-    dirs = {paths[key] for key in ("purelib", "platlib")}
+    dirs = {paths[key] for key in keys}
     dirs.update(p for p in path if p.endswith(("site-packages", "dist-packages")))
-    return tuple(os.path.realpath(d) for d in dirs if d)
+    return tuple(os.path.realpath(d) + os.sep for d in dirs if d)
 
 
 def _is_installed(top: str) -> bool:
@@ -87,7 +89,9 @@ def _is_installed(top: str) -> bool:
     if origin is None:
         return module is None  # not imported: let metadata decide
     real = os.path.realpath(origin)
-    return any(real.startswith(site + os.sep) for site in _site_dirs()) or (
+    return any(
+        real.startswith(site) for site in library_dirs("purelib", "platlib")
+    ) or (
         # an editable install: metadata knows the module even outside site dirs
         _provides(top, _guess(top))
     )

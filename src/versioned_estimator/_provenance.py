@@ -14,12 +14,13 @@ import os
 import platform
 import subprocess
 import sys
-import sysconfig
 import threading
 import time
 from typing import Any
 
 import numpy as np
+
+from versioned_estimator._packages import library_dirs
 
 __all__ = [
     "created_at",
@@ -93,18 +94,8 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
 
 def _in_site_or_stdlib(path: str) -> bool:
     real = os.path.realpath(path)
-    return any(real.startswith(root) for root in _library_roots(tuple(sys.path)))
-
-
-@functools.lru_cache(maxsize=8)
-def _library_roots(path: tuple[str, ...]) -> tuple[str, ...]:
-    """Where the standard library and installed packages live, for this
-    ``sys.path`` (``sysconfig.get_paths`` expands its templates on every
-    call: a third of a small model's fit, once per fit)."""
-    paths = sysconfig.get_paths()
-    roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    roots.update(p for p in path if p.endswith(("site-packages", "dist-packages")))
-    return tuple(os.path.realpath(r) + os.sep for r in roots if r)
+    roots = library_dirs("stdlib", "platstdlib", "purelib", "platlib")
+    return any(real.startswith(root) for root in roots)
 
 
 def training_code(estimator: Any = None) -> tuple[str, str | None, str]:
