@@ -25,12 +25,12 @@ from versioned_estimator._errors import (
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
-from versioned_estimator._inspect import check_environment, read_envelope
 from versioned_estimator._version import __version__
 
 if TYPE_CHECKING:
     from versioned_estimator._estimator import VersionedEstimator
     from versioned_estimator._estimator import _rebuild as _rebuild
+    from versioned_estimator._inspect import check_environment, read_envelope
     from versioned_estimator._io import audit, load, save
 
 __all__ = [
@@ -56,12 +56,16 @@ __all__ = [
     "set_config",
 ]
 
-# Names whose modules import scikit-learn, loaded when first asked for.
-# ``_rebuild`` is the stable pickle path of every saved model.
+# Names loaded when first asked for: those whose modules import scikit-learn,
+# and the file reader (a loky worker that unpickles a wrapper to fit it needs
+# neither the reader nor the environment comparison). ``_rebuild`` is the
+# stable pickle path of every saved model.
 _LAZY = {
     "VersionedEstimator": "versioned_estimator._estimator",
     "_rebuild": "versioned_estimator._estimator",
     "audit": "versioned_estimator._io",
+    "check_environment": "versioned_estimator._inspect",
+    "read_envelope": "versioned_estimator._inspect",
     "load": "versioned_estimator._io",
     "save": "versioned_estimator._io",
 }

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from functools import update_wrapper
 from types import MethodType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sklearn
@@ -52,9 +52,6 @@ from versioned_estimator._errors import (
     VersionedEstimatorError,
 )
 from versioned_estimator._format import check_json_safe
-from versioned_estimator._html import envelope_card
-from versioned_estimator._lazy import Policy, Sealed, environment_error
-from versioned_estimator._pickling import Trailer, reduce_fitted
 from versioned_estimator._probe import (
     ProbeCheck,
     VerificationReport,
@@ -64,6 +61,9 @@ from versioned_estimator._probe import (
     replay,
 )
 from versioned_estimator._provenance import created_at, schema_of, training_git_state
+
+if TYPE_CHECKING:
+    from versioned_estimator._lazy import Policy, Sealed
 
 __all__ = ["DELEGATED_METHODS", "UNRECORDED_METHODS", "VersionedEstimator", "_rebuild"]
 
@@ -1140,6 +1140,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     def _html_repr(self) -> str:
         """scikit-learn's diagram beside the envelope card (Jupyter)."""
+        from versioned_estimator._html import envelope_card
+
         sealed = self.__dict__.get("_sealed")
         if sealed is not None:
             card = envelope_card(self.envelope.to_dict(), state="sealed")
@@ -1249,6 +1251,11 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     # -- pickling ---------------------------------------------------------
 
     def _reduce_fitted(self, key: bytes | None = None) -> Any:
+        # Imported when a fitted model is first pickled: a loky worker that
+        # only fits and scores clones never loads the writing and reading
+        # machinery.
+        from versioned_estimator._pickling import reduce_fitted
+
         state = self.__dict__
         inner = state["estimator_"]
         provenance = dict(state["_provenance"])
@@ -1354,6 +1361,9 @@ def seal(
     ``on_mismatch="error"`` the environment is checked too, here, when the
     file is read: a strict service fails at load, not at its first request.
     """
+    from versioned_estimator._lazy import Sealed, environment_error
+    from versioned_estimator._pickling import Trailer
+
     validate(envelope, source=source)
     if isinstance(trailer, Trailer):  # copy.copy hands over the object itself
         trailer = trailer.result()
@@ -1399,6 +1409,8 @@ def _rebuild(*parts: Any) -> Any:
             f"The pickle calls versioned_estimator._rebuild with {len(parts)} "
             "arguments: it is corrupt, or not written by versioned-estimator."
         )
+    from versioned_estimator._lazy import Policy
+
     envelope, stream, buffers = parts[:3]
     trailer = parts[3] if len(parts) == 4 else None
     return seal(envelope, stream, buffers, trailer, Policy.from_config(get_config()))

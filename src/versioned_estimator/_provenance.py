@@ -92,7 +92,10 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
     return dict(state)
 
 
+@functools.lru_cache(maxsize=64)
 def _in_site_or_stdlib(path: str) -> bool:
+    # Cached: every fit asks about the same script and module files, and
+    # resolving symbolic links costs a system call per path component.
     real = os.path.realpath(path)
     roots = library_dirs("stdlib", "platstdlib", "purelib", "platlib")
     return any(real.startswith(root) for root in roots)
