@@ -568,6 +568,74 @@ def _hgb_narrowing_transformer(model: Any) -> None:
     model._preprocessor.transformers_[1] = (name, narrowing, columns)
 
 
+def _identity_infrequent_mapping(model: Any) -> None:
+    # Inside the categories, but not what fit builds: codes past the width.
+    size = len(model._default_to_infrequent_mappings[0])
+    model._default_to_infrequent_mappings = [np.arange(size)]
+
+
+def _one_hot_unknown_as_infrequent() -> tuple[Any, Any]:
+    X = np.array([["a"], ["b"], ["c"]], dtype=object)
+    encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", sparse_output=False)
+    return encoder.fit(X), X[:2]
+
+
+def _far_infrequent_category(model: Any) -> None:
+    # An unknown value is coded as the first infrequent category, unmapped.
+    model._infrequent_indices = [np.array([10**9])]
+
+
+def _sparse_svc() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    return SVC().fit(sp.csr_matrix(X), y), X[:3]
+
+
+def _sparse_precomputed_vectors(model: Any) -> None:
+    # The sparse build reads a precomputed kernel at the vectors' values.
+    n_sv = len(model.support_)
+    model._sparse = True
+    model.support_vectors_ = sp.csr_matrix(
+        (np.full(n_sv, 1e9), np.zeros(n_sv, dtype=np.int32), np.arange(n_sv + 1)),
+        shape=(n_sv, 1),
+    )
+    model._dual_coef_ = sp.csr_matrix(model._dual_coef_)
+
+
+def _lda() -> tuple[Any, Any]:
+    from sklearn.decomposition import LatentDirichletAllocation
+
+    X = RS.randint(0, 5, size=(20, 6)).astype(float)
+    model = LatentDirichletAllocation(n_components=2, max_iter=2, random_state=0)
+    return model.fit(X), X[:2]
+
+
+def _nmf() -> tuple[Any, Any]:
+    from sklearn.decomposition import NMF
+
+    X = RS.rand(20, 4)
+    return NMF(n_components=2, max_iter=500, random_state=0).fit(X), X[:2]
+
+
+def _polynomial_many_rows() -> tuple[Any, Any]:
+    X = RS.rand(40, 5)
+    return PolynomialFeatures(degree=2).fit(X), X[:25]
+
+
+def _polynomial_degree_64(model: Any) -> None:
+    # 11.2 million columns a row: under the cap for one row, 2 GiB for the
+    # 25 rows of the probe.
+    model.degree = model._max_degree = 64
+    count = type(model)._num_combinations(
+        n_features=5,
+        min_degree=0,
+        max_degree=64,
+        interaction_only=False,
+        include_bias=True,
+    )
+    model.n_output_features_ = model._n_out_full = count
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -637,7 +705,7 @@ CASES: dict[str, Case] = {
     "method-replaced-by-state": Case(
         _function_transformer,
         _method_replaced,
-        "replaces its method 'transform'",
+        "sets 'transform', which hides its class's own attribute",
         method="transform",
     ),
     "hashing-no-features": Case(
@@ -717,7 +785,7 @@ CASES: dict[str, Case] = {
     "one-hot-infrequent-mapping": Case(
         _one_hot_infrequent,
         _far_infrequent_mapping,
-        "infrequent mapping is not its categories'",
+        "infrequent categories are not its own",
         method="transform",
     ),
     "one-hot-drop-index": Case(
@@ -892,6 +960,67 @@ CASES: dict[str, Case] = {
         "transformer the model does not build",
         control="unchecked",
     ),
+    # Round 10: state that names what the class defines, flags that choose a
+    # compiled path, mappings inside their categories but not fit's, counts
+    # a transform loops or allocates by, times the probe's rows.
+    "svr-classifier-implementation": Case(
+        _svr, _set("_impl", "c_svc"), "sets '_impl', which hides its class's own"
+    ),
+    "svc-sparse-flag-on-dense-arrays": Case(
+        _svc, _set("_sparse", True), "arrays are not stored as it says"
+    ),
+    "svc-sparse-precomputed": Case(
+        _svc_precomputed,
+        _sparse_precomputed_vectors,
+        "sparse support vector model with a precomputed kernel",
+        control="crash",
+        control_rows=lambda: np.zeros((2, 20)),
+    ),
+    "svc-probability-without-parameters": Case(
+        _sparse_svc,
+        _set("_effective_probability", True),
+        "classifier whose counts disagree with its arrays",
+        control="crash",
+    ),
+    "one-hot-identity-infrequent-mapping": Case(
+        _one_hot_infrequent,
+        _identity_infrequent_mapping,
+        "infrequent categories are not its own",
+        method="transform",
+        control="unchecked",
+    ),
+    "one-hot-unknown-as-far-category": Case(
+        _one_hot_unknown_as_infrequent,
+        _far_infrequent_category,
+        "infrequent categories are not its own",
+        method="transform",
+        control="crash",
+        control_rows=lambda: np.array([["z"]], dtype=object),
+    ),
+    "one-hot-drop-after-grouping": Case(
+        _one_hot_drop_first,
+        _set("_drop_idx_after_grouping", np.array([5, 5], dtype=object)),
+        "dropped categories are not its own",
+        method="transform",
+    ),
+    "lda-document-iterations": Case(
+        _lda,
+        _set("max_doc_update_iter", 10**15),
+        "max_doc_update_iter is 1000000000000000 (at most 100000",
+        method="transform",
+    ),
+    "nmf-solver-iterations": Case(
+        _nmf,
+        _set("max_iter", 10**15),
+        "max_iter is 1000000000000000",
+        method="transform",
+    ),
+    "polynomial-width-times-probe-rows": Case(
+        _polynomial_many_rows,
+        _polynomial_degree_64,
+        "with 25 probe rows",
+        method="transform",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -1054,6 +1183,16 @@ def test_control_the_corruption_is_harmful(
 # -- intact models of every family ----------------------------------------
 
 
+def _sparse_svc_with_probability(X: Any, y: Any) -> Any:
+    # Deprecated in scikit-learn 1.9, and files written before still hold it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return SVC(probability=True).fit(sp.csr_matrix(X), y)
+
+
+_WITH_MISSING = np.array([[1.0], [1.0], [2.0], [3.0], [1.0], [np.nan], [4.0], [2.0]])
+
+
 def _intact() -> dict[str, tuple[Any, Any]]:
     X, y = RS.rand(60, 3), np.arange(60) % 3
     y_reg = RS.rand(60)
@@ -1062,6 +1201,15 @@ def _intact() -> dict[str, tuple[Any, Any]]:
         # libsvm keeps a sparse model's coefficients sparse.
         "SVC-sparse": (SVC().fit(sp.csr_matrix(X), y), sp.csr_matrix(X[:5])),
         "SVR": (SVR().fit(X, y_reg), X),
+        "SVC-sparse-probability": (_sparse_svc_with_probability(X, y % 2), X[:5]),
+        "OneHotEncoder-infrequent-missing-dropped": (
+            OneHotEncoder(
+                min_frequency=2, drop="first", handle_unknown="infrequent_if_exist"
+            ).fit(_WITH_MISSING),
+            _WITH_MISSING[:4],
+        ),
+        "LatentDirichletAllocation": (_lda()[0], RS.randint(0, 5, size=(3, 6))),
+        "NMF": (_nmf()[0], RS.rand(3, 4)),
         "GradientBoostingRegressor-linear-init": (
             GradientBoostingRegressor(n_estimators=3, init=LinearRegression()).fit(
                 X, y_reg

@@ -38,6 +38,7 @@ this module and ``_structures`` do not name is only held to its parameters.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import types
 import warnings
@@ -88,27 +89,6 @@ def _inside(index: Any, bound: int) -> bool:
 
 
 # -- by type --------------------------------------------------------------
-
-
-def _shadowing(obj: Any) -> str | None:
-    """Instance attributes that would stand for the class's methods (or for
-    the parameter constraints): a function of the state called as a method."""
-    kind = type(obj)
-    namespace = getattr(obj, "__dict__", None)
-    if not isinstance(namespace, dict):
-        return None
-    for key in namespace:
-        if not isinstance(key, str):
-            return f"a {kind.__name__} with the attribute name {key!r:.40}"
-        member = getattr(kind, key, None)
-        if key == "_parameter_constraints" or (
-            member is not None
-            and callable(member)
-            and not isinstance(member, type)
-            and not hasattr(member, "get_params")
-        ):
-            return f"a {kind.__name__} whose state replaces its method {key!r:.40}"
-    return None
 
 
 def _parameters(estimator: Any) -> str | None:
@@ -280,7 +260,6 @@ def check_by_type(obj: Any) -> list[Check]:
     if module.startswith("sklearn."):
         from sklearn.base import BaseEstimator
 
-        checks.append(_shadowing)
         if isinstance(obj, BaseEstimator):
             checks.append(_parameters)
             checks.append(_input_width)
@@ -488,28 +467,61 @@ def _one_hot_encoder(encoder: Any) -> str | None:
             known = values[~np.isnan(values)] if values.dtype.kind == "f" else values
             if len(known) > 1 and not (known[1:] > known[:-1]).all():
                 return "a OneHotEncoder whose categories are not in order"
-    for name in ("drop_idx_", "_drop_idx_after_grouping"):
+    # A dropped category is one of the feature's; after grouping, one of its
+    # codes, which number the feature's columns plus the dropped one.
+    bounds = {
+        "drop_idx_": [len(values) for values in categories],
+        "_drop_idx_after_grouping": [int(n) + 1 for n in outs],
+    }
+    for name, bound in bounds.items():
         drops = getattr(encoder, name, None)
         if drops is None:
             continue
         for i, drop in enumerate(np.asarray(drops, dtype=object).ravel()):
             if drop is not None and not (
-                _int(drop) is not None
-                and i < len(categories)
-                and 0 <= drop < len(categories[i])
+                _int(drop) is not None and i < len(bound) and 0 <= drop < bound[i]
             ):
                 return "a OneHotEncoder whose dropped categories are not its own"
-    mappings = getattr(encoder, "_default_to_infrequent_mappings", None) or []
-    for i, mapping in enumerate(mappings):
-        if mapping is None:
+    return _infrequent_mappings(encoder, categories)
+
+
+def _infrequent_mappings(encoder: Any, categories: Any) -> str | None:
+    """``transform`` codes unknown values as a feature's first infrequent
+    category and maps every code through its mapping, unchecked: both must be
+    what fit builds from the infrequent categories (each a category, the
+    frequent ones numbered in order, the infrequent ones after them)."""
+    infrequent = getattr(encoder, "_infrequent_indices", None)
+    mappings = getattr(encoder, "_default_to_infrequent_mappings", None)
+    if infrequent is None and mappings is None:
+        return None  # no infrequent categories were looked for
+    problem = "a OneHotEncoder whose infrequent categories are not its own"
+    if not (
+        isinstance(infrequent, list)
+        and isinstance(mappings, list)
+        and len(infrequent) == len(mappings) == len(categories)
+    ):
+        return problem
+    for indices, mapping, values in zip(infrequent, mappings, categories, strict=True):
+        if indices is None and mapping is None:
             continue
-        values = np.asarray(mapping)
+        if indices is None or mapping is None:
+            return problem
+        indices, mapping = np.asarray(indices), np.asarray(mapping)
+        n = len(mapping)
         if (
-            i >= len(categories)
-            or len(values) != len(categories[i])
-            or not _inside(values, len(values))
+            indices.ndim != 1
+            or indices.dtype.kind not in "iu"
+            or n not in (len(values), len(values) - 1)  # less a missing value
+            or not _inside(indices, n)
+            or len(np.unique(indices)) != len(indices)
         ):
-            return "a OneHotEncoder whose infrequent mapping is not its categories'"
+            return problem
+        frequent = n - len(indices)
+        expected = np.empty(n, dtype=np.int64)
+        expected[indices] = frequent
+        expected[np.setdiff1d(np.arange(n), indices)] = np.arange(frequent)
+        if mapping.shape != expected.shape or not np.array_equal(mapping, expected):
+            return problem
     return None
 
 
@@ -632,12 +644,13 @@ def _polynomial_features(model: Any) -> str | None:
         return "a PolynomialFeatures whose degrees are not its parameter's"
     if high > MAX_DEGREE:
         return f"a PolynomialFeatures of degree {high} (more than {MAX_DEGREE})"
+    widest = _widest_row()
     if _int(model.n_output_features_) is None or not (
-        0 <= model.n_output_features_ <= MAX_OUTPUT_WIDTH
+        0 <= model.n_output_features_ <= widest
     ):
         return (
             f"a PolynomialFeatures of {str(model.n_output_features_)[:20]} output "
-            f"columns (at most {MAX_OUTPUT_WIDTH})"
+            f"columns (at most {widest} with {REPLAY_ROWS.get()} probe rows)"
         )
     count = type(model)._num_combinations
     options = {
@@ -663,6 +676,18 @@ MAX_SAMPLE_STEPS = 100
 #: its degree), with no fitted array of that size to hold it to: 128 MiB of
 #: float64 a row.
 MAX_OUTPUT_WIDTH = 1 << 24
+#: The most values such an output may hold over all the probe rows a safe
+#: load replays (512 MiB of float64): the file says how many rows there are.
+MAX_REPLAY_VALUES = 1 << 26
+#: How many probe rows the load being checked replays (set by ``_lazy``).
+REPLAY_ROWS: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "REPLAY_ROWS", default=1
+)
+
+
+def _widest_row() -> int:
+    """The most values one row may become in such a transformer, now."""
+    return min(MAX_OUTPUT_WIDTH, MAX_REPLAY_VALUES // max(1, REPLAY_ROWS.get()))
 
 
 def _additive_chi2(model: Any) -> str | None:
@@ -675,22 +700,56 @@ def _additive_chi2(model: Any) -> str | None:
     return None
 
 
+#: Iterations a transform may run per row, where a parameter (or, for
+#: MiniBatchNMF, a count fit copies from one) is the only bound: with a zero
+#: tolerance, LDA's per-document updates, NMF's solver and sparse coding's
+#: lasso run exactly that many times. scikit-learn's defaults are 100 to 1000.
+MAX_TRANSFORM_ITERATIONS = 100_000
+
+_TRANSFORM_ITERATIONS = {
+    "sklearn.decomposition._lda.LatentDirichletAllocation": "max_doc_update_iter",
+    "sklearn.decomposition._nmf.NMF": "max_iter",
+    "sklearn.decomposition._nmf.MiniBatchNMF": "_transform_max_iter",
+    "sklearn.decomposition._dict_learning.DictionaryLearning": "transform_max_iter",
+    "sklearn.decomposition._dict_learning.MiniBatchDictionaryLearning": (
+        "transform_max_iter"
+    ),
+    "sklearn.decomposition._dict_learning.SparseCoder": "transform_max_iter",
+}
+
+
+def _transform_iterations(model: Any) -> str | None:
+    kind = type(model)
+    name = _TRANSFORM_ITERATIONS[f"{kind.__module__}.{kind.__qualname__}"]
+    value = getattr(model, name, None)
+    if value is None:
+        return None  # a release that does not have it
+    count = _int(value)
+    if count is None or not 0 <= count <= MAX_TRANSFORM_ITERATIONS:
+        return (
+            f"a {kind.__name__} whose {name} is {str(value)[:20]} (at most "
+            f"{MAX_TRANSFORM_ITERATIONS} iterations a row)"
+        )
+    return None
+
+
 def _count_sketch(model: Any) -> str | None:
     """PolynomialCountSketch: hashes of one row per degree and one column per
     input feature, pointing inside a sketch of bounded width."""
     width = _int(getattr(model, "n_components", None))
     degree = _int(getattr(model, "degree", None))
+    widest = _widest_row()
     if (
         width is None
         or degree is None
         or width < 1
         or degree < 1
-        or width * degree > MAX_OUTPUT_WIDTH
+        or width * degree > widest
     ):
         return (
             f"a PolynomialCountSketch of width {str(model.n_components)[:20]} and "
-            f"degree {str(model.degree)[:20]} (at most {MAX_OUTPUT_WIDTH} values "
-            "a row)"
+            f"degree {str(model.degree)[:20]} (at most {widest} values a row "
+            f"with {REPLAY_ROWS.get()} probe rows)"
         )
     index = getattr(model, "indexHash_", None)
     if index is None:
@@ -789,4 +848,5 @@ CHECKS: dict[str, Check] = {
     "sklearn.kernel_approximation.AdditiveChi2Sampler": _additive_chi2,
     "sklearn.kernel_approximation.PolynomialCountSketch": _count_sketch,
     "sklearn.ensemble._voting.VotingClassifier": _voting_classifier,
+    **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
 }

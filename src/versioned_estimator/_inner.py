@@ -24,7 +24,9 @@ that, and one after:
 3. **load**: the real unpickler, whose ``find_class`` imports only names the
    dry run allowed, and rebuilds dtypes through the same checks.
 4. **walk** (:func:`walk_loaded`): every object of the loaded graph has a
-   type the allow-list names, before any method of the model runs.
+   type the allow-list names, its state sets no name its class defines
+   (a method, ``SVR._impl``), and its compiled-code structures pass
+   ``_structures``, before any method of the model runs.
 """
 
 from __future__ import annotations
@@ -1280,12 +1282,22 @@ def walk_loaded(
             return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
         if not allowed.instance_type(kind) and id(kind) not in made:
             return f"an object of {_type_name(kind)}"
+        namespace = getattr(obj, "__dict__", None)
+        by_library = allowed.built_by_library(kind)
+        if (
+            isinstance(namespace, dict)
+            and not by_library
+            and id(kind) not in made
+            and _type_name(kind) not in allowed.trusted
+        ):
+            problem = _hides_class_attribute(kind, namespace)
+            if problem is not None:
+                return problem
         problem = check_structure(obj)
         if problem is not None:
             return problem
-        if allowed.built_by_library(kind):
+        if by_library:
             continue  # library code built it while loading: its parts are its own
-        namespace = getattr(obj, "__dict__", None)
         if isinstance(namespace, dict):
             stack.extend(namespace.values())
         for slot in _slots(kind):  # type: ignore[arg-type]
@@ -1298,6 +1310,48 @@ def walk_loaded(
 
 
 _MISSING = object()
+
+
+def _hides_class_attribute(kind: type, namespace: Mapping[Any, Any]) -> str | None:
+    """Why an instance's state is not one its class's code could have set.
+
+    A pickle's state is a dict the file chooses: a key naming what the class
+    itself defines (a method, ``SVR._impl``, a class-level table) would hide
+    it, and the class's code would then run on the file's value (libsvm told
+    a regressor is a classifier reads past its arrays). No fitted estimator
+    of scikit-learn's sets such a key, except its parameters where a class
+    declares a default for one (``Lars.positive``); non-string keys are
+    never set by any class's code either.
+    """
+    own = _class_attributes(kind)
+    for key in namespace:
+        if not isinstance(key, str):
+            return f"a {_type_name(kind)} whose state has a non-string key"
+        if key in own:
+            return (
+                f"a {_type_name(kind)} whose state sets {key!r}, which hides "
+                "its class's own attribute"
+            )
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _class_attributes(kind: type) -> frozenset[str]:
+    """Names ``kind`` and its bases (but ``object``) define that an instance
+    attribute would hide, less its parameters. A property (any data
+    descriptor) is never hidden: an older release's state may still hold
+    the attribute it replaced."""
+    names = {
+        name
+        for cls in kind.__mro__[:-1]
+        for name, value in vars(cls).items()
+        if not (hasattr(type(value), "__set__") or hasattr(type(value), "__delete__"))
+    }
+    get_params = getattr(kind, "_get_param_names", None)
+    if callable(get_params):
+        with contextlib.suppress(Exception):
+            names.difference_update(get_params())
+    return frozenset(names)
 
 
 @functools.lru_cache(maxsize=1024)

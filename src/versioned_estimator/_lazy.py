@@ -41,6 +41,7 @@ from versioned_estimator._errors import (
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
+from versioned_estimator._fitted_state import REPLAY_ROWS
 from versioned_estimator._inner import (
     DryRun,
     Refusal,
@@ -330,6 +331,7 @@ class Sealed:
         "names",
         "policy",
         "report",
+        "rows",
         "stream",
         "template",
         "trailer",
@@ -346,6 +348,7 @@ class Sealed:
     ) -> None:
         self.envelope = envelope
         self.stream = stream
+        self.rows: Any = None
         self.buffers = list(buffers)
         self.trailer = trailer
         self.policy = policy
@@ -511,7 +514,19 @@ class Sealed:
                 )
             estimator, self.template = estimator
         if allowed is not None:
-            problem = walk_loaded((estimator, self.template), allowed, objects, made)
+            # Outputs sized by parameters alone are held to what the probe's
+            # replay may make them hold over all its rows.
+            probe = self.envelope.get("probe")
+            self.rows = self.safe_rows(probe) if probe else None
+            shape = getattr(self.rows, "shape", None)
+            count = shape[0] if shape else len(self.rows or ())
+            token = REPLAY_ROWS.set(count)
+            try:
+                problem = walk_loaded(
+                    (estimator, self.template), allowed, objects, made
+                )
+            finally:
+                REPLAY_ROWS.reset(token)
             if problem is not None:
                 raise UntrustedGlobalError(
                     f"The loaded model holds {problem}: a type the allow-list "
@@ -540,7 +555,7 @@ class Sealed:
                 return
         rows = None
         if probe and outputs and self.policy.allowed is not None:
-            rows = self.safe_rows(probe)
+            rows = self.rows if self.rows is not None else self.safe_rows(probe)
         # The file's n_jobs does not choose processes or threads for a check.
         with joblib.parallel_config(backend="sequential"):
             report = replay(estimator, probe, outputs, rows=rows)

@@ -230,6 +230,23 @@ def _libsvm(model: Any) -> str | None:
         return "a support vector model whose coefficients are not its vectors'"
     if isinstance(kernel, str) and kernel not in _KERNELS:
         return f"a support vector model with the kernel {kernel[:20]!r}"
+    # Which of libsvm's two builds runs is chosen by ``_sparse``, and each
+    # reads the vectors and coefficients its own way.
+    sparse = getattr(model, "_sparse", False)
+    if (
+        not isinstance(sparse, (bool, np.bool_))
+        or bool(sparse) != hasattr(vectors, "format")
+        or bool(sparse) != hasattr(dual, "format")
+    ):
+        return "a support vector model whose arrays are not stored as it says"
+    if sparse and kernel == "precomputed":
+        # The sparse build reads a precomputed kernel at positions the
+        # vectors' values give; scikit-learn fits no such model.
+        return "a sparse support vector model with a precomputed kernel"
+    # libsvm copies the probability parameters when told the model has them.
+    probability = getattr(model, "_effective_probability", False)
+    if probability is not None and not isinstance(probability, (bool, np.bool_)):
+        return "a support vector model whose probability flag is not a bool"
     if type(model).__name__ in _LIBSVM_CLASSIFIERS:
         classes = getattr(model, "classes_", None)
         k = len(np.asarray(classes)) if classes is not None else 0
@@ -242,9 +259,10 @@ def _libsvm(model: Any) -> str | None:
             and intercept.shape == (pairs,)
             and len(prob_a) in (0, pairs)
             and len(prob_b) in (0, pairs)
+            and (not probability or len(prob_a) == len(prob_b) == pairs)
         ):
             return "a support vector classifier whose counts disagree with its arrays"
-    elif not (
+    elif probability or not (
         len(counts) == 2
         and int(counts[0]) == n_sv
         and (counts <= n_sv).all()

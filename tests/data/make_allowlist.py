@@ -362,6 +362,7 @@ class _Recorder:
     def __init__(self, named: set[str]) -> None:
         self.types: set[str] = set()
         self._named = named
+        self.trusted: frozenset[str] = frozenset()  # the walk's other checks apply
 
     def instance_type(self, kind: type) -> bool:
         self.types.add(f"{kind.__module__}.{kind.__qualname__}")
