@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._fitted_state import CHECKS as FITTED_CHECKS
-from versioned_estimator._fitted_state import _int, check_by_type
+from versioned_estimator._fitted_state import _int, _width, check_by_type
 
 __all__ = ["STRUCTURES", "check_structure"]
 
@@ -286,11 +286,6 @@ def _libsvm(model: Any) -> str | None:
 
 
 _LIBSVM_CLASSIFIERS = ("SVC", "NuSVC")
-
-
-def _width(estimator: Any) -> int | None:
-    width = getattr(estimator, "n_features_in_", None)
-    return int(width) if isinstance(width, (int, np.integer)) else None
 
 
 def _decision_tree(estimator: Any) -> str | None:
