@@ -636,6 +636,74 @@ def _polynomial_degree_64(model: Any) -> None:
     model.n_output_features_ = model._n_out_full = count
 
 
+def _stacking() -> tuple[Any, Any]:
+    from sklearn.ensemble import StackingRegressor
+    from sklearn.linear_model import Ridge
+
+    X = RS.rand(40, 3)
+    model = StackingRegressor([("ridge", Ridge())], cv=2).fit(X, RS.rand(40))
+    return model, X[:3]
+
+
+def _search_with_scorer() -> tuple[Any, Any]:
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+
+    X = RS.rand(40, 3)
+    search = GridSearchCV(Ridge(), {"alpha": [1.0, 2.0]}, cv=2, scoring="r2")
+    return search.fit(X, RS.rand(40)), X[:3]
+
+
+def _fit_as_response(model: Any) -> None:
+    model.scorer_._response_method = "fit"
+
+
+def _chain() -> tuple[Any, Any]:
+    from sklearn.multioutput import ClassifierChain
+
+    X = RS.rand(40, 3)
+    Y = np.c_[X[:, 0] > 0.5, X[:, 1] > 0.5].astype(int)
+    return ClassifierChain(LogisticRegression()).fit(X, Y), X[:3]
+
+
+def _one_vs_rest_multilabel() -> tuple[Any, Any]:
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X = RS.rand(40, 3)
+    Y = np.c_[X[:, 0] > 0.5, X[:, 1] > 0.5].astype(int)
+    return OneVsRestClassifier(LogisticRegression()).fit(X, Y), X[:3]
+
+
+def _member_with_many_rows(model: Any) -> None:
+    # One-vs-rest takes the positions of positive decisions as sample rows.
+    member = model.estimators_[0]
+    member.coef_ = np.ones((5_000, member.coef_.shape[1]))
+    member.intercept_ = np.ones(5_000)
+
+
+def _kd_transformer() -> tuple[Any, Any]:
+    X = RS.rand(30, 2)
+    return KNeighborsTransformer(n_neighbors=3, algorithm="kd_tree").fit(X), X[:3]
+
+
+def _larger_tree(model: Any) -> None:
+    from sklearn.neighbors import KDTree
+
+    model._tree = KDTree(RS.rand(3_000, 2))
+
+
+def _narrow_mahalanobis(model: Any) -> None:
+    metric = DistanceMetric.get_metric("mahalanobis", VI=np.eye(3))
+    model.metric = model.effective_metric_ = metric
+
+
+def _minibatch_nmf() -> tuple[Any, Any]:
+    from sklearn.decomposition import MiniBatchNMF
+
+    X = RS.rand(20, 4)
+    return MiniBatchNMF(n_components=2, random_state=0).fit(X), X[:2]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1020,6 +1088,45 @@ CASES: dict[str, Case] = {
         _polynomial_degree_64,
         "with 25 probe rows",
         method="transform",
+    ),
+    # Round 11: method names the state holds, members' output widths, a
+    # neighbours tree over other data, a distance object, counts kept beside
+    # the arrays they count, threads.
+    "stacking-method-name": Case(
+        _stacking, _set("stack_method_", ["fit"]), "stacked methods are not predictions"
+    ),
+    "scorer-response-method": Case(
+        _search_with_scorer,
+        _fit_as_response,
+        "scorer whose response method is not a prediction",
+    ),
+    "chain-method-name": Case(
+        _chain, _set("chain_method_", "fit"), "chained method is not a prediction"
+    ),
+    "one-vs-rest-member-rows": Case(
+        _one_vs_rest_multilabel,
+        _member_with_many_rows,
+        "LogisticRegression whose coefficients are not its classes'",
+    ),
+    "neighbors-tree-over-other-data": Case(
+        _kd_transformer,
+        _larger_tree,
+        "tree is not its fitted data",
+        method="transform",
+    ),
+    "neighbors-metric-object-width": Case(
+        _brute_regressor,
+        _narrow_mahalanobis,
+        "metric is not of its data's width",
+    ),
+    "minibatch-nmf-component-count": Case(
+        _minibatch_nmf,
+        _set("_n_components", 24_000_000),
+        "_n_components is not its components'",
+        method="transform",
+    ),
+    "threads-from-n-jobs": Case(
+        _kd_transformer, _set("n_jobs", 100_000), "n_jobs=100000 (at most"
     ),
 }
 

@@ -108,6 +108,10 @@ def _parameters(estimator: Any) -> str | None:
         problem = _callable_parameter(value)
         if problem is not None:
             return f"a {kind.__name__} whose {name} is {problem}"
+    jobs = _int(params.get("n_jobs"))
+    if jobs is not None and not -MAX_THREADS <= jobs <= MAX_THREADS:
+        # Threads or processes the user's own calls start.
+        return f"a {kind.__name__} with n_jobs={jobs} (at most {MAX_THREADS})"
     if not isinstance(constraints, dict):
         return None
     for name, value in params.items():
@@ -153,6 +157,49 @@ def _class_count(estimator: Any) -> str | None:
     counts = list(np.ravel(np.asarray(counts, dtype=object)))
     if [_int(n) for n in counts] != [len(np.asarray(c)) for c in per_output]:
         return f"a {_name(estimator)} whose class count is not its classes'"
+    return None
+
+
+def _component_count(estimator: Any) -> str | None:
+    """A count of components kept beside ``components_``: ``transform``
+    allocates by it (MiniBatchNMF's ``np.full((n, _n_components))``)."""
+    namespace = getattr(estimator, "__dict__", {})
+    components = namespace.get("components_")
+    if _columns(components) is None:
+        return None
+    count = getattr(components, "shape", (None,))[0]
+    for name in ("n_components_", "_n_components"):
+        if name in namespace and _int(namespace[name]) != count:
+            return f"a {_name(estimator)} whose {name} is not its components'"
+    return None
+
+
+def _linear_classifier(estimator: Any) -> str | None:
+    """A linear classifier's decision has one column per row of ``coef_``:
+    one for two classes, else one per class (two for two labels of a
+    multi-label ridge classifier). Meta-estimators index by it
+    (one-vs-rest takes the positions of positive decisions as rows)."""
+    from sklearn.linear_model._base import LinearClassifierMixin
+
+    namespace = getattr(estimator, "__dict__", {})
+    if not isinstance(estimator, LinearClassifierMixin) or "coef_" not in namespace:
+        return None
+    classes = namespace.get("classes_")
+    if classes is None:
+        return None  # predict reads classes_ first, and fails
+    k = len(np.asarray(classes))
+    rows = {1} if k == 2 else {k}
+    binarizer = namespace.get("_label_binarizer")
+    if str(getattr(binarizer, "y_type_", "")).startswith("multilabel"):
+        rows.add(k)
+    shape = tuple(getattr(namespace["coef_"], "shape", ()))  # sparse after sparsify()
+    if len(shape) == 1:  # a binary ridge classifier's single row
+        shape = (1, *shape)
+    if len(shape) != 2 or shape[0] not in rows or shape[1] != _width(estimator):
+        return f"a {_name(estimator)} whose coefficients are not its classes'"
+    intercept = np.asarray(namespace.get("intercept_", 0.0))
+    if intercept.ndim > 1 or intercept.size not in (1, shape[0]):
+        return f"a {_name(estimator)} whose intercept is not its coefficients'"
     return None
 
 
@@ -264,6 +311,8 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_parameters)
             checks.append(_input_width)
             checks.append(_class_count)
+            checks.append(_component_count)
+            checks.append(_linear_classifier)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
@@ -343,12 +392,20 @@ def _neighbors(model: Any) -> str | None:
         # positions in the data.
         return f"a {_name(model)} whose sample count is not its data's"
     tree = getattr(model, "_tree", None)
-    if (
-        tree is not None
-        and hasattr(tree, "data")
-        and _columns(np.asarray(tree.data)) != width
-    ):
-        return f"a {_name(model)} whose tree is not of its fitted width"
+    if tree is not None and hasattr(tree, "data"):
+        # Its neighbours are positions in the data, and the graph transformers
+        # write them as columns of a matrix sized by the data's rows.
+        data = np.asarray(tree.data)
+        if _columns(data) != width or data.shape[0] != rows:
+            return f"a {_name(model)} whose tree is not its fitted data"
+    from sklearn.metrics import DistanceMetric
+
+    for name in ("metric", "effective_metric_"):
+        metric = getattr(model, name, None)
+        if isinstance(metric, DistanceMetric):
+            problem = distance_width(metric, width)
+            if problem is not None:
+                return f"a {_name(model)} whose {name} {problem}"
     for name in ("effective_metric_params_", "metric_params"):
         problem = _metric_parameters(getattr(model, name, None), width)
         if problem is not None:
@@ -826,6 +883,71 @@ _NEIGHBORS = (
     "_lof.LocalOutlierFactor",
 )
 
+
+def distance_width(metric: Any, width: int) -> str | None:
+    """What is wrong with a ``DistanceMetric`` its compiled distances use on
+    rows of ``width`` values (its weights and matrix are of that width)."""
+    name = type(metric).__name__.rstrip("0123456789")
+    _, vec, mat = (np.asarray(s) for s in metric.__getstate__()[:3])
+    if (
+        (name == "MahalanobisDistance" and mat.shape != (width, width))
+        or (name == "SEuclideanDistance" and vec.shape != (width,))
+        or (name == "MinkowskiDistance" and vec.shape not in ((0,), (width,)))
+        or (name == "HaversineDistance" and width != 2)
+    ):
+        return "is not of its data's width"
+    return None
+
+
+#: What scikit-learn's meta-estimators and scorers may call by a name their
+#: state holds (``getattr(estimator, name)(X)``): anything else could be
+#: ``fit``, which writes to a cache folder the file names.
+RESPONSE_METHODS = frozenset(
+    {"predict", "predict_proba", "predict_log_proba", "decision_function"}
+)
+
+
+def _response_names(value: Any) -> bool:
+    names = [value] if isinstance(value, str) else value
+    return (
+        isinstance(names, (list, tuple))
+        and len(names) > 0
+        and all(isinstance(n, str) and n in RESPONSE_METHODS for n in names)
+    )
+
+
+def _stacking(model: Any) -> str | None:
+    methods = getattr(model, "stack_method_", None)
+    estimators = getattr(model, "estimators_", None)
+    if methods is None:
+        return None
+    if not (
+        isinstance(methods, list)
+        and isinstance(estimators, list)
+        and len(methods) == len(estimators)
+        and all(
+            (m == "drop" and e == "drop") or _response_names(m)
+            for m, e in zip(methods, estimators, strict=True)
+        )
+    ):
+        return f"a {_name(model)} whose stacked methods are not predictions"
+    return None
+
+
+def _chain(model: Any) -> str | None:
+    method = getattr(model, "chain_method_", "predict")
+    if not _response_names(method):
+        return f"a {_name(model)} whose chained method is not a prediction"
+    return None
+
+
+def _scorer(scorer: Any) -> str | None:
+    method = getattr(scorer, "_response_method", None)
+    if method is not None and not _response_names(method):
+        return "a scorer whose response method is not a prediction"
+    return None
+
+
 #: Checks by the full name of the class they apply to.
 CHECKS: dict[str, Check] = {
     "sklearn.cluster._kmeans.KMeans": _kmeans,
@@ -849,4 +971,10 @@ CHECKS: dict[str, Check] = {
     "sklearn.kernel_approximation.PolynomialCountSketch": _count_sketch,
     "sklearn.ensemble._voting.VotingClassifier": _voting_classifier,
     **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
+    "sklearn.ensemble._stacking.StackingClassifier": _stacking,
+    "sklearn.ensemble._stacking.StackingRegressor": _stacking,
+    "sklearn.multioutput.ClassifierChain": _chain,
+    "sklearn.multioutput.RegressorChain": _chain,
+    "sklearn.metrics._scorer._Scorer": _scorer,
+    "sklearn.metrics._scorer._CurveScorer": _scorer,
 }

@@ -31,7 +31,12 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._fitted_state import CHECKS as FITTED_CHECKS
-from versioned_estimator._fitted_state import _int, _width, check_by_type
+from versioned_estimator._fitted_state import (
+    _int,
+    _width,
+    check_by_type,
+    distance_width,
+)
 
 __all__ = ["STRUCTURES", "check_structure"]
 
@@ -170,22 +175,8 @@ def _binary_tree(tree: Any) -> str | None:
     weights = state[12]
     if weights is not None and np.asarray(weights).shape != (n,):
         return "a neighbours tree whose sample weights are not its rows"
-    return _distance(state[11], width)
-
-
-def _distance(metric: Any, width: int) -> str | None:
-    """A ``DistanceMetric`` its compiled distances may use on rows of
-    ``width`` values: its weights and matrix of that width."""
-    name = type(metric).__name__.rstrip("0123456789")
-    _, vec, mat = (np.asarray(s) for s in metric.__getstate__()[:3])
-    if (
-        (name == "MahalanobisDistance" and mat.shape != (width, width))
-        or (name == "SEuclideanDistance" and vec.shape != (width,))
-        or (name == "MinkowskiDistance" and vec.shape not in ((0,), (width,)))
-        or (name == "HaversineDistance" and width != 2)
-    ):
-        return "a neighbours tree whose distance is not of its data's width"
-    return None
+    problem = distance_width(state[11], width)
+    return None if problem is None else f"a neighbours tree whose distance {problem}"
 
 
 _KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
