@@ -403,7 +403,7 @@ def _small_targets(data: dict[str, Any]) -> list[Target]:
             "small",
             "small model: added to a warm pickle round trip (dumps, loads, predict)",
             added,
-            1,
+            0.3,
             unit="ms",
             detail=f"{_fmt(cached, 2)} ms when the reduce tuple is cached",
         ),
@@ -411,7 +411,7 @@ def _small_targets(data: dict[str, Any]) -> list[Target]:
             "small",
             "small model: added to the first round trip in a fresh process",
             None if first is None else first * 1000,
-            5,
+            2,
             unit="ms",
             detail=(
                 f"first dumps +{_fmt(_scale(dumps, 1000), 2)} ms, first loads + "
