@@ -458,19 +458,22 @@ def _vocabulary(
         return None
     if not isinstance(vocabulary, Mapping):
         return f"a {_name(vectorizer)} whose vocabulary is not a mapping"
-    columns = np.fromiter(
-        (_int(v) if _int(v) is not None else -1 for v in vocabulary.values()),
-        dtype=np.int64,
-        count=len(vocabulary),
-    )
+    problem = f"a {_name(vectorizer)} whose vocabulary points outside its columns"
+    values = vocabulary.values()
+    # Integers only (no bool, no float numpy would truncate), checked by type
+    # in C: a vocabulary holds hundreds of thousands of them.
+    if not set(map(type, values)) <= _INTEGER_TYPES:
+        return problem
+    columns = np.fromiter(values, dtype=np.int64, count=len(vocabulary))
     n = len(vocabulary) if size is None else size
-    if (
-        (columns < 0).any()
-        or (columns >= n).any()
-        or len(np.unique(columns)) < len(columns)
-    ):
-        return f"a {_name(vectorizer)} whose vocabulary points outside its columns"
+    if not _inside(columns, n) or (np.bincount(columns, minlength=n) > 1).any():
+        return problem
     return None
+
+
+_INTEGER_TYPES = frozenset(
+    {int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32}
+)
 
 
 def _count_vectorizer(vectorizer: Any) -> str | None:

@@ -1202,6 +1202,7 @@ _PLAIN = (
     range,
     type(Ellipsis),
 )
+_PLAIN_TYPES = frozenset(_PLAIN)
 _CONTAINERS = (list, tuple, set, frozenset)
 MAX_WALK = 50_000_000
 _LEAVE = object()
@@ -1248,11 +1249,14 @@ def walk_loaded(
             if depth > MAX_NESTING:
                 return f"containers nested more than {MAX_NESTING} deep"
             stack.append(_LEAVE)
+            # Plain members are skipped here, not one by one below: a
+            # vocabulary holds hundreds of thousands of them.
             if kind is dict:
-                stack.extend(obj.keys())
-                stack.extend(obj.values())
+                stack.extend([k for k in obj if type(k) not in _PLAIN_TYPES])
+                members = obj.values()
             else:
-                stack.extend(obj)
+                members = obj
+            stack.extend([v for v in members if type(v) not in _PLAIN_TYPES])
             continue
         if isinstance(obj, np.ndarray):
             if type(obj) not in (np.ndarray, np.memmap) and not allowed.instance_type(
