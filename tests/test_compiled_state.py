@@ -1533,3 +1533,16 @@ def test_outputs_sized_by_parameters_alone_are_capped() -> None:
     assert check_structure(PolynomialFeatures(degree=3).fit(np.zeros((1, 25)))) is None
     sketch = PolynomialCountSketch(n_components=2**24, degree=5).fit(np.zeros((2, 3)))
     assert "at most 16777216 values a row" in (check_structure(sketch) or "")
+
+
+def test_callable_kernel_support_is_held_to_the_data() -> None:
+    """A callable kernel keeps no vectors: libsvm reads the kernel it computes
+    against the training rows at the support's positions."""
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    X = RS.rand(30, 3)
+    model = SVC(kernel=rbf_kernel).fit(X, (X[:, 0] > 0.5).astype(int))
+    assert check_structure(model) is None
+    model.support_ = model.support_.copy()
+    model.support_[0] = 10**9
+    assert "support points outside its data" in (check_structure(model) or "")

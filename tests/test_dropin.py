@@ -880,3 +880,36 @@ def test_safe_load_of_a_search_with_masked_results(tmp_path, iris, grid):
         if isinstance(column, np.ma.MaskedArray):
             assert_array_equal(got.mask, column.mask)
             assert got.fill_value == column.fill_value, key
+
+
+USER_FUNCTIONS = """\
+import numpy as np
+
+
+def double(X):
+    return np.asarray(X) * 2.0
+"""
+
+
+def test_trusted_user_function_stays_itself(tmp_path, monkeypatch):
+    """A function of the user's own module, trusted by name, is a value of the
+    model (a FunctionTransformer's func): the safe load hands back that very
+    function, which transforms, replays and pickles again."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    (tmp_path / "user_functions.py").write_text(USER_FUNCTIONS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import user_functions
+
+    X = np.arange(6.0).reshape(3, 2)
+    model = FunctionTransformer(func=user_functions.double).fit(X)
+    path = tmp_path / "model.joblib"
+    save(VersionedEstimator.wrap(model, probe=X), path)
+    with pytest.raises(UntrustedGlobalError, match=r"user_functions\.double"):
+        load(path)
+    loaded = load(path, trusted=["user_functions.double"], replay="always")
+    assert loaded.verify().ok
+    assert loaded.estimator_.func is user_functions.double
+    assert_array_equal(loaded.transform(X), X * 2.0)
+    again = pickle.loads(pickle.dumps(loaded))
+    assert_array_equal(again.transform(X), X * 2.0)

@@ -1106,14 +1106,23 @@ class _Unpickler(pickle.Unpickler):
         elif (
             self._allowed is not None
             and canonical in self._allowed.trusted
+            and canonical.partition(".")[0] in _BY_VALUE_MODULES
             and callable(found)
             and not isinstance(found, type)
         ):
+            # Only code that rebuilds code: any other trusted function (a
+            # FunctionTransformer's func, a kernel) is a value of the model,
+            # and must stay itself.
             found = _recording(found, self.made)
         return found
 
     def persistent_load(self, pid: Any) -> Any:
         raise pickle.UnpicklingError("persistent ids are not supported")
+
+
+#: Where the functions live that rebuild code stored by value (cloudpickle's
+#: ``_make_function``, ``_make_skeleton_class``, ``types.CodeType`` ...).
+_BY_VALUE_MODULES = frozenset({"cloudpickle", "builtins", "types", "copyreg"})
 
 
 def _recording(real: Any, made: set[int]) -> Any:

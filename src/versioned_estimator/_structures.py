@@ -197,7 +197,11 @@ def _libsvm(model: Any) -> str | None:
     support = _ints(getattr(model, "support_", None))
     kernel = getattr(model, "kernel", None)
     # A precomputed kernel keeps no vectors: the support indexes the data.
-    n_sv = len(support) if kernel == "precomputed" and support is not None else 0
+    # So does a callable one: predict hands libsvm the kernel it computes
+    # against the training data (as wide as the data's rows, which
+    # scikit-learn checks).
+    precomputed = kernel == "precomputed" or callable(kernel)
+    n_sv = len(support) if precomputed and support is not None else 0
     n_sv = n_sv or int(vectors.shape[0])
     # Sparse models keep sparse coefficients: their shape, not an array of
     # them; libsvm copies every coefficient from the stored values, so all
@@ -268,7 +272,7 @@ def _libsvm(model: Any) -> str | None:
     ):
         # predict holds X to it, and a precomputed kernel's support to its rows.
         return "a support vector model without the shape of its data"
-    if kernel == "precomputed":
+    if precomputed:
         if n_sv and ((support < 0).any() or (support >= shape_fit[0]).any()):
             return "a support vector model whose support points outside its data"
     elif len(vectors.shape) != 2 or (n_sv and vectors.shape[1] != shape_fit[1]):
