@@ -704,6 +704,63 @@ def _minibatch_nmf() -> tuple[Any, Any]:
     return MiniBatchNMF(n_components=2, random_state=0).fit(X), X[:2]
 
 
+def _uniform_dummy() -> tuple[Any, Any]:
+    X = RS.rand(20, 2)
+    model = DummyClassifier(strategy="uniform", random_state=0)
+    return model.fit(X, np.arange(20) % 2), X[:3]
+
+
+def _classes_of_no_bytes(model: Any) -> None:
+    # Sixty million classes that cost the file nothing: predict_proba
+    # allocates a float for each.
+    model.classes_ = np.zeros(60_000_000, dtype=np.dtype([]))
+    model.n_classes_ = 60_000_000
+    model.class_prior_ = None
+
+
+def _brute_classifier() -> tuple[Any, Any]:
+    X = RS.rand(30, 2)
+    model = KNeighborsClassifier(3, algorithm="brute", metric="manhattan")
+    return model.fit(X, np.arange(30) % 2), X[:3]
+
+
+def _classes_as_outputs(model: Any) -> None:
+    # One output read as a list of outputs: labels checked against the
+    # wrong classes.
+    model.classes_ = [model.classes_]
+
+
+def _three_class_member(model: Any) -> None:
+    X = RS.rand(30, 3)
+    model.estimators_[0] = LogisticRegression().fit(X, np.arange(30) % 3)
+
+
+def _matmul_kernel_far_support(model: Any) -> None:
+    model.kernel = np.matmul
+    model.support_ = model.support_.copy()
+    model.support_[0] = 10**9
+
+
+def _isolation_forest() -> tuple[Any, Any]:
+    from sklearn.ensemble import IsolationForest
+
+    X = RS.rand(40, 4)
+    return IsolationForest(n_estimators=3, max_features=2).fit(X), X[:3]
+
+
+def _far_feature(model: Any) -> None:
+    model.estimators_features_[0] = np.array([0, 7])
+
+
+def _wide_constant_member(model: Any) -> None:
+    from sklearn.multiclass import _ConstantPredictor
+
+    # A label column fit saw one value of, repeated two million times a row.
+    constant = _ConstantPredictor().fit(np.zeros((1, 3)), np.array([1]))
+    constant.y_ = np.ones(2_000_000, dtype=bool)
+    model.estimators_[0] = constant
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1040,7 +1097,7 @@ CASES: dict[str, Case] = {
     "svc-sparse-precomputed": Case(
         _svc_precomputed,
         _sparse_precomputed_vectors,
-        "sparse support vector model with a precomputed kernel",
+        "sparse support vector model with a precomputed or callable kernel",
         control="crash",
         control_rows=lambda: np.zeros((2, 20)),
     ),
@@ -1127,6 +1184,48 @@ CASES: dict[str, Case] = {
     ),
     "threads-from-n-jobs": Case(
         _kd_transformer, _set("n_jobs", 100_000), "n_jobs=100000 (at most"
+    ),
+    # Round 12: arrays whose items cost no bytes, classes laid out as
+    # another output count, members deciding wider than two classes, kernels
+    # given as functions, bagging's feature subsets.
+    "classes-of-no-bytes": Case(
+        _uniform_dummy, _classes_of_no_bytes, "60000000 items of no bytes"
+    ),
+    "neighbors-classes-as-outputs": Case(
+        _brute_classifier,
+        _classes_as_outputs,
+        "classes are not laid out as its outputs",
+        method="predict_proba",
+    ),
+    "one-vs-rest-wide-member": Case(
+        _one_vs_rest_multilabel,
+        _three_class_member,
+        "member has more than two classes",
+    ),
+    "svc-function-kernel-support": Case(
+        _svc, _matmul_kernel_far_support, "support points outside its data"
+    ),
+    "svc-sparse-function-kernel": Case(
+        _sparse_svc,
+        _set("kernel", np.matmul),
+        "sparse support vector model with a precomputed or callable kernel",
+    ),
+    "one-vs-rest-wide-constant-member": Case(
+        _one_vs_rest_multilabel,
+        _wide_constant_member,
+        "constant member is not one value",
+    ),
+    "neighbors-more-than-fitted-rows": Case(
+        _brute_classifier,
+        _set("n_neighbors", 30_000_000),
+        "asking more neighbours than its fitted rows",
+        method="predict_proba",
+    ),
+    "isolation-forest-feature-subset": Case(
+        _isolation_forest,
+        _far_feature,
+        "members' features are not its own",
+        method="score_samples",
     ),
 }
 

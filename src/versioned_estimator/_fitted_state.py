@@ -410,6 +410,16 @@ def _neighbors(model: Any) -> str | None:
         problem = _metric_parameters(getattr(model, name, None), width)
         if problem is not None:
             return problem
+    neighbors = _int(getattr(model, "n_neighbors", None))
+    if (
+        type(model).__name__ == "KNeighborsClassifier"
+        and neighbors is not None
+        and rows is not None
+        and neighbors > rows
+    ):
+        # Its probabilities' fast path allocates rows x n_neighbors without
+        # the check kneighbors makes.
+        return f"a {_name(model)} asking more neighbours than its fitted rows"
     return _neighbor_labels(model, rows)
 
 
@@ -422,6 +432,13 @@ def _neighbor_labels(model: Any, rows: Any) -> str | None:
         return None
     labels = np.asarray(getattr(model, "_y", None))
     per_output = classes if isinstance(classes, list) else [classes]
+    # scikit-learn reads classes_ as one array per output only when
+    # outputs_2d_ says so, and as one array of classes otherwise.
+    two_d = getattr(model, "outputs_2d_", isinstance(classes, list))
+    if not isinstance(two_d, (bool, np.bool_)) or bool(two_d) != isinstance(
+        classes, list
+    ):
+        return f"a {_name(model)} whose classes are not laid out as its outputs"
     if labels.ndim == 1:
         labels = labels[:, None]
     if (
@@ -951,6 +968,48 @@ def _scorer(scorer: Any) -> str | None:
     return None
 
 
+def _binary_members(model: Any) -> str | None:
+    """One-vs-rest and one-vs-one fit each member on two classes, and read
+    one column of decision from each (one-vs-rest takes the positions of
+    positive decisions as rows): a member with more classes decides wider."""
+    for member in getattr(model, "estimators_", None) or []:
+        classes = getattr(member, "classes_", None)
+        if classes is not None and len(np.atleast_1d(np.asarray(classes))) > 2:
+            return f"a {_name(model)} whose member has more than two classes"
+        # A label column fit saw one value of: a constant, repeated a row.
+        if type(member).__name__ == "_ConstantPredictor" and (
+            np.size(np.asarray(getattr(member, "y_", None))) != 1
+        ):
+            return f"a {_name(model)} whose constant member is not one value"
+    return None
+
+
+def _bagging(model: Any) -> str | None:
+    """Bagging and isolation forests hand each member the columns its
+    feature subset picks (isolation trees unchecked, ``check_input=False``):
+    positions in the model's width, as many as the member is wide."""
+    members = getattr(model, "estimators_", None)
+    subsets = getattr(model, "estimators_features_", None)
+    if members is None or subsets is None:
+        return None
+    width = _width(model)
+    problem = f"a {_name(model)} whose members' features are not its own"
+    if (
+        width is None
+        or not isinstance(members, list)
+        or not isinstance(subsets, list)
+        or len(members) != len(subsets)
+    ):
+        return problem
+    for member, subset in zip(members, subsets, strict=True):
+        subset = np.asarray(subset)
+        if subset.ndim != 1 or not _inside(subset, width):
+            return problem
+        if _width(member) not in (None, len(subset)):
+            return problem
+    return None
+
+
 #: Checks by the full name of the class they apply to.
 CHECKS: dict[str, Check] = {
     "sklearn.cluster._kmeans.KMeans": _kmeans,
@@ -977,6 +1036,11 @@ CHECKS: dict[str, Check] = {
     "sklearn.ensemble._stacking.StackingClassifier": _stacking,
     "sklearn.ensemble._stacking.StackingRegressor": _stacking,
     "sklearn.multioutput.ClassifierChain": _chain,
+    "sklearn.multiclass.OneVsRestClassifier": _binary_members,
+    "sklearn.ensemble._bagging.BaggingClassifier": _bagging,
+    "sklearn.ensemble._bagging.BaggingRegressor": _bagging,
+    "sklearn.ensemble._iforest.IsolationForest": _bagging,
+    "sklearn.multiclass.OneVsOneClassifier": _binary_members,
     "sklearn.multioutput.RegressorChain": _chain,
     "sklearn.metrics._scorer._Scorer": _scorer,
     "sklearn.metrics._scorer._CurveScorer": _scorer,

@@ -1272,6 +1272,10 @@ def walk_loaded(
                 type(obj)
             ):
                 return f"an array of type {_type_name(type(obj))}"
+            if obj.dtype.itemsize == 0 and obj.size:
+                # Items of no bytes: any count of them costs the file nothing,
+                # and code that allocates by their count pays for all.
+                return f"an array of {obj.size} items of no bytes"
             if obj.dtype.hasobject:
                 stack.extend(obj.ravel().tolist())
             if isinstance(obj, np.ma.MaskedArray):

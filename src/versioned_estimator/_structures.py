@@ -234,10 +234,10 @@ def _libsvm(model: Any) -> str | None:
         or bool(sparse) != hasattr(dual, "format")
     ):
         return "a support vector model whose arrays are not stored as it says"
-    if sparse and kernel == "precomputed":
+    if sparse and precomputed:
         # The sparse build reads a precomputed kernel at positions the
         # vectors' values give; scikit-learn fits no such model.
-        return "a sparse support vector model with a precomputed kernel"
+        return "a sparse support vector model with a precomputed or callable kernel"
     # libsvm copies the probability parameters when told the model has them.
     probability = getattr(model, "_effective_probability", False)
     if probability is not None and not isinstance(probability, (bool, np.bool_)):
