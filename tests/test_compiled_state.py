@@ -761,6 +761,23 @@ def _wide_constant_member(model: Any) -> None:
     model.estimators_[0] = constant
 
 
+def _mlp() -> tuple[Any, Any]:
+    from sklearn.neural_network import MLPRegressor
+
+    X = RS.rand(30, 3)
+    model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few iterations: no convergence
+        return model.fit(X, RS.rand(30)), X[:3]
+
+
+def _empty_hidden_layer(model: Any) -> None:
+    # (n, 0) times (0, H) is (n, H): fifty million outputs a row from
+    # arrays that hold no bytes.
+    model.coefs_ = [np.zeros((3, 0)), np.zeros((0, 50_000_000))]
+    model.intercepts_ = [np.zeros(0), np.zeros(1)]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1220,6 +1237,10 @@ CASES: dict[str, Case] = {
         _set("n_neighbors", 30_000_000),
         "asking more neighbours than its fitted rows",
         method="predict_proba",
+    ),
+    # Round 13: empty arrays whose other dimension is free.
+    "empty-layer-of-any-width": Case(
+        _mlp, _empty_hidden_layer, "empty array of shape (0, 50000000)"
     ),
     "isolation-forest-feature-subset": Case(
         _isolation_forest,

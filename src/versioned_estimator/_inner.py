@@ -36,6 +36,7 @@ import copyreg
 import functools
 import io
 import itertools
+import math
 import pickle
 import re
 import struct
@@ -1276,6 +1277,10 @@ def walk_loaded(
                 # Items of no bytes: any count of them costs the file nothing,
                 # and code that allocates by their count pays for all.
                 return f"an array of {obj.size} items of no bytes"
+            if not obj.size and _span(obj.shape) > MAX_EMPTY_SPAN:
+                # An empty array's other dimensions cost nothing either: a
+                # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
+                return f"an empty array of shape {obj.shape}"
             if obj.dtype.hasobject:
                 stack.extend(obj.ravel().tolist())
             if isinstance(obj, np.ma.MaskedArray):
@@ -1327,6 +1332,13 @@ def walk_loaded(
 
 
 _MISSING = object()
+#: The most values the other dimensions of an empty array may span. No fitted
+#: estimator of scikit-learn's holds an empty array of two dimensions or more.
+MAX_EMPTY_SPAN = 1 << 16
+
+
+def _span(shape: tuple[int, ...]) -> int:
+    return math.prod(n for n in shape if n)
 
 
 def _hides_class_attribute(kind: type, namespace: Mapping[Any, Any]) -> str | None:
