@@ -778,6 +778,14 @@ def _empty_hidden_layer(model: Any) -> None:
     model.intercepts_ = [np.zeros(0), np.zeros(1)]
 
 
+def _compiled_driver_as_metric(model: Any) -> None:
+    from sklearn.cluster._kmeans import _kmeans_single_lloyd
+
+    # score() would run k-means' compiled loop over centres of (1, 1).
+    model.scorer_._score_func = _kmeans_single_lloyd
+    model.scorer_._kwargs = {"centers_init": np.zeros((1, 1))}
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1241,6 +1249,12 @@ CASES: dict[str, Case] = {
     # Round 13: empty arrays whose other dimension is free.
     "empty-layer-of-any-width": Case(
         _mlp, _empty_hidden_layer, "empty array of shape (0, 50000000)"
+    ),
+    # Round 14: what a scorer calls, with what.
+    "scorer-private-compiled-metric": Case(
+        _search_with_scorer,
+        _compiled_driver_as_metric,
+        "scorer whose metric is the private function",
     ),
     "isolation-forest-feature-subset": Case(
         _isolation_forest,

@@ -962,9 +962,23 @@ def _chain(model: Any) -> str | None:
 
 
 def _scorer(scorer: Any) -> str | None:
+    """A scorer calls its metric with its stored keywords on the data
+    ``score`` is given: a metric like a hyper-parameter, public and not
+    compiled (a private k-means driver with a (1, 1) centre array wrote past
+    it), and keywords that hold no other function."""
     method = getattr(scorer, "_response_method", None)
     if method is not None and not _response_names(method):
         return "a scorer whose response method is not a prediction"
+    problem = _callable_parameter(getattr(scorer, "_score_func", None))
+    if problem is not None:
+        return f"a scorer whose metric is {problem}"
+    keywords = getattr(scorer, "_kwargs", None) or {}
+    if not isinstance(keywords, Mapping):
+        return "a scorer whose keywords are not a mapping"
+    for name, value in keywords.items():
+        problem = _callable_parameter(value)
+        if problem is not None:
+            return f"a scorer whose keyword {str(name)[:40]} is {problem}"
     return None
 
 
