@@ -786,6 +786,13 @@ def _compiled_driver_as_metric(model: Any) -> None:
     model.scorer_._kwargs = {"centers_init": np.zeros((1, 1))}
 
 
+def _compiled_driver_as_metric_attribute(model: Any) -> None:
+    from sklearn.cluster._kmeans import _kmeans_single_lloyd
+
+    # brute force calls its fitted metric with the data's rows.
+    model.effective_metric_ = _kmeans_single_lloyd
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1255,6 +1262,11 @@ CASES: dict[str, Case] = {
         _search_with_scorer,
         _compiled_driver_as_metric,
         "scorer whose metric is the private function",
+    ),
+    "fitted-private-function": Case(
+        _brute_regressor,
+        _compiled_driver_as_metric_attribute,
+        "effective_metric_ is the private function",
     ),
     "isolation-forest-feature-subset": Case(
         _isolation_forest,

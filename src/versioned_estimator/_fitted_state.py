@@ -203,6 +203,42 @@ def _linear_classifier(estimator: Any) -> str | None:
     return None
 
 
+#: Fitted attributes scikit-learn itself sets to a private function, and the
+#: functions it sets them to (by the function's full name).
+_FITTED_FUNCTIONS = {
+    ("BisectingKMeans", "_kmeans_single"): frozenset(
+        {
+            "sklearn.cluster._kmeans._kmeans_single_lloyd",
+            "sklearn.cluster._kmeans._kmeans_single_elkan",
+        }
+    ),
+}
+
+
+def _fitted_functions(estimator: Any) -> str | None:
+    """Functions held in fitted state (not parameters) are held like
+    parameters (public, not compiled), but for the few scikit-learn sets
+    itself, which must be what it sets them to: whatever calls them passes
+    the data."""
+    namespace = getattr(estimator, "__dict__", {})
+    params = set(type(estimator)._get_param_names())
+    for name, value in namespace.items():
+        if name in params or not (
+            isinstance(value, (types.FunctionType, types.BuiltinFunctionType))
+            or hasattr(value, "keywords")  # functools.partial
+            or type(value).__name__ in _COMPILED
+        ):
+            continue
+        known = _FITTED_FUNCTIONS.get((type(estimator).__name__, name), ())
+        module = getattr(value, "__module__", "")
+        if f"{module}.{getattr(value, '__qualname__', '')}" in known:
+            continue
+        problem = _callable_parameter(value)
+        if problem is not None:
+            return f"a {_name(estimator)} whose {name} is {problem}"
+    return None
+
+
 def _callable_parameter(value: Any) -> str | None:
     """Why a callable hyper-parameter may not be called by a safe load."""
     seen = 0
@@ -313,6 +349,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_class_count)
             checks.append(_component_count)
             checks.append(_linear_classifier)
+            checks.append(_fitted_functions)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
