@@ -793,6 +793,14 @@ def _compiled_driver_as_metric_attribute(model: Any) -> None:
     model.effective_metric_ = _kmeans_single_lloyd
 
 
+def _fixed_threshold() -> tuple[Any, Any]:
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    X = RS.rand(40, 3)
+    model = FixedThresholdClassifier(LogisticRegression(), threshold=0.5)
+    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1267,6 +1275,12 @@ CASES: dict[str, Case] = {
         _brute_regressor,
         _compiled_driver_as_metric_attribute,
         "effective_metric_ is the private function",
+    ),
+    # Round 16: a string parameter outside its options that names a method.
+    "threshold-response-method-fit": Case(
+        _fixed_threshold,
+        _set("response_method", "fit"),
+        "with parameters scikit-learn refuses",
     ),
     "isolation-forest-feature-subset": Case(
         _isolation_forest,

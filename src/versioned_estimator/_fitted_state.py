@@ -122,13 +122,46 @@ def _parameters(estimator: Any) -> str | None:
                 {name: constraints[name]}, {name: value}, caller_name=kind.__name__
             )
         except InvalidParameterError as exc:
-            if isinstance(value, str):
+            if isinstance(value, str) and not _names_code(kind, value):
                 # An option another release names ("deprecated", a renamed
                 # solver): Python code branches on it, and raises when it
                 # knows no branch; no compiled code indexes memory with it.
                 continue
             return f"a {kind.__name__} with parameters scikit-learn refuses ({exc})"
     return None
+
+
+#: What scikit-learn's code may look up by a name a parameter holds
+#: (``response_method="fit"`` made a threshold classifier fit its pipeline,
+#: which created the cache folder the file named).
+_ESTIMATOR_METHODS = frozenset(
+    {
+        "fit",
+        "partial_fit",
+        "fit_transform",
+        "fit_predict",
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+        "transform",
+        "inverse_transform",
+        "score",
+        "score_samples",
+        "set_params",
+        "get_params",
+        "set_output",
+        "kneighbors",
+        "apply",
+        "decision_path",
+    }
+)
+
+
+def _names_code(kind: type, value: str) -> bool:
+    """Whether a string is a name code could be looked up by: a method of
+    estimators, a private or special name, or anything the class defines."""
+    return value.startswith("_") or value in _ESTIMATOR_METHODS or hasattr(kind, value)
 
 
 _COMPILED = ("cython_function_or_method", "fused_cython_function")
