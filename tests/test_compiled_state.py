@@ -801,6 +801,20 @@ def _fixed_threshold() -> tuple[Any, Any]:
     return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
 
 
+def _ordinal() -> tuple[Any, Any]:
+    from sklearn.preprocessing import OrdinalEncoder
+
+    X = np.array([["a"], ["b"], ["c"]], dtype=object)
+    return OrdinalEncoder().fit(X), X[:2]
+
+
+def _scaler_with_output() -> tuple[Any, Any]:
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(10, 2)
+    return StandardScaler().fit(X), X[:2]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1281,6 +1295,19 @@ CASES: dict[str, Case] = {
         _fixed_threshold,
         _set("response_method", "fit"),
         "with parameters scikit-learn refuses",
+    ),
+    # Round 17: dtypes that multiply every copy, output containers.
+    "dtype-sub-array": Case(
+        _ordinal,
+        _set("dtype", "(80000,)f8"),
+        "whose dtype is (80000,)f8",
+        method="transform",
+    ),
+    "output-container-unknown": Case(
+        _scaler_with_output,
+        _set("_sklearn_output_config", {"transform": "arrow"}),
+        "output container is not one set_output sets",
+        method="transform",
     ),
     "isolation-forest-feature-subset": Case(
         _isolation_forest,

@@ -108,6 +108,10 @@ def _parameters(estimator: Any) -> str | None:
         problem = _callable_parameter(value)
         if problem is not None:
             return f"a {kind.__name__} whose {name} is {problem}"
+    if "dtype" in params and not _scalar_dtype(params["dtype"]):
+        # A sub-array dtype ("(80000,)f8") makes every astype a copy that
+        # many times the data's size.
+        return f"a {kind.__name__} whose dtype is {str(params['dtype'])[:40]}"
     jobs = _int(params.get("n_jobs"))
     if jobs is not None and not -MAX_THREADS <= jobs <= MAX_THREADS:
         # Threads or processes the user's own calls start.
@@ -129,6 +133,25 @@ def _parameters(estimator: Any) -> str | None:
                 continue
             return f"a {kind.__name__} with parameters scikit-learn refuses ({exc})"
     return None
+
+
+def _scalar_dtype(value: Any) -> bool:
+    """Whether a ``dtype`` parameter is None or one plain number type (a
+    name, a type or a dtype of one number a value, no fields, no sub-array)."""
+    if value is None:
+        return True
+    if not isinstance(value, (str, type, np.dtype)):
+        return False
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError):
+        return isinstance(value, str) and not _names_code(object, value)
+    return (
+        dtype.subdtype is None
+        and dtype.fields is None
+        and dtype.kind in "biufc"
+        and dtype.itemsize > 0
+    )
 
 
 #: What scikit-learn's code may look up by a name a parameter holds
@@ -246,6 +269,24 @@ _FITTED_FUNCTIONS = {
         }
     ),
 }
+
+
+#: What ``set_output`` may have stored: the container ``transform`` returns
+#: (scikit-learn's registered adapters; "pandas" imports pandas when used).
+_OUTPUT_CONTAINERS = frozenset({"default", "pandas", "polars"})
+
+
+def _output_config(estimator: Any) -> str | None:
+    config = getattr(estimator, "__dict__", {}).get("_sklearn_output_config")
+    if config is None:
+        return None
+    if not (
+        isinstance(config, dict)
+        and set(config) <= {"transform"}
+        and all(value in _OUTPUT_CONTAINERS for value in config.values())
+    ):
+        return f"a {_name(estimator)} whose output container is not one set_output sets"
+    return None
 
 
 def _fitted_functions(estimator: Any) -> str | None:
@@ -383,6 +424,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_component_count)
             checks.append(_linear_classifier)
             checks.append(_fitted_functions)
+            checks.append(_output_config)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
