@@ -39,6 +39,7 @@ this module and ``_structures`` do not name is only held to its parameters.
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import types
 import warnings
@@ -91,6 +92,13 @@ def _inside(index: Any, bound: int) -> bool:
 # -- by type --------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def param_names(kind: type) -> tuple[str, ...]:
+    """A scikit-learn class's hyper-parameter names, read once per class
+    (``_get_param_names`` inspects ``__init__``'s signature on every call)."""
+    return tuple(kind._get_param_names())  # type: ignore[attr-defined]
+
+
 def _parameters(estimator: Any) -> str | None:
     """A scikit-learn estimator's hyper-parameters, held to the constraints of
     its class (never ones its state brings along)."""
@@ -99,9 +107,9 @@ def _parameters(estimator: Any) -> str | None:
         validate_parameter_constraints,
     )
 
-    kind = type(estimator)
+    kind: type = type(estimator)
     constraints = getattr(kind, "_parameter_constraints", None)
-    names = kind._get_param_names()
+    names = param_names(kind)
     missing = object()
     params = {name: getattr(estimator, name, missing) for name in names}
     for name, value in params.items():
@@ -154,31 +162,33 @@ def _scalar_dtype(value: Any) -> bool:
     )
 
 
+#: What scikit-learn's meta-estimators and scorers may call by a name their
+#: state holds (``getattr(estimator, name)(X)``): anything else could be
+#: ``fit``, which writes to a cache folder the file names.
+RESPONSE_METHODS = frozenset(
+    {"predict", "predict_proba", "predict_log_proba", "decision_function"}
+)
+
+
 #: What scikit-learn's code may look up by a name a parameter holds
 #: (``response_method="fit"`` made a threshold classifier fit its pipeline,
 #: which created the cache folder the file named).
-_ESTIMATOR_METHODS = frozenset(
-    {
-        "fit",
-        "partial_fit",
-        "fit_transform",
-        "fit_predict",
-        "predict",
-        "predict_proba",
-        "predict_log_proba",
-        "decision_function",
-        "transform",
-        "inverse_transform",
-        "score",
-        "score_samples",
-        "set_params",
-        "get_params",
-        "set_output",
-        "kneighbors",
-        "apply",
-        "decision_path",
-    }
-)
+_ESTIMATOR_METHODS = RESPONSE_METHODS | {
+    "fit",
+    "partial_fit",
+    "fit_transform",
+    "fit_predict",
+    "transform",
+    "inverse_transform",
+    "score",
+    "score_samples",
+    "set_params",
+    "get_params",
+    "set_output",
+    "kneighbors",
+    "apply",
+    "decision_path",
+}
 
 
 def _names_code(kind: type, value: str) -> bool:
@@ -295,7 +305,8 @@ def _fitted_functions(estimator: Any) -> str | None:
     itself, which must be what it sets them to: whatever calls them passes
     the data."""
     namespace = getattr(estimator, "__dict__", {})
-    params = set(type(estimator)._get_param_names())
+    kind: type = type(estimator)
+    params = param_names(kind)
     for name, value in namespace.items():
         if name in params or not (
             isinstance(value, (types.FunctionType, types.BuiltinFunctionType))
@@ -1029,14 +1040,6 @@ def distance_width(metric: Any, width: int) -> str | None:
     ):
         return "is not of its data's width"
     return None
-
-
-#: What scikit-learn's meta-estimators and scorers may call by a name their
-#: state holds (``getattr(estimator, name)(X)``): anything else could be
-#: ``fit``, which writes to a cache folder the file names.
-RESPONSE_METHODS = frozenset(
-    {"predict", "predict_proba", "predict_log_proba", "decision_function"}
-)
 
 
 def _response_names(value: Any) -> bool:

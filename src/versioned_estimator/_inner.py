@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._allowlist import CALL, NEW, Allowed
+from versioned_estimator._fitted_state import param_names
 from versioned_estimator._names import Resolved, resolve_name
 from versioned_estimator._reader import shown
 from versioned_estimator._structures import check_structure
@@ -1376,10 +1377,9 @@ def _class_attributes(kind: type) -> frozenset[str]:
         for name, value in vars(cls).items()
         if not (hasattr(type(value), "__set__") or hasattr(type(value), "__delete__"))
     }
-    get_params = getattr(kind, "_get_param_names", None)
-    if callable(get_params):
+    if callable(getattr(kind, "_get_param_names", None)):
         with contextlib.suppress(Exception):
-            names.difference_update(get_params())
+            names.difference_update(param_names(kind))
     return frozenset(names)
 
 

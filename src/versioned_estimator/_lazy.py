@@ -553,9 +553,8 @@ class Sealed:
                     skipped=reason, remapped=dict(remapped), globals=list(self.names)
                 )
                 return
-        rows = None
-        if probe and outputs and self.policy.allowed is not None:
-            rows = self.rows if self.rows is not None else self.safe_rows(probe)
+        # Safe mode checked the probe rows before the walk (None otherwise).
+        rows = self.rows
         # The file's n_jobs does not choose processes or threads for a check.
         with joblib.parallel_config(backend="sequential"):
             report = replay(estimator, probe, outputs, rows=rows)
