@@ -1040,3 +1040,27 @@ def test_version_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 2
     parser = build_parser()
     assert parser.prog == "versioned-estimator"
+
+
+def test_json_is_strict_with_floats_that_are_not_finite(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--json`` is what scripts read: NaN and infinities, which a writer
+    refuses in metadata but a crafted file can hold, come out as strings a
+    strict parser takes, not bare NaN."""
+    X, y = load_iris(return_X_y=True)
+    model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+    values = {"loss": float("nan"), "bounds": [float("inf"), -float("inf"), 1.5]}
+    path = tmp_path / "nan.joblib"
+    joblib.dump(forge(model, envelope=lambda e: e.update(metadata=values)), path)
+    code, out, _ = run(capsys, "inspect", path, "--json")
+    assert code == 0
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"bare {constant} in --json output")
+
+    data = json.loads(out, parse_constant=refuse)
+    assert data["metadata"] == {
+        "loss": "NaN",
+        "bounds": ["Infinity", "-Infinity", 1.5],
+    }

@@ -1659,6 +1659,114 @@ def test_public_python_callables_pass() -> None:
     assert "private function" in problem
 
 
+def _hgb_three_stages() -> Any:
+    X = np.c_[RS.rand(200, 3), RS.randint(0, 4, 200)]
+    y = X[:, 0] + X[:, 3] + RS.rand(200)
+    model = HistGradientBoostingRegressor(max_iter=3, categorical_features=[3])
+    return model.fit(X, y)
+
+
+@pytest.mark.parametrize("field", ["left", "right"])
+def test_predictors_checked_together_each_in_its_own_tree(field: str) -> None:
+    """The model's predictors are checked in one batch: a child index that
+    points into the next tree's nodes (inside the batch, outside its own
+    tree) or back to its parent is refused, for any tree of the model."""
+    from versioned_estimator._structures import covering
+
+    model = _hgb_three_stages()
+    assert check_structure(model) is None
+    nodes = model._predictors[1][0].nodes
+    split = np.flatnonzero(nodes["is_leaf"] == 0)
+    for value in (len(nodes), split[0]):
+        saved = nodes[field].copy()
+        nodes[field][split[0]] = value
+        try:
+            assert "point outside it" in (check_structure(model) or "")
+            # the lone predictor's own check says the same
+            assert "point outside it" in (
+                check_structure(model._predictors[1][0]) or ""
+            )
+        finally:
+            nodes[field] = saved
+    assert check_structure(model) is None
+    # A predictor the model covered is not checked again alone; one elsewhere is.
+    stray = pickle.loads(pickle.dumps(model._predictors[0][0]))
+    stray.nodes[field][np.flatnonzero(stray.nodes["is_leaf"] == 0)[0]] = 0
+    with covering():
+        assert check_structure(model) is None
+        assert check_structure(model._predictors[0][0]) is None
+        assert "point outside it" in (check_structure(stray) or "")
+
+
+def test_predictor_features_and_categories_inside_the_model() -> None:
+    model = _hgb_three_stages()
+    nodes = model._predictors[2][0].nodes
+    split = np.flatnonzero(nodes["is_leaf"] == 0)
+    saved = nodes.copy()
+    nodes["feature_idx"][split[-1]] = 4  # the model has 4 features
+    assert "point outside it" in (check_structure(model) or "")
+    nodes[:] = saved
+    categorical = np.flatnonzero(
+        (nodes["is_leaf"] == 0) & (nodes["is_categorical"] == 1)
+    )
+    if categorical.size:
+        nodes["bitset_idx"][categorical[0]] = 10**6
+        assert "categories point outside" in (check_structure(model) or "")
+        nodes[:] = saved
+    assert check_structure(model) is None
+
+
+def test_tree_depth_and_parents() -> None:
+    """A decision tree deeper than its recorded depth, or with a node of two
+    parents, is refused; the tree's own depth pass agrees with the fit."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    X = RS.rand(300, 3)
+    tree = DecisionTreeRegressor(random_state=0).fit(X, X[:, 0])
+    assert check_structure(tree.tree_) is None
+    state = tree.tree_.__getstate__()
+    state["max_depth"] = tree.tree_.max_depth - 1
+    shallow = pickle.loads(pickle.dumps(tree.tree_))
+    shallow.__setstate__(state)
+    assert "deeper than its recorded depth" in (check_structure(shallow) or "")
+    state = tree.tree_.__getstate__()
+    nodes = state["nodes"].copy()
+    inner = np.flatnonzero(nodes["left_child"] != -1)
+    # the last split's two children are one node, counted twice
+    nodes["right_child"][inner[-1]] = nodes["left_child"][inner[-1]]
+    twice = pickle.loads(pickle.dumps(tree.tree_))
+    twice.__setstate__({**state, "nodes": nodes})
+    assert "more than one parent" in (check_structure(twice) or "")
+
+
+def test_transform_iterations_over_the_replayed_rows() -> None:
+    """A transform's iterations are capped a row and over all the probe rows
+    a load replays (round 18: NMF with max_iter=100,000 and zero tolerance
+    over 200,000 probe rows ran past a minute from a 3 KB file)."""
+    from sklearn.decomposition import NMF
+
+    from versioned_estimator._fitted_state import (
+        MAX_REPLAY_ITERATIONS,
+        MAX_TRANSFORM_ITERATIONS,
+        REPLAY_ROWS,
+    )
+
+    model = NMF(2, max_iter=MAX_TRANSFORM_ITERATIONS, tol=0.0).fit(RS.rand(8, 3))
+    assert check_structure(model) is None  # one row, the per-row cap
+    token = REPLAY_ROWS.set(5)  # sklearn's defaults over the default probe
+    try:
+        assert check_structure(model) is None
+    finally:
+        REPLAY_ROWS.reset(token)
+    token = REPLAY_ROWS.set(MAX_REPLAY_ITERATIONS // MAX_TRANSFORM_ITERATIONS + 1)
+    try:
+        assert "probe rows a load replays" in (check_structure(model) or "")
+        model.max_iter = 200  # the default, over as many rows
+        assert check_structure(model) is None
+    finally:
+        REPLAY_ROWS.reset(token)
+
+
 def test_random_state_key_and_position() -> None:
     state = np.random.RandomState(0).get_state(legacy=False)
     assert _bit_generator_state(state) is None

@@ -75,6 +75,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import versioned_estimator as ve
 from versioned_estimator._payload import format1_digests, start_checksums
+from versioned_estimator._probe import encode_input
 from versioned_estimator._signing import sign, signature_for
 
 KEY = "hostile-files-test-key"
@@ -1724,6 +1725,31 @@ def _(corpus: Corpus, atk: Attack) -> None:
     )
 
 
+@attack("head-shared-long-string", 5, "4,000 memo references to one 1 MiB string")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Round 18: two bytes a reference in the file, 4 GiB once dumped as JSON.
+    rows = ["x" * 2**20] * 4000
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=lambda e: e.update(metadata={"rows": rows})),
+    )
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.control = Control(
+        "memory", "import joblib\nobj = joblib.load(path)\nobj.envelope.to_json()\n"
+    )
+
+
+@attack("signed-head-shared-long-string", 5, "the same, read with a key")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The signature check dumps the head as canonical JSON: refused before.
+    rows = ["x" * 2**15] * 100_000
+    signed = assemble(corpus.small, key=KEY)
+    signed.reduced[1][0]["metadata"] = {"rows": rows}
+    signed_variant(corpus, atk, signed, raises={"EnvelopeError"})
+    atk.codes = {"cli verify --key-env": {2}}
+
+
 @attack("head-deep-nesting", 5, "metadata nested 200,000 levels deep")
 def _(corpus: Corpus, atk: Attack) -> None:
     def envelope(e: dict[str, Any]) -> None:
@@ -2508,6 +2534,51 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.path = write(
         corpus.folder(atk.name) / "model.joblib",
         assemble(corpus.small, trailer=trailer),
+    )
+    atk.raises = {"load": {"EnvelopeError"}}
+    atk.codes = {"cli verify": {2}}
+
+
+def unicode_line(data: bytes, placeholder: str, escaped: bytes) -> bytes:
+    """``data`` (a protocol 2 pickle) with the text ``placeholder`` written
+    as a protocol 0 UNICODE line, whose escapes can spell anything."""
+    old = b"X" + struct.pack("<I", len(placeholder)) + placeholder.encode()
+    assert data.count(old) == 1
+    return data.replace(old, b"V" + escaped + b"\n")
+
+
+for _part in ("block", "output"):
+
+    @attack(f"trailer-lone-surrogate-{_part}", 7, f"a lone surrogate in a {_part}")
+    def _(corpus: Corpus, atk: Attack, part: str = _part) -> None:
+        # Round 18: text no UTF-8 holds, so every digest of it raised
+        # UnicodeEncodeError out of load() and verify.
+        def trailer(t: dict[str, Any]) -> None:
+            if part == "block":
+                t["checksums"]["stream"]["blocks"] = ["PLACEHOLDER"]
+            else:
+                item = {"kind": "ndarray", "dtype": "object", "shape": [1]}
+                t["probe"]["outputs"]["predict"] = {**item, "items": ["PLACEHOLDER"]}
+
+        data = pickle.dumps(assemble(corpus.small, trailer=trailer), protocol=2)
+        atk.path = corpus.folder(atk.name) / "model.pkl"
+        atk.path.write_bytes(unicode_line(data, "PLACEHOLDER", b"\\ud800"))
+        atk.raises = {"load": {"EnvelopeError"}}
+        atk.codes = {"cli verify": {2}}
+
+
+@attack("probe-rows-past-writer-size", 5, "200,000 probe rows gzip hides in 3 KB")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Round 18: every replay runs the model on the file's rows; a writer
+    # keeps at most MAX_INPUT_BYTES of them.
+    width = corpus.small.envelope["schema"]["n_features_in"]
+    rows = np.ones((200_000, width), dtype=np.uint8)
+    probe = {"n_rows": len(rows), "X": encode_input(rows)}
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(
+            corpus.small, envelope=lambda e: e.update(python="3.11.0", probe=probe)
+        ),
     )
     atk.raises = {"load": {"EnvelopeError"}}
     atk.codes = {"cli verify": {2}}

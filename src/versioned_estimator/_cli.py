@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import importlib
 import json
+import math
 import os
 import sys
 import warnings
@@ -115,11 +116,23 @@ class TextFormat:
 
 
 class JsonFormat:
-    """JSON for machines: sorted keys, two-space indent."""
+    """JSON for machines: sorted keys, two-space indent, strict JSON (a float
+    that is not finite is written as the string ``"NaN"``, ``"Infinity"`` or
+    ``"-Infinity"``, which every parser reads)."""
 
     def render(self, outcome: Outcome) -> str:
         """Return the JSON form of ``outcome``."""
-        return json.dumps(outcome.data, sort_keys=True, indent=2)
+        return json.dumps(_finite(outcome.data), sort_keys=True, indent=2)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _format(args: argparse.Namespace) -> TextFormat | JsonFormat:
@@ -619,16 +632,22 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], Outcome | int] = args.handler
     try:
         result = handler(args)
+        if isinstance(result, int):
+            return result
+        text = _format(args).render(result)
     except EnvelopeError as exc:
         return _error(str(exc))
     except OSError as exc:
         return _error(_os_message(exc))
     except _UsageError as exc:
         return _error(str(exc))
-    if isinstance(result, int):
-        return result
+    except MemoryError:
+        # The readers bound what a file may expand to; this is the backstop.
+        return _error(
+            "The file describes more than fits in memory: it is crafted or corrupt."
+        )
     try:
-        print(_format(args).render(result), flush=True)
+        print(text, flush=True)
     except BrokenPipeError:
         # The reader went away (``| head``): say nothing more, keep the verdict.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -905,6 +905,9 @@ def _additive_chi2(model: Any) -> str | None:
 #: tolerance, LDA's per-document updates, NMF's solver and sparse coding's
 #: lasso run exactly that many times. scikit-learn's defaults are 100 to 1000.
 MAX_TRANSFORM_ITERATIONS = 100_000
+#: And over all the rows a load replays: the file chooses those rows, and each
+#: runs the iterations (sklearn's defaults over 1,000 probe rows fit).
+MAX_REPLAY_ITERATIONS = 1 << 20
 
 _TRANSFORM_ITERATIONS = {
     "sklearn.decomposition._lda.LatentDirichletAllocation": "max_doc_update_iter",
@@ -925,10 +928,13 @@ def _transform_iterations(model: Any) -> str | None:
     if value is None:
         return None  # a release that does not have it
     count = _int(value)
-    if count is None or not 0 <= count <= MAX_TRANSFORM_ITERATIONS:
+    rows = max(1, REPLAY_ROWS.get())
+    most = min(MAX_TRANSFORM_ITERATIONS, MAX_REPLAY_ITERATIONS // rows)
+    if count is None or not 0 <= count <= most:
         return (
             f"a {kind.__name__} whose {name} is {str(value)[:20]} (at most "
-            f"{MAX_TRANSFORM_ITERATIONS} iterations a row)"
+            f"{MAX_TRANSFORM_ITERATIONS} iterations a row, "
+            f"{MAX_REPLAY_ITERATIONS} over the {rows} probe rows a load replays)"
         )
     return None
 

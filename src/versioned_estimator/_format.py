@@ -164,7 +164,10 @@ def plain_data_problem(
 
     Walks without recursion. A node budget bounds the walk, so a container
     that holds itself, or shared references whose expansion doubles per level,
-    is caught rather than walked forever.
+    is caught rather than walked forever. Text and integers weigh by their
+    length (a node per 4 characters or 32 bits), so one long string that the
+    memo lets a file refer to thousands of times, two bytes a reference,
+    spends the budget as every dump of it would spend memory.
 
     Examples
     --------
@@ -174,8 +177,12 @@ def plain_data_problem(
     'the non-text key 1'
     >>> loop = []
     >>> loop.append(loop)
-    >>> plain_data_problem(loop, max_nodes=100)
-    'a structure that refers to itself or nests more than 100 levels deep'
+    >>> print(plain_data_problem(loop, max_nodes=100))  # doctest: +NORMALIZE_WHITESPACE
+    a structure that refers to itself, nests more than 100 levels deep or
+    repeats more than its size holds
+    >>> text = "x" * 1000
+    >>> plain_data_problem([text] * 10, max_nodes=1000) is None
+    False
     """
     stack: list[tuple[Any, int]] = [(value, 0)]
     nodes = 0
@@ -184,15 +191,22 @@ def plain_data_problem(
         nodes += 1
         if depth > max_depth or nodes > max_nodes:
             return (
-                "a structure that refers to itself or nests more than "
-                f"{max_depth} levels deep"
+                "a structure that refers to itself, nests more than "
+                f"{max_depth} levels deep or repeats more than its size holds"
             )
-        if item is None or isinstance(item, (str, bool, int, float)):
+        if isinstance(item, str):
+            nodes += len(item) >> 2
+            continue
+        if isinstance(item, int):
+            nodes += item.bit_length() >> 5
+            continue
+        if item is None or isinstance(item, float):
             continue
         if isinstance(item, Mapping):
             for key, sub in item.items():
                 if not isinstance(key, str):
                     return f"the non-text key {key!r}"
+                nodes += len(key) >> 2
                 stack.append((sub, depth + 1))
         elif isinstance(item, (list, tuple)):
             stack.extend((sub, depth + 1) for sub in item)

@@ -51,7 +51,7 @@ from versioned_estimator._allowlist import CALL, NEW, Allowed
 from versioned_estimator._fitted_state import param_names
 from versioned_estimator._names import Resolved, resolve_name
 from versioned_estimator._reader import shown
-from versioned_estimator._structures import check_structure
+from versioned_estimator._structures import check_structure, covering
 
 __all__ = [
     "DryRun",
@@ -1235,6 +1235,13 @@ def walk_loaded(
     ``made`` ids); the trees, predictors and support
     vector models among them must pass ``_structures.check_structure``.
     """
+    with covering():
+        return _walk(root, allowed, resolved, made)
+
+
+def _walk(
+    root: Any, allowed: Allowed, resolved: AbstractSet[int], made: AbstractSet[int]
+) -> str | None:
     seen: set[int] = set()
     stack = [root]
     count = 0

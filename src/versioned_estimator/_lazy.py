@@ -59,7 +59,13 @@ from versioned_estimator._payload import (
     verify_format1,
     verify_outputs,
 )
-from versioned_estimator._probe import VerificationReport, decode_input, replay
+from versioned_estimator._probe import (
+    MAX_INPUT_BYTES,
+    VerificationReport,
+    decode_input,
+    encoded_size,
+    replay,
+)
 from versioned_estimator._provenance import platform_info, python_version
 from versioned_estimator._signing import verify_signature
 
@@ -576,7 +582,15 @@ class Sealed:
 
     def safe_rows(self, probe: Mapping[str, Any]) -> Any:
         """The probe rows, checked against the saved schema (safe mode)."""
-        rows = decode_input(probe.get("X") or {})
+        encoded = probe.get("X") or {}
+        if isinstance(encoded, Mapping) and encoded_size(encoded) > MAX_INPUT_BYTES:
+            # Every replay runs the model on these rows, which the file chose:
+            # no more of them than a writer keeps (compression hides the rest).
+            raise EnvelopeError(
+                f"The probe rows take more than the {MAX_INPUT_BYTES} bytes a "
+                "writer keeps: the file is crafted or corrupt."
+            )
+        rows = decode_input(encoded)
         schema = self.envelope.get("schema") or {}
         n_features = schema.get("n_features_in")
         shape = getattr(rows, "shape", None)

@@ -270,12 +270,12 @@ def capture_rows(X: Any, size: int) -> dict[str, Any] | None:
     try:
         rows = spread_rows(X, size)
         encoded = encode_input(rows)
-        while _encoded_size(encoded) > MAX_INPUT_BYTES and _n_rows(rows) > 1:
+        while encoded_size(encoded) > MAX_INPUT_BYTES and _n_rows(rows) > 1:
             rows = spread_rows(rows, max(1, _n_rows(rows) // 2))
             encoded = encode_input(rows)
     except (TypeError, ValueError, IndexError, KeyError):
         return None
-    if _encoded_size(encoded) > MAX_INPUT_BYTES:
+    if encoded_size(encoded) > MAX_INPUT_BYTES:
         return None
     try:
         # Only rows the reader takes back (see decode_input): the outputs
@@ -292,7 +292,9 @@ def _n_rows(X: Any) -> int:
     return int(shape[0]) if shape is not None else len(X)
 
 
-def _encoded_size(encoded: Mapping[str, Any]) -> int:
+def encoded_size(encoded: Mapping[str, Any]) -> int:
+    """The size of encoded probe rows, as :func:`capture_rows` bounds it
+    (``MAX_INPUT_BYTES``)."""
     return len(repr(encoded))
 
 

@@ -544,9 +544,13 @@ class Reader:
         def unicode_line() -> None:
             line = self.src.readline(1 << 20)[:-1]
             try:
-                push(line.decode("raw-unicode-escape"))
-            except UnicodeDecodeError as exc:
+                value = line.decode("raw-unicode-escape")
+                # Escapes can spell lone surrogates, which no UTF-8 text
+                # holds: every digest and JSON dump of the value would fail.
+                value.encode("utf-8", "strict")
+            except UnicodeError as exc:
                 raise self.fail("holds a malformed text line.") from exc
+            push(value)
 
         def global_line() -> None:
             module = self.text(text_line())

@@ -122,9 +122,10 @@ def verify_signature(
         )
     try:
         expected = _mac(envelope, key, None if version == 1 else trailer)
-    except (TypeError, ValueError, RecursionError) as exc:
+    except (TypeError, ValueError, RecursionError, MemoryError) as exc:
         raise IntegrityError(
-            f"The signed envelope cannot be checked ({exc}): it was altered after "
+            f"The signed envelope cannot be checked ({type(exc).__name__}: {exc}): "
+            "it was altered after "
             "the model was signed."
         ) from exc
     value = signature["value"]
