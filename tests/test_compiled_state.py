@@ -27,6 +27,7 @@ import textwrap
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial as _partial
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ from sklearn.preprocessing import (
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
+from sklearn.utils.validation import check_array
 
 import versioned_estimator as ve
 from tests._forge import forge, parts
@@ -815,6 +817,92 @@ def _scaler_with_output() -> tuple[Any, Any]:
     return StandardScaler().fit(X), X[:2]
 
 
+def _mlp() -> tuple[Any, Any]:
+    from sklearn.neural_network import MLPRegressor
+
+    X = RS.rand(40, 3)
+    model = MLPRegressor(hidden_layer_sizes=(16, 16), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(X, X[:, 0]), X[:3]
+
+
+def _repeated_layer(model: Any) -> None:
+    """Round 18: one hidden layer referred to 5,000 times (bytes a
+    reference): predict multiplies by it 5,000 times."""
+    repeats = 5000
+    model.coefs_ = [model.coefs_[0], *[model.coefs_[1]] * repeats, model.coefs_[2]]
+    model.intercepts_ = [
+        model.intercepts_[0],
+        *[model.intercepts_[1]] * repeats,
+        model.intercepts_[2],
+    ]
+    model.n_layers_ = len(model.coefs_) + 1
+
+
+def _small_forest() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    model = RandomForestRegressor(n_estimators=2, max_depth=3, random_state=0)
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _repeated_tree(model: Any) -> None:
+    model.estimators_ = [model.estimators_[0]] * 50_000
+
+
+def _gaussian_process() -> tuple[Any, Any]:
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    X = RS.rand(20, 2)
+    return GaussianProcessRegressor(optimizer=None).fit(X, X[:, 0]), X[:3]
+
+
+def _kernel_of_one_operand_twice(model: Any) -> None:
+    """Round 18: Product(k, k) nested 40 deep, both operands one object:
+    41 objects, 2**40 kernel evaluations a predict."""
+    from sklearn.gaussian_process.kernels import Product
+
+    kernel = model.kernel_
+    for _ in range(40):
+        kernel = Product(kernel, kernel)
+    model.kernel_ = kernel
+
+
+def _check_array_transformer() -> tuple[Any, Any]:
+    from functools import partial
+
+    X = RS.rand(10, 4)
+    return FunctionTransformer(partial(check_array)).fit(X), X[:3]
+
+
+def _wide_dtype_keyword(model: Any) -> None:
+    model.kw_args = {"dtype": "(60000000,)f8"}
+
+
+def _wide_dtype_in_partial(model: Any) -> None:
+    from functools import partial
+
+    model.func = partial(model.func.func, dtype="(60000000,)f8")
+
+
+def _negative_transformer() -> tuple[Any, Any]:
+    X = RS.rand(10, 2)
+    return FunctionTransformer(np.negative).fit(X), X[:3]
+
+
+def _out_into_fitted_array(model: Any) -> None:
+    model.kw_args = {"out": np.zeros((3, 2))}
+
+
+def _column_transformer() -> tuple[Any, Any]:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(10, 2)
+    model = ColumnTransformer([("scale", StandardScaler(), [0, 1])])
+    return model.fit(X), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1315,6 +1403,45 @@ CASES: dict[str, Case] = {
         "members' features are not its own",
         method="score_samples",
     ),
+    # Round 18: shared references that make a list's length, or a kernel's
+    # evaluations, free; arguments the file gives functions.
+    "mlp-repeated-layer": Case(
+        _mlp, _repeated_layer, "references to its parts that reach over"
+    ),
+    "forest-repeated-tree": Case(
+        _small_forest, _repeated_tree, "references to its parts that reach over"
+    ),
+    "gaussian-process-kernel-dag": Case(
+        _gaussian_process,
+        _kernel_of_one_operand_twice,
+        "references to its parts that reach over",
+    ),
+    "function-keyword-wide-dtype": Case(
+        _check_array_transformer,
+        _wide_dtype_keyword,
+        "kw_args holds the dtype (60000000,)f8",
+        method="transform",
+        control="memory",
+    ),
+    "function-partial-wide-dtype": Case(
+        _check_array_transformer,
+        _wide_dtype_in_partial,
+        "partial function given the dtype",
+        method="transform",
+        control="memory",
+    ),
+    "function-out-argument": Case(
+        _negative_transformer,
+        _out_into_fitted_array,
+        "an out= argument",
+        method="transform",
+    ),
+    "column-names-format-spec": Case(
+        _column_transformer,
+        _set("verbose_feature_names_out", "{feature_name:>100000000}"),
+        "feature name format",
+        method="get_feature_names_out",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -1487,6 +1614,15 @@ def _sparse_svc_with_probability(X: Any, y: Any) -> Any:
 _WITH_MISSING = np.array([[1.0], [1.0], [2.0], [3.0], [1.0], [np.nan], [4.0], [2.0]])
 
 
+def _gaussian_process_of_products() -> Any:
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    X = RS.rand(20, 2)
+    kernel = ConstantKernel() * RBF() * RBF(2.0)
+    return GaussianProcessRegressor(kernel, optimizer=None).fit(X, X[:, 0])
+
+
 def _intact() -> dict[str, tuple[Any, Any]]:
     X, y = RS.rand(60, 3), np.arange(60) % 3
     y_reg = RS.rand(60)
@@ -1504,6 +1640,25 @@ def _intact() -> dict[str, tuple[Any, Any]]:
         ),
         "LatentDirichletAllocation": (_lda()[0], RS.randint(0, 5, size=(3, 6))),
         "NMF": (_nmf()[0], RS.rand(3, 4)),
+        # Round 18: arguments a transformer gives its function, a name format,
+        # a kernel of distinct operands, a network's layers.
+        "FunctionTransformer-keywords": (
+            FunctionTransformer(
+                _partial(check_array, dtype=np.float64), kw_args={"ensure_2d": True}
+            ).fit(X),
+            X[:3],
+        ),
+        "ColumnTransformer-name-format": (
+            _column_transformer()[0].set_params(
+                verbose_feature_names_out="{transformer_name}-{feature_name}"
+            ),
+            RS.rand(3, 2),
+        ),
+        "GaussianProcessRegressor-product-kernel": (
+            _gaussian_process_of_products(),
+            RS.rand(3, 2),
+        ),
+        "MLPRegressor": (_mlp()[0], RS.rand(3, 3)),
         "GradientBoostingRegressor-linear-init": (
             GradientBoostingRegressor(n_estimators=3, init=LinearRegression()).fit(
                 X, y_reg
@@ -1650,7 +1805,6 @@ def test_public_python_callables_pass() -> None:
     from functools import partial
 
     from sklearn.feature_selection import SelectKBest, f_classif
-    from sklearn.utils.validation import check_array
 
     assert check_structure(SelectKBest(f_classif)) is None
     assert check_structure(FunctionTransformer(partial(check_array))) is None

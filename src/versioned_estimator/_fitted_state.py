@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import string
 import types
 import warnings
 from collections.abc import Callable, Mapping
@@ -116,6 +117,10 @@ def _parameters(estimator: Any) -> str | None:
         problem = _callable_parameter(value)
         if problem is not None:
             return f"a {kind.__name__} whose {name} is {problem}"
+        if name in _KEYWORD_PARAMETERS and value:
+            problem = _arguments((), value)
+            if problem is not None:
+                return f"a {kind.__name__} whose {name} holds {problem}"
     if "dtype" in params and not _scalar_dtype(params["dtype"]):
         # A sub-array dtype ("(80000,)f8") makes every astype a copy that
         # many times the data's size.
@@ -328,7 +333,10 @@ def _callable_parameter(value: Any) -> str | None:
     """Why a callable hyper-parameter may not be called by a safe load."""
     seen = 0
     while hasattr(value, "func") and hasattr(value, "keywords") and seen < 8:
-        value = value.func  # functools.partial
+        problem = _arguments(value.args, value.keywords)  # functools.partial
+        if problem is not None:
+            return f"a partial function given {problem}"
+        value = value.func
         seen += 1
     if isinstance(value, type):
         # dtype=np.float64, dtype=float: scalar types. Any other class given
@@ -355,6 +363,92 @@ def _callable_parameter(value: Any) -> str | None:
         return f"the compiled function {label[:80]}"
     if qualname.rsplit(".", 1)[-1].startswith("_"):
         return f"the private function {label[:80]}, not for calling with any data"
+    return None
+
+
+#: Parameters that hold keyword arguments for a function another parameter
+#: names (``FunctionTransformer``'s, a kernel's or a metric's).
+_KEYWORD_PARAMETERS = ("kw_args", "inv_kw_args", "kernel_params", "metric_params")
+
+
+def _arguments(args: Any, keywords: Any) -> str | None:
+    """Why arguments the file gives a function (a partial's, a transformer's
+    ``kw_args``, a scorer's or a metric's keywords) may not be passed to it:
+    ``out=`` (numpy writes the result into that array: one the checks passed,
+    rewritten at predict, crashed the next step's tree query), a ``dtype``
+    that is not one plain number type, a value numpy reads as a dtype of many
+    values (``"(60000000,)f8"`` multiplies the data by that), a function a
+    parameter could not be. Nested containers are read 4 levels deep."""
+    if not isinstance(args, (list, tuple)) or not isinstance(keywords, Mapping):
+        return "arguments that are not a tuple and a mapping"
+    if "out" in keywords:
+        return "an out= argument, an array it would write into"
+    dtype = keywords.get("dtype")
+    if not (
+        _scalar_dtype(dtype)
+        # check_array's list of dtypes to choose from
+        or (
+            isinstance(dtype, list)
+            and len(dtype) <= 16
+            and all(_scalar_dtype(d) for d in dtype)
+        )
+    ):
+        return f"the dtype {str(dtype)[:40]}"
+    stack = [(value, 0) for value in (*args, *keywords.values())]
+    while stack:
+        value, depth = stack.pop()
+        if depth > 4:
+            return "arguments nested more than 4 deep"
+        if isinstance(value, (list, tuple)):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, Mapping):
+            if "out" in value:
+                return "an out= argument, an array it would write into"
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, (str, np.dtype)) and _wide_dtype(value):
+            return f"the dtype {str(value)[:40]}, many values an item"
+        elif isinstance(value, type) or callable(value):
+            problem = _callable_parameter(value)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _wide_dtype(value: Any) -> bool:
+    """Whether numpy reads ``value`` as a dtype of sub-arrays, fields, items
+    of no bytes or items wider than 64 bytes."""
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError, SyntaxError):
+        return False
+    return bool(
+        dtype.subdtype is not None
+        or dtype.fields is not None
+        or not 0 < dtype.itemsize <= 64
+    )
+
+
+def _feature_name_format(model: Any) -> str | None:
+    """ColumnTransformer's ``verbose_feature_names_out`` as a string is a
+    format for each output column's name: only its two fields, no format
+    spec, conversion or attribute (``{feature_name:>1100000000}`` is a
+    1.1 GB name a column)."""
+    value = getattr(model, "verbose_feature_names_out", None)
+    if not isinstance(value, str):
+        return None
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError:
+        parts = None
+    if parts is None or any(
+        field is not None
+        and (field not in ("transformer_name", "feature_name") or spec or conversion)
+        for _, field, spec, conversion in parts
+    ):
+        return (
+            f"a {_name(model)} whose feature name format {value[:40]!r} is not "
+            "{transformer_name} and {feature_name} alone"
+        )
     return None
 
 
@@ -1094,12 +1188,9 @@ def _scorer(scorer: Any) -> str | None:
     if problem is not None:
         return f"a scorer whose metric is {problem}"
     keywords = getattr(scorer, "_kwargs", None) or {}
-    if not isinstance(keywords, Mapping):
-        return "a scorer whose keywords are not a mapping"
-    for name, value in keywords.items():
-        problem = _callable_parameter(value)
-        if problem is not None:
-            return f"a scorer whose keyword {str(name)[:40]} is {problem}"
+    problem = _arguments((), keywords)
+    if problem is not None:
+        return f"a scorer whose keywords hold {problem}"
     return None
 
 
@@ -1178,5 +1269,6 @@ CHECKS: dict[str, Check] = {
     "sklearn.multiclass.OneVsOneClassifier": _binary_members,
     "sklearn.multioutput.RegressorChain": _chain,
     "sklearn.metrics._scorer._Scorer": _scorer,
+    "sklearn.compose._column_transformer.ColumnTransformer": _feature_name_format,
     "sklearn.metrics._scorer._CurveScorer": _scorer,
 }

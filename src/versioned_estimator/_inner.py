@@ -1246,6 +1246,20 @@ def _walk(
     stack = [root]
     count = 0
     depth = 0  # containers open on the path to the current object
+    # The graph as the walk meets it, for the expansion bound: the members of
+    # every container and object (by id), and every node's own weight.
+    members: dict[int, list[int]] = {}
+    weight: dict[int, int] = {}
+    # What the walk made to reach members (a mapping's item pairs) lives as
+    # long as the walk: an id is only an object's while the object lives.
+    alive: list[list[Any]] = []
+
+    def enter(obj: Any, values: Iterable[Any]) -> None:
+        values = [v for v in values if type(v) not in _PLAIN_TYPES]
+        alive.append(values)
+        members[id(obj)] = [id(v) for v in values]
+        stack.extend(values)
+
     while stack:
         obj = stack.pop()
         if obj is _LEAVE:
@@ -1260,6 +1274,7 @@ def _walk(
         kind = type(obj)
         if kind in _PLAIN or isinstance(obj, np.generic):
             continue
+        weight[id(obj)] = 1
         if kind in _CONTAINERS or kind is dict:
             # hash() of a tuple recurses in C without a limit: a tuple nested
             # 10**5 deep crashes the first set() a method builds of it.
@@ -1270,11 +1285,9 @@ def _walk(
             # Plain members are skipped here, not one by one below: a
             # vocabulary holds hundreds of thousands of them.
             if kind is dict:
-                stack.extend([k for k in obj if type(k) not in _PLAIN_TYPES])
-                members = obj.values()
+                enter(obj, [*obj, *obj.values()])
             else:
-                members = obj
-            stack.extend([v for v in members if type(v) not in _PLAIN_TYPES])
+                enter(obj, obj)
             continue
         if isinstance(obj, np.ndarray):
             if type(obj) not in (np.ndarray, np.memmap) and not allowed.instance_type(
@@ -1289,8 +1302,9 @@ def _walk(
                 # An empty array's other dimensions cost nothing either: a
                 # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
                 return f"an empty array of shape {obj.shape}"
+            weight[id(obj)] = 1 + (obj.nbytes >> _WEIGHT_SHIFT)
             if obj.dtype.hasobject:
-                stack.extend(obj.ravel().tolist())
+                enter(obj, obj.ravel().tolist())
             if isinstance(obj, np.ma.MaskedArray):
                 stack.append(obj.fill_value)
             continue
@@ -1301,9 +1315,7 @@ def _walk(
         if id(obj) in made:
             continue  # a class or function code the caller trusted made
         if isinstance(obj, functools.partial):
-            stack.append(obj.func)
-            stack.extend(obj.args)
-            stack.extend((obj.keywords or {}).values())
+            enter(obj, [obj.func, *obj.args, *(obj.keywords or {}).values()])
             continue
         if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
             name = _type_name(obj)  # type: ignore[arg-type]
@@ -1328,14 +1340,62 @@ def _walk(
             return problem
         if by_library:
             continue  # library code built it while loading: its parts are its own
+        values: list[Any] = []
         if isinstance(namespace, dict):
-            stack.extend(namespace.values())
+            values.extend(namespace.values())
         for slot in _slots(kind):  # type: ignore[arg-type]
             value = getattr(obj, slot, _MISSING)
             if value is not _MISSING:
-                stack.append(value)
+                values.append(value)
         if isinstance(obj, Mapping):
-            stack.extend(obj.items())
+            values.extend(obj.items())
+        enter(obj, values)
+    return _expansion(id(root), members, weight)
+
+
+#: An array weighs one, plus one per 256 bytes of its data.
+_WEIGHT_SHIFT = 8
+#: How much more than the graph itself it may weigh with every shared
+#: reference counted again (an ensemble's ``named_estimators_`` refers to its
+#: members a second time: 414 fitted scikit-learn estimators reach at most
+#: 1.96 times their weight), and the weight any graph may reach regardless.
+MAX_EXPANSION = 8
+MAX_EXPANDED_FREE = 1 << 12
+
+
+def _expansion(
+    root: int, members: Mapping[int, list[int]], weight: Mapping[int, int]
+) -> str | None:
+    """Why the graph refers to its parts more often than its size holds, or
+    None. Code loops over what a model refers to, not over distinct objects:
+    ``coefs_ = [W] * 200_000`` (two bytes a reference in the file) makes an
+    MLP multiply by ``W`` 200,000 times a predict, and a kernel whose two
+    operands are one object, nested 60 times, is evaluated 2**60 times. So
+    every reference counts with what it reaches (a reference back to an
+    object being counted counts nothing), against the graph's own weight."""
+    own = sum(weight.values())
+    limit = MAX_EXPANSION * own + MAX_EXPANDED_FREE
+    total: dict[int, int] = {}
+    opened: set[int] = set()
+    stack: list[tuple[int, bool]] = [(root, False)]
+    while stack:
+        node, finish = stack.pop()
+        if finish:
+            reached = weight.get(node, 0)
+            reached += sum(total.get(member, 0) for member in members.get(node, ()))
+            total[node] = min(reached, limit + 1)
+            continue
+        if node in opened:
+            continue
+        opened.add(node)
+        stack.append((node, True))
+        stack.extend((m, False) for m in members.get(node, ()) if m not in opened)
+    if total.get(root, 0) > limit:
+        return (
+            f"references to its parts that reach over {MAX_EXPANSION} times "
+            "the parts themselves (one object referred to over and over, which "
+            "code then runs over again and again)"
+        )
     return None
 
 
