@@ -903,6 +903,46 @@ def _column_transformer() -> tuple[Any, Any]:
     return model.fit(X), X[:3]
 
 
+def _embedding() -> tuple[Any, Any]:
+    from sklearn.manifold import LocallyLinearEmbedding
+
+    X = RS.rand(40, 3)
+    return LocallyLinearEmbedding(n_neighbors=5, n_components=1).fit(X), X[:3]
+
+
+def _kmeans_names() -> tuple[Any, Any]:
+    X = RS.rand(20, 2)
+    return KMeans(3, n_init=1, random_state=0).fit(X), X[:3]
+
+
+def _scaler() -> tuple[Any, Any]:
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(10, 2)
+    return StandardScaler().fit(X), X[:3]
+
+
+def _names_in_pandas(name: str, value: int) -> Callable[[Any], None]:
+    """A count of names, with pandas output: transform names its columns."""
+
+    def corrupt(model: Any) -> None:
+        setattr(model, name, value)
+        model._sklearn_output_config = {"transform": "pandas"}
+
+    return corrupt
+
+
+def _selector() -> tuple[Any, Any]:
+    from sklearn.feature_selection import SelectFromModel
+
+    X = RS.rand(20, 3)
+    return SelectFromModel(LinearRegression()).fit(X, X[:, 0]), X[:3]
+
+
+def _tfidf() -> tuple[Any, Any]:
+    return TfidfVectorizer().fit(TEXT), TEXT
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1436,6 +1476,44 @@ CASES: dict[str, Case] = {
         "an out= argument",
         method="transform",
     ),
+    # Survey after round 18: counts names or outputs are made by.
+    "embedding-width-parameter": Case(
+        _embedding,
+        _set("n_components", 1_000_000_000),
+        "n_components is not its embedding's",
+        method="transform",
+        control="memory",
+    ),
+    "output-names-count": Case(
+        _kmeans_names,
+        _names_in_pandas("_n_features_out", 100_000_000),
+        "_n_features_out is 100000000",
+        method="transform",
+        control="memory",
+    ),
+    "input-names-count": Case(
+        _scaler,
+        _set("n_features_in_", 100_000_000),
+        "n_features_in_ is 100000000",
+        method="get_feature_names_out",
+        control="memory",
+        control_rows=lambda: None,
+    ),
+    "token-pattern-backtracks": Case(
+        _tfidf,
+        _set("token_pattern", "(?:(?:(?:(?:\\w*)*)*)*)*\\W"),
+        "token pattern",
+        method="transform",
+    ),
+    "vectorizer-reads-files": Case(
+        _tfidf, _set("input", "filename"), "reads its documents from files"
+    ),
+    "importance-getter-private-path": Case(
+        _selector,
+        _set("importance_getter", "__class__.__init__.__globals__"),
+        "not a path of public attributes",
+        method="transform",
+    ),
     "column-names-format-spec": Case(
         _column_transformer,
         _set("verbose_feature_names_out", "{feature_name:>100000000}"),
@@ -1919,6 +1997,24 @@ def test_transform_iterations_over_the_replayed_rows() -> None:
         assert check_structure(model) is None
     finally:
         REPLAY_ROWS.reset(token)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        (r"(?u)\b\w\w+\b", False),  # scikit-learn's default
+        (r"(?u)\b\w+(?:'\w+)?\b", False),  # an optional group repeats once
+        (r"\b[a-zA-Z]{2,}\b", False),
+        (r"(a|aa)+$", True),  # a branch inside a repetition
+        (r"(\w*)*x", True),  # a repetition inside a repetition
+        (r"(\w)\1", True),  # a back-reference
+        (r"[a-z]+(?:-[a-z]+)*", True),  # linear, refused all the same
+    ],
+)
+def test_token_patterns(pattern: str, refused: bool) -> None:
+    vectorizer = TfidfVectorizer(token_pattern=pattern)
+    problem = check_structure(vectorizer)
+    assert (problem is not None) is refused, problem
 
 
 def test_random_state_key_and_position() -> None:

@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import re
 import string
 import types
 import warnings
@@ -48,6 +49,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+
+try:  # Python 3.11 moved the regular expression parser
+    import re._parser as _regex_parser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _regex_parser
 
 __all__ = ["CHECKS", "check_by_type"]
 
@@ -243,6 +249,54 @@ def _component_count(estimator: Any) -> str | None:
         if name in namespace and _int(namespace[name]) != count:
             return f"a {_name(estimator)} whose {name} is not its components'"
     return None
+
+
+#: The most feature names a count may make without an array that wide:
+#: ``get_feature_names_out`` (and every transform with pandas output) makes
+#: a name for each of ``n_features_in_`` or ``_n_features_out``.
+MAX_NAMES = 1 << 20
+
+_NAME_COUNTS = ("n_features_in_", "_n_features_out", "n_components_")
+
+
+def _name_counts(estimator: Any) -> str | None:
+    """Counts of input and output features that names are made by, and an
+    embedding's width: within what the fitted arrays hold (``n_components``
+    sized LocallyLinearEmbedding's transform, ``_n_features_out=10**8`` made
+    100 million names: 1.7 GB from a few bytes)."""
+    namespace = getattr(estimator, "__dict__", {})
+    if not any(name in namespace for name in (*_NAME_COUNTS, "embedding_")):
+        return None
+    widths = None
+    for name in _NAME_COUNTS:
+        count = _int(namespace.get(name))
+        if count is None or count <= MAX_NAMES:
+            continue
+        if widths is None:
+            widths = _extents(namespace.values())
+        if count not in widths:
+            return (
+                f"a {_name(estimator)} whose {name} is {count}, more than any of "
+                f"its arrays holds (at most {MAX_NAMES} without one)"
+            )
+    shape: tuple[int, ...] = getattr(namespace.get("embedding_"), "shape", ())
+    components = _int(namespace.get("n_components"))
+    if len(shape) == 2 and components is not None and components != shape[1]:
+        return f"a {_name(estimator)} whose n_components is not its embedding's"
+    return None
+
+
+def _extents(values: Any) -> set[int]:
+    """Every dimension of the arrays, and every length of the lists, among
+    ``values``."""
+    found: set[int] = set()
+    for value in values:
+        shape = getattr(value, "shape", None)
+        if isinstance(shape, tuple):
+            found.update(n for n in shape if isinstance(n, int))
+        elif isinstance(value, (list, tuple)):
+            found.add(len(value))
+    return found
 
 
 def _linear_classifier(estimator: Any) -> str | None:
@@ -452,6 +506,23 @@ def _feature_name_format(model: Any) -> str | None:
     return None
 
 
+def _importance_getter(selector: Any) -> str | None:
+    """A feature selector's ``importance_getter`` as a string is a dotted
+    path read off the fitted estimator at every transform: public attribute
+    names only (``__class__.__init__.__globals__`` read the module's
+    globals)."""
+    getter = getattr(selector, "importance_getter", "auto")
+    if not isinstance(getter, str) or getter == "auto":
+        return None
+    parts = getter.split(".")
+    if len(parts) > 4 or not all(p.isidentifier() and p[0] != "_" for p in parts):
+        return (
+            f"a {_name(selector)} whose importance_getter {getter[:40]!r} is not "
+            "a path of public attributes"
+        )
+    return None
+
+
 def _sparse(matrix: Any) -> str | None:
     """A compressed sparse matrix: indices inside its shape, pointers in order."""
     if matrix.format in ("csr", "csc", "bsr"):
@@ -539,6 +610,14 @@ def check_by_type(obj: Any) -> list[Check]:
     elif module.startswith("scipy.interpolate.") and type(obj).__name__ == "BSpline":
         checks.append(_bspline)
     return checks
+
+
+def check_last(obj: Any) -> str | None:
+    """The checks that apply to every estimator after those of its class,
+    which say more precisely what is wrong with the same counts."""
+    from sklearn.base import BaseEstimator
+
+    return _name_counts(obj) if isinstance(obj, BaseEstimator) else None
 
 
 # -- by class -------------------------------------------------------------
@@ -682,6 +761,79 @@ def _ngrams(vectorizer: Any) -> str | None:
     return None
 
 
+def _text_analysis(vectorizer: Any) -> str | None:
+    """How a vectorizer reads text: n-grams within bounds, a token pattern
+    that matches in linear time, and documents given as text when a probe
+    replays (``input="filename"`` opens the probe's rows as paths)."""
+    problem = _ngrams(vectorizer) or _token_pattern(vectorizer)
+    if problem is not None:
+        return problem
+    source = getattr(vectorizer, "input", "content")
+    if source != "content" and REPLAY_ROWS.get() > 0:
+        return (
+            f"a {_name(vectorizer)} that reads its documents from files "
+            f"(input={str(source)[:20]!r}): the probe replay would open the "
+            "file's rows as paths"
+        )
+    return None
+
+
+#: The longest token pattern accepted (scikit-learn's default has 14 characters).
+MAX_PATTERN = 1000
+
+
+def _token_pattern(vectorizer: Any) -> str | None:
+    """A token pattern is matched against every document: no repetition of
+    something that itself repeats or branches (``(a|aa)+$``, ``(\\w*)*``
+    backtrack exponentially on a line of text), no back-reference."""
+    pattern = getattr(vectorizer, "token_pattern", None)
+    if pattern is None:
+        return None
+    if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN:
+        return f"a {_name(vectorizer)} whose token pattern is not a short text"
+    try:
+        parsed = _regex_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return f"a {_name(vectorizer)} whose token pattern is not a pattern"
+    if _backtracks(parsed, inside_repeat=False):
+        return (
+            f"a {_name(vectorizer)} whose token pattern {pattern[:40]!r} repeats "
+            "a repetition or an alternative, or refers back (exponential time)"
+        )
+    return None
+
+
+def _backtracks(items: Any, *, inside_repeat: bool) -> bool:
+    """Whether a parsed pattern holds, inside an unbounded repetition, another
+    repetition or a branch, or a back-reference anywhere."""
+    consts = _regex_parser
+    for op, value in items:
+        name = str(op)
+        if name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return True
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            _, high, sub = value
+            repeats = high is consts.MAXREPEAT or high > 1
+            if repeats and inside_repeat:
+                return True
+            if _backtracks(sub, inside_repeat=inside_repeat or repeats):
+                return True
+        elif name == "BRANCH":
+            if inside_repeat:
+                return True
+            if any(_backtracks(b, inside_repeat=False) for b in value[1]):
+                return True
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            sub = value[-1]
+            if _backtracks(sub, inside_repeat=inside_repeat):
+                return True
+        elif name in ("ASSERT", "ASSERT_NOT") and _backtracks(
+            value[1], inside_repeat=inside_repeat
+        ):
+            return True
+    return False
+
+
 def _vocabulary(
     vectorizer: Any, size: int | None = None, vocabulary: Any = None
 ) -> str | None:
@@ -711,7 +863,7 @@ _INTEGER_TYPES = frozenset(
 
 
 def _count_vectorizer(vectorizer: Any) -> str | None:
-    problem = _ngrams(vectorizer) or _vocabulary(vectorizer)
+    problem = _text_analysis(vectorizer) or _vocabulary(vectorizer)
     if problem is not None:
         return problem
     tfidf = getattr(vectorizer, "_tfidf", None)
@@ -1244,7 +1396,7 @@ CHECKS: dict[str, Check] = {
     **{f"sklearn.neighbors.{name}": _neighbors for name in _NEIGHBORS},
     "sklearn.feature_extraction.text.CountVectorizer": _count_vectorizer,
     "sklearn.feature_extraction.text.TfidfVectorizer": _count_vectorizer,
-    "sklearn.feature_extraction.text.HashingVectorizer": _ngrams,
+    "sklearn.feature_extraction.text.HashingVectorizer": _text_analysis,
     "sklearn.feature_extraction.text.TfidfTransformer": _tfidf_transformer,
     "sklearn.feature_extraction._dict_vectorizer.DictVectorizer": _dict_vectorizer,
     "sklearn.dummy.DummyRegressor": _dummy_regressor,
@@ -1269,6 +1421,9 @@ CHECKS: dict[str, Check] = {
     "sklearn.multiclass.OneVsOneClassifier": _binary_members,
     "sklearn.multioutput.RegressorChain": _chain,
     "sklearn.metrics._scorer._Scorer": _scorer,
+    "sklearn.feature_selection._from_model.SelectFromModel": _importance_getter,
+    "sklearn.feature_selection._rfe.RFE": _importance_getter,
+    "sklearn.feature_selection._rfe.RFECV": _importance_getter,
     "sklearn.compose._column_transformer.ColumnTransformer": _feature_name_format,
     "sklearn.metrics._scorer._CurveScorer": _scorer,
 }

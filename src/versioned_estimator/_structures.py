@@ -38,6 +38,7 @@ from versioned_estimator._fitted_state import (
     _int,
     _width,
     check_by_type,
+    check_last,
     distance_width,
 )
 
@@ -627,4 +628,7 @@ def check_structure(obj: Any) -> str | None:
             return problem
     kind = type(obj)
     named = STRUCTURES.get(f"{kind.__module__}.{kind.__qualname__}")
-    return None if named is None else named(obj)
+    problem = None if named is None else named(obj)
+    if problem is None and (kind.__module__ or "").startswith("sklearn."):
+        problem = _guarded(check_last)(obj)
+    return problem
