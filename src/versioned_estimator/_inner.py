@@ -1254,11 +1254,13 @@ def _walk(
     # long as the walk: an id is only an object's while the object lives.
     alive: list[list[Any]] = []
 
-    def enter(obj: Any, values: Iterable[Any]) -> None:
+    def enter(obj: Any, values: Iterable[Any]) -> list[int]:
+        """Push the members of ``obj`` that are not plain; their ids."""
         values = [v for v in values if type(v) not in _PLAIN_TYPES]
         alive.append(values)
-        members[id(obj)] = [id(v) for v in values]
+        ids = members[id(obj)] = [id(v) for v in values]
         stack.extend(values)
+        return ids
 
     while stack:
         obj = stack.pop()
@@ -1285,7 +1287,8 @@ def _walk(
             # Plain members are skipped here, not one by one below: a
             # vocabulary holds hundreds of thousands of them.
             if kind is dict:
-                enter(obj, [*obj, *obj.values()])
+                keys = enter(obj, [k for k in obj if type(k) not in _PLAIN_TYPES])
+                members[id(obj)] = keys + enter(obj, obj.values())
             else:
                 enter(obj, obj)
             continue
