@@ -370,6 +370,28 @@ def _forest(estimator: Any) -> str | None:
     return None
 
 
+def _loss_outputs(estimator: Any, outputs: int) -> str | None:
+    """A gradient boosting model's loss shapes the raw predictions its
+    compiled code writes a column per output into: a binomial loss on three
+    classes made them one column wide (heap corruption at predict)."""
+    from sklearn._loss.loss import BaseLoss
+
+    loss = getattr(estimator, "_loss", None)
+    if loss is None:
+        return None  # a release that does not keep it
+    multiclass = outputs > 1  # regressors have one output (checked before)
+    if not (
+        isinstance(loss, BaseLoss)
+        and loss.is_multiclass is multiclass
+        and (not multiclass or getattr(loss, "n_classes", None) == outputs)
+    ):
+        return (
+            f"a gradient boosting model whose loss ({type(loss).__name__[:40]}) "
+            "is not one for its outputs"
+        )
+    return None
+
+
 def _gradient_boosting(estimator: Any) -> str | None:
     """``GradientBoosting*``: a grid of regression trees of the model's width,
     one column per output its raw predictions have (``predict_stages`` writes
@@ -392,6 +414,9 @@ def _gradient_boosting(estimator: Any) -> str | None:
         and stages.shape == (getattr(estimator, "n_estimators_", None), outputs)
     ):
         return "a gradient boosting model whose trees are not its stages and outputs"
+    problem = _loss_outputs(estimator, outputs)
+    if problem is not None:
+        return problem
     init = getattr(estimator, "init_", None)
     classes_of_init = len(np.asarray(getattr(init, "classes_", ())))
     if outputs > 1 and init != "zero" and classes_of_init != outputs:
@@ -463,6 +488,9 @@ def _hist_gradient_boosting(estimator: Any) -> str | None:
         return "a gradient boosting classifier whose outputs are not its classes'"
     if any(len(stage) != per_iteration for stage in predictors):
         return "a gradient boosting model whose stages are not its outputs"
+    problem = _loss_outputs(estimator, per_iteration)
+    if problem is not None:
+        return problem
     trees = [predictor for stage in predictors for predictor in stage]
     problem = _predictors(trees, width, categorical)
     if problem is not None:
