@@ -144,8 +144,13 @@ _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 
 # Classes of opcodes, for the scan's dispatch (most frequent first).
 _C_SHORT, _C_MEMOIZE, _C_FIXED, _C_BINGET, _C_MARK, _C_LONG = 1, 2, 3, 4, 5, 6
+_C_LONG_BINGET, _C_CALL = 7, 8
 _CLASS = [0] * 256
 _FIXED_PUSH = [0] * 256
+_LONG_WIDTH = [0] * 256
+# Opcodes that take their operands off the stack and push one result, with
+# no argument of their own: REDUCE, BUILD, NEWOBJ, APPEND.
+_CALLS = {0x52: 2, 0x62: 2, 0x81: 2, 0x61: 2}
 
 
 def _classes() -> None:
@@ -168,10 +173,18 @@ def _classes() -> None:
         ):
             _CLASS[op] = _C_FIXED
             _FIXED_PUSH[op] = kind
-        elif (pops, pushes) == (0, 1) and kind in ("u4", "u8", "i4"):
+        elif (pops, pushes) == (0, 1) and kind in ("u4", "u8"):
+            # BINUNICODE, BINBYTES, BYTEARRAY8...: a length, then the bytes.
+            # (LONG4's signed length has checks of its own.)
             _CLASS[op] = _C_LONG
+            _LONG_WIDTH[op] = 4 if kind == "u4" else 8
+    for op, pops in _CALLS.items():
+        assert _EFFECT[op] == (pops, 1)
+        assert _ARGS[op] == 0
+        _CLASS[op] = _C_CALL
     _CLASS[_MEMOIZE] = _C_MEMOIZE
     _CLASS[_BINGET] = _C_BINGET
+    _CLASS[_LONG_BINGET] = _C_LONG_BINGET
     _CLASS[_MARK] = _C_MARK
 
 
@@ -205,6 +218,10 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
     counts = [0]  # out-of-band buffers seen
     classes = _CLASS
     fixed = _FIXED_PUSH
+    widths = _LONG_WIDTH
+    calls = _CALLS
+    unpack_u32, unpack_u64 = _u32, _u64
+    size = len(data)
     atom = _ATOM
     append = stack.append
     remember = memo.append
@@ -232,6 +249,24 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
                 append(found)
             elif cls == 5:
                 marks.append(len(stack))
+            elif cls == 8:  # REDUCE, BUILD, NEWOBJ, APPEND
+                pops = calls[op]
+                if len(stack) < pops:
+                    raise IndexError
+                del stack[-pops:]
+                append(atom)
+            elif cls == 7:  # LONG_BINGET
+                found = memo[unpack_u32(data, i)[0]]
+                if found is None:
+                    raise IndexError
+                i += 4
+                append(found)
+            elif cls == 6:  # a length of 4 or 8 bytes, then as many bytes
+                width = widths[op]
+                i += width + (unpack_u32 if width == 4 else unpack_u64)(data, i)[0]
+                if i > size:
+                    raise IndexError
+                append(atom)
             else:
                 i = _scan_other(data, i - 1, stack, marks, memo, counts, n_buffers)
                 if i < 0:
@@ -1253,6 +1288,7 @@ def _walk(
     # What the walk made to reach members (a mapping's item pairs) lives as
     # long as the walk: an id is only an object's while the object lives.
     alive: list[list[Any]] = []
+    repeated = False
 
     def enter(obj: Any, values: Iterable[Any]) -> list[int]:
         """Push the members of ``obj`` that are not plain; their ids."""
@@ -1268,6 +1304,8 @@ def _walk(
             depth -= 1
             continue
         if id(obj) in seen:
+            if type(obj) not in _PLAIN_TYPES:
+                repeated = True
             continue
         seen.add(id(obj))
         count += 1
@@ -1353,7 +1391,8 @@ def _walk(
         if isinstance(obj, Mapping):
             values.extend(obj.items())
         enter(obj, values)
-    return _expansion(id(root), members, weight)
+    # Without an object met twice, every reference reaches what it alone holds.
+    return _expansion(id(root), members, weight) if repeated else None
 
 
 #: An array weighs one, plus one per 256 bytes of its data.

@@ -157,14 +157,25 @@ def _predictors(
         records.append(nodes)
     if not records:
         return None
-    nodes = np.concatenate(records)
+    dtype = records[0].dtype
+    if dtype.hasobject:
+        return "a gradient boosting tree whose nodes hold objects"
+    if any(r.dtype != dtype for r in records):  # not as one fit builds them
+        for predictor in predictors:
+            problem = _predictors([predictor], width, categorical)
+            if problem is not None:
+                return problem
+        return None
+    # Joined as bytes: concatenating structured arrays promotes their fields
+    # pair by pair (3 ms for a model's 200 predictors).
+    joined: Any = np.frombuffer(b"".join(r.tobytes() for r in records), dtype=dtype)
     sizes = np.array([len(r) for r in records])
     size = np.repeat(sizes, sizes)  # of each node's tree
-    index = np.arange(len(nodes)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    split = nodes["is_leaf"] == 0  # leaves keep 0 as their children
-    left = nodes["left"].astype(np.int64)
-    right = nodes["right"].astype(np.int64)
-    feature = nodes["feature_idx"].astype(np.int64)
+    index = np.arange(len(joined)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    split = joined["is_leaf"] == 0  # leaves keep 0 as their children
+    left = joined["left"].astype(np.int64)
+    right = joined["right"].astype(np.int64)
+    feature = joined["feature_idx"].astype(np.int64)
     if (
         # children after their node and inside its tree
         (
@@ -175,7 +186,7 @@ def _predictors(
         or (width is not None and ((feature >= width) & split).any())
     ):
         return "a gradient boosting tree whose nodes point outside it"
-    on_categories = split & (nodes["is_categorical"] != 0)
+    on_categories = split & (joined["is_categorical"] != 0)
     if on_categories.any():
         if categorical is not None and not categorical[feature[on_categories]].all():
             return (
@@ -191,7 +202,7 @@ def _predictors(
                 for p in predictors
             ]
         )
-        idx = nodes["bitset_idx"].astype(np.int64)
+        idx = joined["bitset_idx"].astype(np.int64)
         if ((idx < 0) | (idx >= np.repeat(limits, sizes)))[on_categories].any():
             return "a gradient boosting tree whose categories point outside it"
     return None
