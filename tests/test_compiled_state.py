@@ -966,6 +966,20 @@ def _width_paid_by_an_empty_matrix(model: Any) -> None:
     model.padding_ = sp.csr_matrix((1, 10**9))
 
 
+def _text_constant_kernel(model: Any) -> None:
+    """Round 20: ConstantKernel fills an array of its constant's dtype, rows
+    times training rows: a 1,000-character text made 4 KB items."""
+    from sklearn.gaussian_process.kernels import ConstantKernel
+
+    model.kernel_ = ConstantKernel(constant_value="x" * 1000)
+
+
+def _empty_training_rows(model: Any) -> None:
+    """Round 20: a (65536, 0) training set costs the file nothing."""
+    model.X_train_ = np.empty((65536, 0))
+    model.n_features_in_ = 0
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1555,6 +1569,13 @@ CASES: dict[str, Case] = {
         control="memory",
         control_rows=lambda: None,
     ),
+    # Round 20: Gaussian process kernels and training rows.
+    "gaussian-process-text-constant": Case(
+        _gaussian_process, _text_constant_kernel, "constant_value is str"
+    ),
+    "gaussian-process-empty-training-rows": Case(
+        _gaussian_process, _empty_training_rows, "is not one per training row"
+    ),
     "column-names-format-spec": Case(
         _column_transformer,
         _set("verbose_feature_names_out", "{feature_name:>100000000}"),
@@ -2070,6 +2091,41 @@ def test_sparse_outputs_are_cut_before_they_are_made_dense() -> None:
     assert uncut.shape == (3, 2**25)
     assert uncut.strides == (0, 0)
     assert MAX_OUTPUT_VALUES < 3 * 2**25
+
+
+def test_ngrams_over_the_replayed_text() -> None:
+    """Round 20: a char n-gram range over the probe's text is bounded (a
+    100,000-character document at (1, 100) made 10 million strings at load)."""
+    from versioned_estimator._fitted_state import MAX_REPLAY_NGRAMS, REPLAY_TEXT
+
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(1, 100)).fit(TEXT)
+    assert check_structure(vectorizer) is None  # no probe text
+    token = REPLAY_TEXT.set(MAX_REPLAY_NGRAMS // 100 + 1)
+    try:
+        assert "characters of text the probe replays" in (
+            check_structure(vectorizer) or ""
+        )
+        vectorizer.ngram_range = (1, 5)
+        assert check_structure(vectorizer) is None
+    finally:
+        REPLAY_TEXT.reset(token)
+
+
+def test_load_bounds_ngrams_over_its_probe_text(tmp_path: Path) -> None:
+    """The load tells the walk how much text its probe replays."""
+    document = "the cat sat on the mat " * 2_500  # 57,500 characters
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(1, 100))
+    path = tmp_path / "model.joblib"
+    ve.save(
+        ve.VersionedEstimator.wrap(vectorizer.fit([document]), probe=[document]), path
+    )
+    with pytest.raises(ve.UntrustedGlobalError, match="characters of text"):
+        ve.load(path)
+    vectorizer.set_params(ngram_range=(1, 3))
+    ve.save(
+        ve.VersionedEstimator.wrap(vectorizer.fit([document]), probe=[document]), path
+    )
+    assert ve.load(path).transform([document]).shape[0] == 1
 
 
 def test_random_state_key_and_position() -> None:

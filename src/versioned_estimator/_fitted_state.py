@@ -586,7 +586,10 @@ def check_by_type(obj: Any) -> list[Check]:
     module = type(obj).__module__ or ""
     if module.startswith("sklearn."):
         from sklearn.base import BaseEstimator
+        from sklearn.gaussian_process.kernels import Kernel
 
+        if isinstance(obj, Kernel):
+            checks.append(_kernel)
         if isinstance(obj, BaseEstimator):
             checks.append(_parameters)
             checks.append(_input_width)
@@ -604,6 +607,79 @@ def check_by_type(obj: Any) -> list[Check]:
     elif module.startswith("scipy.interpolate.") and type(obj).__name__ == "BSpline":
         checks.append(_bspline)
     return checks
+
+
+def _kernel(kernel: Any) -> str | None:
+    """A Gaussian process kernel (not an estimator, so no constraint holds
+    its parameters): numbers, numeric arrays, bounds ("fixed" or numbers),
+    other kernels, and a pairwise kernel's metric and keywords held like a
+    metric's. A text constant made ``ConstantKernel`` fill an array of
+    1,000-character items as large as the rows times the training rows."""
+    from sklearn.gaussian_process.kernels import Kernel
+
+    try:
+        params = kernel.get_params(deep=False)
+    except Exception as exc:  # a kernel too broken to read
+        return f"a {_name(kernel)} whose parameters cannot be read ({exc!s:.80})"
+    for name, value in params.items():
+        if name == "metric" and isinstance(value, str):
+            continue  # a name pairwise_kernels looks up, or refuses
+        if name == "pairwise_kernels_kwargs":
+            problem = None if value is None else _arguments((), value)
+        elif name.endswith("_bounds") and isinstance(value, str):
+            problem = None if value == "fixed" else f"the bounds {value[:20]!r}"
+        elif (name.startswith("k") and name[1:].isdigit()) or name == "kernel":
+            # an operand, checked as an object of its own
+            problem = None if isinstance(value, Kernel) else "not a kernel"
+        elif name == "kernels":
+            problem = (
+                None
+                if isinstance(value, list) and all(isinstance(k, Kernel) for k in value)
+                else "not a list of kernels"
+            )
+        elif callable(value):
+            problem = _callable_parameter(value)
+        else:
+            problem = _kernel_number(value)
+        if problem is not None:
+            return f"a {_name(kernel)} whose {name} is {problem}"
+    return None
+
+
+def _kernel_number(value: Any) -> str | None:
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    array = value if isinstance(value, np.ndarray) else None
+    if array is None and isinstance(value, (list, tuple)):
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError):
+            array = None
+    if array is not None and array.dtype.kind in "biuf" and array.ndim <= 2:
+        return None
+    return f"{type(value).__name__} {str(value)[:40]!r}, not a number"
+
+
+def _gaussian_process(model: Any) -> str | None:
+    """A fitted Gaussian process's training rows, of the model's width, and
+    as many as its weights and factor have: predict multiplies the kernel
+    between the rows it is given and these by them (an empty (65536, 0)
+    training set cost the file nothing)."""
+    namespace = getattr(model, "__dict__", {})
+    X = namespace.get("X_train_")
+    if X is None or not isinstance(X, np.ndarray):
+        return None  # a kernel given precomputed rows, or not fitted
+    n = X.shape[0] if X.ndim == 2 else -1
+    width = _width(model)
+    if n < 0 or (width is not None and X.shape[1] != width):
+        return f"a {_name(model)} whose training rows are not of its width"
+    for name in ("alpha_", "y_train_", "L_", "pi_", "W_sr_", "f_cached"):
+        value = namespace.get(name)
+        if value is not None and np.shape(value)[:1] != (n,):
+            return f"a {_name(model)} whose {name} is not one per training row"
+    return None
 
 
 def check_last(obj: Any) -> str | None:
@@ -744,6 +820,10 @@ def _neighbor_labels(model: Any, rows: Any) -> str | None:
 
 
 def _ngrams(vectorizer: Any) -> str | None:
+    """An n-gram range within bounds, and the n-grams the probe's replay
+    makes of the probe's text (each n of the range, at most one a character)
+    within ``MAX_REPLAY_NGRAMS``: a 100,000-character document, which gzip
+    keeps in 5 KB, made 10 million strings at (1, 100)."""
     ngrams = getattr(vectorizer, "ngram_range", None)
     if not (
         isinstance(ngrams, tuple)
@@ -752,6 +832,13 @@ def _ngrams(vectorizer: Any) -> str | None:
         and 1 <= ngrams[0] <= ngrams[1] <= MAX_NGRAM
     ):
         return f"a {_name(vectorizer)} with the n-gram range {str(ngrams)[:40]}"
+    text = REPLAY_TEXT.get()
+    if text * (ngrams[1] - ngrams[0] + 1) > MAX_REPLAY_NGRAMS:
+        return (
+            f"a {_name(vectorizer)} with the n-gram range {ngrams} over the "
+            f"{text} characters of text the probe replays (at most "
+            f"{MAX_REPLAY_NGRAMS} n-grams)"
+        )
     return None
 
 
@@ -1102,6 +1189,14 @@ REPLAY_ROWS: contextvars.ContextVar[int] = contextvars.ContextVar(
 )
 
 
+#: How many characters of text the probe rows the load replays hold.
+REPLAY_TEXT: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "REPLAY_TEXT", default=0
+)
+#: The most n-grams a vectorizer may make of them.
+MAX_REPLAY_NGRAMS = 1 << 22
+
+
 def _widest_row() -> int:
     """The most values one row may become in such a transformer, now."""
     return min(MAX_OUTPUT_WIDTH, MAX_REPLAY_VALUES // max(1, REPLAY_ROWS.get()))
@@ -1412,6 +1507,10 @@ CHECKS: dict[str, Check] = {
     "sklearn.multiclass.OneVsOneClassifier": _binary_members,
     "sklearn.multioutput.RegressorChain": _chain,
     "sklearn.metrics._scorer._Scorer": _scorer,
+    "sklearn.gaussian_process._gpr.GaussianProcessRegressor": _gaussian_process,
+    "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace": (
+        _gaussian_process
+    ),
     "sklearn.feature_selection._from_model.SelectFromModel": _importance_getter,
     "sklearn.feature_selection._rfe.RFE": _importance_getter,
     "sklearn.feature_selection._rfe.RFECV": _importance_getter,

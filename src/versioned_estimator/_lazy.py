@@ -41,7 +41,7 @@ from versioned_estimator._errors import (
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
-from versioned_estimator._fitted_state import REPLAY_ROWS
+from versioned_estimator._fitted_state import REPLAY_ROWS, REPLAY_TEXT
 from versioned_estimator._inner import (
     DryRun,
     Refusal,
@@ -65,6 +65,7 @@ from versioned_estimator._probe import (
     decode_input,
     encoded_size,
     replay,
+    text_size,
 )
 from versioned_estimator._provenance import platform_info, python_version
 from versioned_estimator._signing import verify_signature
@@ -527,11 +528,13 @@ class Sealed:
             shape = getattr(self.rows, "shape", None)
             count = shape[0] if shape else len(self.rows or ())
             token = REPLAY_ROWS.set(count)
+            text = REPLAY_TEXT.set(text_size(self.rows))
             try:
                 problem = walk_loaded(
                     (estimator, self.template), allowed, objects, made
                 )
             finally:
+                REPLAY_TEXT.reset(text)
                 REPLAY_ROWS.reset(token)
             if problem is not None:
                 raise UntrustedGlobalError(

@@ -293,6 +293,23 @@ def _n_rows(X: Any) -> int:
     return int(shape[0]) if shape is not None else len(X)
 
 
+def text_size(rows: Any) -> int:
+    """How many characters of text decoded probe rows hold (the documents a
+    vectorizer splits: what its n-grams multiply).
+
+    Examples
+    --------
+    >>> text_size(["a cat", "a dog"]), text_size(np.ones((3, 2))), text_size(None)
+    (10, 0, 0)
+    """
+    if rows is None or _is_sparse(rows):
+        return 0
+    if hasattr(rows, "to_numpy"):
+        rows = rows.to_numpy(dtype=object)
+    values = np.asarray(rows, dtype=object).ravel().tolist()
+    return sum(len(v) for v in values if isinstance(v, (str, bytes)))
+
+
 def encoded_size(encoded: Mapping[str, Any]) -> int:
     """The size of encoded probe rows, as :func:`capture_rows` bounds it
     (``MAX_INPUT_BYTES``)."""
