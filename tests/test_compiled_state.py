@@ -980,6 +980,42 @@ def _empty_training_rows(model: Any) -> None:
     model.n_features_in_ = 0
 
 
+def _narrow_bitsets(model: Any) -> None:
+    """Round 21: one word a row where the predictor reads word code // 32."""
+    for stage in model._predictors:
+        for predictor in stage:
+            predictor.raw_left_cat_bitsets = np.ascontiguousarray(
+                predictor.raw_left_cat_bitsets[:, :1]
+            )
+
+
+def _mutual_info_transformer() -> tuple[Any, Any]:
+    from sklearn.feature_selection import mutual_info_classif
+
+    X = RS.rand(5, 2)
+    model = FunctionTransformer(mutual_info_classif, kw_args={"y": [0, 1, 0, 1, 0]})
+    return model.fit(X), X
+
+
+def _nested_one_vs_rest() -> tuple[Any, Any]:
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X = RS.rand(40, 3)
+    Y = np.c_[X[:, 0] > 0.5, X[:, 1] > 0.5].astype(int)  # two labels
+    return OneVsRestClassifier(LogisticRegression()).fit(X, Y), X[:5]
+
+
+def _wide_inner_member(model: Any) -> None:
+    """Round 21: a member that is itself a one-vs-rest of two classes and
+    40 members decides 40 columns (400 wrote past an (n, 2) matrix)."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = RS.rand(20, 3), np.arange(20) % 2
+    nested = OneVsRestClassifier(LogisticRegression()).fit(X, y)
+    nested.estimators_ = [LogisticRegression().fit(X, y) for _ in range(40)]
+    model.estimators_[0] = nested
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1575,6 +1611,22 @@ CASES: dict[str, Case] = {
     ),
     "gaussian-process-empty-training-rows": Case(
         _gaussian_process, _empty_training_rows, "is not one per training row"
+    ),
+    # Round 21.
+    "gradient-boosting-narrow-bitsets": Case(
+        _hgb_categorical, _narrow_bitsets, "category bitsets are not 8 words a row"
+    ),
+    "function-keyword-processes": Case(
+        _mutual_info_transformer,
+        lambda m: m.kw_args.update(n_jobs=24),
+        "kw_args holds n_jobs=24",
+        method="transform",
+    ),
+    "vectorizer-encoding": Case(
+        _count_vectorizer, _set("encoding", "idna"), "encoding 'idna'"
+    ),
+    "one-vs-rest-nested-member": Case(
+        _nested_one_vs_rest, _wide_inner_member, "decides more than one column"
     ),
     "column-names-format-spec": Case(
         _column_transformer,

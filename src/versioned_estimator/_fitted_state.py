@@ -431,6 +431,9 @@ def _arguments(args: Any, keywords: Any) -> str | None:
         return "arguments that are not a tuple and a mapping"
     if "out" in keywords:
         return "an out= argument, an array it would write into"
+    if keywords.get("n_jobs") not in (None, 1, -1):
+        # Processes the user's own calls would start: one, or the machine's.
+        return f"n_jobs={str(keywords['n_jobs'])[:20]} (1 or -1 only)"
     dtype = keywords.get("dtype")
     if not (
         _scalar_dtype(dtype)
@@ -849,6 +852,14 @@ def _text_analysis(vectorizer: Any) -> str | None:
     problem = _ngrams(vectorizer) or _token_pattern(vectorizer)
     if problem is not None:
         return problem
+    encoding = getattr(vectorizer, "encoding", "utf-8")
+    if str(encoding).lower().replace("_", "-") not in TEXT_ENCODINGS:
+        # Bytes are decoded by the codec the name looks up, importing its
+        # module from the encodings package.
+        return (
+            f"a {_name(vectorizer)} whose encoding {str(encoding)[:30]!r} is not "
+            "one of the reviewed ones"
+        )
     source = getattr(vectorizer, "input", "content")
     if source != "content":
         return (
@@ -858,6 +869,25 @@ def _text_analysis(vectorizer: Any) -> str | None:
         )
     return None
 
+
+#: The encodings a safe load lets a vectorizer decode bytes with.
+TEXT_ENCODINGS = frozenset(
+    {
+        "utf-8",
+        "utf8",
+        "utf-8-sig",
+        "ascii",
+        "us-ascii",
+        "latin-1",
+        "latin1",
+        "iso-8859-1",
+        "iso8859-1",
+        "utf-16",
+        "utf-32",
+        "cp1252",
+        "windows-1252",
+    }
+)
 
 #: The token patterns a safe load lets a vectorizer match against every
 #: document: scikit-learn's default and the common ones, each one repetition
@@ -1439,12 +1469,36 @@ def _binary_members(model: Any) -> str | None:
         classes = getattr(member, "classes_", None)
         if classes is not None and len(np.atleast_1d(np.asarray(classes))) > 2:
             return f"a {_name(model)} whose member has more than two classes"
+        if _decision_width(member) not in (None, 1):
+            # A nested one-vs-rest of two classes and 400 members decided
+            # 400 columns: their positions wrote past an (n, 2) matrix.
+            return f"a {_name(model)} whose member decides more than one column"
         # A label column fit saw one value of: a constant, repeated a row.
         if type(member).__name__ == "_ConstantPredictor" and (
             np.size(np.asarray(getattr(member, "y_", None))) != 1
         ):
             return f"a {_name(model)} whose constant member is not one value"
     return None
+
+
+def _decision_width(member: Any, depth: int = 0) -> int | None:
+    """How many columns a member's ``decision_function`` gives, where its
+    state says (a linear model's coefficient rows, a one-vs-rest's members),
+    through pipelines and searches; None when it has none to say."""
+    if depth > 8:
+        return None
+    steps = getattr(member, "steps", None)
+    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
+        return _decision_width(steps[-1][-1], depth + 1)
+    best = getattr(member, "best_estimator_", None)
+    if best is not None:
+        return _decision_width(best, depth + 1)
+    if type(member).__name__ in ("OneVsRestClassifier", "OneVsOneClassifier"):
+        # Two classes: one member (one-vs-rest), one pair (one-vs-one).
+        return len(getattr(member, "estimators_", None) or ())
+    coef = getattr(member, "__dict__", {}).get("coef_")
+    shape = tuple(getattr(coef, "shape", ()))
+    return shape[0] if len(shape) == 2 else None
 
 
 def _bagging(model: Any) -> str | None:

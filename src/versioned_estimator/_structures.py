@@ -157,6 +157,22 @@ def _predictors(
         records.append(nodes)
     if not records:
         return None
+    for predictor in predictors:
+        for name in ("binned_left_cat_bitsets", "raw_left_cat_bitsets"):
+            bitsets = getattr(predictor, name, None)
+            # The compiled predictor reads word category // 32 of a row, for
+            # categories up to 255, unchecked: 8 uint32 words a row.
+            if bitsets is not None and not (
+                isinstance(bitsets, np.ndarray)
+                and bitsets.ndim == 2
+                and bitsets.shape[1] == 8
+                and bitsets.dtype == np.uint32
+                and bitsets.flags.c_contiguous
+            ):
+                return (
+                    "a gradient boosting tree whose category bitsets are not "
+                    "8 words a row"
+                )
     dtype = records[0].dtype
     if dtype.hasobject:
         return "a gradient boosting tree whose nodes hold objects"
