@@ -1016,6 +1016,27 @@ def _wide_inner_member(model: Any) -> None:
     model.estimators_[0] = nested
 
 
+def _naive_bayes() -> tuple[Any, Any]:
+    from sklearn.naive_bayes import GaussianNB
+
+    X = RS.rand(30, 3)
+    return GaussianNB().fit(X, np.arange(30) % 2), X[:5]
+
+
+def _four_dimensional_means(model: Any) -> None:
+    """Round 22: a (2, 3500, 1, 1) mean broadcast against the data made
+    (2, 3500, n, d) at predict from 16 KB."""
+    model.theta_ = np.zeros((2, 3500, 1, 1), dtype=np.int8)
+    model.var_ = np.ones((2, 3500, 1, 1, 1), dtype=np.int8)
+
+
+def _elliptic_envelope() -> tuple[Any, Any]:
+    from sklearn.covariance import EllipticEnvelope
+
+    X = RS.rand(40, 3)
+    return EllipticEnvelope(random_state=0).fit(X), X[:5]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1418,7 +1439,7 @@ CASES: dict[str, Case] = {
     "one-vs-rest-member-rows": Case(
         _one_vs_rest_multilabel,
         _member_with_many_rows,
-        "LogisticRegression whose coefficients are not its classes'",
+        "decides more than one column",
     ),
     "neighbors-tree-over-other-data": Case(
         _kd_transformer,
@@ -1628,6 +1649,16 @@ CASES: dict[str, Case] = {
     "one-vs-rest-nested-member": Case(
         _nested_one_vs_rest, _wide_inner_member, "decides more than one column"
     ),
+    # Round 22: arrays of more dimensions than fit makes, covariance widths.
+    "naive-bayes-extra-dimensions": Case(
+        _naive_bayes, _four_dimensional_means, "theta_ has 4 dimensions"
+    ),
+    "covariance-precision-narrow": Case(
+        _elliptic_envelope,
+        _set("precision_", np.eye(1)),
+        "precision_ is not of its width",
+        method="score_samples",
+    ),
     "column-names-format-spec": Case(
         _column_transformer,
         _set("verbose_feature_names_out", "{feature_name:>100000000}"),
@@ -1815,6 +1846,24 @@ def _gaussian_process_of_products() -> Any:
     return GaussianProcessRegressor(kernel, optimizer=None).fit(X, X[:, 0])
 
 
+def _gaussian_mixture() -> Any:
+    from sklearn.mixture import GaussianMixture
+
+    return GaussianMixture(2, covariance_type="full", random_state=0).fit(
+        RS.rand(40, 3)
+    )
+
+
+def _logistic_cv() -> Any:
+    from sklearn.linear_model import LogisticRegressionCV
+
+    X = RS.rand(60, 3)
+    model = LogisticRegressionCV(
+        Cs=2, cv=2, l1_ratios=(0.0,), scoring="accuracy", use_legacy_attributes=True
+    )
+    return model.fit(X, np.arange(60) % 3)
+
+
 def _intact() -> dict[str, tuple[Any, Any]]:
     X, y = RS.rand(60, 3), np.arange(60) % 3
     y_reg = RS.rand(60)
@@ -1851,6 +1900,10 @@ def _intact() -> dict[str, tuple[Any, Any]]:
             RS.rand(3, 2),
         ),
         "MLPRegressor": (_mlp()[0], RS.rand(3, 3)),
+        # Round 22: the arrays of three dimensions and more fit makes.
+        "GaussianMixture-full": (_gaussian_mixture(), RS.rand(3, 3)),
+        "LogisticRegressionCV": (_logistic_cv(), RS.rand(3, 3)),
+        "EllipticEnvelope": (_elliptic_envelope()[0], RS.rand(3, 3)),
         "GradientBoostingRegressor-linear-init": (
             GradientBoostingRegressor(n_estimators=3, init=LinearRegression()).fit(
                 X, y_reg

@@ -601,6 +601,8 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_linear_classifier)
             checks.append(_fitted_functions)
             checks.append(_output_config)
+            checks.append(_array_ranks)
+            checks.append(_covariance)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
@@ -682,6 +684,72 @@ def _gaussian_process(model: Any) -> str | None:
         value = namespace.get(name)
         if value is not None and np.shape(value)[:1] != (n,):
             return f"a {_name(model)} whose {name} is not one per training row"
+    return None
+
+
+#: Arrays of more than two dimensions scikit-learn's estimators hold, and
+#: their most: what a search or path records during fit (no method but fit
+#: reads them), by name, and a full Gaussian mixture's matrices. Any other
+#: array an estimator holds has one or two (read off 414 fitted instances of
+#: its tested estimators and the cross-validated linear models' variants): a
+#: (2, 3500, 1, 1) mean broadcast against the data makes (2, 3500, n, d)
+#: from a few kilobytes.
+RANKS: dict[str, int] = {
+    "coefs_paths_": 5,
+    "n_iter_": 4,
+    "scores_": 4,
+    "mse_path_": 3,
+    "cv_results_": 3,
+    "cv_values_": 3,
+}
+_MIXTURE_MATRICES = ("covariances_", "precisions_", "precisions_cholesky_")
+
+
+def _array_ranks(estimator: Any) -> str | None:
+    """Arrays in an estimator's state (directly, in its lists and tuples, or
+    in its dicts) of at most two dimensions, but those ``RANKS`` names."""
+    namespace = getattr(estimator, "__dict__", {})
+    most = dict(RANKS)
+    if namespace.get("covariance_type") == "full":  # GaussianMixture's kinds
+        most.update(dict.fromkeys((*_MIXTURE_MATRICES, "precisions_init"), 3))
+    for name, value in namespace.items():
+        if isinstance(value, (list, tuple)):
+            members: Any = value
+        elif isinstance(value, dict):
+            members = value.values()
+        else:
+            members = (value,)
+        for member in members:
+            if (
+                isinstance(member, np.ndarray)
+                and member.ndim > 2
+                and member.ndim > most.get(name, 2)
+            ):
+                return (
+                    f"a {_name(estimator)} whose {name} has {member.ndim} "
+                    "dimensions (no fit makes it so)"
+                )
+    return None
+
+
+def _covariance(estimator: Any) -> str | None:
+    """A covariance estimator's location and matrices are of the data's
+    width: ``mahalanobis`` hands ``precision_`` to scipy's distances as
+    ``VI``, which read width x width values from it unchecked."""
+    namespace = getattr(estimator, "__dict__", {})
+    if "precision_" not in namespace and "covariance_" not in namespace:
+        return None
+    width = _width(estimator)
+    if width is None:
+        return None
+    for name, shape in (
+        ("precision_", (width, width)),
+        ("covariance_", (width, width)),
+        ("location_", (width,)),
+    ):
+        value = namespace.get(name)
+        if value is not None and np.shape(value) != shape:
+            return f"a {_name(estimator)} whose {name} is not of its width"
     return None
 
 
