@@ -1037,6 +1037,27 @@ def _elliptic_envelope() -> tuple[Any, Any]:
     return EllipticEnvelope(random_state=0).fit(X), X[:5]
 
 
+def _bernoulli_nb() -> tuple[Any, Any]:
+    from sklearn.naive_bayes import BernoulliNB
+
+    X = (RS.rand(30, 3) > 0.5).astype(float)
+    return BernoulliNB().fit(X, np.arange(30) % 2), X[:5]
+
+
+def _diag_mixture() -> tuple[Any, Any]:
+    from sklearn.mixture import GaussianMixture
+
+    X = RS.rand(40, 3)
+    return GaussianMixture(2, covariance_type="diag", random_state=0).fit(X), X[:5]
+
+
+def _outer_product_means(model: Any) -> None:
+    """Round 23: (A, 1) means against (1, B) precisions broadcast to (A, B)
+    before the width mismatch is noticed."""
+    model.means_ = np.zeros((16_000, 1))
+    model.precisions_cholesky_ = np.ones((1, 16_000))
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -1659,6 +1680,15 @@ CASES: dict[str, Case] = {
         "precision_ is not of its width",
         method="score_samples",
     ),
+    # Round 23: arrays of other shapes that broadcast to their outer product.
+    "naive-bayes-prior-column": Case(
+        _bernoulli_nb,
+        _set("class_log_prior_", np.zeros((16_000, 1))),
+        "class_log_prior_ is not one a class",
+    ),
+    "mixture-outer-product": Case(
+        _diag_mixture, _outer_product_means, "means_ is not of its components"
+    ),
     "column-names-format-spec": Case(
         _column_transformer,
         _set("verbose_feature_names_out", "{feature_name:>100000000}"),
@@ -1864,6 +1894,12 @@ def _logistic_cv() -> Any:
     return model.fit(X, np.arange(60) % 3)
 
 
+def _qda() -> Any:
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+
+    return QuadraticDiscriminantAnalysis().fit(RS.rand(60, 3), np.arange(60) % 3)
+
+
 def _intact() -> dict[str, tuple[Any, Any]]:
     X, y = RS.rand(60, 3), np.arange(60) % 3
     y_reg = RS.rand(60)
@@ -1904,6 +1940,9 @@ def _intact() -> dict[str, tuple[Any, Any]]:
         "GaussianMixture-full": (_gaussian_mixture(), RS.rand(3, 3)),
         "LogisticRegressionCV": (_logistic_cv(), RS.rand(3, 3)),
         "EllipticEnvelope": (_elliptic_envelope()[0], RS.rand(3, 3)),
+        "BernoulliNB": (_bernoulli_nb()[0], RS.rand(3, 3)),
+        "GaussianMixture-diag": (_diag_mixture()[0], RS.rand(3, 3)),
+        "QuadraticDiscriminantAnalysis": (_qda(), RS.rand(3, 3)),
         "GradientBoostingRegressor-linear-init": (
             GradientBoostingRegressor(n_estimators=3, init=LinearRegression()).fit(
                 X, y_reg
