@@ -775,7 +775,9 @@ def _per_class_arrays(estimator: Any) -> str | None:
     for name in _PER_CLASS_ROWS:
         value = namespace.get(name)
         if isinstance(value, np.ndarray) and (
-            value.ndim != 2 or value.shape[0] != k or value.shape[1] != width
+            value.ndim != 2
+            or value.shape[0] != k
+            or (width is not None and value.shape[1] != width)
         ):
             return f"a {_name(estimator)} whose {name} is not a row a class"
     rotations, scalings = namespace.get("rotations_"), namespace.get("scalings_")
@@ -784,7 +786,11 @@ def _per_class_arrays(estimator: Any) -> str | None:
             return f"a {_name(estimator)} whose rotations are not one a class"
         for rotation, scaling in zip(rotations, scalings, strict=True):
             shape = np.shape(rotation)
-            if len(shape) != 2 or shape[0] != width or np.shape(scaling) != shape[1:]:
+            if (
+                len(shape) != 2
+                or (width is not None and shape[0] != width)
+                or np.shape(scaling) != shape[1:]
+            ):
                 return f"a {_name(estimator)} whose rotations are not its scalings'"
     return None
 
@@ -797,7 +803,10 @@ def _mixture(model: Any) -> str | None:
     weights = namespace.get("weights_")
     if weights is None:
         return None
-    k, d = np.shape(weights)[0] if np.ndim(weights) == 1 else -1, _width(model)
+    k = np.shape(weights)[0] if np.ndim(weights) == 1 else -1
+    d = _width(model)
+    if d is None:  # no recorded width: the means' is the one all must share
+        d = (*getattr(namespace.get("means_"), "shape", ()), -1, -1)[1]
     shapes = {
         "full": (k, d, d),
         "tied": (d, d),
