@@ -589,9 +589,10 @@ def check_by_type(obj: Any) -> list[Check]:
     module = type(obj).__module__ or ""
     if module.startswith("sklearn."):
         from sklearn.base import BaseEstimator
-        from sklearn.gaussian_process.kernels import Kernel
 
-        if isinstance(obj, Kernel):
+        # Kernels are all defined in one module: asking isinstance would
+        # import it (5 ms) on the first load of any model.
+        if module == "sklearn.gaussian_process.kernels":
             checks.append(_kernel)
         if isinstance(obj, BaseEstimator):
             checks.append(_parameters)
@@ -710,9 +711,9 @@ def _array_ranks(estimator: Any) -> str | None:
     """Arrays in an estimator's state (directly, in its lists and tuples, or
     in its dicts) of at most two dimensions, but those ``RANKS`` names."""
     namespace = getattr(estimator, "__dict__", {})
-    most = dict(RANKS)
+    most = RANKS
     if namespace.get("covariance_type") == "full":  # GaussianMixture's kinds
-        most.update(dict.fromkeys((*_MIXTURE_MATRICES, "precisions_init"), 3))
+        most = {**RANKS, **dict.fromkeys((*_MIXTURE_MATRICES, "precisions_init"), 3)}
     for name, value in namespace.items():
         if isinstance(value, (list, tuple)):
             members: Any = value

@@ -304,6 +304,8 @@ def text_size(rows: Any) -> int:
     """
     if rows is None or _is_sparse(rows):
         return 0
+    if isinstance(rows, np.ndarray) and rows.dtype.kind not in "OUS":
+        return 0  # numbers: no text to count, item by item
     if hasattr(rows, "to_numpy"):
         rows = rows.to_numpy(dtype=object)
     values = np.asarray(rows, dtype=object).ravel().tolist()

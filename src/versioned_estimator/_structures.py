@@ -155,9 +155,6 @@ def _predictors(
         if not all(name in (nodes.dtype.names or ()) for name in needed):
             return "a gradient boosting tree whose nodes lack their fields"
         records.append(nodes)
-    if not records:
-        return None
-    for predictor in predictors:
         for name in ("binned_left_cat_bitsets", "raw_left_cat_bitsets"):
             bitsets = getattr(predictor, name, None)
             # The compiled predictor reads word category // 32 of a row, for
@@ -173,6 +170,8 @@ def _predictors(
                     "a gradient boosting tree whose category bitsets are not "
                     "8 words a row"
                 )
+    if not records:
+        return None
     dtype = records[0].dtype
     if dtype.hasobject:
         return "a gradient boosting tree whose nodes hold objects"
