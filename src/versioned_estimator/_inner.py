@@ -295,8 +295,9 @@ def _scan_other(
     counts: list[int],
     n_buffers: int,
 ) -> int:
-    """One opcode of the scan outside the fast paths; the next position, or -1
-    at STOP."""
+    """One opcode of the scan outside the fast paths (which take BINGET,
+    LONG_BINGET, every length of 4 or 8 bytes, REDUCE, BUILD, NEWOBJ and
+    APPEND); the next position, or -1 at STOP."""
     op = data[start]
     i = start + 1
     kind = _ARGS.get(op)
@@ -318,13 +319,11 @@ def _scan_other(
     if kind.__class__ is int:
         if op == _BINPUT:
             index = data[i]
-        elif op in (_LONG_BINGET, _LONG_BINPUT):
+        elif op == _LONG_BINPUT:
             index = _u32(data, i)[0]
         i += kind
     elif kind == "u1":
         i += 1 + data[i]
-    elif kind == "u4":
-        i += 4 + _u32(data, i)[0]
     elif kind == "i4":
         length = _i32(data, i)[0]
         if length < 0:
@@ -334,8 +333,6 @@ def _scan_other(
             # model holds an integer of more than a few hundred bits.
             raise Refusal(f"an integer of {length} bytes")
         i += 4 + length
-    elif kind == "u8":
-        i += 8 + _u64(data, i)[0]
     elif kind == "line":
         end = data.index(b"\n", i)
         if op in (_GET, _PUT):
@@ -350,7 +347,7 @@ def _scan_other(
         raise IndexError
     append = stack.append
     if index >= 0:
-        if op in (_LONG_BINGET, _GET):
+        if op == _GET:
             found = memo[index]
             if found is None:
                 raise IndexError
