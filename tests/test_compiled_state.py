@@ -857,6 +857,20 @@ def _gaussian_process() -> tuple[Any, Any]:
     return GaussianProcessRegressor(optimizer=None).fit(X, X[:, 0]), X[:3]
 
 
+def _normalizer() -> tuple[Any, Any]:
+    from sklearn.preprocessing import Normalizer
+
+    X = RS.rand(10, 3)
+    return Normalizer().fit(X), X[:3]
+
+
+def _pls() -> tuple[Any, Any]:
+    from sklearn.cross_decomposition import PLSRegression
+
+    X = RS.rand(20, 3)
+    return PLSRegression(n_components=2).fit(X, X[:, 0]), X[:3]
+
+
 def _kernel_of_one_operand_twice(model: Any) -> None:
     """Round 18: Product(k, k) nested 40 deep, both operands one object:
     41 objects, 2**40 kernel evaluations a predict."""
@@ -1520,7 +1534,14 @@ CASES: dict[str, Case] = {
     ),
     # Round 13: empty arrays whose other dimension is free.
     "empty-layer-of-any-width": Case(
-        _mlp, _empty_hidden_layer, "empty array of shape (0, 50000000)"
+        _mlp, _empty_hidden_layer, "coefs_[0] disagree in size"
+    ),
+    # The same empty array where no table of sizes holds it: the walk's rule.
+    "empty-array-of-any-width": Case(
+        _normalizer,
+        _set("layer_", np.zeros((0, 50_000_000))),
+        "empty array of shape (0, 50000000)",
+        method="transform",
     ),
     # Round 14: what a scorer calls, with what.
     "scorer-private-compiled-metric": Case(
@@ -1688,6 +1709,20 @@ CASES: dict[str, Case] = {
     ),
     "mixture-outer-product": Case(
         _diag_mixture, _outer_product_means, "means_ is not of its components"
+    ),
+    # The generated table of sizes every fit makes equal (``_shapes_data``):
+    # families no hand-written check names.
+    "process-normalisation-column": Case(
+        _gaussian_process,
+        _set("_y_train_std", np.ones((16_000, 1))),
+        "_y_train_std has 2 dimensions",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "pls-scale-width": Case(
+        _pls,
+        _set("_x_std", np.ones(7)),
+        "disagree in size",
     ),
     "column-names-format-spec": Case(
         _column_transformer,

@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from versioned_estimator._shapes import check_shapes
+
 __all__ = ["CHECKS", "check_by_type"]
 
 #: The largest ``_n_threads`` a k-means model may hold: its fitting machine's
@@ -832,7 +834,9 @@ def check_last(obj: Any) -> str | None:
     which say more precisely what is wrong with the same counts."""
     from sklearn.base import BaseEstimator
 
-    return _name_counts(obj) if isinstance(obj, BaseEstimator) else None
+    if not isinstance(obj, BaseEstimator):
+        return None
+    return _name_counts(obj) or check_shapes(obj)
 
 
 # -- by class -------------------------------------------------------------

@@ -1,0 +1,386 @@
+"""Generate the safe load's table of fitted shapes from what real fits make.
+
+    python tests/data/make_shapes.py          # rewrite src/.../_shapes_data.py
+    python tests/data/make_shapes.py --check  # exit 1 if it would change
+
+Every array estimator of the fidelity matrix (``tests/test_all_estimators.py``)
+is fitted on data of four shapes (rows, width, classes and targets all
+varied, one with fewer rows than columns) and once more with its counts
+(``n_components``, ``n_clusters``, ``n_neighbors``...) changed. For each
+fitted array attribute, every axis counted from the last (``coef_.-1``) is a
+size in each fit, and so is every count the estimator records
+(``n_features_in_``, ``n_outputs_``...). Sizes that were equal in every fit,
+and are not all 1, are one group: the safe load refuses a model whose
+members of a group disagree. Two arrays of sizes no fit makes, (A, 1) and
+(B,), are what broadcast to an (A, B) outer product at predict.
+
+A class fitted on fewer than three of the shapes gets no entry (a coincidence
+of two sizes would then refuse real models); a group whose sizes never
+changed is kept only when the fit with other counts held it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DATA_FILE = os.path.join(ROOT, "src", "versioned_estimator", "_shapes_data.py")
+
+#: (rows, width, classes, targets) of each fit.
+SHAPES = ((80, 5, 3, 1), (50, 9, 4, 2), (14, 19, 2, 1), (64, 7, 5, 3))
+
+#: Counts changed for the fits with other hyperparameters, and to what: each
+#: set on the data of the shape of the same position.
+COUNTS = (
+    {
+        "n_components": 1,
+        "n_clusters": 2,
+        "n_neighbors": 2,
+        "n_estimators": 2,
+        "n_bins": 4,
+        "n_quantiles": 7,
+        "n_nonzero_coefs": 1,
+        "n_features_to_select": 1,
+        "n_knots": 3,
+        "degree": 3,
+        "hidden_layer_sizes": (3, 2),
+        "k": 1,
+        "batch_size": 5,
+        "max_features": 0.5,
+        "max_samples": 0.5,
+    },
+    {
+        "n_components": 2,
+        "n_clusters": 3,
+        "n_neighbors": 3,
+        "n_estimators": 3,
+        "n_bins": 3,
+        "n_quantiles": 11,
+        "n_nonzero_coefs": 2,
+        "n_features_to_select": 2,
+        "n_knots": 4,
+        "degree": 2,
+        "hidden_layer_sizes": (7,),
+        "k": 2,
+        "batch_size": 7,
+        "max_features": 2,
+        "max_samples": 0.7,
+    },
+)
+
+#: Inputs that are not arrays (text, dicts, label lists, images): their
+#: widths come from the data, and their own checks hold them.
+SKIPPED = frozenset(
+    {
+        "CountVectorizer",
+        "TfidfVectorizer",
+        "HashingVectorizer",
+        "DictVectorizer",
+        "FeatureHasher",
+        "LabelEncoder",
+        "LabelBinarizer",
+        "MultiLabelBinarizer",
+        "PatchExtractor",
+    }
+)
+
+
+def data(estimator: Any, shape: tuple[int, int, int, int]) -> tuple[Any, ...]:
+    """What to fit ``estimator`` on, of ``shape``, suited to its tags."""
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.utils import get_tags
+
+    rows, width, classes, targets = shape
+    rng = np.random.default_rng(width)
+    tags = get_tags(estimator)
+    X = rng.normal(size=(rows, width))
+    if tags.classifier_tags is not None and not tags.classifier_tags.multi_class:
+        classes = 2
+    y: Any = np.arange(rows) % classes
+    X[:, 0] += 3 * y  # separable enough for every classifier to converge
+    if is_regressor(estimator):
+        y = X @ rng.normal(size=(width, targets)) + rng.normal(size=(rows, targets))
+        if not tags.target_tags.single_output:
+            y = np.column_stack([y, y[:, :1] * 2]) if targets == 1 else y
+        elif not tags.target_tags.multi_output or targets == 1:
+            y = y[:, 0]
+        if tags.target_tags.positive_only:
+            y = np.abs(y) + 1.0
+        if type(estimator).__name__ == "IsotonicRegression":
+            X = X[:, 0]
+    elif (
+        is_classifier(estimator)
+        and tags.target_tags.multi_output
+        and (targets > 1 or not tags.target_tags.single_output)
+    ):
+        extra = range(1, max(targets, 2))
+        y = np.column_stack([y] + [(X[:, t] > 0).astype(int) for t in extra])
+    if tags.input_tags.pairwise:
+        X = X @ X.T
+    elif tags.input_tags.categorical and not tags.input_tags.string:
+        X = np.rint(np.abs(X)).astype(np.int64)
+    elif tags.input_tags.positive_only:
+        X = np.abs(X)
+    dictionary = estimator.get_params().get("dictionary")
+    if isinstance(dictionary, np.ndarray):
+        return ()  # SparseCoder: its width is its dictionary's, a parameter
+    return (X, y)
+
+
+def sizes(estimator: Any) -> dict[str, int]:
+    """Every fitted array's axes (from the last) and every count, by name."""
+    from versioned_estimator._fitted_state import param_names
+
+    params = set(param_names(type(estimator)))
+    found: dict[str, int] = {}
+    for name, value in vars(estimator).items():
+        if name in params or name.startswith("__"):
+            continue
+        if not (name.endswith("_") or name.startswith("_")):
+            continue
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and len(value) <= 8
+            and all(isinstance(member, np.ndarray) for member in value)
+        ):
+            for index, member in enumerate(value):
+                for axis in range(1, member.ndim + 1):
+                    found[f"{name}[{index}].-{axis}"] = int(member.shape[-axis])
+            continue
+        shape = getattr(value, "shape", None)
+        if isinstance(value, np.ndarray) or (
+            type(value).__module__.startswith("scipy.sparse") and shape is not None
+        ):
+            for axis in range(1, len(shape) + 1):
+                found[f"{name}.-{axis}"] = int(shape[-axis])
+        elif (
+            type(value) is int
+            and name.startswith("n_")
+            and name.endswith("_")
+            and name != "n_iter_"
+        ):
+            found[name] = value
+    return found
+
+
+def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> Any:
+    """``cls`` fitted on data of ``shape`` (with ``counts`` changed), or None."""
+    from tests.test_all_estimators import build
+
+    estimator = build(cls)
+    if counts is not None:
+        own = estimator.get_params(deep=False)
+        changes = {k: v for k, v in counts.items() if k in own}
+        if not changes:
+            return None
+        estimator.set_params(**changes)
+    args = data(estimator, shape)
+    if not args:
+        return None
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            estimator.fit(*args)  # quietly: some options are ``verbose``
+    except Exception:
+        return None
+    return estimator
+
+
+def options(cls: type) -> dict[str, list[Any]]:
+    """The other values each parameter's constraints name (string options,
+    booleans and None): what changes an array's rank or which of its axes
+    are which (a mixture's covariance type, early stopping's scores)."""
+    from sklearn.utils._param_validation import StrOptions
+    from tests.test_all_estimators import build
+
+    own = build(cls).get_params(deep=False)
+    found = {}
+    for name, constraints in sorted(getattr(cls, "_parameter_constraints", {}).items()):
+        if name not in own:
+            continue
+        values: list[Any] = []
+        for constraint in constraints:
+            if isinstance(constraint, StrOptions):
+                values += sorted(
+                    o for o in constraint.options if o not in constraint.deprecated
+                )
+            elif constraint in ("boolean", bool):
+                values += [True, False]
+            elif constraint is None:
+                values.append(None)
+        values = [value for value in values if value != own[name]]
+        if values:
+            found[name] = values
+    return found
+
+
+#: Fits with many options changed at once, at random, a class: options that
+#: matter only together (early stopping on the training data) meet in one.
+MIXED = 24
+
+
+def fits(cls: type) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """The sizes of ``cls`` fitted on each of ``SHAPES``, and with other
+    counts and options (each on the next shape)."""
+    found = [sizes(e) for e in (_fitted(cls, s) for s in SHAPES) if e is not None]
+    choices = options(cls)
+    changes: list[dict[str, Any]] = [*COUNTS]
+    changes += [{name: value} for name, values in choices.items() for value in values]
+    rng = np.random.default_rng(sum(map(ord, cls.__name__)))
+    if len(choices) > 1:
+        for _ in range(MIXED):
+            mixed = {}
+            for name, values in choices.items():
+                pick = int(rng.integers(len(values) + 1))
+                if pick < len(values):
+                    mixed[name] = values[pick]
+            changes.append(mixed)
+    other = [
+        sizes(e)
+        for i, c in enumerate(changes)
+        if (e := _fitted(cls, SHAPES[i % len(SHAPES)], c)) is not None
+    ]
+    return found, other
+
+
+def _together(a: str, b: str, runs: list[dict[str, int]]) -> bool:
+    """Whether ``a`` and ``b`` were equal in every fit that made both, and
+    those fits made them of more than one size (else a coincidence)."""
+    both = [run[a] for run in runs if a in run and b in run and run[a] == run[b]]
+    apart = any(a in run and b in run and run[a] != run[b] for run in runs)
+    return not apart and len(set(both)) > 1
+
+
+def groups(
+    found: list[dict[str, int]], other: list[dict[str, int]]
+) -> list[tuple[str, ...]]:
+    """Sizes every fit made equal: each name joins the first group all of
+    whose members it was equal to wherever both were made."""
+    if len(found) < 3:
+        return []
+    runs = [*found, *other]
+    kept: list[list[str]] = []
+    for name in sorted(set(found[0]).intersection(*found[1:])):
+        for group in kept:
+            if all(_together(name, member, runs) for member in group):
+                group.append(name)
+                break
+        else:
+            kept.append([name])
+    return sorted(tuple(group) for group in kept if len(group) > 1)
+
+
+def dimensions(
+    found: list[dict[str, int]], other: list[dict[str, int]]
+) -> dict[str, int]:
+    """The most dimensions any fit gave each array named in a group."""
+    most: dict[str, int] = {}
+    for run in [*found, *other]:
+        for name in run:
+            if ".-" in name:
+                array, _, axis = name.rpartition(".-")
+                most[array] = max(most.get(array, 0), int(axis))
+    return most
+
+
+def classes() -> dict[str, type]:
+    """The fidelity matrix's estimators, and every other scikit-learn one
+    (density, outlier and covariance estimators)."""
+    from sklearn.utils import all_estimators
+    from tests.test_all_estimators import ESTIMATORS
+
+    return {**dict(all_estimators()), **ESTIMATORS}
+
+
+def collect() -> dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]:
+    table = {}
+    for name, cls in sorted(classes().items()):
+        if name in SKIPPED:
+            continue
+        found, other = fits(cls)
+        kept = groups(found, other)
+        if kept:
+            named = {m.rpartition(".-")[0] for g in kept for m in g if ".-" in m}
+            most = {k: v for k, v in dimensions(found, other).items() if k in named}
+            table[f"{cls.__module__}.{cls.__qualname__}"] = (
+                kept,
+                dict(sorted(most.items())),
+            )
+    return dict(sorted(table.items()))
+
+
+def versions() -> str:
+    import scipy
+    import sklearn
+
+    return (
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
+        f"scipy {scipy.__version__}"
+    )
+
+
+def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> str:
+    lines = [
+        "# ruff: noqa: E501",
+        '"""Sizes a fit makes equal, by class: generated by',
+        "``tests/data/make_shapes.py`` and checked by ``tests/test_shapes.py``; do",
+        "not edit by hand, run the script and review the difference like code.",
+        "",
+        "``EQUAL``: each class's groups of sizes every fit made equal, fitted arrays'",
+        "axes counted from the last (``coef_.-1``, ``coefs_[0].-2`` for a list's",
+        "member) and recorded counts (``n_features_in_``). ``DIMENSIONS``: the most",
+        "dimensions any fit gave each of those arrays (see ``_fitted_state._shapes``).",
+        "",
+        f"Generated under {versions()}.",
+        '"""',
+        "",
+        "EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {",
+    ]
+    # Every tuple and dict is written exploded with a trailing comma: the
+    # form ``ruff format`` keeps.
+    for name, (kept, _) in table.items():
+        lines.append(f'    "{name}": (')
+        for group in kept:
+            lines += [
+                "        (",
+                *(f'            "{m}",' for m in group),
+                "        ),",
+            ]
+        lines.append("    ),")
+    lines += ["}", "", "DIMENSIONS: dict[str, dict[str, int]] = {"]
+    for name, (_, most) in table.items():
+        lines += [
+            f'    "{name}": {{',
+            *(f'        "{k}": {v},' for k, v in most.items()),
+        ]
+        lines.append("    },")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, ROOT)
+    text = render(collect())
+    if args.check:
+        with open(DATA_FILE) as f:
+            return 0 if f.read() == text else 1
+    with open(DATA_FILE, "w") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
