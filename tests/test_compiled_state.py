@@ -864,6 +864,39 @@ def _normalizer() -> tuple[Any, Any]:
     return Normalizer().fit(X), X[:3]
 
 
+def _linear_regression() -> tuple[Any, Any]:
+    X = RS.rand(20, 2)
+    return LinearRegression().fit(X, X[:, 0]), X[:3]
+
+
+def _isolation_forest() -> tuple[Any, Any]:
+    from sklearn.ensemble import IsolationForest
+
+    X = RS.rand(30, 2)
+    return IsolationForest(n_estimators=3, random_state=0).fit(X), X[:3]
+
+
+def _sigmoid_calibration() -> tuple[Any, Any]:
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X = RS.rand(40, 2)
+    y = (X[:, 0] > 0.5).astype(int)
+    model = CalibratedClassifierCV(LogisticRegression(), method="sigmoid", cv=2)
+    return model.fit(X, y), X[:3]
+
+
+def _sigmoid_slope_column(model: Any) -> None:
+    model.calibrated_classifiers_[0].calibrators[0].a_ = np.ones((16_000, 1))
+
+
+def _tuned_threshold() -> tuple[Any, Any]:
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    X = RS.rand(40, 2)
+    y = (X[:, 0] > 0.5).astype(int)
+    return TunedThresholdClassifierCV(LogisticRegression(), cv=2).fit(X, y), X[:3]
+
+
 def _pls() -> tuple[Any, Any]:
     from sklearn.cross_decomposition import PLSRegression
 
@@ -1718,6 +1751,35 @@ CASES: dict[str, Case] = {
         "_y_train_std has 2 dimensions",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    # A fitted value every fit leaves a number (or of one dimension), made
+    # an (A, 1) array or a list of lists: the same outer product, in any
+    # dtype (an int8 column is 16 KB of file).
+    "intercept-as-column": Case(
+        _linear_regression,
+        _set("intercept_", np.ones((16_000, 1), dtype=np.int8)),
+        "intercept_ has 2 dimensions (no fit makes more than 1)",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "outlier-offset-as-column": Case(
+        _isolation_forest,
+        _set("offset_", np.ones((16_000, 1), dtype=bool)),
+        "offset_ has 2 dimensions (every fit makes it a number)",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "sigmoid-slope-as-column": Case(
+        _sigmoid_calibration,
+        _sigmoid_slope_column,
+        "_SigmoidCalibration whose a_ has 2 dimensions",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "threshold-as-list-of-lists": Case(
+        _tuned_threshold,
+        _set("best_threshold_", [[0.5]] * 16_000),
+        "best_threshold_ has 2 dimensions (every fit makes it a number)",
     ),
     "pls-scale-width": Case(
         _pls,

@@ -13,7 +13,11 @@ of its options), and this module holds a loaded model to it:
 * each group's members that the model has are of one size (an absent
   attribute, or an array of fewer dimensions than an axis named, is skipped:
   other options and releases make fewer);
-* no array named has more dimensions than any fit gave it.
+* no fitted value has more dimensions than any fit gave it: an array where
+  every fit left a number (an ``offset_``, a sigmoid's ``a_``), or an (A, 1)
+  where every fit made (n,), is the same outer product at predict. The
+  table names the classes estimators hold too (a calibrated classifier's
+  sigmoids), and a list counts as numpy would read it.
 
 Only sizes are read; nothing of the model runs.
 """
@@ -85,6 +89,28 @@ def _label(member: Member) -> str:
     return name if index is None else f"{name}[{index}]"
 
 
+def _rank(value: Any) -> int | None:
+    """The dimensions numpy would read in ``value``: an array's or sparse
+    matrix's, 0 for a number, a list's nesting, None for anything else."""
+    depth = 0
+    while isinstance(value, (list, tuple)) and depth < _MOST_NESTING:
+        depth += 1
+        if not value:
+            return depth
+        value = value[0]
+    shape = _shape(value)
+    if shape is not None:
+        return depth + len(shape)
+    if isinstance(value, (int, float, np.number, np.bool_)):
+        return depth
+    return depth or None
+
+
+#: How deep :func:`_rank` follows lists: any depth above a table's entry
+#: (at most numpy's 64 dimensions) refuses the same.
+_MOST_NESTING = 65
+
+
 def check_shapes(estimator: Any) -> str | None:
     """What sizes of ``estimator`` disagree, or None.
 
@@ -101,20 +127,28 @@ def check_shapes(estimator: Any) -> str | None:
     >>> model.class_prior_ = np.ones(3) / 3
     >>> check_shapes(model)
     'a GaussianNB whose class_count_ and class_prior_ disagree in size (2 and 3)'
+    >>> model.class_prior_ = np.ones(2) / 2
+    >>> model.epsilon_ = np.zeros((16000, 1))
+    >>> check_shapes(model)
+    'a GaussianNB whose epsilon_ has 2 dimensions (every fit makes it a number)'
     """
     kind = type(estimator)
     full = f"{kind.__module__}.{kind.__qualname__}"
-    if full not in EQUAL:
+    most_of = DIMENSIONS.get(full)
+    if most_of is None:
         return None
     namespace = getattr(estimator, "__dict__", {})
-    for text, most in DIMENSIONS[full].items():
+    for text, most in most_of.items():
         name, index, _ = _member(f"{text}.-1")
-        shape = _shape(_value(namespace, name, index))
-        if shape is not None and len(shape) > most:
-            return (
-                f"a {kind.__name__} whose {text} has {len(shape)} dimensions "
-                f"(no fit makes more than {most})"
+        value = _value(namespace, name, index)
+        rank = None if value is None else _rank(value)
+        if rank is not None and rank > most:
+            limit = (
+                "every fit makes it a number"
+                if most == 0
+                else f"no fit makes more than {most}"
             )
+            return f"a {kind.__name__} whose {text} has {rank} dimensions ({limit})"
     for group in _groups(full):
         first: tuple[Member, int] | None = None
         for member in group:

@@ -14,6 +14,13 @@ and are not all 1, are one group: the safe load refuses a model whose
 members of a group disagree. Two arrays of sizes no fit makes, (A, 1) and
 (B,), are what broadcast to an (A, B) outer product at predict.
 
+Each fitted value that every fit made an array or a number also gets the
+most dimensions any fit gave it (0 for a number): an array where every fit
+left a number (an ``offset_``, a sigmoid's ``a_``), or a (A, 1) array where
+every fit made (n,), is the same outer product. These are read from the
+estimators each fit holds too (a forest's trees, a calibrated classifier's
+sigmoids), under their own class.
+
 A class fitted on fewer than three of the shapes gets no entry (a coincidence
 of two sizes would then refuse real models); a group whose sizes never
 changed is kept only when the fit with other counts held it too.
@@ -136,23 +143,44 @@ def data(estimator: Any, shape: tuple[int, int, int, int]) -> tuple[Any, ...]:
     return (X, y)
 
 
-def sizes(estimator: Any) -> dict[str, int]:
-    """Every fitted array's axes (from the last) and every count, by name."""
+#: A run: one fitted object's sizes (see :func:`sizes`) and the dimensions of
+#: its fitted values (see :func:`ranks`).
+Run = tuple[dict[str, int], dict[str, int]]
+
+#: In :func:`ranks`, a value numpy would not read as an array or a number.
+OTHER = -1
+
+
+def _fitted_names(estimator: Any) -> list[tuple[str, Any]]:
+    """The fitted attributes of ``estimator`` (ending or starting with an
+    underscore, not a hyper-parameter) and their values."""
     from versioned_estimator._fitted_state import param_names
 
     params = set(param_names(type(estimator)))
+    return [
+        (name, value)
+        for name, value in vars(estimator).items()
+        if name not in params
+        and not name.startswith("__")
+        and (name.endswith("_") or name.startswith("_"))
+    ]
+
+
+def _arrays(value: Any) -> bool:
+    """Whether ``value`` is a short list of arrays (a network's layers, a
+    multi-output model's classes), whose members are named by position."""
+    return (
+        isinstance(value, (list, tuple))
+        and 0 < len(value) <= 8
+        and all(isinstance(member, np.ndarray) for member in value)
+    )
+
+
+def sizes(estimator: Any) -> dict[str, int]:
+    """Every fitted array's axes (from the last) and every count, by name."""
     found: dict[str, int] = {}
-    for name, value in vars(estimator).items():
-        if name in params or name.startswith("__"):
-            continue
-        if not (name.endswith("_") or name.startswith("_")):
-            continue
-        if (
-            isinstance(value, (list, tuple))
-            and value
-            and len(value) <= 8
-            and all(isinstance(member, np.ndarray) for member in value)
-        ):
+    for name, value in _fitted_names(estimator):
+        if _arrays(value):
             for index, member in enumerate(value):
                 for axis in range(1, member.ndim + 1):
                     found[f"{name}[{index}].-{axis}"] = int(member.shape[-axis])
@@ -170,6 +198,62 @@ def sizes(estimator: Any) -> dict[str, int]:
             and name != "n_iter_"
         ):
             found[name] = value
+    return found
+
+
+def _rank(value: Any) -> int:
+    """The dimensions numpy sees in a fitted value: an array's or a sparse
+    matrix's, 0 for a number, :data:`OTHER` for anything else."""
+    if isinstance(value, np.ndarray):
+        return value.ndim
+    if type(value).__module__.startswith("scipy.sparse"):
+        return len(value.shape)
+    if isinstance(value, (int, float, np.number, np.bool_)):
+        return 0
+    return OTHER
+
+
+def ranks(estimator: Any) -> dict[str, int]:
+    """The dimensions of every fitted value that is not None, by name (a
+    short list of arrays: its members', and :data:`OTHER` for itself)."""
+    found: dict[str, int] = {}
+    for name, value in _fitted_names(estimator):
+        if value is None:
+            continue
+        if _arrays(value):
+            for index, member in enumerate(value):
+                found[f"{name}[{index}]"] = member.ndim
+        found[name] = _rank(value)
+    return found
+
+
+def nested(value: Any, depth: int = 0) -> list[Any]:
+    """The scikit-learn estimators a fitted value holds (a forest's trees, a
+    calibrated classifier's calibrators), themselves included: each of their
+    fitted attributes has its own dimensions, in the class that holds it."""
+    from sklearn.base import BaseEstimator
+
+    if depth > 5:
+        return []
+    found = []
+    if isinstance(value, (list, tuple)):
+        members: list[Any] = list(value[:8])
+    elif isinstance(value, dict):
+        members = list(value.values())[:8]
+    elif (type(value).__module__ or "").startswith("sklearn.") and hasattr(
+        value, "__dict__"
+    ):
+        if isinstance(value, BaseEstimator):
+            found.append(value)
+        members = (
+            [v for _, v in _fitted_names(value)]
+            if isinstance(value, BaseEstimator)
+            else list(vars(value).values())
+        )
+    else:
+        return []
+    for member in members:
+        found += nested(member, depth + 1)
     return found
 
 
@@ -229,10 +313,14 @@ def options(cls: type) -> dict[str, list[Any]]:
 MIXED = 24
 
 
-def fits(cls: type) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
-    """The sizes of ``cls`` fitted on each of ``SHAPES``, and with other
-    counts and options (each on the next shape)."""
-    found = [sizes(e) for e in (_fitted(cls, s) for s in SHAPES) if e is not None]
+def key(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def fits(cls: type) -> tuple[list[Run], list[Run], dict[str, list[Run]]]:
+    """The runs of ``cls`` fitted on each of ``SHAPES``, and with other
+    counts and options (each on the next shape), and of the estimators
+    those fits hold, by class."""
     choices = options(cls)
     changes: list[dict[str, Any]] = [*COUNTS]
     changes += [{name: value} for name, values in choices.items() for value in values]
@@ -245,12 +333,15 @@ def fits(cls: type) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
                 if pick < len(values):
                     mixed[name] = values[pick]
             changes.append(mixed)
-    other = [
-        sizes(e)
-        for i, c in enumerate(changes)
-        if (e := _fitted(cls, SHAPES[i % len(SHAPES)], c)) is not None
-    ]
-    return found, other
+    base = [_fitted(cls, s) for s in SHAPES]
+    changed = [_fitted(cls, SHAPES[i % len(SHAPES)], c) for i, c in enumerate(changes)]
+    inner: dict[str, list[Run]] = {}
+    for fitted in [*base, *changed]:
+        for held in nested(fitted)[1:] if fitted is not None else []:
+            inner.setdefault(key(type(held)), []).append((sizes(held), ranks(held)))
+    found = [(sizes(e), ranks(e)) for e in base if e is not None]
+    other = [(sizes(e), ranks(e)) for e in changed if e is not None]
+    return found, other, inner
 
 
 def _together(a: str, b: str, runs: list[dict[str, int]]) -> bool:
@@ -280,17 +371,18 @@ def groups(
     return sorted(tuple(group) for group in kept if len(group) > 1)
 
 
-def dimensions(
-    found: list[dict[str, int]], other: list[dict[str, int]]
-) -> dict[str, int]:
-    """The most dimensions any fit gave each array named in a group."""
+def dimensions(runs: list[dict[str, int]]) -> dict[str, int]:
+    """The most dimensions any run gave each fitted value that every run
+    made an array or a number (0), never anything else."""
     most: dict[str, int] = {}
-    for run in [*found, *other]:
-        for name in run:
-            if ".-" in name:
-                array, _, axis = name.rpartition(".-")
-                most[array] = max(most.get(array, 0), int(axis))
-    return most
+    other: set[str] = set()
+    for run in runs:
+        for name, rank in run.items():
+            if rank == OTHER:
+                other.add(name)
+            else:
+                most[name] = max(most.get(name, 0), rank)
+    return {name: rank for name, rank in sorted(most.items()) if name not in other}
 
 
 def classes() -> dict[str, type]:
@@ -303,20 +395,28 @@ def classes() -> dict[str, type]:
 
 
 def collect() -> dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]:
-    table = {}
+    """Each class's groups and dimensions, from its own fits and from the
+    estimators other fits hold (a class only held elsewhere, such as a
+    calibrated classifier's sigmoid, gets dimensions from three runs)."""
+    own: dict[str, tuple[list[Run], list[Run]]] = {}
+    held: dict[str, list[Run]] = {}
     for name, cls in sorted(classes().items()):
         if name in SKIPPED:
             continue
-        found, other = fits(cls)
-        kept = groups(found, other)
-        if kept:
-            named = {m.rpartition(".-")[0] for g in kept for m in g if ".-" in m}
-            most = {k: v for k, v in dimensions(found, other).items() if k in named}
-            table[f"{cls.__module__}.{cls.__qualname__}"] = (
-                kept,
-                dict(sorted(most.items())),
-            )
-    return dict(sorted(table.items()))
+        found, other, inner = fits(cls)
+        own[key(cls)] = (found, other)
+        for kind, runs in inner.items():
+            held.setdefault(kind, []).extend(runs)
+    table = {}
+    for kind in sorted(set(own) | set(held)):
+        found, other = own.get(kind, ([], []))
+        other = [*other, *held.get(kind, [])]
+        kept = groups([s for s, _ in found], [s for s, _ in other])
+        enough = len(found) >= 3 if kind in own else len(other) >= 3
+        most = dimensions([r for _, r in [*found, *other]]) if enough else {}
+        if kept or most:
+            table[kind] = (kept, most)
+    return table
 
 
 def versions() -> str:
@@ -339,7 +439,9 @@ def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> st
         "``EQUAL``: each class's groups of sizes every fit made equal, fitted arrays'",
         "axes counted from the last (``coef_.-1``, ``coefs_[0].-2`` for a list's",
         "member) and recorded counts (``n_features_in_``). ``DIMENSIONS``: the most",
-        "dimensions any fit gave each of those arrays (see ``_fitted_state._shapes``).",
+        "dimensions any fit gave each fitted value that every fit made an array or a",
+        "number (0: a number), also of classes only other estimators hold (see",
+        "``_shapes``).",
         "",
         f"Generated under {versions()}.",
         '"""',
@@ -349,6 +451,8 @@ def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> st
     # Every tuple and dict is written exploded with a trailing comma: the
     # form ``ruff format`` keeps.
     for name, (kept, _) in table.items():
+        if not kept:
+            continue
         lines.append(f'    "{name}": (')
         for group in kept:
             lines += [
@@ -359,6 +463,8 @@ def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> st
         lines.append("    ),")
     lines += ["}", "", "DIMENSIONS: dict[str, dict[str, int]] = {"]
     for name, (_, most) in table.items():
+        if not most:
+            continue
         lines += [
             f'    "{name}": {{',
             *(f'        "{k}": {v},' for k, v in most.items()),
