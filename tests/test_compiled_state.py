@@ -897,6 +897,47 @@ def _tuned_threshold() -> tuple[Any, Any]:
     return TunedThresholdClassifierCV(LogisticRegression(), cv=2).fit(X, y), X[:3]
 
 
+def _object_holding(value: Any) -> Any:
+    """A 0-d object array whose one item is ``value``."""
+    held = np.empty((), dtype=object)
+    held[()] = value
+    return held
+
+
+def _coefficients_of_columns(model: Any) -> None:
+    """A (2,) object array of coefficients, each item a (6000, 1) column:
+    its shape is the one every fit makes."""
+    columns = np.empty(2, dtype=object)
+    for i in range(2):
+        columns[i] = np.ones((6_000, 1))
+    model.coef_ = columns
+
+
+def _hgb_regressor() -> tuple[Any, Any]:
+    X = RS.rand(60, 2)
+    return HistGradientBoostingRegressor(max_iter=2).fit(X, X[:, 0]), X[:3]
+
+
+def _calibrated_class_count(model: Any) -> None:
+    """A calibrated member of 100,000 classes: predict_proba allocates
+    (rows, 100,000) for it."""
+    model.calibrated_classifiers_[0].classes = np.arange(100_000, dtype=np.int32)
+
+
+def _logistic() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    return LogisticRegression().fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
+def _ridge_one_row_of_coefficients() -> tuple[Any, Any]:
+    from sklearn.linear_model import Ridge
+
+    X = RS.rand(20, 2)
+    model = Ridge().fit(X, X[:, 0])
+    model.coef_ = model.coef_.reshape(1, -1)
+    return model, X[:3]
+
+
 def _pls() -> tuple[Any, Any]:
     from sklearn.cross_decomposition import PLSRegression
 
@@ -1780,6 +1821,60 @@ CASES: dict[str, Case] = {
         _tuned_threshold,
         _set("best_threshold_", [[0.5]] * 16_000),
         "best_threshold_ has 2 dimensions (every fit makes it a number)",
+    ),
+    # What every fit makes numeric holds objects or text: an object array's
+    # items are arrays of any shape (numpy's arithmetic on them is the same
+    # outer product, item by item), a text dtype's items of any size.
+    "intercept-holding-a-column": Case(
+        _linear_regression,
+        _set("intercept_", _object_holding(np.ones((16_000, 1)))),
+        "intercept_ is of dtype '|O' (every fit makes it numeric)",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "coefficients-holding-columns": Case(
+        _linear_regression,
+        _coefficients_of_columns,
+        "coef_ is of dtype '|O' (every fit makes it numeric)",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "baseline-of-wide-text": Case(
+        _hgb_regressor,
+        _set("_baseline_prediction", np.zeros((1, 1), dtype="U40000")),
+        "_baseline_prediction is of dtype '<U40000' (every fit makes it numeric)",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    # What round 26 found beside the table: a calibrated classifier's
+    # members (plain objects), text labels of any width, a bagging model's
+    # feature count, and an intercept as long as no coefficient row.
+    "calibrated-member-classes": Case(
+        _sigmoid_calibration,
+        _calibrated_class_count,
+        "calibrated members are not of its classes",
+        method="predict_proba",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "labels-of-wide-text": Case(
+        _logistic,
+        _set("classes_", np.array(["a" * 30_000, "b" * 30_000])),
+        "an array of items of 120000 bytes",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "isolation-feature-count": Case(
+        _isolation_forest,
+        _set("_max_features", 2**40),
+        "feature count is not of its width",
+    ),
+    "intercept-longer-than-coefficients": Case(
+        _ridge_one_row_of_coefficients,
+        _set("intercept_", np.zeros(16_000, dtype=np.float16)),
+        "coef_ and intercept_ disagree in size (1 and 16000)",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
     ),
     "pls-scale-width": Case(
         _pls,

@@ -20,7 +20,7 @@ import pytest
 from sklearn.base import clone
 
 from versioned_estimator._shapes import _member, _shape, _value, check_shapes
-from versioned_estimator._shapes_data import DIMENSIONS, EQUAL
+from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
 DATA = Path(__file__).parent / "data"
 #: (rows, width, classes, targets): a shape the generator does not fit on.
@@ -200,8 +200,15 @@ def test_every_group_disagreeing_is_refused(name, group):
 
 @pytest.mark.parametrize("name", FITTED)
 def test_an_array_of_more_dimensions_than_any_fit_is_refused(name):
+    """Where every fit makes a number or a vector, or a group names the
+    array."""
     model = _fit(name, GENERATOR.SHAPES[0])
-    arrays = [a for a in DIMENSIONS[name] if isinstance(vars(model).get(a), np.ndarray)]
+    grouped = {m.partition(".-")[0] for group in EQUAL.get(name, ()) for m in group}
+    arrays = [
+        a
+        for a, most in DIMENSIONS[name].items()
+        if isinstance(vars(model).get(a), np.ndarray) and (most <= 1 or a in grouped)
+    ]
     if not arrays:
         pytest.skip("no plain array of the table here")
     attribute = arrays[0]
@@ -233,3 +240,55 @@ def test_a_number_made_a_column_or_a_list_of_lists_is_refused(name):
         assert problem is not None, (attribute, value)
         assert f"{attribute} has" in problem, problem
         assert "every fit makes it a number" in problem, problem
+
+
+@pytest.mark.parametrize("name", FITTED)
+def test_a_numeric_value_of_objects_or_text_is_refused(name):
+    """Where every fit makes a value numeric, an object array (whose items
+    can be arrays of any shape) or a text dtype (of any item size) is not
+    one a fit makes; where some fit makes text (labels), it loads."""
+    model = _fit(name, GENERATOR.SHAPES[0])
+    text = set(TEXT.get(name, ()))
+    numeric = [
+        a
+        for a in DIMENSIONS[name]
+        if "[" not in a and a not in text and vars(model).get(a) is not None
+    ]
+    if not numeric:
+        pytest.skip("no numeric value of the table in this fit")
+    attribute = numeric[0]
+    before = vars(model)[attribute]
+    inner = np.empty((), dtype=object)
+    inner[()] = np.zeros((6, 1))
+    for value in (
+        inner,
+        np.array(["1.0", "2.0"], dtype="U40"),
+        np.zeros(2, dtype="V8"),
+    ):
+        setattr(model, attribute, value)
+        problem = check_shapes(model)
+        assert problem is not None, (attribute, value.dtype)
+        assert "every fit makes it numeric" in problem, problem
+    setattr(model, attribute, before)
+    assert check_shapes(model) is None
+
+
+def test_labels_as_text_load():
+    """Classifiers fitted on text labels, encoders and an imputer on text
+    inputs: their text values are in the table's TEXT, nothing refused."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 12))
+    words = np.array(["red", "green", "blue"], dtype=object)[np.arange(30) % 3]
+    for model, args in [
+        (LogisticRegression(), (X, words)),
+        (LogisticRegression(), (X, words.astype(str))),
+        (OneHotEncoder(), (np.column_stack([words] * 12),)),
+        (OrdinalEncoder(), (np.column_stack([words] * 12),)),
+        (SimpleImputer(strategy="most_frequent"), (np.column_stack([words] * 3),)),
+    ]:
+        model.fit(*args)
+        assert check_shapes(model) is None, model

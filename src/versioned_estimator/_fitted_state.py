@@ -1650,13 +1650,24 @@ def _decision_width(member: Any, depth: int = 0) -> int | None:
 def _bagging(model: Any) -> str | None:
     """Bagging and isolation forests hand each member the columns its
     feature subset picks (isolation trees unchecked, ``check_input=False``):
-    positions in the model's width, as many as the member is wide."""
+    positions in the model's width, as many as the member is wide; and
+    their feature count is at most that width."""
     members = getattr(model, "estimators_", None)
     subsets = getattr(model, "estimators_features_", None)
     if members is None or subsets is None:
         return None
     width = _width(model)
     problem = f"a {_name(model)} whose members' features are not its own"
+    count = getattr(model, "_max_features", None)
+    if count is not None and (
+        not isinstance(count, (int, np.integer))
+        or isinstance(count, bool)
+        or width is None
+        or not 1 <= count <= width
+    ):
+        # It sizes a chunk of rows (an isolation forest's scoring: one row a
+        # chunk, each over every tree, when it claims 2**40 features).
+        return f"a {_name(model)} whose feature count is not of its width"
     if (
         width is None
         or not isinstance(members, list)
@@ -1673,8 +1684,37 @@ def _bagging(model: Any) -> str | None:
     return None
 
 
+def _calibrated(model: Any) -> str | None:
+    """A calibrated classifier's members (plain objects, not estimators)
+    each allocate (rows, their class count) at predict and keep one
+    calibrator a class (one for two classes): their classes are its own."""
+    members = getattr(model, "calibrated_classifiers_", None)
+    classes = getattr(model, "classes_", None)
+    if members is None or classes is None:
+        return None
+    problem = f"a {_name(model)} whose calibrated members are not of its classes"
+    classes = np.asarray(classes)
+    if not isinstance(members, list) or classes.ndim != 1:
+        return problem
+    count = len(classes)
+    for member in members:
+        own = getattr(member, "classes", None)
+        calibrators = getattr(member, "calibrators", None)
+        if (
+            not isinstance(own, np.ndarray)
+            or own.shape != classes.shape
+            or own.dtype != classes.dtype
+            or not np.array_equal(own, classes)
+            or not isinstance(calibrators, list)
+            or len(calibrators) != (1 if count == 2 else count)
+        ):
+            return problem
+    return None
+
+
 #: Checks by the full name of the class they apply to.
 CHECKS: dict[str, Check] = {
+    "sklearn.calibration.CalibratedClassifierCV": _calibrated,
     "sklearn.cluster._kmeans.KMeans": _kmeans,
     "sklearn.cluster._kmeans.MiniBatchKMeans": _kmeans,
     "sklearn.cluster._bisect_k_means.BisectingKMeans": _kmeans,

@@ -1332,6 +1332,11 @@ def _walk(
                 type(obj)
             ):
                 return f"an array of type {_type_name(type(obj))}"
+            if obj.dtype.itemsize > MAX_ITEM_BYTES:
+                # Labels of text as wide as this: a predict returns
+                # ``classes_[indices]``, a row's bytes each (a few KB of
+                # compressed file, gigabytes at 30,000 rows).
+                return f"an array of items of {obj.dtype.itemsize} bytes"
             if obj.dtype.itemsize == 0 and obj.size:
                 # Items of no bytes: any count of them costs the file nothing,
                 # and code that allocates by their count pays for all.
@@ -1439,6 +1444,9 @@ def _expansion(
 
 
 _MISSING = object()
+#: The most bytes an array's item may take: text labels of 1,024 characters
+#: (a fitted model's largest numbers take 16, a tree's nodes 64).
+MAX_ITEM_BYTES = 4096
 #: The most values the other dimensions of an empty array may span. No fitted
 #: estimator of scikit-learn's holds an empty array of two dimensions or more.
 MAX_EMPTY_SPAN = 1 << 16

@@ -13,11 +13,16 @@ of its options), and this module holds a loaded model to it:
 * each group's members that the model has are of one size (an absent
   attribute, or an array of fewer dimensions than an axis named, is skipped:
   other options and releases make fewer);
-* no fitted value has more dimensions than any fit gave it: an array where
+* no fitted value that every fit makes a number or a vector, and no array a
+  group names, has more dimensions than any fit gave it: an array where
   every fit left a number (an ``offset_``, a sigmoid's ``a_``), or an (A, 1)
   where every fit made (n,), is the same outer product at predict. The
   table names the classes estimators hold too (a calibrated classifier's
-  sigmoids), and a list counts as numpy would read it.
+  sigmoids), and a list counts as numpy would read it;
+* a fitted value every fit makes numeric is numeric: an object array's
+  items can be arrays of any shape (numpy's arithmetic on them is the same
+  outer product, item by item) and a text dtype's items any size (a
+  predict buffer made in its dtype, 48 KB a cell).
 
 Only sizes are read; nothing of the model runs.
 """
@@ -29,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from versioned_estimator._shapes_data import DIMENSIONS, EQUAL
+from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
 __all__ = ["check_shapes"]
 
@@ -111,6 +116,60 @@ def _rank(value: Any) -> int | None:
 _MOST_NESTING = 65
 
 
+#: The kinds of numpy dtype that hold numbers.
+_NUMERIC_KINDS = frozenset("biufc")
+
+
+def _numbers(value: Any) -> bool:
+    """Whether ``value`` holds numbers, as far as its dtype says (a value
+    without one is judged by its rank alone)."""
+    dtype = getattr(value, "dtype", None)
+    return not isinstance(dtype, np.dtype) or dtype.kind in _NUMERIC_KINDS
+
+
+@functools.lru_cache(maxsize=256)
+def _grouped(kind: str) -> frozenset[str]:
+    """The values a group of ``kind`` names."""
+    return frozenset(name for group in _groups(kind) for name, _, _ in group)
+
+
+def _values(namespace: dict[str, Any], text: str) -> list[Any]:
+    """The value ``text`` names, or every member of the list ``name[]`` does."""
+    if text.endswith("[]"):
+        value = namespace.get(text[:-2])
+        return list(value) if isinstance(value, (list, tuple)) else []
+    name, index, _ = _member(f"{text}.-1")
+    return [_value(namespace, name, index)]
+
+
+def _dimensions(kind: type, full: str, namespace: dict[str, Any]) -> str | None:
+    """Why a fitted value has more dimensions, or other than numbers, than
+    every fit gives it. Ranks are held where every fit makes a number or a
+    vector (what broadcasts against a model's rows) and for the arrays a
+    group names; a list's members each."""
+    text_of = TEXT.get(full, ())
+    grouped = _grouped(full)
+    for text, most in DIMENSIONS[full].items():
+        held = most <= 1 or text.removesuffix("[]") in grouped
+        for value in _values(namespace, text):
+            if value is None:
+                continue
+            if text not in text_of and not _numbers(value):
+                return (
+                    f"a {kind.__name__} whose {text} is of dtype "
+                    f"{value.dtype.str!r} (every fit makes it numeric)"
+                )
+            rank = _rank(value) if held else None
+            if rank is not None and rank > most:
+                limit = (
+                    "every fit makes it a number"
+                    if most == 0
+                    else f"no fit makes more than {most}"
+                )
+                return f"a {kind.__name__} whose {text} has {rank} dimensions ({limit})"
+    return None
+
+
 def check_shapes(estimator: Any) -> str | None:
     """What sizes of ``estimator`` disagree, or None.
 
@@ -131,24 +190,18 @@ def check_shapes(estimator: Any) -> str | None:
     >>> model.epsilon_ = np.zeros((16000, 1))
     >>> check_shapes(model)
     'a GaussianNB whose epsilon_ has 2 dimensions (every fit makes it a number)'
+    >>> model.epsilon_ = np.array(np.zeros((16000, 1)), dtype=object)
+    >>> check_shapes(model)
+    "a GaussianNB whose epsilon_ is of dtype '|O' (every fit makes it numeric)"
     """
     kind = type(estimator)
     full = f"{kind.__module__}.{kind.__qualname__}"
-    most_of = DIMENSIONS.get(full)
-    if most_of is None:
+    if full not in DIMENSIONS:
         return None
     namespace = getattr(estimator, "__dict__", {})
-    for text, most in most_of.items():
-        name, index, _ = _member(f"{text}.-1")
-        value = _value(namespace, name, index)
-        rank = None if value is None else _rank(value)
-        if rank is not None and rank > most:
-            limit = (
-                "every fit makes it a number"
-                if most == 0
-                else f"no fit makes more than {most}"
-            )
-            return f"a {kind.__name__} whose {text} has {rank} dimensions ({limit})"
+    problem = _dimensions(kind, full, namespace)
+    if problem is not None:
+        return problem
     for group in _groups(full):
         first: tuple[Member, int] | None = None
         for member in group:

@@ -7,8 +7,10 @@ not edit by hand, run the script and review the difference like code.
 axes counted from the last (``coef_.-1``, ``coefs_[0].-2`` for a list's
 member) and recorded counts (``n_features_in_``). ``DIMENSIONS``: the most
 dimensions any fit gave each fitted value that every fit made an array or a
-number (0: a number), also of classes only other estimators hold (see
-``_shapes``).
+number (0: a number; ``coefs_[]``: any member of a list), also of classes
+only other estimators hold. ``TEXT``: those of them some fit made of
+other than numbers (labels, categories, strings); every other is numeric
+(see ``_shapes``).
 
 Generated under scikit-learn 1.9.1, numpy 2.4.6, scipy 1.17.1.
 """
@@ -536,7 +538,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "classes_.-1",
             "means_.-2",
-            "priors_.-1",
         ),
         (
             "means_.-1",
@@ -547,9 +548,23 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "rotations_[1].-2",
             "rotations_[2].-1",
             "rotations_[2].-2",
+            "rotations_[3].-1",
+            "rotations_[3].-2",
             "scalings_[0].-1",
             "scalings_[1].-1",
             "scalings_[2].-1",
+            "scalings_[3].-1",
+        ),
+    ),
+    "sklearn.dummy.DummyClassifier": (
+        (
+            "class_prior_.-1",
+            "classes_.-1",
+            "n_classes_",
+        ),
+        (
+            "class_prior_[0].-1",
+            "classes_[0].-1",
         ),
     ),
     "sklearn.dummy.DummyRegressor": (
@@ -578,6 +593,18 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "estimators_features_[2].-1",
             "estimators_features_[3].-1",
             "estimators_features_[4].-1",
+        ),
+    ),
+    "sklearn.ensemble._forest.ExtraTreesClassifier": (
+        (
+            "classes_.-1",
+            "n_classes_",
+        ),
+    ),
+    "sklearn.ensemble._forest.RandomForestClassifier": (
+        (
+            "classes_.-1",
+            "n_classes_",
         ),
     ),
     "sklearn.ensemble._gb.GradientBoostingClassifier": (
@@ -738,6 +765,8 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "L_.-1",
             "L_.-2",
             "X_train_.-2",
+            "alpha_.-2",
+            "y_train_.-2",
         ),
         (
             "X_train_.-1",
@@ -824,11 +853,19 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "X_fit_.-1",
             "n_features_in_",
         ),
+        (
+            "X_fit_.-2",
+            "dual_coef_.-2",
+        ),
     ),
     "sklearn.linear_model._base.LinearRegression": (
         (
             "coef_.-1",
             "n_features_in_",
+        ),
+        (
+            "coef_.-2",
+            "intercept_.-1",
         ),
     ),
     "sklearn.linear_model._bayes.ARDRegression": (
@@ -859,6 +896,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "coef_.-1",
             "n_features_in_",
         ),
+        (
+            "coef_.-2",
+            "dual_gap_.-1",
+            "intercept_.-1",
+        ),
     ),
     "sklearn.linear_model._coordinate_descent.ElasticNetCV": (
         (
@@ -871,8 +913,17 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "coef_.-1",
             "n_features_in_",
         ),
+        (
+            "coef_.-2",
+            "dual_gap_.-1",
+            "intercept_.-1",
+        ),
     ),
     "sklearn.linear_model._coordinate_descent.LassoCV": (
+        (
+            "alphas_.-1",
+            "mse_path_.-2",
+        ),
         (
             "coef_.-1",
             "n_features_in_",
@@ -910,6 +961,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._coordinate_descent.MultiTaskLassoCV": (
         (
+            "alphas_.-1",
+            "mse_path_.-2",
+        ),
+        (
             "coef_.-1",
             "n_features_in_",
         ),
@@ -944,8 +999,27 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._least_angle.Lars": (
         (
+            "alphas_.-1",
+            "coef_path_.-1",
+        ),
+        (
+            "alphas_[0].-1",
+            "alphas_[1].-1",
+            "coef_path_[0].-1",
+            "coef_path_[1].-1",
+        ),
+        (
             "coef_.-1",
+            "coef_path_.-2",
             "n_features_in_",
+        ),
+        (
+            "coef_.-2",
+            "intercept_.-1",
+        ),
+        (
+            "coef_path_[0].-2",
+            "coef_path_[1].-2",
         ),
     ),
     "sklearn.linear_model._least_angle.LarsCV": (
@@ -961,8 +1035,29 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._least_angle.LassoLars": (
         (
+            "alphas_.-1",
+            "coef_path_.-1",
+        ),
+        (
+            "alphas_[0].-1",
+            "coef_path_[0].-1",
+        ),
+        (
+            "alphas_[1].-1",
+            "coef_path_[1].-1",
+        ),
+        (
             "coef_.-1",
+            "coef_path_.-2",
             "n_features_in_",
+        ),
+        (
+            "coef_.-2",
+            "intercept_.-1",
+        ),
+        (
+            "coef_path_[0].-2",
+            "coef_path_[1].-2",
         ),
     ),
     "sklearn.linear_model._least_angle.LassoLarsCV": (
@@ -1002,6 +1097,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._logistic.LogisticRegressionCV": (
         (
+            "Cs_.-1",
+            "coefs_paths_.-3",
+            "scores_.-1",
+        ),
+        (
             "coef_.-1",
             "n_features_in_",
         ),
@@ -1015,6 +1115,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "coef_.-1",
             "n_features_in_",
+        ),
+        (
+            "coef_.-2",
+            "intercept_.-1",
         ),
     ),
     "sklearn.linear_model._omp.OrthogonalMatchingPursuitCV": (
@@ -1068,20 +1172,36 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "coef_.-1",
             "n_features_in_",
         ),
+        (
+            "coef_.-2",
+            "intercept_.-1",
+        ),
     ),
     "sklearn.linear_model._ridge.RidgeCV": (
         (
             "coef_.-1",
             "n_features_in_",
         ),
+        (
+            "coef_.-2",
+            "intercept_.-1",
+        ),
     ),
     "sklearn.linear_model._ridge.RidgeClassifier": (
+        (
+            "classes_.-1",
+            "coef_.-2",
+        ),
         (
             "coef_.-1",
             "n_features_in_",
         ),
     ),
     "sklearn.linear_model._ridge.RidgeClassifierCV": (
+        (
+            "classes_.-1",
+            "coef_.-2",
+        ),
         (
             "coef_.-1",
             "n_features_in_",
@@ -1226,9 +1346,27 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.naive_bayes.CategoricalNB": (
         (
+            "category_count_[0].-1",
+            "feature_log_prob_[0].-1",
+        ),
+        (
+            "category_count_[0].-2",
+            "category_count_[1].-2",
+            "category_count_[2].-2",
+            "category_count_[3].-2",
+            "category_count_[4].-2",
             "class_count_.-1",
             "class_log_prior_.-1",
             "classes_.-1",
+            "feature_log_prob_[0].-2",
+            "feature_log_prob_[1].-2",
+            "feature_log_prob_[2].-2",
+            "feature_log_prob_[3].-2",
+            "feature_log_prob_[4].-2",
+        ),
+        (
+            "category_count_[4].-1",
+            "feature_log_prob_[4].-1",
         ),
         (
             "n_categories_.-1",
@@ -1285,6 +1423,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
         (
             "_fit_X.-2",
+            "_y.-2",
             "n_samples_fit_",
         ),
     ),
@@ -1295,6 +1434,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
         (
             "_fit_X.-2",
+            "_y.-2",
             "n_samples_fit_",
         ),
     ),
@@ -1350,7 +1490,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
         (
             "centroids_.-2",
-            "class_prior_.-1",
             "classes_.-1",
             "deviations_.-2",
         ),
@@ -1362,6 +1501,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
         (
             "_fit_X.-2",
+            "_y.-2",
             "n_samples_fit_",
         ),
     ),
@@ -1372,6 +1512,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
         (
             "_fit_X.-2",
+            "_y.-2",
             "n_samples_fit_",
         ),
     ),
@@ -1499,6 +1640,12 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "bin_edges_.-1",
             "n_bins_.-1",
             "n_features_in_",
+        ),
+    ),
+    "sklearn.preprocessing._target_encoder.TargetEncoder": (
+        (
+            "classes_.-1",
+            "target_mean_.-1",
         ),
     ),
     "sklearn.random_projection.GaussianRandomProjection": (
@@ -1644,6 +1791,18 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "_dual_coef_.-1",
             "dual_coef_.-1",
             "support_.-1",
+        ),
+    ),
+    "sklearn.tree._classes.DecisionTreeClassifier": (
+        (
+            "n_classes_.-1",
+            "n_outputs_",
+        ),
+    ),
+    "sklearn.tree._classes.ExtraTreeClassifier": (
+        (
+            "n_classes_.-1",
+            "n_outputs_",
         ),
     ),
 }
@@ -2071,32 +2230,16 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     },
     "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis": {
         "classes_": 1,
-        "covariance_[0]": 2,
-        "covariance_[1]": 2,
-        "covariance_[2]": 2,
-        "covariance_[3]": 2,
-        "covariance_[4]": 2,
+        "covariance_[]": 2,
         "means_": 2,
         "n_features_in_": 0,
         "priors_": 1,
-        "rotations_[0]": 2,
-        "rotations_[1]": 2,
-        "rotations_[2]": 2,
-        "rotations_[3]": 2,
-        "rotations_[4]": 2,
-        "scalings_[0]": 1,
-        "scalings_[1]": 1,
-        "scalings_[2]": 1,
-        "scalings_[3]": 1,
-        "scalings_[4]": 1,
+        "rotations_[]": 2,
+        "scalings_[]": 1,
     },
     "sklearn.dummy.DummyClassifier": {
-        "class_prior_[0]": 1,
-        "class_prior_[1]": 1,
-        "class_prior_[2]": 1,
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "class_prior_[]": 1,
+        "classes_[]": 1,
         "n_features_in_": 0,
         "n_outputs_": 0,
         "sparse_output_": 0,
@@ -2112,11 +2255,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "_n_samples": 0,
         "_seeds": 1,
         "classes_": 1,
-        "estimators_features_[0]": 1,
-        "estimators_features_[1]": 1,
-        "estimators_features_[2]": 1,
-        "estimators_features_[3]": 1,
-        "estimators_features_[4]": 1,
+        "estimators_features_[]": 1,
         "n_classes_": 0,
         "n_features_in_": 0,
         "oob_decision_function_": 2,
@@ -2127,11 +2266,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "_max_samples": 0,
         "_n_samples": 0,
         "_seeds": 1,
-        "estimators_features_[0]": 1,
-        "estimators_features_[1]": 1,
-        "estimators_features_[2]": 1,
-        "estimators_features_[3]": 1,
-        "estimators_features_[4]": 1,
+        "estimators_features_[]": 1,
         "n_features_in_": 0,
         "oob_prediction_": 1,
         "oob_score_": 0,
@@ -2140,9 +2275,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "_n_samples": 0,
         "_n_samples_bootstrap": 0,
         "_sample_weight": 1,
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "n_features_in_": 0,
         "n_outputs_": 0,
         "oob_decision_function_": 2,
@@ -2160,9 +2293,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "_n_samples": 0,
         "_n_samples_bootstrap": 0,
         "_sample_weight": 1,
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "n_features_in_": 0,
         "n_outputs_": 0,
         "oob_decision_function_": 2,
@@ -2201,13 +2332,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "train_score_": 1,
     },
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper": {
-        "bin_thresholds_[0]": 1,
-        "bin_thresholds_[1]": 1,
-        "bin_thresholds_[2]": 1,
-        "bin_thresholds_[3]": 1,
-        "bin_thresholds_[4]": 1,
-        "bin_thresholds_[5]": 1,
-        "bin_thresholds_[6]": 1,
+        "bin_thresholds_[]": 1,
         "is_categorical_": 1,
         "missing_values_bin_idx_": 0,
         "n_bins_non_missing_": 1,
@@ -2236,25 +2361,13 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "validation_score_": 1,
     },
     "sklearn.ensemble._iforest.IsolationForest": {
-        "_average_path_length_per_tree[0]": 1,
-        "_average_path_length_per_tree[1]": 1,
-        "_average_path_length_per_tree[2]": 1,
-        "_average_path_length_per_tree[3]": 1,
-        "_average_path_length_per_tree[4]": 1,
-        "_decision_path_lengths[0]": 1,
-        "_decision_path_lengths[1]": 1,
-        "_decision_path_lengths[2]": 1,
-        "_decision_path_lengths[3]": 1,
-        "_decision_path_lengths[4]": 1,
+        "_average_path_length_per_tree[]": 1,
+        "_decision_path_lengths[]": 1,
         "_max_features": 0,
         "_max_samples": 0,
         "_n_samples": 0,
         "_seeds": 1,
-        "estimators_features_[0]": 1,
-        "estimators_features_[1]": 1,
-        "estimators_features_[2]": 1,
-        "estimators_features_[3]": 1,
-        "estimators_features_[4]": 1,
+        "estimators_features_[]": 1,
         "max_samples_": 0,
         "n_features_in_": 0,
         "offset_": 0,
@@ -2454,12 +2567,12 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     },
     "sklearn.linear_model._coordinate_descent.ElasticNetCV": {
         "alpha_": 0,
-        "alphas_": 1,
+        "alphas_": 2,
         "coef_": 1,
         "dual_gap_": 0,
         "intercept_": 0,
         "l1_ratio_": 0,
-        "mse_path_": 2,
+        "mse_path_": 3,
         "n_features_in_": 0,
         "n_iter_": 0,
     },
@@ -2489,12 +2602,12 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     },
     "sklearn.linear_model._coordinate_descent.MultiTaskElasticNetCV": {
         "alpha_": 0,
-        "alphas_": 1,
+        "alphas_": 2,
         "coef_": 2,
         "dual_gap_": 0,
         "intercept_": 1,
         "l1_ratio_": 0,
-        "mse_path_": 2,
+        "mse_path_": 3,
         "n_features_in_": 0,
         "n_iter_": 0,
     },
@@ -2543,13 +2656,9 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "scale_": 0,
     },
     "sklearn.linear_model._least_angle.Lars": {
-        "alphas_[0]": 1,
-        "alphas_[1]": 1,
-        "alphas_[2]": 1,
+        "alphas_[]": 1,
         "coef_": 2,
-        "coef_path_[0]": 2,
-        "coef_path_[1]": 2,
-        "coef_path_[2]": 2,
+        "coef_path_[]": 2,
         "intercept_": 1,
         "n_features_in_": 0,
     },
@@ -2565,13 +2674,9 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "n_iter_": 0,
     },
     "sklearn.linear_model._least_angle.LassoLars": {
-        "alphas_[0]": 1,
-        "alphas_[1]": 1,
-        "alphas_[2]": 1,
+        "alphas_[]": 1,
         "coef_": 2,
-        "coef_path_[0]": 2,
-        "coef_path_[1]": 2,
-        "coef_path_[2]": 2,
+        "coef_path_[]": 2,
         "intercept_": 1,
         "n_features_in_": 0,
     },
@@ -2612,7 +2717,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "l1_ratio_": 1,
         "l1_ratios_": 1,
         "n_features_in_": 0,
-        "n_iter_": 3,
+        "n_iter_": 4,
     },
     "sklearn.linear_model._omp.OrthogonalMatchingPursuit": {
         "coef_": 2,
@@ -2780,13 +2885,11 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     },
     "sklearn.mixture._bayesian_mixture.BayesianGaussianMixture": {
         "converged_": 0,
-        "covariance_prior_": 2,
         "covariances_": 3,
         "degrees_of_freedom_": 1,
         "degrees_of_freedom_prior_": 0,
         "lower_bound_": 1,
-        "lower_bounds_[0]": 1,
-        "lower_bounds_[1]": 1,
+        "lower_bounds_[]": 1,
         "mean_precision_": 1,
         "mean_precision_prior_": 0,
         "mean_prior_": 1,
@@ -2795,8 +2898,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "n_iter_": 0,
         "precisions_": 3,
         "precisions_cholesky_": 3,
-        "weight_concentration_[0]": 1,
-        "weight_concentration_[1]": 1,
+        "weight_concentration_[]": 1,
         "weight_concentration_prior_": 0,
         "weights_": 1,
     },
@@ -2875,16 +2977,12 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "y_": 1,
     },
     "sklearn.multioutput.ClassifierChain": {
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "n_features_in_": 0,
         "order_": 1,
     },
     "sklearn.multioutput.MultiOutputClassifier": {
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "n_features_in_": 0,
     },
     "sklearn.multioutput.MultiOutputRegressor": {
@@ -2903,23 +3001,11 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "n_features_in_": 0,
     },
     "sklearn.naive_bayes.CategoricalNB": {
-        "category_count_[0]": 2,
-        "category_count_[1]": 2,
-        "category_count_[2]": 2,
-        "category_count_[3]": 2,
-        "category_count_[4]": 2,
-        "category_count_[5]": 2,
-        "category_count_[6]": 2,
+        "category_count_[]": 2,
         "class_count_": 1,
         "class_log_prior_": 1,
         "classes_": 1,
-        "feature_log_prob_[0]": 2,
-        "feature_log_prob_[1]": 2,
-        "feature_log_prob_[2]": 2,
-        "feature_log_prob_[3]": 2,
-        "feature_log_prob_[4]": 2,
-        "feature_log_prob_[5]": 2,
-        "feature_log_prob_[6]": 2,
+        "feature_log_prob_[]": 2,
         "n_categories_": 1,
         "n_features_in_": 0,
     },
@@ -2952,9 +3038,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     "sklearn.neighbors._classification.KNeighborsClassifier": {
         "_fit_X": 2,
         "_y": 2,
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "n_features_in_": 0,
         "n_samples_fit_": 0,
         "outputs_2d_": 0,
@@ -2962,9 +3046,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     "sklearn.neighbors._classification.RadiusNeighborsClassifier": {
         "_fit_X": 2,
         "_y": 2,
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "n_features_in_": 0,
         "n_samples_fit_": 0,
         "outputs_2d_": 0,
@@ -3026,22 +3108,14 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "n_samples_fit_": 0,
     },
     "sklearn.neural_network._multilayer_perceptron.MLPClassifier": {
-        "_best_coefs[0]": 2,
-        "_best_coefs[1]": 2,
-        "_best_coefs[2]": 2,
-        "_best_intercepts[0]": 1,
-        "_best_intercepts[1]": 1,
-        "_best_intercepts[2]": 1,
+        "_best_coefs[]": 2,
+        "_best_intercepts[]": 1,
         "_no_improvement_count": 0,
         "best_loss_": 0,
         "best_validation_score_": 0,
         "classes_": 1,
-        "coefs_[0]": 2,
-        "coefs_[1]": 2,
-        "coefs_[2]": 2,
-        "intercepts_[0]": 1,
-        "intercepts_[1]": 1,
-        "intercepts_[2]": 1,
+        "coefs_[]": 2,
+        "intercepts_[]": 1,
         "loss_": 0,
         "n_features_in_": 0,
         "n_iter_": 0,
@@ -3050,21 +3124,13 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "t_": 0,
     },
     "sklearn.neural_network._multilayer_perceptron.MLPRegressor": {
-        "_best_coefs[0]": 2,
-        "_best_coefs[1]": 2,
-        "_best_coefs[2]": 2,
-        "_best_intercepts[0]": 1,
-        "_best_intercepts[1]": 1,
-        "_best_intercepts[2]": 1,
+        "_best_coefs[]": 2,
+        "_best_intercepts[]": 1,
         "_no_improvement_count": 0,
         "best_loss_": 0,
         "best_validation_score_": 0,
-        "coefs_[0]": 2,
-        "coefs_[1]": 2,
-        "coefs_[2]": 2,
-        "intercepts_[0]": 1,
-        "intercepts_[1]": 1,
-        "intercepts_[2]": 1,
+        "coefs_[]": 2,
+        "intercepts_[]": 1,
         "loss_": 0,
         "n_features_in_": 0,
         "n_iter_": 0,
@@ -3136,25 +3202,13 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     "sklearn.preprocessing._encoders.OneHotEncoder": {
         "_drop_idx_after_grouping": 1,
         "_infrequent_enabled": 0,
-        "categories_[0]": 1,
-        "categories_[1]": 1,
-        "categories_[2]": 1,
-        "categories_[3]": 1,
-        "categories_[4]": 1,
-        "categories_[5]": 1,
-        "categories_[6]": 1,
+        "categories_[]": 1,
         "drop_idx_": 1,
         "n_features_in_": 0,
     },
     "sklearn.preprocessing._encoders.OrdinalEncoder": {
         "_infrequent_enabled": 0,
-        "categories_[0]": 1,
-        "categories_[1]": 1,
-        "categories_[2]": 1,
-        "categories_[3]": 1,
-        "categories_[4]": 1,
-        "categories_[5]": 1,
-        "categories_[6]": 1,
+        "categories_[]": 1,
         "n_features_in_": 0,
     },
     "sklearn.preprocessing._function_transformer.FunctionTransformer": {
@@ -3180,21 +3234,9 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     },
     "sklearn.preprocessing._target_encoder.TargetEncoder": {
         "_infrequent_enabled": 0,
-        "categories_[0]": 1,
-        "categories_[1]": 1,
-        "categories_[2]": 1,
-        "categories_[3]": 1,
-        "categories_[4]": 1,
-        "categories_[5]": 1,
-        "categories_[6]": 1,
+        "categories_[]": 1,
         "classes_": 1,
-        "encodings_[0]": 1,
-        "encodings_[1]": 1,
-        "encodings_[2]": 1,
-        "encodings_[3]": 1,
-        "encodings_[4]": 1,
-        "encodings_[5]": 1,
-        "encodings_[6]": 1,
+        "encodings_[]": 1,
         "n_features_in_": 0,
         "target_mean_": 1,
     },
@@ -3345,9 +3387,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "support_vectors_": 2,
     },
     "sklearn.tree._classes.DecisionTreeClassifier": {
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "max_features_": 0,
         "n_classes_": 1,
         "n_features_in_": 0,
@@ -3359,9 +3399,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "n_outputs_": 0,
     },
     "sklearn.tree._classes.ExtraTreeClassifier": {
-        "classes_[0]": 1,
-        "classes_[1]": 1,
-        "classes_[2]": 1,
+        "classes_[]": 1,
         "max_features_": 0,
         "n_classes_": 1,
         "n_features_in_": 0,
@@ -3372,4 +3410,88 @@ DIMENSIONS: dict[str, dict[str, int]] = {
         "n_features_in_": 0,
         "n_outputs_": 0,
     },
+}
+
+TEXT: dict[str, tuple[str, ...]] = {
+    "sklearn.calibration.CalibratedClassifierCV": ("classes_",),
+    "sklearn.cluster._hdbscan.hdbscan.HDBSCAN": ("_single_linkage_tree_",),
+    "sklearn.discriminant_analysis.LinearDiscriminantAnalysis": ("classes_",),
+    "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis": ("classes_",),
+    "sklearn.dummy.DummyClassifier": ("classes_[]",),
+    "sklearn.ensemble._bagging.BaggingClassifier": ("classes_",),
+    "sklearn.ensemble._forest.ExtraTreesClassifier": ("classes_[]",),
+    "sklearn.ensemble._forest.RandomForestClassifier": ("classes_[]",),
+    "sklearn.ensemble._gb.GradientBoostingClassifier": (
+        "classes_",
+        "estimators_",
+    ),
+    "sklearn.ensemble._gb.GradientBoostingRegressor": ("estimators_",),
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier": (
+        "classes_",
+    ),
+    "sklearn.ensemble._stacking.StackingClassifier": ("classes_",),
+    "sklearn.ensemble._voting.VotingClassifier": ("classes_",),
+    "sklearn.ensemble._weight_boosting.AdaBoostClassifier": ("classes_",),
+    "sklearn.gaussian_process._gpc.GaussianProcessClassifier": ("classes_",),
+    "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace": (
+        "classes_",
+    ),
+    "sklearn.impute._base.SimpleImputer": ("statistics_",),
+    "sklearn.linear_model._logistic.LogisticRegression": ("classes_",),
+    "sklearn.linear_model._logistic.LogisticRegressionCV": (
+        "classes_",
+        "l1_ratio_",
+        "l1_ratios_",
+    ),
+    "sklearn.linear_model._passive_aggressive.PassiveAggressiveClassifier": (
+        "classes_",
+    ),
+    "sklearn.linear_model._perceptron.Perceptron": ("classes_",),
+    "sklearn.linear_model._ridge.RidgeClassifier": ("classes_",),
+    "sklearn.linear_model._ridge.RidgeClassifierCV": ("classes_",),
+    "sklearn.linear_model._stochastic_gradient.SGDClassifier": ("classes_",),
+    "sklearn.multiclass.OneVsOneClassifier": ("classes_",),
+    "sklearn.multiclass.OutputCodeClassifier": ("classes_",),
+    "sklearn.multioutput.ClassifierChain": ("classes_[]",),
+    "sklearn.multioutput.MultiOutputClassifier": ("classes_[]",),
+    "sklearn.naive_bayes.BernoulliNB": ("classes_",),
+    "sklearn.naive_bayes.CategoricalNB": ("classes_",),
+    "sklearn.naive_bayes.ComplementNB": ("classes_",),
+    "sklearn.naive_bayes.GaussianNB": ("classes_",),
+    "sklearn.naive_bayes.MultinomialNB": ("classes_",),
+    "sklearn.neighbors._classification.KNeighborsClassifier": ("classes_[]",),
+    "sklearn.neighbors._classification.RadiusNeighborsClassifier": ("classes_[]",),
+    "sklearn.neighbors._nearest_centroid.NearestCentroid": ("classes_",),
+    "sklearn.neural_network._multilayer_perceptron.MLPClassifier": ("classes_",),
+    "sklearn.preprocessing._discretization.KBinsDiscretizer": ("bin_edges_",),
+    "sklearn.preprocessing._encoders.OneHotEncoder": (
+        "_drop_idx_after_grouping",
+        "categories_[]",
+        "drop_idx_",
+    ),
+    "sklearn.preprocessing._encoders.OrdinalEncoder": ("categories_[]",),
+    "sklearn.preprocessing._label.LabelBinarizer": ("classes_",),
+    "sklearn.preprocessing._label.LabelEncoder": ("classes_",),
+    "sklearn.preprocessing._target_encoder.TargetEncoder": (
+        "categories_[]",
+        "classes_",
+    ),
+    "sklearn.semi_supervised._label_propagation.LabelPropagation": (
+        "classes_",
+        "transduction_",
+    ),
+    "sklearn.semi_supervised._label_propagation.LabelSpreading": (
+        "classes_",
+        "transduction_",
+    ),
+    "sklearn.semi_supervised._self_training.SelfTrainingClassifier": (
+        "classes_",
+        "labeled_iter_",
+        "transduction_",
+    ),
+    "sklearn.svm._classes.LinearSVC": ("classes_",),
+    "sklearn.svm._classes.NuSVC": ("classes_",),
+    "sklearn.svm._classes.SVC": ("classes_",),
+    "sklearn.tree._classes.DecisionTreeClassifier": ("classes_[]",),
+    "sklearn.tree._classes.ExtraTreeClassifier": ("classes_[]",),
 }

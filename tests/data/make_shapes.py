@@ -5,8 +5,11 @@
 
 Every array estimator of the fidelity matrix (``tests/test_all_estimators.py``)
 is fitted on data of four shapes (rows, width, classes and targets all
-varied, one with fewer rows than columns) and once more with its counts
-(``n_components``, ``n_clusters``, ``n_neighbors``...) changed. For each
+varied, one with fewer rows than columns), with its counts
+(``n_components``, ``n_clusters``, ``n_neighbors``...) changed, with each
+value its constraints name for an option (strings, booleans, None, a list
+where it takes one), with every two of those that are not strings
+together, with 24 random mixes, and with text labels and text inputs. For each
 fitted array attribute, every axis counted from the last (``coef_.-1``) is a
 size in each fit, and so is every count the estimator records
 (``n_features_in_``, ``n_outputs_``...). Sizes that were equal in every fit,
@@ -19,7 +22,9 @@ most dimensions any fit gave it (0 for a number): an array where every fit
 left a number (an ``offset_``, a sigmoid's ``a_``), or a (A, 1) array where
 every fit made (n,), is the same outer product. These are read from the
 estimators each fit holds too (a forest's trees, a calibrated classifier's
-sigmoids), under their own class.
+sigmoids), under their own class. And each is recorded as numeric or not:
+what every fit made numeric may not hold objects or text (labels and
+categories are text where the fits on text made them so).
 
 A class fitted on fewer than three of the shapes gets no entry (a coincidence
 of two sizes would then refuse real models); a group whose sizes never
@@ -144,8 +149,8 @@ def data(estimator: Any, shape: tuple[int, int, int, int]) -> tuple[Any, ...]:
 
 
 #: A run: one fitted object's sizes (see :func:`sizes`) and the dimensions of
-#: its fitted values (see :func:`ranks`).
-Run = tuple[dict[str, int], dict[str, int]]
+#: its fitted values and whether they are numeric (see :func:`ranks`).
+Run = tuple[dict[str, int], dict[str, tuple[int, bool]]]
 
 #: In :func:`ranks`, a value numpy would not read as an array or a number.
 OTHER = -1
@@ -213,17 +218,38 @@ def _rank(value: Any) -> int:
     return OTHER
 
 
-def ranks(estimator: Any) -> dict[str, int]:
-    """The dimensions of every fitted value that is not None, by name (a
-    short list of arrays: its members', and :data:`OTHER` for itself)."""
-    found: dict[str, int] = {}
+def _numeric(value: Any) -> bool:
+    """Whether a fitted value is a number or holds numbers (not objects,
+    text, bytes or records)."""
+    dtype = getattr(value, "dtype", None)
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in NUMERIC_KINDS
+    return isinstance(value, (int, float, np.number, np.bool_))
+
+
+#: The kinds of numpy dtype that hold numbers.
+NUMERIC_KINDS = "biufc"
+
+
+def ranks(estimator: Any) -> dict[str, tuple[int, bool]]:
+    """The dimensions of every fitted value that is not None, and whether
+    it is numeric, by name; a short list of arrays: its members' as
+    ``name[]`` (the most dimensions, numeric if all are), and
+    :data:`OTHER` for itself."""
+    found: dict[str, tuple[int, bool]] = {}
     for name, value in _fitted_names(estimator):
         if value is None:
             continue
-        if _arrays(value):
-            for index, member in enumerate(value):
-                found[f"{name}[{index}]"] = member.ndim
-        found[name] = _rank(value)
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(member, np.ndarray) for member in value)
+        ):
+            found[f"{name}[]"] = (
+                max(member.ndim for member in value),
+                all(map(_numeric, value)),
+            )
+        found[name] = (_rank(value), _numeric(value))
     return found
 
 
@@ -257,12 +283,27 @@ def nested(value: Any, depth: int = 0) -> list[Any]:
     return found
 
 
+#: Changes that are not parameters: labels given as text, inputs given as
+#: text (an encoder's categories, an imputer's most frequent value): what
+#: makes a fitted value of other than numbers.
+TEXT_LABELS = "<text labels>"
+TEXT_INPUTS = "<text inputs>"
+
+
+def _as_text(values: Any) -> Any:
+    """Integer-like ``values`` as words, of object dtype."""
+    words = np.rint(np.abs(np.asarray(values, dtype=float)) * 2).astype(int)
+    return np.vectorize(lambda n: f"w{n}", otypes=[object])(words)
+
+
 def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> Any:
     """``cls`` fitted on data of ``shape`` (with ``counts`` changed), or None."""
     from tests.test_all_estimators import build
 
     estimator = build(cls)
-    if counts is not None:
+    counts = dict(counts or {})
+    text = {key for key in (TEXT_LABELS, TEXT_INPUTS) if counts.pop(key, False)}
+    if counts:
         own = estimator.get_params(deep=False)
         changes = {k: v for k, v in counts.items() if k in own}
         if not changes:
@@ -271,6 +312,12 @@ def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> 
     args = data(estimator, shape)
     if not args:
         return None
+    if TEXT_INPUTS in text:
+        args = (_as_text(args[0]), *args[1:])
+    if TEXT_LABELS in text:
+        if np.asarray(args[1]).dtype.kind not in "iu":
+            return None
+        args = (args[0], _as_text(args[1]))
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
@@ -280,10 +327,36 @@ def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> 
     return estimator
 
 
+def _differs(value: Any, default: Any) -> bool:
+    try:
+        return bool(value != default)
+    except (TypeError, ValueError):  # an array default
+        return True
+
+
+def _lists(constraints: list[Any]) -> list[list[float]]:
+    """Lists for a parameter that also takes one (a cross-validated model's
+    ``l1_ratios``, ``alphas``, ``Cs``): two values inside its interval, and
+    its lower end alone (a ratio of 0, which every solver takes). A list is
+    what adds an axis to a model's paths."""
+    from sklearn.utils._param_validation import Interval
+
+    for constraint in constraints:
+        if isinstance(constraint, Interval):
+            low = 0.0 if constraint.left is None else float(constraint.left)
+            high = low + 2.0 if constraint.right is None else float(constraint.right)
+            if constraint.type is not float and high - low >= 4:
+                return [[low + 1, low + 3], [low + 1]]
+            return [[low + (high - low) * 0.2, low + (high - low) * 0.8], [low]]
+    return [[0.2, 0.8], [0.0]]
+
+
 def options(cls: type) -> dict[str, list[Any]]:
     """The other values each parameter's constraints name (string options,
-    booleans and None): what changes an array's rank or which of its axes
-    are which (a mixture's covariance type, early stopping's scores)."""
+    booleans and None, and a list of two values where it takes a list):
+    what changes an array's rank or which of its axes are which (a
+    mixture's covariance type, early stopping's scores, a path over
+    several ratios)."""
     from sklearn.utils._param_validation import StrOptions
     from tests.test_all_estimators import build
 
@@ -302,7 +375,9 @@ def options(cls: type) -> dict[str, list[Any]]:
                 values += [True, False]
             elif constraint is None:
                 values.append(None)
-        values = [value for value in values if value != own[name]]
+            elif constraint == "array-like":
+                values += _lists(constraints)
+        values = [value for value in values if _differs(value, own[name])]
         if values:
             found[name] = values
     return found
@@ -311,6 +386,14 @@ def options(cls: type) -> dict[str, list[Any]]:
 #: Fits with many options changed at once, at random, a class: options that
 #: matter only together (early stopping on the training data) meet in one.
 MIXED = 24
+#: Classes with at most this many values of options that are not strings
+#: (booleans, None, lists) are also fitted with every two of them together
+#: (a cross-validated model's legacy attributes over a list of ratios).
+PAIRED = 16
+
+
+#: A class's groups, most dimensions, and values not always numeric.
+Entry = tuple[list[tuple[str, ...]], dict[str, int], list[str]]
 
 
 def key(kind: type) -> str:
@@ -333,6 +416,17 @@ def fits(cls: type) -> tuple[list[Run], list[Run], dict[str, list[Run]]]:
                 if pick < len(values):
                     mixed[name] = values[pick]
             changes.append(mixed)
+    single = [{name: value} for name, values in choices.items() for value in values]
+    plain = [c for c in single if not isinstance(next(iter(c.values())), str)]
+    if len(plain) <= PAIRED:
+        changes += [
+            {**a, **b}
+            for i, a in enumerate(plain)
+            for b in plain[i + 1 :]
+            if a.keys() != b.keys()
+        ]
+    for text in (TEXT_LABELS, TEXT_INPUTS):
+        changes += [{text: True}] + [{text: True, **c} for c in single]
     base = [_fitted(cls, s) for s in SHAPES]
     changed = [_fitted(cls, SHAPES[i % len(SHAPES)], c) for i, c in enumerate(changes)]
     inner: dict[str, list[Run]] = {}
@@ -356,12 +450,15 @@ def groups(
     found: list[dict[str, int]], other: list[dict[str, int]]
 ) -> list[tuple[str, ...]]:
     """Sizes every fit made equal: each name joins the first group all of
-    whose members it was equal to wherever both were made."""
+    whose members it was equal to wherever both were made. A name made by
+    two fits of the four shapes at least counts (a multi-output model's
+    target axis, absent with one target)."""
     if len(found) < 3:
         return []
     runs = [*found, *other]
     kept: list[list[str]] = []
-    for name in sorted(set(found[0]).intersection(*found[1:])):
+    made = [name for run in found for name in run]
+    for name in sorted({name for name in made if made.count(name) >= 2}):
         for group in kept:
             if all(_together(name, member, runs) for member in group):
                 group.append(name)
@@ -371,18 +468,25 @@ def groups(
     return sorted(tuple(group) for group in kept if len(group) > 1)
 
 
-def dimensions(runs: list[dict[str, int]]) -> dict[str, int]:
+def dimensions(
+    runs: list[dict[str, tuple[int, bool]]],
+) -> tuple[dict[str, int], list[str]]:
     """The most dimensions any run gave each fitted value that every run
-    made an array or a number (0), never anything else."""
+    made an array or a number, never anything else; and which of those
+    some run made of other than numbers (labels, categories)."""
     most: dict[str, int] = {}
     other: set[str] = set()
+    text: set[str] = set()
     for run in runs:
-        for name, rank in run.items():
+        for name, (rank, numeric) in run.items():
             if rank == OTHER:
                 other.add(name)
-            else:
-                most[name] = max(most.get(name, 0), rank)
-    return {name: rank for name, rank in sorted(most.items()) if name not in other}
+                continue
+            most[name] = max(most.get(name, 0), rank)
+            if not numeric:
+                text.add(name)
+    kept = {name: rank for name, rank in sorted(most.items()) if name not in other}
+    return kept, sorted(text & set(kept))
 
 
 def classes() -> dict[str, type]:
@@ -394,7 +498,7 @@ def classes() -> dict[str, type]:
     return {**dict(all_estimators()), **ESTIMATORS}
 
 
-def collect() -> dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]:
+def collect() -> dict[str, Entry]:
     """Each class's groups and dimensions, from its own fits and from the
     estimators other fits hold (a class only held elsewhere, such as a
     calibrated classifier's sigmoid, gets dimensions from three runs)."""
@@ -413,9 +517,11 @@ def collect() -> dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]:
         other = [*other, *held.get(kind, [])]
         kept = groups([s for s, _ in found], [s for s, _ in other])
         enough = len(found) >= 3 if kind in own else len(other) >= 3
-        most = dimensions([r for _, r in [*found, *other]]) if enough else {}
+        most, text = (
+            dimensions([r for _, r in [*found, *other]]) if enough else ({}, [])
+        )
         if kept or most:
-            table[kind] = (kept, most)
+            table[kind] = (kept, most, text)
     return table
 
 
@@ -429,7 +535,7 @@ def versions() -> str:
     )
 
 
-def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> str:
+def render(table: dict[str, Entry]) -> str:
     lines = [
         "# ruff: noqa: E501",
         '"""Sizes a fit makes equal, by class: generated by',
@@ -440,8 +546,10 @@ def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> st
         "axes counted from the last (``coef_.-1``, ``coefs_[0].-2`` for a list's",
         "member) and recorded counts (``n_features_in_``). ``DIMENSIONS``: the most",
         "dimensions any fit gave each fitted value that every fit made an array or a",
-        "number (0: a number), also of classes only other estimators hold (see",
-        "``_shapes``).",
+        "number (0: a number; ``coefs_[]``: any member of a list), also of classes",
+        "only other estimators hold. ``TEXT``: those of them some fit made of",
+        "other than numbers (labels, categories, strings); every other is numeric",
+        "(see ``_shapes``).",
         "",
         f"Generated under {versions()}.",
         '"""',
@@ -450,7 +558,7 @@ def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> st
     ]
     # Every tuple and dict is written exploded with a trailing comma: the
     # form ``ruff format`` keeps.
-    for name, (kept, _) in table.items():
+    for name, (kept, _, _) in table.items():
         if not kept:
             continue
         lines.append(f'    "{name}": (')
@@ -462,7 +570,7 @@ def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> st
             ]
         lines.append("    ),")
     lines += ["}", "", "DIMENSIONS: dict[str, dict[str, int]] = {"]
-    for name, (_, most) in table.items():
+    for name, (_, most, _) in table.items():
         if not most:
             continue
         lines += [
@@ -470,6 +578,17 @@ def render(table: dict[str, tuple[list[tuple[str, ...]], dict[str, int]]]) -> st
             *(f'        "{k}": {v},' for k, v in most.items()),
         ]
         lines.append("    },")
+    lines += ["}", "", "TEXT: dict[str, tuple[str, ...]] = {"]
+    for name, (_, _, text) in table.items():
+        one = f'    "{name}": ("{text[0]}",),' if len(text) == 1 else ""
+        if one and len(one) <= 88:
+            lines.append(one)  # the form ruff keeps for a one-item tuple
+        elif text:
+            lines += [
+                f'    "{name}": (',
+                *(f'        "{k}",' for k in text),
+                "    ),",
+            ]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
