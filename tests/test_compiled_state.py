@@ -282,8 +282,11 @@ def _method_replaced(model: Any) -> None:
     model.__dict__["transform"] = np.mean
 
 
-def _hashing() -> tuple[Any, Any]:
-    return HashingVectorizer(n_features=16), TEXT
+def _set_item(name: str, index: int, value: Any) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        getattr(model, name)[index] = value
+
+    return corrupt
 
 
 def _set(name: str, value: Any) -> Callable[[Any], None]:
@@ -763,16 +766,6 @@ def _wide_constant_member(model: Any) -> None:
     model.estimators_[0] = constant
 
 
-def _mlp() -> tuple[Any, Any]:
-    from sklearn.neural_network import MLPRegressor
-
-    X = RS.rand(30, 3)
-    model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a few iterations: no convergence
-        return model.fit(X, RS.rand(30)), X[:3]
-
-
 def _empty_hidden_layer(model: Any) -> None:
     # (n, 0) times (0, H) is (n, H): fifty million outputs a row from
     # arrays that hold no bytes.
@@ -869,7 +862,7 @@ def _linear_regression() -> tuple[Any, Any]:
     return LinearRegression().fit(X, X[:, 0]), X[:3]
 
 
-def _isolation_forest() -> tuple[Any, Any]:
+def _small_isolation_forest() -> tuple[Any, Any]:
     from sklearn.ensemble import IsolationForest
 
     X = RS.rand(30, 2)
@@ -913,7 +906,7 @@ def _coefficients_of_columns(model: Any) -> None:
     model.coef_ = columns
 
 
-def _hgb_regressor() -> tuple[Any, Any]:
+def _hgb_on_two_columns() -> tuple[Any, Any]:
     X = RS.rand(60, 2)
     return HistGradientBoostingRegressor(max_iter=2).fit(X, X[:, 0]), X[:3]
 
@@ -936,6 +929,86 @@ def _ridge_one_row_of_coefficients() -> tuple[Any, Any]:
     model = Ridge().fit(X, X[:, 0])
     model.coef_ = model.coef_.reshape(1, -1)
     return model, X[:3]
+
+
+def _sqrt_transformer() -> tuple[Any, Any]:
+    X = RS.rand(20, 4)
+    return FunctionTransformer(np.sqrt).fit(X), X[:3]
+
+
+def _where_as_lists(model: Any) -> None:
+    """A ``where=`` mask of (2000, 1, 1) as nested lists: the output is
+    (2000, rows, width)."""
+    model.kw_args = {"where": np.ones((2_000, 1, 1), dtype=bool).tolist()}
+
+
+def _qda_five() -> tuple[Any, Any]:
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+
+    X = RS.rand(100, 4)
+    return QuadraticDiscriminantAnalysis().fit(X, np.arange(100) % 5), X[:3]
+
+
+def _qda_wide_last_rotation(model: Any) -> None:
+    model.rotations_[4] = np.zeros((4, 8_000))
+    model.scalings_[4] = np.ones(8_000)
+
+
+def _categorical_nb() -> tuple[Any, Any]:
+    from sklearn.naive_bayes import CategoricalNB
+
+    X = RS.randint(0, 3, size=(60, 6))
+    return CategoricalNB().fit(X, np.arange(60) % 2), X[:3]
+
+
+def _network_wide_hidden() -> tuple[Any, Any]:
+    from sklearn.neural_network import MLPRegressor
+
+    X = RS.rand(30, 4)
+    model = MLPRegressor(hidden_layer_sizes=(5, 5), max_iter=5, random_state=0)
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _widen_second_layer(model: Any) -> None:
+    """The second hidden layer 8,000 wide, its best-so-far copy too."""
+    model.coefs_[1] = np.zeros((5, 8_000))
+    model.intercepts_[1] = np.zeros(8_000)
+    model.coefs_[2] = np.zeros((8_000, 1))
+    model._best_coefs = model.coefs_
+    model._best_intercepts = model.intercepts_
+
+
+def _sparse_projection() -> tuple[Any, Any]:
+    from sklearn.random_projection import SparseRandomProjection
+
+    X = RS.rand(20, 4)
+    return SparseRandomProjection(n_components=3, random_state=0).fit(X), X[:3]
+
+
+def _projection_of_no_entries(model: Any) -> None:
+    """A sparse matrix of no entries declares 65,536 outputs a row."""
+    model.components_ = sp.csr_matrix((65_536, 4))
+    model.n_components_ = 65_536
+
+
+def _nca() -> tuple[Any, Any]:
+    from sklearn.neighbors import NeighborhoodComponentsAnalysis
+
+    X = RS.rand(30, 4)
+    model = NeighborhoodComponentsAnalysis(max_iter=3, random_state=0)
+    return model.fit(X, np.arange(30) % 3), X[:3]
+
+
+def _discriminant_analysis() -> tuple[Any, Any]:
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    X = RS.rand(30, 4)
+    return LinearDiscriminantAnalysis().fit(X, np.arange(30) % 3), X[:3]
+
+
+def _discriminant_wide(model: Any) -> None:
+    model.scalings_ = np.zeros((4, 8_000))
+    model._max_components = 8_000
 
 
 def _pls() -> tuple[Any, Any]:
@@ -1608,7 +1681,7 @@ CASES: dict[str, Case] = {
     ),
     # Round 13: empty arrays whose other dimension is free.
     "empty-layer-of-any-width": Case(
-        _mlp, _empty_hidden_layer, "coefs_[0] disagree in size"
+        _mlp, _empty_hidden_layer, "layers are not its hidden_layer_sizes"
     ),
     # The same empty array where no table of sizes holds it: the walk's rule.
     "empty-array-of-any-width": Case(
@@ -1655,8 +1728,10 @@ CASES: dict[str, Case] = {
     ),
     # Round 18: shared references that make a list's length, or a kernel's
     # evaluations, free; arguments the file gives functions.
+    # A network's layer count is held to its hidden_layer_sizes first; the
+    # forest below keeps the expansion bound's own case.
     "mlp-repeated-layer": Case(
-        _mlp, _repeated_layer, "references to its parts that reach over"
+        _mlp, _repeated_layer, "layers are not its hidden_layer_sizes"
     ),
     "forest-repeated-tree": Case(
         _small_forest, _repeated_tree, "references to its parts that reach over"
@@ -1804,7 +1879,7 @@ CASES: dict[str, Case] = {
         control_rows=lambda: RS.rand(30_000, 2),
     ),
     "outlier-offset-as-column": Case(
-        _isolation_forest,
+        _small_isolation_forest,
         _set("offset_", np.ones((16_000, 1), dtype=bool)),
         "offset_ has 2 dimensions (every fit makes it a number)",
         control="memory",
@@ -1840,7 +1915,7 @@ CASES: dict[str, Case] = {
         control_rows=lambda: RS.rand(30_000, 2),
     ),
     "baseline-of-wide-text": Case(
-        _hgb_regressor,
+        _hgb_on_two_columns,
         _set("_baseline_prediction", np.zeros((1, 1), dtype="U40000")),
         "_baseline_prediction is of dtype '<U40000' (every fit makes it numeric)",
         control="memory",
@@ -1865,7 +1940,7 @@ CASES: dict[str, Case] = {
         control_rows=lambda: RS.rand(30_000, 2),
     ),
     "isolation-feature-count": Case(
-        _isolation_forest,
+        _small_isolation_forest,
         _set("_max_features", 2**40),
         "feature count is not of its width",
     ),
@@ -1875,6 +1950,49 @@ CASES: dict[str, Case] = {
         "coef_ and intercept_ disagree in size (1 and 16000)",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    # Round 27: a keyword mask as nested lists, list members past those the
+    # table's fits made, a network wider than its hidden_layer_sizes.
+    "keyword-mask-as-lists": Case(
+        _sqrt_transformer,
+        _where_as_lists,
+        "kw_args has 3 dimensions",
+        method="transform",
+    ),
+    "last-class-rotation-wide": Case(
+        _qda_five,
+        _qda_wide_last_rotation,
+        "disagree in size",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 4),
+    ),
+    "last-feature-probabilities-tall": Case(
+        _categorical_nb,
+        _set_item("feature_log_prob_", 5, np.zeros((8_000, 2))),
+        "feature_log_prob_[] disagree in size",
+    ),
+    "hidden-layer-wider-than-its-size": Case(
+        _network_wide_hidden,
+        _widen_second_layer,
+        "layers are not its hidden_layer_sizes",
+    ),
+    "projection-of-no-entries": Case(
+        _sparse_projection,
+        _projection_of_no_entries,
+        "n_components_ is not its n_components",
+        method="transform",
+    ),
+    "components-wider-than-data": Case(
+        _nca,
+        _set("components_", np.zeros((8_000, 4))),
+        "components_ is wider than its data",
+        method="transform",
+    ),
+    "discriminant-wider-than-data": Case(
+        _discriminant_analysis,
+        _discriminant_wide,
+        "scalings_ is wider than its data",
+        method="transform",
     ),
     "pls-scale-width": Case(
         _pls,

@@ -292,3 +292,43 @@ def test_labels_as_text_load():
     ]:
         model.fit(*args)
         assert check_shapes(model) is None, model
+
+
+@pytest.mark.parametrize(
+    ("make", "rows_of"),
+    [
+        ("KernelRidge", ("X_fit_", "dual_coef_")),
+        ("KernelPCA", ("X_fit_", "eigenvectors_")),
+        ("LabelSpreading", ("X_", "label_distributions_", "transduction_")),
+    ],
+)
+def test_kept_training_rows_beyond_the_envelopes_are_refused(make, rows_of, tmp_path):
+    """A model that keeps its training rows builds a (rows, training rows)
+    matrix at predict: 6,000 of them where the envelope says 300 is a file
+    of a few hundred KB and gigabytes a predict. Saved and loaded for real;
+    the same model with its own rows loads."""
+    from sklearn.decomposition import KernelPCA
+    from sklearn.kernel_ridge import KernelRidge
+    from sklearn.semi_supervised import LabelSpreading
+
+    import versioned_estimator as ve
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = np.arange(300) % 2
+    model = {"KernelRidge": KernelRidge, "KernelPCA": KernelPCA}.get(
+        make, LabelSpreading
+    )()
+    wrapped = ve.VersionedEstimator(model).fit(X, y)
+    ve.save(wrapped, tmp_path / "intact.joblib")
+    method = "predict" if hasattr(model, "predict") else "transform"
+    getattr(ve.load(tmp_path / "intact.joblib"), method)(X[:3])
+    inner = wrapped.estimator_
+    for name in rows_of:
+        value = getattr(inner, name)
+        setattr(inner, name, np.resize(value, (6_000, *value.shape[1:])))
+    ve.save(wrapped, tmp_path / "crafted.joblib")
+    with pytest.raises(
+        ve.UntrustedGlobalError, match="its envelope says it was fitted on 300"
+    ):
+        ve.load(tmp_path / "crafted.joblib")

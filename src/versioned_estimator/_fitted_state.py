@@ -14,7 +14,9 @@ what is wrong or None:
   distance parameters), text and dict vectorizers, the one-hot encoder,
   feature agglomeration, dummy estimators, the spline and polynomial
   transformers, Birch, the multi-label binarizer, the additive chi-squared
-  sampler, the count sketch and hard voting.
+  sampler, the count sketch, hard voting, calibrated classifiers' members,
+  bagging's feature count, networks' layers, random projections and the
+  components of NCA and linear discriminants.
 
 The counts that size what a method allocates or loops over (an output
 width, a class count, a degree) are held to what the fitted arrays and the
@@ -711,7 +713,8 @@ _MIXTURE_MATRICES = ("covariances_", "precisions_", "precisions_cholesky_")
 
 def _array_ranks(estimator: Any) -> str | None:
     """Arrays in an estimator's state (directly, in its lists and tuples, or
-    in its dicts) of at most two dimensions, but those ``RANKS`` names."""
+    in its dicts; lists nested around numbers count as arrays) of at most
+    two dimensions, but those ``RANKS`` names."""
     namespace = getattr(estimator, "__dict__", {})
     most = RANKS
     if namespace.get("covariance_type") == "full":  # GaussianMixture's kinds
@@ -724,15 +727,27 @@ def _array_ranks(estimator: Any) -> str | None:
         else:
             members = (value,)
         for member in members:
-            if (
-                isinstance(member, np.ndarray)
-                and member.ndim > 2
-                and member.ndim > most.get(name, 2)
-            ):
+            rank = _numeric_rank(member)
+            if rank is not None and rank > 2 and rank > most.get(name, 2):
                 return (
-                    f"a {_name(estimator)} whose {name} has {member.ndim} "
+                    f"a {_name(estimator)} whose {name} has {rank} "
                     "dimensions (no fit makes it so)"
                 )
+    return None
+
+
+def _numeric_rank(value: Any) -> int | None:
+    """The dimensions numpy reads in an array, or in lists nested around
+    numbers or arrays (a ``where=`` mask as a list is the same array), else
+    None."""
+    depth = 0
+    while isinstance(value, (list, tuple)) and value and depth <= 64:
+        depth += 1
+        value = value[0]
+    if isinstance(value, np.ndarray):
+        return depth + value.ndim
+    if isinstance(value, (int, float, np.number, np.bool_)):
+        return depth
     return None
 
 
@@ -1712,8 +1727,86 @@ def _calibrated(model: Any) -> str | None:
     return None
 
 
+def _network(model: Any) -> str | None:
+    """A network's hidden layers are as wide as ``hidden_layer_sizes`` says
+    (predict allocates a (rows, width) activation a layer), and as many."""
+    coefs = getattr(model, "coefs_", None)
+    if coefs is None:
+        return None
+    sizes = getattr(model, "hidden_layer_sizes", None)
+    hidden = [sizes] if isinstance(sizes, (int, np.integer)) else sizes
+    problem = f"a {_name(model)} whose layers are not its hidden_layer_sizes"
+    if not isinstance(coefs, list) or not isinstance(hidden, (list, tuple)):
+        return problem
+    if (
+        len(coefs) != len(hidden) + 1
+        or model.__dict__.get("n_layers_") != len(coefs) + 1
+    ):
+        return problem
+    for layer, width in zip(coefs, hidden, strict=False):
+        if not isinstance(layer, np.ndarray) or layer.ndim != 2:
+            return problem
+        if layer.shape[1] != width:
+            return problem
+    return None
+
+
+def _projection(model: Any) -> str | None:
+    """A random projection's output width is the ``n_components`` asked
+    for, when it is a number (a sparse matrix of no entries declares any
+    shape, and transform's output is that wide)."""
+    asked = getattr(model, "n_components", None)
+    made = model.__dict__.get("n_components_")
+    if isinstance(asked, (int, np.integer)) and made is not None and made != asked:
+        return f"a {_name(model)} whose n_components_ is not its n_components"
+    return None
+
+
+def _at_most_width(name: str, axis: int) -> Check:
+    """A check that ``name``'s axis (from the last) is at most the model's
+    width: the components a projection learns from the data's columns."""
+
+    def check(model: Any) -> str | None:
+        value = model.__dict__.get(name)
+        shape = getattr(value, "shape", None)
+        width = _width(model)
+        if not isinstance(shape, tuple) or len(shape) < axis or width is None:
+            return None
+        if shape[-axis] > width:
+            return f"a {_name(model)} whose {name} is wider than its data"
+        return None
+
+    return check
+
+
+def _discriminant(model: Any) -> str | None:
+    """Linear discriminant analysis projects on at most as many axes as the
+    data has columns, and keeps at most one fewer than its classes."""
+    problem = _at_most_width("scalings_", 1)(model)
+    if problem is not None:
+        return problem
+    most = model.__dict__.get("_max_components")
+    classes = model.__dict__.get("classes_")
+    width = _width(model)
+    if most is None or classes is None or width is None:
+        return None
+    if not isinstance(most, (int, np.integer)) or not (
+        0 <= most <= min(len(classes) - 1, width)
+    ):
+        return f"a {_name(model)} whose component count is not of its classes"
+    return None
+
+
 #: Checks by the full name of the class they apply to.
 CHECKS: dict[str, Check] = {
+    "sklearn.random_projection.SparseRandomProjection": _projection,
+    "sklearn.random_projection.GaussianRandomProjection": _projection,
+    "sklearn.neighbors._nca.NeighborhoodComponentsAnalysis": _at_most_width(
+        "components_", 2
+    ),
+    "sklearn.discriminant_analysis.LinearDiscriminantAnalysis": _discriminant,
+    "sklearn.neural_network._multilayer_perceptron.MLPClassifier": _network,
+    "sklearn.neural_network._multilayer_perceptron.MLPRegressor": _network,
     "sklearn.calibration.CalibratedClassifierCV": _calibrated,
     "sklearn.cluster._kmeans.KMeans": _kmeans,
     "sklearn.cluster._kmeans.MiniBatchKMeans": _kmeans,

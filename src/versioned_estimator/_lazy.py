@@ -68,6 +68,7 @@ from versioned_estimator._probe import (
     text_size,
 )
 from versioned_estimator._provenance import platform_info, python_version
+from versioned_estimator._shapes import TRAINING_ROWS, training_rows
 from versioned_estimator._signing import verify_signature
 
 __all__ = ["Policy", "Sealed", "environment_error", "is_mapped"]
@@ -529,11 +530,14 @@ class Sealed:
             count = shape[0] if shape else len(self.rows or ())
             token = REPLAY_ROWS.set(count)
             text = REPLAY_TEXT.set(text_size(self.rows))
+            schema = self.envelope.get("schema") or {}
+            rows = TRAINING_ROWS.set(training_rows(estimator, schema.get("n_samples")))
             try:
                 problem = walk_loaded(
                     (estimator, self.template), allowed, objects, made
                 )
             finally:
+                TRAINING_ROWS.reset(rows)
                 REPLAY_TEXT.reset(text)
                 REPLAY_ROWS.reset(token)
             if problem is not None:

@@ -29,6 +29,7 @@ Only sizes are read; nothing of the model runs.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from typing import Any
 
@@ -36,11 +37,42 @@ import numpy as np
 
 from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
-__all__ = ["check_shapes"]
+__all__ = ["TRAINING_ROWS", "check_shapes", "training_rows"]
+
+#: The size the table calls ``<rows>``: the rows the wrapper fitted its
+#: estimator on (the envelope's ``n_samples``); a group's members that name
+#: it may be no larger (a model fitted in batches keeps its last batch's).
+ROWS = "<rows>"
+#: While a safe load walks a model: the ids of the objects fitted on the
+#: envelope's rows (the wrapped estimator, a pipeline's steps) and that count.
+TRAINING_ROWS: contextvars.ContextVar[tuple[frozenset[int], int] | None] = (
+    contextvars.ContextVar("TRAINING_ROWS", default=None)
+)
+
+
+def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] | None:
+    """What :data:`TRAINING_ROWS` holds for ``estimator`` fitted on
+    ``n_samples`` rows: it, and a pipeline's steps (each fitted on them all).
+    None when the envelope does not say."""
+    if type(n_samples) is not int:
+        return None
+    fitted = [estimator]
+    steps = getattr(estimator, "__dict__", {}).get("steps")
+    if type(estimator).__name__ == "Pipeline" and isinstance(steps, list):
+        fitted += [
+            step[1] for step in steps if isinstance(step, tuple) and len(step) == 2
+        ]
+    return frozenset(map(id, fitted)), n_samples
+
 
 #: A member of a group: attribute, index in a list (or None), axis from the
 #: last (or None for a count).
 Member = tuple[str, "int | None", "int | None"]
+
+
+#: The index of a member that stands for every member of a list
+#: (``rotations_[].-2``: each class's rotation has the data's width).
+EVERY = -1
 
 
 def _member(text: str) -> Member:
@@ -48,7 +80,7 @@ def _member(text: str) -> Member:
     index = None
     if name.endswith("]"):
         name, _, position = name[:-1].partition("[")
-        index = int(position)
+        index = int(position) if position else EVERY
     return name, index, int(axis) if axis else None
 
 
@@ -78,6 +110,23 @@ def _shape(value: Any) -> tuple[int, ...] | None:
     return None
 
 
+def _sizes(namespace: dict[str, Any], member: Member) -> list[int]:
+    """The size ``member`` names: one, none, or every list member's."""
+    name, index, axis = member
+    if index != EVERY:
+        size = _size(namespace, member)
+        return [] if size is None else [size]
+    value = namespace.get(name)
+    if not isinstance(value, (list, tuple)):
+        return []
+    found = []
+    for item in value:
+        shape = _shape(item)
+        if shape is not None and axis is not None and len(shape) >= axis:
+            found.append(shape[-axis])
+    return found
+
+
 def _size(namespace: dict[str, Any], member: Member) -> int | None:
     name, index, axis = member
     value = _value(namespace, name, index)
@@ -91,6 +140,8 @@ def _size(namespace: dict[str, Any], member: Member) -> int | None:
 
 def _label(member: Member) -> str:
     name, index, _ = member
+    if index == EVERY:
+        return f"{name}[]"
     return name if index is None else f"{name}[{index}]"
 
 
@@ -202,19 +253,32 @@ def check_shapes(estimator: Any) -> str | None:
     problem = _dimensions(kind, full, namespace)
     if problem is not None:
         return problem
+    training = TRAINING_ROWS.get()
+    rows = training[1] if training and id(estimator) in training[0] else None
     for group in _groups(full):
         first: tuple[Member, int] | None = None
         for member in group:
-            size = _size(namespace, member)
-            if size is None:
+            if member[0] == ROWS:
                 continue
-            if first is None:
-                first = (member, size)
-            elif size != first[1]:
-                one, other = _label(first[0]), _label(member)
-                which = f"{one}'s axes" if one == other else f"{one} and {other}"
-                return (
-                    f"a {kind.__name__} whose {which} disagree in size "
-                    f"({first[1]} and {size})"
-                )
+            for size in _sizes(namespace, member):
+                if first is None:
+                    first = (member, size)
+                elif size != first[1]:
+                    one, other = _label(first[0]), _label(member)
+                    which = f"{one}'s axes" if one == other else f"{one} and {other}"
+                    return (
+                        f"a {kind.__name__} whose {which} disagree in size "
+                        f"({first[1]} and {size})"
+                    )
+        # At most: a model fitted in batches keeps its last batch's.
+        if (
+            rows is not None
+            and first is not None
+            and first[1] > rows
+            and any(member[0] == ROWS for member in group)
+        ):
+            return (
+                f"a {kind.__name__} whose {_label(first[0])} holds "
+                f"{first[1]} rows (its envelope says it was fitted on {rows})"
+            )
     return None

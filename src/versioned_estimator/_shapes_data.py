@@ -18,6 +18,7 @@ Generated under scikit-learn 1.9.1, numpy 2.4.6, scipy 1.17.1.
 EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     "sklearn.cluster._affinity_propagation.AffinityPropagation": (
         (
+            "<rows>",
             "affinity_matrix_.-1",
             "affinity_matrix_.-2",
             "labels_.-1",
@@ -33,6 +34,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cluster._agglomerative.AgglomerativeClustering": (
         (
+            "<rows>",
             "labels_.-1",
             "n_leaves_",
         ),
@@ -46,6 +48,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cluster._bicluster.SpectralBiclustering": (
         (
+            "<rows>",
+            "row_labels_.-1",
+            "rows_.-1",
+        ),
+        (
             "column_labels_.-1",
             "columns_.-1",
             "n_features_in_",
@@ -53,14 +60,15 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "columns_.-2",
             "rows_.-2",
-        ),
-        (
-            "row_labels_.-1",
-            "rows_.-1",
         ),
     ),
     "sklearn.cluster._bicluster.SpectralCoclustering": (
         (
+            "<rows>",
+            "row_labels_.-1",
+            "rows_.-1",
+        ),
+        (
             "column_labels_.-1",
             "columns_.-1",
             "n_features_in_",
@@ -69,12 +77,12 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "columns_.-2",
             "rows_.-2",
         ),
-        (
-            "row_labels_.-1",
-            "rows_.-1",
-        ),
     ),
     "sklearn.cluster._birch.Birch": (
+        (
+            "<rows>",
+            "labels_.-1",
+        ),
         (
             "_subcluster_norms.-1",
             "subcluster_centers_.-2",
@@ -87,12 +95,20 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cluster._bisect_k_means.BisectingKMeans": (
         (
+            "<rows>",
+            "labels_.-1",
+        ),
+        (
             "_X_mean.-1",
             "cluster_centers_.-1",
             "n_features_in_",
         ),
     ),
     "sklearn.cluster._dbscan.DBSCAN": (
+        (
+            "<rows>",
+            "labels_.-1",
+        ),
         (
             "components_.-1",
             "n_features_in_",
@@ -104,22 +120,31 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cluster._hdbscan.hdbscan.HDBSCAN": (
         (
-            "_raw_data.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "_raw_data.-2",
             "labels_.-1",
             "probabilities_.-1",
         ),
+        (
+            "_raw_data.-1",
+            "n_features_in_",
+        ),
     ),
     "sklearn.cluster._kmeans.KMeans": (
+        (
+            "<rows>",
+            "labels_.-1",
+        ),
         (
             "cluster_centers_.-1",
             "n_features_in_",
         ),
     ),
     "sklearn.cluster._kmeans.MiniBatchKMeans": (
+        (
+            "<rows>",
+            "labels_.-1",
+        ),
         (
             "_counts.-1",
             "cluster_centers_.-2",
@@ -131,12 +156,17 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cluster._mean_shift.MeanShift": (
         (
+            "<rows>",
+            "labels_.-1",
+        ),
+        (
             "cluster_centers_.-1",
             "n_features_in_",
         ),
     ),
     "sklearn.cluster._optics.OPTICS": (
         (
+            "<rows>",
             "core_distances_.-1",
             "labels_.-1",
             "ordering_.-1",
@@ -146,12 +176,19 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cluster._spectral.SpectralClustering": (
         (
+            "<rows>",
             "affinity_matrix_.-1",
             "affinity_matrix_.-2",
             "labels_.-1",
         ),
     ),
     "sklearn.covariance._elliptic_envelope.EllipticEnvelope": (
+        (
+            "<rows>",
+            "dist_.-1",
+            "raw_support_.-1",
+            "support_.-1",
+        ),
         (
             "covariance_.-1",
             "covariance_.-2",
@@ -162,11 +199,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "raw_covariance_.-1",
             "raw_covariance_.-2",
             "raw_location_.-1",
-        ),
-        (
-            "dist_.-1",
-            "raw_support_.-1",
-            "support_.-1",
         ),
     ),
     "sklearn.covariance._empirical_covariance.EmpiricalCovariance": (
@@ -201,6 +233,12 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.covariance._robust_covariance.MinCovDet": (
         (
+            "<rows>",
+            "dist_.-1",
+            "raw_support_.-1",
+            "support_.-1",
+        ),
+        (
             "covariance_.-1",
             "covariance_.-2",
             "location_.-1",
@@ -210,11 +248,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "raw_covariance_.-1",
             "raw_covariance_.-2",
             "raw_location_.-1",
-        ),
-        (
-            "dist_.-1",
-            "raw_support_.-1",
-            "support_.-1",
         ),
     ),
     "sklearn.covariance._shrunk_covariance.LedoitWolf": (
@@ -249,6 +282,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cross_decomposition._pls.CCA": (
         (
+            "<rows>",
+            "_x_scores.-2",
+            "_y_scores.-2",
+        ),
+        (
             "_x_mean.-1",
             "_x_std.-1",
             "coef_.-1",
@@ -266,10 +304,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_loadings_.-1",
             "y_rotations_.-1",
             "y_weights_.-1",
-        ),
-        (
-            "_x_scores.-2",
-            "_y_scores.-2",
         ),
         (
             "_y_mean.-1",
@@ -283,6 +317,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.cross_decomposition._pls.PLSCanonical": (
         (
+            "<rows>",
+            "_x_scores.-2",
+            "_y_scores.-2",
+        ),
+        (
             "_x_mean.-1",
             "_x_std.-1",
             "coef_.-1",
@@ -302,10 +341,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_weights_.-1",
         ),
         (
-            "_x_scores.-2",
-            "_y_scores.-2",
-        ),
-        (
             "_y_mean.-1",
             "_y_std.-1",
             "coef_.-2",
@@ -316,6 +351,13 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
     ),
     "sklearn.cross_decomposition._pls.PLSRegression": (
+        (
+            "<rows>",
+            "_x_scores.-2",
+            "_y_scores.-2",
+            "x_scores_.-2",
+            "y_scores_.-2",
+        ),
         (
             "_x_mean.-1",
             "_x_std.-1",
@@ -336,12 +378,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_rotations_.-1",
             "y_scores_.-1",
             "y_weights_.-1",
-        ),
-        (
-            "_x_scores.-2",
-            "_y_scores.-2",
-            "x_scores_.-2",
-            "y_scores_.-2",
         ),
         (
             "_y_mean.-1",
@@ -421,12 +457,13 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.decomposition._kernel_pca.KernelPCA": (
         (
-            "X_fit_.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "X_fit_.-2",
             "eigenvectors_.-2",
+        ),
+        (
+            "X_fit_.-1",
+            "n_features_in_",
         ),
         (
             "eigenvalues_.-1",
@@ -469,6 +506,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
     ),
     "sklearn.decomposition._pca.PCA": (
+        (
+            "<rows>",
+            "n_samples_",
+        ),
         (
             "components_.-1",
             "mean_.-1",
@@ -550,10 +591,13 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "rotations_[2].-2",
             "rotations_[3].-1",
             "rotations_[3].-2",
+            "rotations_[].-1",
+            "rotations_[].-2",
             "scalings_[0].-1",
             "scalings_[1].-1",
             "scalings_[2].-1",
             "scalings_[3].-1",
+            "scalings_[].-1",
         ),
     ),
     "sklearn.dummy.DummyClassifier": (
@@ -584,6 +628,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "estimators_features_[2].-1",
             "estimators_features_[3].-1",
             "estimators_features_[4].-1",
+            "estimators_features_[].-1",
         ),
     ),
     "sklearn.ensemble._bagging.BaggingRegressor": (
@@ -593,6 +638,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "estimators_features_[2].-1",
             "estimators_features_[3].-1",
             "estimators_features_[4].-1",
+            "estimators_features_[].-1",
         ),
     ),
     "sklearn.ensemble._forest.ExtraTreesClassifier": (
@@ -662,6 +708,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "estimators_features_[2].-1",
             "estimators_features_[3].-1",
             "estimators_features_[4].-1",
+            "estimators_features_[].-1",
         ),
     ),
     "sklearn.ensemble._weight_boosting.AdaBoostClassifier": (
@@ -762,6 +809,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.gaussian_process._gpr.GaussianProcessRegressor": (
         (
+            "<rows>",
             "L_.-1",
             "L_.-2",
             "X_train_.-2",
@@ -789,14 +837,15 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.impute._knn.KNNImputer": (
         (
+            "<rows>",
+            "_fit_X.-2",
+            "_mask_fit_X.-2",
+        ),
+        (
             "_fit_X.-1",
             "_mask_fit_X.-1",
             "_valid_mask.-1",
             "n_features_in_",
-        ),
-        (
-            "_fit_X.-2",
-            "_mask_fit_X.-2",
         ),
     ),
     "sklearn.isotonic.IsotonicRegression": (
@@ -850,12 +899,13 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.kernel_ridge.KernelRidge": (
         (
-            "X_fit_.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "X_fit_.-2",
             "dual_coef_.-2",
+        ),
+        (
+            "X_fit_.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.linear_model._base.LinearRegression": (
@@ -993,6 +1043,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._huber.HuberRegressor": (
         (
+            "<rows>",
+            "outliers_.-1",
+        ),
+        (
             "coef_.-1",
             "n_features_in_",
         ),
@@ -1005,8 +1059,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "alphas_[0].-1",
             "alphas_[1].-1",
+            "alphas_[].-1",
             "coef_path_[0].-1",
             "coef_path_[1].-1",
+            "coef_path_[].-1",
         ),
         (
             "coef_.-1",
@@ -1020,6 +1076,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "coef_path_[0].-2",
             "coef_path_[1].-2",
+            "coef_path_[].-2",
         ),
     ),
     "sklearn.linear_model._least_angle.LarsCV": (
@@ -1058,6 +1115,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "coef_path_[0].-2",
             "coef_path_[1].-2",
+            "coef_path_[].-2",
         ),
     ),
     "sklearn.linear_model._least_angle.LassoLarsCV": (
@@ -1167,6 +1225,12 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "n_features_in_",
         ),
     ),
+    "sklearn.linear_model._ransac.RANSACRegressor": (
+        (
+            "<rows>",
+            "inlier_mask_.-1",
+        ),
+    ),
     "sklearn.linear_model._ridge.Ridge": (
         (
             "coef_.-1",
@@ -1241,6 +1305,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.manifold._classical_mds.ClassicalMDS": (
         (
+            "<rows>",
             "dissimilarity_matrix_.-1",
             "dissimilarity_matrix_.-2",
             "embedding_.-2",
@@ -1252,13 +1317,21 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.manifold._isomap.Isomap": (
         (
+            "<rows>",
             "dist_matrix_.-1",
             "dist_matrix_.-2",
             "embedding_.-2",
         ),
     ),
+    "sklearn.manifold._locally_linear.LocallyLinearEmbedding": (
+        (
+            "<rows>",
+            "embedding_.-2",
+        ),
+    ),
     "sklearn.manifold._mds.MDS": (
         (
+            "<rows>",
             "dissimilarity_matrix_.-1",
             "dissimilarity_matrix_.-2",
             "embedding_.-2",
@@ -1266,6 +1339,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.manifold._spectral_embedding.SpectralEmbedding": (
         (
+            "<rows>",
             "affinity_matrix_.-1",
             "affinity_matrix_.-2",
             "embedding_.-2",
@@ -1293,6 +1367,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "precisions_cholesky_.-3",
             "weight_concentration_[0].-1",
             "weight_concentration_[1].-1",
+            "weight_concentration_[].-1",
             "weights_.-1",
         ),
         (
@@ -1355,6 +1430,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "category_count_[2].-2",
             "category_count_[3].-2",
             "category_count_[4].-2",
+            "category_count_[].-2",
             "class_count_.-1",
             "class_log_prior_.-1",
             "classes_.-1",
@@ -1363,6 +1439,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "feature_log_prob_[2].-2",
             "feature_log_prob_[3].-2",
             "feature_log_prob_[4].-2",
+            "feature_log_prob_[].-2",
         ),
         (
             "category_count_[4].-1",
@@ -1418,57 +1495,62 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.neighbors._classification.KNeighborsClassifier": (
         (
-            "_fit_X.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "_fit_X.-2",
             "_y.-2",
             "n_samples_fit_",
+        ),
+        (
+            "_fit_X.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.neighbors._classification.RadiusNeighborsClassifier": (
         (
-            "_fit_X.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "_fit_X.-2",
             "_y.-2",
             "n_samples_fit_",
         ),
-    ),
-    "sklearn.neighbors._graph.KNeighborsTransformer": (
         (
             "_fit_X.-1",
             "n_features_in_",
         ),
+    ),
+    "sklearn.neighbors._graph.KNeighborsTransformer": (
         (
+            "<rows>",
             "_fit_X.-2",
             "n_samples_fit_",
+        ),
+        (
+            "_fit_X.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.neighbors._graph.RadiusNeighborsTransformer": (
         (
-            "_fit_X.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "_fit_X.-2",
             "n_samples_fit_",
+        ),
+        (
+            "_fit_X.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.neighbors._lof.LocalOutlierFactor": (
         (
-            "_distances_fit_X_.-1",
-            "n_neighbors_",
-        ),
-        (
+            "<rows>",
             "_distances_fit_X_.-2",
             "_fit_X.-2",
             "_lrd.-1",
             "n_samples_fit_",
             "negative_outlier_factor_.-1",
+        ),
+        (
+            "_distances_fit_X_.-1",
+            "n_neighbors_",
         ),
         (
             "_fit_X.-1",
@@ -1496,34 +1578,37 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.neighbors._regression.KNeighborsRegressor": (
         (
-            "_fit_X.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "_fit_X.-2",
             "_y.-2",
             "n_samples_fit_",
+        ),
+        (
+            "_fit_X.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.neighbors._regression.RadiusNeighborsRegressor": (
         (
-            "_fit_X.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "_fit_X.-2",
             "_y.-2",
             "n_samples_fit_",
         ),
-    ),
-    "sklearn.neighbors._unsupervised.NearestNeighbors": (
         (
             "_fit_X.-1",
             "n_features_in_",
         ),
+    ),
+    "sklearn.neighbors._unsupervised.NearestNeighbors": (
         (
+            "<rows>",
             "_fit_X.-2",
             "n_samples_fit_",
+        ),
+        (
+            "_fit_X.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.neural_network._multilayer_perceptron.MLPClassifier": (
@@ -1582,11 +1667,16 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.preprocessing._data.KernelCenterer": (
         (
+            "<rows>",
             "K_fit_rows_.-1",
             "n_features_in_",
         ),
     ),
     "sklearn.preprocessing._data.MaxAbsScaler": (
+        (
+            "<rows>",
+            "n_samples_seen_",
+        ),
         (
             "max_abs_.-1",
             "n_features_in_",
@@ -1594,6 +1684,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
     ),
     "sklearn.preprocessing._data.MinMaxScaler": (
+        (
+            "<rows>",
+            "n_samples_seen_",
+        ),
         (
             "data_max_.-1",
             "data_min_.-1",
@@ -1670,13 +1764,14 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.semi_supervised._label_propagation.LabelPropagation": (
         (
-            "X_.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "X_.-2",
             "label_distributions_.-2",
             "transduction_.-1",
+        ),
+        (
+            "X_.-1",
+            "n_features_in_",
         ),
         (
             "classes_.-1",
@@ -1685,13 +1780,14 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.semi_supervised._label_propagation.LabelSpreading": (
         (
-            "X_.-1",
-            "n_features_in_",
-        ),
-        (
+            "<rows>",
             "X_.-2",
             "label_distributions_.-2",
             "transduction_.-1",
+        ),
+        (
+            "X_.-1",
+            "n_features_in_",
         ),
         (
             "classes_.-1",
@@ -1700,6 +1796,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.semi_supervised._self_training.SelfTrainingClassifier": (
         (
+            "<rows>",
             "labeled_iter_.-1",
             "transduction_.-1",
         ),

@@ -182,9 +182,20 @@ def _arrays(value: Any) -> bool:
 
 
 def sizes(estimator: Any) -> dict[str, int]:
-    """Every fitted array's axes (from the last) and every count, by name."""
+    """Every fitted array's axes (from the last) and every count, by name;
+    a list of arrays' axes its members share as ``name[].-k`` (each class's
+    rotation is of the data's width, however many classes)."""
     found: dict[str, int] = {}
     for name, value in _fitted_names(estimator):
+        if (
+            isinstance(value, (list, tuple))
+            and len(value) > 1
+            and all(isinstance(member, np.ndarray) for member in value)
+        ):
+            for axis in range(1, min(member.ndim for member in value) + 1):
+                shared = {int(member.shape[-axis]) for member in value}
+                if len(shared) == 1:
+                    found[f"{name}[].-{axis}"] = shared.pop()
         if _arrays(value):
             for index, member in enumerate(value):
                 for axis in range(1, member.ndim + 1):
@@ -296,6 +307,14 @@ def _as_text(values: Any) -> Any:
     return np.vectorize(lambda n: f"w{n}", otypes=[object])(words)
 
 
+#: The size that stands for the training rows (a model that keeps them, a
+#: kernel model's dual coefficients): the safe load reads it from the
+#: envelope's ``n_samples`` for the estimator the wrapper fitted.
+ROWS = "<rows>"
+#: The rows each fitted estimator was fitted on, by ``id`` (while it lives).
+_ROWS: dict[int, int] = {}
+
+
 def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> Any:
     """``cls`` fitted on data of ``shape`` (with ``counts`` changed), or None."""
     from tests.test_all_estimators import build
@@ -324,6 +343,7 @@ def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> 
             estimator.fit(*args)  # quietly: some options are ``verbose``
     except Exception:
         return None
+    _ROWS[id(estimator)] = len(args[0])
     return estimator
 
 
@@ -433,9 +453,15 @@ def fits(cls: type) -> tuple[list[Run], list[Run], dict[str, list[Run]]]:
     for fitted in [*base, *changed]:
         for held in nested(fitted)[1:] if fitted is not None else []:
             inner.setdefault(key(type(held)), []).append((sizes(held), ranks(held)))
-    found = [(sizes(e), ranks(e)) for e in base if e is not None]
-    other = [(sizes(e), ranks(e)) for e in changed if e is not None]
+    found = [(_rows(e), ranks(e)) for e in base if e is not None]
+    other = [(_rows(e), ranks(e)) for e in changed if e is not None]
+    _ROWS.clear()
     return found, other, inner
+
+
+def _rows(estimator: Any) -> dict[str, int]:
+    """The sizes of an estimator fitted here, and its training rows."""
+    return {**sizes(estimator), ROWS: _ROWS[id(estimator)]}
 
 
 def _together(a: str, b: str, runs: list[dict[str, int]]) -> bool:
