@@ -1011,6 +1011,37 @@ def _discriminant_wide(model: Any) -> None:
     model._max_components = 8_000
 
 
+def _target_encoder() -> tuple[Any, Any]:
+    from sklearn.preprocessing import TargetEncoder
+
+    X = RS.randint(0, 4, size=(60, 2))
+    return TargetEncoder(random_state=0).fit(X, np.arange(60) % 3), X[:3]
+
+
+def _many_target_classes(model: Any) -> None:
+    """20,000 classes where 3 were fitted: transform allocates a column a
+    feature and class, and leaves those no encoding fills uninitialised."""
+    model.classes_ = np.arange(20_000, dtype=np.int16)
+    model.target_mean_ = np.zeros(20_000, dtype=np.float16)
+
+
+def _binned() -> tuple[Any, Any]:
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    X = RS.rand(40, 1)
+    return KBinsDiscretizer(n_bins=3, encode="onehot-dense").fit(X), X[:3]
+
+
+def _many_bins(model: Any) -> None:
+    """A 3-bin model with 20,000 bins, edges and encoder widened to match."""
+    model.n_bins_ = np.array([20_000])
+    edges = np.empty(1, dtype=object)
+    edges[0] = np.linspace(0.0, 1.0, 20_001)
+    model.bin_edges_ = edges
+    model._encoder.categories_ = [np.arange(20_000, dtype=float)]
+    model._encoder._n_features_outs = [20_000]
+
+
 def _pls() -> tuple[Any, Any]:
     from sklearn.cross_decomposition import PLSRegression
 
@@ -1993,6 +2024,22 @@ CASES: dict[str, Case] = {
         _discriminant_wide,
         "scalings_ is wider than its data",
         method="transform",
+    ),
+    # Round 28: output widths held to the fit (a target encoder's classes,
+    # a discretizer's bins).
+    "target-classes-beyond-encodings": Case(
+        _target_encoder,
+        _many_target_classes,
+        "encodings are not one a column",
+        method="transform",
+    ),
+    "bins-beyond-those-asked": Case(
+        _binned,
+        _many_bins,
+        "bins are not the ones it asked for",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 1),
     ),
     "pls-scale-width": Case(
         _pls,

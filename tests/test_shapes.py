@@ -332,3 +332,101 @@ def test_kept_training_rows_beyond_the_envelopes_are_refused(make, rows_of, tmp_
         ve.UntrustedGlobalError, match="its envelope says it was fitted on 300"
     ):
         ve.load(tmp_path / "crafted.joblib")
+
+
+def _kernel_models(model: Any) -> list[Any]:
+    """The kernel models (those keeping ``X_fit_``) ``model`` holds."""
+    found, stack = [], [model]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif type(obj).__module__.startswith("sklearn."):
+            if "X_fit_" in vars(obj):
+                found.append(obj)
+            stack.extend(v for k, v in vars(obj).items() if k != "estimator")
+    return found
+
+
+def _meta(name: str) -> Any:
+    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+    from sklearn.decomposition import KernelPCA
+    from sklearn.ensemble import BaggingRegressor, StackingRegressor, VotingRegressor
+    from sklearn.kernel_ridge import KernelRidge
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.multioutput import MultiOutputRegressor
+    from sklearn.pipeline import make_pipeline
+
+    return {
+        "target-transformer": lambda: TransformedTargetRegressor(KernelRidge()),
+        "nested-pipeline": lambda: make_pipeline(make_pipeline(KernelRidge())),
+        "search": lambda: GridSearchCV(KernelRidge(), {"alpha": [1.0]}, cv=2),
+        "multi-output": lambda: MultiOutputRegressor(KernelRidge()),
+        "voting": lambda: VotingRegressor([("k", KernelRidge()), ("r", Ridge())]),
+        "bagging": lambda: BaggingRegressor(KernelRidge(), n_estimators=2),
+        "stacking": lambda: StackingRegressor(
+            [("r", Ridge())], final_estimator=KernelRidge(), cv=2
+        ),
+        "column-transformer": lambda: ColumnTransformer([("k", KernelPCA(), [0, 1])]),
+    }[name]()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "target-transformer",
+        "nested-pipeline",
+        "search",
+        "multi-output",
+        "voting",
+        "bagging",
+        "stacking",
+        "column-transformer",
+    ],
+)
+def test_kept_training_rows_are_held_inside_meta_estimators(name, tmp_path):
+    """Every estimator fitted inside the wrapped one was fitted on at most
+    the envelope's rows, however deep."""
+    import versioned_estimator as ve
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.c_[X[:, 0], X[:, 1]] if name == "multi-output" else X[:, 0]
+    wrapped = ve.VersionedEstimator(_meta(name)).fit(X, y)
+    ve.save(wrapped, tmp_path / "intact.joblib")
+    ve.load(tmp_path / "intact.joblib")
+    kernels = _kernel_models(wrapped.estimator_)
+    assert kernels
+    for kernel in kernels:
+        for attribute in ("X_fit_", "dual_coef_", "eigenvectors_"):
+            if attribute in vars(kernel):
+                value = getattr(kernel, attribute)
+                setattr(kernel, attribute, np.resize(value, (6_000, *value.shape[1:])))
+        centerer = vars(kernel).get("_centerer")
+        if centerer is not None:
+            centerer.K_fit_rows_ = np.resize(centerer.K_fit_rows_, 6_000)
+            centerer.n_features_in_ = 6_000
+    ve.save(wrapped, tmp_path / "crafted.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match="fitted on 60"):
+        ve.load(tmp_path / "crafted.joblib")
+
+
+def test_a_frozen_estimator_fitted_on_more_rows_loads(tmp_path):
+    """A frozen estimator was fitted before, on its own data: no bound."""
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.kernel_ridge import KernelRidge
+    from sklearn.pipeline import make_pipeline
+
+    import versioned_estimator as ve
+
+    rng = np.random.default_rng(0)
+    big = KernelRidge().fit(rng.normal(size=(500, 3)), rng.normal(size=500))
+    X = rng.normal(size=(60, 3))
+    wrapped = ve.VersionedEstimator(make_pipeline(FrozenEstimator(big))).fit(X, X[:, 0])
+    ve.save(wrapped, tmp_path / "frozen.joblib")
+    trusted = ["sklearn.frozen._frozen.FrozenEstimator"]
+    loaded = ve.load(tmp_path / "frozen.joblib", trusted=trusted)
+    assert loaded.predict(X[:2]).shape == (2,)

@@ -1797,8 +1797,64 @@ def _discriminant(model: Any) -> str | None:
     return None
 
 
+def _target_encoder(model: Any) -> str | None:
+    """A target encoder's output is one column per feature and class (one
+    a feature but for several classes): transform allocates that width and
+    fills it from ``encodings_``, one per column."""
+    encodings = model.__dict__.get("encodings_")
+    width = _width(model)
+    if encodings is None or width is None:
+        return None
+    columns = width
+    if model.__dict__.get("target_type_") == "multiclass":
+        classes = np.asarray(model.__dict__.get("classes_"))
+        mean = np.asarray(model.__dict__.get("target_mean_"))
+        if classes.ndim != 1 or mean.shape != classes.shape:
+            return f"a {_name(model)} whose classes are not its target means"
+        columns = width * len(classes)
+    if not isinstance(encodings, list) or len(encodings) != columns:
+        return f"a {_name(model)} whose encodings are not one a column"
+    return None
+
+
+def _bins(model: Any) -> str | None:
+    """A discretizer makes at most the bins asked for (a feature of fewer
+    distinct values gets fewer), each with its edges, and one-hot encodes
+    them into as many columns."""
+    counts = model.__dict__.get("n_bins_")
+    edges = model.__dict__.get("bin_edges_")
+    asked = np.asarray(getattr(model, "n_bins", None))
+    width = _width(model)
+    if counts is None or edges is None or width is None:
+        return None
+    problem = f"a {_name(model)} whose bins are not the ones it asked for"
+    counts = np.asarray(counts)
+    if (
+        counts.shape != (width,)
+        or counts.dtype.kind not in "iu"
+        or asked.dtype.kind not in "iu"
+        or asked.ndim > 1
+        or np.any(counts > asked)
+        or np.shape(edges) != (width,)
+    ):
+        return problem
+    for count, edge in zip(counts, edges, strict=True):
+        if np.shape(edge) != (int(count) + 1,):
+            return problem
+    encoder = model.__dict__.get("_encoder")
+    categories = getattr(encoder, "categories_", None) if encoder is not None else None
+    if categories is not None and (
+        not isinstance(categories, list)
+        or [np.shape(c) for c in categories] != [(int(n),) for n in counts]
+    ):
+        return problem
+    return None
+
+
 #: Checks by the full name of the class they apply to.
 CHECKS: dict[str, Check] = {
+    "sklearn.preprocessing._target_encoder.TargetEncoder": _target_encoder,
+    "sklearn.preprocessing._discretization.KBinsDiscretizer": _bins,
     "sklearn.random_projection.SparseRandomProjection": _projection,
     "sklearn.random_projection.GaussianRandomProjection": _projection,
     "sklearn.neighbors._nca.NeighborhoodComponentsAnalysis": _at_most_width(

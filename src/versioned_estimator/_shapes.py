@@ -52,17 +52,66 @@ TRAINING_ROWS: contextvars.ContextVar[tuple[frozenset[int], int] | None] = (
 
 def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] | None:
     """What :data:`TRAINING_ROWS` holds for ``estimator`` fitted on
-    ``n_samples`` rows: it, and a pipeline's steps (each fitted on them all).
-    None when the envelope does not say."""
+    ``n_samples`` rows: it and every estimator fitted inside it (a pipeline's
+    steps, a search's best estimator, an ensemble's members, a helper's
+    parts), each on at most those rows; not what a frozen estimator holds
+    (fitted before, on other data), nor what a parameter holds. None when
+    the envelope does not say."""
     if type(n_samples) is not int:
         return None
-    fitted = [estimator]
-    steps = getattr(estimator, "__dict__", {}).get("steps")
-    if type(estimator).__name__ == "Pipeline" and isinstance(steps, list):
-        fitted += [
-            step[1] for step in steps if isinstance(step, tuple) and len(step) == 2
-        ]
-    return frozenset(map(id, fitted)), n_samples
+    found: set[int] = set()
+    stack: list[tuple[Any, int]] = [(estimator, 0)]
+    while stack and len(found) < _MOST_FITTED:
+        obj, depth = stack.pop()
+        if depth > _MOST_DEPTH or id(obj) in found:
+            continue
+        if isinstance(obj, (list, tuple, dict)):
+            items = obj.values() if isinstance(obj, dict) else obj
+            # A list or dict of plain values (a vocabulary, a list of names)
+            # is not one of estimators: skipped whole, not item by item (a
+            # tuple is a step: its name first).
+            if isinstance(obj, tuple) or not isinstance(
+                next(iter(items), None), _PLAIN
+            ):
+                stack.extend((item, depth + 1) for item in items)
+            continue
+        kind: type = type(obj)
+        if (
+            not (kind.__module__ or "").startswith("sklearn.")
+            or kind.__name__ == "FrozenEstimator"
+        ):
+            continue
+        namespace = getattr(obj, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        found.add(id(obj))
+        params = _params(kind)
+        for name, value in namespace.items():
+            fitted = name not in params and (name.endswith("_") or name[:1] == "_")
+            if fitted or name in _FITTED_IN_PLACE or not params:
+                stack.append((value, depth + 1))
+    return frozenset(found), n_samples
+
+
+_PLAIN = (str, bytes, int, float, np.generic, np.ndarray, type(None))
+#: Parameters a meta-estimator fits in place: a pipeline's steps, a union's
+#: transformers.
+_FITTED_IN_PLACE = frozenset({"steps", "transformer_list"})
+#: How deep, and over how many objects, the estimators fitted on the
+#: envelope's rows are looked for.
+_MOST_DEPTH = 12
+_MOST_FITTED = 100_000
+
+
+@functools.lru_cache(maxsize=512)
+def _params(kind: type) -> frozenset[str]:
+    """A scikit-learn class's hyper-parameter names (none for a helper
+    object that is not an estimator)."""
+    names = getattr(kind, "_get_param_names", None)
+    try:
+        return frozenset(names()) if callable(names) else frozenset()
+    except Exception:  # a class whose __init__ signature is not plain
+        return frozenset()
 
 
 #: A member of a group: attribute, index in a list (or None), axis from the
