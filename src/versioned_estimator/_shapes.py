@@ -67,12 +67,13 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
             continue
         if isinstance(obj, (list, tuple, dict)):
             items = obj.values() if isinstance(obj, dict) else obj
-            # A list or dict of plain values (a vocabulary, a list of names)
-            # is not one of estimators: skipped whole, not item by item (a
-            # tuple is a step: its name first).
-            if isinstance(obj, tuple) or not isinstance(
-                next(iter(items), None), _PLAIN
-            ):
+            # A list or dict of plain values at both ends (a vocabulary, a
+            # list of names) is not one of estimators: skipped whole, not
+            # item by item (code running over it fails at its first plain
+            # item before any estimator in the middle). A tuple is a step:
+            # its name first.
+            ends = (next(iter(items), None), next(reversed(items), None))
+            if isinstance(obj, tuple) or not all(isinstance(e, _PLAIN) for e in ends):
                 stack.extend((item, depth + 1) for item in items)
             continue
         kind: type = type(obj)
