@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from versioned_estimator._shapes import check_shapes
+from versioned_estimator._shapes import check_shapes, nesting
 
 __all__ = ["CHECKS", "check_by_type"]
 
@@ -740,10 +740,7 @@ def _numeric_rank(value: Any) -> int | None:
     """The dimensions numpy reads in an array, or in lists nested around
     numbers or arrays (a ``where=`` mask as a list is the same array), else
     None."""
-    depth = 0
-    while isinstance(value, (list, tuple)) and value and depth <= 64:
-        depth += 1
-        value = value[0]
+    depth, value = nesting(value)
     if isinstance(value, np.ndarray):
         return depth + value.ndim
     if isinstance(value, (int, float, np.number, np.bool_)):

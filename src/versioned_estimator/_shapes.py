@@ -37,7 +37,7 @@ import numpy as np
 
 from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
-__all__ = ["TRAINING_ROWS", "check_shapes", "training_rows"]
+__all__ = ["TRAINING_ROWS", "check_shapes", "nesting", "training_rows"]
 
 #: The size the table calls ``<rows>``: the rows the wrapper fitted its
 #: estimator on (the envelope's ``n_samples``); a group's members that name
@@ -195,15 +195,26 @@ def _label(member: Member) -> str:
     return name if index is None else f"{name}[{index}]"
 
 
-def _rank(value: Any) -> int | None:
-    """The dimensions numpy would read in ``value``: an array's or sparse
-    matrix's, 0 for a number, a list's nesting, None for anything else."""
+def nesting(value: Any) -> tuple[int, Any]:
+    """How deep lists and tuples nest around ``value``'s first item, and
+    that item (None under an empty one), as numpy would read them.
+
+    >>> nesting([[1.0], [2.0]])
+    (2, 1.0)
+    """
     depth = 0
     while isinstance(value, (list, tuple)) and depth < _MOST_NESTING:
         depth += 1
         if not value:
-            return depth
+            return depth, None
         value = value[0]
+    return depth, value
+
+
+def _rank(value: Any) -> int | None:
+    """The dimensions numpy would read in ``value``: an array's or sparse
+    matrix's, 0 for a number, a list's nesting, None for anything else."""
+    depth, value = nesting(value)
     shape = _shape(value)
     if shape is not None:
         return depth + len(shape)
@@ -212,7 +223,7 @@ def _rank(value: Any) -> int | None:
     return depth or None
 
 
-#: How deep :func:`_rank` follows lists: any depth above a table's entry
+#: How deep :func:`nesting` follows lists: any depth above a table's entry
 #: (at most numpy's 64 dimensions) refuses the same.
 _MOST_NESTING = 65
 
