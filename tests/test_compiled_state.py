@@ -44,6 +44,7 @@ from sklearn.cluster import (
 )
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
+    BaggingClassifier,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
     HistGradientBoostingClassifier,
@@ -1250,6 +1251,97 @@ def _outer_product_means(model: Any) -> None:
     model.precisions_cholesky_ = np.ones((1, 16_000))
 
 
+# Round 29: column positions repeated (each a copy of the column at predict)
+# and output widths beyond the count asked for.
+
+WIDE = 20_000  # columns: (30,000, WIDE) float64 is 4.8 GB, past a 3 GB cap
+
+
+def _bagging_of_two() -> tuple[Any, Any]:
+    X = RS.rand(30, 2)
+    model = BaggingClassifier(DecisionTreeClassifier(), n_estimators=2, random_state=0)
+    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
+def _repeat_first_subset(model: Any) -> None:
+    """The first member's columns: one valid column WIDE times."""
+    model.estimators_features_[0] = np.zeros(WIDE, dtype=np.int64)
+
+
+def _missing_indicator() -> tuple[Any, Any]:
+    from sklearn.impute import MissingIndicator
+
+    X = RS.rand(10, 2)
+    X[0, 0] = np.nan
+    return MissingIndicator().fit(X), X[:3]  # the columns that had gaps
+
+
+def _many_missing_features(model: Any) -> None:
+    """A bool mask's column WIDE * 10 times: 6 GB at 30,000 rows."""
+    model.features_ = np.zeros(10 * WIDE, dtype=np.int64)
+    model._n_features = 20 * WIDE
+
+
+def _pairwise_one_vs_one() -> tuple[Any, Any]:
+    from sklearn.multiclass import OneVsOneClassifier
+
+    X = RS.rand(30, 2)
+    y = np.arange(30) % 3
+    return OneVsOneClassifier(LogisticRegression()).fit(X, y), X[:3]
+
+
+def _pairwise_indices(model: Any) -> None:
+    """A model that is not pairwise given each pair's training columns: a
+    (rows, WIDE) copy a pair."""
+    model.pairwise_indices_ = [np.zeros(WIDE, dtype=np.int64)] * 3
+
+
+def _column_repeated(model: Any) -> None:
+    name, transformer, _ = model.transformers_[0]
+    model.transformers_[0] = (name, transformer, [0] * WIDE)
+
+
+def _decomposition(kind: str, **params: Any) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        import sklearn.decomposition as decomposition
+        import sklearn.kernel_approximation as approximation
+        import sklearn.neural_network as network
+
+        for module in (decomposition, approximation, network):
+            if hasattr(module, kind):
+                X = RS.rand(20, 3)
+                return getattr(module, kind)(**params).fit(X), X[:3]
+        raise AssertionError(kind)
+
+    return build
+
+
+def _components_wide(model: Any) -> None:
+    """WIDE components of the data's width, and every count beside them."""
+    model.components_ = np.zeros((WIDE, model.n_features_in_))
+    for name in ("n_components_", "_n_components"):
+        if name in vars(model):
+            setattr(model, name, WIDE)
+    for name in (
+        "explained_variance_",
+        "explained_variance_ratio_",
+        "singular_values_",
+        "intercept_hidden_",
+        "noise_variance_",
+    ):
+        if isinstance(vars(model).get(name), np.ndarray) and name != "noise_variance_":
+            setattr(model, name, np.ones(WIDE))
+
+
+def _sampler_wide(model: Any) -> None:
+    model.random_weights_ = np.zeros((model.n_features_in_, WIDE))
+    model.random_offset_ = np.zeros(WIDE)
+
+
+def _rotations_wide(model: Any) -> None:
+    model.x_rotations_ = np.zeros((model.n_features_in_, WIDE))
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -2016,7 +2108,7 @@ CASES: dict[str, Case] = {
     "components-wider-than-data": Case(
         _nca,
         _set("components_", np.zeros((8_000, 4))),
-        "components_ is wider than its data",
+        "more components than its data's width",
         method="transform",
     ),
     "discriminant-wider-than-data": Case(
@@ -2051,6 +2143,94 @@ CASES: dict[str, Case] = {
         _set("verbose_feature_names_out", "{feature_name:>100000000}"),
         "feature name format",
         method="get_feature_names_out",
+    ),
+    # Round 29: a column position repeated (a copy of the column each
+    # time), output widths beyond the count the parameters ask for.
+    "bagging-subset-one-column-repeated": Case(
+        _bagging_of_two,
+        _repeat_first_subset,
+        "members' features are not its own",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "missing-indicator-features-repeated": Case(
+        _missing_indicator,
+        _many_missing_features,
+        "feature count is not its width",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "one-vs-one-pairwise-indices": Case(
+        _pairwise_one_vs_one,
+        _pairwise_indices,
+        "pairwise indices are not its training rows",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "column-transformer-column-repeated": Case(
+        _column_transformer,
+        _column_repeated,
+        "column selections are not of its data",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "pca-components-beyond-width": Case(
+        _decomposition("PCA"),
+        _components_wide,
+        "more components than its data's width",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "factor-analysis-components-beyond-width": Case(
+        _decomposition("FactorAnalysis"),
+        _components_wide,
+        "more components than its data's width",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "truncated-svd-components-beyond-count": Case(
+        _decomposition("TruncatedSVD"),
+        _components_wide,
+        "more components than its data's width",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "rbm-hidden-units-beyond-count": Case(
+        _decomposition("BernoulliRBM", n_components=4),
+        _components_wide,
+        "disagree in size",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "rbf-sampler-beyond-count": Case(
+        _decomposition("RBFSampler", n_components=10),
+        _sampler_wide,
+        "disagree in size",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "skewed-sampler-beyond-count": Case(
+        _decomposition("SkewedChi2Sampler", n_components=10),
+        _sampler_wide,
+        "disagree in size",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "pls-rotations-beyond-count": Case(
+        _pls,
+        _rotations_wide,
+        "disagree in size",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
     ),
 }
 
@@ -2392,8 +2572,50 @@ def _intact() -> dict[str, tuple[Any, Any]]:
             ),
             X,
         ),
+        **_intact_round_29(X, y),
     }
     return models
+
+
+def _intact_round_29(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """What round 29's checks hold, as scikit-learn fits it: column
+    selections of every kind, pairwise one-vs-one, components asked for by
+    a ratio, more than the data allows, or none."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.decomposition import PCA, FastICA, KernelPCA
+    from sklearn.impute import MissingIndicator
+    from sklearn.multiclass import OneVsOneClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    mask = np.array([True, False, True])
+    gaps = X.copy()
+    gaps[::4, 1] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "n_components is too large": cut
+        ica = FastICA(n_components=10, random_state=0).fit(X)
+    return {
+        "ColumnTransformer-mask-remainder": (
+            ColumnTransformer(
+                [("s", StandardScaler(), mask)], remainder="passthrough"
+            ).fit(X),
+            X,
+        ),
+        "ColumnTransformer-negative-slice": (
+            ColumnTransformer(
+                [("s", StandardScaler(), [-1, 0]), ("p", "passthrough", slice(1, 2))]
+            ).fit(X),
+            X,
+        ),
+        "OneVsOneClassifier-precomputed": (
+            OneVsOneClassifier(SVC(kernel="precomputed")).fit(X @ X.T, y),
+            (X @ X.T)[:5],
+        ),
+        "MissingIndicator-missing-only": (MissingIndicator().fit(gaps), gaps),
+        "PCA-ratio": (PCA(n_components=0.9).fit(X), X),
+        "PCA-mle": (PCA(n_components="mle").fit(X), X),
+        "FastICA-more-than-width": (ica, X),
+        "KernelPCA-more-than-rows": (KernelPCA(n_components=100).fit(X[:20]), X),
+    }
 
 
 INTACT = _intact()

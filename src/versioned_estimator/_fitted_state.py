@@ -246,7 +246,35 @@ def _component_count(estimator: Any) -> str | None:
     for name in ("n_components_", "_n_components"):
         if name in namespace and _int(namespace[name]) != count:
             return f"a {_name(estimator)} whose {name} is not its components'"
+    # Asked for no number (None, a variance ratio, "mle", "auto"), a fit
+    # learns at most one component a column of the data, and some classes
+    # never more whatever the number (where it is given, the table ties the
+    # components to it): each is an output column at transform, and a
+    # factor analysis inverts their square.
+    width = _width(estimator)
+    asked = getattr(estimator, "n_components", 0)
+    if (
+        (_int(asked) is None or _name(estimator) in _NEVER_WIDER)
+        and width is not None
+        and count is not None
+        and count > width
+    ):
+        return f"a {_name(estimator)} with more components than its data's width"
     return None
+
+
+#: Classes that learn at most one component a column of the data whatever
+#: ``n_components`` asks (more is an error, or cut to the width).
+_NEVER_WIDER = frozenset(
+    {
+        "PCA",
+        "IncrementalPCA",
+        "FastICA",
+        "FactorAnalysis",
+        "TruncatedSVD",
+        "NeighborhoodComponentsAnalysis",
+    }
+)
 
 
 #: The most feature names a count may make without an array that wide:
@@ -1693,6 +1721,11 @@ def _bagging(model: Any) -> str | None:
             return problem
         if _width(member) not in (None, len(subset)):
             return problem
+        # A member gets as many columns as the feature count (drawn with or
+        # without replacement): one column repeated N times is a (rows, N)
+        # copy at predict.
+        if len(subset) > width if count is None else len(subset) != count:
+            return problem
     return None
 
 
@@ -1848,15 +1881,146 @@ def _bins(model: Any) -> str | None:
     return None
 
 
+def _increasing(index: Any, bound: int) -> bool:
+    """Whether ``index`` is a 1-D integer array of distinct positions in
+    ``0..bound-1``, in order: each column once, so a copy of the columns it
+    names is at most as wide as the data."""
+    return (
+        isinstance(index, np.ndarray)
+        and index.ndim == 1
+        and _inside(index, bound)
+        and bool(np.all(index[1:] > index[:-1]))
+    )
+
+
+def _missing_indicator(model: Any) -> str | None:
+    """A missing indicator's features are columns of the data, each once:
+    transform copies its mask's columns at those positions."""
+    features = model.__dict__.get("features_")
+    if features is None:
+        return None
+    count = _int(model.__dict__.get("_n_features"))
+    width = _width(model)
+    if count is None or (width is not None and count != width):
+        return f"a {_name(model)} whose feature count is not its width"
+    if not _increasing(features, count):
+        return f"a {_name(model)} whose features are not columns of its data"
+    return None
+
+
+def _one_vs_one(model: Any) -> str | None:
+    """One-vs-one's members, and for a pairwise (precomputed kernel) model
+    the training columns each pair reads: distinct columns of the data, a
+    pair's two classes' rows, so ``predict`` copies at most ``classes - 1``
+    times the data."""
+    problem = _binary_members(model)
+    indices = model.__dict__.get("pairwise_indices_")
+    if problem is not None or indices is None:
+        return problem
+    members = model.__dict__.get("estimators_")
+    classes = model.__dict__.get("classes_")
+    width = _width(model)
+    problem = f"a {_name(model)} whose pairwise indices are not its training rows"
+    if (
+        width is None
+        or not isinstance(indices, (list, tuple))
+        or not isinstance(members, (list, tuple))
+        or len(indices) != len(members)
+        or not all(_increasing(index, width) for index in indices)
+    ):
+        return problem
+    if sum(len(index) for index in indices) > max(np.size(classes) - 1, 1) * width:
+        return problem
+    return None
+
+
+def _kernel_pca(model: Any) -> str | None:
+    """Kernel PCA keeps at most one component a training row (each an
+    output column at transform)."""
+    vectors = model.__dict__.get("eigenvectors_")
+    shape = getattr(vectors, "shape", None)
+    if isinstance(shape, tuple) and len(shape) == 2 and shape[1] > shape[0]:
+        return f"a {_name(model)} with more components than training rows"
+    return None
+
+
+def _column_selection(columns: Any, width: int) -> bool:
+    """Whether a column transformer's selection names each column of the
+    data at most once: a position, a name, a slice, a mask as wide as the
+    data, or a list of distinct positions or names."""
+    if isinstance(columns, (str, slice)) or _int(columns) is not None:
+        index = _int(columns)
+        return index is None or -width <= index < width
+    if isinstance(columns, (list, tuple)):
+        if not columns:
+            return True
+        if all(isinstance(c, str) for c in columns):
+            return len(set(columns)) == len(columns)
+        if all(isinstance(c, (bool, np.bool_)) for c in columns):
+            return len(columns) == width  # a mask (the remainder's)
+        if not all(_int(c) is not None for c in columns):
+            return False
+        columns = np.asarray(columns, dtype=np.int64)
+    if not isinstance(columns, np.ndarray) or columns.ndim != 1:
+        return False
+    if columns.dtype.kind == "b":
+        return len(columns) == width
+    if columns.dtype.kind in "iu":
+        if columns.size and (columns.min() < -width or columns.max() >= width):
+            return False
+        return len(np.unique(columns % width)) == len(columns)
+    if columns.dtype.kind in "OU":
+        names = [str(c) for c in columns]
+        return all(isinstance(c, str) for c in columns) and len(set(names)) == len(
+            names
+        )
+    return False
+
+
+def _column_transformer(model: Any) -> str | None:
+    """A column transformer copies the columns each of its transformers
+    selects (by position, or by name for a data frame) at transform: each
+    selection names each column at most once, and the transformers are
+    those of its parameters (and the remainder), each once."""
+    problem = _feature_name_format(model)
+    fitted = model.__dict__.get("transformers_")
+    width = _width(model)
+    if problem is not None or fitted is None or width is None:
+        return problem
+    problem = f"a {_name(model)} whose column selections are not of its data"
+    asked = getattr(model, "transformers", None)
+    if not isinstance(fitted, list) or not isinstance(asked, list):
+        return problem
+    names = [e[0] if isinstance(e, tuple) and len(e) == 3 else None for e in fitted]
+    allowed = {e[0] for e in asked if isinstance(e, tuple) and e} | {"remainder"}
+    if len(set(names)) != len(names) or not set(names) <= allowed:
+        return problem
+    if not all(_column_selection(entry[2], width) for entry in fitted):
+        return problem
+    positions = model.__dict__.get("_transformer_to_input_indices")
+    if positions is not None:
+        if not isinstance(positions, dict):
+            return problem
+        for index in positions.values():
+            # Positions in the order the selection named them.
+            if isinstance(index, list):
+                if not all(_int(i) is not None for i in index):
+                    return problem
+                index = np.asarray(index, dtype=np.int64)
+            if not isinstance(index, np.ndarray) or not (
+                index.size == 0
+                or (index.dtype.kind in "iu" and _increasing(np.sort(index), width))
+            ):
+                return problem
+    return None
+
+
 #: Checks by the full name of the class they apply to.
 CHECKS: dict[str, Check] = {
     "sklearn.preprocessing._target_encoder.TargetEncoder": _target_encoder,
     "sklearn.preprocessing._discretization.KBinsDiscretizer": _bins,
     "sklearn.random_projection.SparseRandomProjection": _projection,
     "sklearn.random_projection.GaussianRandomProjection": _projection,
-    "sklearn.neighbors._nca.NeighborhoodComponentsAnalysis": _at_most_width(
-        "components_", 2
-    ),
     "sklearn.discriminant_analysis.LinearDiscriminantAnalysis": _discriminant,
     "sklearn.neural_network._multilayer_perceptron.MLPClassifier": _network,
     "sklearn.neural_network._multilayer_perceptron.MLPRegressor": _network,
@@ -1890,7 +2054,9 @@ CHECKS: dict[str, Check] = {
     "sklearn.ensemble._bagging.BaggingClassifier": _bagging,
     "sklearn.ensemble._bagging.BaggingRegressor": _bagging,
     "sklearn.ensemble._iforest.IsolationForest": _bagging,
-    "sklearn.multiclass.OneVsOneClassifier": _binary_members,
+    "sklearn.multiclass.OneVsOneClassifier": _one_vs_one,
+    "sklearn.impute._base.MissingIndicator": _missing_indicator,
+    "sklearn.decomposition._kernel_pca.KernelPCA": _kernel_pca,
     "sklearn.multioutput.RegressorChain": _chain,
     "sklearn.metrics._scorer._Scorer": _scorer,
     "sklearn.mixture._gaussian_mixture.GaussianMixture": _mixture,
@@ -1902,6 +2068,6 @@ CHECKS: dict[str, Check] = {
     "sklearn.feature_selection._from_model.SelectFromModel": _importance_getter,
     "sklearn.feature_selection._rfe.RFE": _importance_getter,
     "sklearn.feature_selection._rfe.RFECV": _importance_getter,
-    "sklearn.compose._column_transformer.ColumnTransformer": _feature_name_format,
+    "sklearn.compose._column_transformer.ColumnTransformer": _column_transformer,
     "sklearn.metrics._scorer._CurveScorer": _scorer,
 }

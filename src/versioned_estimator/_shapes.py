@@ -115,6 +115,9 @@ def _params(kind: type) -> frozenset[str]:
         return frozenset()
 
 
+#: A count parameter named as a size (``=n_components``): what the fitted
+#: axes a fit makes of it must equal where it is a number.
+PARAMETER = "="
 #: A member of a group: attribute, index in a list (or None), axis from the
 #: last (or None for a count).
 Member = tuple[str, "int | None", "int | None"]
@@ -140,7 +143,8 @@ def _groups(kind: str) -> tuple[tuple[Member, ...], ...]:
 
 
 def _value(namespace: dict[str, Any], name: str, index: int | None) -> Any:
-    value = namespace.get(name)
+    # ``=n_components``: the parameter, where it is a number.
+    value = namespace.get(name.removeprefix(PARAMETER))
     if index is not None:
         if not isinstance(value, (list, tuple)) or index >= len(value):
             return None
@@ -190,6 +194,8 @@ def _size(namespace: dict[str, Any], member: Member) -> int | None:
 
 def _label(member: Member) -> str:
     name, index, _ = member
+    if name.startswith(PARAMETER):
+        return f"parameter {name.removeprefix(PARAMETER)}"
     if index == EVERY:
         return f"{name}[]"
     return name if index is None else f"{name}[{index}]"

@@ -10,7 +10,8 @@ dimensions any fit gave each fitted value that every fit made an array or a
 number (0: a number; ``coefs_[]``: any member of a list), also of classes
 only other estimators hold. ``TEXT``: those of them some fit made of
 other than numbers (labels, categories, strings); every other is numeric
-(see ``_shapes``).
+(see ``_shapes``). ``=n_components``: a count parameter, where a fit set
+it to a number.
 
 Generated under scikit-learn 1.9.1, numpy 2.4.6, scipy 1.17.1.
 """
@@ -38,8 +39,17 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "labels_.-1",
             "n_leaves_",
         ),
+        (
+            "=n_clusters",
+            "n_clusters_",
+        ),
     ),
     "sklearn.cluster._agglomerative.FeatureAgglomeration": (
+        (
+            "=n_clusters",
+            "_n_features_out",
+            "n_clusters_",
+        ),
         (
             "labels_.-1",
             "n_features_in_",
@@ -69,13 +79,14 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "rows_.-1",
         ),
         (
+            "=n_clusters",
+            "columns_.-2",
+            "rows_.-2",
+        ),
+        (
             "column_labels_.-1",
             "columns_.-1",
             "n_features_in_",
-        ),
-        (
-            "columns_.-2",
-            "rows_.-2",
         ),
     ),
     "sklearn.cluster._birch.Birch": (
@@ -84,6 +95,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "labels_.-1",
         ),
         (
+            "_n_features_out",
             "_subcluster_norms.-1",
             "subcluster_centers_.-2",
             "subcluster_labels_.-1",
@@ -97,6 +109,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "<rows>",
             "labels_.-1",
+        ),
+        (
+            "=n_clusters",
+            "_n_features_out",
+            "cluster_centers_.-2",
         ),
         (
             "_X_mean.-1",
@@ -136,6 +153,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "labels_.-1",
         ),
         (
+            "=n_clusters",
+            "_n_features_out",
+            "cluster_centers_.-2",
+        ),
+        (
             "cluster_centers_.-1",
             "n_features_in_",
         ),
@@ -146,7 +168,9 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "labels_.-1",
         ),
         (
+            "=n_clusters",
             "_counts.-1",
+            "_n_features_out",
             "cluster_centers_.-2",
         ),
         (
@@ -287,15 +311,8 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "_y_scores.-2",
         ),
         (
-            "_x_mean.-1",
-            "_x_std.-1",
-            "coef_.-1",
-            "n_features_in_",
-            "x_loadings_.-2",
-            "x_rotations_.-2",
-            "x_weights_.-2",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "_x_scores.-1",
             "_y_scores.-1",
             "x_loadings_.-1",
@@ -304,6 +321,15 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_loadings_.-1",
             "y_rotations_.-1",
             "y_weights_.-1",
+        ),
+        (
+            "_x_mean.-1",
+            "_x_std.-1",
+            "coef_.-1",
+            "n_features_in_",
+            "x_loadings_.-2",
+            "x_rotations_.-2",
+            "x_weights_.-2",
         ),
         (
             "_y_mean.-1",
@@ -322,15 +348,8 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "_y_scores.-2",
         ),
         (
-            "_x_mean.-1",
-            "_x_std.-1",
-            "coef_.-1",
-            "n_features_in_",
-            "x_loadings_.-2",
-            "x_rotations_.-2",
-            "x_weights_.-2",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "_x_scores.-1",
             "_y_scores.-1",
             "x_loadings_.-1",
@@ -339,6 +358,15 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_loadings_.-1",
             "y_rotations_.-1",
             "y_weights_.-1",
+        ),
+        (
+            "_x_mean.-1",
+            "_x_std.-1",
+            "coef_.-1",
+            "n_features_in_",
+            "x_loadings_.-2",
+            "x_rotations_.-2",
+            "x_weights_.-2",
         ),
         (
             "_y_mean.-1",
@@ -359,15 +387,8 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_scores_.-2",
         ),
         (
-            "_x_mean.-1",
-            "_x_std.-1",
-            "coef_.-1",
-            "n_features_in_",
-            "x_loadings_.-2",
-            "x_rotations_.-2",
-            "x_weights_.-2",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "_x_scores.-1",
             "_y_scores.-1",
             "x_loadings_.-1",
@@ -378,6 +399,15 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_rotations_.-1",
             "y_scores_.-1",
             "y_weights_.-1",
+        ),
+        (
+            "_x_mean.-1",
+            "_x_std.-1",
+            "coef_.-1",
+            "n_features_in_",
+            "x_loadings_.-2",
+            "x_rotations_.-2",
+            "x_weights_.-2",
         ),
         (
             "_y_mean.-1",
@@ -399,15 +429,21 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.decomposition._dict_learning.DictionaryLearning": (
         (
+            "=n_components",
+            "components_.-2",
+        ),
+        (
             "components_.-1",
             "n_features_in_",
         ),
     ),
     "sklearn.decomposition._dict_learning.MiniBatchDictionaryLearning": (
         (
+            "=n_components",
             "_A.-1",
             "_A.-2",
             "_B.-1",
+            "_n_components",
             "components_.-2",
         ),
         (
@@ -442,17 +478,18 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.decomposition._incremental_pca.IncrementalPCA": (
         (
-            "components_.-1",
-            "mean_.-1",
-            "n_features_in_",
-            "var_.-1",
-        ),
-        (
+            "=n_components",
             "components_.-2",
             "explained_variance_.-1",
             "explained_variance_ratio_.-1",
             "n_components_",
             "singular_values_.-1",
+        ),
+        (
+            "components_.-1",
+            "mean_.-1",
+            "n_features_in_",
+            "var_.-1",
         ),
     ),
     "sklearn.decomposition._kernel_pca.KernelPCA": (
@@ -472,37 +509,42 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.decomposition._lda.LatentDirichletAllocation": (
         (
+            "=n_components",
+            "components_.-2",
+            "exp_dirichlet_component_.-2",
+        ),
+        (
             "components_.-1",
             "exp_dirichlet_component_.-1",
             "n_features_in_",
         ),
-        (
-            "components_.-2",
-            "exp_dirichlet_component_.-2",
-        ),
     ),
     "sklearn.decomposition._nmf.MiniBatchNMF": (
+        (
+            "=n_components",
+            "_components_denominator.-2",
+            "_components_numerator.-2",
+            "_n_components",
+            "components_.-2",
+            "n_components_",
+        ),
         (
             "_components_denominator.-1",
             "_components_numerator.-1",
             "components_.-1",
             "n_features_in_",
         ),
-        (
-            "_components_denominator.-2",
-            "_components_numerator.-2",
-            "components_.-2",
-            "n_components_",
-        ),
     ),
     "sklearn.decomposition._nmf.NMF": (
         (
-            "components_.-1",
-            "n_features_in_",
-        ),
-        (
+            "=n_components",
+            "_n_components",
             "components_.-2",
             "n_components_",
+        ),
+        (
+            "components_.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.decomposition._pca.PCA": (
@@ -511,53 +553,63 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "n_samples_",
         ),
         (
-            "components_.-1",
-            "mean_.-1",
-            "n_features_in_",
-        ),
-        (
+            "=n_components",
             "components_.-2",
             "explained_variance_.-1",
             "explained_variance_ratio_.-1",
             "n_components_",
             "singular_values_.-1",
+        ),
+        (
+            "components_.-1",
+            "mean_.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.decomposition._sparse_pca.MiniBatchSparsePCA": (
         (
+            "=n_components",
+            "components_.-2",
+            "n_components_",
+        ),
+        (
             "components_.-1",
             "mean_.-1",
             "n_features_in_",
-        ),
-        (
-            "components_.-2",
-            "n_components_",
         ),
     ),
     "sklearn.decomposition._sparse_pca.SparsePCA": (
         (
+            "=n_components",
+            "components_.-2",
+            "n_components_",
+        ),
+        (
             "components_.-1",
             "mean_.-1",
             "n_features_in_",
         ),
-        (
-            "components_.-2",
-            "n_components_",
-        ),
     ),
     "sklearn.decomposition._truncated_svd.TruncatedSVD": (
         (
-            "components_.-1",
-            "n_features_in_",
-        ),
-        (
+            "=n_components",
             "components_.-2",
             "explained_variance_.-1",
             "explained_variance_ratio_.-1",
             "singular_values_.-1",
         ),
+        (
+            "components_.-1",
+            "n_features_in_",
+        ),
     ),
     "sklearn.discriminant_analysis.LinearDiscriminantAnalysis": (
+        (
+            "=n_components",
+            "_max_components",
+            "_n_features_out",
+            "explained_variance_ratio_.-1",
+        ),
         (
             "classes_.-1",
             "means_.-2",
@@ -619,10 +671,11 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.ensemble._bagging.BaggingClassifier": (
         (
-            "classes_.-1",
-            "n_classes_",
+            "<rows>",
+            "_n_samples",
         ),
         (
+            "_max_features",
             "estimators_features_[0].-1",
             "estimators_features_[1].-1",
             "estimators_features_[2].-1",
@@ -630,9 +683,18 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "estimators_features_[4].-1",
             "estimators_features_[].-1",
         ),
+        (
+            "classes_.-1",
+            "n_classes_",
+        ),
     ),
     "sklearn.ensemble._bagging.BaggingRegressor": (
         (
+            "<rows>",
+            "_n_samples",
+        ),
+        (
+            "_max_features",
             "estimators_features_[0].-1",
             "estimators_features_[1].-1",
             "estimators_features_[2].-1",
@@ -643,14 +705,40 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.ensemble._forest.ExtraTreesClassifier": (
         (
+            "<rows>",
+            "_n_samples",
+        ),
+        (
             "classes_.-1",
             "n_classes_",
         ),
     ),
+    "sklearn.ensemble._forest.ExtraTreesRegressor": (
+        (
+            "<rows>",
+            "_n_samples",
+        ),
+    ),
     "sklearn.ensemble._forest.RandomForestClassifier": (
+        (
+            "<rows>",
+            "_n_samples",
+        ),
         (
             "classes_.-1",
             "n_classes_",
+        ),
+    ),
+    "sklearn.ensemble._forest.RandomForestRegressor": (
+        (
+            "<rows>",
+            "_n_samples",
+        ),
+    ),
+    "sklearn.ensemble._forest.RandomTreesEmbedding": (
+        (
+            "<rows>",
+            "_n_samples",
         ),
     ),
     "sklearn.ensemble._gb.GradientBoostingClassifier": (
@@ -680,8 +768,22 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "_baseline_prediction.-1",
             "n_trees_per_iteration_",
         ),
+        (
+            "_n_features",
+            "n_features_in_",
+        ),
+    ),
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor": (
+        (
+            "_n_features",
+            "n_features_in_",
+        ),
     ),
     "sklearn.ensemble._iforest.IsolationForest": (
+        (
+            "<rows>",
+            "_n_samples",
+        ),
         (
             "_average_path_length_per_tree[0].-1",
             "_decision_path_lengths[0].-1",
@@ -703,12 +805,17 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "_decision_path_lengths[4].-1",
         ),
         (
+            "_max_features",
             "estimators_features_[0].-1",
             "estimators_features_[1].-1",
             "estimators_features_[2].-1",
             "estimators_features_[3].-1",
             "estimators_features_[4].-1",
             "estimators_features_[].-1",
+        ),
+        (
+            "_max_samples",
+            "max_samples_",
         ),
     ),
     "sklearn.ensemble._weight_boosting.AdaBoostClassifier": (
@@ -748,6 +855,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
     ),
     "sklearn.feature_selection._sequential.SequentialFeatureSelector": (
+        (
+            "=n_features_to_select",
+            "n_features_to_select_",
+        ),
         (
             "n_features_in_",
             "support_.-1",
@@ -829,6 +940,12 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "y_train_.-1",
         ),
     ),
+    "sklearn.impute._base.MissingIndicator": (
+        (
+            "_n_features",
+            "n_features_in_",
+        ),
+    ),
     "sklearn.impute._base.SimpleImputer": (
         (
             "n_features_in_",
@@ -856,6 +973,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.kernel_approximation.Nystroem": (
         (
+            "_n_features_out",
             "component_indices_.-1",
             "components_.-2",
             "normalization_.-1",
@@ -868,33 +986,42 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.kernel_approximation.PolynomialCountSketch": (
         (
+            "=degree",
+            "bitHash_.-2",
+            "indexHash_.-2",
+        ),
+        (
+            "=n_components",
+            "_n_features_out",
+        ),
+        (
             "bitHash_.-1",
             "indexHash_.-1",
             "n_features_in_",
         ),
-        (
-            "bitHash_.-2",
-            "indexHash_.-2",
-        ),
     ),
     "sklearn.kernel_approximation.RBFSampler": (
         (
-            "n_features_in_",
-            "random_weights_.-2",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "random_offset_.-1",
             "random_weights_.-1",
+        ),
+        (
+            "n_features_in_",
+            "random_weights_.-2",
         ),
     ),
     "sklearn.kernel_approximation.SkewedChi2Sampler": (
         (
-            "n_features_in_",
-            "random_weights_.-2",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "random_offset_.-1",
             "random_weights_.-1",
+        ),
+        (
+            "n_features_in_",
+            "random_weights_.-2",
         ),
     ),
     "sklearn.kernel_ridge.KernelRidge": (
@@ -1171,6 +1298,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._omp.OrthogonalMatchingPursuit": (
         (
+            "=n_nonzero_coefs",
+            "n_nonzero_coefs_",
+        ),
+        (
             "coef_.-1",
             "n_features_in_",
         ),
@@ -1322,11 +1453,21 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "dist_matrix_.-2",
             "embedding_.-2",
         ),
+        (
+            "=n_components",
+            "_n_features_out",
+            "embedding_.-1",
+        ),
     ),
     "sklearn.manifold._locally_linear.LocallyLinearEmbedding": (
         (
             "<rows>",
             "embedding_.-2",
+        ),
+        (
+            "=n_components",
+            "_n_features_out",
+            "embedding_.-1",
         ),
     ),
     "sklearn.manifold._mds.MDS": (
@@ -1336,6 +1477,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "dissimilarity_matrix_.-2",
             "embedding_.-2",
         ),
+        (
+            "=n_components",
+            "embedding_.-1",
+        ),
     ),
     "sklearn.manifold._spectral_embedding.SpectralEmbedding": (
         (
@@ -1344,8 +1489,25 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "affinity_matrix_.-2",
             "embedding_.-2",
         ),
+        (
+            "=n_components",
+            "embedding_.-1",
+        ),
+        (
+            "=n_neighbors",
+            "n_neighbors_",
+        ),
     ),
     "sklearn.mixture._bayesian_mixture.BayesianGaussianMixture": (
+        (
+            "=n_components",
+            "covariances_.-3",
+            "precisions_.-3",
+            "precisions_cholesky_.-3",
+            "weight_concentration_[0].-1",
+            "weight_concentration_[1].-1",
+            "weight_concentration_[].-1",
+        ),
         (
             "covariance_prior_.-1",
             "covariance_prior_.-2",
@@ -1359,24 +1521,27 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "precisions_cholesky_.-2",
         ),
         (
-            "covariances_.-3",
             "degrees_of_freedom_.-1",
             "mean_precision_.-1",
             "means_.-2",
-            "precisions_.-3",
-            "precisions_cholesky_.-3",
-            "weight_concentration_[0].-1",
-            "weight_concentration_[1].-1",
-            "weight_concentration_[].-1",
             "weights_.-1",
         ),
         (
+            "degrees_of_freedom_prior_",
             "mean_prior_.-1",
             "means_.-1",
             "n_features_in_",
         ),
     ),
     "sklearn.mixture._gaussian_mixture.GaussianMixture": (
+        (
+            "=n_components",
+            "covariances_.-3",
+            "means_.-2",
+            "precisions_.-3",
+            "precisions_cholesky_.-3",
+            "weights_.-1",
+        ),
         (
             "covariances_.-1",
             "precisions_.-1",
@@ -1388,15 +1553,22 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "precisions_cholesky_.-2",
         ),
         (
-            "covariances_.-3",
-            "means_.-2",
-            "precisions_.-3",
-            "precisions_cholesky_.-3",
-            "weights_.-1",
-        ),
-        (
             "means_.-1",
             "n_features_in_",
+        ),
+    ),
+    "sklearn.model_selection._search_successive_halving.HalvingGridSearchCV": (
+        (
+            "<rows>",
+            "_n_samples_orig",
+            "max_resources_",
+        ),
+    ),
+    "sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV": (
+        (
+            "<rows>",
+            "_n_samples_orig",
+            "max_resources_",
         ),
     ),
     "sklearn.multiclass.OutputCodeClassifier": (
@@ -1521,6 +1693,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "<rows>",
             "_fit_X.-2",
+            "_n_features_out",
             "n_samples_fit_",
         ),
         (
@@ -1532,6 +1705,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "<rows>",
             "_fit_X.-2",
+            "_n_features_out",
             "n_samples_fit_",
         ),
         (
@@ -1558,6 +1732,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
     ),
     "sklearn.neighbors._nca.NeighborhoodComponentsAnalysis": (
+        (
+            "=n_components",
+            "components_.-2",
+        ),
         (
             "components_.-1",
             "n_features_in_",
@@ -1655,14 +1833,16 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.neural_network._rbm.BernoulliRBM": (
         (
-            "components_.-1",
-            "intercept_visible_.-1",
-            "n_features_in_",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "components_.-2",
             "h_samples_.-1",
             "intercept_hidden_.-1",
+        ),
+        (
+            "components_.-1",
+            "intercept_visible_.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.preprocessing._data.KernelCenterer": (
@@ -1736,6 +1916,16 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "n_features_in_",
         ),
     ),
+    "sklearn.preprocessing._polynomial.PolynomialFeatures": (
+        (
+            "=degree",
+            "_max_degree",
+        ),
+        (
+            "_n_out_full",
+            "n_output_features_",
+        ),
+    ),
     "sklearn.preprocessing._target_encoder.TargetEncoder": (
         (
             "classes_.-1",
@@ -1744,22 +1934,26 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.random_projection.GaussianRandomProjection": (
         (
-            "components_.-1",
-            "n_features_in_",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "components_.-2",
             "n_components_",
+        ),
+        (
+            "components_.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.random_projection.SparseRandomProjection": (
         (
-            "components_.-1",
-            "n_features_in_",
-        ),
-        (
+            "=n_components",
+            "_n_features_out",
             "components_.-2",
             "n_components_",
+        ),
+        (
+            "components_.-1",
+            "n_features_in_",
         ),
     ),
     "sklearn.semi_supervised._label_propagation.LabelPropagation": (
@@ -1892,11 +2086,19 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.tree._classes.DecisionTreeClassifier": (
         (
+            "classes_.-1",
+            "n_classes_",
+        ),
+        (
             "n_classes_.-1",
             "n_outputs_",
         ),
     ),
     "sklearn.tree._classes.ExtraTreeClassifier": (
+        (
+            "classes_.-1",
+            "n_classes_",
+        ),
         (
             "n_classes_.-1",
             "n_outputs_",

@@ -6,16 +6,20 @@
 Every array estimator of the fidelity matrix (``tests/test_all_estimators.py``)
 is fitted on data of four shapes (rows, width, classes and targets all
 varied, one with fewer rows than columns), with its counts
-(``n_components``, ``n_clusters``, ``n_neighbors``...) changed, with each
-value its constraints name for an option (strings, booleans, None, a list
-where it takes one), with every two of those that are not strings
-together, with 24 random mixes, and with text labels and text inputs. For each
+(``n_components``, ``n_clusters``, ``n_neighbors``...) changed (once to
+more than the data's rows and columns: what a class keeps of them then
+shows whether its sizes follow the count), with each value its
+constraints name for an option (strings, booleans, None, a list where it
+takes one), with every two of those that are not strings together, with
+24 random mixes, and with text labels and text inputs. For each
 fitted array attribute, every axis counted from the last (``coef_.-1``) is a
 size in each fit, and so is every count the estimator records
-(``n_features_in_``, ``n_outputs_``...). Sizes that were equal in every fit,
-and are not all 1, are one group: the safe load refuses a model whose
-members of a group disagree. Two arrays of sizes no fit makes, (A, 1) and
-(B,), are what broadcast to an (A, B) outer product at predict.
+(``n_features_in_``, ``_max_features``...) and every count parameter set to
+a number (``=n_components``: a sampler's weights are as many). Sizes that
+were equal in every fit, and are not all 1, are one group: the safe load
+refuses a model whose members of a group disagree. Two arrays of sizes no
+fit makes, (A, 1) and (B,), are what broadcast to an (A, B) outer product
+at predict.
 
 Each fitted value that every fit made an array or a number also gets the
 most dimensions any fit gave it (0 for a number): an array where every fit
@@ -86,6 +90,37 @@ COUNTS = (
         "batch_size": 7,
         "max_features": 2,
         "max_samples": 0.7,
+    },
+    {
+        "n_components": 3,
+        "n_clusters": 4,
+        "n_neighbors": 4,
+        "n_estimators": 4,
+        "n_bins": 5,
+        "n_quantiles": 9,
+        "n_nonzero_coefs": 3,
+        "n_features_to_select": 3,
+        "n_knots": 5,
+        "degree": 1,
+        "hidden_layer_sizes": (4,),
+        "k": 3,
+        "batch_size": 6,
+        "max_features": 0.3,
+        "max_samples": 0.9,
+    },
+    # More than the data's rows or columns: a class that keeps fewer than
+    # asked (independent components at most the width, kernel components
+    # at most the rows) ties none of its sizes to the count.
+    {
+        "n_components": 70,
+        "n_clusters": 70,
+        "n_neighbors": 70,
+        "n_bins": 70,
+        "n_quantiles": 70,
+        "n_nonzero_coefs": 70,
+        "n_features_to_select": 70,
+        "n_knots": 70,
+        "k": 70,
     },
 )
 
@@ -208,13 +243,33 @@ def sizes(estimator: Any) -> dict[str, int]:
             for axis in range(1, len(shape) + 1):
                 found[f"{name}.-{axis}"] = int(shape[-axis])
         elif (
-            type(value) is int
-            and name.startswith("n_")
-            and name.endswith("_")
-            and name != "n_iter_"
+            isinstance(value, (int, np.integer))
+            and not isinstance(value, (bool, np.bool_))
+            and name not in UNCOUNTED
         ):
-            found[name] = value
+            found[name] = int(value)
+    own = estimator.get_params(deep=False) if hasattr(estimator, "get_params") else {}
+    for name in COUNTED:
+        value = own.get(name)
+        if type(value) is int:
+            found[PARAMETER + name] = value
     return found
+
+
+#: Fitted integers that are not sizes: how a fit went, not what it made.
+UNCOUNTED = frozenset({"n_iter_", "best_index_", "best_iteration_", "t_"})
+#: A count parameter as a size (``=n_components``): a group ties the fitted
+#: axes a fit makes of it (a sampler's weights, a decomposition's
+#: components) wherever a fit sets it to a number.
+PARAMETER = "="
+#: The parameters :data:`COUNTS` changes that are integers and size what a
+#: model outputs (not ``n_estimators``: early stopping keeps fewer; nor
+#: ``batch_size``: fewer rows make smaller batches).
+COUNTED = tuple(
+    name
+    for name, value in COUNTS[0].items()
+    if type(value) is int and name not in ("n_estimators", "batch_size")
+)
 
 
 def _rank(value: Any) -> int:
@@ -483,8 +538,7 @@ def groups(
         return []
     runs = [*found, *other]
     kept: list[list[str]] = []
-    made = [name for run in found for name in run]
-    for name in sorted({name for name in made if made.count(name) >= 2}):
+    for name in candidates(found, other):
         for group in kept:
             if all(_together(name, member, runs) for member in group):
                 group.append(name)
@@ -492,6 +546,16 @@ def groups(
         else:
             kept.append([name])
     return sorted(tuple(group) for group in kept if len(group) > 1)
+
+
+def candidates(found: list[dict[str, int]], other: list[dict[str, int]]) -> list[str]:
+    """The sizes a group or a bound may name: those two fits of the four
+    shapes made at least, and count parameters two fits set to a number."""
+    made = [name for run in found for name in run]
+    named = {name for name in made if made.count(name) >= 2}
+    set_ = [name for run in other for name in run if name.startswith(PARAMETER)]
+    named |= {name for name in set_ if set_.count(name) >= 2}
+    return sorted(named)
 
 
 def dimensions(
@@ -575,7 +639,8 @@ def render(table: dict[str, Entry]) -> str:
         "number (0: a number; ``coefs_[]``: any member of a list), also of classes",
         "only other estimators hold. ``TEXT``: those of them some fit made of",
         "other than numbers (labels, categories, strings); every other is numeric",
-        "(see ``_shapes``).",
+        "(see ``_shapes``). ``=n_components``: a count parameter, where a fit set",
+        "it to a number.",
         "",
         f"Generated under {versions()}.",
         '"""',
