@@ -1342,6 +1342,28 @@ def _rotations_wide(model: Any) -> None:
     model.x_rotations_ = np.zeros((model.n_features_in_, WIDE))
 
 
+# Round 30: arguments that broadcast against the data, PLSSVD's weights.
+
+
+def _exp_of_one_column() -> tuple[Any, Any]:
+    X = RS.rand(20, 1)
+    return FunctionTransformer(np.exp).fit(X), X[:3]
+
+
+def _nystroem_laplacian() -> tuple[Any, Any]:
+    from sklearn.kernel_approximation import Nystroem
+
+    X = RS.rand(20, 1)
+    return Nystroem(kernel="laplacian", n_components=1).fit(X), X[:3]
+
+
+def _plssvd() -> tuple[Any, Any]:
+    from sklearn.cross_decomposition import PLSSVD
+
+    X = RS.rand(20, 3)
+    return PLSSVD(n_components=1).fit(X, X[:, :2]), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -2079,7 +2101,7 @@ CASES: dict[str, Case] = {
     "keyword-mask-as-lists": Case(
         _sqrt_transformer,
         _where_as_lists,
-        "kw_args has 3 dimensions",
+        "kw_args holds an array of 2000 values along an axis",
         method="transform",
     ),
     "last-class-rotation-wide": Case(
@@ -2227,7 +2249,41 @@ CASES: dict[str, Case] = {
     "pls-rotations-beyond-count": Case(
         _pls,
         _rotations_wide,
-        "disagree in size",
+        "more components than its data's width",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    # Round 30: an argument as wide as the file likes, broadcast against one
+    # column of 30,000 rows; PLSSVD's weights past the data's width.
+    "function-argument-mask-wide": Case(
+        _exp_of_one_column,
+        _set("kw_args", {"where": np.ones((1, WIDE), dtype=bool)}),
+        "an array of 20000 values along an axis (at most 8)",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 1),
+    ),
+    "function-argument-list-wide": Case(
+        _exp_of_one_column,
+        _set("kw_args", {"where": [[True] * WIDE]}),
+        "an array of 20000 values along an axis",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 1),
+    ),
+    "kernel-parameter-wide": Case(
+        _nystroem_laplacian,
+        _set("kernel_params", {"gamma": np.ones((1, WIDE), dtype=np.int8)}),
+        "an array of 20000 values along an axis",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 1),
+    ),
+    "plssvd-weights-beyond-width": Case(
+        _plssvd,
+        _set("x_weights_", np.zeros((3, WIDE))),
+        "more components than its data's width",
         method="transform",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 3),
@@ -2925,3 +2981,26 @@ def test_callable_kernel_support_is_held_to_the_data() -> None:
     model.support_ = model.support_.copy()
     model.support_[0] = 10**9
     assert "support points outside its data" in (check_structure(model) or "")
+
+
+def test_keyword_arrays_are_held_to_the_data_and_to_their_rank() -> None:
+    """An argument the file gives a function broadcasts against the data:
+    no axis wider than the data (or a few values), no more dimensions than
+    it. Scikit-learn's own uses of such arguments pass."""
+    X = RS.rand(10, 3)
+    model = FunctionTransformer(np.exp).fit(X)
+    for where, refusal in (
+        (np.ones((1, 9), dtype=bool), "an array of 9 values along an axis"),
+        ([[True] * 9], "an array of 9 values along an axis"),
+        ([[[True]]] * 3, "kw_args has 3 dimensions"),
+    ):
+        model.kw_args = {"where": where}
+        assert refusal in (check_structure(model) or ""), where
+    model.kw_args = {"where": np.ones((1, 3), dtype=bool)}
+    assert check_structure(model) is None
+    model.kw_args = {"where": [True] * 8}  # a short list beyond the width
+    assert check_structure(model) is None
+    knn = KNeighborsClassifier(
+        metric="mahalanobis", metric_params={"VI": np.eye(3)}, algorithm="brute"
+    ).fit(X, np.arange(10) % 2)
+    assert check_structure(knn) is None

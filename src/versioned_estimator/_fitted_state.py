@@ -122,7 +122,14 @@ def _parameters(estimator: Any) -> str | None:
         if problem is not None:
             return f"a {kind.__name__} whose {name} is {problem}"
         if name in _KEYWORD_PARAMETERS and value:
-            problem = _arguments((), value)
+            # Arrays among them broadcast against the data: no axis wider
+            # than it (a (1, 20000) ``where=`` mask made 30,000 rows of one
+            # column 4.5 GB). A stateless function transformer is run
+            # unfitted: then no axis wider than a few values.
+            width = _width(estimator)
+            if width is None and kind.__name__ == "FunctionTransformer":
+                width = 0
+            problem = _arguments((), value, widest=_widest_argument(width))
             if problem is not None:
                 return f"a {kind.__name__} whose {name} holds {problem}"
     if "dtype" in params and not _scalar_dtype(params["dtype"]):
@@ -451,14 +458,25 @@ def _callable_parameter(value: Any) -> str | None:
 _KEYWORD_PARAMETERS = ("kw_args", "inv_kw_args", "kernel_params", "metric_params")
 
 
-def _arguments(args: Any, keywords: Any) -> str | None:
+#: The widest axis an array given as an argument may have beyond the data's
+#: width (a short list of options, quantiles, axes).
+ARGUMENT_AXIS = 8
+
+
+def _widest_argument(width: int | None) -> int | None:
+    return None if width is None else max(width, ARGUMENT_AXIS)
+
+
+def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | None:
     """Why arguments the file gives a function (a partial's, a transformer's
     ``kw_args``, a scorer's or a metric's keywords) may not be passed to it:
     ``out=`` (numpy writes the result into that array: one the checks passed,
     rewritten at predict, crashed the next step's tree query), a ``dtype``
     that is not one plain number type, a value numpy reads as a dtype of many
     values (``"(60000000,)f8"`` multiplies the data by that), a function a
-    parameter could not be. Nested containers are read 4 levels deep."""
+    parameter could not be, and, where ``widest`` is given, an array or list
+    with an axis longer than that (numpy broadcasts it against the data's
+    rows). Nested containers are read 4 levels deep."""
     if not isinstance(args, (list, tuple)) or not isinstance(keywords, Mapping):
         return "arguments that are not a tuple and a mapping"
     if "out" in keywords:
@@ -482,6 +500,23 @@ def _arguments(args: Any, keywords: Any) -> str | None:
         value, depth = stack.pop()
         if depth > 4:
             return "arguments nested more than 4 deep"
+        if widest is not None:
+            shape = getattr(value, "shape", None)
+            axes: list[Any] = (
+                [len(value)]
+                if isinstance(value, (list, tuple))
+                else list(shape)
+                if isinstance(shape, tuple)
+                and (
+                    isinstance(value, np.ndarray)
+                    or (type(value).__module__ or "").startswith("scipy.sparse.")
+                )
+                else []
+            )
+            if any(type(axis) is int and axis > widest for axis in axes):
+                return (
+                    f"an array of {max(axes)} values along an axis (at most {widest})"
+                )
         if isinstance(value, (list, tuple)):
             stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, Mapping):
@@ -1934,6 +1969,27 @@ def _one_vs_one(model: Any) -> str | None:
     return None
 
 
+def _cross_decomposition(model: Any) -> str | None:
+    """PLS, CCA and PLSSVD learn at most one component a column of the data
+    (more is an error): their weights, rotations and loadings have a column
+    a component, and transform's output as many."""
+    width = _width(model)
+    if width is None:
+        return None
+    for name in _CROSS_DECOMPOSITION:
+        shape = getattr(model.__dict__.get(name), "shape", None)
+        if isinstance(shape, tuple) and len(shape) == 2 and shape[1] > width:
+            return f"a {_name(model)} with more components than its data's width"
+    return None
+
+
+_CROSS_DECOMPOSITION = tuple(
+    f"{side}_{kind}_"
+    for side in "xy"
+    for kind in ("weights", "rotations", "loadings", "scores")
+)
+
+
 def _kernel_pca(model: Any) -> str | None:
     """Kernel PCA keeps at most one component a training row (each an
     output column at transform)."""
@@ -2057,6 +2113,10 @@ CHECKS: dict[str, Check] = {
     "sklearn.multiclass.OneVsOneClassifier": _one_vs_one,
     "sklearn.impute._base.MissingIndicator": _missing_indicator,
     "sklearn.decomposition._kernel_pca.KernelPCA": _kernel_pca,
+    **{
+        f"sklearn.cross_decomposition._pls.{name}": _cross_decomposition
+        for name in ("PLSRegression", "PLSCanonical", "CCA", "PLSSVD")
+    },
     "sklearn.multioutput.RegressorChain": _chain,
     "sklearn.metrics._scorer._Scorer": _scorer,
     "sklearn.mixture._gaussian_mixture.GaussianMixture": _mixture,
