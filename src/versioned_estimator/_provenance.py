@@ -81,11 +81,19 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
             and time.monotonic() - hit[0] < _GIT_TTL_SECONDS
         ):
             return dict(hit[2])
-    commit = _git(["rev-parse", "--verify", "--quiet", "HEAD"], folder)
+    # One process: the commit is porcelain v2's header (git 2.11 and later),
+    # any other line a change to a tracked file; a repository with no commit
+    # yet has neither.
+    commit: str | None = None
     dirty: bool | None = None
-    if commit:
-        status = _git(["status", "--porcelain", "--untracked-files=no"], folder)
-        dirty = bool(status) if status is not None else None
+    status = _git(
+        ["status", "--porcelain=v2", "--branch", "--untracked-files=no"], folder
+    )
+    lines = status.splitlines() if status is not None else []
+    head = [line for line in lines if line.startswith("# branch.oid ")]
+    if head and head[0] != "# branch.oid (initial)":
+        commit = head[0][len("# branch.oid ") :]
+        dirty = any(not line.startswith("#") for line in lines)
     state = {"commit": commit or None, "dirty": dirty}
     with _git_lock:
         _git_cache[folder] = (time.monotonic(), stamp, state)
