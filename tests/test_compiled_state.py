@@ -841,7 +841,10 @@ def _small_forest() -> tuple[Any, Any]:
 
 
 def _repeated_tree(model: Any) -> None:
+    """One tree 50,000 times, and the parameter asking for as many: what
+    refuses it is the references, two bytes each in the file."""
     model.estimators_ = [model.estimators_[0]] * 50_000
+    model.n_estimators = 50_000
 
 
 def _gaussian_process() -> tuple[Any, Any]:
@@ -1362,6 +1365,80 @@ def _plssvd() -> tuple[Any, Any]:
 
     X = RS.rand(20, 3)
     return PLSSVD(n_components=1).fit(X, X[:, :2]), X[:3]
+
+
+# Round 31: members beyond what the classes or parameters make, an output
+# layer wider than the outputs, a constant of many values, references paid
+# for by padding.
+
+
+def _three_class_meta(kind: str) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        import sklearn.multiclass as multiclass
+
+        X = RS.rand(30, 2)
+        seeded = {"random_state": 0} if kind == "OutputCodeClassifier" else {}
+        model = getattr(multiclass, kind)(LogisticRegression(), **seeded)
+        return model.fit(X, np.arange(30) % 3), X[:3]
+
+    return build
+
+
+def _copied_members(count: int) -> Callable[[Any], None]:
+    """``count`` distinct copies of the first member (a compressed file
+    keeps them for a few bytes each)."""
+
+    def corrupt(model: Any) -> None:
+        first = pickle.dumps(model.estimators_[0])
+        model.estimators_ = [pickle.loads(first) for _ in range(count)]
+
+    return corrupt
+
+
+def _long_constant(model: Any) -> None:
+    from sklearn.multiclass import _ConstantPredictor
+
+    rows = np.zeros((2, 2))
+    model.estimators_[0] = _ConstantPredictor().fit(rows, np.zeros(WIDE))
+
+
+def _network_output(model: Any) -> None:
+    """An output layer WIDE wide, the copies that would tie it dropped."""
+    model.coefs_[-1] = np.zeros((model.coefs_[-1].shape[0], WIDE))
+    model.intercepts_[-1] = np.zeros(WIDE)
+    for name in ("_best_coefs", "_best_intercepts"):
+        vars(model).pop(name, None)
+
+
+def _small_network() -> tuple[Any, Any]:
+    from sklearn.neural_network import MLPRegressor
+
+    X = RS.rand(20, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged in 5 iterations
+        model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5).fit(X, X[:, 0])
+    return model, X[:3]
+
+
+def _padded_layers(model: Any) -> None:
+    """One hidden layer referred to 50,000 times, paid for by 16 MiB of
+    zeros (nothing, compressed) when arrays weighed their bytes."""
+    first, hidden, last = model.coefs_[0], model.coefs_[1], model.coefs_[-1]
+    count = 50_000
+    model.coefs_ = [first, *([np.zeros((4, 4))] * count), last]
+    bias = model.intercepts_[0]
+    model.intercepts_ = [bias] * (count + 1) + [model.intercepts_[-1]]
+    model.hidden_layer_sizes = (4,) * (count + 1)
+    model.n_layers_ = count + 3
+    model.padding_ = np.zeros(16 << 20, dtype=np.int8)
+    for name in ("_best_coefs", "_best_intercepts"):
+        vars(model).pop(name, None)
+    del hidden
+
+
+def _forest_of_three() -> tuple[Any, Any]:
+    X = RS.rand(20, 2)
+    return RandomForestRegressor(n_estimators=3, random_state=0).fit(X, X[:, 0]), X[:3]
 
 
 CASES: dict[str, Case] = {
@@ -2287,6 +2364,46 @@ CASES: dict[str, Case] = {
         method="transform",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    # Round 31.
+    "one-vs-rest-members-beyond-classes": Case(
+        _three_class_meta("OneVsRestClassifier"),
+        _copied_members(4_000),
+        "with 4000 members for 3 classes",
+    ),
+    "one-vs-one-members-beyond-pairs": Case(
+        _three_class_meta("OneVsOneClassifier"),
+        _copied_members(4_000),
+        "with 4000 members for 3 classes",
+    ),
+    "output-code-members-beyond-code-book": Case(
+        _three_class_meta("OutputCodeClassifier"),
+        _copied_members(4_000),
+        "with 4000 members for 3 classes",
+    ),
+    "output-code-constant-of-many-values": Case(
+        _three_class_meta("OutputCodeClassifier"),
+        _long_constant,
+        "constant is not one value",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "network-output-layer-wide": Case(
+        _small_network,
+        _network_output,
+        "output layer is not its outputs",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "network-layer-referred-to-over-padding": Case(
+        _small_network,
+        _padded_layers,
+        "reach over 8 times",
+    ),
+    "forest-members-beyond-n-estimators": Case(
+        _forest_of_three,
+        _copied_members(5_000),
+        "with 5000 members (its parameters ask for 3)",
     ),
 }
 

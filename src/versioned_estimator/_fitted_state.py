@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import itertools
 import os
 import string
 import types
@@ -282,6 +283,31 @@ _NEVER_WIDER = frozenset(
         "NeighborhoodComponentsAnalysis",
     }
 )
+
+
+def _members_asked(estimator: Any) -> str | None:
+    """An ensemble holds at most the members its parameters ask for (a
+    forest ``n_estimators`` trees, boosting fewer when it stops early, a
+    voting or stacking model one an estimator it names): each is run a
+    predict, so their count is the parameters', not the file's."""
+    members = estimator.__dict__.get("estimators_")
+    if not isinstance(members, (list, tuple, np.ndarray)):
+        return None
+    asked = getattr(estimator, "n_estimators", None)
+    named = getattr(estimator, "estimators", None)
+    most = (
+        _int(asked)
+        if _int(asked) is not None
+        else len(named)
+        if isinstance(named, (list, tuple))
+        else None
+    )
+    if most is not None and len(members) > most:
+        return (
+            f"a {_name(estimator)} with {len(members)} members (its parameters "
+            f"ask for {most})"
+        )
+    return None
 
 
 #: The most feature names a count may make without an array that wide:
@@ -666,6 +692,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_input_width)
             checks.append(_class_count)
             checks.append(_component_count)
+            checks.append(_members_asked)
             checks.append(_linear_classifier)
             checks.append(_fitted_functions)
             checks.append(_output_config)
@@ -1682,10 +1709,43 @@ def _scorer(scorer: Any) -> str | None:
     return None
 
 
+def _member_count(model: Any) -> str | None:
+    """One-vs-rest fits a member a class (one for two classes), one-vs-one a
+    member a pair of classes, output codes a member a column of the code
+    book, ``int(classes * code_size)`` of them: each member is a column of
+    rows at predict, so their count is the classes', not the file's."""
+    members = model.__dict__.get("estimators_")
+    classes = model.__dict__.get("classes_")
+    if members is None or classes is None:
+        return None
+    count = np.size(classes) if isinstance(classes, np.ndarray) else None
+    kind = _name(model)
+    if count is None or not isinstance(members, (list, tuple)):
+        return f"a {kind} whose members are not a list beside its classes"
+    if kind == "OneVsRestClassifier":
+        expected = {count, 1} if count == 2 else {count}
+    elif kind == "OneVsOneClassifier":
+        expected = {count * (count - 1) // 2}
+    else:  # OutputCodeClassifier
+        book = model.__dict__.get("code_book_")
+        size = getattr(model, "code_size", None)
+        if not isinstance(book, np.ndarray) or book.ndim != 2:
+            return f"a {kind} whose code book is not a table"
+        if not isinstance(size, (int, float)) or isinstance(size, bool):
+            return f"a {kind} whose code size is not a number"
+        expected = {book.shape[1]} if book.shape[1] == int(count * size) else set()
+    if len(members) not in expected:
+        return f"a {kind} with {len(members)} members for {count} classes"
+    return None
+
+
 def _binary_members(model: Any) -> str | None:
     """One-vs-rest and one-vs-one fit each member on two classes, and read
     one column of decision from each (one-vs-rest takes the positions of
     positive decisions as rows): a member with more classes decides wider."""
+    problem = _member_count(model)
+    if problem is not None:
+        return problem
     for member in getattr(model, "estimators_", None) or []:
         classes = getattr(member, "classes_", None)
         if classes is not None and len(np.atleast_1d(np.asarray(classes))) > 2:
@@ -1699,6 +1759,14 @@ def _binary_members(model: Any) -> str | None:
             np.size(np.asarray(getattr(member, "y_", None))) != 1
         ):
             return f"a {_name(model)} whose constant member is not one value"
+    return None
+
+
+def _constant_predictor(model: Any) -> str | None:
+    """A member fitted on a label column of one value predicts it for every
+    row (``np.repeat(y_, rows)``): one value, not a column of them."""
+    if np.size(np.asarray(model.__dict__.get("y_"))) != 1:
+        return f"a {_name(model)} whose constant is not one value"
     return None
 
 
@@ -1813,6 +1881,28 @@ def _network(model: Any) -> str | None:
             return problem
         if layer.shape[1] != width:
             return problem
+    # The output layer: as wide as the outputs, a classifier's at most its
+    # classes (one for two, one a label); every layer fed by the one before.
+    last = coefs[-1]
+    outputs = model.__dict__.get("n_outputs_")
+    classes = model.__dict__.get("classes_")
+    if (
+        not isinstance(last, np.ndarray)
+        or last.ndim != 2
+        or _int(outputs) is None
+        or last.shape[1] != outputs
+        or (classes is not None and not 1 <= outputs <= max(np.size(classes), 1))
+    ):
+        return f"a {_name(model)} whose output layer is not its outputs"
+    if any(
+        not isinstance(before, np.ndarray)
+        or not isinstance(after, np.ndarray)
+        or before.ndim != 2
+        or after.ndim != 2
+        or before.shape[1] != after.shape[0]
+        for before, after in itertools.pairwise(coefs)
+    ):
+        return problem
     return None
 
 
@@ -2107,6 +2197,8 @@ CHECKS: dict[str, Check] = {
     "sklearn.ensemble._stacking.StackingRegressor": _stacking,
     "sklearn.multioutput.ClassifierChain": _chain,
     "sklearn.multiclass.OneVsRestClassifier": _binary_members,
+    "sklearn.multiclass.OutputCodeClassifier": _member_count,
+    "sklearn.multiclass._ConstantPredictor": _constant_predictor,
     "sklearn.ensemble._bagging.BaggingClassifier": _bagging,
     "sklearn.ensemble._bagging.BaggingRegressor": _bagging,
     "sklearn.ensemble._iforest.IsolationForest": _bagging,

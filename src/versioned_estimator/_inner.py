@@ -1345,7 +1345,6 @@ def _walk(
                 # An empty array's other dimensions cost nothing either: a
                 # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
                 return f"an empty array of shape {obj.shape}"
-            weight[id(obj)] = 1 + (obj.nbytes >> _WEIGHT_SHIFT)
             if obj.dtype.hasobject:
                 enter(obj, obj.ravel().tolist())
             if isinstance(obj, np.ma.MaskedArray):
@@ -1397,12 +1396,12 @@ def _walk(
     return _expansion(id(root), members, weight) if repeated else None
 
 
-#: An array weighs one, plus one per 256 bytes of its data.
-_WEIGHT_SHIFT = 8
-#: How much more than the graph itself it may weigh with every shared
-#: reference counted again (an ensemble's ``named_estimators_`` refers to its
-#: members a second time: 414 fitted scikit-learn estimators reach at most
-#: 1.96 times their weight), and the weight any graph may reach regardless.
+#: How many more objects than the graph holds it may reach with every
+#: shared reference counted again (an ensemble's ``named_estimators_``
+#: refers to its members a second time), and the count any graph may reach
+#: regardless. Every object weighs one, an array too: weighing arrays by
+#: their bytes let 16 MiB of zeros, a few bytes of compressed file, pay for
+#: a member referred to 4,000 times.
 MAX_EXPANSION = 8
 MAX_EXPANDED_FREE = 1 << 12
 
