@@ -1441,6 +1441,29 @@ def _forest_of_three() -> tuple[Any, Any]:
     return RandomForestRegressor(n_estimators=3, random_state=0).fit(X, X[:, 0]), X[:3]
 
 
+# Round 32: a list where every fit leaves an array (no group reads a list's
+# length).
+
+
+def _one_class_qda() -> tuple[Any, Any]:
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+
+    X = RS.rand(20, 2)
+    model = QuadraticDiscriminantAnalysis().fit(X, np.arange(20) % 2)
+    return model, X[:3]
+
+
+def _rotations_as_lists(model: Any) -> None:
+    model.x_rotations_ = np.zeros((model.n_features_in_, WIDE)).tolist()
+
+
+def _cca() -> tuple[Any, Any]:
+    from sklearn.cross_decomposition import CCA
+
+    X = RS.rand(20, 3)
+    return CCA(n_components=1).fit(X, X[:, :2]), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -2117,7 +2140,7 @@ CASES: dict[str, Case] = {
     "threshold-as-list-of-lists": Case(
         _tuned_threshold,
         _set("best_threshold_", [[0.5]] * 16_000),
-        "best_threshold_ has 2 dimensions (every fit makes it a number)",
+        "best_threshold_ is a list (every fit makes it an array or a number)",
     ),
     # What every fit makes numeric holds objects or text: an object array's
     # items are arrays of any shape (numpy's arithmetic on them is the same
@@ -2404,6 +2427,27 @@ CASES: dict[str, Case] = {
         _forest_of_three,
         _copied_members(5_000),
         "with 5000 members (its parameters ask for 3)",
+    ),
+    # Round 32.
+    "intercept-as-a-long-list": Case(
+        _ridge_one_row_of_coefficients,
+        _set("intercept_", [0.0] * WIDE),
+        "intercept_ is a list",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "priors-as-a-long-list": Case(
+        _one_class_qda,
+        _set("priors_", [0.5] * WIDE),
+        "priors_ is a list",
+    ),
+    "rotations-as-lists": Case(
+        _cca,
+        _rotations_as_lists,
+        "x_rotations_ is a list",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
     ),
 }
 

@@ -229,8 +229,8 @@ def test_an_array_of_more_dimensions_than_any_fit_is_refused(name):
 @pytest.mark.parametrize("name", FITTED)
 def test_a_number_made_a_column_or_a_list_of_lists_is_refused(name):
     """Where every fit leaves a number (an offset, an intercept, a
-    threshold), an (A, 1) array of any dtype, or a list of one-item lists,
-    is what broadcasts the user's rows to A times as many."""
+    threshold), an (A, 1) array of any dtype, or a list of any nesting, is
+    what broadcasts the user's rows to A times as many."""
     model = _fit(name, GENERATOR.SHAPES[0])
     numbers = [
         a
@@ -240,12 +240,18 @@ def test_a_number_made_a_column_or_a_list_of_lists_is_refused(name):
     if not numbers:
         pytest.skip("no number of the table in this fit")
     attribute = numbers[-1]
-    for value in (np.ones((4, 1), dtype=np.int8), [[1]] * 4, np.ones(4)):
+    for value in (np.ones((4, 1), dtype=np.int8), np.ones(4)):
         setattr(model, attribute, value)
         problem = check_shapes(model)
         assert problem is not None, (attribute, value)
         assert f"{attribute} has" in problem, problem
         assert "every fit makes it a number" in problem, problem
+    # A list, of any nesting, where every fit leaves an array or a number.
+    for value in ([[1]] * 4, [1.0] * 4, (1.0,)):
+        setattr(model, attribute, value)
+        problem = check_shapes(model)
+        assert problem is not None, (attribute, value)
+        assert f"{attribute} is a list" in problem, problem
 
 
 @pytest.mark.parametrize("name", FITTED)

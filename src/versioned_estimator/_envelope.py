@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from versioned_estimator._errors import EnvelopeError
 from versioned_estimator._format import (
     BLOCK_SIZE,
@@ -146,10 +148,6 @@ def _version_problem(version: Any) -> tuple[str | None, str]:
             "not a version (PEP 440: at most 64 letters, digits and '.!+_-')",
             "",
         )
-    # Imported when a version is first read (1.5 ms): a worker that only
-    # fits clones never reads one.
-    from packaging.version import InvalidVersion, Version
-
     try:
         parsed = Version(version)
     except InvalidVersion:

@@ -19,6 +19,8 @@ of its options), and this module holds a loaded model to it:
   where every fit made (n,), is the same outer product at predict. The
   table names the classes estimators hold too (a calibrated classifier's
   sigmoids), and a list counts as numpy would read it;
+* a fitted value every fit makes an array or a number is one, never a
+  list (whose length no group would read);
 * a fitted value every fit makes numeric is numeric: an object array's
   items can be arrays of any shape (numpy's arithmetic on them is the same
   outer product, item by item) and a text dtype's items any size (a
@@ -272,6 +274,14 @@ def _dimensions(kind: type, full: str, namespace: dict[str, Any]) -> str | None:
         for value in _values(namespace, text):
             if value is None:
                 continue
+            if isinstance(value, (list, tuple)) and not text.endswith("[]"):
+                # numpy reads a list as an array, but no size is checked on
+                # it: an intercept of 6,000 numbers beside one coefficient
+                # row broadcast 30,000 rows to 1.5 GB.
+                return (
+                    f"a {kind.__name__} whose {text} is a list (every fit "
+                    "makes it an array or a number)"
+                )
             if text not in text_of and not _numbers(value):
                 return (
                     f"a {kind.__name__} whose {text} is of dtype "
