@@ -1464,6 +1464,58 @@ def _cca() -> tuple[Any, Any]:
     return CCA(n_components=1).fit(X, X[:, :2]), X[:3]
 
 
+# Round 34: a union's weight as an array, a target transformer wider than
+# the target, a final estimator of more classes, a chain's order.
+
+
+def _union_of_one_column() -> tuple[Any, Any]:
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import FeatureUnion
+
+    X = RS.rand(20, 3)
+    model = FeatureUnion([("a", PCA(n_components=1))], transformer_weights={"a": 2.0})
+    return model.fit(X), X[:3]
+
+
+def _target_pca() -> tuple[Any, Any]:
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(20, 2)
+    model = TransformedTargetRegressor(LinearRegression(), transformer=StandardScaler())
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _wide_target_transformer(model: Any) -> None:
+    """A PCA of WIDE targets behind the one-output regressor."""
+    from sklearn.decomposition import PCA
+
+    model.transformer_ = PCA(n_components=1).fit(RS.rand(3, WIDE))
+
+
+def _stacking() -> tuple[Any, Any]:
+    from sklearn.ensemble import StackingClassifier
+
+    X = RS.rand(30, 2)
+    model = StackingClassifier([("lr", LogisticRegression())], cv=2)
+    return model.fit(X, np.arange(30) % 2), X[:3]
+
+
+def _final_of_many_classes(model: Any) -> None:
+    final = model.final_estimator_
+    final.classes_ = np.arange(WIDE)
+    final.coef_ = np.zeros((WIDE, final.coef_.shape[1]))
+    final.intercept_ = np.zeros(WIDE)
+
+
+def _chain() -> tuple[Any, Any]:
+    from sklearn.multioutput import ClassifierChain
+
+    X = RS.rand(30, 2)
+    Y = np.c_[np.arange(30) % 2, (np.arange(30) // 2) % 2]
+    return ClassifierChain(LogisticRegression()).fit(X, Y), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -2429,6 +2481,32 @@ CASES: dict[str, Case] = {
         "with 5000 members (its parameters ask for 3)",
     ),
     # Round 32.
+    # Round 34.
+    "union-weight-an-array": Case(
+        _union_of_one_column,
+        _set("transformer_weights", {"a": np.zeros((1, WIDE))}),
+        "transformer weights are not numbers",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "target-transformer-wider-than-target": Case(
+        _target_pca,
+        _wide_target_transformer,
+        "target transformer is not of one target",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "stacking-final-estimator-of-more-classes": Case(
+        _stacking,
+        _final_of_many_classes,
+        "final estimator has more classes than it",
+    ),
+    "chain-order-beyond-members": Case(
+        _chain,
+        _set("order_", np.zeros(200_000, dtype=np.int64)),
+        "order is not of its members",
+    ),
     "intercept-as-a-long-list": Case(
         _ridge_one_row_of_coefficients,
         _set("intercept_", [0.0] * WIDE),
@@ -2802,6 +2880,8 @@ def _intact_round_29(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     from sklearn.decomposition import PCA, FastICA, KernelPCA
     from sklearn.impute import MissingIndicator
     from sklearn.multiclass import OneVsOneClassifier
+    from sklearn.multioutput import RegressorChain
+    from sklearn.pipeline import FeatureUnion
     from sklearn.preprocessing import StandardScaler
 
     mask = np.array([True, False, True])
@@ -2832,6 +2912,18 @@ def _intact_round_29(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         "PCA-mle": (PCA(n_components="mle").fit(X), X),
         "FastICA-more-than-width": (ica, X),
         "KernelPCA-more-than-rows": (KernelPCA(n_components=100).fit(X[:20]), X),
+        # A chain's order given as a list stays that list (a setting).
+        "RegressorChain-order-list": (
+            RegressorChain(LinearRegression(), order=[1, 0]).fit(X, X[:, :2]),
+            X,
+        ),
+        "FeatureUnion-weights": (
+            FeatureUnion(
+                [("a", StandardScaler()), ("b", PCA(n_components=1))],
+                transformer_weights={"a": 2, "b": 0.5},
+            ).fit(X),
+            X,
+        ),
     }
 
 

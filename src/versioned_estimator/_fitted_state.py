@@ -1681,13 +1681,69 @@ def _stacking(model: Any) -> str | None:
         )
     ):
         return f"a {_name(model)} whose stacked methods are not predictions"
+    # The final estimator is fitted on the stack's encoded labels: its
+    # classes are as many as the stack's.
+    final = model.__dict__.get("final_estimator_")
+    classes = model.__dict__.get("classes_")
+    own = getattr(final, "__dict__", {}).get("classes_")
+    if (
+        isinstance(classes, np.ndarray)
+        and isinstance(own, np.ndarray)
+        and own.ndim == 1
+        and classes.ndim == 1
+        and len(own) > len(classes)
+    ):
+        return f"a {_name(model)} whose final estimator has more classes than it"
     return None
 
 
 def _chain(model: Any) -> str | None:
+    """A chain calls a prediction method, and reorders its outputs by
+    ``order_``: a permutation of its members (200,000 positions asked
+    numpy for 48 GB)."""
     method = getattr(model, "chain_method_", "predict")
     if not _response_names(method):
         return f"a {_name(model)} whose chained method is not a prediction"
+    order = model.__dict__.get("order_")
+    members = model.__dict__.get("estimators_")
+    if order is not None and isinstance(members, list):
+        order = np.asarray(order) if isinstance(order, list) else order
+        if (
+            not isinstance(order, np.ndarray)
+            or order.shape != (len(members),)
+            or order.dtype.kind not in "iu"
+            or not np.array_equal(np.sort(order), np.arange(len(members)))
+        ):
+            return f"a {_name(model)} whose order is not of its members"
+    return None
+
+
+def _transformer_weights(model: Any) -> str | None:
+    """A union's or column transformer's weights multiply each transformer's
+    output: a number each (an array broadcast one column of 30,000 rows to
+    10,000)."""
+    weights = getattr(model, "transformer_weights", None)
+    if weights is None:
+        return None
+    if not isinstance(weights, Mapping) or not all(
+        isinstance(w, (int, float, np.integer, np.floating))
+        and not isinstance(w, (bool, np.bool_))
+        for w in weights.values()
+    ):
+        return f"a {_name(model)} whose transformer weights are not numbers"
+    return None
+
+
+def _target_transformer(model: Any) -> str | None:
+    """A target transformer fitted on a one-dimensional target maps the
+    regressor's output back to one column: its own width is one (a PCA of
+    10,000 targets behind a one-output regressor made 10,000 columns)."""
+    transformer = model.__dict__.get("transformer_")
+    if model.__dict__.get("_training_dim") != 1 or transformer is None:
+        return None
+    width = getattr(transformer, "__dict__", {}).get("n_features_in_")
+    if width is not None and width != 1:
+        return f"a {_name(model)} whose target transformer is not of one target"
     return None
 
 
@@ -2128,7 +2184,7 @@ def _column_transformer(model: Any) -> str | None:
     selects (by position, or by name for a data frame) at transform: each
     selection names each column at most once, and the transformers are
     those of its parameters (and the remainder), each once."""
-    problem = _feature_name_format(model)
+    problem = _feature_name_format(model) or _transformer_weights(model)
     fitted = model.__dict__.get("transformers_")
     width = _width(model)
     if problem is not None or fitted is None or width is None:
@@ -2221,5 +2277,7 @@ CHECKS: dict[str, Check] = {
     "sklearn.feature_selection._rfe.RFE": _importance_getter,
     "sklearn.feature_selection._rfe.RFECV": _importance_getter,
     "sklearn.compose._column_transformer.ColumnTransformer": _column_transformer,
+    "sklearn.pipeline.FeatureUnion": _transformer_weights,
+    "sklearn.compose._target.TransformedTargetRegressor": _target_transformer,
     "sklearn.metrics._scorer._CurveScorer": _scorer,
 }

@@ -262,6 +262,21 @@ def _values(namespace: dict[str, Any], text: str) -> list[Any]:
     return [_value(namespace, name, index)]
 
 
+def _mirrors_parameter(namespace: dict[str, Any], text: str, value: Any) -> bool:
+    """Whether a fitted value is its parameter as given (a chain's
+    ``order_`` is the ``order`` list the user passed): a setting, held
+    where it is used."""
+    if not text.endswith("_") or text.endswith("__"):
+        return False
+    given = namespace.get(text[:-1])
+    if given is value:
+        return True
+    try:
+        return type(given) is type(value) and bool(given == value)
+    except Exception:  # items that do not compare plainly
+        return False
+
+
 def _dimensions(kind: type, full: str, namespace: dict[str, Any]) -> str | None:
     """Why a fitted value has more dimensions, or other than numbers, than
     every fit gives it. Ranks are held where every fit makes a number or a
@@ -274,7 +289,11 @@ def _dimensions(kind: type, full: str, namespace: dict[str, Any]) -> str | None:
         for value in _values(namespace, text):
             if value is None:
                 continue
-            if isinstance(value, (list, tuple)) and not text.endswith("[]"):
+            if (
+                isinstance(value, (list, tuple))
+                and not text.endswith("[]")
+                and not _mirrors_parameter(namespace, text, value)
+            ):
                 # numpy reads a list as an array, but no size is checked on
                 # it: an intercept of 6,000 numbers beside one coefficient
                 # row broadcast 30,000 rows to 1.5 GB.
