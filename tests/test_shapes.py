@@ -442,3 +442,20 @@ def test_a_frozen_estimator_fitted_on_more_rows_loads(tmp_path):
     trusted = ["sklearn.frozen._frozen.FrozenEstimator"]
     loaded = ve.load(tmp_path / "frozen.joblib", trusted=trusted)
     assert loaded.predict(X[:2]).shape == (2,)
+
+
+def test_a_list_is_a_setting_only_where_it_is_the_classes_parameter():
+    """A chain keeps the ``order`` list it was given as ``order_``: that
+    loads. A name the file sets beside a fitted list (``intercept``, no
+    parameter of a ridge) does not make the list a setting."""
+    from sklearn.linear_model import Ridge
+    from sklearn.multioutput import RegressorChain
+
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    chain = RegressorChain(Ridge(), order=[1, 0]).fit(X, X)
+    assert isinstance(chain.order_, list)
+    assert check_shapes(chain) is None
+    model = Ridge().fit(X, X[:, 0])
+    model.coef_ = model.coef_.reshape(1, -1)
+    model.intercept_ = model.intercept = [0.0] * 5000
+    assert "intercept_ is a list" in (check_shapes(model) or "")

@@ -262,13 +262,17 @@ def _values(namespace: dict[str, Any], text: str) -> list[Any]:
     return [_value(namespace, name, index)]
 
 
-def _mirrors_parameter(namespace: dict[str, Any], text: str, value: Any) -> bool:
-    """Whether a fitted value is its parameter as given (a chain's
+def _mirrors_parameter(
+    kind: type, namespace: dict[str, Any], text: str, value: Any
+) -> bool:
+    """Whether a fitted value is its class's parameter as given (a chain's
     ``order_`` is the ``order`` list the user passed): a setting, held
-    where it is used."""
-    if not text.endswith("_") or text.endswith("__"):
+    where it is used. Only a hyper-parameter of the class counts, not any
+    name the file sets beside the value."""
+    name = text[:-1]
+    if not text.endswith("_") or text.endswith("__") or name not in _params(kind):
         return False
-    given = namespace.get(text[:-1])
+    given = namespace.get(name)
     if given is value:
         return True
     try:
@@ -292,7 +296,7 @@ def _dimensions(kind: type, full: str, namespace: dict[str, Any]) -> str | None:
             if (
                 isinstance(value, (list, tuple))
                 and not text.endswith("[]")
-                and not _mirrors_parameter(namespace, text, value)
+                and not _mirrors_parameter(kind, namespace, text, value)
             ):
                 # numpy reads a list as an array, but no size is checked on
                 # it: an intercept of 6,000 numbers beside one coefficient
