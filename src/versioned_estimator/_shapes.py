@@ -12,7 +12,8 @@ of its options), and this module holds a loaded model to it:
 
 * each group's members that the model has are of one size (an absent
   attribute, or an array of fewer dimensions than an axis named, is skipped:
-  other options and releases make fewer);
+  other options and releases make fewer; ``=n_components`` is the parameter,
+  where it is a number: a sampler's weights are as many);
 * no fitted value that every fit makes a number or a vector, and no array a
   group names, has more dimensions than any fit gave it: an array where
   every fit left a number (an ``offset_``, a sigmoid's ``a_``), or an (A, 1)
