@@ -41,7 +41,6 @@ this module and ``_structures`` do not name is only held to its parameters.
 from __future__ import annotations
 
 import contextvars
-import functools
 import itertools
 import os
 import string
@@ -52,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from versioned_estimator._shapes import check_shapes, nesting
+from versioned_estimator._shapes import check_shapes, nesting, param_names
 
 __all__ = ["CHECKS", "check_by_type"]
 
@@ -96,13 +95,6 @@ def _inside(index: Any, bound: int) -> bool:
 
 
 # -- by type --------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1024)
-def param_names(kind: type) -> tuple[str, ...]:
-    """A scikit-learn class's hyper-parameter names, read once per class
-    (``_get_param_names`` inspects ``__init__``'s signature on every call)."""
-    return tuple(kind._get_param_names())  # type: ignore[attr-defined]
 
 
 def _parameters(estimator: Any) -> str | None:
@@ -1708,12 +1700,7 @@ def _chain(model: Any) -> str | None:
     members = model.__dict__.get("estimators_")
     if order is not None and isinstance(members, list):
         order = np.asarray(order) if isinstance(order, list) else order
-        if (
-            not isinstance(order, np.ndarray)
-            or order.shape != (len(members),)
-            or order.dtype.kind not in "iu"
-            or not np.array_equal(np.sort(order), np.arange(len(members)))
-        ):
+        if not _distinct(order, len(members)) or len(order) != len(members):
             return f"a {_name(model)} whose order is not of its members"
     return None
 
@@ -1973,32 +1960,15 @@ def _projection(model: Any) -> str | None:
     return None
 
 
-def _at_most_width(name: str, axis: int) -> Check:
-    """A check that ``name``'s axis (from the last) is at most the model's
-    width: the components a projection learns from the data's columns."""
-
-    def check(model: Any) -> str | None:
-        value = model.__dict__.get(name)
-        shape = getattr(value, "shape", None)
-        width = _width(model)
-        if not isinstance(shape, tuple) or len(shape) < axis or width is None:
-            return None
-        if shape[-axis] > width:
-            return f"a {_name(model)} whose {name} is wider than its data"
-        return None
-
-    return check
-
-
 def _discriminant(model: Any) -> str | None:
     """Linear discriminant analysis projects on at most as many axes as the
     data has columns, and keeps at most one fewer than its classes."""
-    problem = _at_most_width("scalings_", 1)(model)
-    if problem is not None:
-        return problem
+    width = _width(model)
+    shape = getattr(model.__dict__.get("scalings_"), "shape", None)
+    if isinstance(shape, tuple) and shape and width is not None and shape[-1] > width:
+        return f"a {_name(model)} whose scalings_ is wider than its data"
     most = model.__dict__.get("_max_components")
     classes = model.__dict__.get("classes_")
-    width = _width(model)
     if most is None or classes is None or width is None:
         return None
     if not isinstance(most, (int, np.integer)) or not (
@@ -2071,6 +2041,16 @@ def _increasing(index: Any, bound: int) -> bool:
         and index.ndim == 1
         and _inside(index, bound)
         and bool(np.all(index[1:] > index[:-1]))
+    )
+
+
+def _distinct(index: Any, bound: int) -> bool:
+    """Whether ``index`` is a 1-D integer array of distinct positions in
+    ``0..bound-1``, in any order."""
+    return (
+        isinstance(index, np.ndarray)
+        and index.dtype.kind in "iu"
+        and _increasing(np.sort(index), bound)
     )
 
 
@@ -2170,7 +2150,7 @@ def _column_selection(columns: Any, width: int) -> bool:
     if columns.dtype.kind in "iu":
         if columns.size and (columns.min() < -width or columns.max() >= width):
             return False
-        return len(np.unique(columns % width)) == len(columns)
+        return _distinct(columns % width, width)
     if columns.dtype.kind in "OU":
         names = [str(c) for c in columns]
         return all(isinstance(c, str) for c in columns) and len(set(names)) == len(
@@ -2210,8 +2190,7 @@ def _column_transformer(model: Any) -> str | None:
                     return problem
                 index = np.asarray(index, dtype=np.int64)
             if not isinstance(index, np.ndarray) or not (
-                index.size == 0
-                or (index.dtype.kind in "iu" and _increasing(np.sort(index), width))
+                index.size == 0 or _distinct(index, width)
             ):
                 return problem
     return None

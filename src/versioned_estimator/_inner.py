@@ -48,9 +48,9 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._allowlist import CALL, NEW, Allowed
-from versioned_estimator._fitted_state import param_names
 from versioned_estimator._names import Resolved, resolve_name
 from versioned_estimator._reader import shown
+from versioned_estimator._shapes import param_names
 from versioned_estimator._structures import check_structure, covering
 
 __all__ = [

@@ -40,7 +40,7 @@ import numpy as np
 
 from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
-__all__ = ["TRAINING_ROWS", "check_shapes", "nesting", "training_rows"]
+__all__ = ["TRAINING_ROWS", "check_shapes", "nesting", "param_names", "training_rows"]
 
 #: The size the table calls ``<rows>``: the rows the wrapper fitted its
 #: estimator on (the envelope's ``n_samples``); a group's members that name
@@ -107,13 +107,21 @@ _MOST_DEPTH = 12
 _MOST_FITTED = 100_000
 
 
+@functools.lru_cache(maxsize=1024)
+def param_names(kind: type) -> tuple[str, ...]:
+    """A scikit-learn class's hyper-parameter names, read once per class
+    (``_get_param_names`` inspects ``__init__``'s signature on every call)."""
+    return tuple(kind._get_param_names())  # type: ignore[attr-defined]
+
+
 @functools.lru_cache(maxsize=512)
 def _params(kind: type) -> frozenset[str]:
-    """A scikit-learn class's hyper-parameter names (none for a helper
-    object that is not an estimator)."""
-    names = getattr(kind, "_get_param_names", None)
+    """:func:`param_names` as a set, none for a helper object that is not
+    an estimator or a class whose ``__init__`` signature is not plain."""
+    if not callable(getattr(kind, "_get_param_names", None)):
+        return frozenset()
     try:
-        return frozenset(names()) if callable(names) else frozenset()
+        return frozenset(param_names(kind))
     except Exception:  # a class whose __init__ signature is not plain
         return frozenset()
 

@@ -194,7 +194,7 @@ OTHER = -1
 def _fitted_names(estimator: Any) -> list[tuple[str, Any]]:
     """The fitted attributes of ``estimator`` (ending or starting with an
     underscore, not a hyper-parameter) and their values."""
-    from versioned_estimator._fitted_state import param_names
+    from versioned_estimator._shapes import param_names
 
     params = set(param_names(type(estimator)))
     return [
