@@ -1330,9 +1330,8 @@ def _components_wide(model: Any) -> None:
         "explained_variance_ratio_",
         "singular_values_",
         "intercept_hidden_",
-        "noise_variance_",
     ):
-        if isinstance(vars(model).get(name), np.ndarray) and name != "noise_variance_":
+        if isinstance(vars(model).get(name), np.ndarray):
             setattr(model, name, np.ones(WIDE))
 
 
