@@ -132,3 +132,37 @@ def test_which_statuses_pass() -> None:
     passing = {"same", "ran", "random"}
     for status in ["same", "differs", "error", "ran", "random"]:
         assert ProbeCheck("m", status).ok is (status in passing)
+
+
+class _RepeatsByChance:
+    """A random predict whose first calls after loading happen to agree: the
+    saved outputs were all 0, the loaded model answers 1, 1, 1 and then 2."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        self.calls += 1
+        return np.full(len(X), 1 if self.calls <= 3 else 2)
+
+
+def test_a_random_output_that_repeats_by_chance_is_not_drift() -> None:
+    """A differing method is called again until calls disagree: two equal calls
+    in a row (1 in 32 for two labels over five rows) do not make it drift."""
+    import numpy as np
+
+    from versioned_estimator._probe import encode_input, record_outputs, replay
+
+    rows = np.zeros((5, 2))
+    saved = record_outputs(
+        type("Zero", (), {"predict": lambda self, X: np.zeros(5)})(), rows
+    )
+    probe = {"X": encode_input(rows), "n_rows": 5}
+    random_model = _RepeatsByChance()
+    report = replay(random_model, probe, saved)
+    assert _statuses([c.to_dict() for c in report.checks]) == {"predict": "random"}
+    steady = type("One", (), {"predict": lambda self, X: np.ones(5)})()
+    report = replay(steady, probe, saved)
+    assert _statuses([c.to_dict() for c in report.checks]) == {"predict": "differs"}
