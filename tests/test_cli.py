@@ -1064,3 +1064,34 @@ def test_json_is_strict_with_floats_that_are_not_finite(
         "loss": "NaN",
         "bounds": ["Infinity", "-Infinity", 1.5],
     }
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_text_a_console_cannot_encode_is_escaped(tmp_path: Path, encoding: str) -> None:
+    """Metadata in another script, printed to a console of one code page
+    (``PYTHONIOENCODING``, a C locale, a Windows console): escapes and the
+    command's own exit code, never a traceback (whose exit 1 a CI gate reads
+    as "a check failed")."""
+    X, y = load_iris(return_X_y=True)
+    model = VersionedEstimator(
+        LogisticRegression(max_iter=1000), metadata={"owner": "Zoë 模型"}
+    ).fit(X, y)
+    path = tmp_path / "names.joblib"
+    joblib.dump(model, path)
+    environment = {**os.environ, "PYTHONIOENCODING": encoding}
+    for command in (["inspect", str(path)], ["diff", str(path), str(path)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "versioned_estimator", *command],
+            capture_output=True,
+            env=environment,
+            check=False,
+        )
+        assert (done.returncode, done.stderr) == (0, b""), done.stderr[-500:]
+    done = subprocess.run(
+        [sys.executable, "-m", "versioned_estimator", "inspect", str(path)],
+        capture_output=True,
+        env=environment,
+        check=True,
+    )
+    assert b"\\u6a21\\u578b" in done.stdout
+    assert ("Zo\\xeb" if encoding == "ascii" else "Zoë").encode(encoding) in done.stdout

@@ -57,6 +57,7 @@ from versioned_estimator._render import (
     table,
     terminal_safe,
     wrap,
+    write_line,
 )
 from versioned_estimator._signing import KEY_VARIABLE, resolve_key
 from versioned_estimator._version import __version__
@@ -605,7 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str) -> int:
-    print(f"{PROG}: error: {terminal_safe(one_line(message))}", file=sys.stderr)
+    write_line(f"{PROG}: error: {terminal_safe(one_line(message))}", sys.stderr)
     return 2
 
 
@@ -647,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
             "The file describes more than fits in memory: it is crafted or corrupt."
         )
     try:
-        print(text, flush=True)
+        write_line(text, sys.stdout)
     except BrokenPipeError:
         # The reader went away (``| head``): say nothing more, keep the verdict.
         devnull = os.open(os.devnull, os.O_WRONLY)

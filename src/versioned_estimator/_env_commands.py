@@ -63,6 +63,7 @@ from versioned_estimator._rebuild_env import (
     run_python,
     throwaway,
 )
+from versioned_estimator._render import write_line
 from versioned_estimator._requirements import (
     InstallPlan,
     RequirementSet,
@@ -472,7 +473,7 @@ def _wrap(message: object, indent: str = "  ") -> str:
 
 def _say(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "json", False):
-        print(f"{args.command}: {message}", file=sys.stderr, flush=True)
+        write_line(f"{args.command}: {message}", sys.stderr)
 
 
 def _resolve_python(spec: str) -> Interpreter:
@@ -561,7 +562,7 @@ def _plan(
 def _show_plan(args: argparse.Namespace, plan: InstallPlan) -> None:
     """The plan on stderr, before anything runs (with ``--json`` too)."""
     for line in plan.describe():
-        print(f"{args.command}: {line}", file=sys.stderr, flush=True)
+        write_line(f"{args.command}: {line}", sys.stderr)
 
 
 def _refusal(exc: IntegrityError) -> str:

@@ -41,6 +41,7 @@ __all__ = [
     "table",
     "terminal_safe",
     "wrap",
+    "write_line",
 ]
 
 PROG = "versioned-estimator"
@@ -75,6 +76,29 @@ def terminal_safe(text: str) -> str:
         else:
             out.append(f"\\u{ord(ch):04x}")
     return "".join(out)
+
+
+def write_line(text: str, stream: Any) -> None:
+    r"""Print ``text`` to ``stream``, whatever encoding the stream has: text
+    it cannot encode (a name in another script, on a console of one code
+    page) is written as backslash escapes, never a traceback.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    >>> write_line("Zoë", out)
+    >>> _ = out.seek(0); out.buffer.read()
+    b'Zo\\xeb\n'
+    """
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    print(text, file=stream, flush=True)
 
 
 def human_size(nbytes: int | None) -> str:
