@@ -1285,7 +1285,8 @@ def _walk(
     # What the walk made to reach members (a mapping's item pairs) lives as
     # long as the walk: an id is only an object's while the object lives.
     alive: list[list[Any]] = []
-    repeated = False
+    repeated = False  # an object with members met again
+    leaf_repeats = 0  # objects without members met again
 
     def enter(obj: Any, values: Iterable[Any]) -> list[int]:
         """Push the members of ``obj`` that are not plain; their ids."""
@@ -1301,8 +1302,11 @@ def _walk(
             depth -= 1
             continue
         if id(obj) in seen:
-            if type(obj) not in _PLAIN_TYPES:
+            # Met before, so already opened: its members are known.
+            if members.get(id(obj)):
                 repeated = True
+            elif type(obj) not in _PLAIN_TYPES:
+                leaf_repeats += 1
             continue
         seen.add(id(obj))
         count += 1
@@ -1392,8 +1396,12 @@ def _walk(
         if isinstance(obj, Mapping):
             values.extend(obj.items())
         enter(obj, values)
-    # Without an object met twice, every reference reaches what it alone holds.
-    return _expansion(id(root), members, weight) if repeated else None
+    # Without an object of members met twice, every reference reaches what it
+    # alone holds, and each further reference to an object without members
+    # adds at most its own weight, one.
+    if repeated or leaf_repeats > (MAX_EXPANSION - 1) * len(weight) + MAX_EXPANDED_FREE:
+        return _expansion(id(root), members, weight)
+    return None
 
 
 #: How many more objects than the graph holds it may reach with every
