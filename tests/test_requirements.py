@@ -554,3 +554,29 @@ def test_an_archive_named_like_a_crafted_pin_is_never_installed(
     )
     assert not marker.exists(), done.stdout + done.stderr
     assert "scikit-learn" not in versions_in(venv / "bin" / "python")
+
+
+def test_installed_versions_agree_with_importlib_metadata(tmp_path: Path) -> None:
+    """The one-listing index of metadata directories finds what
+    importlib.metadata finds, for every installed distribution, and a
+    distribution that appears on ``sys.path`` later is still found."""
+    from versioned_estimator import _packages
+
+    _packages.forget()
+    for dist in metadata.distributions():
+        name = _packages.normalize_name(dist.metadata["Name"])
+        assert _packages.installed_version(name) == metadata.version(name), name
+        direct = metadata.distribution(name).read_text("direct_url.json") or ""
+        assert _packages.is_editable(name) == ('"editable": true' in direct), name
+    assert _packages.installed_version("no-such-distribution-here") is None
+    info = tmp_path / "Late_Comer-2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Late_Comer\nVersion: 2.0\n"
+    )
+    sys.path.append(str(tmp_path))
+    try:
+        assert _packages.installed_version("late-comer") == "2.0"
+    finally:
+        sys.path.remove(str(tmp_path))
+        _packages.forget()
