@@ -144,7 +144,7 @@ _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 
 # Classes of opcodes, for the scan's dispatch (most frequent first).
 _C_SHORT, _C_MEMOIZE, _C_FIXED, _C_BINGET, _C_MARK, _C_LONG = 1, 2, 3, 4, 5, 6
-_C_LONG_BINGET, _C_CALL = 7, 8
+_C_LONG_BINGET, _C_CALL, _C_TUPLE1, _C_TUPLE2, _C_TUPLE = 7, 8, 9, 10, 11
 _CLASS = [0] * 256
 _FIXED_PUSH = [0] * 256
 _LONG_WIDTH = [0] * 256
@@ -183,6 +183,9 @@ def _classes() -> None:
         assert _ARGS[op] == 0
         _CLASS[op] = _C_CALL
     _CLASS[_MEMOIZE] = _C_MEMOIZE
+    _CLASS[_TUPLE1] = _C_TUPLE1
+    _CLASS[_TUPLE2] = _C_TUPLE2
+    _CLASS[_TUPLE] = _C_TUPLE
     _CLASS[_BINGET] = _C_BINGET
     _CLASS[_LONG_BINGET] = _C_LONG_BINGET
     _CLASS[_MARK] = _C_MARK
@@ -267,6 +270,20 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
                 if i > size:
                     raise IndexError
                 append(atom)
+            elif cls == 10:  # TUPLE2: the size and depth of what hashing walks
+                first, second = stack[-2], stack[-1]
+                depth = first[1] if first[1] > second[1] else second[1]
+                if depth >= MAX_NESTING:
+                    raise Refusal(f"tuples nested more than {MAX_NESTING} deep")
+                del stack[-1]
+                stack[-1] = (min(1 + first[0] + second[0], 1 << 40), depth + 1)
+            elif cls == 9:  # TUPLE1
+                item = stack[-1]
+                if item[1] >= MAX_NESTING:
+                    raise Refusal(f"tuples nested more than {MAX_NESTING} deep")
+                stack[-1] = (item[0] + 1, item[1] + 1)
+            elif cls == 11:  # TUPLE
+                _fold(stack, marks.pop())
             else:
                 i = _scan_other(data, i - 1, stack, marks, memo, counts, n_buffers)
                 if i < 0:
@@ -296,8 +313,8 @@ def _scan_other(
     n_buffers: int,
 ) -> int:
     """One opcode of the scan outside the fast paths (which take BINGET,
-    LONG_BINGET, every length of 4 or 8 bytes, REDUCE, BUILD, NEWOBJ and
-    APPEND); the next position, or -1 at STOP."""
+    LONG_BINGET, every length of 4 or 8 bytes, REDUCE, BUILD, NEWOBJ,
+    APPEND, TUPLE, TUPLE1 and TUPLE2); the next position, or -1 at STOP."""
     op = data[start]
     i = start + 1
     kind = _ARGS.get(op)
@@ -377,15 +394,10 @@ def _scan_other(
         if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
             raise Refusal("a dict key too large to hash")
         del stack[-2:]
-    elif op == _TUPLE:
-        _fold(stack, marks.pop())
-    elif op == _TUPLE1:
-        item = stack[-1]
-        if item[1] >= MAX_NESTING:
-            raise Refusal(f"tuples nested more than {MAX_NESTING} deep")
-        stack[-1] = (item[0] + 1, item[1] + 1)
-    elif op in (_TUPLE2, _TUPLE3):
-        _fold(stack, len(stack) - (op - 0x84))
+    elif op == _TUPLE3:
+        if len(stack) < 3:
+            raise IndexError
+        _fold(stack, len(stack) - 3)
     elif op == _STOP:
         return -1
     elif op in (_FRAME, _PROTO):
