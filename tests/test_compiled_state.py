@@ -51,6 +51,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
+    RandomTreesEmbedding,
     VotingClassifier,
 )
 from sklearn.feature_extraction import DictVectorizer
@@ -60,6 +61,7 @@ from sklearn.feature_extraction.text import (
     TfidfVectorizer,
 )
 from sklearn.feature_selection import VarianceThreshold
+from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import DistanceMetric
@@ -70,6 +72,7 @@ from sklearn.neighbors import (
     KNeighborsTransformer,
     RadiusNeighborsClassifier,
 )
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import (
     FunctionTransformer,
     MultiLabelBinarizer,
@@ -1515,6 +1518,92 @@ def _chain() -> tuple[Any, Any]:
     return ClassifierChain(LogisticRegression()).fit(X, Y), X[:3]
 
 
+# -- round 36 ----------------------------------------------------------------
+
+
+def _ordinal_with_missing() -> tuple[Any, Any]:
+    from sklearn.preprocessing import OrdinalEncoder
+
+    X = RS.randint(0, 3, size=(60, 3)).astype(float)
+    X[::7, 0] = np.nan
+    return OrdinalEncoder().fit(X), X[:3]
+
+
+def _missing_code_a_column(model: Any) -> None:
+    # A (40000, 1) code broadcast one column of 30,000 rows to 1.2 GB: one of
+    # 110,000 passes the control's 3 GiB.
+    model._missing_indices = {0: np.full((110_000, 1), 3, dtype=np.int8)}
+
+
+def _categorical_boosting() -> tuple[Any, Any]:
+    X = RS.randint(0, 3, size=(80, 3)).astype(float)
+    X[::7, 0] = np.nan
+    y = (np.nan_to_num(X[:, 0]) + X[:, 1] > 2).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=3, categorical_features=[0, 1])
+    return model.fit(X, y), X[:3]
+
+
+def _boosting_missing_code_a_column(model: Any) -> None:
+    encoder = next(t for n, t, _ in model._preprocessor.transformers_ if n == "encoder")
+    _missing_code_a_column(encoder)
+
+
+def _prior_dummy() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    return DummyClassifier(strategy="prior").fit(X, np.arange(40) % 2), X[:3]
+
+
+def _private_constant_strategy(model: Any) -> None:
+    model._strategy = "constant"
+    model.constant = np.zeros(120_000, dtype=np.int8)
+
+
+def _hard_voting_with(voter: Any) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        X = RS.rand(60, 3)
+        model = VotingClassifier(
+            [("voter", voter), ("lr", LogisticRegression())], voting="hard"
+        )
+        return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+    return build
+
+
+def _voter_store(path: str) -> Callable[[Any], None]:
+    """Labels of 10**8 in the first voter's label store at ``path`` (its
+    own ``classes_`` left as fit made it)."""
+
+    def corrupt(model: Any) -> None:
+        owner = model.estimators_[0]
+        for name in path.split("."):
+            owner = getattr(owner, name)
+        owner.classes_ = np.array([0, 10**8])
+
+    return corrupt
+
+
+def _dense_tree_embedding() -> tuple[Any, Any]:
+    X = RS.rand(60, 3)
+    model = RandomTreesEmbedding(
+        n_estimators=2, max_depth=2, sparse_output=False, random_state=0
+    )
+    return model.fit(X), X[:3]
+
+
+def _leaves_beyond_tree(model: Any) -> None:
+    encoder = model.one_hot_encoder_
+    dtype = encoder.categories_[1].dtype
+    encoder.categories_ = [encoder.categories_[0], np.arange(16_000, dtype=dtype)]
+    encoder._n_features_outs = [len(encoder.categories_[0]), 16_000]
+
+
+def _imputer_keeping_empty() -> tuple[Any, Any]:
+    from sklearn.impute import SimpleImputer
+
+    X = RS.rand(40, 3)
+    return SimpleImputer(keep_empty_features=True).fit(X), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -2526,6 +2615,53 @@ CASES: dict[str, Case] = {
         control="memory",
         control_rows=lambda: RS.rand(30_000, 3),
     ),
+    # Round 36.
+    "ordinal-missing-code-a-column": Case(
+        _ordinal_with_missing,
+        _missing_code_a_column,
+        "missing values are not among its categories",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.randint(0, 3, size=(30_000, 3)).astype(float),
+    ),
+    "boosting-missing-code-a-column": Case(
+        _categorical_boosting,
+        _boosting_missing_code_a_column,
+        "missing values are not among its categories",
+        control="memory",
+        control_rows=lambda: RS.randint(0, 3, size=(30_000, 3)).astype(float),
+    ),
+    "dummy-private-strategy": Case(
+        _prior_dummy,
+        _private_constant_strategy,
+        "strategy is not the one it was fit with",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "voting-network-label-binarizer": Case(
+        _hard_voting_with(MLPClassifier(hidden_layer_sizes=(4,), max_iter=30)),
+        _voter_store("_label_binarizer"),
+        "voters hold labels not its own",
+    ),
+    "voting-gaussian-process-member": Case(
+        _hard_voting_with(GaussianProcessClassifier()),
+        _voter_store("base_estimator_"),
+        "voters hold labels not its own",
+    ),
+    "tree-embedding-leaves-beyond-tree": Case(
+        _dense_tree_embedding,
+        _leaves_beyond_tree,
+        "categories are not its leaves",
+        method="transform",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "dtype-of-sub-arrays": Case(
+        _imputer_keeping_empty,
+        _set("_fill_dtype", np.dtype(("f8", (20_000,)))),
+        "a dtype of sub-arrays",
+        method="transform",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -2867,6 +3003,7 @@ def _intact() -> dict[str, tuple[Any, Any]]:
             X,
         ),
         **_intact_round_29(X, y),
+        **_intact_round_36(X, y),
     }
     return models
 
@@ -2924,6 +3061,50 @@ def _intact_round_29(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             X,
         ),
     }
+
+
+def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """What round 36's checks hold, as scikit-learn fits it: missing values
+    among an encoder's categories, a dummy of every strategy, hard voters
+    predicting through label stores of their own, leaves of an embedding,
+    label spreading's neighbours graph."""
+    from sklearn.preprocessing import OrdinalEncoder
+    from sklearn.semi_supervised import LabelSpreading
+
+    codes = RS.randint(0, 3, size=(len(X), 3)).astype(float)
+    codes[::5, 0] = np.nan
+    voters = [
+        ("mlp", MLPClassifier(hidden_layer_sizes=(3,), max_iter=20, random_state=0)),
+        ("gpc", GaussianProcessClassifier(random_state=0)),
+        ("dummy", DummyClassifier(strategy="constant", constant=y[0])),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the network's convergence note
+        voting = VotingClassifier(voters, voting="hard").fit(X, y)
+    found: dict[str, tuple[Any, Any]] = {
+        "OrdinalEncoder-missing": (OrdinalEncoder().fit(codes), codes),
+        "HistGradientBoosting-categorical-missing": (
+            HistGradientBoostingClassifier(max_iter=3, categorical_features=[0, 1]).fit(
+                codes, y
+            ),
+            codes,
+        ),
+        "VotingClassifier-label-stores": (voting, X),
+        "RandomTreesEmbedding-dense": (
+            RandomTreesEmbedding(
+                n_estimators=3, max_depth=3, sparse_output=False, random_state=0
+            ).fit(X),
+            X,
+        ),
+        "LabelSpreading-knn": (
+            LabelSpreading(kernel="knn", n_neighbors=3).fit(X, y),
+            X,
+        ),
+    }
+    for strategy in ("most_frequent", "prior", "stratified", "uniform", "constant"):
+        dummy = DummyClassifier(strategy=strategy, constant=y[0], random_state=0)
+        found[f"DummyClassifier-{strategy}-fit"] = (dummy.fit(X, y), X)
+    return found
 
 
 INTACT = _intact()

@@ -1355,7 +1355,12 @@ def _dummy_classifier(model: Any) -> str | None:
             return "a DummyClassifier whose class counts are not its classes'"
         if weights is not None and np.shape(weights) != (len(labels),):
             return "a DummyClassifier whose priors are not its classes'"
-    if getattr(model, "strategy", None) == "constant":
+    strategy = getattr(model, "strategy", None)
+    if getattr(model, "_strategy", strategy) != strategy:
+        # predict branches on fit's copy of the parameter: a "constant" there
+        # behind strategy="prior" would skip the check below.
+        return "a DummyClassifier whose strategy is not the one it was fit with"
+    if strategy == "constant":
         # predict returns the constant itself: one of the classes, as fit
         # requires (a meta-estimator may count it with np.bincount).
         constants = np.ravel(np.asarray(model.constant, dtype=object))
@@ -1571,7 +1576,10 @@ def _count_sketch(model: Any) -> str | None:
 def _voting_classifier(model: Any) -> str | None:
     """Hard voting counts its voters' predictions with ``np.bincount``,
     which allocates up to the largest: each voter was fit on the labels
-    encoded as 0 to k - 1, and predicts nothing else."""
+    encoded as 0 to k - 1, and predicts nothing else. A voter predicts
+    through whatever label store it holds (a network's label binarizer, a
+    Gaussian process's binary member, a pipeline's last step), so every
+    ``classes_`` anywhere inside it is held to those codes."""
     voters = getattr(model, "estimators_", None)
     encoder = getattr(model, "le_", None)
     if voters is None:
@@ -1583,6 +1591,104 @@ def _voting_classifier(model: Any) -> str | None:
         labels = np.asarray(getattr(voter, "classes_", None))
         if labels.ndim != 1 or not _inside(labels, len(classes)):
             return "a VotingClassifier whose voters' classes are not its own"
+        for stored in _label_stores(voter):
+            if not all(
+                np.ndim(one) == 1 and _inside(np.asarray(one), len(classes))
+                for one in (stored if isinstance(stored, list) else [stored])
+            ):
+                return "a VotingClassifier whose voters hold labels not its own"
+    return None
+
+
+#: The most objects looked through for the labels a model holds.
+_MOST_LABEL_OBJECTS = 100_000
+
+
+def _label_stores(model: Any) -> list[Any]:
+    """Every ``classes_`` held by ``model`` or any object inside it (through
+    instance dicts, lists, tuples and dicts; arrays are not looked into)."""
+    found: list[Any] = []
+    seen: set[int] = set()
+    stack = [model]
+    while stack and len(seen) < _MOST_LABEL_OBJECTS:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, (str, bytes, int, float, np.ndarray)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+            continue
+        if isinstance(obj, dict):
+            stack.extend(obj.values())
+            continue
+        namespace = getattr(obj, "__dict__", None)
+        if not isinstance(namespace, dict) or isinstance(obj, type):
+            continue
+        if "classes_" in namespace:
+            found.append(namespace["classes_"])
+        stack.extend(namespace.values())
+    return found
+
+
+def _ordinal_encoder(encoder: Any) -> str | None:
+    """``transform`` compares each column of codes with its missing value's
+    code, ``_missing_indices[column]``, and writes it into the output: one
+    code of a category of that column, never an array (a (40000, 1) one
+    broadcast one column of 30,000 rows to 1.2 GB)."""
+    missing = getattr(encoder, "_missing_indices", None)
+    if missing is None:
+        return None
+    categories = getattr(encoder, "categories_", None)
+    problem = "an OrdinalEncoder whose missing values are not among its categories"
+    if not isinstance(missing, dict) or not isinstance(categories, list):
+        return problem
+    for column, code in missing.items():
+        column, code = _int(column), _int(code)
+        if (
+            column is None
+            or code is None
+            or not 0 <= column < len(categories)
+            or not 0 <= code < len(np.asarray(categories[column]))
+        ):
+            return problem
+    return None
+
+
+def _random_trees_embedding(model: Any) -> str | None:
+    """The one-hot encoder of the trees' leaves: each tree's categories are
+    leaves of that tree (8,000 categories for a tree of 4 leaves made a
+    dense (30000, 8004) output)."""
+    encoder = getattr(model, "one_hot_encoder_", None)
+    trees = getattr(model, "estimators_", None)
+    if encoder is None or trees is None:
+        return None
+    categories = getattr(encoder, "categories_", None)
+    problem = "a RandomTreesEmbedding whose encoder's categories are not its leaves"
+    if not isinstance(categories, list) or len(categories) != len(trees):
+        return problem
+    for values, tree in zip(categories, trees, strict=True):
+        structure = getattr(tree, "tree_", None)
+        left = getattr(structure, "children_left", None)
+        values = np.asarray(values)
+        if left is None or values.ndim != 1 or not _inside(values, len(left)):
+            return problem
+        if (np.asarray(left)[values] != -1).any():
+            return problem
+    return None
+
+
+def _label_spreading(model: Any) -> str | None:
+    """The k-nearest-neighbours graph of label propagation and spreading:
+    ``nn_fit`` asks for the model's own ``n_neighbors`` (a fitted
+    NearestNeighbors asking 5,000 behind ``n_neighbors=7`` made 30,000 x
+    5,000 neighbours)."""
+    graph = getattr(model, "nn_fit", None)
+    if graph is None:
+        return None
+    if _int(getattr(graph, "n_neighbors", None)) != _int(
+        getattr(model, "n_neighbors", None)
+    ):
+        return f"a {_name(model)} whose neighbours graph asks another count"
     return None
 
 
@@ -2227,6 +2333,10 @@ CHECKS: dict[str, Check] = {
     "sklearn.kernel_approximation.AdditiveChi2Sampler": _additive_chi2,
     "sklearn.kernel_approximation.PolynomialCountSketch": _count_sketch,
     "sklearn.ensemble._voting.VotingClassifier": _voting_classifier,
+    "sklearn.preprocessing._encoders.OrdinalEncoder": _ordinal_encoder,
+    "sklearn.ensemble._forest.RandomTreesEmbedding": _random_trees_embedding,
+    "sklearn.semi_supervised._label_propagation.LabelSpreading": _label_spreading,
+    "sklearn.semi_supervised._label_propagation.LabelPropagation": (_label_spreading),
     **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
     "sklearn.ensemble._stacking.StackingClassifier": _stacking,
     "sklearn.ensemble._stacking.StackingRegressor": _stacking,

@@ -1367,6 +1367,10 @@ def _walk(
                 stack.append(obj.fill_value)
             continue
         if isinstance(obj, np.dtype):
+            if _sub_arrays(obj):
+                # ('f8', (20000,)) is one item of 20,000 values: code that
+                # makes an array of this dtype makes that many per element.
+                return f"a dtype of sub-arrays ({obj.str})"[:200]
             continue
         if id(obj) in resolved:
             continue  # a class or function the stream named, already judged
@@ -1424,6 +1428,13 @@ def _walk(
 #: a member referred to 4,000 times.
 MAX_EXPANSION = 8
 MAX_EXPANDED_FREE = 1 << 12
+
+
+def _sub_arrays(dtype: np.dtype[Any]) -> bool:
+    """Whether a dtype, or a field of it, is an array of values per item."""
+    if dtype.subdtype is not None:
+        return True
+    return any(_sub_arrays(field[0]) for field in (dtype.fields or {}).values())
 
 
 def _expansion(

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from versioned_estimator._errors import UntrustedGlobalError
 from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
 __all__ = ["TRAINING_ROWS", "check_shapes", "nesting", "param_names", "training_rows"]
@@ -57,17 +58,32 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
     """What :data:`TRAINING_ROWS` holds for ``estimator`` fitted on
     ``n_samples`` rows: it and every estimator fitted inside it (a pipeline's
     steps, a search's best estimator, an ensemble's members, a helper's
-    parts), each on at most those rows; not what a frozen estimator holds
-    (fitted before, on other data), nor what a parameter holds. None when
-    the envelope does not say."""
+    parts, under any name: label spreading's ``nn_fit``), however deep, each
+    on at most those rows; not what a frozen estimator holds (fitted before,
+    on other data), nor what a parameter holds. None when the envelope does
+    not say.
+
+    Raises :class:`~versioned_estimator.UntrustedGlobalError` for a graph of
+    more objects than any model holds (the walk would refuse it anyway; a
+    bound that gave up there would let the rest escape it).
+    """
     if type(n_samples) is not int:
         return None
     found: set[int] = set()
-    stack: list[tuple[Any, int]] = [(estimator, 0)]
-    while stack and len(found) < _MOST_FITTED:
-        obj, depth = stack.pop()
-        if depth > _MOST_DEPTH or id(obj) in found:
+    seen: set[int] = set()
+    stack: list[Any] = [estimator]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, _PLAIN) or id(obj) in seen:
             continue
+        seen.add(id(obj))
+        if len(seen) > _MOST_OBJECTS:
+            raise UntrustedGlobalError(
+                f"The loaded model holds more than {_MOST_OBJECTS} objects "
+                "where estimators may be: more than any model holds. Nothing "
+                "of the model was run.",
+                names=[],
+            )
         if isinstance(obj, (list, tuple, dict)):
             items = obj.values() if isinstance(obj, dict) else obj
             # A list or dict of plain values at both ends (a vocabulary, a
@@ -77,7 +93,7 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
             # its name first.
             ends = (next(iter(items), None), next(reversed(items), None))
             if isinstance(obj, tuple) or not all(isinstance(e, _PLAIN) for e in ends):
-                stack.extend((item, depth + 1) for item in items)
+                stack.extend(items)
             continue
         kind: type = type(obj)
         if (
@@ -91,9 +107,9 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
         found.add(id(obj))
         params = _params(kind)
         for name, value in namespace.items():
-            fitted = name not in params and (name.endswith("_") or name[:1] == "_")
-            if fitted or name in _FITTED_IN_PLACE or not params:
-                stack.append((value, depth + 1))
+            # What is not a hyper-parameter is fitted state, whatever its name.
+            if name not in params or name in _FITTED_IN_PLACE:
+                stack.append(value)
     return frozenset(found), n_samples
 
 
@@ -101,10 +117,10 @@ _PLAIN = (str, bytes, int, float, np.generic, np.ndarray, type(None))
 #: Parameters a meta-estimator fits in place: a pipeline's steps, a union's
 #: transformers.
 _FITTED_IN_PLACE = frozenset({"steps", "transformer_list"})
-#: How deep, and over how many objects, the estimators fitted on the
-#: envelope's rows are looked for.
-_MOST_DEPTH = 12
-_MOST_FITTED = 100_000
+#: Over how many objects (plain values aside) the estimators fitted on the
+#: envelope's rows are looked for: a forest of a thousand trees holds a few
+#: thousand.
+_MOST_OBJECTS = 2_000_000
 
 
 @functools.lru_cache(maxsize=1024)
