@@ -1593,41 +1593,65 @@ def _voting_classifier(model: Any) -> str | None:
             return "a VotingClassifier whose voters' classes are not its own"
         for stored in _label_stores(voter):
             if not all(
-                np.ndim(one) == 1 and _inside(np.asarray(one), len(classes))
+                _codes(one, len(classes))
                 for one in (stored if isinstance(stored, list) else [stored])
             ):
                 return "a VotingClassifier whose voters hold labels not its own"
     return None
 
 
-#: The most objects looked through for the labels a model holds.
-_MOST_LABEL_OBJECTS = 100_000
+def _codes(values: Any, count: int) -> bool:
+    """Whether ``values`` are label codes ``0..count-1``: integers, or the
+    floats a forest's trees keep them as."""
+    values = np.asarray(values)
+    if values.ndim != 1:
+        return False
+    if values.dtype.kind == "f":
+        return bool(
+            np.isfinite(values).all()
+            and (values == np.floor(values)).all()
+            and not (values.size and (values.min() < 0 or values.max() >= count))
+        )
+    return values.dtype.kind == "b" or _inside(values, count)
+
+
+#: Attributes a classifier predicts through: the estimator it delegates to.
+_DELEGATES = ("base_estimator_", "estimator_", "best_estimator_")
+#: How many delegates deep the labels a model predicts are looked for.
+_MOST_DELEGATES = 64
 
 
 def _label_stores(model: Any) -> list[Any]:
-    """Every ``classes_`` held by ``model`` or any object inside it (through
-    instance dicts, lists, tuples and dicts; arrays are not looked into)."""
+    """The ``classes_`` a classifier's predict can return labels from: its
+    own, its label binarizers' and encoders' (a network's), and those of
+    the estimator it delegates to (a Gaussian process's binary member, a
+    search's best estimator, a pipeline's last step), however deep. Members
+    a model combines (a forest's trees, an output code's columns) predict
+    codes of their own that it maps back to its classes."""
+    from sklearn.preprocessing import LabelBinarizer, LabelEncoder
+
     found: list[Any] = []
-    seen: set[int] = set()
-    stack = [model]
-    while stack and len(seen) < _MOST_LABEL_OBJECTS:
-        obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, (str, bytes, int, float, np.ndarray)):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, (list, tuple)):
-            stack.extend(obj)
-            continue
-        if isinstance(obj, dict):
-            stack.extend(obj.values())
-            continue
-        namespace = getattr(obj, "__dict__", None)
-        if not isinstance(namespace, dict) or isinstance(obj, type):
-            continue
+    for _ in range(_MOST_DELEGATES):
+        namespace = getattr(model, "__dict__", None)
+        if not isinstance(namespace, dict):
+            break
         if "classes_" in namespace:
             found.append(namespace["classes_"])
-        stack.extend(namespace.values())
-    return found
+        found.extend(
+            value.__dict__.get("classes_")
+            for value in namespace.values()
+            if isinstance(value, (LabelBinarizer, LabelEncoder))
+        )
+        steps = namespace.get("steps")
+        if _name(model) == "Pipeline" and isinstance(steps, list) and steps:
+            model = steps[-1][1] if isinstance(steps[-1], tuple) else None
+            continue
+        model = next(
+            (namespace[name] for name in _DELEGATES if name in namespace), None
+        )
+        if model is None:
+            break
+    return [labels for labels in found if labels is not None]
 
 
 def _ordinal_encoder(encoder: Any) -> str | None:
