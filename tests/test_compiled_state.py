@@ -3068,6 +3068,7 @@ def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     among an encoder's categories, a dummy of every strategy, hard voters
     predicting through label stores of their own, leaves of an embedding,
     label spreading's neighbours graph."""
+    from sklearn.multiclass import OutputCodeClassifier
     from sklearn.preprocessing import OrdinalEncoder
     from sklearn.semi_supervised import LabelSpreading
 
@@ -3077,6 +3078,10 @@ def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ("mlp", MLPClassifier(hidden_layer_sizes=(3,), max_iter=20, random_state=0)),
         ("gpc", GaussianProcessClassifier(random_state=0)),
         ("dummy", DummyClassifier(strategy="constant", constant=y[0])),
+        # Members that keep codes of their own: trees as floats, output-code
+        # columns as -1 and 1.
+        ("forest", RandomForestClassifier(n_estimators=2, random_state=0)),
+        ("codes", OutputCodeClassifier(LogisticRegression(), random_state=0)),
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the network's convergence note
