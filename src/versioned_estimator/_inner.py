@@ -23,10 +23,10 @@ that, and one after:
    Nothing is imported to decide.
 3. **load**: the real unpickler, whose ``find_class`` imports only names the
    dry run allowed, and rebuilds dtypes through the same checks.
-4. **walk** (:func:`walk_loaded`): every object of the loaded graph has a
-   type the allow-list names, its state sets no name its class defines
-   (a method, ``SVR._impl``), and its compiled-code structures pass
-   ``_structures``, before any method of the model runs.
+4. **walk** (``_walk.walk_loaded``, a module of its own): every object of
+   the loaded graph has a type the allow-list names, its state sets no name
+   its class defines (a method, ``SVR._impl``), and its compiled-code
+   structures pass ``_structures``, before any method of the model runs.
 """
 
 from __future__ import annotations
@@ -36,13 +36,10 @@ import copyreg
 import functools
 import io
 import itertools
-import math
 import pickle
 import re
 import struct
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -50,15 +47,12 @@ import numpy as np
 from versioned_estimator._allowlist import CALL, NEW, Allowed
 from versioned_estimator._names import Resolved, resolve_name
 from versioned_estimator._reader import shown
-from versioned_estimator._shapes import param_names
-from versioned_estimator._structures import check_structure, covering
 
 __all__ = [
     "DryRun",
     "Refusal",
     "load_inner",
     "scan_stream",
-    "walk_loaded",
 ]
 
 
@@ -1227,7 +1221,7 @@ def load_inner(
     remapped : dict
         Names read from the file -> where they were found here.
     objects : set of int
-        ids of the globals the stream resolved (for :func:`walk_loaded`).
+        ids of the globals the stream resolved (for ``_walk.walk_loaded``).
     made : set of int
         ids of what functions the caller trusted returned (classes and
         functions stored by value): the walk admits them and their instances.
@@ -1238,305 +1232,3 @@ def load_inner(
     unpickler.memo.clear()  # the memo holds every rebuilt array
     del unpickler
     return estimator, remapped, objects, made
-
-
-# ----------------------------------------------------------------------------
-# 4. The walk
-# ----------------------------------------------------------------------------
-
-_PLAIN = (
-    type(None),
-    bool,
-    int,
-    float,
-    complex,
-    str,
-    bytes,
-    bytearray,
-    slice,
-    range,
-    type(Ellipsis),
-)
-_PLAIN_TYPES = frozenset(_PLAIN)
-_CONTAINERS = (list, tuple, set, frozenset)
-MAX_WALK = 50_000_000
-_LEAVE = object()
-
-
-def walk_loaded(
-    root: Any,
-    allowed: Allowed,
-    resolved: AbstractSet[int],
-    made: AbstractSet[int] = frozenset(),
-) -> str | None:
-    """Why the loaded graph holds an object the allow-list does not name, or
-    a compiled structure that would read outside its memory; None when fine.
-
-    Every object reachable through containers, instance dicts and slots,
-    object arrays and partials must be plain data, a numpy array, dtype or
-    scalar, a global the stream resolved (``resolved`` ids), or an instance
-    of a class the allow-list names (or that code the caller trusted made,
-    ``made`` ids); the trees, predictors and support
-    vector models among them must pass ``_structures.check_structure``.
-    """
-    with covering():
-        return _walk(root, allowed, resolved, made)
-
-
-def _walk(
-    root: Any, allowed: Allowed, resolved: AbstractSet[int], made: AbstractSet[int]
-) -> str | None:
-    seen: set[int] = set()
-    stack = [root]
-    count = 0
-    depth = 0  # containers open on the path to the current object
-    # The graph as the walk meets it, for the expansion bound: the members of
-    # every container and object (by id), and every node's own weight.
-    members: dict[int, list[int]] = {}
-    weight: dict[int, int] = {}
-    # What the walk made to reach members (a mapping's item pairs) lives as
-    # long as the walk: an id is only an object's while the object lives.
-    alive: list[list[Any]] = []
-    repeated = False  # an object with members met again
-    leaf_repeats = 0  # objects without members met again
-
-    def enter(obj: Any, values: Iterable[Any]) -> list[int]:
-        """Push the members of ``obj`` that are not plain; their ids."""
-        values = [v for v in values if type(v) not in _PLAIN_TYPES]
-        alive.append(values)
-        ids = members[id(obj)] = [id(v) for v in values]
-        stack.extend(values)
-        return ids
-
-    while stack:
-        obj = stack.pop()
-        if obj is _LEAVE:
-            depth -= 1
-            continue
-        if id(obj) in seen:
-            # Met before, so already opened: its members are known.
-            if members.get(id(obj)):
-                repeated = True
-            elif type(obj) not in _PLAIN_TYPES:
-                leaf_repeats += 1
-            continue
-        seen.add(id(obj))
-        count += 1
-        if count > MAX_WALK:
-            return "more objects than any model holds"
-        kind = type(obj)
-        if kind in _PLAIN or isinstance(obj, np.generic):
-            continue
-        weight[id(obj)] = 1
-        if kind in _CONTAINERS or kind is dict:
-            # hash() of a tuple recurses in C without a limit: a tuple nested
-            # 10**5 deep crashes the first set() a method builds of it.
-            depth += 1
-            if depth > MAX_NESTING:
-                return f"containers nested more than {MAX_NESTING} deep"
-            stack.append(_LEAVE)
-            # Plain members are skipped here, not one by one below: a
-            # vocabulary holds hundreds of thousands of them.
-            if kind is dict:
-                keys = enter(obj, [k for k in obj if type(k) not in _PLAIN_TYPES])
-                members[id(obj)] = keys + enter(obj, obj.values())
-            else:
-                enter(obj, obj)
-            continue
-        if isinstance(obj, np.ndarray):
-            if type(obj) not in (np.ndarray, np.memmap) and not allowed.instance_type(
-                type(obj)
-            ):
-                return f"an array of type {_type_name(type(obj))}"
-            if obj.dtype.itemsize > MAX_ITEM_BYTES:
-                # Labels of text as wide as this: a predict returns
-                # ``classes_[indices]``, a row's bytes each (a few KB of
-                # compressed file, gigabytes at 30,000 rows).
-                return f"an array of items of {obj.dtype.itemsize} bytes"
-            if obj.dtype.itemsize == 0 and obj.size:
-                # Items of no bytes: any count of them costs the file nothing,
-                # and code that allocates by their count pays for all.
-                return f"an array of {obj.size} items of no bytes"
-            if not obj.size and _span(obj.shape) > MAX_EMPTY_SPAN:
-                # An empty array's other dimensions cost nothing either: a
-                # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
-                return f"an empty array of shape {obj.shape}"
-            if obj.dtype.hasobject:
-                enter(obj, obj.ravel().tolist())
-            if isinstance(obj, np.ma.MaskedArray):
-                stack.append(obj.fill_value)
-            continue
-        if isinstance(obj, np.dtype):
-            if _sub_arrays(obj):
-                # ('f8', (20000,)) is one item of 20,000 values: code that
-                # makes an array of this dtype makes that many per element.
-                return f"a dtype of sub-arrays ({obj.str})"[:200]
-            continue
-        if id(obj) in resolved:
-            continue  # a class or function the stream named, already judged
-        if id(obj) in made:
-            continue  # a class or function code the caller trusted made
-        if isinstance(obj, functools.partial):
-            enter(obj, [obj.func, *obj.args, *(obj.keywords or {}).values()])
-            continue
-        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-            name = _type_name(obj)  # type: ignore[arg-type]
-            if allowed.named(name):
-                continue
-            return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
-        if not allowed.instance_type(kind) and id(kind) not in made:
-            return f"an object of {_type_name(kind)}"
-        namespace = getattr(obj, "__dict__", None)
-        by_library = allowed.built_by_library(kind)
-        if (
-            isinstance(namespace, dict)
-            and not by_library
-            and id(kind) not in made
-            and _type_name(kind) not in allowed.trusted
-        ):
-            problem = _hides_class_attribute(kind, namespace)
-            if problem is not None:
-                return problem
-        problem = check_structure(obj)
-        if problem is not None:
-            return problem
-        if by_library:
-            continue  # library code built it while loading: its parts are its own
-        values: list[Any] = []
-        if isinstance(namespace, dict):
-            values.extend(namespace.values())
-        for slot in _slots(kind):  # type: ignore[arg-type]
-            value = getattr(obj, slot, _MISSING)
-            if value is not _MISSING:
-                values.append(value)
-        if isinstance(obj, Mapping):
-            values.extend(obj.items())
-        enter(obj, values)
-    # Without an object of members met twice, every reference reaches what it
-    # alone holds, and each further reference to an object without members
-    # adds at most its own weight, one.
-    if repeated or leaf_repeats > (MAX_EXPANSION - 1) * len(weight) + MAX_EXPANDED_FREE:
-        return _expansion(id(root), members, weight)
-    return None
-
-
-#: How many more objects than the graph holds it may reach with every
-#: shared reference counted again (an ensemble's ``named_estimators_``
-#: refers to its members a second time), and the count any graph may reach
-#: regardless. Every object weighs one, an array too: weighing arrays by
-#: their bytes let 16 MiB of zeros, a few bytes of compressed file, pay for
-#: a member referred to 4,000 times.
-MAX_EXPANSION = 8
-MAX_EXPANDED_FREE = 1 << 12
-
-
-def _sub_arrays(dtype: np.dtype[Any]) -> bool:
-    """Whether a dtype, or a field of it, is an array of values per item."""
-    if dtype.subdtype is not None:
-        return True
-    return any(_sub_arrays(field[0]) for field in (dtype.fields or {}).values())
-
-
-def _expansion(
-    root: int, members: Mapping[int, list[int]], weight: Mapping[int, int]
-) -> str | None:
-    """Why the graph refers to its parts more often than its size holds, or
-    None. Code loops over what a model refers to, not over distinct objects:
-    ``coefs_ = [W] * 200_000`` (two bytes a reference in the file) makes an
-    MLP multiply by ``W`` 200,000 times a predict, and a kernel whose two
-    operands are one object, nested 60 times, is evaluated 2**60 times. So
-    every reference counts with what it reaches (a reference back to an
-    object being counted counts nothing), against the graph's own weight."""
-    own = sum(weight.values())
-    limit = MAX_EXPANSION * own + MAX_EXPANDED_FREE
-    total: dict[int, int] = {}
-    opened: set[int] = set()
-    stack: list[tuple[int, bool]] = [(root, False)]
-    while stack:
-        node, finish = stack.pop()
-        if finish:
-            reached = weight.get(node, 0)
-            reached += sum(total.get(member, 0) for member in members.get(node, ()))
-            total[node] = min(reached, limit + 1)
-            continue
-        if node in opened:
-            continue
-        opened.add(node)
-        stack.append((node, True))
-        stack.extend((m, False) for m in members.get(node, ()) if m not in opened)
-    if total.get(root, 0) > limit:
-        return (
-            f"references to its parts that reach over {MAX_EXPANSION} times "
-            "the parts themselves (one object referred to over and over, which "
-            "code then runs over again and again)"
-        )
-    return None
-
-
-_MISSING = object()
-#: The most bytes an array's item may take: text labels of 1,024 characters
-#: (a fitted model's largest numbers take 16, a tree's nodes 64).
-MAX_ITEM_BYTES = 4096
-#: The most values the other dimensions of an empty array may span. No fitted
-#: estimator of scikit-learn's holds an empty array of two dimensions or more.
-MAX_EMPTY_SPAN = 1 << 16
-
-
-def _span(shape: tuple[int, ...]) -> int:
-    return math.prod(n for n in shape if n)
-
-
-def _hides_class_attribute(kind: type, namespace: Mapping[Any, Any]) -> str | None:
-    """Why an instance's state is not one its class's code could have set.
-
-    A pickle's state is a dict the file chooses: a key naming what the class
-    itself defines (a method, ``SVR._impl``, a class-level table) would hide
-    it, and the class's code would then run on the file's value (libsvm told
-    a regressor is a classifier reads past its arrays). No fitted estimator
-    of scikit-learn's sets such a key, except its parameters where a class
-    declares a default for one (``Lars.positive``); non-string keys are
-    never set by any class's code either.
-    """
-    own = _class_attributes(kind)
-    for key in namespace:
-        if not isinstance(key, str):
-            return f"a {_type_name(kind)} whose state has a non-string key"
-        if key in own:
-            return (
-                f"a {_type_name(kind)} whose state sets {key!r}, which hides "
-                "its class's own attribute"
-            )
-    return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _class_attributes(kind: type) -> frozenset[str]:
-    """Names ``kind`` and its bases (but ``object``) define that an instance
-    attribute would hide, less its parameters. A property (any data
-    descriptor) is never hidden: an older release's state may still hold
-    the attribute it replaced."""
-    names = {
-        name
-        for cls in kind.__mro__[:-1]
-        for name, value in vars(cls).items()
-        if not (hasattr(type(value), "__set__") or hasattr(type(value), "__delete__"))
-    }
-    if callable(getattr(kind, "_get_param_names", None)):
-        with contextlib.suppress(Exception):
-            names.difference_update(param_names(kind))
-    return frozenset(names)
-
-
-@functools.lru_cache(maxsize=1024)
-def _slots(kind: type) -> tuple[str, ...]:
-    names: list[str] = []
-    for cls in kind.__mro__:
-        slots = cls.__dict__.get("__slots__", ())
-        if isinstance(slots, str):
-            slots = (slots,)
-        names.extend(s for s in slots if s not in ("__dict__", "__weakref__"))
-    return tuple(names)
-
-
-def _type_name(kind: type) -> str:
-    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"

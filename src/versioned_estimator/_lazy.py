@@ -41,13 +41,11 @@ from versioned_estimator._errors import (
     UntrustedGlobalError,
     VersionedEstimatorError,
 )
-from versioned_estimator._fitted_state import REPLAY_ROWS, REPLAY_TEXT
 from versioned_estimator._inner import (
     DryRun,
     Refusal,
     load_inner,
     scan_stream,
-    walk_loaded,
 )
 from versioned_estimator._packages import (
     distribution_of,
@@ -68,7 +66,6 @@ from versioned_estimator._probe import (
     text_size,
 )
 from versioned_estimator._provenance import platform_info, python_version
-from versioned_estimator._shapes import TRAINING_ROWS, training_rows
 from versioned_estimator._signing import verify_signature
 
 __all__ = ["Policy", "Sealed", "environment_error", "is_mapped"]
@@ -522,6 +519,11 @@ class Sealed:
                 )
             estimator, self.template = estimator
         if allowed is not None:
+            # The checks of the loaded graph: only a safe load imports them.
+            from versioned_estimator._fitted_state import REPLAY_ROWS, REPLAY_TEXT
+            from versioned_estimator._shapes import TRAINING_ROWS, training_rows
+            from versioned_estimator._walk import walk_loaded
+
             # Outputs sized by parameters alone are held to what the probe's
             # replay may make them hold over all its rows.
             probe = self.envelope.get("probe")

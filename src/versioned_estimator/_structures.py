@@ -4,7 +4,7 @@ A safe load admits scikit-learn's classes, and their restore code trusts the
 state it is given: a decision tree whose child index points past its nodes
 makes ``predict`` read outside its arrays (SIGSEGV), and one that points back
 to its parent never ends. Before any method of a loaded model runs, the walk
-of the loaded graph (``_inner.walk_loaded``) hands every such structure it
+of the loaded graph (``_walk.walk_loaded``) hands every such structure it
 meets to :func:`check_structure`, which holds it to the invariants the
 library's own builders guarantee: children after their parent and inside the
 node array, features inside the fitted width, index arrays inside the data,

@@ -419,7 +419,8 @@ def collect() -> tuple[dict[str, set[str]], list[str]]:
     """Every name any model pickles, with its uses; the models that failed."""
     from sklearn.base import clone
 
-    from versioned_estimator._inner import DryRun, load_inner, walk_loaded
+    from versioned_estimator._inner import DryRun, load_inner
+    from versioned_estimator._walk import walk_loaded
     from versioned_estimator._payload import dump_inner
 
     uses: dict[str, set[str]] = {}
