@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import joblib
@@ -1095,3 +1096,66 @@ def test_text_a_console_cannot_encode_is_escaped(tmp_path: Path, encoding: str) 
     )
     assert b"\\u6a21\\u578b" in done.stdout
     assert ("Zo\\xeb" if encoding == "ascii" else "Zoë").encode(encoding) in done.stdout
+
+
+def _cli_process(*argv: str, **streams: Any) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "versioned_estimator", *argv],
+        check=False,
+        timeout=120,
+        **(streams or {"capture_output": True}),
+    )
+
+
+def test_an_output_that_cannot_be_written_is_exit_2(files: dict[str, Path]) -> None:
+    """stdout on a full device: exit 2 and one line on stderr, not a
+    traceback and exit 1 (which a CI gate reads as "a check failed"); with
+    stderr full too, still exit 2; with stderr closed, nothing of the error
+    on stdout, which a script parses as JSON."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "wb") as full:
+        done = _cli_process("inspect", str(files["iris"]), stdout=full, stderr=PIPE)
+    assert done.returncode == 2
+    assert done.stderr.count(b"\n") == 1
+    assert b"could not be written" in done.stderr
+    with open("/dev/full", "wb") as full:
+        done = _cli_process("inspect", "no-such.joblib", stdout=PIPE, stderr=full)
+    assert (done.returncode, done.stdout) == (2, b"")
+    closed = subprocess.run(
+        [sys.executable, "-m", "versioned_estimator", "inspect", "--json", "x"],
+        stdout=PIPE,
+        check=False,
+        timeout=120,
+        preexec_fn=lambda: os.close(2),  # stderr closed at start
+    )
+    assert (closed.returncode, closed.stdout) == (2, b"")
+
+
+def test_a_file_name_cannot_forge_a_line(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """A file name is shown escaped on one line: a name holding
+    "\\nverify: ok\\n" prints no line a grep for "verify: ok" matches."""
+    forged = tmp_path / "m\nverify: ok\naudit: ok\nx.joblib"
+    forged.write_bytes(files["iris"].read_bytes())
+    for command in ("verify", "audit", "check"):
+        done = _cli_process(command, str(forged))
+        lines = done.stdout.decode().splitlines()
+        # Only the command's own verdict, once.
+        assert lines.count("verify: ok") == (command == "verify"), lines
+        assert lines.count("audit: ok") == (command == "audit"), lines
+        assert "m\\nverify: ok\\naudit: ok\\nx.joblib" in lines[0], lines[0]
+
+
+def test_a_file_url_to_a_pipe_is_refused(tmp_path: Path) -> None:
+    """``file://`` goes through fsspec, which opens with a blocking open: a
+    FIFO behind it is refused before it, as a plain path's is, not waited on
+    forever."""
+    pytest.importorskip("fsspec")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for source in (str(fifo), fifo.as_uri()):
+        done = _cli_process("inspect", source)
+        assert done.returncode == 2
+        assert b"not a regular file" in done.stderr

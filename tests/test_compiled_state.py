@@ -1064,7 +1064,9 @@ def _kernel_of_one_operand_twice(model: Any) -> None:
     kernel = model.kernel_
     for _ in range(40):
         kernel = Product(kernel, kernel)
-    model.kernel_ = kernel
+    # Given as the kernel too, as its author would: fit keeps the structure
+    # it was given, so only the references give it away.
+    model.kernel_ = model.kernel = kernel
 
 
 def _check_array_transformer() -> tuple[Any, Any]:
@@ -1602,6 +1604,98 @@ def _imputer_keeping_empty() -> tuple[Any, Any]:
 
     X = RS.rand(40, 3)
     return SimpleImputer(keep_empty_features=True).fit(X), X[:3]
+
+
+# -- round 38 ----------------------------------------------------------------
+
+
+def _nested_product(count: int) -> Any:
+    """A product of ``count`` distinct RBF kernels, nested to the right."""
+    from sklearn.gaussian_process.kernels import RBF, Product
+
+    kernel: Any = RBF()
+    for _ in range(count - 1):
+        kernel = Product(RBF(), kernel)
+    return kernel
+
+
+def _gaussian_regressor() -> tuple[Any, Any]:
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    X = RS.rand(100, 2)
+    return GaussianProcessRegressor(kernel=RBF()).fit(X, X[:, 0]), X[:3]
+
+
+def _binary_gaussian_classifier() -> tuple[Any, Any]:
+    X = RS.rand(60, 2)
+    model = GaussianProcessClassifier().fit(X, (X[:, 0] > 0.5).astype(int))
+    return model, X[:3]
+
+
+def _deep_kernel(owner: str) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        target = model.base_estimator_ if owner == "base_estimator_" else model
+        target.kernel_ = _nested_product(150)
+
+    return corrupt
+
+
+def _stacking_of_ridge() -> tuple[Any, Any]:
+    from sklearn.ensemble import StackingRegressor
+    from sklearn.linear_model import Ridge
+
+    X = RS.rand(60, 3)
+    model = StackingRegressor([("r", Ridge())], final_estimator=Ridge(), cv=2)
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _final_of_another_class(model: Any) -> None:
+    from sklearn.linear_model import Lasso
+
+    stacked = RS.rand(60, 1)
+    model.final_estimator_ = Lasso().fit(stacked, stacked[:, 0])
+
+
+def _ransac() -> tuple[Any, Any]:
+    from sklearn.linear_model import RANSACRegressor
+
+    X = RS.rand(60, 3)
+    return RANSACRegressor(LinearRegression(), random_state=0).fit(X, X[:, 0]), X[:3]
+
+
+def _member_of_other_settings(model: Any) -> None:
+    X = RS.rand(60, 3)
+    model.estimator_ = LinearRegression(fit_intercept=False).fit(X, X[:, 0])
+
+
+def _bisecting() -> tuple[Any, Any]:
+    from sklearn.cluster import BisectingKMeans
+
+    X = RS.rand(80, 3)
+    return BisectingKMeans(n_clusters=4, random_state=0).fit(X), X[:3]
+
+
+def _scaled_logistic() -> tuple[Any, Any]:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(60, 3)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
+def _bunch_as_step(model: Any) -> None:
+    from sklearn.utils import Bunch
+
+    model.steps[0] = ("standardscaler", Bunch(transform=np.exp))
+
+
+def _leaf_off_its_cluster(model: Any) -> None:
+    node = model._bisecting_tree
+    while node.left is not None:
+        node = node.left
+    node.center = node.center + 1e6
 
 
 CASES: dict[str, Case] = {
@@ -2655,6 +2749,40 @@ CASES: dict[str, Case] = {
         method="transform",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    # Round 38.
+    "gaussian-process-kernel-not-given": Case(
+        _gaussian_regressor,
+        _deep_kernel("kernel_"),
+        "fitted kernel is not the kernel it was given",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "gaussian-classifier-kernel-not-given": Case(
+        _binary_gaussian_classifier,
+        _deep_kernel("base_estimator_"),
+        "fitted kernel is not the kernel it was given",
+    ),
+    "stacking-final-estimator-of-another-class": Case(
+        _stacking_of_ridge,
+        _final_of_another_class,
+        "final_estimator_ is not a fit of its final_estimator",
+    ),
+    "member-of-other-settings": Case(
+        _ransac,
+        _member_of_other_settings,
+        "estimator_ is not a fit of its estimator",
+    ),
+    "bisecting-leaf-not-its-cluster": Case(
+        _bisecting,
+        _leaf_off_its_cluster,
+        "tree's leaves are not its clusters",
+    ),
+    # Round 39.
+    "bunch-as-a-pipeline-step": Case(
+        _scaled_logistic,
+        _bunch_as_step,
+        "outside an ensemble's named_estimators_",
     ),
     "dtype-of-sub-arrays": Case(
         _imputer_keeping_empty,

@@ -54,6 +54,7 @@ from versioned_estimator._render import (
     inspect_text,
     one_line,
     plain,
+    shown_path,
     table,
     terminal_safe,
     wrap,
@@ -168,11 +169,11 @@ def cmd_check(args: argparse.Namespace) -> Outcome:
         mismatches=[entry.name for entry in report.mismatches],
         fix=fix or None,
     )
-    lines = [f"{args.file}: {envelope.estimator_class}", str(report)]
+    lines = [f"{shown_path(args.file)}: {envelope.estimator_class}", str(report)]
     if not report.ok:
         if fix:
             lines.append(f"to recreate the saved versions: {fix}")
-        lines.append(f"(or every pin: {PROG} requirements {args.file})")
+        lines.append(f"(or every pin: {PROG} requirements {shown_path(args.file)})")
     return Outcome(data, "\n".join(lines), 0 if report.ok else 1)
 
 
@@ -189,7 +190,7 @@ def cmd_audit(args: argparse.Namespace) -> Outcome:
     report = audit(args.file, trusted=trusted)
     data = report.to_dict()
     data.update(file=args.file, trusted=trusted)
-    lines = [f"{args.file}:", str(report)]
+    lines = [f"{shown_path(args.file)}:", str(report)]
     if report.dangerous:
         lines.append(
             f"DANGEROUS: {', '.join(report.dangerous)} can run arbitrary code. Do not "
@@ -223,7 +224,8 @@ def cmd_requirements(args: argparse.Namespace) -> Outcome:
     if args.out is None:
         return Outcome(data, render(found, args.format, source=args.file))
     data["written"] = write_files(found, args.out, source=args.file, force=args.force)
-    return Outcome(data, "\n".join(f"wrote {path}" for path in data["written"]))
+    wrote = "\n".join(f"wrote {shown_path(path)}" for path in data["written"])
+    return Outcome(data, wrote)
 
 
 # ----------------------------------------------------------------------------
@@ -447,7 +449,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         ]
         for name, stage in stages.items()
     ]
-    lines = [f"{args.file}: {envelope.estimator_class}", *table(rows)]
+    lines = [f"{shown_path(args.file)}: {envelope.estimator_class}", *table(rows)]
     differing = [c for c in (probe or {}).get("checks", []) if c["status"] != "same"]
     if differing:
         lines.append("probe replay differences:")
@@ -606,7 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str) -> int:
-    write_line(f"{PROG}: error: {terminal_safe(one_line(message))}", sys.stderr)
+    # The exit code says it when the message cannot be written either.
+    with contextlib.suppress(OSError, ValueError):
+        write_line(f"{PROG}: error: {terminal_safe(one_line(message))}", sys.stderr)
     return 2
 
 
@@ -627,7 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 ok, 1 a check failed, 2 the file could not be read.
+        0 ok, 1 a check failed, 2 the file could not be read (or the
+        output could not be written).
     """
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], Outcome | int] = args.handler
@@ -654,4 +659,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+    except (OSError, ValueError) as exc:
+        # A full disk, a closed stream: the verdict never reached anyone,
+        # which a CI gate must not read as "a check failed" (1). Python
+        # would fail again flushing the same stream at exit: silence it.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return _error(f"the output could not be written: {exc}")
     return result.code

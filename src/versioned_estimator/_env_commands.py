@@ -63,7 +63,7 @@ from versioned_estimator._rebuild_env import (
     run_python,
     throwaway,
 )
-from versioned_estimator._render import write_line
+from versioned_estimator._render import shown_path, write_line
 from versioned_estimator._requirements import (
     InstallPlan,
     RequirementSet,
@@ -768,7 +768,7 @@ def cmd_upgrade_check(args: argparse.Namespace) -> Outcome:
         "error": None,
     }
     head = [
-        f"{args.file}: {envelope.estimator_class}",
+        f"{shown_path(args.file)}: {envelope.estimator_class}",
         f"candidate: {', '.join(asked)}",
     ]
     X = None
@@ -938,7 +938,7 @@ def cmd_env(args: argparse.Namespace) -> Outcome:
         "plan": None,
         "error": None,
     }
-    head = [f"{args.file}: {envelope.estimator_class}"]
+    head = [f"{shown_path(args.file)}: {envelope.estimator_class}"]
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         return _failure(
             data, head, f"{target} exists and is not an empty folder: choose a new DIR"

@@ -691,6 +691,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_array_ranks)
             checks.append(_covariance)
             checks.append(_per_class_arrays)
+            checks.append(_fitted_members)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
@@ -700,6 +701,166 @@ def check_by_type(obj: Any) -> list[Check]:
     elif module.startswith("scipy.interpolate.") and type(obj).__name__ == "BSpline":
         checks.append(_bspline)
     return checks
+
+
+#: Fitted members scikit-learn makes by cloning a parameter, as (parameter,
+#: attribute): a stacking model's final estimator, a meta-estimator's
+#: ``estimator_``, a target regressor, the members of bagging, boosting,
+#: one-vs-rest and one-vs-one, multi-output models and chains, voting's and
+#: stacking's members, a search's best estimator.
+_CLONED = (
+    ("final_estimator", "final_estimator_"),
+    ("estimator", "estimator_"),
+    ("regressor", "regressor_"),
+    ("estimator", "estimators_"),
+    ("estimators", "estimators_"),
+    ("estimator", "best_estimator_"),
+)
+#: The class a parameter left None stands for, by (class, parameter).
+_DEFAULT_MEMBERS = {
+    ("StackingClassifier", "final_estimator"): "LogisticRegression",
+    ("StackingRegressor", "final_estimator"): "RidgeCV",
+    ("RANSACRegressor", "estimator"): "LinearRegression",
+    ("TransformedTargetRegressor", "regressor"): "LinearRegression",
+    ("AdaBoostClassifier", "estimator"): "DecisionTreeClassifier",
+    ("AdaBoostRegressor", "estimator"): "DecisionTreeRegressor",
+    ("BaggingClassifier", "estimator"): "DecisionTreeClassifier",
+    ("BaggingRegressor", "estimator"): "DecisionTreeRegressor",
+}
+#: What a member may hold in place of a clone: one-vs-rest and output codes
+#: keep a constant for a class no row of the training data was outside.
+_STAND_INS = frozenset({"_ConstantPredictor"})
+
+
+def _fitted_members(model: Any) -> str | None:
+    """A member fit cloned from a parameter is of that parameter's class and
+    settings (its random state aside, which ensembles draw for each): a
+    final estimator of ``Ridge()`` fitted as a Gaussian process of a
+    60-kernel product costs at predict what no setting of the file asked
+    for. A search's best estimator may differ in the parameters it says
+    were best."""
+    namespace = getattr(model, "__dict__", {})
+    kind = _name(model)
+    params = _param_set(type(model))
+    for param, attribute in _CLONED:
+        if param not in params or attribute not in namespace:
+            continue
+        given = namespace.get(param)
+        fitted = namespace[attribute]
+        if attribute == "estimators_":
+            if param == "estimators":
+                if not isinstance(given, list):
+                    continue
+                given = [
+                    step[1]
+                    for step in given
+                    if isinstance(step, tuple) and len(step) == 2 and step[1] != "drop"
+                ]
+                if not isinstance(fitted, list) or len(fitted) != len(given):
+                    continue  # the members' count is _members_asked's
+                pairs = list(zip(fitted, given, strict=True))
+            else:
+                if not isinstance(fitted, list):
+                    continue  # gradient boosting's array of trees
+                pairs = [(member, given) for member in fitted]
+        else:
+            pairs = [(fitted, given)]
+        ignore = {"random_state"}
+        if attribute == "best_estimator_":
+            best = namespace.get("best_params_")
+            keys = [str(key) for key in best] if isinstance(best, dict) else []
+            if any("__" in key for key in keys):
+                # A nested parameter (a pipeline step's) changes the
+                # structure that holds it: the class is what stays.
+                ignore.update(_member_params(given))
+            ignore.update(keys)
+        for member, template in pairs:
+            if member is None or (_name(member) in _STAND_INS and param == "estimator"):
+                continue
+            if template is None:
+                expected = _DEFAULT_MEMBERS.get((kind, param))
+                if expected is not None and _name(member) != expected:
+                    return (
+                        f"a {kind} whose {attribute} is a {_name(member)}, not "
+                        f"the {expected} its {param} of None makes"
+                    )
+                continue
+            if isinstance(template, str) or not hasattr(template, "get_params"):
+                continue  # "passthrough", "deprecated": no clone of it
+            if not _same_settings(member, template, ignore):
+                return (
+                    f"a {kind} whose {attribute} is not a fit of its {param} "
+                    f"(a {_name(member)} where it was given a {_name(template)} "
+                    "of other settings)"
+                    if type(member) is not type(template)
+                    else f"a {kind} whose {attribute} is not a fit of its {param}"
+                )
+    return None
+
+
+def _member_params(template: Any) -> frozenset[str]:
+    """A template's parameter names (none when it has none)."""
+    return _param_set(type(template)) if template is not None else frozenset()
+
+
+def _param_set(kind: type) -> frozenset[str]:
+    try:
+        return frozenset(param_names(kind))
+    except Exception:  # a class whose __init__ signature is not plain
+        return frozenset()
+
+
+def _same_settings(
+    member: Any, template: Any, ignore: Any = (), budget: list[int] | None = None
+) -> bool:
+    """Whether ``member`` is of ``template``'s class with its parameters.
+    Comparisons are counted (``_MOST_COMPARED``): two graphs of parameters
+    that share their parts, compared path by path, double each level."""
+    budget = [_MOST_COMPARED] if budget is None else budget
+    if type(member) is not type(template):
+        return False
+    try:
+        mine = member.get_params(deep=False)
+        theirs = template.get_params(deep=False)
+    except Exception:  # parameters too broken to read
+        return False
+    if mine.keys() != theirs.keys():
+        return False
+    return all(
+        name in ignore or _same_value(mine[name], theirs[name], budget) for name in mine
+    )
+
+
+#: The most values two members' parameters are compared through.
+_MOST_COMPARED = 100_000
+
+
+def _same_value(a: Any, b: Any, budget: list[int]) -> bool:
+    budget[0] -= 1
+    if a is b:
+        return True
+    if budget[0] < 0 or type(a) is not type(b):
+        return False
+    if hasattr(a, "get_params") and not isinstance(a, type):
+        return _same_settings(a, b, (), budget)
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and bool(
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        )
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(
+            _same_value(x, y, budget) for x, y in zip(a, b, strict=True)
+        )
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(
+            _same_value(a[key], b[key], budget) for key in a
+        )
+    if isinstance(a, float) and a != a:
+        return bool(b != b)  # NaN, as a missing value is given
+    try:
+        return bool(a == b)
+    except Exception:  # values that do not compare plainly
+        return repr(a) == repr(b)
 
 
 def _kernel(kernel: Any) -> str | None:
@@ -772,7 +933,69 @@ def _gaussian_process(model: Any) -> str | None:
         value = namespace.get(name)
         if value is not None and np.shape(value)[:1] != (n,):
             return f"a {_name(model)} whose {name} is not one per training row"
+    fitted = namespace.get("kernel_")
+    given = namespace.get("kernel")
+    shapes = _KernelShapes()
+    if fitted is not None and (
+        shapes.of(fitted) is None
+        or shapes.of(fitted) != shapes.of(_default_kernel() if given is None else given)
+    ):
+        # Fit tunes the given kernel's numbers, never its structure: a
+        # product of 60 kernels behind kernel=RBF() keeps 60 (rows, training
+        # rows) matrices alive at predict.
+        return f"a {_name(model)} whose fitted kernel is not the kernel it was given"
     return None
+
+
+def _default_kernel() -> Any:
+    """The kernel a Gaussian process fits when given none (its structure)."""
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    return ConstantKernel() * RBF()
+
+
+class _KernelShapes:
+    """Kernels' structures (their classes and how they combine, numbers
+    left out), each a number: two kernels are built alike when their
+    numbers are equal. Each kernel object is read once, so a product of one
+    kernel with itself nested 60 deep (2**60 paths) costs 60 readings, and
+    so does comparing two of them."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Any, int] = {}
+        self.read: dict[int, int | None] = {}
+        self.alive: list[Any] = []  # ids are only an object's while it lives
+
+    def of(self, kernel: Any, depth: int = 0) -> int | None:
+        """The structure's number; None for a kernel that cannot be read, is
+        nested more than ``_MOST_KERNEL_DEPTH`` deep, or is part of a cycle."""
+        if id(kernel) in self.read:
+            return self.read[id(kernel)]
+        if depth > _MOST_KERNEL_DEPTH or len(self.read) > _MOST_KERNELS:
+            return None
+        self.alive.append(kernel)
+        self.read[id(kernel)] = None  # a cycle reads as unreadable
+        try:
+            params = kernel.get_params(deep=False)
+        except Exception:  # not a kernel, or one too broken to read
+            return None
+        parts = []
+        for name, value in sorted(params.items()):
+            if hasattr(value, "get_params") and not isinstance(value, type):
+                part = self.of(value, depth + 1)
+                if part is None:
+                    return None
+                parts.append((name, part))
+        key = (type(kernel).__name__, tuple(parts))
+        number = self.numbers.setdefault(key, len(self.numbers))
+        self.read[id(kernel)] = number
+        return number
+
+
+#: The most kernels, and the deepest, a Gaussian process's kernel is read
+#: through (scikit-learn's own combine a handful).
+_MOST_KERNELS = 1_000
+_MOST_KERNEL_DEPTH = 200
 
 
 #: Arrays of more than two dimensions scikit-learn's estimators hold, and
@@ -972,6 +1195,7 @@ def _kmeans(model: Any) -> str | None:
         return f"a {_name(model)} whose centres are not of its clusters and width"
     tree = getattr(model, "_bisecting_tree", None)
     nodes, seen = [tree] if tree is not None else [], 0
+    leaves: list[Any] = []
     while nodes:
         node = nodes.pop()
         seen += 1
@@ -979,7 +1203,30 @@ def _kmeans(model: Any) -> str | None:
             return f"a {_name(model)} whose tree has more nodes than clusters"
         if np.shape(node.center) != (width,):
             return f"a {_name(model)} whose tree centres are not of its width"
-        nodes.extend(n for n in (node.left, node.right) if n is not None)
+        children = [n for n in (node.left, node.right) if n is not None]
+        if len(children) == 1:
+            return f"a {_name(model)} whose tree has a node of one child"
+        if not children:
+            leaves.append(node)
+        nodes.extend(children)
+    if tree is not None:
+        # Fit labels the leaves 0 to k - 1 and copies their centres (less the
+        # data's mean, for dense data) into cluster_centers_: predict routes
+        # rows down the tree, a copy of them a level, to those leaves.
+        labels = [_int(getattr(leaf, "label", None)) for leaf in leaves]
+        if sorted(-1 if n is None else n for n in labels) != list(
+            range(centers.shape[0])
+        ):
+            return f"a {_name(model)} whose tree's leaves are not its clusters"
+        mean = getattr(model, "_X_mean", None)
+        columns = centers.shape[1]
+        shift = np.zeros(columns) if mean is None else np.asarray(mean, dtype=float)
+        if shift.shape != (columns,):
+            return f"a {_name(model)} whose data mean is not of its width"
+        for leaf in leaves:
+            found = np.asarray(leaf.center, dtype=float) + shift
+            if not np.allclose(found, centers[int(leaf.label)], equal_nan=True):
+                return f"a {_name(model)} whose tree's leaves are not its clusters"
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import warnings
 from typing import Any
 
@@ -72,7 +73,11 @@ class RemoteFile:
 
     def _open(self, block_size: int | None) -> Any:
         try:
-            return self._fsspec.open(self.url, "rb", block_size=block_size).open()
+            opened = self._fsspec.open(self.url, "rb", block_size=block_size)
+            _refuse_local_special(opened)
+            return opened.open()
+        except EnvelopeError:
+            raise
         except FileNotFoundError as exc:
             raise EnvelopeError(f"{self.url!r} does not exist.") from exc
         except (OSError, ValueError) as exc:
@@ -109,6 +114,26 @@ class RemoteFile:
 
     def close(self) -> None:
         self._handle.close()
+
+
+def _refuse_local_special(opened: Any) -> None:
+    """A URL fsspec resolves to a local path (``file://``, a cache over one)
+    names a regular file: fsspec opens the path with a blocking ``open``,
+    which waits forever on a FIFO and never ends on a device."""
+    fs, path = getattr(opened, "fs", None), getattr(opened, "path", None)
+    while fs is not None:
+        if "file" in (getattr(fs, "protocol", None) or ()) and isinstance(path, str):
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                return  # missing: fsspec says so
+            if not stat.S_ISREG(mode):
+                raise EnvelopeError(
+                    f"{path!r} is not a regular file (a directory, pipe, socket "
+                    "or device)."
+                )
+            return
+        fs = getattr(fs, "fs", None)  # a caching file system's target
 
 
 class RemoteRangeWarning(UserWarning):

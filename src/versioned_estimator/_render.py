@@ -39,6 +39,7 @@ __all__ = [
     "plain",
     "section",
     "table",
+    "shown_path",
     "terminal_safe",
     "wrap",
     "write_line",
@@ -78,6 +79,20 @@ def terminal_safe(text: str) -> str:
     return "".join(out)
 
 
+def shown_path(path: object) -> str:
+    r"""A path as one line of output: a file name may hold a newline (a
+    name such as ``"m\nverify: ok"`` would print a line of its own), and
+    every control character is escaped.
+
+    Examples
+    --------
+    >>> print(shown_path("models/m\nverify: ok.joblib"))
+    models/m\nverify: ok.joblib
+    """
+    text = str(path).replace("\n", "\\n")
+    return terminal_safe(text)
+
+
 def write_line(text: str, stream: Any) -> None:
     r"""Print ``text`` to ``stream``, whatever encoding the stream has: text
     it cannot encode (a name in another script, on a console of one code
@@ -91,6 +106,8 @@ def write_line(text: str, stream: Any) -> None:
     >>> _ = out.seek(0); out.buffer.read()
     b'Zo\\xeb\n'
     """
+    if stream is None:  # closed at start (``2>&-``): print would use stdout
+        return
     encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)
@@ -616,7 +633,7 @@ def diff_text(
         absent = entry["change"] == ("added" if side == "a" else "removed")
         return "(absent)" if absent else cell(entry[side])
 
-    lines = [f"A: {path_a}", f"B: {path_b}"]
+    lines = [f"A: {shown_path(path_a)}", f"B: {shown_path(path_b)}"]
     if not differences:
         return "\n".join([*lines, "no differences"])
     rows = [["field", "A", "B"]]

@@ -85,6 +85,9 @@ def _walk(
     # What the walk made to reach members (a mapping's item pairs) lives as
     # long as the walk: an id is only an object's while the object lives.
     alive: list[list[Any]] = []
+    # The Bunches of estimators an ensemble names (where scikit-learn keeps
+    # them), by id: any other is refused.
+    named: set[int] = set()
     repeated = False  # an object with members met again
     leaf_repeats = 0  # objects without members met again
 
@@ -174,7 +177,16 @@ def _walk(
             return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
         if not allowed.instance_type(kind) and id(kind) not in made:
             return f"an object of {_type_name(kind)}"
+        if kind.__name__ == "Bunch" and id(obj) not in named:
+            # A Bunch answers every attribute with one of its items: as a
+            # pipeline step, step.transform is whatever the file put there.
+            return (
+                f"a {_type_name(kind)} outside an ensemble's named_estimators_ "
+                "(it answers any attribute, a method too, with one of its items)"
+            )
         namespace = getattr(obj, "__dict__", None)
+        if isinstance(namespace, dict) and "named_estimators_" in namespace:
+            named.add(id(namespace["named_estimators_"]))
         by_library = allowed.built_by_library(kind)
         if (
             isinstance(namespace, dict)
