@@ -566,7 +566,8 @@ def _voting_with_constant() -> tuple[Any, Any]:
 
 
 def _far_constant(model: Any) -> None:
-    model.estimators_[0].constant = 2 * 10**9
+    # Given so too, as an author would: a member is a fit of its parameter.
+    model.estimators_[0].constant = model.estimators[0][1].constant = 2 * 10**9
 
 
 def _hgb_narrowing_transformer(model: Any) -> None:
@@ -1172,7 +1173,8 @@ def _text_constant_kernel(model: Any) -> None:
     times training rows: a 1,000-character text made 4 KB items."""
     from sklearn.gaussian_process.kernels import ConstantKernel
 
-    model.kernel_ = ConstantKernel(constant_value="x" * 1000)
+    # Given as the kernel too: fit keeps the structure it was given.
+    model.kernel_ = model.kernel = ConstantKernel(constant_value="x" * 1000)
 
 
 def _empty_training_rows(model: Any) -> None:
@@ -1212,9 +1214,13 @@ def _wide_inner_member(model: Any) -> None:
     from sklearn.multiclass import OneVsRestClassifier
 
     X, y = RS.rand(20, 3), np.arange(20) % 2
-    nested = OneVsRestClassifier(LogisticRegression()).fit(X, y)
-    nested.estimators_ = [LogisticRegression().fit(X, y) for _ in range(40)]
-    model.estimators_[0] = nested
+    # Every member a fit of the parameter, as an author giving a
+    # one-vs-rest as the estimator would have them.
+    model.estimator = OneVsRestClassifier(LogisticRegression())
+    for index in range(len(model.estimators_)):
+        nested = OneVsRestClassifier(LogisticRegression()).fit(X, y)
+        nested.estimators_ = [LogisticRegression().fit(X, y) for _ in range(40)]
+        model.estimators_[index] = nested
 
 
 def _naive_bayes() -> tuple[Any, Any]:
@@ -1696,6 +1702,53 @@ def _leaf_off_its_cluster(model: Any) -> None:
     while node.left is not None:
         node = node.left
     node.center = node.center + 1e6
+
+
+# -- round 40 ----------------------------------------------------------------
+
+
+def _nested_list(depth: int) -> Any:
+    """A list holding itself twice, ``depth`` times over: 2**depth paths."""
+    value: Any = [0]
+    for _ in range(depth):
+        value = [value, value]
+    return value
+
+
+def _bagged_constant() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    model = BaggingClassifier(DummyClassifier(strategy="prior"), n_estimators=2)
+    return model.fit(X, np.arange(40) % 2), X[:3]
+
+
+def _settings_of_shared_lists(model: Any) -> None:
+    """The template's and every member's ``constant``: one-item object
+    arrays, each holding its own list nested 40 deep (compared path by
+    path, 2**40 comparisons)."""
+    for owner in [model.estimator, *model.estimators_]:
+        held = np.empty(1, dtype=object)
+        held[0] = _nested_list(40)
+        owner.constant = held
+
+
+def _voter_classes_nested(model: Any) -> None:
+    model.estimators_[0].classes_ = _nested_list(27)
+
+
+def _voting_with_radius() -> tuple[Any, Any]:
+    from sklearn.neighbors import RadiusNeighborsClassifier
+
+    X = RS.rand(60, 3)
+    voters = [
+        ("lr", LogisticRegression()),
+        ("rn", RadiusNeighborsClassifier(radius=0.01, outlier_label="most_frequent")),
+    ]
+    model = VotingClassifier(voters, voting="hard")
+    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
+def _far_outlier_label(model: Any) -> None:
+    model.estimators_[1].outlier_label_ = [10**9]
 
 
 CASES: dict[str, Case] = {
@@ -2784,6 +2837,24 @@ CASES: dict[str, Case] = {
         _bunch_as_step,
         "outside an ensemble's named_estimators_",
     ),
+    # Round 40.
+    "member-settings-of-shared-lists": Case(
+        _bagged_constant,
+        _settings_of_shared_lists,
+        "estimators_ is not a fit of its estimator",
+    ),
+    "voter-classes-a-nested-list": Case(
+        _hard_voting_with(LogisticRegression()),
+        _voter_classes_nested,
+        "voters' classes are not its own",
+    ),
+    "voter-outlier-label-beyond-codes": Case(
+        _voting_with_radius,
+        _far_outlier_label,
+        "voters hold labels not its own",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3) + 5,
+    ),
     "dtype-of-sub-arrays": Case(
         _imputer_keeping_empty,
         _set("_fill_dtype", np.dtype(("f8", (20_000,)))),
@@ -3191,6 +3262,45 @@ def _intact_round_29(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     }
 
 
+def _intact_round_40(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Members fit changes by design: bagged pipelines (every random state
+    drawn, however deep), a search that swaps a whole step, a radius voter
+    labelling outliers."""
+    from sklearn.ensemble import BaggingRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import RadiusNeighborsClassifier
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    trees = make_pipeline(StandardScaler(), DecisionTreeClassifier(max_depth=2))
+    swap = GridSearchCV(
+        Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())]),
+        {"clf": [LogisticRegression(C=0.5), DecisionTreeClassifier(max_depth=2)]},
+        cv=2,
+    )
+    radius = RadiusNeighborsClassifier(radius=0.05, outlier_label="most_frequent")
+    return {
+        "Bagging-of-pipelines": (
+            BaggingClassifier(trees, n_estimators=3, random_state=0).fit(X, y),
+            X,
+        ),
+        "BaggingRegressor-of-pipelines": (
+            BaggingRegressor(
+                make_pipeline(StandardScaler(), Ridge()), n_estimators=2, random_state=0
+            ).fit(X, X[:, 0]),
+            X,
+        ),
+        "GridSearchCV-swapping-a-step": (swap.fit(X, y), X),
+        "VotingClassifier-radius-outliers": (
+            VotingClassifier(
+                [("lr", LogisticRegression()), ("rn", radius)], voting="hard"
+            ).fit(X, y),
+            X,
+        ),
+    }
+
+
 def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     """What round 36's checks hold, as scikit-learn fits it: missing values
     among an encoder's categories, a dummy of every strategy, hard voters
@@ -3234,6 +3344,7 @@ def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             X,
         ),
     }
+    found.update(_intact_round_40(X, y))
     for strategy in ("most_frequent", "prior", "stratified", "uniform", "constant"):
         dummy = DummyClassifier(strategy=strategy, constant=y[0], random_state=0)
         found[f"DummyClassifier-{strategy}-fit"] = (dummy.fit(X, y), X)

@@ -769,9 +769,10 @@ def _fitted_members(model: Any) -> str | None:
         if attribute == "best_estimator_":
             best = namespace.get("best_params_")
             keys = [str(key) for key in best] if isinstance(best, dict) else []
-            if any("__" in key for key in keys):
-                # A nested parameter (a pipeline step's) changes the
-                # structure that holds it: the class is what stays.
+            if any(key not in _member_params(given) for key in keys):
+                # A nested parameter or a step swapped whole (a pipeline's
+                # ``clf``) changes the structure that holds it: the class
+                # is what stays.
                 ignore.update(_member_params(given))
             ignore.update(keys)
         for member, template in pairs:
@@ -810,6 +811,18 @@ def _param_set(kind: type) -> frozenset[str]:
         return frozenset()
 
 
+def _flat_labels(value: Any) -> Any:
+    """A list of label numbers as an array (anything else as it is, for
+    :func:`_codes` to refuse)."""
+    if (
+        isinstance(value, list)
+        and len(value) <= 1_000
+        and all(isinstance(v, (int, float, np.number)) for v in value)
+    ):
+        return np.asarray(value)
+    return value
+
+
 def _same_settings(
     member: Any, template: Any, ignore: Any = (), budget: list[int] | None = None
 ) -> bool:
@@ -826,8 +839,13 @@ def _same_settings(
         return False
     if mine.keys() != theirs.keys():
         return False
+    # Ensembles draw every random state of a member, however deep (a bagged
+    # pipeline's last step's): what it seeds costs nothing.
     return all(
-        name in ignore or _same_value(mine[name], theirs[name], budget) for name in mine
+        name in ignore
+        or name.endswith("random_state")
+        or _same_value(mine[name], theirs[name], budget)
+        for name in mine
     )
 
 
@@ -844,9 +862,17 @@ def _same_value(a: Any, b: Any, budget: list[int]) -> bool:
     if hasattr(a, "get_params") and not isinstance(a, type):
         return _same_settings(a, b, (), budget)
     if isinstance(a, np.ndarray):
-        return a.shape == b.shape and bool(
-            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-        )
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.dtype.hasobject:
+            # Item by item, counted: numpy would compare lists the file
+            # nested into themselves path by path.
+            return all(
+                _same_value(x, y, budget)
+                for x, y in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True)
+            )
+        budget[0] -= a.size
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(
             _same_value(x, y, budget) for x, y in zip(a, b, strict=True)
@@ -857,10 +883,16 @@ def _same_value(a: Any, b: Any, budget: list[int]) -> bool:
         )
     if isinstance(a, float) and a != a:
         return bool(b != b)  # NaN, as a missing value is given
+    if isinstance(a, (str, bytes, int, float, complex, bool, np.generic)):
+        return bool(a == b)
+    namespace = getattr(a, "__dict__", None)
+    if isinstance(namespace, dict) and not isinstance(a, type):
+        # A scorer, a joblib Memory: cloning copied it, its state is equal.
+        return _same_value(namespace, getattr(b, "__dict__", None), budget)
     try:
         return bool(a == b)
     except Exception:  # values that do not compare plainly
-        return repr(a) == repr(b)
+        return False
 
 
 def _kernel(kernel: Any) -> str | None:
@@ -1835,8 +1867,8 @@ def _voting_classifier(model: Any) -> str | None:
     if classes is None:
         return "a VotingClassifier without its label encoder"
     for voter in voters:
-        labels = np.asarray(getattr(voter, "classes_", None))
-        if labels.ndim != 1 or not _inside(labels, len(classes)):
+        labels = getattr(voter, "classes_", None)
+        if not (isinstance(labels, np.ndarray) and _codes(labels, len(classes))):
             return "a VotingClassifier whose voters' classes are not its own"
         for stored in _label_stores(voter):
             if not all(
@@ -1849,9 +1881,9 @@ def _voting_classifier(model: Any) -> str | None:
 
 def _codes(values: Any, count: int) -> bool:
     """Whether ``values`` are label codes ``0..count-1``: integers, or the
-    floats a forest's trees keep them as."""
-    values = np.asarray(values)
-    if values.ndim != 1:
+    floats a forest's trees keep them as. Only an array: numpy reading a
+    list the file nested into itself 27 deep makes 2**27 items."""
+    if not isinstance(values, np.ndarray) or values.ndim != 1:
         return False
     if values.dtype.kind == "f":
         return bool(
@@ -1884,6 +1916,10 @@ def _label_stores(model: Any) -> list[Any]:
             break
         if "classes_" in namespace:
             found.append(namespace["classes_"])
+        outliers = namespace.get("outlier_label_")
+        if outliers is not None:
+            # Radius neighbours predict it for a row with no neighbour.
+            found.append(_flat_labels(outliers))
         found.extend(
             value.__dict__.get("classes_")
             for value in namespace.values()
