@@ -10,7 +10,6 @@ arrays and arrays of more dimensions (each refused).
 from __future__ import annotations
 
 import functools
-
 import importlib
 import sys
 import warnings

@@ -420,8 +420,8 @@ def collect() -> tuple[dict[str, set[str]], list[str]]:
     from sklearn.base import clone
 
     from versioned_estimator._inner import DryRun, load_inner
-    from versioned_estimator._walk import walk_loaded
     from versioned_estimator._payload import dump_inner
+    from versioned_estimator._walk import walk_loaded
 
     uses: dict[str, set[str]] = {}
     failed: list[str] = []
