@@ -21,3 +21,7 @@ import versioned_estimator
 
 for _name in ("VersionedEstimator", "_rebuild", "load", "save", "read_envelope"):
     getattr(versioned_estimator, _name)
+
+# What only a safe load imports (the checks of the loaded graph): the other
+# competitors import nothing of the kind.
+import versioned_estimator._walk  # noqa: E402
