@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from versioned_estimator._shapes import check_shapes, nesting, param_names
+from versioned_estimator._shapes import check_shapes, nesting, param_names, param_set
 
 __all__ = ["CHECKS", "check_by_type"]
 
@@ -740,8 +740,11 @@ def _fitted_members(model: Any) -> str | None:
     for. A search's best estimator may differ in the parameters it says
     were best."""
     namespace = getattr(model, "__dict__", {})
+    if not any(attribute in namespace for _, attribute in _CLONED):
+        return None
     kind = _name(model)
-    params = _param_set(type(model))
+    owner: type = type(model)
+    params = param_set(owner)
     for param, attribute in _CLONED:
         if param not in params or attribute not in namespace:
             continue
@@ -769,11 +772,13 @@ def _fitted_members(model: Any) -> str | None:
         if attribute == "best_estimator_":
             best = namespace.get("best_params_")
             keys = [str(key) for key in best] if isinstance(best, dict) else []
-            if any(key not in _member_params(given) for key in keys):
+            template_kind: type = type(given)
+            template_params = param_set(template_kind)
+            if any(key not in template_params for key in keys):
                 # A nested parameter or a step swapped whole (a pipeline's
                 # ``clf``) changes the structure that holds it: the class
                 # is what stays.
-                ignore.update(_member_params(given))
+                ignore.update(template_params)
             ignore.update(keys)
         for member, template in pairs:
             if member is None or (_name(member) in _STAND_INS and param == "estimator"):
@@ -797,18 +802,6 @@ def _fitted_members(model: Any) -> str | None:
                     else f"a {kind} whose {attribute} is not a fit of its {param}"
                 )
     return None
-
-
-def _member_params(template: Any) -> frozenset[str]:
-    """A template's parameter names (none when it has none)."""
-    return _param_set(type(template)) if template is not None else frozenset()
-
-
-def _param_set(kind: type) -> frozenset[str]:
-    try:
-        return frozenset(param_names(kind))
-    except Exception:  # a class whose __init__ signature is not plain
-        return frozenset()
 
 
 def _flat_labels(value: Any) -> Any:

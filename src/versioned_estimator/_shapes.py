@@ -41,7 +41,14 @@ import numpy as np
 from versioned_estimator._errors import UntrustedGlobalError
 from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
-__all__ = ["TRAINING_ROWS", "check_shapes", "nesting", "param_names", "training_rows"]
+__all__ = [
+    "TRAINING_ROWS",
+    "check_shapes",
+    "nesting",
+    "param_names",
+    "param_set",
+    "training_rows",
+]
 
 #: The size the table calls ``<rows>``: the rows the wrapper fitted its
 #: estimator on (the envelope's ``n_samples``); a group's members that name
@@ -105,7 +112,7 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
         if not isinstance(namespace, dict):
             continue
         found.add(id(obj))
-        params = _params(kind)
+        params = param_set(kind)
         for name, value in namespace.items():
             # What is not a hyper-parameter is fitted state, whatever its name.
             if name not in params or name in _FITTED_IN_PLACE:
@@ -131,7 +138,7 @@ def param_names(kind: type) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=512)
-def _params(kind: type) -> frozenset[str]:
+def param_set(kind: type) -> frozenset[str]:
     """:func:`param_names` as a set, none for a helper object that is not
     an estimator or a class whose ``__init__`` signature is not plain."""
     if not callable(getattr(kind, "_get_param_names", None)):
@@ -295,7 +302,7 @@ def _mirrors_parameter(
     where it is used. Only a hyper-parameter of the class counts, not any
     name the file sets beside the value."""
     name = text[:-1]
-    if not text.endswith("_") or text.endswith("__") or name not in _params(kind):
+    if not text.endswith("_") or text.endswith("__") or name not in param_set(kind):
         return False
     given = namespace.get(name)
     if given is value:
