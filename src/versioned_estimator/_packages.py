@@ -125,13 +125,10 @@ def _metadata_dirs(paths: Iterable[str]) -> dict[str, str]:
         except OSError:  # missing, a file (a zip of the standard library)
             continue
         for name in names:
-            # Distribution names are ASCII letters, digits and "-_.": the
-            # stem before the version, lower-cased with "_" and "." as "-",
-            # is normalize_name's result without a regular expression.
+            # The name before the version ("scikit_learn-1.9.1.dist-info").
             stem = name.rpartition(".")[0].partition("-")[0]
-            key = stem.lower().replace("_", "-").replace(".", "-")
-            if key:
-                found.setdefault(key, folder + os.sep + name)
+            if stem:
+                found.setdefault(normalize_name(stem), folder + os.sep + name)
     return found
 
 
