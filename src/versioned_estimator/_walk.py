@@ -90,6 +90,12 @@ def _walk(
     named: set[int] = set()
     repeated = False  # an object with members met again
     leaf_repeats = 0  # objects without members met again
+    # Objects whose structures and fitted state are checked once the whole
+    # graph has passed the walk's own bounds (a check reads members: a list
+    # nested 40 deep compared, or 2**27 items of a label array made, before
+    # the walk met them, hung the load). Parents come before their parts, as
+    # popped: a model's check covers its trees in bulk.
+    pending: list[Any] = []
 
     def enter(obj: Any, values: Iterable[Any]) -> list[int]:
         """Push the members of ``obj`` that are not plain; their ids."""
@@ -197,9 +203,7 @@ def _walk(
             problem = _hides_class_attribute(kind, namespace)
             if problem is not None:
                 return problem
-        problem = check_structure(obj)
-        if problem is not None:
-            return problem
+        pending.append(obj)
         if by_library:
             continue  # library code built it while loading: its parts are its own
         values: list[Any] = []
@@ -216,7 +220,13 @@ def _walk(
     # alone holds, and each further reference to an object without members
     # adds at most its own weight, one.
     if repeated or leaf_repeats > (MAX_EXPANSION - 1) * len(weight) + MAX_EXPANDED_FREE:
-        return _expansion(id(root), members, weight)
+        problem = _expansion(id(root), members, weight)
+        if problem is not None:
+            return problem
+    for obj in pending:
+        problem = check_structure(obj)
+        if problem is not None:
+            return problem
     return None
 
 
