@@ -1739,6 +1739,38 @@ def _voter_classes_nested(model: Any) -> None:
     model.estimators_[0].classes_ = _nested_list(27)
 
 
+def _iterative_imputer() -> tuple[Any, Any]:
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
+    X = RS.rand(60, 4)
+    X[::5, 1] = np.nan
+    return IterativeImputer(max_iter=2, random_state=0).fit(X), X[:10]
+
+
+def _imputer_rounds(change: Callable[[Any], Any]) -> Callable[[Any], None]:
+    """Replace the first round's (column, other columns, model) triple."""
+
+    def corrupt(model: Any) -> None:
+        step = model.imputation_sequence_[0]
+        model.imputation_sequence_[0] = type(step)(*change(step))
+
+    return corrupt
+
+
+def _imputer_more_rounds(model: Any) -> None:
+    """A thousand rounds, each its own copy, for two iterations over four
+    columns: every transform runs them all."""
+    rounds = model.imputation_sequence_
+    model.imputation_sequence_ = [copy.deepcopy(rounds[0]) for _ in range(1_000)]
+
+
+def _imputer_missing_rows() -> Any:
+    rows = RS.rand(30_000, 4)
+    rows[:, 1] = np.nan
+    return rows
+
+
 def _voting_with_radius() -> tuple[Any, Any]:
     from sklearn.neighbors import RadiusNeighborsClassifier
 
@@ -2860,6 +2892,28 @@ CASES: dict[str, Case] = {
         control="memory",
         control_rows=lambda: RS.rand(30_000, 3) + 5,
     ),
+    # An iterative imputer copies the columns a round names for every row
+    # missing its column: one column named 100,000 times is 24 GB at 30,000.
+    "imputer-round-of-repeated-columns": Case(
+        _iterative_imputer,
+        _imputer_rounds(lambda s: (1, np.zeros(100_000, dtype=np.intp), s[2])),
+        "imputes from columns outside its data",
+        method="transform",
+        control="memory",
+        control_rows=_imputer_missing_rows,
+    ),
+    "imputer-round-outside-the-columns": Case(
+        _iterative_imputer,
+        _imputer_rounds(lambda s: (10**6, s[1], s[2])),
+        "imputes a column outside its data",
+        method="transform",
+    ),
+    "imputer-rounds-beyond-its-iterations": Case(
+        _iterative_imputer,
+        _imputer_more_rounds,
+        "rounds are not its iterations over its data",
+        method="transform",
+    ),
     "dtype-of-sub-arrays": Case(
         _imputer_keeping_empty,
         _set("_fill_dtype", np.dtype(("f8", (20_000,)))),
@@ -3306,6 +3360,62 @@ def _intact_round_40(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     }
 
 
+def _intact_drop_in(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """What a safe load once refused for want of a name or a shape it knew:
+    imputation by models, Gaussian processes of every kernel, k-means
+    bisecting sparse data, boosting from a fitted first guess."""
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process import kernels as k
+    from sklearn.impute import IterativeImputer
+    from sklearn.linear_model import Ridge
+
+    holes = X.copy()
+    holes[::5, 1] = np.nan
+    target = X[:, 0] + X[:, 1]
+    found: dict[str, tuple[Any, Any]] = {
+        "IterativeImputer": (
+            IterativeImputer(max_iter=3, random_state=0).fit(holes),
+            holes,
+        ),
+        "IterativeImputer-ridge-neighbours": (
+            IterativeImputer(
+                Ridge(), n_nearest_features=1, max_iter=2, random_state=0
+            ).fit(holes),
+            holes,
+        ),
+        "BisectingKMeans-sparse": (
+            BisectingKMeans(n_clusters=3, random_state=0).fit(sp.csr_matrix(X)),
+            sp.csr_matrix(X),
+        ),
+        "GradientBoostingClassifier-init-logistic": (
+            GradientBoostingClassifier(
+                n_estimators=3, init=LogisticRegression(), random_state=0
+            ).fit(X, y),
+            X,
+        ),
+        "GradientBoostingRegressor-init-ridge": (
+            GradientBoostingRegressor(n_estimators=3, init=Ridge()).fit(X, target),
+            X,
+        ),
+    }
+    kernels = {
+        "sum-white": k.ConstantKernel() * k.RBF() + k.WhiteKernel(),
+        "matern-dot": k.Matern() + k.DotProduct(),
+        "rational-power": k.RationalQuadratic() ** 2,
+        "pairwise": k.PairwiseKernel(metric="laplacian"),
+    }
+    for name, kernel in kernels.items():
+        model = GaussianProcessRegressor(kernel, alpha=0.1, optimizer=None)
+        found[f"GaussianProcessRegressor-{name}"] = (model.fit(X, target), X)
+    periodic = GaussianProcessRegressor(k.ExpSineSquared(), alpha=0.1, optimizer=None)
+    found["GaussianProcessRegressor-periodic"] = (
+        periodic.fit(X[:, :1], target),
+        X[:, :1],
+    )
+    return found
+
+
 def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     """What round 36's checks hold, as scikit-learn fits it: missing values
     among an encoder's categories, a dummy of every strategy, hard voters
@@ -3350,6 +3460,7 @@ def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ),
     }
     found.update(_intact_round_40(X, y))
+    found.update(_intact_drop_in(X, y))
     for strategy in ("most_frequent", "prior", "stratified", "uniform", "constant"):
         dummy = DummyClassifier(strategy=strategy, constant=y[0], random_state=0)
         found[f"DummyClassifier-{strategy}-fit"] = (dummy.fit(X, y), X)

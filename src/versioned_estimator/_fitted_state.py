@@ -1226,7 +1226,10 @@ def _kmeans(model: Any) -> str | None:
         seen += 1
         if seen > 2 * int(centers.shape[0]) + 1:
             return f"a {_name(model)} whose tree has more nodes than clusters"
-        if np.shape(node.center) != (width,):
+        # The root's centre, never a predict's, is the data's mean: on
+        # sparse data a one-row matrix.
+        shapes = ((width,), (1, width)) if node is tree else ((width,),)
+        if np.shape(node.center) not in shapes:
             return f"a {_name(model)} whose tree centres are not of its width"
         children = [n for n in (node.left, node.right) if n is not None]
         if len(children) == 1:
@@ -2460,6 +2463,41 @@ def _distinct(index: Any, bound: int) -> bool:
     )
 
 
+def _iterative_imputer(model: Any) -> str | None:
+    """An iterative imputer's rounds: each predicts a column of the data from
+    other columns, each once, by a model of that many columns (transform
+    copies the named columns of every row with a missing value); no more
+    rounds than its iterations over the data's columns."""
+    sequence = model.__dict__.get("imputation_sequence_")
+    if sequence is None:
+        return None
+    width = _width(model)
+    iterations = _int(model.__dict__.get("n_iter_"))
+    if (
+        width is None
+        or iterations is None
+        or not isinstance(sequence, list)
+        or len(sequence) > iterations * width
+    ):
+        return f"a {_name(model)} whose rounds are not its iterations over its data"
+    for step in sequence:
+        if not (isinstance(step, tuple) and len(step) == 3):
+            return f"a {_name(model)} whose rounds are not its iterations over its data"
+        feature, others, estimator = step
+        column = _int(feature)
+        if column is None or not 0 <= column < width:
+            return f"a {_name(model)} that imputes a column outside its data"
+        if not _distinct(others, width) or column in others:
+            return f"a {_name(model)} that imputes from columns outside its data"
+        if _width(estimator) not in (None, len(others)):
+            return f"a {_name(model)} whose models are not of their columns"
+    for name in ("_min_value", "_max_value"):
+        bound = model.__dict__.get(name)
+        if bound is not None and np.shape(bound) != (width,):
+            return f"a {_name(model)} whose {name} is not one per column"
+    return None
+
+
 def _missing_indicator(model: Any) -> str | None:
     """A missing indicator's features are columns of the data, each once:
     transform copies its mask's columns at those positions."""
@@ -2649,6 +2687,7 @@ CHECKS: dict[str, Check] = {
     "sklearn.ensemble._iforest.IsolationForest": _bagging,
     "sklearn.multiclass.OneVsOneClassifier": _one_vs_one,
     "sklearn.impute._base.MissingIndicator": _missing_indicator,
+    "sklearn.impute._iterative.IterativeImputer": _iterative_imputer,
     "sklearn.decomposition._kernel_pca.KernelPCA": _kernel_pca,
     **{
         f"sklearn.cross_decomposition._pls.{name}": _cross_decomposition

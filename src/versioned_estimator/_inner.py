@@ -877,10 +877,16 @@ class _ArrayInfo:
         self.kind = kind
 
 
+#: Array classes numpy rebuilds by ``_reconstruct`` then an array's state:
+#: the plain array, and the matrix a mean over a sparse matrix's axis gives
+#: (a bisecting k-means fitted on sparse data keeps one).
+_ARRAY_CLASSES = frozenset({"numpy.ndarray", "numpy.matrix"})
+
+
 def _reconstruct_call(dry: DryRun, args: tuple[Any, ...]) -> _ArrayInfo:
     if not (
         len(args) == 3
-        and getattr(args[0], "_ve_name", None) == "numpy.ndarray"
+        and getattr(args[0], "_ve_name", None) in _ARRAY_CLASSES
         and args[1] == (0,)
         and args[2] in (b"b", "b")
     ):

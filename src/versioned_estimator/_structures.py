@@ -472,20 +472,29 @@ def _gradient_boosting(estimator: Any) -> str | None:
 def _first_guess(init: Any, classifier: bool) -> bool:
     """A first guess whose predictions have one row per sample and the
     columns gradient boosting expects: the dummy estimator it builds itself
-    (checked as such), or a linear regressor with one coefficient a feature
-    and a scalar intercept."""
+    (checked as such), a linear regressor with one coefficient a feature and
+    a scalar intercept, or a linear classifier with probabilities (a row of
+    coefficients per class, one for two, and an intercept each): products
+    with the data, whose rows numpy keeps."""
     kind = type(init).__name__
     if kind == ("DummyClassifier" if classifier else "DummyRegressor"):
         return True
+    if not type(init).__module__.startswith("sklearn.linear_model."):
+        return False
     coef = np.asarray(getattr(init, "coef_", None))
-    intercept: Any = getattr(init, "intercept_", None)
+    intercept = np.asarray(getattr(init, "intercept_", None))
+    if coef.dtype.kind != "f" or intercept.dtype.kind != "f":
+        return False
+    if not classifier:
+        return coef.ndim == 1 and intercept.ndim == 0
+    classes = len(np.asarray(getattr(init, "classes_", ())))
+    rows = 1 if classes == 2 else classes
     return (
-        not classifier
-        and type(init).__module__.startswith("sklearn.linear_model.")
-        and coef.dtype.kind == "f"
-        and coef.ndim == 1
-        and intercept is not None
-        and np.ndim(intercept) == 0
+        callable(getattr(init, "predict_proba", None))
+        and classes >= 2
+        and coef.ndim == 2
+        and coef.shape[0] == rows
+        and intercept.shape == (rows,)
     )
 
 

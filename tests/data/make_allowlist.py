@@ -324,12 +324,79 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
             ),
             (X, y),
         )
+    yield from _more_composites(X, y, Xr, yr)
     for scoring in ("r2", "neg_mean_squared_error", "neg_mean_absolute_error"):
         yield (
             f"grid-{scoring}",
             GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, scoring=scoring, cv=3),
             (Xr, yr),
         )
+
+
+def _more_composites(
+    X: Any, y: Any, Xr: Any, yr: Any
+) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
+    """Imputation by models, every Gaussian process kernel, a sparse bisecting
+    k-means and boosting from a fitted first guess: what their defaults alone
+    do not pickle."""
+    import scipy.sparse as sp
+    from sklearn.cluster import BisectingKMeans
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.gaussian_process import (
+        GaussianProcessClassifier,
+        GaussianProcessRegressor,
+        kernels,
+    )
+    from sklearn.impute import IterativeImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    holes = Xr.copy()
+    holes[::6, 1] = np.nan
+    yield "iterative-imputer", IterativeImputer(max_iter=3, random_state=0), (holes,)
+    yield (
+        "iterative-imputer-ridge",
+        IterativeImputer(Ridge(), max_iter=3, random_state=0),
+        (holes,),
+    )
+    gp_kernels = {
+        "sum-white": kernels.ConstantKernel() * kernels.RBF() + kernels.WhiteKernel(),
+        "matern-dot": kernels.Matern() + kernels.DotProduct(),
+        "rational": kernels.RationalQuadratic(),
+        "periodic": kernels.ExpSineSquared(),
+        "power": kernels.RBF() ** 2,
+        "pairwise": kernels.PairwiseKernel(metric="laplacian"),
+    }
+    for name, kernel in gp_kernels.items():
+        # A periodic kernel of a distance in more than one dimension need
+        # not be positive definite.
+        data = Xr[:, :1] if name == "periodic" else Xr
+        model = GaussianProcessRegressor(kernel, alpha=0.1, optimizer=None)
+        yield f"gpr-{name}", model, (data, yr)
+    yield "gpc-binary", GaussianProcessClassifier(random_state=0), (X, y > 0)
+    for multi in ("one_vs_rest", "one_vs_one"):
+        yield (
+            f"gpc-{multi}",
+            GaussianProcessClassifier(multi_class=multi, random_state=0),
+            (X, y),
+        )
+    yield (
+        "bisecting-sparse",
+        BisectingKMeans(n_clusters=4, random_state=0),
+        (sp.csr_matrix(np.abs(X)),),
+    )
+    yield (
+        "gbc-init-estimator",
+        GradientBoostingClassifier(
+            n_estimators=3, init=LogisticRegression(max_iter=200), random_state=0
+        ),
+        (X, y),
+    )
+    yield (
+        "gbr-init-estimator",
+        GradientBoostingRegressor(n_estimators=3, init=Ridge(), random_state=0),
+        (Xr, yr),
+    )
 
 
 def matrix() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
