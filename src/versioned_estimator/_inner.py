@@ -1,10 +1,9 @@
-"""Reading a model's inner stream: names remapped, and in safe mode, refused.
+"""The checks of a model's own pickle before a safe load unpickles it.
 
-The inner stream is the wrapped estimator's own pickle (protocol 5). It is
-unpickled by the C unpickler, with every global it names remapped by
-``_names`` (``module_aliases``, known renames, numpy's core module). In safe
-mode (``load()``, or ``config_context(trusted=...)``) three checks run before
-that, and one after:
+The inner stream is the wrapped estimator's own pickle (protocol 5), which
+``_unpickle`` rebuilds with the C unpickler and every global remapped. In
+safe mode (``load()``, or ``config_context(trusted=...)``) two checks run
+before that, both here, and one after:
 
 1. **scan** (:func:`scan_stream`): one pass over the opcodes, building
    nothing. Only the binary opcodes of protocols 2 to 5 that the C pickler
@@ -21,12 +20,15 @@ that, and one after:
    argument (dtypes against a freshly built dtype of the same description,
    never an object array from raw bytes, every shape against its data).
    Nothing is imported to decide.
-3. **load**: the real unpickler, whose ``find_class`` imports only names the
-   dry run allowed, and rebuilds dtypes through the same checks.
-4. **walk** (``_walk.walk_loaded``, a module of its own): every object of
-   the loaded graph has a type the allow-list names, its state sets no name
-   its class defines (a method, ``SVR._impl``), and its compiled-code
-   structures pass ``_structures``, before any method of the model runs.
+3. **load** (``_unpickle.load_inner``): the real unpickler, whose
+   ``find_class`` imports only names the dry run allowed, and rebuilds dtypes
+   through the same checks.
+4. **walk** (``_walk.walk_loaded``): every object of the loaded graph has a
+   type the allow-list names, its state sets no name its class defines (a
+   method, ``SVR._impl``), and its compiled-code structures pass
+   ``_structures``, before any method of the model runs.
+
+A plain ``pickle.load`` of a wrapper imports none of this: only ``_unpickle``.
 """
 
 from __future__ import annotations
@@ -47,13 +49,9 @@ import numpy as np
 from versioned_estimator._allowlist import CALL, NEW, Allowed
 from versioned_estimator._names import Resolved, resolve_name
 from versioned_estimator._reader import shown
+from versioned_estimator._unpickle import FLOAT_NAME
 
-__all__ = [
-    "DryRun",
-    "Refusal",
-    "load_inner",
-    "scan_stream",
-]
+__all__ = ["DryRun", "Refusal", "scan_stream"]
 
 
 class Refusal(Exception):
@@ -523,7 +521,6 @@ def _ignore(*args: Any, **kwargs: Any) -> None:
     pass
 
 
-_FLOAT_NAME = re.compile(r"(?:[biufcSUVOMm]\d{0,9}|b1)")
 _MAX_NDIM = 64
 
 
@@ -769,7 +766,7 @@ def _dtype_call(dry: DryRun, args: tuple[Any, ...]) -> _DtypeInfo:
     if not (
         len(args) == 3
         and isinstance(args[0], str)
-        and _FLOAT_NAME.fullmatch(args[0])
+        and FLOAT_NAME.fullmatch(args[0])
         and args[1] in (False, True, 0, 1)
         and args[2] in (False, True, 0, 1)
     ):
@@ -1113,128 +1110,3 @@ def _shown(value: Any, width: int = 60) -> str:
     if isinstance(value, type) and hasattr(value, "_ve_name"):
         return str(value._ve_name)
     return shown(value, width)
-
-
-# ----------------------------------------------------------------------------
-# 3. The load
-# ----------------------------------------------------------------------------
-
-
-class _Unpickler(pickle.Unpickler):
-    """The C unpickler with names remapped, and in safe mode only the names
-    and uses the dry run allowed."""
-
-    def __init__(
-        self,
-        file: io.BytesIO,
-        buffers: Sequence[Any],
-        aliases: Mapping[str, str],
-        allowed: Allowed | None,
-    ) -> None:
-        super().__init__(file, buffers=buffers)
-        self._aliases = aliases
-        self._allowed = allowed
-        self.remapped: dict[str, str] = {}
-        self.objects: set[int] = set()
-        self.made: set[int] = set()  # what code the caller trusted returned
-
-    def find_class(self, module: str, name: str) -> Any:
-        resolved = resolve_name(module, name, self._aliases)
-        if resolved.how is not None and resolved.how != "numpy":
-            self.remapped[resolved.original] = resolved.full
-        canonical = resolved.canonical
-        if self._allowed is not None and not self._allowed.named(canonical):
-            raise pickle.UnpicklingError(f"{canonical} is not allowed")
-        found = super().find_class(resolved.module, resolved.name)
-        self.objects.add(id(found))
-        if self._allowed is not None and canonical in _SAFE_CALLABLES:
-            found = _SAFE_CALLABLES[canonical](found)
-        elif (
-            self._allowed is not None
-            and canonical in self._allowed.trusted
-            and canonical.partition(".")[0] in _BY_VALUE_MODULES
-            and callable(found)
-            and not isinstance(found, type)
-        ):
-            # Only code that rebuilds code: any other trusted function (a
-            # FunctionTransformer's func, a kernel) is a value of the model,
-            # and must stay itself.
-            found = _recording(found, self.made)
-        return found
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise pickle.UnpicklingError("persistent ids are not supported")
-
-
-#: Where the functions live that rebuild code stored by value (cloudpickle's
-#: ``_make_function``, ``_make_skeleton_class``, ``types.CodeType`` ...).
-_BY_VALUE_MODULES = frozenset({"cloudpickle", "builtins", "types", "copyreg"})
-
-
-def _recording(real: Any, made: set[int]) -> Any:
-    """A function the caller trusted (cloudpickle's rebuilders of code stored
-    by value): what it returns, and the class of that, may be in the model."""
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        out = real(*args, **kwargs)
-        made.add(id(out))
-        return out
-
-    return call
-
-
-def _safe_dtype(real: Any) -> Any:
-    """``numpy.dtype`` for safe loads: the dry run checked the state each
-    dtype gets; here the description is checked once more."""
-
-    def dtype(obj: Any, align: Any = False, copy: Any = False) -> Any:
-        if not (isinstance(obj, str) and _FLOAT_NAME.fullmatch(obj)):
-            raise pickle.UnpicklingError(f"refused dtype description {obj!r}")
-        return real(obj, bool(align), bool(copy))
-
-    return dtype
-
-
-def _safe_frombuffer(real: Any) -> Any:
-    """numpy's ``_frombuffer`` for safe loads: never an object array."""
-
-    def frombuffer(buf: Any, dtype: Any, shape: Any, order: Any, *rest: Any) -> Any:
-        if not isinstance(dtype, np.dtype) or dtype.hasobject:
-            raise pickle.UnpicklingError("refused an object array from raw bytes")
-        return real(buf, dtype, shape, order, *rest)
-
-    return frombuffer
-
-
-_SAFE_CALLABLES: dict[str, Callable[[Any], Any]] = {
-    "numpy.dtype": _safe_dtype,
-    "numpy._core.numeric._frombuffer": _safe_frombuffer,
-}
-
-
-def load_inner(
-    stream: bytes,
-    buffers: Sequence[Any],
-    *,
-    aliases: Mapping[str, str] | None = None,
-    allowed: Allowed | None = None,
-) -> tuple[Any, dict[str, str], set[int], set[int]]:
-    """Unpickle the inner stream with its buffers (zero-copy views).
-
-    Returns
-    -------
-    estimator : object
-    remapped : dict
-        Names read from the file -> where they were found here.
-    objects : set of int
-        ids of the globals the stream resolved (for ``_walk.walk_loaded``).
-    made : set of int
-        ids of what functions the caller trusted returned (classes and
-        functions stored by value): the walk admits them and their instances.
-    """
-    unpickler = _Unpickler(io.BytesIO(stream), buffers, aliases or {}, allowed)
-    estimator = unpickler.load()
-    remapped, objects, made = unpickler.remapped, unpickler.objects, unpickler.made
-    unpickler.memo.clear()  # the memo holds every rebuilt array
-    del unpickler
-    return estimator, remapped, objects, made

@@ -22,12 +22,11 @@ import sys
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
 
-from versioned_estimator._allowlist import Allowed, runs_code
 from versioned_estimator._envelope import validate_trailer
 from versioned_estimator._environment import EnvironmentReport, compare
 from versioned_estimator._errors import (
@@ -40,12 +39,6 @@ from versioned_estimator._errors import (
     IntegrityError,
     UntrustedGlobalError,
     VersionedEstimatorError,
-)
-from versioned_estimator._inner import (
-    DryRun,
-    Refusal,
-    load_inner,
-    scan_stream,
 )
 from versioned_estimator._packages import (
     distribution_of,
@@ -67,6 +60,10 @@ from versioned_estimator._probe import (
 )
 from versioned_estimator._provenance import platform_info, python_version
 from versioned_estimator._signing import verify_signature
+from versioned_estimator._unpickle import load_inner
+
+if TYPE_CHECKING:
+    from versioned_estimator._allowlist import Allowed
 
 __all__ = ["Policy", "Sealed", "environment_error", "is_mapped"]
 
@@ -114,8 +111,15 @@ class Policy:
             module_aliases=config["module_aliases"],
             # A configured trust list, even empty, turns the allow-list on for
             # pickle.load / joblib.load as well.
-            allowed=None if trusted is None else Allowed(trusted),
+            allowed=None if trusted is None else _allowed(trusted),
         )
+
+
+def _allowed(trusted: Sequence[str]) -> Allowed:
+    """The allow-list with ``trusted`` names: only safe mode imports it."""
+    from versioned_estimator._allowlist import Allowed
+
+    return Allowed(trusted)
 
 
 def is_mapped(buffer: Any) -> bool:
@@ -446,6 +450,8 @@ class Sealed:
     def screen(self, allowed: Allowed) -> None:
         """The scan and the dry run of safe mode: refuse before anything is
         built, listing every untrusted name."""
+        from versioned_estimator._inner import DryRun, Refusal, scan_stream
+
         try:
             scan_stream(self.stream, len(self.buffers))
         except Refusal as exc:
@@ -469,6 +475,8 @@ class Sealed:
 
     def untrusted(self, names: list[str]) -> UntrustedGlobalError:
         """The error for a stream that names globals outside the allow-list."""
+        from versioned_estimator._allowlist import runs_code
+
         dangerous = [n for n in names if runs_code(*n.rsplit(".", 1))]
         warning = (
             f" {', '.join(dangerous)} can run arbitrary code: do not trust this file."

@@ -486,8 +486,9 @@ def collect() -> tuple[dict[str, set[str]], list[str]]:
     """Every name any model pickles, with its uses; the models that failed."""
     from sklearn.base import clone
 
-    from versioned_estimator._inner import DryRun, load_inner
+    from versioned_estimator._inner import DryRun
     from versioned_estimator._payload import dump_inner
+    from versioned_estimator._unpickle import load_inner
     from versioned_estimator._walk import walk_loaded
 
     uses: dict[str, set[str]] = {}
