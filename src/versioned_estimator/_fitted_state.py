@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from versioned_estimator._settings import same_settings
 from versioned_estimator._shapes import check_shapes, nesting, param_names, param_set
 
 __all__ = ["CHECKS", "check_by_type"]
@@ -793,7 +794,7 @@ def _fitted_members(model: Any) -> str | None:
                 continue
             if isinstance(template, str) or not hasattr(template, "get_params"):
                 continue  # "passthrough", "deprecated": no clone of it
-            if not _same_settings(member, template, ignore):
+            if not same_settings(member, template, ignore=ignore, random_states=False):
                 return (
                     f"a {kind} whose {attribute} is not a fit of its {param} "
                     f"(a {_name(member)} where it was given a {_name(template)} "
@@ -814,78 +815,6 @@ def _flat_labels(value: Any) -> Any:
     ):
         return np.asarray(value)
     return value
-
-
-def _same_settings(
-    member: Any, template: Any, ignore: Any = (), budget: list[int] | None = None
-) -> bool:
-    """Whether ``member`` is of ``template``'s class with its parameters.
-    Comparisons are counted (``_MOST_COMPARED``): two graphs of parameters
-    that share their parts, compared path by path, double each level."""
-    budget = [_MOST_COMPARED] if budget is None else budget
-    if type(member) is not type(template):
-        return False
-    try:
-        mine = member.get_params(deep=False)
-        theirs = template.get_params(deep=False)
-    except Exception:  # parameters too broken to read
-        return False
-    if mine.keys() != theirs.keys():
-        return False
-    # Ensembles draw every random state of a member, however deep (a bagged
-    # pipeline's last step's): what it seeds costs nothing.
-    return all(
-        name in ignore
-        or name.endswith("random_state")
-        or _same_value(mine[name], theirs[name], budget)
-        for name in mine
-    )
-
-
-#: The most values two members' parameters are compared through.
-_MOST_COMPARED = 100_000
-
-
-def _same_value(a: Any, b: Any, budget: list[int]) -> bool:
-    budget[0] -= 1
-    if a is b:
-        return True
-    if budget[0] < 0 or type(a) is not type(b):
-        return False
-    if hasattr(a, "get_params") and not isinstance(a, type):
-        return _same_settings(a, b, (), budget)
-    if isinstance(a, np.ndarray):
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False
-        if a.dtype.hasobject:
-            # Item by item, counted: numpy would compare lists the file
-            # nested into themselves path by path.
-            return all(
-                _same_value(x, y, budget)
-                for x, y in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True)
-            )
-        budget[0] -= a.size
-        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(
-            _same_value(x, y, budget) for x, y in zip(a, b, strict=True)
-        )
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(
-            _same_value(a[key], b[key], budget) for key in a
-        )
-    if isinstance(a, float) and a != a:
-        return bool(b != b)  # NaN, as a missing value is given
-    if isinstance(a, (str, bytes, int, float, complex, bool, np.generic)):
-        return bool(a == b)
-    namespace = getattr(a, "__dict__", None)
-    if isinstance(namespace, dict) and not isinstance(a, type):
-        # A scorer, a joblib Memory: cloning copied it, its state is equal.
-        return _same_value(namespace, getattr(b, "__dict__", None), budget)
-    try:
-        return bool(a == b)
-    except Exception:  # values that do not compare plainly
-        return False
 
 
 def _kernel(kernel: Any) -> str | None:

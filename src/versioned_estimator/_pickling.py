@@ -23,8 +23,6 @@ import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
 from versioned_estimator._envelope import build_envelope
 from versioned_estimator._packages import (
     packages_generation,
@@ -40,9 +38,10 @@ from versioned_estimator._payload import (
 )
 from versioned_estimator._probe import decode_input, record_outputs
 from versioned_estimator._provenance import platform_info, python_version
+from versioned_estimator._settings import same_settings
 from versioned_estimator._signing import signature_for
 
-__all__ = ["Trailer", "environment_of", "reduce_fitted", "same_params"]
+__all__ = ["Trailer", "environment_of", "reduce_fitted"]
 
 # ----------------------------------------------------------------------------
 # The environment the stream was written in
@@ -86,69 +85,6 @@ def environment_of(payload: Payload, *, dataframe: bool) -> dict[str, Any]:
         "python": found["python"],
         "platform": dict(found["platform"]),
     }
-
-
-# ----------------------------------------------------------------------------
-# Parameters set after fit
-# ----------------------------------------------------------------------------
-
-
-def same_params(a: Any, b: Any, depth: int = 0) -> bool:
-    """Whether two estimators have the same parameters (recursively).
-
-    A wrapper's ``estimator`` parameter changed after fit
-    (``set_params(estimator__C=0.5)``) must survive a round trip, as any
-    scikit-learn estimator's parameters do: when it differs from the fitted
-    estimator's, the stream carries it too.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> same_params(LogisticRegression(C=1), LogisticRegression(C=1))
-    True
-    >>> same_params(LogisticRegression(C=1), LogisticRegression(C=0.5))
-    False
-    """
-    if a is b:
-        return True
-    if type(a) is not type(b) or depth > 20:
-        return False
-    get_a, get_b = getattr(a, "get_params", None), getattr(b, "get_params", None)
-    if get_a is None or get_b is None:
-        return _same_value(a, b, depth)
-    try:
-        pa, pb = get_a(deep=False), get_b(deep=False)
-    except Exception:
-        return False
-    if pa.keys() != pb.keys():
-        return False
-    return all(_same_value(pa[k], pb[k], depth + 1) for k in pa)
-
-
-def _same_value(a: Any, b: Any, depth: int) -> bool:
-    if a is b:
-        return True
-    if hasattr(a, "get_params") and hasattr(b, "get_params"):
-        return same_params(a, b, depth + 1)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        try:
-            return bool(np.array_equal(a, b))
-        except Exception:
-            return False
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return (
-            type(a) is type(b)
-            and len(a) == len(b)
-            and all(_same_value(x, y, depth + 1) for x, y in zip(a, b, strict=True))
-        )
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(
-            _same_value(a[k], b[k], depth + 1) for k in a
-        )
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
 
 
 # ----------------------------------------------------------------------------
@@ -256,7 +192,7 @@ def reduce_fitted(
         fields, carry_template, payload = known[1], known[2], known[3]
     else:
         fields = dict(derive())
-        carry_template = template is not None and not same_params(template, inner)
+        carry_template = template is not None and not same_settings(template, inner)
         if carry_template:
             payload = dump_inner((inner, template), views=views)
         if not payload.buffers and template_bytes is not None:
