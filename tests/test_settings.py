@@ -6,6 +6,7 @@ import pickle
 import time
 
 import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import fbeta_score, make_scorer
@@ -88,9 +89,37 @@ def test_shared_parts_are_compared_within_a_budget() -> None:
         SimpleImputer(fill_value=nested), SimpleImputer(fill_value=other)
     )
     assert time.perf_counter() - start < 5  # a bound, not a benchmark
-    budget = [MOST_COMPARED]
-    assert same_settings(Ridge(), Ridge(), budget=budget)
-    assert 0 < budget[0] < MOST_COMPARED
+    pipeline = make_pipeline(StandardScaler(), Ridge())
+    assert same_settings(pipeline, make_pipeline(StandardScaler(), Ridge()))
+    assert not same_settings(pipeline, make_pipeline(StandardScaler(), Ridge()), most=2)
+
+
+def test_each_pair_counts_once_and_plain_containers_once() -> None:
+    """A member's fixed vocabulary of 150,000 words is one comparison (the
+    file pays for its size), and one array referred to 1,000 times is
+    compared once: a safe load of a one-vs-rest text model refused this."""
+    vocabulary = {f"w{i}": i for i in range(150_000)}
+    assert same_settings(
+        CountVectorizer(vocabulary=vocabulary),
+        CountVectorizer(vocabulary=dict(vocabulary)),
+        most=3,
+    )
+    assert not same_settings(
+        CountVectorizer(vocabulary=vocabulary),
+        CountVectorizer(vocabulary={**vocabulary, "w0": 7}),
+    )
+    shared = np.arange(10.0)
+    assert same_settings(
+        Ridge(alpha=[shared] * 1_000), Ridge(alpha=[shared.copy()] * 1_000), most=3
+    )
+
+
+def test_graphs_that_hold_themselves_compare() -> None:
+    a: list[object] = [1]
+    a.append(a)
+    b: list[object] = [1]
+    b.append(b)
+    assert same_settings(Ridge(alpha=a), Ridge(alpha=b))
 
 
 def test_a_parameter_changed_after_fit_survives_the_round_trip(tmp_path) -> None:
@@ -105,3 +134,24 @@ def test_a_parameter_changed_after_fit_survives_the_round_trip(tmp_path) -> None
     assert loaded.get_params()["estimator__C"] == 0.25
     assert loaded.get_params()["estimator__random_state"] == 3
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_large_parameter_array_is_not_carried_twice(tmp_path) -> None:
+    """The writer compares the user's own objects without the load's budget:
+    a search over a k-means started from 200,000 given values does not carry
+    its parameters a second time (its grid, compared after them, would fail
+    an exhausted budget)."""
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(10, 20_000))
+    assert start.size > MOST_COMPARED
+    kmeans = KMeans(n_clusters=10, init=start, n_init=1, max_iter=2)
+    search = GridSearchCV(kmeans, {"tol": [1e-4]}, cv=2)
+    model = ve.VersionedEstimator(search).fit(rng.normal(size=(40, 20_000)))
+    ve.save(model, tmp_path / "same.joblib")
+    assert not ve.read_envelope(tmp_path / "same.joblib").payload["template"]
+    model.set_params(estimator__cv=3)
+    ve.save(model, tmp_path / "changed.joblib")
+    assert ve.read_envelope(tmp_path / "changed.joblib").payload["template"]
+    assert ve.load(tmp_path / "changed.joblib").get_params()["estimator__cv"] == 3

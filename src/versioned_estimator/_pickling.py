@@ -38,7 +38,7 @@ from versioned_estimator._payload import (
 )
 from versioned_estimator._probe import decode_input, record_outputs
 from versioned_estimator._provenance import platform_info, python_version
-from versioned_estimator._settings import same_settings
+from versioned_estimator._settings import UNBOUNDED, same_settings
 from versioned_estimator._signing import signature_for
 
 __all__ = ["Trailer", "environment_of", "reduce_fitted"]
@@ -192,7 +192,11 @@ def reduce_fitted(
         fields, carry_template, payload = known[1], known[2], known[3]
     else:
         fields = dict(derive())
-        carry_template = template is not None and not same_settings(template, inner)
+        # The user's own objects, compared without a bound: a parameter array
+        # past the load's budget would otherwise be carried twice.
+        carry_template = template is not None and not same_settings(
+            template, inner, most=UNBOUNDED
+        )
         if carry_template:
             payload = dump_inner((inner, template), views=views)
         if not payload.buffers and template_bytes is not None:

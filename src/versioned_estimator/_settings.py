@@ -8,9 +8,10 @@ asks it of a member an ensemble fit by cloning a parameter and that
 parameter (a member of other settings than its template was not fit from
 it). Both compare what ``get_params(deep=False)`` gives, recursively:
 arrays by dtype, shape and values (NaN equal to NaN, as a missing-value
-marker is given), objects without parameters by their state. Every value
-compared counts against a budget: the load compares graphs from a file,
-whose shared parts, compared path by path, double at every level.
+marker is given), objects without parameters by their state. Every pair of
+objects compared counts against a bound, and is compared once: the load
+compares graphs from a file, whose shared parts, compared path by path,
+double at every level.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MOST_COMPARED", "same_settings"]
+__all__ = ["MOST_COMPARED", "UNBOUNDED", "same_settings"]
 
 #: The most values two estimators' parameters are compared through; past it
-#: they are not the same.
+#: they are not the same. Each pair of objects counts once however often the
+#: graphs refer to it, and a container of plain values (a vocabulary) or an
+#: array once: their own sizes are paid for by the file.
 MOST_COMPARED = 100_000
+#: For objects of the caller's own: a bound never reached.
+UNBOUNDED = 1 << 62
+
+_PLAIN = frozenset({str, bytes, int, float, bool, complex, type(None)})
 
 
 def same_settings(
@@ -33,7 +40,7 @@ def same_settings(
     *,
     ignore: Collection[str] = (),
     random_states: bool = True,
-    budget: list[int] | None = None,
+    most: int = MOST_COMPARED,
 ) -> bool:
     """Whether ``a`` is of ``b``'s class with its parameters.
 
@@ -46,8 +53,8 @@ def same_settings(
     random_states : bool, default=True
         Whether parameters named ``*random_state``, at every depth, count:
         an ensemble draws every one of its members', however deep.
-    budget : list of one int, optional
-        Values left to compare, shared by a caller's comparisons.
+    most : int, default=MOST_COMPARED
+        The most pairs of values compared before giving up (not the same).
 
     Examples
     --------
@@ -63,71 +70,87 @@ def same_settings(
     ... )
     True
     """
-    budget = [MOST_COMPARED] if budget is None else budget
-    return _same_settings(a, b, ignore, random_states, budget)
+    return _Comparison(random_states, most).settings(a, b, ignore)
 
 
-def _same_settings(
-    a: Any, b: Any, ignore: Collection[str], random_states: bool, budget: list[int]
-) -> bool:
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    try:
-        mine = a.get_params(deep=False)
-        theirs = b.get_params(deep=False)
-    except Exception:  # parameters too broken to read
-        return False
-    if mine.keys() != theirs.keys():
-        return False
-    return all(
-        name in ignore
-        or (not random_states and name.endswith("random_state"))
-        or _same_value(mine[name], theirs[name], random_states, budget)
-        for name in mine
-    )
+class _Comparison:
+    """One comparison: what is left to compare, and the pairs already met
+    (taken as equal while being compared, so a graph that holds itself ends)."""
 
+    def __init__(self, random_states: bool, most: int) -> None:
+        self.random_states = random_states
+        self.left = most
+        self.met: dict[tuple[int, int], bool] = {}
 
-def _same_value(a: Any, b: Any, random_states: bool, budget: list[int]) -> bool:
-    budget[0] -= 1
-    if a is b:
-        return True
-    if budget[0] < 0 or type(a) is not type(b):
-        return False
-    if hasattr(a, "get_params") and not isinstance(a, type):
-        return _same_settings(a, b, (), random_states, budget)
-    if isinstance(a, np.ndarray):
-        if a.shape != b.shape or a.dtype != b.dtype:
+    def settings(self, a: Any, b: Any, ignore: Collection[str] = ()) -> bool:
+        if a is b:
+            return True
+        if type(a) is not type(b):
             return False
-        if a.dtype.hasobject:
-            # Item by item, counted: numpy would compare lists nested into
-            # themselves path by path.
-            return all(
-                _same_value(x, y, random_states, budget)
-                for x, y in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True)
-            )
-        budget[0] -= a.size
-        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(
-            _same_value(x, y, random_states, budget) for x, y in zip(a, b, strict=True)
+        try:
+            mine = a.get_params(deep=False)
+            theirs = b.get_params(deep=False)
+        except Exception:  # parameters too broken to read
+            return False
+        if mine.keys() != theirs.keys():
+            return False
+        return all(
+            name in ignore
+            or (not self.random_states and name.endswith("random_state"))
+            or self.value(mine[name], theirs[name])
+            for name in mine
         )
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(
-            _same_value(a[key], b[key], random_states, budget) for key in a
-        )
-    if isinstance(a, float) and a != a:
-        return bool(b != b)  # NaN
-    if isinstance(a, (str, bytes, int, float, complex, bool, np.generic)):
-        return bool(a == b)
-    namespace = getattr(a, "__dict__", None)
-    if isinstance(namespace, dict) and not isinstance(a, type):
-        # A scorer, a joblib Memory: cloning copied it, its state is equal.
-        return _same_value(
-            namespace, getattr(b, "__dict__", None), random_states, budget
-        )
-    try:
-        return bool(a == b)
-    except Exception:  # values that do not compare plainly
-        return False
+
+    def value(self, a: Any, b: Any) -> bool:
+        if a is b:
+            return True
+        if type(a) is not type(b):
+            return False
+        kind = type(a)
+        if kind in _PLAIN:
+            if kind is float and a != a:
+                return bool(b != b)  # NaN, as a missing value is given
+            return bool(a == b)
+        pair = (id(a), id(b))
+        if pair in self.met:
+            return self.met[pair]
+        self.left -= 1
+        if self.left < 0:
+            return False
+        self.met[pair] = True
+        same = self._compare(a, b)
+        self.met[pair] = same
+        return same
+
+    def _compare(self, a: Any, b: Any) -> bool:
+        if hasattr(a, "get_params") and not isinstance(a, type):
+            return self.settings(a, b)
+        if isinstance(a, np.ndarray):
+            if a.shape != b.shape or a.dtype != b.dtype:
+                return False
+            if a.dtype.hasobject:
+                # Item by item: numpy would compare lists nested into
+                # themselves path by path.
+                return self.items(a.ravel().tolist(), b.ravel().tolist())
+            return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        if isinstance(a, (list, tuple)):
+            return self.items(a, b)
+        if isinstance(a, dict):
+            if a.keys() != b.keys():
+                return False
+            return self.items(list(a.values()), [b[key] for key in a])
+        namespace = getattr(a, "__dict__", None)
+        if isinstance(namespace, dict) and not isinstance(a, type):
+            # A scorer, a joblib Memory: cloning copied it, its state is equal.
+            return self.value(namespace, getattr(b, "__dict__", None))
+        try:
+            return bool(a == b)
+        except Exception:  # values that do not compare plainly
+            return False
+
+    def items(self, a: Any, b: Any) -> bool:
+        if len(a) != len(b):
+            return False
+        if all(type(x) in _PLAIN for x in a) and all(type(y) in _PLAIN for y in b):
+            return bool(a == b)  # plain values, compared in C
+        return all(self.value(x, y) for x, y in zip(a, b, strict=True))
