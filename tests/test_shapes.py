@@ -347,6 +347,45 @@ def test_kept_training_rows_beyond_the_envelopes_are_refused(make, rows_of, tmp_
         ve.load(tmp_path / "crafted.joblib")
 
 
+@pytest.mark.parametrize("make", ["KernelDensity", "OneClassSVM", "SVC-in-bagging"])
+def test_trees_and_support_vectors_beyond_the_envelopes_rows_are_refused(
+    make, tmp_path
+):
+    """A density's tree and a support vector model's vectors are training
+    rows too: every query visits them all (round 41: a density fitted on 200
+    rows keeping a tree of 500,000 scored past 60 s; a one-class model of
+    400,000 consistent vectors the same). Swapped for a real fit on 3,000
+    rows under an envelope of 60; the intact model loads."""
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.neighbors import KernelDensity
+    from sklearn.svm import SVC, OneClassSVM
+
+    import versioned_estimator as ve
+
+    rng = np.random.default_rng(0)
+    X, big = rng.normal(size=(60, 3)), rng.normal(size=(3_000, 3))
+    y, big_y = np.arange(60) % 2, np.arange(3_000) % 2
+    model = {
+        "KernelDensity": KernelDensity(),
+        "OneClassSVM": OneClassSVM(nu=0.9),
+        "SVC-in-bagging": BaggingClassifier(SVC(C=1e-3), n_estimators=2),
+    }[make]
+    wrapped = ve.VersionedEstimator(model).fit(X, y)
+    ve.save(wrapped, tmp_path / "intact.joblib")
+    ve.load(tmp_path / "intact.joblib")
+    inner = wrapped.estimator_
+    if make == "KernelDensity":
+        inner.tree_ = KernelDensity().fit(big).tree_
+    elif make == "OneClassSVM":
+        wrapped.__dict__["estimator_"] = OneClassSVM(nu=0.9).fit(big)
+    else:
+        inner.estimators_[0] = SVC(C=1e-3).fit(big, big_y)
+        inner.estimators_features_[0] = np.arange(3)
+    ve.save(wrapped, tmp_path / "crafted.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match="its envelope says 60"):
+        ve.load(tmp_path / "crafted.joblib")
+
+
 def _kernel_models(model: Any) -> list[Any]:
     """The kernel models (those keeping ``X_fit_``) ``model`` holds."""
     found, stack = [], [model]

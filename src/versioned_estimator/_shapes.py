@@ -44,6 +44,7 @@ from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 __all__ = [
     "TRAINING_ROWS",
     "check_shapes",
+    "fitted_rows",
     "nesting",
     "param_names",
     "param_set",
@@ -108,16 +109,24 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
             or kind.__name__ == "FrozenEstimator"
         ):
             continue
+        found.add(id(obj))  # an estimator, or a compiled part (a KD tree)
         namespace = getattr(obj, "__dict__", None)
         if not isinstance(namespace, dict):
             continue
-        found.add(id(obj))
         params = param_set(kind)
         for name, value in namespace.items():
             # What is not a hyper-parameter is fitted state, whatever its name.
             if name not in params or name in _FITTED_IN_PLACE:
                 stack.append(value)
     return frozenset(found), n_samples
+
+
+def fitted_rows(obj: Any) -> int | None:
+    """The most training rows ``obj`` (an estimator or a compiled part of
+    one, a neighbours tree) may keep: the envelope's, when it was fitted on
+    them (see :func:`training_rows`); None when nothing says."""
+    training = TRAINING_ROWS.get()
+    return training[1] if training and id(obj) in training[0] else None
 
 
 _PLAIN = (str, bytes, int, float, np.generic, np.ndarray, type(None))
@@ -385,8 +394,7 @@ def check_shapes(estimator: Any) -> str | None:
     problem = _dimensions(kind, full, namespace)
     if problem is not None:
         return problem
-    training = TRAINING_ROWS.get()
-    rows = training[1] if training and id(estimator) in training[0] else None
+    rows = fitted_rows(estimator)
     for group in _groups(full):
         first: tuple[Member, int] | None = None
         for member in group:

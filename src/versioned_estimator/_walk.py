@@ -98,11 +98,15 @@ def _walk(
     pending: list[Any] = []
 
     def enter(obj: Any, values: Iterable[Any]) -> list[int]:
-        """Push the members of ``obj`` that are not plain; their ids."""
-        values = [v for v in values if type(v) not in _PLAIN_TYPES]
-        alive.append(values)
-        ids = members[id(obj)] = [id(v) for v in values]
-        stack.extend(values)
+        """Push the members of ``obj`` that are not plain; their ids. Its
+        plain members add to its weight: a check that reads a list reads
+        them all, however many times the graph refers to the list."""
+        values = list(values)
+        held = [v for v in values if type(v) not in _PLAIN_TYPES]
+        weight[id(obj)] = weight.get(id(obj), 1) + len(values) - len(held)
+        alive.append(held)
+        ids = members[id(obj)] = members.get(id(obj), []) + [id(v) for v in held]
+        stack.extend(held)
         return ids
 
     while stack:
@@ -112,7 +116,7 @@ def _walk(
             continue
         if id(obj) in seen:
             # Met before, so already opened: its members are known.
-            if members.get(id(obj)):
+            if members.get(id(obj)) or weight.get(id(obj), 1) > 1:
                 repeated = True
             elif type(obj) not in _PLAIN_TYPES:
                 leaf_repeats += 1
@@ -135,8 +139,8 @@ def _walk(
             # Plain members are skipped here, not one by one below: a
             # vocabulary holds hundreds of thousands of them.
             if kind is dict:
-                keys = enter(obj, [k for k in obj if type(k) not in _PLAIN_TYPES])
-                members[id(obj)] = keys + enter(obj, obj.values())
+                enter(obj, obj)
+                enter(obj, obj.values())
             else:
                 enter(obj, obj)
             continue
