@@ -1436,7 +1436,8 @@ def _small_network() -> tuple[Any, Any]:
 
 def _padded_layers(model: Any) -> None:
     """One hidden layer referred to 50,000 times, paid for by 16 MiB of
-    zeros (nothing, compressed) when arrays weighed their bytes."""
+    zeros (nothing, compressed) when arrays weighed their bytes, and by the
+    50,000 sizes of ``hidden_layer_sizes`` once plain items weighed."""
     first, hidden, last = model.coefs_[0], model.coefs_[1], model.coefs_[-1]
     count = 50_000
     model.coefs_ = [first, *([np.zeros((4, 4))] * count), last]
@@ -1749,6 +1750,20 @@ def _shared_long_list(count: int, length: int) -> list[Any]:
     bytes each in the file, ``count * length`` values to a check reading it."""
     values = [float(i) for i in range(length)]
     return [values] * count
+
+
+def _isotonic() -> tuple[Any, Any]:
+    from sklearn.isotonic import IsotonicRegression
+
+    X = RS.rand(40)
+    return IsotonicRegression().fit(X, X + RS.rand(40)), X[:5]
+
+
+def _isotonic_one_input_many_outputs(model: Any) -> None:
+    """20,000 thresholds of one input: restored, ``f_`` is ``y.repeat`` of
+    all 20,000 outputs, each row (4.8 GB at 30,000)."""
+    model.X_thresholds_ = np.ones(20_000)
+    model.y_thresholds_ = np.arange(20_000.0)
 
 
 def _iterative_imputer() -> tuple[Any, Any]:
@@ -2757,7 +2772,7 @@ CASES: dict[str, Case] = {
     "network-layer-referred-to-over-padding": Case(
         _small_network,
         _padded_layers,
-        "reach over 8 times",
+        "layers are one array over and over",
     ),
     "forest-members-beyond-n-estimators": Case(
         _forest_of_three,
@@ -2915,6 +2930,13 @@ CASES: dict[str, Case] = {
         _gaussian_process,
         lambda m: setattr(m.kernel_, "length_scale", _shared_long_list(4_000, 80_000)),
         "references to its parts that reach over",
+    ),
+    "isotonic-thresholds-of-one-input": Case(
+        _isotonic,
+        _isotonic_one_input_many_outputs,
+        "thresholds do not increase",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000),
     ),
     # An iterative imputer copies the columns a round names for every row
     # missing its column: one column named 100,000 times is 24 GB at 30,000.
@@ -3397,7 +3419,14 @@ def _intact_drop_in(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     holes = X.copy()
     holes[::5, 1] = np.nan
     target = X[:, 0] + X[:, 1]
+    from sklearn.isotonic import IsotonicRegression
+
     found: dict[str, tuple[Any, Any]] = {
+        # Inputs of one value: its restore builds a function of its own.
+        "IsotonicRegression-one-value": (
+            IsotonicRegression().fit(np.ones(len(X)), target),
+            np.ones(5),
+        ),
         "IterativeImputer": (
             IterativeImputer(max_iter=3, random_state=0).fit(holes),
             holes,

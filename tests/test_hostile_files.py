@@ -1725,6 +1725,43 @@ def _(corpus: Corpus, atk: Attack) -> None:
     )
 
 
+@attack(
+    "trailer-memo-expansion-after-a-long-head", 5, "2**25 trailer nodes, 10 MiB before"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Round 42: the trailer's node bound counted every byte before it (a
+    # 72 MB model's arrays, a long head), which built none of its nodes.
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"] = {"pad": "x" * (10 << 20)}
+
+    def trailer(t: dict[str, Any]) -> None:
+        t["extra"] = Hole(1)
+
+    built = assemble(corpus.small, envelope=envelope, trailer=trailer)
+    data = splice(dumps_fast(built), {1: list_bomb(25)})
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(data)
+    atk.raises = {e: {"EnvelopeError"} for e in ("audit", "load")}
+    atk.codes = {e: {2} for e in ("cli audit", "cli verify")}
+
+
+@attack("head-of-dropped-values", 5, "36 MiB of text the head pushes and drops")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Round 42: dropped values bought the head's node bound.
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"] = Hole(0)
+
+    dropped = (text("x" * (12 << 20)) + POP) * 3
+    data = dumps_fast(assemble(corpus.small, envelope=envelope, recompute=False))
+    data = splice(
+        data, {0: dropped + EMPTY_DICT + text("rows") + list_bomb(27) + SETITEM}
+    )
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(data)
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+
+
 @attack("head-shared-long-string", 5, "4,000 memo references to one 1 MiB string")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Round 18: two bytes a reference in the file, 4 GiB once dumped as JSON.

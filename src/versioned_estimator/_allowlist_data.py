@@ -412,6 +412,7 @@ GENERATED: dict[str, str] = {
     'sklearn.impute._iterative._ImputerTriplet': 'new',
     'sklearn.impute._knn.KNNImputer': 'build new',
     'sklearn.isotonic.IsotonicRegression': 'build new',
+    'sklearn.isotonic.IsotonicRegression._build_f.<locals>.<lambda>': 'instance',
     'sklearn.kernel_approximation.AdditiveChi2Sampler': 'build new',
     'sklearn.kernel_approximation.Nystroem': 'build new',
     'sklearn.kernel_approximation.PolynomialCountSketch': 'build new',

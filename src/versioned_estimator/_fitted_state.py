@@ -2257,6 +2257,12 @@ def _network(model: Any) -> str | None:
         or model.__dict__.get("n_layers_") != len(coefs) + 1
     ):
         return problem
+    intercepts = model.__dict__.get("intercepts_")
+    for layers in (coefs, intercepts if isinstance(intercepts, list) else []):
+        if len({id(layer) for layer in layers}) != len(layers):
+            # Fit makes every layer its own array: one array as many layers
+            # is a deep network the file did not pay for.
+            return f"a {_name(model)} whose layers are one array over and over"
     for layer, width in zip(coefs, hidden, strict=False):
         if not isinstance(layer, np.ndarray) or layer.ndim != 2:
             return problem
@@ -2424,6 +2430,23 @@ def _iterative_imputer(model: Any) -> str | None:
         bound = model.__dict__.get(name)
         if bound is not None and np.shape(bound) != (width,):
             return f"a {_name(model)} whose {name} is not one per column"
+    return None
+
+
+def _isotonic(model: Any) -> str | None:
+    """Isotonic thresholds strictly increase, as fit leaves them: restoring
+    a model whose inputs are one value builds ``lambda x: y.repeat(x.shape)``
+    of its outputs, one per threshold, so every row a threshold."""
+    thresholds = model.__dict__.get("X_thresholds_")
+    if thresholds is None:
+        return None
+    if not (
+        isinstance(thresholds, np.ndarray)
+        and thresholds.ndim == 1
+        and thresholds.dtype.kind == "f"
+        and bool(np.all(thresholds[1:] > thresholds[:-1]))
+    ):
+        return f"a {_name(model)} whose thresholds do not increase"
     return None
 
 
@@ -2617,6 +2640,7 @@ CHECKS: dict[str, Check] = {
     "sklearn.multiclass.OneVsOneClassifier": _one_vs_one,
     "sklearn.impute._base.MissingIndicator": _missing_indicator,
     "sklearn.impute._iterative.IterativeImputer": _iterative_imputer,
+    "sklearn.isotonic.IsotonicRegression": _isotonic,
     "sklearn.decomposition._kernel_pca.KernelPCA": _kernel_pca,
     **{
         f"sklearn.cross_decomposition._pls.{name}": _cross_decomposition

@@ -41,6 +41,7 @@ from versioned_estimator._format import (
     REBUILD_MODULE,
     REBUILD_NAME,
     plain_data_problem,
+    plain_size,
 )
 from versioned_estimator._sources import Source
 
@@ -254,6 +255,10 @@ class Reader:
         """A value of ``length`` bytes, checked before it is allocated."""
         if self.envelope is None and length > MAX_ENVELOPE_BYTES:
             raise self.fail(f"declares a {length}-byte value in its envelope.")
+        if self.envelope is None and self.src.tell() + length > MAX_ENVELOPE_BYTES:
+            # Values it drops as well: the head is read whole, whatever of it
+            # the envelope keeps.
+            raise self.fail(f"has a head of more than {MAX_ENVELOPE_BYTES} bytes.")
         limit = self.data_limit()
         if limit is not None and length > limit:
             raise self.crafted(
@@ -324,7 +329,7 @@ class Reader:
 
     def finish_envelope(self) -> None:
         envelope = self.stack[1]
-        check_plain(envelope, self.src.tell(), self.src.what, "envelope")
+        check_plain(envelope, self.src.what, "envelope")
         self.envelope = envelope
         self.freeze(envelope)
         if self.head_only:
@@ -741,7 +746,7 @@ class Reader:
         if len(args) == 1:
             if self.envelope is None or not isinstance(args[0], dict):
                 raise self.crafted("holds a malformed trailer")
-            check_plain(args[0], self.src.tell(), self.src.what, "trailer")
+            check_plain(args[0], self.src.what, "trailer")
             self.freeze(args[0])
             return _Trailer(args[0])
         if len(args) not in (3, 4):
@@ -969,18 +974,21 @@ def _describe_global(module: str, name: str) -> str:
     return f"a pickle whose top-level object is built by {full}"
 
 
-def check_plain(value: Any, consumed: int, what: str, part: str) -> None:
+def check_plain(value: Any, what: str, part: str) -> None:
     """Refuse a part that is not a tree of plain data of its own size.
 
     The memo lets a stream refer to one container many times: a list that
     holds itself, or ``a = [b, b]; b = [c, c]; ...`` whose expansion doubles
     per level (every JSON dump, repr or signature check of it would never
-    end). Each node of a tree costs at least one opcode byte, so a walk that
-    meets more nodes than a few times the bytes read, or goes deeper than
-    ``MAX_DEPTH``, is a crafted or corrupt file.
+    end). Each object and reference costs the file an opcode byte at least,
+    so a walk that meets more nodes than a few times the part's own objects
+    and references (:func:`plain_size`), or goes deeper than ``MAX_DEPTH``,
+    is a crafted or corrupt file. Bytes the file spent elsewhere (its arrays,
+    values it dropped) buy nothing: a trailer of 27 shared levels after a
+    72 MB model was once walked for minutes.
     """
     problem = plain_data_problem(
-        value, max_depth=MAX_DEPTH, max_nodes=4 * consumed + 10_000
+        value, max_depth=MAX_DEPTH, max_nodes=4 * plain_size(value) + 10_000
     )
     if problem is not None:
         raise EnvelopeError(

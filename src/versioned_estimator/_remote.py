@@ -73,6 +73,7 @@ class RemoteFile:
 
     def _open(self, block_size: int | None) -> Any:
         try:
+            _refuse_local_targets(self.url)
             opened = self._fsspec.open(self.url, "rb", block_size=block_size)
             _refuse_local_special(opened)
             return opened.open()
@@ -116,6 +117,28 @@ class RemoteFile:
         self._handle.close()
 
 
+def _refuse_local_targets(url: str) -> None:
+    """Every local path a chained URL names (``zip://m.joblib::file:///x``)
+    is a regular file, checked before fsspec builds the chain: an archive
+    file system opens its target as it is built, and a FIFO there blocks
+    forever."""
+    for part in url.split("::")[1:]:
+        protocol, _, path = part.rpartition("://")
+        if protocol in ("", "file", "local"):
+            _refuse_special_path(path)
+
+
+def _refuse_special_path(path: str) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing: fsspec says so
+    if not stat.S_ISREG(mode):
+        raise EnvelopeError(
+            f"{path!r} is not a regular file (a directory, pipe, socket or device)."
+        )
+
+
 def _refuse_local_special(opened: Any) -> None:
     """A URL fsspec resolves to a local path (``file://``, a cache over one)
     names a regular file: fsspec opens the path with a blocking ``open``,
@@ -123,15 +146,7 @@ def _refuse_local_special(opened: Any) -> None:
     fs, path = getattr(opened, "fs", None), getattr(opened, "path", None)
     while fs is not None:
         if "file" in (getattr(fs, "protocol", None) or ()) and isinstance(path, str):
-            try:
-                mode = os.stat(path).st_mode
-            except OSError:
-                return  # missing: fsspec says so
-            if not stat.S_ISREG(mode):
-                raise EnvelopeError(
-                    f"{path!r} is not a regular file (a directory, pipe, socket "
-                    "or device)."
-                )
+            _refuse_special_path(path)
             return
         fs = getattr(fs, "fs", None)  # a caching file system's target
 

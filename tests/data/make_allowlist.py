@@ -380,6 +380,10 @@ def _more_composites(
             GaussianProcessClassifier(multi_class=multi, random_state=0),
             (X, y),
         )
+    from sklearn.isotonic import IsotonicRegression
+
+    # One distinct input: its restore builds a function of its own.
+    yield "isotonic-one-value", IsotonicRegression(), (np.ones(20), yr[:20])
     yield (
         "bisecting-sparse",
         BisectingKMeans(n_clusters=4, random_state=0),
