@@ -75,20 +75,32 @@ def test_ignored_names_are_the_top_level_ones() -> None:
     assert not same_settings(a, b, ignore={"C"})
 
 
-def test_shared_parts_are_compared_within_a_budget() -> None:
-    """A list holding itself twice, 60 levels deep, is 2**60 paths: the
-    comparison gives up (not the same) instead of walking them."""
-    nested: list[object] = [0]
-    for _ in range(60):
-        nested = [nested, nested]
-    other: list[object] = [0]
-    for _ in range(60):
-        other = [other, other]
+def test_shared_parts_are_compared_once_within_a_bound() -> None:
+    """A list holding another twice, 60 levels deep, is 2**60 paths: each
+    pair of lists is compared once, so equal graphs are found equal and
+    graphs differing at the bottom unequal, at once (results are kept in
+    names: a failing assert would print the graphs, path by path)."""
+
+    def nested(bottom: int) -> list[object]:
+        value: list[object] = [bottom]
+        for _ in range(60):
+            value = [value, value]
+        return value
+
     start = time.perf_counter()
-    assert not same_settings(
-        SimpleImputer(fill_value=nested), SimpleImputer(fill_value=other)
+    same = same_settings(
+        SimpleImputer(fill_value=nested(0)), SimpleImputer(fill_value=nested(0))
+    )
+    other = same_settings(
+        SimpleImputer(fill_value=nested(0)), SimpleImputer(fill_value=nested(1))
+    )
+    bounded = same_settings(
+        SimpleImputer(fill_value=nested(0)),
+        SimpleImputer(fill_value=nested(0)),
+        most=30,
     )
     assert time.perf_counter() - start < 5  # a bound, not a benchmark
+    assert (same, other, bounded) == (True, False, False)
     pipeline = make_pipeline(StandardScaler(), Ridge())
     assert same_settings(pipeline, make_pipeline(StandardScaler(), Ridge()))
     assert not same_settings(pipeline, make_pipeline(StandardScaler(), Ridge()), most=2)
