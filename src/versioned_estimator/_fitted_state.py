@@ -2434,9 +2434,10 @@ def _iterative_imputer(model: Any) -> str | None:
 
 
 def _isotonic(model: Any) -> str | None:
-    """Isotonic thresholds strictly increase, as fit leaves them: restoring
-    a model whose inputs are one value builds ``lambda x: y.repeat(x.shape)``
-    of its outputs, one per threshold, so every row a threshold."""
+    """Isotonic thresholds strictly increase, as fit leaves them (restoring
+    a model of one threshold builds ``lambda x: y.repeat(x.shape)``, which
+    the outputs' rank and length, in the shapes table, keep to a value a
+    row)."""
     thresholds = model.__dict__.get("X_thresholds_")
     if thresholds is None:
         return None
