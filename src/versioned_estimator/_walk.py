@@ -88,7 +88,7 @@ def _walk(
     # The Bunches of estimators an ensemble names (where scikit-learn keeps
     # them), by id: any other is refused.
     named: set[int] = set()
-    repeated = False  # an object with members met again
+    repeated = False  # an object with members or plain values met again
     leaf_repeats = 0  # objects without members met again
     # Objects whose structures and fitted state are checked once the whole
     # graph has passed the walk's own bounds (a check reads members: a list
@@ -97,17 +97,16 @@ def _walk(
     # popped: a model's check covers its trees in bulk.
     pending: list[Any] = []
 
-    def enter(obj: Any, values: Iterable[Any]) -> list[int]:
-        """Push the members of ``obj`` that are not plain; their ids. Its
-        plain members add to its weight: a check that reads a list reads
-        them all, however many times the graph refers to the list."""
+    def enter(obj: Any, values: Iterable[Any]) -> None:
+        """Push the members of ``obj`` that are not plain. Its plain members
+        add to its weight: a check that reads a list reads them all, however
+        many times the graph refers to the list."""
         values = list(values)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
         weight[id(obj)] = weight.get(id(obj), 1) + len(values) - len(held)
         alive.append(held)
-        ids = members[id(obj)] = members.get(id(obj), []) + [id(v) for v in held]
+        members[id(obj)] = members.get(id(obj), []) + [id(v) for v in held]
         stack.extend(held)
-        return ids
 
     while stack:
         obj = stack.pop()
@@ -220,9 +219,9 @@ def _walk(
         if isinstance(obj, Mapping):
             values.extend(obj.items())
         enter(obj, values)
-    # Without an object of members met twice, every reference reaches what it
-    # alone holds, and each further reference to an object without members
-    # adds at most its own weight, one.
+    # Without an object of members or of plain values met twice, every
+    # reference reaches what it alone holds, and each further reference to
+    # an object of neither adds its own weight, one.
     if repeated or leaf_repeats > (MAX_EXPANSION - 1) * len(weight) + MAX_EXPANDED_FREE:
         problem = _expansion(id(root), members, weight)
         if problem is not None:
