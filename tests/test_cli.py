@@ -648,6 +648,30 @@ def test_diff_of_wide_values_is_one_block_per_field(
     assert _text_fields(out, data) == [d["field"] for d in data["differences"]]
 
 
+def test_diff_paths_under_a_long_key_are_cut(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A path is repeated for every difference under it: a metadata key of
+    megabytes over 500 differing values once made ``diff`` ask 4 GB (red
+    team round 43). Paths are cut to a line's worth."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    key = "k" * 2_000_000
+    paths = []
+    for value in (0, 1):
+        model = VersionedEstimator(
+            LogisticRegression(),
+            metadata={key: {str(i): value for i in range(500)}},
+        ).fit(X, (X[:, 0] > 0).astype(int))
+        paths.append(tmp_path / f"{value}.joblib")
+        save(model, paths[-1])
+    code, out, _ = run(capsys, "diff", *paths)
+    assert code == 1
+    fields = [line for line in out.splitlines() if line.startswith("metadata.")]
+    assert len(fields) == 500
+    assert max(map(len, fields)) <= 240
+    assert len(out) < 500 * 400
+
+
 # ----------------------------------------------------------------------------
 # verify
 # ----------------------------------------------------------------------------
@@ -1157,8 +1181,13 @@ def test_a_file_url_to_a_pipe_is_refused(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     # An archive file system opens its target as fsspec builds the chain,
     # before any check of what it opened (red team round 42).
-    chained = (f"zip://m.joblib::{fifo.as_uri()}", f"tar://m.joblib::{fifo}")
+    chained = (
+        f"zip://m.joblib::{fifo.as_uri()}",
+        f"tar://m.joblib::{fifo}",
+        "zip://m.joblib::~/fifo",  # fsspec expands the home folder
+    )
+    home = {**os.environ, "HOME": str(tmp_path)}
     for source in (str(fifo), fifo.as_uri(), *chained):
-        done = _cli_process("inspect", source)
+        done = _cli_process("inspect", source, capture_output=True, env=home)
         assert done.returncode == 2
         assert b"not a regular file" in done.stderr

@@ -1766,6 +1766,41 @@ def _isotonic_one_input_many_outputs(model: Any) -> None:
     model.y_thresholds_ = np.arange(20_000.0)
 
 
+def _gp_on_one_row() -> tuple[Any, Any]:
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import DotProduct
+
+    X = RS.rand(1, 1)
+    model = GaussianProcessRegressor(DotProduct(), optimizer=None)
+    return model.fit(X, [1.0]), X
+
+
+def _kernel_shared_part(model: Any) -> None:
+    """A fitted kernel whose sum has one part twice, as its given kernel
+    does (a user may build that; fit clones it into a tree)."""
+    from sklearn.gaussian_process.kernels import RBF
+
+    part, given = RBF(), RBF()
+    model.kernel_ = part + part
+    model.kernel = given + given
+
+
+def _gb_first_guess_of_many_classes(model: Any) -> None:
+    """A two-class model's first guess of 20,000 classes, its own arrays
+    agreeing: predict asks its probabilities, (30000, 20000) of them."""
+    init = model.init_
+    width = init.coef_.shape[1]
+    init.classes_ = np.arange(20_000)
+    init.coef_ = np.zeros((20_000, width))
+    init.intercept_ = np.zeros(20_000)
+
+
+def _gb_with_logistic_guess() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    model = GradientBoostingClassifier(n_estimators=2, init=LogisticRegression())
+    return model.fit(X, np.arange(40) % 2), X[:3]
+
+
 def _iterative_imputer() -> tuple[Any, Any]:
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer
@@ -2930,6 +2965,25 @@ CASES: dict[str, Case] = {
         _gaussian_process,
         lambda m: setattr(m.kernel_, "length_scale", _shared_long_list(4_000, 80_000)),
         "references to its parts that reach over",
+    ),
+    # Round 43: a kernel is evaluated once a part a predict; fit clones
+    # every part, and its numbers are scalars or one a column.
+    "kernel-part-used-twice": Case(
+        _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
+    ),
+    "kernel-number-wider-than-the-data": Case(
+        _gp_on_one_row,
+        lambda m: setattr(m.kernel_, "sigma_0", np.ones((1, 20_000))),
+        "kernel's sigma_0 is not a number or one a column",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 1),
+    ),
+    "boosting-first-guess-of-other-classes": Case(
+        _gb_with_logistic_guess,
+        _gb_first_guess_of_many_classes,
+        "first guess has other classes",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
     ),
     "isotonic-thresholds-of-one-input": Case(
         _isotonic,

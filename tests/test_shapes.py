@@ -427,6 +427,11 @@ def _meta(name: str) -> Any:
             [("r", Ridge())], final_estimator=KernelRidge(), cv=2
         ),
         "column-transformer": lambda: ColumnTransformer([("k", KernelPCA(), [0, 1])]),
+        # A member between two dropped ones: a list plain at both ends was
+        # once skipped whole (round 43).
+        "stacking-between-drops": lambda: StackingRegressor(
+            [("a", "drop"), ("k", KernelRidge()), ("b", "drop")], cv=2
+        ),
     }[name]()
 
 
@@ -442,6 +447,7 @@ def _meta(name: str) -> Any:
         "bagging",
         "stacking",
         "column-transformer",
+        "stacking-between-drops",
     ],
 )
 def test_kept_training_rows_are_held_inside_meta_estimators(name, tmp_path):

@@ -898,6 +898,38 @@ def _gaussian_process(model: Any) -> str | None:
         # product of 60 kernels behind kernel=RBF() keeps 60 (rows, training
         # rows) matrices alive at predict.
         return f"a {_name(model)} whose fitted kernel is not the kernel it was given"
+    return None if fitted is None else _fitted_kernel(model, fitted, X.shape[1])
+
+
+def _fitted_kernel(model: Any, kernel: Any, width: int) -> str | None:
+    """A fitted kernel is a tree (fit clones every part) whose numbers are
+    scalars or one per column of the data. A part shared by both operands
+    of a sum nested 15 deep is evaluated 2**15 times a predict, and 300,000
+    ``None`` of padding once paid for that many references; a (1, 20000)
+    ``sigma_0`` broadcast a (30000, 1) kernel to 4.5 GB."""
+    seen: set[int] = set()
+    stack = [kernel]
+    while stack:
+        part = stack.pop()
+        if id(part) in seen:
+            return f"a {_name(model)} whose fitted kernel uses one part twice"
+        seen.add(id(part))
+        if len(seen) > _MOST_KERNELS:
+            return (
+                f"a {_name(model)} whose fitted kernel has over {_MOST_KERNELS} parts"
+            )
+        for name, value in part.get_params(deep=False).items():
+            if hasattr(value, "get_params") and not isinstance(value, type):
+                stack.append(value)
+            elif name == "kernels" and isinstance(value, list):
+                stack.extend(value)
+            elif not name.endswith("_bounds") and (
+                np.ndim(value) > 1 or np.size(value) > max(width, 1)
+            ):
+                return (
+                    f"a {_name(model)} whose kernel's {name} is not a number or "
+                    "one a column"
+                )
     return None
 
 

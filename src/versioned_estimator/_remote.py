@@ -125,7 +125,8 @@ def _refuse_local_targets(url: str) -> None:
     for part in url.split("::")[1:]:
         protocol, _, path = part.rpartition("://")
         if protocol in ("", "file", "local"):
-            _refuse_special_path(path)
+            # fsspec expands ``~`` and ``~user`` as it builds the chain.
+            _refuse_special_path(os.path.expanduser(path))
 
 
 def _refuse_special_path(path: str) -> None:

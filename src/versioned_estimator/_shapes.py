@@ -94,14 +94,10 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
             )
         if isinstance(obj, (list, tuple, dict)):
             items = obj.values() if isinstance(obj, dict) else obj
-            # A list or dict of plain values at both ends (a vocabulary, a
-            # list of names) is not one of estimators: skipped whole, not
-            # item by item (code running over it fails at its first plain
-            # item before any estimator in the middle). A tuple is a step:
-            # its name first.
-            ends = (next(iter(items), None), next(reversed(items), None))
-            if isinstance(obj, tuple) or not all(isinstance(e, _PLAIN) for e in ends):
-                stack.extend(items)
+            # Every item, however many plain ones surround it: a stacking
+            # model skips its "drop" members, so a model between two of
+            # them is predicted with (round 43).
+            stack.extend(v for v in items if type(v) not in _PLAIN_TYPES)
             continue
         kind: type = type(obj)
         if (
@@ -130,6 +126,7 @@ def fitted_rows(obj: Any) -> int | None:
 
 
 _PLAIN = (str, bytes, int, float, np.generic, np.ndarray, type(None))
+_PLAIN_TYPES = frozenset({str, bytes, int, float, bool, type(None)})
 #: Parameters a meta-estimator fits in place: a pipeline's steps, a union's
 #: transformers.
 _FITTED_IN_PLACE = frozenset({"steps", "transformer_list"})

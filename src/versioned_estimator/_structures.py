@@ -457,7 +457,14 @@ def _gradient_boosting(estimator: Any) -> str | None:
         return problem
     init = getattr(estimator, "init_", None)
     classes_of_init = len(np.asarray(getattr(init, "classes_", ())))
-    if outputs > 1 and init != "zero" and classes_of_init != outputs:
+    if (
+        classes is not None
+        and not (isinstance(init, str) and init == "zero")
+        and classes_of_init != classes
+    ):
+        # Fit gives the first guess the model's own targets: its
+        # probabilities have a column a class (20,000 made a predict of
+        # 30,000 rows ask 4.5 GB).
         return "a gradient boosting model whose first guess has other classes"
     if not (isinstance(init, str) and init == "zero") and not _first_guess(
         init, classes is not None
