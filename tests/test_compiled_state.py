@@ -1766,6 +1766,23 @@ def _isotonic_one_input_many_outputs(model: Any) -> None:
     model.y_thresholds_ = np.arange(20_000.0)
 
 
+def _scaled_logistic() -> tuple[Any, Any]:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(40, 2)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    return model.fit(X, np.arange(40) % 2), X[:3]
+
+
+def _repeated_step(model: Any) -> None:
+    """One step 1,000 times over: every predict runs it 1,000 times, each
+    time a reference of two bytes (and 1,000 ``None`` of padding paid for
+    the walk's allowance)."""
+    model.steps = [model.steps[0]] * 1_000 + [model.steps[-1]]
+    model.padding_ = [None] * 20_000
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -2365,7 +2382,7 @@ CASES: dict[str, Case] = {
         _mlp, _repeated_layer, "references to its parts that reach over"
     ),
     "forest-repeated-tree": Case(
-        _small_forest, _repeated_tree, "references to its parts that reach over"
+        _small_forest, _repeated_tree, "holds one estimator or step more than once"
     ),
     "gaussian-process-kernel-dag": Case(
         _gaussian_process,
@@ -2968,6 +2985,9 @@ CASES: dict[str, Case] = {
     ),
     # Round 43: a kernel is evaluated once a part a predict; fit clones
     # every part, and its numbers are scalars or one a column.
+    "pipeline-repeated-step": Case(
+        _scaled_logistic, _repeated_step, "holds one estimator or step more than once"
+    ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
     ),

@@ -137,11 +137,16 @@ def _walk(
             stack.append(_LEAVE)
             # Plain members are skipped here, not one by one below: a
             # vocabulary holds hundreds of thousands of them.
+            items = obj.values() if kind is dict else obj
+            if kind is not set and kind is not frozenset and _repeats_a_part(items):
+                return (
+                    f"a {kind.__name__} that holds one estimator or step more "
+                    "than once (fit makes each its own: code runs over every "
+                    "place it holds, and each costs the file a reference)"
+                )
             if kind is dict:
                 enter(obj, obj)
-                enter(obj, obj.values())
-            else:
-                enter(obj, obj)
+            enter(obj, items)
             continue
         if isinstance(obj, np.ndarray):
             if type(obj) not in (np.ndarray, np.memmap) and not allowed.instance_type(
@@ -241,6 +246,19 @@ def _walk(
 #: a member referred to 4,000 times.
 MAX_EXPANSION = 8
 MAX_EXPANDED_FREE = 1 << 12
+
+
+def _repeats_a_part(items: Iterable[Any]) -> bool:
+    """Whether a container holds one estimator, kernel or step (a tuple) at
+    two places. Fit makes every member its own object; a list of one tree
+    20,000 times is a forest the file did not pay for, whose every predict
+    runs it 20,000 times (paid for by a walk allowance of plain padding)."""
+    parts = [
+        id(v)
+        for v in items
+        if type(v) is tuple or (hasattr(v, "get_params") and not isinstance(v, type))
+    ]
+    return len(parts) != len(set(parts))
 
 
 def _sub_arrays(dtype: np.dtype[Any]) -> bool:
