@@ -36,6 +36,14 @@ import pytest
 from scipy import sparse
 from sklearn.base import is_classifier, is_regressor
 from sklearn.datasets import make_classification, make_regression
+
+# The experimental estimators are part of the matrix whatever else the
+# process imported first: scikit-learn lists them only once enabled, and the
+# tables generated from this matrix must not depend on import order.
+from sklearn.experimental import (  # noqa: F401
+    enable_halving_search_cv,
+    enable_iterative_imputer,
+)
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import all_estimators, get_tags

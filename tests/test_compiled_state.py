@@ -1783,6 +1783,27 @@ def _repeated_step(model: Any) -> None:
     model.padding_ = [None] * 20_000
 
 
+def _multi_output_forests() -> tuple[Any, Any]:
+    X = RS.rand(40, 2)
+    model = MultiOutputRegressor(RandomForestRegressor(n_estimators=2, max_depth=2))
+    return model.fit(X, X * 2), X[:3]
+
+
+def _one_forest_many_outputs(model: Any) -> None:
+    """One forest as 2,000 outputs, in an object array (no list holds it
+    twice), the walk's allowance paid by 50,000 ``None``: every predict
+    runs it 2,000 times."""
+    held = np.empty(2_000, dtype=object)
+    held[:] = [model.estimators_[0]] * 2_000
+    model.estimators_ = held
+    model.padding_ = [None] * 50_000
+
+
+def _shells_of_one_tree(model: Any) -> None:
+    """Three trees, each its own estimator, all over one fitted tree."""
+    model.estimators_ = [copy.copy(model.estimators_[0]) for _ in range(3)]
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -2985,6 +3006,13 @@ CASES: dict[str, Case] = {
     ),
     # Round 43: a kernel is evaluated once a part a predict; fit clones
     # every part, and its numbers are scalars or one a column.
+    # Round 44: one fitted part held in many places by no list twice.
+    "outputs-one-forest-in-an-object-array": Case(
+        _multi_output_forests, _one_forest_many_outputs, "held in more than 2 places"
+    ),
+    "forest-shells-of-one-tree": Case(
+        _forest_of_three, _shells_of_one_tree, "held in more than 2 places"
+    ),
     "pipeline-repeated-step": Case(
         _scaled_logistic, _repeated_step, "holds one estimator or step more than once"
     ),

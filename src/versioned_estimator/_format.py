@@ -223,8 +223,8 @@ def plain_size(value: Any) -> int:
 
     Examples
     --------
-    >>> plain_size({"a": [1, 2]})
-    6
+    >>> plain_size({"a": [1, 2]})  # dict, "a", list, 1, 2; three references
+    8
     >>> shared = ["x" * 400]
     >>> plain_size([shared, shared]) < plain_size([["x" * 400], ["x" * 400]])
     True

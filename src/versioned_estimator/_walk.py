@@ -96,6 +96,9 @@ def _walk(
     # the walk met them, hung the load). Parents come before their parts, as
     # popped: a model's check covers its trees in bulk.
     pending: list[Any] = []
+    # Fitted parts (estimators fitted, compiled trees), for the owners bound
+    # (:func:`_shared_fitted_part`).
+    fitted: set[int] = set()
 
     def enter(obj: Any, values: Iterable[Any]) -> None:
         """Push the members of ``obj`` that are not plain. Its plain members
@@ -212,6 +215,8 @@ def _walk(
             if problem is not None:
                 return problem
         pending.append(obj)
+        if _fitted_part(obj, kind, namespace):
+            fitted.add(id(obj))
         if by_library:
             continue  # library code built it while loading: its parts are its own
         values: list[Any] = []
@@ -231,6 +236,9 @@ def _walk(
         problem = _expansion(id(root), members, weight)
         if problem is not None:
             return problem
+    problem = _shared_fitted_part(members, fitted)
+    if problem is not None:
+        return problem
     for obj in pending:
         problem = check_structure(obj)
         if problem is not None:
@@ -246,6 +254,50 @@ def _walk(
 #: a member referred to 4,000 times.
 MAX_EXPANSION = 8
 MAX_EXPANDED_FREE = 1 << 12
+
+
+def _fitted_part(obj: Any, kind: type, namespace: Any) -> bool:
+    """A fitted scikit-learn estimator, or a compiled part of one (a tree, a
+    neighbours tree), or a gradient boosting predictor: what a method runs."""
+    if not (kind.__module__ or "").startswith("sklearn."):
+        return False
+    if not isinstance(namespace, dict):
+        return True
+    if hasattr(obj, "get_params"):
+        return any(k.endswith("_") and not k.startswith("__") for k in namespace)
+    return kind.__name__ == "TreePredictor"
+
+
+#: How many places may hold one fitted part: an ensemble's ``estimators_``
+#: and its ``named_estimators_``.
+MAX_OWNERS = 2
+
+
+def _shared_fitted_part(
+    members: Mapping[int, list[int]], fitted: AbstractSet[int]
+) -> str | None:
+    """Why a fitted part, or a container holding one, is held in more places
+    than fit puts it, or None. Fit makes every member its own; one forest
+    held by 20,000 places of an object array, or one tree under 20,000
+    shells, runs 20,000 times a predict, and plain padding could pay the
+    expansion bound for it. (A grid's candidates stay unfitted: a search
+    fits clones of them; a pipeline fits a step given twice in place, in
+    two places.)"""
+    holders = set(fitted)
+    for owner, held in members.items():
+        if any(member in fitted for member in held):
+            holders.add(owner)
+    counts: dict[int, int] = {}
+    for held in members.values():
+        for member in held:
+            if member in holders:
+                counts[member] = counts.get(member, 0) + 1
+    if any(count > MAX_OWNERS for count in counts.values()):
+        return (
+            f"a fitted part held in more than {MAX_OWNERS} places (fit makes "
+            "each its own: code runs it once a place)"
+        )
+    return None
 
 
 def _repeats_a_part(items: Iterable[Any]) -> bool:
