@@ -1804,6 +1804,32 @@ def _shells_of_one_tree(model: Any) -> None:
     model.estimators_ = [copy.copy(model.estimators_[0]) for _ in range(3)]
 
 
+def _voting_ridges() -> tuple[Any, Any]:
+    from sklearn.ensemble import VotingRegressor
+    from sklearn.linear_model import Ridge
+
+    X = RS.rand(40, 2)
+    model = VotingRegressor([("a", Ridge()), ("b", Ridge(alpha=2.0))])
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _voting_dag(model: Any) -> None:
+    """Voters of voters, 16 levels, each level's two voters holding both of
+    the next level's (every part has two holders, no list holds one twice):
+    2**16 runs of the last ridges a predict, the walk's allowance paid by
+    2,000,000 ``None``."""
+    level = list(model.estimators_)
+    for _ in range(16):
+        shells = [copy.copy(model) for _ in range(2)]
+        for shell in shells:
+            shell.estimators_ = list(level)
+            del shell.named_estimators_
+        level = shells
+    model.estimators_ = level
+    del model.named_estimators_
+    model.padding_ = [None] * 2_000_000
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3012,6 +3038,9 @@ CASES: dict[str, Case] = {
     ),
     "forest-shells-of-one-tree": Case(
         _forest_of_three, _shells_of_one_tree, "held in more than 2 places"
+    ),
+    "voters-a-dag-of-two-holders": Case(
+        _voting_ridges, _voting_dag, "references to its models that reach over"
     ),
     "pipeline-repeated-step": Case(
         _scaled_logistic, _repeated_step, "holds one estimator or step more than once"

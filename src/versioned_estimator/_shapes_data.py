@@ -952,6 +952,14 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "statistics_.-1",
         ),
     ),
+    "sklearn.impute._iterative.IterativeImputer": (
+        (
+            "_is_empty_feature.-1",
+            "_max_value.-1",
+            "_min_value.-1",
+            "n_features_in_",
+        ),
+    ),
     "sklearn.impute._knn.KNNImputer": (
         (
             "<rows>",
@@ -2781,6 +2789,14 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     "sklearn.impute._base.SimpleImputer": {
         "n_features_in_": 0,
         "statistics_": 1,
+    },
+    "sklearn.impute._iterative.IterativeImputer": {
+        "_is_empty_feature": 1,
+        "_max_value": 1,
+        "_min_value": 1,
+        "n_features_in_": 0,
+        "n_features_with_missing_": 0,
+        "n_iter_": 0,
     },
     "sklearn.impute._knn.KNNImputer": {
         "_fit_X": 2,
