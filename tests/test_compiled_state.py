@@ -3034,13 +3034,15 @@ CASES: dict[str, Case] = {
     # every part, and its numbers are scalars or one a column.
     # Round 44: one fitted part held in many places by no list twice.
     "outputs-one-forest-in-an-object-array": Case(
-        _multi_output_forests, _one_forest_many_outputs, "held in more than 2 places"
+        _multi_output_forests,
+        _one_forest_many_outputs,
+        "references to its models that reach them",
     ),
     "forest-shells-of-one-tree": Case(
         _forest_of_three, _shells_of_one_tree, "held in more than 2 places"
     ),
     "voters-a-dag-of-two-holders": Case(
-        _voting_ridges, _voting_dag, "references to its models that reach over"
+        _voting_ridges, _voting_dag, "references to its models that reach them"
     ),
     "pipeline-repeated-step": Case(
         _scaled_logistic, _repeated_step, "holds one estimator or step more than once"

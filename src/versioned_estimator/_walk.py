@@ -233,11 +233,16 @@ def _walk(
     # reference reaches what it alone holds, and each further reference to
     # an object of neither adds its own weight, one.
     if repeated or leaf_repeats > (MAX_EXPANSION - 1) * len(weight) + MAX_EXPANDED_FREE:
-        problem = _expansion(id(root), members, weight)
+        own = sum(weight.values())
+        limit = MAX_EXPANSION * own + MAX_EXPANDED_FREE
+        problem = _expansion(id(root), members, weight, limit)
         if problem is None:
-            # Fitted parts against fitted parts alone: plain padding, which
-            # weighs in the graph, buys no more runs of a model.
-            problem = _expansion(id(root), members, dict.fromkeys(fitted, 1), "models")
+            # Fitted models against fitted models alone, an ensemble's
+            # named_estimators_ aside: fit reaches each through one path, and
+            # padding, which weighs in the graph, buys no more runs of one.
+            limit = len(fitted) + MAX_MODEL_REPEATS
+            runs = dict.fromkeys(fitted, 1)
+            problem = _expansion(id(root), members, runs, limit, "models", named)
         if problem is not None:
             return problem
     problem = _shared_fitted_part(members, fitted)
@@ -258,6 +263,10 @@ def _walk(
 #: a member referred to 4,000 times.
 MAX_EXPANSION = 8
 MAX_EXPANDED_FREE = 1 << 12
+#: How many more times than it holds fitted models a graph may reach them,
+#: an ensemble's ``named_estimators_`` aside (a pipeline given one fitted
+#: step twice reaches it twice).
+MAX_MODEL_REPEATS = 8
 
 
 def _fitted_part(obj: Any, kind: type, namespace: Any) -> bool:
@@ -328,7 +337,9 @@ def _expansion(
     root: int,
     members: Mapping[int, list[int]],
     weight: Mapping[int, int],
+    limit: int,
     what: str = "parts",
+    skip: AbstractSet[int] = frozenset(),
 ) -> str | None:
     """Why the graph refers to its parts more often than its size holds, or
     None. Code loops over what a model refers to, not over distinct objects:
@@ -337,11 +348,10 @@ def _expansion(
     operands are one object, nested 60 times, is evaluated 2**60 times. So
     every reference counts with what it reaches (a reference back to an
     object being counted counts nothing), against the graph's own weight.
-    Counted over fitted models alone (``what="models"``), a DAG whose every
-    part has two holders, 20 levels deep, runs its last model 2**20 times
-    however much padding the graph holds."""
-    own = sum(weight.values())
-    limit = MAX_EXPANSION * own + MAX_EXPANDED_FREE
+    Counted over fitted models alone (``what="models"``, the references of
+    ``skip`` left out), a DAG of pipelines whose every part has two holders,
+    10 levels deep, runs its last model 2**10 times however much padding the
+    graph holds."""
     total: dict[int, int] = {}
     opened: set[int] = set()
     stack: list[tuple[int, bool]] = [(root, False)]
@@ -349,19 +359,25 @@ def _expansion(
         node, finish = stack.pop()
         if finish:
             reached = weight.get(node, 0)
-            reached += sum(total.get(member, 0) for member in members.get(node, ()))
+            if node not in skip:
+                reached += sum(total.get(m, 0) for m in members.get(node, ()))
             total[node] = min(reached, limit + 1)
             continue
         if node in opened:
             continue
         opened.add(node)
         stack.append((node, True))
-        stack.extend((m, False) for m in members.get(node, ()) if m not in opened)
+        if node not in skip:
+            stack.extend((m, False) for m in members.get(node, ()) if m not in opened)
     if total.get(root, 0) > limit:
+        times = (
+            f"over {MAX_EXPANSION} times the {what} themselves"
+            if what == "parts"
+            else "them more often than fit does"
+        )
         return (
-            f"references to its {what} that reach over {MAX_EXPANSION} times "
-            f"the {what} themselves (one object referred to over and over, which "
-            "code then runs over again and again)"
+            f"references to its {what} that reach {times} (one object referred "
+            "to over and over, which code then runs over again and again)"
         )
     return None
 
