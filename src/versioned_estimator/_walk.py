@@ -100,16 +100,17 @@ def _walk(
     # (:func:`_shared_fitted_part`).
     fitted: set[int] = set()
 
-    def enter(obj: Any, values: Iterable[Any]) -> None:
-        """Push the members of ``obj`` that are not plain. Its plain members
-        add to its weight: a check that reads a list reads them all, however
-        many times the graph refers to the list."""
+    def enter(obj: Any, values: Iterable[Any]) -> list[Any]:
+        """Push the members of ``obj`` that are not plain, and return them.
+        Its plain members add to its weight: a check that reads a list reads
+        them all, however many times the graph refers to the list."""
         values = list(values)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
         weight[id(obj)] = weight.get(id(obj), 1) + len(values) - len(held)
         alive.append(held)
         members[id(obj)] = members.get(id(obj), []) + [id(v) for v in held]
         stack.extend(held)
+        return held
 
     while stack:
         obj = stack.pop()
@@ -140,16 +141,17 @@ def _walk(
             stack.append(_LEAVE)
             # Plain members are skipped here, not one by one below: a
             # vocabulary holds hundreds of thousands of them.
-            items = obj.values() if kind is dict else obj
-            if kind is not set and kind is not frozenset and _repeats_a_part(items):
+            if kind is dict:
+                enter(obj, obj)
+            held = enter(obj, obj.values() if kind is dict else obj)
+            # Only what is not plain can be a part: a vocabulary's million
+            # values are not looked at one by one twice.
+            if kind is not set and kind is not frozenset and _repeats_a_part(held):
                 return (
                     f"a {kind.__name__} that holds one estimator or step more "
                     "than once (fit makes each its own: code runs over every "
                     "place it holds, and each costs the file a reference)"
                 )
-            if kind is dict:
-                enter(obj, obj)
-            enter(obj, items)
             continue
         if isinstance(obj, np.ndarray):
             if type(obj) not in (np.ndarray, np.memmap) and not allowed.instance_type(
