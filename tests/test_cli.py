@@ -248,6 +248,11 @@ def test_inspect_signed(
 ) -> None:
     code, data = run_json(capsys, "inspect", files["signed"])
     assert (code, data["signed"], data["signature"]) == (0, True, "hmac-sha256")
+    # inspect reads the head only: it shows the file's claim as a claim.
+    code, out, _ = run(capsys, "inspect", files["signed"])
+    assert _row(out, "signed") == (
+        "claimed (hmac-sha256), not checked: verify --key-env VAR"
+    )
 
 
 LOGISTIC = "sklearn.linear_model._logistic.LogisticRegression"

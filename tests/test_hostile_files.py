@@ -2438,6 +2438,12 @@ def _(corpus: Corpus, atk: Attack) -> None:
     field_attack(corpus, atk, lambda e: e["packages"].update({"scikit-learn": bad}))
 
 
+@attack("packages-two-spellings", 7, "one distribution under two spellings")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # check and requirements would show or pin both, one of them wrong.
+    field_attack(corpus, atk, lambda e: e["packages"].update({"Scikit_Learn": "0.1"}))
+
+
 @attack(
     "modules-distribution-injection", 7, "'modules' naming '-e git+...' as distribution"
 )

@@ -38,6 +38,7 @@ __all__ = [
     "build_envelope",
     "checked_distribution",
     "checked_version",
+    "normalize_name",
     "valid_distribution",
     "valid_version",
     "validate",
@@ -256,6 +257,17 @@ def checked_version(version: Any, *, what: str = "a version") -> str:
     return rendered
 
 
+def normalize_name(name: str) -> str:
+    """Normalize a distribution name as pip does (PEP 503).
+
+    Examples
+    --------
+    >>> normalize_name("Scikit_Learn")
+    'scikit-learn'
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def valid_distribution(name: Any) -> bool:
     """Whether ``name`` is a distribution name pip accepts (PEP 508); see
     :func:`checked_distribution`.
@@ -337,6 +349,14 @@ class _Check:
                     field, f"holds {shown!r}, which is not {what}" + (why or "")
                 )
             _remember((field, key, item))
+        if key_ok is valid_distribution and (field, *value) not in _SEEN:
+            seen: dict[str, str] = {}
+            for key in value:
+                other = seen.setdefault(normalize_name(key), key)
+                if other != key:
+                    shown = _printable(f"{other} and {key}")
+                    raise self.bad(field, f"names one distribution twice: {shown}")
+            _remember((field, *value))
 
     def strings(self, field: str, ok: Callable[[str], bool], limit: int) -> None:
         value = self.typed(field, (list,))

@@ -23,6 +23,8 @@ import threading
 from collections.abc import Iterable
 from importlib.machinery import PathFinder as _PathFinder
 
+from versioned_estimator._envelope import normalize_name
+
 __all__ = [
     "distribution_of",
     "installed_version",
@@ -51,17 +53,6 @@ _KNOWN = {
 _lock = threading.Lock()
 _module_cache: dict[str, str | None] = {}
 _full_map: dict[str, list[str]] | None = None
-
-
-def normalize_name(name: str) -> str:
-    """Normalize a distribution name as pip does (PEP 503).
-
-    Examples
-    --------
-    >>> normalize_name("Scikit_Learn")
-    'scikit-learn'
-    """
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def library_dirs(*keys: str) -> tuple[str, ...]:

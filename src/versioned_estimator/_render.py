@@ -457,7 +457,13 @@ def inspect_text(data: Mapping[str, Any]) -> str:
             f"{payload['n_buffers']} out-of-band buffers)",
         ],
         ["digest", digest],
-        ["signed", f"yes ({data['signature']})" if data["signed"] else "no"],
+        [
+            "signed",
+            # inspect reads the head only: the claim is the file's, unchecked.
+            f"claimed ({data['signature']}), not checked: verify --key-env VAR"
+            if data["signed"]
+            else "no",
+        ],
         ["probe", probed],
         ["methods", ", ".join(data["methods"]) or "-"],
     ]
