@@ -42,6 +42,7 @@ from versioned_estimator._errors import UntrustedGlobalError
 from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
 
 __all__ = [
+    "SCALARS",
     "TRAINING_ROWS",
     "check_shapes",
     "fitted_rows",
@@ -97,7 +98,7 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
             # Every item, however many plain ones surround it: a stacking
             # model skips its "drop" members, so a model between two of
             # them is predicted with (round 43).
-            stack.extend(v for v in items if type(v) not in _PLAIN_TYPES)
+            stack.extend(v for v in items if type(v) not in SCALARS)
             continue
         kind: type = type(obj)
         if (
@@ -126,7 +127,8 @@ def fitted_rows(obj: Any) -> int | None:
 
 
 _PLAIN = (str, bytes, int, float, np.generic, np.ndarray, type(None))
-_PLAIN_TYPES = frozenset({str, bytes, int, float, bool, type(None)})
+#: Values that hold nothing: no search looks inside them.
+SCALARS = frozenset({str, bytes, int, float, bool, type(None)})
 #: Parameters a meta-estimator fits in place: a pipeline's steps, a union's
 #: transformers.
 _FITTED_IN_PLACE = frozenset({"steps", "transformer_list"})

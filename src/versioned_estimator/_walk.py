@@ -26,25 +26,13 @@ import numpy as np
 
 from versioned_estimator._allowlist import Allowed
 from versioned_estimator._inner import MAX_NESTING
-from versioned_estimator._shapes import param_names
+from versioned_estimator._shapes import SCALARS, param_names
 from versioned_estimator._structures import check_structure, covering
 
 __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
 
 
-_PLAIN = (
-    type(None),
-    bool,
-    int,
-    float,
-    complex,
-    str,
-    bytes,
-    bytearray,
-    slice,
-    range,
-    type(Ellipsis),
-)
+_PLAIN = (*SCALARS, complex, bytearray, slice, range, type(Ellipsis))
 _PLAIN_TYPES = frozenset(_PLAIN)
 _CONTAINERS = (list, tuple, set, frozenset)
 MAX_WALK = 50_000_000
