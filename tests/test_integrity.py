@@ -22,6 +22,8 @@ import base64
 import pickle
 import pickletools
 import struct
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -521,4 +523,27 @@ def test_the_fast_crc32_is_zlibs_checksum() -> None:
             block = memoryview(data[offset : offset + size])
             assert _payload._crc32(block) == f"{zlib.crc32(block):08x}"
     if platform.machine() in ("x86_64", "AMD64", "aarch64", "arm64"):
-        assert _payload._crc32_of.__module__.startswith("isal")
+        assert _payload._fast_crc32().__module__.startswith("isal")
+
+
+def test_a_small_model_loads_without_importing_isal() -> None:
+    """Blocks under a megabyte are summed by zlib: importing ISA-L costs a
+    small model's first load a millisecond, what zlib spends on a megabyte.
+    Nor is the environment report built when every version matches (its
+    module's dataclasses cost another). A fresh interpreter, as a first
+    load is."""
+    code = (
+        "import pickle, sys\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from versioned_estimator import VersionedEstimator\n"
+        "m = VersionedEstimator(LogisticRegression()).fit([[0.0], [1.0]], [0, 1])\n"
+        "back = pickle.loads(pickle.dumps(m))\n"
+        "assert list(back.predict([[0.0], [1.0]])) == [0, 1]\n"
+        "print(sorted(n for n in sys.modules if n.startswith('isal')\n"
+        "    or n == 'versioned_estimator._environment'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

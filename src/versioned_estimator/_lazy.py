@@ -28,7 +28,6 @@ import joblib
 import numpy as np
 
 from versioned_estimator._envelope import validate_trailer
-from versioned_estimator._environment import EnvironmentReport, compare
 from versioned_estimator._errors import (
     BehaviorDriftError,
     BehaviorDriftWarning,
@@ -64,6 +63,7 @@ from versioned_estimator._unpickle import load_inner
 
 if TYPE_CHECKING:
     from versioned_estimator._allowlist import Allowed
+    from versioned_estimator._environment import EnvironmentReport
 
 __all__ = ["Policy", "Sealed", "environment_error", "is_mapped"]
 
@@ -239,6 +239,10 @@ def environment_error(
     envelope: Mapping[str, Any], policy: str
 ) -> tuple[str, EnvironmentReport] | None:
     """The mismatch message for this environment, or None when it matches."""
+    if _same_versions(envelope):
+        return None  # what compare() would call ok, without building its report
+    from versioned_estimator._environment import compare
+
     report = compare(dict(envelope))
     if report.ok:
         return None
@@ -251,6 +255,16 @@ def environment_error(
         "(on_mismatch=...), config_context or VERSIONED_ESTIMATOR_ON_MISMATCH)."
     )
     return message, report
+
+
+def _same_versions(envelope: Mapping[str, Any]) -> bool:
+    """Every package the envelope names installed at its saved version, and
+    the saved Python (if any) this one."""
+    python = envelope.get("python")
+    if python is not None and python != python_version():
+        return False
+    packages = envelope.get("packages") or {}
+    return all(installed_version(name) == saved for name, saved in packages.items())
 
 
 # ----------------------------------------------------------------------------

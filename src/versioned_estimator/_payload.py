@@ -29,13 +29,15 @@ functions and ``hashlib`` release the GIL): CRC-32 for unsigned files, SHA-256
 for signed ones (see ``_format`` for why). CRC-32 comes from ISA-L (the
 ``isal`` package, a dependency where it has wheels) when it imports: the same
 checksum as ``zlib.crc32``, four to six times faster with the carry-less
-multiply every x86-64 and ARMv8 CPU has; else from zlib. They are computed
+multiply every x86-64 and ARMv8 CPU has, for blocks of a megabyte or more
+(imported on the first one); else from zlib. They are computed
 while the pickler writes the buffers and stored in the trailer, after the
 buffers; the payload digest binds every part's size and block checksums.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -308,14 +310,24 @@ def _looks_by_value(exc: BaseException) -> bool:
 # ----------------------------------------------------------------------------
 
 
-try:
-    from isal.isal_zlib import crc32 as _crc32_of
-except ImportError:  # no wheel for this platform: zlib's, the same checksum
-    _crc32_of = zlib.crc32
+#: Blocks smaller than this are summed by zlib: importing isal costs about a
+#: millisecond, what zlib takes over a megabyte (a small model's first load).
+_ISAL_FROM = 1 << 20
+
+
+@functools.cache
+def _fast_crc32() -> Callable[[memoryview], int]:
+    try:
+        from isal.isal_zlib import crc32
+    except ImportError:  # no wheel for this platform: zlib's, the same checksum
+        return zlib.crc32
+    return crc32
 
 
 def _crc32(block: memoryview) -> str:
-    return f"{_crc32_of(block):08x}"
+    if block.nbytes < _ISAL_FROM:
+        return f"{zlib.crc32(block):08x}"
+    return f"{_fast_crc32()(block):08x}"
 
 
 def _sha256(block: memoryview) -> str:
