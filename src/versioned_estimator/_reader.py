@@ -253,11 +253,9 @@ class Reader:
 
     def data(self, length: int, what: str) -> _ReadBytes:
         """A value of ``length`` bytes, checked before it is allocated."""
-        if self.envelope is None and length > MAX_ENVELOPE_BYTES:
-            raise self.fail(f"declares a {length}-byte value in its envelope.")
         if self.envelope is None and self.src.tell() + length > MAX_ENVELOPE_BYTES:
-            # Values it drops as well: the head is read whole, whatever of it
-            # the envelope keeps.
+            # Checked before the value is read, whatever of it the envelope
+            # keeps: the head is read whole.
             raise self.fail(f"has a head of more than {MAX_ENVELOPE_BYTES} bytes.")
         limit = self.data_limit()
         if limit is not None and length > limit:
