@@ -149,12 +149,15 @@ def _predictors(
     categorical splits on categorical features."""
     needed = ("left", "right", "is_leaf", "feature_idx", "is_categorical", "bitset_idx")
     records = []
+    complete: set[np.dtype[Any]] = set()  # dtypes with every needed field
     for predictor in predictors:
         nodes = getattr(predictor, "nodes", None)
         if not isinstance(nodes, np.ndarray) or nodes.ndim != 1 or not len(nodes):
             return "a gradient boosting tree without nodes"
-        if not all(name in (nodes.dtype.names or ()) for name in needed):
-            return "a gradient boosting tree whose nodes lack their fields"
+        if nodes.dtype not in complete:
+            if not all(name in (nodes.dtype.names or ()) for name in needed):
+                return "a gradient boosting tree whose nodes lack their fields"
+            complete.add(nodes.dtype)
         records.append(nodes)
         for name in ("binned_left_cat_bitsets", "raw_left_cat_bitsets"):
             bitsets = getattr(predictor, name, None)

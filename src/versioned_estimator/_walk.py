@@ -32,8 +32,7 @@ from versioned_estimator._structures import check_structure, covering
 __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
 
 
-_PLAIN = (*SCALARS, complex, bytearray, slice, range, type(Ellipsis))
-_PLAIN_TYPES = frozenset(_PLAIN)
+_PLAIN_TYPES = frozenset({*SCALARS, complex, bytearray, slice, range, type(Ellipsis)})
 _CONTAINERS = (list, tuple, set, frozenset)
 MAX_WALK = 50_000_000
 _LEAVE = object()
@@ -117,7 +116,16 @@ def _walk(
         if count > MAX_WALK:
             return "more objects than any model holds"
         kind = type(obj)
-        if kind in _PLAIN or isinstance(obj, np.generic):
+        if kind in _PLAIN_TYPES:
+            continue
+        if kind is np.ndarray:
+            # The common object of a model, in one step when it holds
+            # numbers of a sane width and is not empty (else judged below).
+            item = obj.dtype.itemsize
+            if 0 < item <= MAX_ITEM_BYTES and obj.size and not obj.dtype.hasobject:
+                weight[id(obj)] = 1
+                continue
+        elif isinstance(obj, np.generic):
             continue
         weight[id(obj)] = 1
         if kind in _CONTAINERS or kind is dict:
