@@ -20,8 +20,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from versioned_estimator._errors import EnvelopeError
 from versioned_estimator._format import (
     BLOCK_SIZE,
@@ -125,6 +123,9 @@ ARCHIVE_SUFFIXES = frozenset(
     }
 )  # fmt: skip
 _LOCAL = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+# A plain release ("1.9.1"): a PEP 440 version spelled as PEP 440 renders it
+# (no leading zeros), so read without the parser.
+_RELEASE = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_<>][A-Za-z0-9_<>]*)*")
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -149,6 +150,12 @@ def _version_problem(version: Any) -> tuple[str | None, str]:
             "not a version (PEP 440: at most 64 letters, digits and '.!+_-')",
             "",
         )
+    if _RELEASE.fullmatch(version) is not None:
+        return None, version  # "1.9.1": PEP 440 spells it so, no label
+    # Imported here: 1.5 ms of every process's import of this package (a
+    # search's workers), for versions that are not plain releases.
+    from packaging.version import InvalidVersion, Version
+
     try:
         parsed = Version(version)
     except InvalidVersion:
@@ -207,7 +214,7 @@ def checked_distribution(name: Any, *, what: str = "a distribution name") -> str
         raise EnvelopeError(
             f"{_printable(str(name))!r} is {problem}; refusing to use it as {what}."
         )
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return normalize_name(name)
 
 
 def checked_version(version: Any, *, what: str = "a version") -> str:
