@@ -650,15 +650,6 @@ def _polynomial_degree_64(model: Any) -> None:
     model.n_output_features_ = model._n_out_full = count
 
 
-def _stacking() -> tuple[Any, Any]:
-    from sklearn.ensemble import StackingRegressor
-    from sklearn.linear_model import Ridge
-
-    X = RS.rand(40, 3)
-    model = StackingRegressor([("ridge", Ridge())], cv=2).fit(X, RS.rand(40))
-    return model, X[:3]
-
-
 def _search_with_scorer() -> tuple[Any, Any]:
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import GridSearchCV
@@ -670,14 +661,6 @@ def _search_with_scorer() -> tuple[Any, Any]:
 
 def _fit_as_response(model: Any) -> None:
     model.scorer_._response_method = "fit"
-
-
-def _chain() -> tuple[Any, Any]:
-    from sklearn.multioutput import ClassifierChain
-
-    X = RS.rand(40, 3)
-    Y = np.c_[X[:, 0] > 0.5, X[:, 1] > 0.5].astype(int)
-    return ClassifierChain(LogisticRegression()).fit(X, Y), X[:3]
 
 
 def _one_vs_rest_multilabel() -> tuple[Any, Any]:
@@ -1687,15 +1670,6 @@ def _bisecting() -> tuple[Any, Any]:
     return BisectingKMeans(n_clusters=4, random_state=0).fit(X), X[:3]
 
 
-def _scaled_logistic() -> tuple[Any, Any]:
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    X = RS.rand(60, 3)
-    model = make_pipeline(StandardScaler(), LogisticRegression())
-    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
-
-
 def _bunch_as_step(model: Any) -> None:
     from sklearn.utils import Bunch
 
@@ -1828,6 +1802,58 @@ def _voting_dag(model: Any) -> None:
     model.estimators_ = level
     del model.named_estimators_
     model.padding_ = [None] * 2_000_000
+
+
+def _kernel_ridge() -> tuple[Any, Any]:
+    from sklearn.kernel_ridge import KernelRidge
+
+    X = RS.rand(40, 2)
+    return KernelRidge(kernel="rbf").fit(X, X[:, 0]), X[:3]
+
+
+def _kernel_dag(depth: int) -> Any:
+    """A sum of one kernel with itself, ``depth`` times over: ``depth + 1``
+    objects, evaluated 2**depth times a call."""
+    from sklearn.gaussian_process.kernels import RBF, Sum
+
+    kernel: Any = RBF()
+    for _ in range(depth):
+        kernel = Sum(kernel, kernel)
+    return kernel
+
+
+def _ridge_kernel_dag(model: Any) -> None:
+    """Round 46: the kernel a kernel ridge was given, a DAG 12 deep (4,096
+    evaluations of one RBF a predict; 60 s past at 30,000 rows) and 200,000
+    values of padding to pay the walk's general bound."""
+    model.kernel = _kernel_dag(12)
+    model.padding_ = list(range(200_000))
+
+
+def _svr_kernel_dag(model: Any) -> None:
+    """Round 46: the same DAG as a support vector model's callable kernel."""
+    model.kernel = _kernel_dag(12)
+    model.padding_ = list(range(200_000))
+
+
+def _stateless_pipeline() -> tuple[Any, Any]:
+    from sklearn.pipeline import Pipeline
+
+    X = RS.rand(20, 2)
+    return Pipeline([("f", FunctionTransformer(np.sin))]).fit(X), X[:3]
+
+
+def _pipeline_dag_over_a_stateless_step(model: Any) -> None:
+    """Round 46: pipelines of two references to one pipeline, 10 deep, over a
+    step that keeps nothing (never fitted: no fitted part is repeated, and it
+    transforms all the same): the step runs 1,024 times a transform."""
+    from sklearn.pipeline import Pipeline
+
+    part: Any = FunctionTransformer(np.sin)
+    for _ in range(10):
+        part = Pipeline([("a", part), ("b", part)])
+    model.steps = [("dag", part)]
+    model.padding_ = [None] * 50_000
 
 
 def _gp_on_one_row() -> tuple[Any, Any]:
@@ -3047,6 +3073,20 @@ CASES: dict[str, Case] = {
     "pipeline-repeated-step": Case(
         _scaled_logistic, _repeated_step, "holds one estimator or step more than once"
     ),
+    # Round 46: parts no fit ever made, repeated: a kernel given as a
+    # parameter, a step that keeps nothing.
+    "kernel-ridge-kernel-a-dag": Case(
+        _kernel_ridge, _ridge_kernel_dag, "references to its estimators and kernels"
+    ),
+    "svr-callable-kernel-a-dag": Case(
+        _svr, _svr_kernel_dag, "references to its estimators and kernels"
+    ),
+    "pipeline-dag-over-a-stateless-step": Case(
+        _stateless_pipeline,
+        _pipeline_dag_over_a_stateless_step,
+        "references to its estimators and kernels",
+        method="transform",
+    ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
     ),
@@ -3645,10 +3685,77 @@ def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     }
     found.update(_intact_round_40(X, y))
     found.update(_intact_drop_in(X, y))
+    found.update(_intact_round_46(X, y))
     for strategy in ("most_frequent", "prior", "stratified", "uniform", "constant"):
         dummy = DummyClassifier(strategy=strategy, constant=y[0], random_state=0)
         found[f"DummyClassifier-{strategy}-fit"] = (dummy.fit(X, y), X)
     return found
+
+
+def _intact_round_46(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Models that reach one estimator or kernel through several paths, as
+    scikit-learn fits them: forests whose estimator_ is their estimator, in a
+    vote of ten; grids of a dozen candidates (a search's cv_results_ holds
+    each twice), sampled with repeats; a kernel summed with itself; a step
+    that keeps nothing given twice."""
+    from sklearn.ensemble import VotingRegressor
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process import kernels as k
+    from sklearn.kernel_ridge import KernelRidge
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    target = X[:, 0] + X[:, 1]
+    forests = [
+        (f"f{i}", RandomForestRegressor(n_estimators=2, max_depth=2, random_state=i))
+        for i in range(10)
+    ]
+    candidates = [Ridge(alpha=a) for a in (0.01, 0.1, 1.0, 10.0)] + [
+        DecisionTreeRegressor(max_depth=d, random_state=0) for d in range(1, 9)
+    ]
+    grid = GridSearchCV(
+        Pipeline([("scale", StandardScaler()), ("model", Ridge())]),
+        {"model": candidates},
+        cv=2,
+    )
+    sampled = RandomizedSearchCV(
+        Pipeline([("model", Ridge())]),
+        {"model": candidates[:3]},
+        n_iter=12,
+        cv=2,
+        random_state=0,
+    )
+    kernels = GridSearchCV(
+        GaussianProcessRegressor(alpha=0.1, optimizer=None),
+        {"kernel": [k.RBF(s) for s in (0.1, 0.3, 1.0, 3.0)] + [k.Matern(0.5)]},
+        cv=2,
+    )
+    rbf = k.RBF()
+    sine = FunctionTransformer(np.sin)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a sampled search's repeated candidates
+        return {
+            "VotingRegressor-ten-forests": (
+                VotingRegressor(forests).fit(X, target),
+                X,
+            ),
+            "GridSearchCV-twelve-estimator-candidates": (grid.fit(X, target), X),
+            "RandomizedSearchCV-candidates-sampled-again": (
+                sampled.fit(X, target),
+                X,
+            ),
+            "GridSearchCV-kernel-candidates": (kernels.fit(X, target), X),
+            "KernelRidge-one-kernel-summed-thrice": (
+                KernelRidge(kernel=rbf + rbf + rbf).fit(X, target),
+                X,
+            ),
+            "Pipeline-stateless-step-twice": (
+                Pipeline([("a", sine), ("b", sine), ("r", Ridge())]).fit(X, target),
+                X,
+            ),
+        }
 
 
 INTACT = _intact()

@@ -75,6 +75,10 @@ def _walk(
     # The Bunches of estimators an ensemble names (where scikit-learn keeps
     # them), by id: any other is refused.
     named: set[int] = set()
+    # What no method runs, by id: those Bunches and a search's cv_results_
+    # (its candidates, each held twice there). The bounds on what methods
+    # run leave them out.
+    unrun: set[int] = set()
     repeated = False  # an object with members or plain values met again
     leaf_repeats = 0  # objects without members met again
     # Objects whose structures and fitted state are checked once the whole
@@ -86,6 +90,9 @@ def _walk(
     # Fitted parts (estimators fitted, compiled trees), for the owners bound
     # (:func:`_shared_fitted_part`).
     fitted: set[int] = set()
+    # Every estimator and kernel, fitted or not (a step that keeps nothing,
+    # a kernel given as a parameter): what a method may run.
+    parts: set[int] = set()
 
     def enter(obj: Any, values: Iterable[Any]) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
@@ -200,8 +207,12 @@ def _walk(
                 "(it answers any attribute, a method too, with one of its items)"
             )
         namespace = getattr(obj, "__dict__", None)
-        if isinstance(namespace, dict) and "named_estimators_" in namespace:
-            named.add(id(namespace["named_estimators_"]))
+        if isinstance(namespace, dict):
+            if "named_estimators_" in namespace:
+                named.add(id(namespace["named_estimators_"]))
+                unrun.add(id(namespace["named_estimators_"]))
+            if "cv_results_" in namespace:
+                unrun.add(id(namespace["cv_results_"]))
         by_library = allowed.built_by_library(kind)
         if (
             isinstance(namespace, dict)
@@ -215,6 +226,8 @@ def _walk(
         pending.append(obj)
         if _fitted_part(obj, kind, namespace):
             fitted.add(id(obj))
+        if hasattr(obj, "get_params"):
+            parts.add(id(obj))
         if by_library:
             continue  # library code built it while loading: its parts are its own
         values: list[Any] = []
@@ -240,7 +253,18 @@ def _walk(
             # padding, which weighs in the graph, buys no more runs of one.
             limit = len(fitted) + MAX_MODEL_REPEATS
             runs = dict.fromkeys(fitted, 1)
-            problem = _expansion(id(root), members, runs, limit, "models", named)
+            problem = _expansion(id(root), members, runs, limit, "models", unrun)
+        if problem is None:
+            # Every estimator and kernel: a pipeline of two references to one
+            # pipeline, 10 deep, over a step that keeps nothing runs it 2**10
+            # times; a sum of one kernel with itself, 18 deep, evaluates it
+            # 2**18 times. Twice: a bagging model's estimator_ is its
+            # estimator, a column transformer's remainder is held twice.
+            limit = MAX_PART_REACH * len(parts) + MAX_MODEL_REPEATS
+            runs = dict.fromkeys(parts, 1)
+            problem = _expansion(
+                id(root), members, runs, limit, "estimators and kernels", unrun
+            )
         if problem is not None:
             return problem
     problem = _shared_fitted_part(members, fitted)
@@ -265,6 +289,9 @@ MAX_EXPANDED_FREE = 1 << 12
 #: an ensemble's ``named_estimators_`` aside (a pipeline given one fitted
 #: step twice reaches it twice).
 MAX_MODEL_REPEATS = 8
+#: How many times its estimators and kernels, fitted or not, a graph may
+#: reach them on average (beyond ``MAX_MODEL_REPEATS``).
+MAX_PART_REACH = 2
 
 
 def _fitted_part(obj: Any, kind: type, namespace: Any) -> bool:
@@ -368,11 +395,10 @@ def _expansion(
         if node not in skip:
             stack.extend((m, False) for m in members.get(node, ()) if m not in opened)
     if total.get(root, 0) > limit:
-        times = (
-            f"over {MAX_EXPANSION} times the {what} themselves"
-            if what == "parts"
-            else "them more often than fit does"
-        )
+        times = {
+            "parts": f"over {MAX_EXPANSION} times the {what} themselves",
+            "models": "them more often than fit does",
+        }.get(what, f"them over {MAX_PART_REACH} times as often as it holds them")
         return (
             f"references to its {what} that reach {times} (one object referred "
             "to over and over, which code then runs over again and again)"
