@@ -1856,6 +1856,59 @@ def _pipeline_dag_over_a_stateless_step(model: Any) -> None:
     model.padding_ = [None] * 50_000
 
 
+def _scaled_pipeline() -> tuple[Any, Any]:
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(20, 2)
+    return Pipeline([("s", StandardScaler())]).fit(X), X[:3]
+
+
+def _pipeline_dag(leaf: Any, depth: int) -> Any:
+    from sklearn.pipeline import Pipeline
+
+    part = leaf
+    for _ in range(depth):
+        part = Pipeline([("a", part), ("b", part)])
+    return part
+
+
+def _dag_under_a_record_name(name: str) -> Callable[[Any], None]:
+    """Round 47: a DAG of pipelines 16 deep over one fitted scaler, its
+    top's steps also held under a name whose reference no method follows
+    (the bounds once left out the object itself, on any class), 400,000
+    values of padding for the general bound: 65,536 transforms a call."""
+
+    def corrupt(model: Any) -> None:
+        model.steps = [("dag", _pipeline_dag(model.steps[0][1], 16))]
+        setattr(model, name, model.steps)
+        model.padding_ = [0] * 400_000
+
+    return corrupt
+
+
+def _search_best_a_hidden_dag(model: Any) -> None:
+    """Round 47: a real search whose best estimator is a DAG of pipelines
+    16 deep over one ridge, its steps also its cv_results_ (2,000,000
+    values of padding)."""
+    from sklearn.pipeline import Pipeline
+
+    best = Pipeline([("dag", _pipeline_dag(model.best_estimator_, 16))])
+    model.best_estimator_ = best
+    model.cv_results_ = best.steps
+    model.padding_ = [None] * 2_000_000
+
+
+def _named_bunch_held_again(model: Any) -> None:
+    """Round 47: a voting model's named_estimators_ Bunch also held where a
+    pipeline takes it for a step (a Bunch answers ``transform`` with any
+    item), met after the ensemble's own reference."""
+    namespace = dict(model.__dict__)
+    model.__dict__.clear()
+    model.steps_ = [("b", namespace["named_estimators_"])]  # first: met last
+    model.__dict__.update(namespace)
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3086,6 +3139,30 @@ CASES: dict[str, Case] = {
         _pipeline_dag_over_a_stateless_step,
         "references to its estimators and kernels",
         method="transform",
+    ),
+    # Round 47: the references no method follows are one reference of one
+    # class each, not whatever object a name holds.
+    "pipeline-dag-steps-as-cv-results": Case(
+        _scaled_pipeline,
+        _dag_under_a_record_name("cv_results_"),
+        "references to its models that reach them",
+        method="transform",
+    ),
+    "pipeline-dag-steps-as-named-estimators": Case(
+        _scaled_pipeline,
+        _dag_under_a_record_name("named_estimators_"),
+        "references to its models that reach them",
+        method="transform",
+    ),
+    "search-best-estimator-a-dag-also-its-cv-results": Case(
+        _search_with_scorer,
+        _search_best_a_hidden_dag,
+        "references to its models that reach them",
+    ),
+    "voting-named-estimators-held-again": Case(
+        _voting_ridges,
+        _named_bunch_held_again,
+        "named_estimators_ held in another place too",
     ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"

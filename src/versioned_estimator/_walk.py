@@ -75,10 +75,12 @@ def _walk(
     # The Bunches of estimators an ensemble names (where scikit-learn keeps
     # them), by id: any other is refused.
     named: set[int] = set()
-    # What no method runs, by id: those Bunches and a search's cv_results_
-    # (its candidates, each held twice there). The bounds on what methods
-    # run leave them out.
-    unrun: set[int] = set()
+    # References no method follows, as {holder: (member,)}: an ensemble's
+    # named_estimators_ Bunch and a search's cv_results_ dict (its
+    # candidates, each held twice there). The bounds on what methods run
+    # leave out that one reference, not the object: reached another way, it
+    # counts (round 47 hid a pipeline's own steps under the name).
+    unrun: dict[int, tuple[int, ...]] = {}
     repeated = False  # an object with members or plain values met again
     leaf_repeats = 0  # objects without members met again
     # Objects whose structures and fitted state are checked once the whole
@@ -208,11 +210,11 @@ def _walk(
             )
         namespace = getattr(obj, "__dict__", None)
         if isinstance(namespace, dict):
-            if "named_estimators_" in namespace:
-                named.add(id(namespace["named_estimators_"]))
-                unrun.add(id(namespace["named_estimators_"]))
-            if "cv_results_" in namespace:
-                unrun.add(id(namespace["cv_results_"]))
+            record = _unrun_record(kind, namespace)
+            if record is not None:
+                unrun[id(obj)] = (id(record),)
+                if type(record) is not dict:
+                    named.add(id(record))
         by_library = allowed.built_by_library(kind)
         if (
             isinstance(namespace, dict)
@@ -270,6 +272,10 @@ def _walk(
     problem = _shared_fitted_part(members, fitted)
     if problem is not None:
         return problem
+    if named and _held_elsewhere(members, named):
+        # A Bunch answers any attribute, a method too, with one of its
+        # items: its ensemble's reference is the one no method follows.
+        return "an ensemble's named_estimators_ held in another place too"
     for obj in pending:
         problem = check_structure(obj)
         if problem is not None:
@@ -309,6 +315,32 @@ def _fitted_part(obj: Any, kind: type, namespace: Any) -> bool:
 #: How many places may hold one fitted part: an ensemble's ``estimators_``
 #: and its ``named_estimators_``.
 MAX_OWNERS = 2
+
+
+_SEARCH = ("sklearn.model_selection._search", "BaseSearchCV")
+_ENSEMBLE = ("sklearn.ensemble._base", "_BaseHeterogeneousEnsemble")
+
+
+def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
+    """The value no method of ``kind`` reads, if it holds one: a search's
+    ``cv_results_`` dict, or a voting or stacking model's
+    ``named_estimators_`` Bunch (scikit-learn's predict and transform use
+    ``best_estimator_`` and ``estimators_``); else None."""
+    mro = {(c.__module__, c.__name__) for c in kind.__mro__}
+    if _SEARCH in mro and type(namespace.get("cv_results_")) is dict:
+        return namespace["cv_results_"]
+    value = namespace.get("named_estimators_")
+    if _ENSEMBLE in mro and type(value).__name__ == "Bunch":
+        return value
+    return None
+
+
+def _held_elsewhere(members: Mapping[int, list[int]], named: AbstractSet[int]) -> bool:
+    """Whether a named Bunch has a holder beside its ensemble."""
+    holders = 0
+    for held in members.values():
+        holders += sum(1 for member in held if member in named)
+    return holders > len(named)
 
 
 def _shared_fitted_part(
@@ -364,7 +396,7 @@ def _expansion(
     weight: Mapping[int, int],
     limit: int,
     what: str = "parts",
-    skip: AbstractSet[int] = frozenset(),
+    cut: Mapping[int, tuple[int, ...]] | None = None,
 ) -> str | None:
     """Why the graph refers to its parts more often than its size holds, or
     None. Code loops over what a model refers to, not over distinct objects:
@@ -373,27 +405,34 @@ def _expansion(
     operands are one object, nested 60 times, is evaluated 2**60 times. So
     every reference counts with what it reaches (a reference back to an
     object being counted counts nothing), against the graph's own weight.
-    Counted over fitted models alone (``what="models"``, the references of
-    ``skip`` left out), a DAG of pipelines whose every part has two holders,
-    10 levels deep, runs its last model 2**10 times however much padding the
-    graph holds."""
+    Counted over fitted models alone (``what="models"``; the references of
+    ``cut``, ``{holder: members}``, left out, each once), a DAG of pipelines
+    whose every part has two holders, 10 levels deep, runs its last model
+    2**10 times however much padding the graph holds."""
+
+    def held(node: int) -> list[int]:
+        found = members.get(node, [])
+        if cut and node in cut:
+            found = list(found)
+            for member in cut[node]:
+                if member in found:
+                    found.remove(member)
+        return found
+
     total: dict[int, int] = {}
     opened: set[int] = set()
     stack: list[tuple[int, bool]] = [(root, False)]
     while stack:
         node, finish = stack.pop()
         if finish:
-            reached = weight.get(node, 0)
-            if node not in skip:
-                reached += sum(total.get(m, 0) for m in members.get(node, ()))
+            reached = weight.get(node, 0) + sum(total.get(m, 0) for m in held(node))
             total[node] = min(reached, limit + 1)
             continue
         if node in opened:
             continue
         opened.add(node)
         stack.append((node, True))
-        if node not in skip:
-            stack.extend((m, False) for m in members.get(node, ()) if m not in opened)
+        stack.extend((m, False) for m in held(node) if m not in opened)
     if total.get(root, 0) > limit:
         times = {
             "parts": f"over {MAX_EXPANSION} times the {what} themselves",
