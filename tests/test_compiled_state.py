@@ -1822,16 +1822,11 @@ def _kernel_dag(depth: int) -> Any:
     return kernel
 
 
-def _ridge_kernel_dag(model: Any) -> None:
-    """Round 46: the kernel a kernel ridge was given, a DAG 12 deep (4,096
-    evaluations of one RBF a predict; 60 s past at 30,000 rows) and 200,000
-    values of padding to pay the walk's general bound."""
-    model.kernel = _kernel_dag(12)
-    model.padding_ = list(range(200_000))
-
-
-def _svr_kernel_dag(model: Any) -> None:
-    """Round 46: the same DAG as a support vector model's callable kernel."""
+def _kernel_parameter_a_dag(model: Any) -> None:
+    """Round 46: the kernel a kernel ridge or support vector model was given
+    (as a callable), a DAG 12 deep (4,096 evaluations of one RBF a predict;
+    60 s past at 30,000 rows) and 200,000 values of padding to pay the
+    walk's general bound."""
     model.kernel = _kernel_dag(12)
     model.padding_ = list(range(200_000))
 
@@ -1847,12 +1842,7 @@ def _pipeline_dag_over_a_stateless_step(model: Any) -> None:
     """Round 46: pipelines of two references to one pipeline, 10 deep, over a
     step that keeps nothing (never fitted: no fitted part is repeated, and it
     transforms all the same): the step runs 1,024 times a transform."""
-    from sklearn.pipeline import Pipeline
-
-    part: Any = FunctionTransformer(np.sin)
-    for _ in range(10):
-        part = Pipeline([("a", part), ("b", part)])
-    model.steps = [("dag", part)]
+    model.steps = [("dag", _pipeline_dag(FunctionTransformer(np.sin), 10))]
     model.padding_ = [None] * 50_000
 
 
@@ -3129,10 +3119,12 @@ CASES: dict[str, Case] = {
     # Round 46: parts no fit ever made, repeated: a kernel given as a
     # parameter, a step that keeps nothing.
     "kernel-ridge-kernel-a-dag": Case(
-        _kernel_ridge, _ridge_kernel_dag, "references to its estimators and kernels"
+        _kernel_ridge,
+        _kernel_parameter_a_dag,
+        "references to its estimators and kernels",
     ),
     "svr-callable-kernel-a-dag": Case(
-        _svr, _svr_kernel_dag, "references to its estimators and kernels"
+        _svr, _kernel_parameter_a_dag, "references to its estimators and kernels"
     ),
     "pipeline-dag-over-a-stateless-step": Case(
         _stateless_pipeline,

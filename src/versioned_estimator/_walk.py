@@ -75,12 +75,12 @@ def _walk(
     # The Bunches of estimators an ensemble names (where scikit-learn keeps
     # them), by id: any other is refused.
     named: set[int] = set()
-    # References no method follows, as {holder: (member,)}: an ensemble's
+    # References no method follows, as {holder: member}: an ensemble's
     # named_estimators_ Bunch and a search's cv_results_ dict (its
     # candidates, each held twice there). The bounds on what methods run
     # leave out that one reference, not the object: reached another way, it
     # counts (round 47 hid a pipeline's own steps under the name).
-    unrun: dict[int, tuple[int, ...]] = {}
+    unrun: dict[int, int] = {}
     repeated = False  # an object with members or plain values met again
     leaf_repeats = 0  # objects without members met again
     # Objects whose structures and fitted state are checked once the whole
@@ -212,7 +212,7 @@ def _walk(
         if isinstance(namespace, dict):
             record = _unrun_record(kind, namespace)
             if record is not None:
-                unrun[id(obj)] = (id(record),)
+                unrun[id(obj)] = id(record)
                 if type(record) is not dict:
                     named.add(id(record))
         by_library = allowed.built_by_library(kind)
@@ -317,22 +317,31 @@ def _fitted_part(obj: Any, kind: type, namespace: Any) -> bool:
 MAX_OWNERS = 2
 
 
-_SEARCH = ("sklearn.model_selection._search", "BaseSearchCV")
-_ENSEMBLE = ("sklearn.ensemble._base", "_BaseHeterogeneousEnsemble")
+@functools.lru_cache(maxsize=512)
+def _record_name(kind: type) -> str | None:
+    """The attribute no method of ``kind`` reads: a search's ``cv_results_``,
+    a voting or stacking model's ``named_estimators_`` (scikit-learn's
+    predict and transform use ``best_estimator_`` and ``estimators_``);
+    None for any other class. Once per class: the walk asks of every
+    object."""
+    mro = {(c.__module__, c.__name__) for c in kind.__mro__}
+    if ("sklearn.model_selection._search", "BaseSearchCV") in mro:
+        return "cv_results_"
+    if ("sklearn.ensemble._base", "_BaseHeterogeneousEnsemble") in mro:
+        return "named_estimators_"
+    return None
 
 
 def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
-    """The value no method of ``kind`` reads, if it holds one: a search's
-    ``cv_results_`` dict, or a voting or stacking model's
-    ``named_estimators_`` Bunch (scikit-learn's predict and transform use
-    ``best_estimator_`` and ``estimators_``); else None."""
-    mro = {(c.__module__, c.__name__) for c in kind.__mro__}
-    if _SEARCH in mro and type(namespace.get("cv_results_")) is dict:
-        return namespace["cv_results_"]
-    value = namespace.get("named_estimators_")
-    if _ENSEMBLE in mro and type(value).__name__ == "Bunch":
-        return value
-    return None
+    """The value no method of ``kind`` reads, if it holds one of the type
+    scikit-learn gives it (a dict, a Bunch); else None."""
+    name = _record_name(kind)
+    if name is None:
+        return None
+    value = namespace.get(name)
+    if name == "cv_results_":
+        return value if type(value) is dict else None
+    return value if type(value).__name__ == "Bunch" else None
 
 
 def _held_elsewhere(members: Mapping[int, list[int]], named: AbstractSet[int]) -> bool:
@@ -396,7 +405,7 @@ def _expansion(
     weight: Mapping[int, int],
     limit: int,
     what: str = "parts",
-    cut: Mapping[int, tuple[int, ...]] | None = None,
+    cut: Mapping[int, int] | None = None,
 ) -> str | None:
     """Why the graph refers to its parts more often than its size holds, or
     None. Code loops over what a model refers to, not over distinct objects:
@@ -406,17 +415,15 @@ def _expansion(
     every reference counts with what it reaches (a reference back to an
     object being counted counts nothing), against the graph's own weight.
     Counted over fitted models alone (``what="models"``; the references of
-    ``cut``, ``{holder: members}``, left out, each once), a DAG of pipelines
+    ``cut``, ``{holder: member}``, left out), a DAG of pipelines
     whose every part has two holders, 10 levels deep, runs its last model
     2**10 times however much padding the graph holds."""
 
     def held(node: int) -> list[int]:
         found = members.get(node, [])
-        if cut and node in cut:
+        if cut and node in cut and cut[node] in found:
             found = list(found)
-            for member in cut[node]:
-                if member in found:
-                    found.remove(member)
+            found.remove(cut[node])  # that one reference, not the member
         return found
 
     total: dict[int, int] = {}
