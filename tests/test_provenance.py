@@ -280,14 +280,14 @@ emit(
 """
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="the git stand-in is a sh script")
-def test_git_runs_at_fit_never_when_pickling(repo, tmp_path):
-    """With a logging git first on PATH, fit runs it once, and 100
-    pickle.dumps (with parameters set between them), joblib.hash, deepcopy and
-    a reload run it not at all."""
+@pytest.fixture
+def logging_git(tmp_path):
+    """Environment for a child whose ``git`` is a stand-in first on PATH that
+    logs each invocation to ``SEED_GIT_LOG`` and runs the real git."""
+    if sys.platform == "win32":
+        pytest.skip("the git stand-in is a sh script")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    log = tmp_path / "git.log"
     stand_in = bin_dir / "git"
     stand_in.write_text(
         "#!/bin/sh\n"
@@ -296,16 +296,17 @@ def test_git_runs_at_fit_never_when_pickling(repo, tmp_path):
         encoding="utf-8",
     )
     stand_in.chmod(0o755)
+    return {
+        "SEED_GIT_LOG": os.fspath(tmp_path / "git.log"),
+        "PATH": os.fspath(bin_dir) + os.pathsep + os.environ.get("PATH", ""),
+    }
 
-    child = run_python(
-        COUNT_GIT,
-        cwd=repo,
-        env={
-            **git_env(repo.parent),
-            "SEED_GIT_LOG": os.fspath(log),
-            "PATH": os.fspath(bin_dir) + os.pathsep + os.environ.get("PATH", ""),
-        },
-    )
+
+def test_git_runs_at_fit_never_when_pickling(repo, logging_git):
+    """With a logging git first on PATH, fit runs it once, and 100
+    pickle.dumps (with parameters set between them), joblib.hash, deepcopy and
+    a reload run it not at all."""
+    child = run_python(COUNT_GIT, cwd=repo, env={**git_env(repo.parent), **logging_git})
     seen = child.data
 
     assert child.returncode == 0
@@ -315,6 +316,36 @@ def test_git_runs_at_fit_never_when_pickling(repo, tmp_path):
     # the stand-in really was the git that answered
     assert seen["git"]["commit"] == git(repo, "rev-parse", "HEAD")
     assert seen["git"]["dirty"] is False
+
+
+def test_no_git_runs_outside_a_repository(tmp_path, logging_git):
+    """With no ``.git`` in the folder or above it, a fit records no commit
+    without starting git (each worker of a search would start one)."""
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    child = run_python(COUNT_GIT, cwd=folder, env={**git_env(tmp_path), **logging_git})
+
+    assert child.returncode == 0
+    assert child.data["after_pickling"] == 0
+    assert child.data["git"] == {
+        "commit": None,
+        "dirty": None,
+        "source": "cwd",
+        "file": None,
+    }
+
+
+def test_git_dir_names_a_repository_elsewhere(repo, tmp_path, logging_git):
+    """``GIT_DIR`` names a repository with no ``.git`` above the folder: git
+    still runs, and the commit is that repository's."""
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    env = {**git_env(tmp_path), **logging_git, "GIT_DIR": os.fspath(repo / ".git")}
+    child = run_python(COUNT_GIT, cwd=folder, env=env)
+
+    assert child.returncode == 0
+    assert child.data["after_fit"] == 1
+    assert child.data["git"]["commit"] == git(repo, "rev-parse", "HEAD")
 
 
 # ----------------------------------------------------------------------------

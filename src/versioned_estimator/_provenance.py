@@ -34,7 +34,7 @@ __all__ = [
 
 _GIT_TTL_SECONDS = 2.0
 _git_lock = threading.Lock()
-_git_cache: dict[str, tuple[float, tuple[int, ...], dict[str, Any]]] = {}
+_git_cache: dict[str, tuple[float, tuple[int, ...] | None, dict[str, Any]]] = {}
 
 
 def created_at() -> str:
@@ -73,6 +73,10 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
     """
     folder = os.path.realpath(cwd or os.getcwd())
     stamp = _git_stamp(folder)
+    if stamp is None and "GIT_DIR" not in os.environ:
+        # no .git above the folder: git would only say so (a process start
+        # per worker of a search run outside a repository)
+        return {"commit": None, "dirty": None}
     with _git_lock:
         hit = _git_cache.get(folder)
         if (
@@ -152,9 +156,10 @@ def training_git_state(estimator: Any = None) -> dict[str, Any]:
     return state
 
 
-def _git_stamp(folder: str) -> tuple[int, ...]:
+def _git_stamp(folder: str) -> tuple[int, ...] | None:
     """Modification times of what a commit or ``git add`` changes, so the cache
-    never outlives them (a few ``stat`` calls, no subprocess)."""
+    never outlives them (a few ``stat`` calls, no subprocess); None when no
+    folder from ``folder`` up holds a ``.git``."""
     current = folder
     while True:
         dot_git = os.path.join(current, ".git")
@@ -162,7 +167,7 @@ def _git_stamp(folder: str) -> tuple[int, ...]:
             break
         parent = os.path.dirname(current)
         if parent == current:
-            return ()
+            return None
         current = parent
     names = ["HEAD", "index", "packed-refs"]
     try:
