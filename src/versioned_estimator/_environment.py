@@ -16,8 +16,7 @@ versions (measured 2026-12-02). The report still shows the change.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from versioned_estimator._packages import installed_version
 from versioned_estimator._provenance import python_version
@@ -63,8 +62,10 @@ def classify(saved: str | None, installed: str | None) -> str:
     return "patch"
 
 
-@dataclass(frozen=True)
-class PackageChange:
+# Named tuples, not dataclasses: a load whose environment matches still
+# compares it, and creating two frozen dataclasses at import costs ~1 ms of a
+# process's first load.
+class PackageChange(NamedTuple):
     """One package (or Python) then and now."""
 
     name: str
@@ -81,8 +82,7 @@ class PackageChange:
         }
 
 
-@dataclass(frozen=True)
-class EnvironmentReport:
+class EnvironmentReport(NamedTuple):
     """The comparison of a saved environment with this one.
 
     Attributes
@@ -94,10 +94,8 @@ class EnvironmentReport:
         The smallest change that counts as a mismatch (default ``"minor"``).
     """
 
-    packages: list[PackageChange] = field(default_factory=list)
-    python: PackageChange = field(
-        default_factory=lambda: PackageChange("python", None, None, "same")
-    )
+    packages: list[PackageChange]
+    python: PackageChange
     threshold: str = DEFAULT_THRESHOLD
 
     @property

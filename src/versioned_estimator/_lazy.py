@@ -239,8 +239,6 @@ def environment_error(
     envelope: Mapping[str, Any], policy: str
 ) -> tuple[str, EnvironmentReport] | None:
     """The mismatch message for this environment, or None when it matches."""
-    if _same_versions(envelope):
-        return None  # what compare() would call ok, without building its report
     from versioned_estimator._environment import compare
 
     report = compare(dict(envelope))
@@ -255,16 +253,6 @@ def environment_error(
         "(on_mismatch=...), config_context or VERSIONED_ESTIMATOR_ON_MISMATCH)."
     )
     return message, report
-
-
-def _same_versions(envelope: Mapping[str, Any]) -> bool:
-    """Every package the envelope names installed at its saved version, and
-    the saved Python (if any) this one."""
-    python = envelope.get("python")
-    if python is not None and python != python_version():
-        return False
-    packages = envelope.get("packages") or {}
-    return all(installed_version(name) == saved for name, saved in packages.items())
 
 
 # ----------------------------------------------------------------------------
