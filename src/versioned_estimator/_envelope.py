@@ -340,6 +340,7 @@ class _Check:
         value_ok: Callable[[Any], bool],
         limit: int,
         what: str,
+        explain: Callable[[Any, Any], str | None] | None = None,
     ) -> None:
         value = self.typed(field, (dict,))
         if value is None:
@@ -351,19 +352,33 @@ class _Check:
                 continue
             if not key_ok(key) or not value_ok(item):
                 shown = _printable(f"{key}: {item}")
-                why = _pin_problem(key, item) if key_ok is valid_distribution else None
+                why = explain(key, item) if explain is not None else None
                 raise self.bad(
                     field, f"holds {shown!r}, which is not {what}" + (why or "")
                 )
             _remember((field, key, item))
-        if key_ok is valid_distribution and (field, *value) not in _SEEN:
-            seen: dict[str, str] = {}
-            for key in value:
-                other = seen.setdefault(normalize_name(key), key)
-                if other != key:
-                    shown = _printable(f"{other} and {key}")
-                    raise self.bad(field, f"names one distribution twice: {shown}")
-            _remember((field, *value))
+
+    def pins(self, field: str) -> None:
+        """Distribution names and versions, each distribution named once
+        (``scikit-learn`` and ``scikit_learn`` are one)."""
+        self.mapping(
+            field,
+            valid_distribution,
+            valid_version,
+            MAX_PACKAGES,
+            "a distribution name and version",
+            explain=_pin_problem,
+        )
+        value = self.data.get(field)
+        if not value or (field, *value) in _SEEN:
+            return
+        seen: dict[str, str] = {}
+        for key in value:
+            other = seen.setdefault(normalize_name(key), key)
+            if other != key:
+                shown = _printable(f"{other} and {key}")
+                raise self.bad(field, f"names one distribution twice: {shown}")
+        _remember((field, *value))
 
     def strings(self, field: str, ok: Callable[[str], bool], limit: int) -> None:
         value = self.typed(field, (list,))
@@ -494,20 +509,8 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
     for field in ("params", "tags", "platform", "schema", "evaluation", "metadata"):
         check.typed(field, (dict,))
     check.typed("probe_size", (int,))
-    check.mapping(
-        "packages",
-        valid_distribution,
-        valid_version,
-        MAX_PACKAGES,
-        "a distribution name and version",
-    )
-    check.mapping(
-        "requirements",
-        valid_distribution,
-        valid_version,
-        MAX_PACKAGES,
-        "a distribution name and version",
-    )
+    check.pins("packages")
+    check.pins("requirements")
     check.mapping(
         "modules",
         lambda k: isinstance(k, str) and _DOTTED.fullmatch(k) is not None,
