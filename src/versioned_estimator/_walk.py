@@ -226,10 +226,11 @@ def _walk(
             if problem is not None:
                 return problem
         pending.append(obj)
-        if _fitted_part(obj, kind, namespace):
-            fitted.add(id(obj))
-        if hasattr(obj, "get_params"):
+        estimator_like = hasattr(obj, "get_params")
+        if estimator_like:
             parts.add(id(obj))
+        if _fitted_part(kind, namespace, estimator_like):
+            fitted.add(id(obj))
         if by_library:
             continue  # library code built it while loading: its parts are its own
         values: list[Any] = []
@@ -300,14 +301,14 @@ MAX_MODEL_REPEATS = 8
 MAX_PART_REACH = 2
 
 
-def _fitted_part(obj: Any, kind: type, namespace: Any) -> bool:
+def _fitted_part(kind: type, namespace: Any, estimator_like: bool) -> bool:
     """A fitted scikit-learn estimator, or a compiled part of one (a tree, a
     neighbours tree), or a gradient boosting predictor: what a method runs."""
     if not (kind.__module__ or "").startswith("sklearn."):
         return False
     if not isinstance(namespace, dict):
         return True
-    if hasattr(obj, "get_params"):
+    if estimator_like:
         return any(k.endswith("_") and not k.startswith("__") for k in namespace)
     return kind.__name__ == "TreePredictor"
 
