@@ -36,6 +36,7 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.cluster import (
     Birch,
     BisectingKMeans,
@@ -87,7 +88,7 @@ from sklearn.tree._tree import Tree
 from sklearn.utils.validation import check_array
 
 import versioned_estimator as ve
-from tests._forge import forge, parts
+from tests._forge import Reduced, forge, parts
 from versioned_estimator._fitted_state import MAX_THREADS, _bit_generator_state
 from versioned_estimator._structures import check_structure
 
@@ -1899,6 +1900,77 @@ def _named_bunch_held_again(model: Any) -> None:
     model.__dict__.update(namespace)
 
 
+# Round 48: one value of the stream under many parts, each part its own
+# object (so no bound on references to parts sees it), the model copying or
+# running the value once per part.
+
+
+def _deep_forest() -> tuple[Any, Any]:
+    X = RS.rand(3000, 4)
+    model = RandomForestRegressor(n_estimators=60, max_depth=None, random_state=0)
+    return model.fit(X, RS.rand(3000)), X[:5]
+
+
+def _trees_one_state(model: Any) -> None:
+    """Round 48: every tree of the forest rebuilt from one memoized state
+    (a tree copies its state when restored: 60 copies of one)."""
+    build, args, state = model.estimators_[0].tree_.__reduce__()
+    for member in model.estimators_:
+        member.tree_ = Reduced((build, args, state))
+
+
+def _big_leaf_hgb() -> tuple[Any, Any]:
+    X = RS.rand(4000, 3)
+    model = HistGradientBoostingRegressor(
+        max_iter=2, max_leaf_nodes=2000, min_samples_leaf=1, early_stopping=False
+    )
+    return model.fit(X, RS.rand(4000)), X[:5]
+
+
+def _predictors_one_nodes_array(model: Any) -> None:
+    """Round 48: 200 boosting iterations, each its own predictor, all over
+    the first predictor's nodes array."""
+    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+
+    first = model._predictors[0][0]
+    model._predictors = [
+        [
+            TreePredictor(
+                first.nodes, first.binned_left_cat_bitsets, first.raw_left_cat_bitsets
+            )
+        ]
+        for _ in range(200)
+    ]
+    model.train_score_ = np.zeros(0)  # n_iter_ is len(_predictors)
+
+
+def _deep_mlp() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    model = MLPClassifier(hidden_layer_sizes=(64, 64), max_iter=5, random_state=0)
+    return model.fit(X, np.arange(40) % 2), X[:5]
+
+
+def _layers_over_one_bytes(model: Any) -> None:
+    """Round 48: 400 hidden layers, distinct arrays rebuilt from one memoized
+    bytes object (the file holds one 64 x 64 layer)."""
+    from numpy._core.numeric import _frombuffer
+
+    square, bias = model.coefs_[1], model.intercepts_[1]
+    weights, offsets = square.tobytes(), bias.tobytes()
+    hidden = [
+        Reduced((_frombuffer, (weights, square.dtype, square.shape, "C")))
+        for _ in range(400)
+    ]
+    biases = [
+        Reduced((_frombuffer, (offsets, bias.dtype, bias.shape, "C")))
+        for _ in range(400)
+    ]
+    model.coefs_ = [model.coefs_[0], *hidden, model.coefs_[-1]]
+    model.intercepts_ = [model.intercepts_[0], *biases, model.intercepts_[-1]]
+    model.hidden_layer_sizes = (64,) * 401
+    model.n_layers_ = len(model.coefs_) + 1
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3156,6 +3228,16 @@ CASES: dict[str, Case] = {
         _named_bunch_held_again,
         "named_estimators_ held in another place too",
     ),
+    # Round 48: one value of the stream rebuilt under many parts.
+    "forest-trees-one-state": Case(
+        _deep_forest, _trees_one_state, "rebuilds over", method="predict"
+    ),
+    "boosting-predictors-one-nodes-array": Case(
+        _big_leaf_hgb, _predictors_one_nodes_array, "rebuilds over"
+    ),
+    "network-layers-over-one-bytes": Case(
+        _deep_mlp, _layers_over_one_bytes, "rebuilds over"
+    ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
     ),
@@ -3332,7 +3414,11 @@ def test_crafted_state_is_refused(name: str, loads: dict[str, Any]) -> None:
     assert "error" in result, died
     assert result["error"] == "UntrustedGlobalError", result
     assert CASES[name].refusal in result["message"], result["message"]
-    assert "Nothing of the model was run" in result["message"]
+    # refused by the walk of the loaded model, or before unpickling it
+    assert (
+        "Nothing of the model was run" in result["message"]
+        or "Nothing was unpickled" in result["message"]
+    )
 
 
 CONTROLLED = [name for name, case in CASES.items() if case.control is not None]
@@ -3755,6 +3841,7 @@ def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     found.update(_intact_round_40(X, y))
     found.update(_intact_drop_in(X, y))
     found.update(_intact_round_46(X, y))
+    found.update(_intact_round_48(X, y))
     for strategy in ("most_frequent", "prior", "stratified", "uniform", "constant"):
         dummy = DummyClassifier(strategy=strategy, constant=y[0], random_state=0)
         found[f"DummyClassifier-{strategy}-fit"] = (dummy.fit(X, y), X)
@@ -3825,6 +3912,36 @@ def _intact_round_46(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
                 X,
             ),
         }
+
+
+def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Models that hold one value in several places, as scikit-learn fits
+    them: a KNN's data is its tree's too; a vote of stacked KNNs names each
+    member twice at both levels (8 references to each KNN's data); a spline
+    transformer's B-splines, one per feature, over one coefficient matrix;
+    networks trained by every solver (sgd keeps its optimizer)."""
+    from sklearn.ensemble import StackingClassifier
+
+    knn = [
+        (f"k{i}", KNeighborsClassifier(n_neighbors=3, algorithm="kd_tree"))
+        for i in range(2)
+    ]
+    stack = StackingClassifier(knn, final_estimator=LogisticRegression(), cv=2)
+    vote = VotingClassifier([("s", stack), ("t", clone(stack))], voting="soft")
+    rows = np.c_[X, RS.rand(len(X), 60)]  # data dominate the file
+    found: dict[str, tuple[Any, Any]] = {
+        "VotingClassifier-of-stacked-kd-tree-knns": (vote.fit(rows, y), rows),
+        "SplineTransformer-30-features-150-knots": (
+            SplineTransformer(n_knots=150).fit(rows[:, :30]),
+            rows[:5, :30],
+        ),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few iterations: convergence notes
+        for solver in ("sgd", "lbfgs", "adam"):
+            network = MLPClassifier((8, 8), solver=solver, max_iter=20, random_state=0)
+            found[f"MLPClassifier-{solver}"] = (network.fit(X, y), X)
+    return found
 
 
 INTACT = _intact()

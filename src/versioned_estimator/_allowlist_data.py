@@ -581,6 +581,7 @@ GENERATED: dict[str, str] = {
     'sklearn.neural_network._multilayer_perceptron.MLPRegressor': 'build new',
     'sklearn.neural_network._rbm.BernoulliRBM': 'build new',
     'sklearn.neural_network._stochastic_optimizers.AdamOptimizer': 'build new',
+    'sklearn.neural_network._stochastic_optimizers.SGDOptimizer': 'build new',
     'sklearn.pipeline.FeatureUnion': 'build new',
     'sklearn.pipeline.Pipeline': 'build new',
     'sklearn.preprocessing._data.Binarizer': 'build new',

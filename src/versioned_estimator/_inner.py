@@ -19,7 +19,10 @@ before that, both here, and one after:
    on a class) is refused; numpy's reconstructors are checked argument by
    argument (dtypes against a freshly built dtype of the same description,
    never an object array from raw bytes, every shape against its data).
-   Nothing is imported to decide.
+   What it built may rebuild no more than :data:`MAX_EXPANSION` times the
+   stream and its buffers (:func:`expanded_size`: raw data, and the state of
+   a tree or a boosting predictor, at every reference). Nothing is imported
+   to decide.
 3. **load** (``_unpickle.load_inner``): the real unpickler, whose
    ``find_class`` imports only names the dry run allowed, and rebuilds dtypes
    through the same checks.
@@ -51,7 +54,7 @@ from versioned_estimator._names import Resolved, resolve_name
 from versioned_estimator._reader import shown
 from versioned_estimator._unpickle import FLOAT_NAME
 
-__all__ = ["DryRun", "Refusal", "scan_stream"]
+__all__ = ["DryRun", "Refusal", "expanded_size", "scan_stream"]
 
 
 class Refusal(Exception):
@@ -486,6 +489,9 @@ class _Stub(metaclass=_StubMeta):
         self._ve_how = how
         self._ve_info: Any = None
         self._ve_builds = 0
+        # what the stream built it from (arguments, state, items), for
+        # expanded_size: the real objects are built from the same values
+        self._ve_parts: list[Any] = []
 
     def _ve_build(self, state: Any) -> None:
         self._ve_dry.on_build(self, state)
@@ -501,24 +507,21 @@ class _Stub(metaclass=_StubMeta):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._ve_dry.on_items(self, "setitems")
+        self._ve_parts.append((key, value))
 
     def __getattr__(self, name: str) -> Any:
         if name in ("append", "extend"):
             self._ve_dry.on_items(self, "appends")
-            return _ignore
+            return self._ve_parts.append
         if name == "add":
             self._ve_dry.on_items(self, "additems")
-            return _ignore
+            return self._ve_parts.append
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         self._ve_dry.violation(
             f"reads the attribute {name} of an object of {type(self)._ve_name}"
         )
         raise AttributeError(name)
-
-
-def _ignore(*args: Any, **kwargs: Any) -> None:
-    pass
 
 
 _MAX_NDIM = 64
@@ -564,6 +567,10 @@ class DryRun:
         self.violations: list[str] = []
         self.uses: dict[str, set[str]] = {}
         self._classes: dict[str, type] = {}
+        # values an own-state part holds and arrays' data, by id: one seen
+        # twice makes the run measure what the model rebuilds
+        self._owned: set[int] = set()
+        self.shares = False
 
     # -- recording ------------------------------------------------------------
 
@@ -650,6 +657,8 @@ class DryRun:
             self.violation(f"calls {name}, which the allow-list admits only as a value")
         check = _CALL_CHECKS.get(name)
         obj = self.instance(cls, CALL)
+        obj._ve_parts.append(args)
+        self.own(args, name in OWN_STATE)
         if check is not None:
             try:
                 obj._ve_info = check(self, args)
@@ -676,11 +685,19 @@ class DryRun:
         name = cls._ve_name  # type: ignore[attr-defined]
         if not self.use(name, NEW):
             self.violation(f"creates an object of {name} without calling it")
-        return self.instance(cls, NEW)
+        obj = self.instance(cls, NEW)
+        obj._ve_parts.append(args)
+        return obj
 
     def on_build(self, obj: _Stub, state: Any) -> None:
         name = type(obj)._ve_name
         obj._ve_builds += 1
+        obj._ve_parts.append(state)
+        if name in OWN_STATE:
+            self.own((state,), True)
+            self.own(state.values() if isinstance(state, dict) else (), True)
+        elif isinstance(state, tuple):
+            self.own(state, False)  # an array's (version, shape, dtype, ..., data)
         if not self.use(name, "build"):
             self.violation(f"sets state on an object of {name}")
         check = _BUILD_CHECKS.get(name)
@@ -691,6 +708,20 @@ class DryRun:
                 check(self, obj, state)
             except Refusal as exc:
                 self.violation(f"sets on an object of {name} the state {exc}")
+
+    def own(self, values: Iterable[Any], whole: bool) -> None:
+        """Note the data among ``values`` (every value when ``whole``: what an
+        own-state part holds) as used; one used before means shared."""
+        for value in values:
+            if type(value) in _DATA:
+                if _data_size(value) < _SHARED_DATA_MIN:
+                    continue  # b"" is one object; a few bytes cost nothing
+            elif not whole or (not _items(value) and not isinstance(value, _Stub)):
+                continue
+            key = id(value)
+            if key in self._owned:
+                self.shares = True
+            self._owned.add(key)
 
     def on_items(self, obj: _Stub, how: str) -> None:
         name = type(obj)._ve_name
@@ -730,9 +761,151 @@ class DryRun:
         buffers: Iterable[Any] = self.buffers if self.buffers else itertools.repeat(b"")
         unpickler = _DryUnpickler(io.BytesIO(stream), self, buffers)
         try:
-            unpickler.load()
+            root = unpickler.load()
         except Exception as exc:  # the real load would stop there too
             self.violation(f"cannot be read to its end ({type(exc).__name__}: {exc})")
+            return
+        if not self.shares:
+            return  # every array's data and every own-state part's are their own
+        held = len(stream) + sum(memoryview(b).nbytes for b in self.buffers)
+        limit = MAX_EXPANSION * held + EXPANSION_SLACK
+        rebuilt = expanded_size(root, limit)
+        if rebuilt > limit:
+            self.violation(
+                f"rebuilds over {rebuilt:,} bytes from the {held:,} it holds: one "
+                "value referenced again and again (a tree's or a layer's data "
+                "under many parts), which the model would copy or run once per "
+                f"reference; at most {MAX_EXPANSION} times the file is allowed"
+            )
+
+
+# The parts whose state is their own: a tree copies its state when restored,
+# a boosting predictor runs its nodes, once per reference. scikit-learn never
+# gives two of them one value; a crafted stream can (one memoized state under
+# a thousand trees: 2.4 GB from 2.5 MB). Everything else may share honestly
+# (every KNN of an ensemble keeps the same training data, and its tree too;
+# a spline transformer's B-splines, one per feature, share one coefficient
+# matrix): counted once.
+OWN_STATE = frozenset(
+    {
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    }
+)
+# How much larger than the stream and its buffers the model may rebuild.
+MAX_EXPANSION = 8
+EXPANSION_SLACK = 1 << 20
+_PLAIN_LEAVES = frozenset({int, float, bool, complex, str, type(None)})
+
+
+def expanded_size(root: Any, limit: int = 1 << 62) -> int:
+    """The size of what the dry run built, raw data (bytes, buffers) by its
+    length and every other value as 1, where raw data and the parts whose
+    state is their own (:data:`OWN_STATE`) count at every reference, with all
+    they hold, and every other value once.
+
+    The real load copies, and the model's methods run, those once per
+    reference: this is their cost, not the file's size. Honest models give
+    each array its own data and each such part its own state, so they rebuild
+    about their size (the dry run measures only when it saw an own-state part
+    or an array share data). Iterative; stops early past ``limit``.
+
+    Examples
+    --------
+    >>> block = b"x" * 1000
+    >>> expanded_size([block, block, 1.0])  # an array's data: never shared
+    2002
+    >>> shared = [block]
+    >>> expanded_size([shared, shared])  # any other value: once
+    1003
+    >>> loop = []
+    >>> loop.append(loop)
+    >>> expanded_size(loop)  # the list, and one reference back to it
+    2
+    """
+    whole: dict[int, int] = {}  # every object an own-state part holds, by all it holds
+    seen: set[int] = set()
+    plain = _PLAIN_LEAVES
+    total = 0
+    todo = [root]
+    while todo:
+        obj = todo.pop()
+        kind = type(obj)
+        if kind in _DATA:
+            total += _data_size(obj)
+        elif isinstance(obj, _Stub) and kind._ve_name in OWN_STATE:
+            found = whole.get(id(obj))
+            total += _whole_size(obj, whole, limit) if found is None else found
+        elif id(obj) in seen:
+            total += 1
+            continue
+        else:
+            seen.add(id(obj))
+            items = _items(obj)
+            if items is None:
+                total += 1
+                continue
+            nested = [item for item in items if type(item) not in plain]
+            total += 1 + len(items) - len(nested)
+            todo.extend(nested)
+        if total > limit:
+            break
+    return total
+
+
+_DATA = frozenset({bytes, bytearray, np.ndarray, pickle.PickleBuffer, memoryview})
+_SHARED_DATA_MIN = 64
+
+
+def _data_size(obj: Any) -> int:
+    # bytes and the file's buffers (numpy arrays over the file, or views)
+    return len(obj) if type(obj) is bytes else memoryview(obj).nbytes
+
+
+def _items(obj: Any) -> Any:
+    """What a value holds, or None for a leaf (a stub class, a number)."""
+    kind = type(obj)
+    if kind is list or kind is tuple or kind is set or kind is frozenset:
+        return obj
+    if kind is dict:
+        return [*obj, *obj.values()]
+    if isinstance(obj, _Stub):
+        return obj._ve_parts
+    return None
+
+
+def _whole_size(root: Any, sizes: dict[int, int], limit: int) -> int:
+    """The size of everything ``root`` holds, every reference counted (a
+    value shared within it, as often as it is reached); each object sized
+    once (``sizes``, kept from one part to the next: the dtype every
+    predictor's nodes share), a cycle adding nothing."""
+    plain = _PLAIN_LEAVES
+    todo: list[tuple[Any, list[Any] | None, int]] = [(root, None, 0)]
+    while todo:
+        obj, children, base = todo.pop()
+        if children is not None:  # its children are sized
+            total = base
+            for child in children:
+                total += sizes[id(child)]
+            sizes[id(obj)] = total
+            if total > limit:
+                return total
+            continue
+        key = id(obj)
+        if key in sizes:
+            continue
+        if type(obj) in _DATA:
+            sizes[key] = _data_size(obj)
+            continue
+        items = _items(obj)
+        if items is None:
+            sizes[key] = 1
+            continue
+        nested = [item for item in items if type(item) not in plain]
+        sizes[key] = 0  # being sized: a cycle back to it adds nothing
+        todo.append((obj, nested, 1 + len(items) - len(nested)))
+        todo.extend((item, None, 0) for item in nested if id(item) not in sizes)
+    return sizes[id(root)]
 
 
 def _dotted(text: str) -> bool:

@@ -75,6 +75,7 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         KNeighborsClassifier,
         KNeighborsRegressor,
     )
+    from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
     from sklearn.tree import DecisionTreeClassifier
@@ -208,6 +209,12 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         ),
         (X, y),
     )
+    for solver in ("sgd", "lbfgs"):  # the matrix fits the default, adam
+        yield (
+            f"mlp-{solver}",
+            MLPClassifier(solver=solver, max_iter=50, random_state=0),
+            (X, y),
+        )
     yield (
         "ttr",
         TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1),
