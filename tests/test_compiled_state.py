@@ -1971,6 +1971,19 @@ def _layers_over_one_bytes(model: Any) -> None:
     model.n_layers_ = len(model.coefs_) + 1
 
 
+def _many_category_encoder() -> tuple[Any, Any]:
+    from sklearn.preprocessing import OrdinalEncoder
+
+    X = RS.randint(0, 600, (3000, 30)).astype(float)
+    return OrdinalEncoder().fit(X), X[:5]
+
+
+def _one_category_list_for_every_feature(model: Any) -> None:
+    """Round 49: every feature's categories one array of 600 values (the
+    file pays for one; transform looks each feature up in all of it)."""
+    model.categories_ = [model.categories_[0]] * len(model.categories_)
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -2570,7 +2583,9 @@ CASES: dict[str, Case] = {
         _mlp, _repeated_layer, "references to its parts that reach over"
     ),
     "forest-repeated-tree": Case(
-        _small_forest, _repeated_tree, "holds one estimator or step more than once"
+        _small_forest,
+        _repeated_tree,
+        "holds one estimator, step or array more than once",
     ),
     "gaussian-process-kernel-dag": Case(
         _gaussian_process,
@@ -3186,7 +3201,9 @@ CASES: dict[str, Case] = {
         _voting_ridges, _voting_dag, "references to its models that reach them"
     ),
     "pipeline-repeated-step": Case(
-        _scaled_logistic, _repeated_step, "holds one estimator or step more than once"
+        _scaled_logistic,
+        _repeated_step,
+        "holds one estimator, step or array more than once",
     ),
     # Round 46: parts no fit ever made, repeated: a kernel given as a
     # parameter, a step that keeps nothing.
@@ -3237,6 +3254,12 @@ CASES: dict[str, Case] = {
     ),
     "network-layers-over-one-bytes": Case(
         _deep_mlp, _layers_over_one_bytes, "rebuilds over"
+    ),
+    "encoder-one-category-array-for-every-feature": Case(
+        _many_category_encoder,
+        _one_category_list_for_every_feature,
+        "holds one estimator, step or array more than once",
+        method="transform",
     ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
@@ -3919,9 +3942,13 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     them: a KNN's data is its tree's too; a vote of stacked KNNs names each
     member twice at both levels (8 references to each KNN's data); a spline
     transformer's B-splines, one per feature, over one coefficient matrix;
-    networks trained by every solver (sgd keeps its optimizer)."""
+    one column selector given to two transformers; networks trained by every
+    solver (sgd keeps its optimizer)."""
+    from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import StackingClassifier
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
+    columns = np.arange(40)  # one selector given to two transformers
     knn = [
         (f"k{i}", KNeighborsClassifier(n_neighbors=3, algorithm="kd_tree"))
         for i in range(2)
@@ -3931,6 +3958,12 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     rows = np.c_[X, RS.rand(len(X), 60)]  # data dominate the file
     found: dict[str, tuple[Any, Any]] = {
         "VotingClassifier-of-stacked-kd-tree-knns": (vote.fit(rows, y), rows),
+        "ColumnTransformer-one-column-array-twice": (
+            ColumnTransformer(
+                [("a", StandardScaler(), columns), ("b", MinMaxScaler(), columns)]
+            ).fit(rows),
+            rows,
+        ),
         "SplineTransformer-30-features-150-knots": (
             SplineTransformer(n_knots=150).fit(rows[:, :30]),
             rows[:5, :30],
@@ -4274,3 +4307,37 @@ def test_keyword_arrays_are_held_to_the_data_and_to_their_rank() -> None:
         metric="mahalanobis", metric_params={"VI": np.eye(3)}, algorithm="brute"
     ).fit(X, np.arange(10) % 2)
     assert check_structure(knn) is None
+
+
+def test_a_read_only_view_is_only_of_the_buffer_just_taken() -> None:
+    """Round 49: pickle writes READONLY_BUFFER only right after NEXT_BUFFER.
+    After a memoized bytearray (or a buffer fetched again) it makes a new
+    view of data the stream already used, a new object each time: one
+    block under a thousand trees, unseen by a check of data by identity."""
+    from versioned_estimator._inner import Refusal, scan_stream
+
+    block = np.arange(100.0)
+    honest = pickle.dumps(
+        [pickle.PickleBuffer(block.data.toreadonly())],
+        protocol=5,
+        buffer_callback=lambda b: False,
+    )
+    assert b"\x97\x98" in honest  # NEXT_BUFFER READONLY_BUFFER
+    scan_stream(honest, 1)
+    data = bytes(800)
+    crafted = (
+        b"\x80\x05"  # PROTO 5
+        + b"\x96"  # BYTEARRAY8
+        + len(data).to_bytes(8, "little")
+        + data
+        + b"\x94"  # MEMOIZE
+        + b"\x98"  # READONLY_BUFFER of the bytearray
+        + b"h\x00"  # BINGET 0
+        + b"\x98"  # and again: a second view of the same bytes
+        + b"\x86."  # TUPLE2 STOP
+    )
+    first, second = pickle.loads(crafted)
+    assert first is not second  # what a check by identity misses
+    assert first.obj is second.obj
+    with pytest.raises(Refusal, match="read-only view of data other than"):
+        scan_stream(crafted, 0)

@@ -130,7 +130,7 @@ _BINPUT, _LONG_BINPUT, _PUT = 0x71, 0x72, 0x70
 _MARK, _STOP, _FRAME, _PROTO = 0x28, 0x2E, 0x95, 0x80
 _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
-_NEXT_BUFFER = 0x97
+_NEXT_BUFFER, _READONLY_BUFFER = 0x97, 0x98
 _LONG4 = 0x8B
 _MAX_INT_BYTES = 1024
 _HASHED = {_SETITEMS: 2, _DICT: 2, _ADDITEMS: 1, _FROZENSET: 1}
@@ -402,6 +402,12 @@ def _scan_other(
             counts[0] += 1
             if counts[0] > n_buffers:
                 raise Refusal("more out-of-band buffers than the file holds")
+        elif op == _READONLY_BUFFER and data[start - 1] != _NEXT_BUFFER:
+            # Pickle writes it only right after NEXT_BUFFER. Anywhere else it
+            # makes a new view of a buffer or bytearray the stream already
+            # used: one block of data under a thousand trees, each view a new
+            # object to the dry run, each tree a copy of the block.
+            raise Refusal("a read-only view of data other than the buffer just taken")
         pops, pushes = _EFFECT[op]
         if pops == "mark":
             del stack[marks.pop() :]

@@ -153,9 +153,9 @@ def _walk(
             # values are not looked at one by one twice.
             if kind is not set and kind is not frozenset and _repeats_a_part(held):
                 return (
-                    f"a {kind.__name__} that holds one estimator or step more "
-                    "than once (fit makes each its own: code runs over every "
-                    "place it holds, and each costs the file a reference)"
+                    f"a {kind.__name__} that holds one estimator, step or array "
+                    "more than once (fit makes each its own: code runs over "
+                    "every place it holds, and each costs the file a reference)"
                 )
             continue
         if isinstance(obj, np.ndarray):
@@ -381,16 +381,25 @@ def _shared_fitted_part(
 
 
 def _repeats_a_part(items: Iterable[Any]) -> bool:
-    """Whether a container holds one estimator, kernel or step (a tuple) at
-    two places. Fit makes every member its own object; a list of one tree
-    20,000 times is a forest the file did not pay for, whose every predict
-    runs it 20,000 times (paid for by a walk allowance of plain padding)."""
+    """Whether a container holds one estimator, kernel, step (a tuple) or
+    array of 4 KiB or more at two places. Fit makes every member its own
+    object; a list of one tree 20,000 times is a forest the file did not pay
+    for, whose every predict runs it 20,000 times (paid for by a walk
+    allowance of plain padding), and an encoder whose 250 features are one
+    list of 8 million categories looks each up 250 times."""
     parts = [
         id(v)
         for v in items
-        if type(v) is tuple or (hasattr(v, "get_params") and not isinstance(v, type))
+        if type(v) is tuple
+        or (hasattr(v, "get_params") and not isinstance(v, type))
+        or (isinstance(v, np.ndarray) and v.nbytes >= MIN_SHARED_ARRAY_BYTES)
     ]
     return len(parts) != len(set(parts))
+
+
+#: An array this large held twice by one list, tuple or dict is refused (a
+#: column selector given to two transformers is smaller).
+MIN_SHARED_ARRAY_BYTES = 4096
 
 
 def _sub_arrays(dtype: np.dtype[Any]) -> bool:
