@@ -1295,7 +1295,8 @@ def _pairwise_one_vs_one() -> tuple[Any, Any]:
 def _pairwise_indices(model: Any) -> None:
     """A model that is not pairwise given each pair's training columns: a
     (rows, WIDE) copy a pair."""
-    model.pairwise_indices_ = [np.zeros(WIDE, dtype=np.int64)] * 3
+    # three arrays: one array three times is refused as such, before this
+    model.pairwise_indices_ = [np.zeros(WIDE, dtype=np.int64) for _ in range(3)]
 
 
 def _column_repeated(model: Any) -> None:
