@@ -4342,3 +4342,19 @@ def test_a_read_only_view_is_only_of_the_buffer_just_taken() -> None:
     assert first.obj is second.obj
     with pytest.raises(Refusal, match="read-only view of data other than"):
         scan_stream(crafted, 0)
+
+
+def test_memory_mapped_buffers_are_data_too(tmp_path: Path) -> None:
+    """A memory-mapped load hands the dry run np.memmap buffers: used twice,
+    they are noticed, and counted by their bytes (by exact type, a forest
+    over one shared tree state loaded with ``mmap_mode="r"``)."""
+    from versioned_estimator._inner import DryRun, expanded_size
+
+    mapped = np.memmap(tmp_path / "b", mode="w+", shape=(1000,), dtype=np.uint8)
+    assert type(mapped) is not np.ndarray
+    dry = DryRun(None)
+    dry.own((mapped,), False)
+    assert not dry.shares
+    dry.own((mapped,), False)
+    assert dry.shares
+    assert expanded_size([mapped, mapped]) == 2001

@@ -719,8 +719,9 @@ class DryRun:
         """Note the data among ``values`` (every value when ``whole``: what an
         own-state part holds) as used; one used before means shared."""
         for value in values:
-            if type(value) in _DATA:
-                if _data_size(value) < _SHARED_DATA_MIN:
+            size = _data_size(value)
+            if size is not None:
+                if size < _SHARED_DATA_MIN:
                     continue  # b"" is one object; a few bytes cost nothing
             elif not whole or (not _items(value) and not isinstance(value, _Stub)):
                 continue
@@ -755,11 +756,7 @@ class DryRun:
         raise Refusal(f"a {type(value).__name__} where a dtype belongs")
 
     def nbytes(self, value: Any) -> int | None:
-        if isinstance(value, (bytes, bytearray)):
-            return len(value)
-        if isinstance(value, (np.ndarray, pickle.PickleBuffer, memoryview)):
-            return memoryview(value).nbytes  # type: ignore[arg-type]
-        return None
+        return _data_size(value)
 
     # -- running --------------------------------------------------------------
 
@@ -837,8 +834,9 @@ def expanded_size(root: Any, limit: int = 1 << 62) -> int:
     while todo:
         obj = todo.pop()
         kind = type(obj)
-        if kind in _DATA:
-            total += _data_size(obj)
+        size = _data_size(obj)
+        if size is not None:
+            total += size
         elif isinstance(obj, _Stub) and kind._ve_name in OWN_STATE:
             found = whole.get(id(obj))
             total += _whole_size(obj, whole, limit) if found is None else found
@@ -859,13 +857,17 @@ def expanded_size(root: Any, limit: int = 1 << 62) -> int:
     return total
 
 
-_DATA = frozenset({bytes, bytearray, np.ndarray, pickle.PickleBuffer, memoryview})
 _SHARED_DATA_MIN = 64
 
 
-def _data_size(obj: Any) -> int:
-    # bytes and the file's buffers (numpy arrays over the file, or views)
-    return len(obj) if type(obj) is bytes else memoryview(obj).nbytes
+def _data_size(value: Any) -> int | None:
+    """The bytes of raw data (bytes, a bytearray, the file's buffers: numpy
+    arrays over the file, memory-mapped ones too, or views), else None."""
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, (np.ndarray, pickle.PickleBuffer, memoryview)):
+        return memoryview(value).nbytes  # type: ignore[arg-type]
+    return None
 
 
 def _items(obj: Any) -> Any:
@@ -900,8 +902,9 @@ def _whole_size(root: Any, sizes: dict[int, int], limit: int) -> int:
         key = id(obj)
         if key in sizes:
             continue
-        if type(obj) in _DATA:
-            sizes[key] = _data_size(obj)
+        size = _data_size(obj)
+        if size is not None:
+            sizes[key] = size
             continue
         items = _items(obj)
         if items is None:
