@@ -1985,6 +1985,22 @@ def _one_category_list_for_every_feature(model: Any) -> None:
     model.categories_ = [model.categories_[0]] * len(model.categories_)
 
 
+def _many_bin_discretizer() -> tuple[Any, Any]:
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    X = RS.rand(3000, 30)
+    model = KBinsDiscretizer(n_bins=600, encode="ordinal", quantile_method="linear")
+    return model.fit(X), X[:5]
+
+
+def _one_bin_edges_for_every_feature(model: Any) -> None:
+    """Every feature's edges one array of 601 values, in an array of
+    objects (a list to the code that loops over it, as round 49's was)."""
+    edges = np.empty(len(model.bin_edges_), dtype=object)
+    edges[:] = [model.bin_edges_[0]] * len(edges)
+    model.bin_edges_ = edges
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3262,6 +3278,12 @@ CASES: dict[str, Case] = {
         "holds one estimator, step or array more than once",
         method="transform",
     ),
+    "discretizer-one-edges-array-for-every-feature": Case(
+        _many_bin_discretizer,
+        _one_bin_edges_for_every_feature,
+        "array of objects that holds one estimator, step or array more than once",
+        method="transform",
+    ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
     ),
@@ -3943,8 +3965,9 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     them: a KNN's data is its tree's too; a vote of stacked KNNs names each
     member twice at both levels (8 references to each KNN's data); a spline
     transformer's B-splines, one per feature, over one coefficient matrix;
-    one column selector given to two transformers; networks trained by every
-    solver (sgd keeps its optimizer)."""
+    a discretizer's 30 arrays of 601 edges in an array of objects; one column
+    selector given to two transformers; networks trained by every solver (sgd
+    keeps its optimizer)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import StackingClassifier
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -3969,6 +3992,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             SplineTransformer(n_knots=150).fit(rows[:, :30]),
             rows[:5, :30],
         ),
+        # an array of objects: 30 edge arrays of 601 values, each its own
+        "KBinsDiscretizer-600-bins": _many_bin_discretizer(),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a few iterations: convergence notes

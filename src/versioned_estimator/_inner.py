@@ -718,7 +718,13 @@ class DryRun:
     def own(self, values: Iterable[Any], whole: bool) -> None:
         """Note the data among ``values`` (every value when ``whole``: what an
         own-state part holds) as used; one used before means shared."""
+        plain = _PLAIN_LEAVES
         for value in values:
+            kind = type(value)
+            if kind in plain or (
+                not whole and (kind is tuple or isinstance(value, _Stub))
+            ):
+                continue  # neither data nor, outside an own-state part, held whole
             size = _data_size(value)
             if size is not None:
                 if size < _SHARED_DATA_MIN:

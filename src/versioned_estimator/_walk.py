@@ -129,9 +129,14 @@ def _walk(
             continue
         if kind is np.ndarray:
             # The common object of a model, in one step when it holds
-            # numbers of a sane width and is not empty (else judged below).
-            item = obj.dtype.itemsize
-            if 0 < item <= MAX_ITEM_BYTES and obj.size and not obj.dtype.hasobject:
+            # numbers of a sane width (else judged below), empty ones too
+            # (a boosting model's hundreds of empty bitsets) when small.
+            dtype = obj.dtype
+            if (
+                0 < dtype.itemsize <= MAX_ITEM_BYTES
+                and not dtype.hasobject
+                and (obj.size or _span(obj.shape) <= MAX_EMPTY_SPAN)
+            ):
                 weight[id(obj)] = 1
                 continue
         elif isinstance(obj, np.generic):
@@ -176,8 +181,15 @@ def _walk(
                 # An empty array's other dimensions cost nothing either: a
                 # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
                 return f"an empty array of shape {obj.shape}"
-            if obj.dtype.hasobject:
+            if obj.dtype.hasobject and _repeats_a_part(
                 enter(obj, obj.ravel().tolist())
+            ):
+                # An array of objects is a list to the code that loops over
+                # it (a discretizer's bin edges, one array per feature).
+                return (
+                    "an array of objects that holds one estimator, step or "
+                    "array more than once (fit makes each its own)"
+                )
             if isinstance(obj, np.ma.MaskedArray):
                 stack.append(obj.fill_value)
             continue
@@ -438,18 +450,20 @@ def _expansion(
 
     total: dict[int, int] = {}
     opened: set[int] = set()
-    stack: list[tuple[int, bool]] = [(root, False)]
+    # (node, None) to open it; (node, its members) once they are counted
+    stack: list[tuple[int, list[int] | None]] = [(root, None)]
     while stack:
-        node, finish = stack.pop()
-        if finish:
-            reached = weight.get(node, 0) + sum(total.get(m, 0) for m in held(node))
+        node, counted = stack.pop()
+        if counted is not None:
+            reached = weight.get(node, 0) + sum(total.get(m, 0) for m in counted)
             total[node] = min(reached, limit + 1)
             continue
         if node in opened:
             continue
         opened.add(node)
-        stack.append((node, True))
-        stack.extend((m, False) for m in held(node) if m not in opened)
+        found = held(node)
+        stack.append((node, found))
+        stack.extend((m, None) for m in found if m not in opened)
     if total.get(root, 0) > limit:
         times = {
             "parts": f"over {MAX_EXPANSION} times the {what} themselves",
