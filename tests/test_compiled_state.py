@@ -2001,6 +2001,27 @@ def _one_bin_edges_for_every_feature(model: Any) -> None:
     model.bin_edges_ = edges
 
 
+def _isotonic_vote() -> tuple[Any, Any]:
+    from sklearn.ensemble import VotingRegressor
+    from sklearn.isotonic import IsotonicRegression
+
+    X = np.arange(40_000, dtype=float)[:, None]
+    members = [(f"i{k}", IsotonicRegression(out_of_bounds="clip")) for k in range(16)]
+    # an increasing target keeps every point a threshold: 640 KB a member
+    model = VotingRegressor(members).fit(X, X[:, 0] + RS.rand(len(X)) * 0.5)
+    return model, X[:5]
+
+
+def _members_one_threshold_pair(model: Any) -> None:
+    """Round 50: every member over the first one's thresholds (the file pays
+    for one pair; restoring an isotonic regression copies its thresholds into
+    an interpolator, once a member: 2.5 GB from 16 MB at 150 members)."""
+    first = model.estimators_[0]
+    for member in model.estimators_[1:]:
+        member.X_thresholds_ = first.X_thresholds_
+        member.y_thresholds_ = first.y_thresholds_
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3284,6 +3305,9 @@ CASES: dict[str, Case] = {
         "array of objects that holds one estimator, step or array more than once",
         method="transform",
     ),
+    "isotonic-members-one-threshold-pair": Case(
+        _isotonic_vote, _members_one_threshold_pair, "rebuilds over"
+    ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
     ),
@@ -3994,6 +4018,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ),
         # an array of objects: 30 edge arrays of 601 values, each its own
         "KBinsDiscretizer-600-bins": _many_bin_discretizer(),
+        # restored isotonic regressions copy their thresholds: each its own
+        "VotingRegressor-of-16-isotonic": _isotonic_vote(),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a few iterations: convergence notes
@@ -4037,6 +4063,59 @@ def test_every_intact_family_is_checked() -> None:
 
 
 # -- the checks, one by one, in memory -------------------------------------
+
+
+def test_checks_leave_the_model_as_the_file_holds_it(tmp_path: Path) -> None:
+    """Round 50: the sparse check ran scipy's ``check_format``, which makes a
+    matrix's data native and its index arrays of one type in place: a copy a
+    matrix when many share one array (2.4 GB from 6 MB), and a model that
+    passed was not the file's any more. Checks only read."""
+    from sklearn.random_projection import SparseRandomProjection
+
+    X = RS.rand(40, 300)
+    model = SparseRandomProjection(n_components=20, density=0.3, random_state=0)
+    model.fit(X)
+    expected = model.transform(X[:5])
+    model.components_.data = model.components_.data.astype(">f8")
+    path = tmp_path / "model.joblib"
+    ve.save(ve.VersionedEstimator.wrap(model, probe=X[:5]), path)
+    loaded = ve.load(path, replay="always", on_drift="error")
+    assert loaded.estimator_.components_.data.dtype == np.dtype(">f8")
+    np.testing.assert_allclose(loaded.transform(X[:5]), expected)
+
+
+def test_one_knot_vector_under_every_spline_is_read_once(tmp_path: Path) -> None:
+    """Round 50: 200,000 B-splines over one knot vector of a million knots (a
+    few bytes of file each): the check of every spline read all the knots,
+    past a minute. What a check reads over an array alone it reads once per
+    array; 100,000 splines over two million knots load in seconds (in a
+    child process: the previous code ran past the minute given to it)."""
+    from scipy.interpolate import BSpline
+
+    X = RS.rand(4, 100_000)
+    model = SplineTransformer(n_knots=2, degree=1).fit(X)
+    knots = np.linspace(-1.0, 2.0, 2_000_000)
+    coefficients = np.ones((len(knots) - 2, 1))
+    model.bsplines_ = [
+        BSpline.construct_fast(knots, coefficients, 1) for _ in range(len(X[0]))
+    ]
+    model.n_features_out_ = len(model.bsplines_)  # a column a spline
+    path = tmp_path / "model.joblib"
+    ve.save(ve.VersionedEstimator.wrap(model), path)
+    code = (
+        "import sys, versioned_estimator as ve\n"
+        "model = ve.load(sys.argv[1])\n"
+        "print(type(model.estimator_).__name__, len(model.estimator_.bsplines_))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["SplineTransformer", "100000"]
 
 
 def test_compiled_callable_parameter_is_named() -> None:

@@ -8,8 +8,9 @@ what is wrong or None:
 * by type, for every object of the graph: the hyper-parameters of every
   scikit-learn estimator (its own ``_parameter_constraints``), callables among
   them, instance attributes that would stand for the class's methods, the
-  class count beside the classes, compressed sparse matrices
-  (``check_format(full_check=True)``), numpy random states, scipy B-splines;
+  class count beside the classes, compressed sparse matrices (what scipy's
+  ``check_format(full_check=True)`` asks), numpy random states, scipy
+  B-splines;
 * by class name (:data:`CHECKS`): k-means, nearest neighbours (data, labels,
   distance parameters), text and dict vectorizers, the one-hot encoder,
   feature agglomeration, dummy estimators, the spline and polynomial
@@ -22,9 +23,11 @@ The counts that size what a method allocates or loops over (an output
 width, a class count, a degree) are held to what the fitted arrays and the
 parameters give, as the class's own ``fit`` computes them.
 
-Checks only read (attributes, shapes, dtypes, ``get_state``); the two calls
-into the libraries, scikit-learn's ``validate_parameter_constraints`` and
-scipy's ``check_format``, only validate.
+Checks only read (attributes, shapes, dtypes, ``get_state``); the one call
+into the libraries, scikit-learn's ``validate_parameter_constraints``, only
+validates (scipy's ``check_format`` converts a matrix's arrays in place, so
+it is not called). What a check reads over an array's values alone it reads
+once per array however many objects hold it (:func:`once`).
 
 What is not checked. Compiled code that trusts state of its own that no check
 here knows about stays trusted: the Cython loss objects (``sklearn._loss``)
@@ -40,21 +43,22 @@ this module and ``_structures`` do not name is only held to its parameters.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import itertools
 import os
 import string
 import types
-import warnings
-from collections.abc import Callable, Mapping
-from typing import Any
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
 from versioned_estimator._settings import same_settings
 from versioned_estimator._shapes import check_shapes, nesting, param_names, param_set
 
-__all__ = ["CHECKS", "check_by_type"]
+__all__ = ["CHECKS", "check_by_type", "once", "reading_once"]
 
 #: The largest ``_n_threads`` a k-means model may hold: its fitting machine's
 #: core count (any machine's, so a bound, not this one's count).
@@ -87,12 +91,75 @@ def _columns(array: Any) -> int | None:
     return None
 
 
+# -- what the checks read -------------------------------------------------
+
+#: What the checks found over each array, while a walk of one loaded graph
+#: lasts (see :func:`once`), by (id, fact): the array (weakly: a value the
+#: checks made dies with its id) and the fact.
+_FACTS: contextvars.ContextVar[dict[tuple[int, str], tuple[Any, Any]] | None] = (
+    contextvars.ContextVar("facts", default=None)
+)
+_T = TypeVar("_T")
+
+
+@contextlib.contextmanager
+def reading_once() -> Iterator[None]:
+    """While a walk lasts, every check reads each array's values once."""
+    token = _FACTS.set({})
+    try:
+        yield
+    finally:
+        _FACTS.reset(token)
+
+
+def once(array: Any, fact: str, compute: Callable[[Any], _T]) -> _T:
+    """``compute(array)``, computed once per array while a walk lasts.
+
+    Many objects of one graph may hold one array: 200,000 B-splines over one
+    knot vector are a few bytes of file each, and a check that reads the
+    knots of every spline reads them 200,000 times. Whatever a check finds
+    over an array's values alone (its extent, its order) is a fact of that
+    array: read once, then compared with each holder's counts. Lists need no
+    memo: the walk weighs their every value at every reference.
+
+    Examples
+    --------
+    >>> knots = np.arange(5.0)
+    >>> with reading_once():
+    ...     first = once(knots, "sorted", lambda t: bool((np.diff(t) >= 0).all()))
+    ...     again = once(knots, "sorted", lambda t: 1 / 0)  # not computed again
+    >>> first, again
+    (True, True)
+    """
+    memo = _FACTS.get()
+    if memo is None or not isinstance(array, np.ndarray):
+        return compute(array)
+    key = (id(array), fact)
+    found = memo.get(key)
+    if found is not None and found[0]() is array:
+        return found[1]  # type: ignore[no-any-return]
+    value = compute(array)
+    memo[key] = (weakref.ref(array), value)
+    return value
+
+
+def _extent(array: np.ndarray) -> tuple[Any, Any] | None:
+    """The least and largest value of an array, None when it is empty."""
+    return once(array, "extent", lambda a: (a.min(), a.max()) if a.size else None)
+
+
 def _inside(index: Any, bound: int) -> bool:
     """Whether ``index`` is an integer array of positions in ``0..bound-1``:
     what compiled code, ``np.bincount`` or scipy's constructors take it for."""
-    return index.dtype.kind in "iu" and not (
-        index.size and (index.min() < 0 or index.max() >= bound)
-    )
+    if index.dtype.kind not in "iu":
+        return False
+    extent = _extent(index)
+    return extent is None or (extent[0] >= 0 and extent[1] < bound)
+
+
+def _ascending(array: np.ndarray) -> bool:
+    """Whether a 1-D array strictly increases (read once per array)."""
+    return once(array, "ascending", lambda a: bool(np.all(a[1:] > a[:-1])))
 
 
 # -- by type --------------------------------------------------------------
@@ -607,21 +674,58 @@ def _importance_getter(selector: Any) -> str | None:
 
 
 def _sparse(matrix: Any) -> str | None:
-    """A compressed sparse matrix: indices inside its shape, pointers in order."""
-    if matrix.format in ("csr", "csc", "bsr"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            try:
-                matrix.check_format(full_check=True)
-            except (ValueError, TypeError, Warning) as exc:
-                return f"a sparse matrix whose indices are not its shape's ({exc})"
-    elif matrix.format == "coo":
-        rows, columns = matrix.shape
-        for index, bound in ((matrix.coords[0], rows), (matrix.coords[1], columns)):
-            index = np.asarray(index)
-            if not _inside(index, bound):
+    """A compressed sparse matrix: indices inside its shape, pointers in order
+    (what scipy's ``check_format(full_check=True)`` asks, without its
+    conversions: it makes a matrix's arrays native and of one index type in
+    place, a copy per matrix when many share them); coordinates inside it."""
+    shape = getattr(matrix, "shape", None)
+    if not (
+        isinstance(shape, tuple)
+        and len(shape) == 2
+        and all(_int(n) is not None and n >= 0 for n in shape)
+    ):
+        return "a sparse matrix without a shape"
+    if matrix.format == "coo":
+        for index, bound in zip(matrix.coords, shape, strict=False):
+            if not isinstance(index, np.ndarray) or not _inside(index, bound):
                 return "a sparse matrix whose indices are not its shape's"
+        return None
+    if matrix.format not in ("csr", "csc", "bsr"):
+        return None
+    block = (1, 1) if matrix.format != "bsr" else getattr(matrix, "blocksize", None)
+    if matrix.format == "csc":
+        shape = shape[::-1]
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    if not (
+        isinstance(block, tuple)
+        and len(block) == 2
+        and all(_int(n) is not None and n > 0 for n in block)
+        and shape[0] % block[0] == 0
+        and shape[1] % block[1] == 0
+        and all(isinstance(a, np.ndarray) for a in (indptr, indices, data))
+    ):
+        return "a sparse matrix whose parts are not arrays of its shape"
+    rows, columns = shape[0] // block[0], shape[1] // block[1]
+    if not (
+        indptr.ndim == indices.ndim == 1
+        and indptr.dtype == indices.dtype
+        and indptr.dtype in (np.dtype(np.int32), np.dtype(np.int64))
+        and len(indptr) == rows + 1
+        and data.shape[:1] == indices.shape
+        and data.shape[1:] == (() if matrix.format != "bsr" else block)
+        and data.dtype.kind in "biufc"
+    ):
+        return "a sparse matrix whose index arrays are not of its shape"
+    first, last = int(indptr[0]), int(indptr[-1])
+    if first != 0 or last > len(indices) or not _nondecreasing(indptr):
+        return "a sparse matrix whose row pointers are not in order"
+    if not _inside(indices, columns):
+        return "a sparse matrix whose indices are not its shape's"
     return None
+
+
+def _nondecreasing(array: np.ndarray) -> bool:
+    return once(array, "nondecreasing", lambda a: bool(np.all(a[1:] >= a[:-1])))
 
 
 _MT_KEY = 624
@@ -661,12 +765,18 @@ def _bspline(spline: Any) -> str | None:
     n = len(t) - k - 1
     if n < k + 1 or c.shape[0] < n:
         return "a B-spline with fewer coefficients than its knots need"
-    if not np.isfinite(t).all() or (np.diff(t) < 0).any():
+    # keyed by the array the spline holds (asarray of a subclass is a new view)
+    if not once(spline.t, "knots", _knots_in_order):
         return "a B-spline whose knots are not in order"
     axis = _int(getattr(spline, "axis", 0))
     if axis is None or not 0 <= axis < max(c.ndim, 1):
         return "a B-spline whose axis is not its coefficients'"
     return None
+
+
+def _knots_in_order(knots: Any) -> bool:
+    knots = np.asarray(knots)
+    return bool(np.isfinite(knots).all()) and bool(np.all(knots[1:] >= knots[:-1]))
 
 
 def check_by_type(obj: Any) -> list[Check]:
@@ -1292,9 +1402,14 @@ def _neighbor_labels(model: Any, rows: Any) -> str | None:
         or labels.shape != (rows, len(per_output))
     ):
         return f"a {_name(model)} whose labels are not one per fitted row"
-    for k, known in enumerate(per_output):
-        if not _inside(labels[:, k], len(known)):
-            return f"a {_name(model)} whose labels are not its classes'"
+    if labels.dtype.kind in "iu" and labels.size:
+        # read once however many classifiers share the labels
+        low, high = once(
+            model._y, "columns", lambda _: (labels.min(axis=0), labels.max(axis=0))
+        )
+        for k, known in enumerate(per_output):
+            if low[k] < 0 or high[k] >= len(known):
+                return f"a {_name(model)} whose labels are not its classes'"
     return None
 
 
@@ -1472,11 +1587,10 @@ def _one_hot_encoder(encoder: Any) -> str | None:
     for values in categories:
         # Numbers are encoded by np.searchsorted: in any other order a known
         # value gets a code past its feature's columns.
-        values = np.asarray(values)
-        if values.dtype.kind in "biuf":
-            known = values[~np.isnan(values)] if values.dtype.kind == "f" else values
-            if len(known) > 1 and not (known[1:] > known[:-1]).all():
-                return "a OneHotEncoder whose categories are not in order"
+        if np.asarray(values).dtype.kind in "biuf" and not once(
+            values, "categories", _in_order
+        ):
+            return "a OneHotEncoder whose categories are not in order"
     # A dropped category is one of the feature's; after grouping, one of its
     # codes, which number the feature's columns plus the dropped one.
     bounds = {
@@ -1493,6 +1607,13 @@ def _one_hot_encoder(encoder: Any) -> str | None:
             ):
                 return "a OneHotEncoder whose dropped categories are not its own"
     return _infrequent_mappings(encoder, categories)
+
+
+def _in_order(values: Any) -> bool:
+    """Numbers strictly increasing, NaN (one, last, as fit keeps it) aside."""
+    values = np.asarray(values)
+    known = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+    return len(known) < 2 or bool((known[1:] > known[:-1]).all())
 
 
 def _infrequent_mappings(encoder: Any, categories: Any) -> str | None:
@@ -1843,12 +1964,18 @@ def _codes(values: Any, count: int) -> bool:
     if not isinstance(values, np.ndarray) or values.ndim != 1:
         return False
     if values.dtype.kind == "f":
-        return bool(
-            np.isfinite(values).all()
-            and (values == np.floor(values)).all()
-            and not (values.size and (values.min() < 0 or values.max() >= count))
+        extent = once(values, "whole", _whole_extent)
+        return extent is not False and (
+            extent is None or (extent[0] >= 0 and extent[1] < count)
         )
     return values.dtype.kind == "b" or _inside(values, count)
+
+
+def _whole_extent(values: np.ndarray) -> tuple[Any, Any] | Literal[False] | None:
+    """The extent of finite whole numbers; False when one is not."""
+    if not (np.isfinite(values).all() and (values == np.floor(values)).all()):
+        return False
+    return _extent(values)
 
 
 #: Attributes a classifier predicts through: the estimator it delegates to.
@@ -2416,8 +2543,15 @@ def _increasing(index: Any, bound: int) -> bool:
         isinstance(index, np.ndarray)
         and index.ndim == 1
         and _inside(index, bound)
-        and bool(np.all(index[1:] > index[:-1]))
+        and _ascending(index)
     )
+
+
+def _selects(columns: np.ndarray, width: int) -> bool:
+    """Integer columns of ``width``, negative from the end, each once."""
+    if columns.size and (columns.min() < -width or columns.max() >= width):
+        return False
+    return _distinct(columns % width, width)
 
 
 def _distinct(index: Any, bound: int) -> bool:
@@ -2477,7 +2611,7 @@ def _isotonic(model: Any) -> str | None:
         isinstance(thresholds, np.ndarray)
         and thresholds.ndim == 1
         and thresholds.dtype.kind == "f"
-        and bool(np.all(thresholds[1:] > thresholds[:-1]))
+        and _ascending(thresholds)
     ):
         return f"a {_name(model)} whose thresholds do not increase"
     return None
@@ -2577,9 +2711,7 @@ def _column_selection(columns: Any, width: int) -> bool:
     if columns.dtype.kind == "b":
         return len(columns) == width
     if columns.dtype.kind in "iu":
-        if columns.size and (columns.min() < -width or columns.max() >= width):
-            return False
-        return _distinct(columns % width, width)
+        return once(columns, f"columns of {width}", lambda c: _selects(c, width))
     if columns.dtype.kind in "OU":
         names = [str(c) for c in columns]
         return all(isinstance(c, str) for c in columns) and len(set(names)) == len(

@@ -40,6 +40,7 @@ from versioned_estimator._fitted_state import (
     check_by_type,
     check_last,
     distance_width,
+    reading_once,
 )
 from versioned_estimator._shapes import fitted_rows
 
@@ -58,7 +59,8 @@ def covering() -> Iterator[None]:
     objects stay alive, so their ids are theirs)."""
     token = _COVERED.set(set())
     try:
-        yield
+        with reading_once():
+            yield
     finally:
         _COVERED.reset(token)
 
