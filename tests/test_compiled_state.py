@@ -1766,9 +1766,10 @@ def _multi_output_forests() -> tuple[Any, Any]:
 
 
 def _one_forest_many_outputs(model: Any) -> None:
-    """One forest as 2,000 outputs, in an object array (no list holds it
-    twice), the walk's allowance paid by 50,000 ``None``: every predict
-    runs it 2,000 times."""
+    """One forest as 2,000 outputs, in an object array, the walk's allowance
+    paid by 50,000 ``None``: every predict runs it 2,000 times. (Refused by
+    the bound on references once; an array of objects is now held to the
+    rule of lists, one part at one place, which refuses it first.)"""
     held = np.empty(2_000, dtype=object)
     held[:] = [model.estimators_[0]] * 2_000
     model.estimators_ = held
@@ -3230,7 +3231,7 @@ CASES: dict[str, Case] = {
     "outputs-one-forest-in-an-object-array": Case(
         _multi_output_forests,
         _one_forest_many_outputs,
-        "references to its models that reach them",
+        "array of objects that holds one estimator, step or array more than once",
     ),
     "forest-shells-of-one-tree": Case(
         _forest_of_three, _shells_of_one_tree, "held in more than 2 places"

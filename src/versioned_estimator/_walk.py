@@ -95,6 +95,11 @@ def _walk(
     # Every estimator and kernel, fitted or not (a step that keeps nothing,
     # a kernel given as a parameter): what a method may run.
     parts: set[int] = set()
+    # Arrays of numbers of MIN_SHARED_ARRAY_BYTES or more, and the references
+    # of estimators to the data fit keeps by reference ((holder, member)), for
+    # the owners bound (:func:`_shared_data`).
+    data: set[int] = set()
+    inputs: set[tuple[int, int]] = set()
 
     def enter(obj: Any, values: Iterable[Any]) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
@@ -138,6 +143,8 @@ def _walk(
                 and (obj.size or _span(obj.shape) <= MAX_EMPTY_SPAN)
             ):
                 weight[id(obj)] = 1
+                if obj.nbytes >= MIN_SHARED_ARRAY_BYTES:
+                    data.add(id(obj))
                 continue
         elif isinstance(obj, np.generic):
             continue
@@ -241,6 +248,9 @@ def _walk(
         estimator_like = hasattr(obj, "get_params")
         if estimator_like:
             parts.add(id(obj))
+            if isinstance(namespace, dict):
+                for name in INPUT_REFERENCES.intersection(namespace):
+                    inputs.add((id(obj), id(namespace[name])))
         if _fitted_part(kind, namespace, estimator_like):
             fitted.add(id(obj))
         if by_library:
@@ -285,6 +295,10 @@ def _walk(
     problem = _shared_fitted_part(members, fitted)
     if problem is not None:
         return problem
+    if data and (repeated or leaf_repeats):
+        problem = _shared_data(members, parts, data, inputs)
+        if problem is not None:
+            return problem
     if named and _held_elsewhere(members, named):
         # A Bunch answers any attribute, a method too, with one of its
         # items: its ensemble's reference is the one no method follows.
@@ -388,6 +402,72 @@ def _shared_fitted_part(
         return (
             f"a fitted part held in more than {MAX_OWNERS} places (fit makes "
             "each its own: code runs it once a place)"
+        )
+    return None
+
+
+#: What fit keeps of its input by reference, by attribute: every member of
+#: an ensemble fitted on one ``X`` holds that one array (nearest neighbours,
+#: kernel ridge, label propagation, a precomputed affinity or dissimilarity
+#: matrix, a constant predictor's target, a logistic path's data).
+INPUT_REFERENCES = frozenset(
+    {
+        "_fit_X",
+        "_y",
+        "_tree",
+        "_X",
+        "X",
+        "X_",
+        "y_",
+        "X_fit_",
+        "X_train_",
+        "_raw_data",
+        "affinity_matrix_",
+        "dissimilarity_matrix_",
+        "_BaseLibSVM__Xfit",
+    }
+)
+
+
+def _shared_data(
+    members: Mapping[int, list[int]],
+    parts: AbstractSet[int],
+    data: AbstractSet[int],
+    inputs: AbstractSet[tuple[int, int]],
+) -> str | None:
+    """Why an array of numbers is held by more estimators than fit shares it
+    among, or None. Fit computes each estimator's arrays itself: 1,500
+    members of a vote over one ``coef_`` (a few hundred bytes of file each)
+    multiply by all of it 1,500 times a predict, and 400 random projections
+    over one matrix's arrays do so 400 times; only the data fit keeps by
+    reference (:data:`INPUT_REFERENCES`) is shared by honest ensembles. An
+    array's estimators are those it is reached from without passing another
+    estimator (a spline transformer's B-splines share its coefficients: one
+    owner), at most :data:`MAX_OWNERS` (a meta-estimator's ``classes_`` is
+    its label encoder's); counted up to that bound, so each object's owners
+    grow a few times at most, whatever the graph."""
+    owners: dict[int, set[int]] = {}
+    todo: list[tuple[int, int]] = []
+
+    def own(node: int, owner: int) -> None:
+        found = owners.setdefault(node, set())
+        if owner not in found and len(found) <= MAX_OWNERS:
+            found.add(owner)
+            todo.append((node, owner))
+
+    for part in parts:
+        for member in members.get(part, ()):
+            if member not in parts and (part, member) not in inputs:
+                own(member, part)
+    while todo:
+        node, owner = todo.pop()
+        for member in members.get(node, ()):
+            if member not in parts:
+                own(member, owner)
+    if any(len(owners.get(array, ())) > MAX_OWNERS for array in data):
+        return (
+            f"an array that more than {MAX_OWNERS} estimators hold (fit computes "
+            "each estimator's own: every one of them runs over all of it)"
         )
     return None
 
