@@ -2023,6 +2023,48 @@ def _members_one_threshold_pair(model: Any) -> None:
         member.y_thresholds_ = first.y_thresholds_
 
 
+def _linear_vote() -> tuple[Any, Any]:
+    from sklearn.ensemble import VotingRegressor
+
+    X = RS.rand(50, 600)
+    members = [(f"r{k}", LinearRegression()) for k in range(5)]
+    return VotingRegressor(members).fit(X, X[:, 0]), X[:5]
+
+
+def _members_one_coef(model: Any) -> None:
+    """Round 50: every member over the first one's 600 coefficients (1,500
+    members of a few hundred bytes of file each ran 26x an honest vote of
+    their file's size a predict)."""
+    for member in model.estimators_[1:]:
+        member.coef_ = model.estimators_[0].coef_
+
+
+def _projection_union() -> tuple[Any, Any]:
+    from sklearn.pipeline import FeatureUnion
+    from sklearn.random_projection import SparseRandomProjection
+
+    X = RS.rand(30, 2_000)
+    parts = [
+        (f"p{k}", SparseRandomProjection(n_components=30, density=0.2, random_state=k))
+        for k in range(4)
+    ]
+    return FeatureUnion(parts).fit(X), X[:3]
+
+
+def _projections_over_one_matrix(model: Any) -> None:
+    """Round 50: each projection's matrix its own object over the first one's
+    data, indices and pointers (400 of them: 350x an honest file's size in
+    every transform, and 2.4 GB at load while the check converted them)."""
+    first = model.transformer_list[0][1].components_
+    for _, projection in model.transformer_list[1:]:
+        matrix = projection.components_
+        matrix.data, matrix.indices, matrix.indptr = (
+            first.data,
+            first.indices,
+            first.indptr,
+        )
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3309,6 +3351,15 @@ CASES: dict[str, Case] = {
     "isotonic-members-one-threshold-pair": Case(
         _isotonic_vote, _members_one_threshold_pair, "rebuilds over"
     ),
+    "vote-members-one-coef": Case(
+        _linear_vote, _members_one_coef, "more than 2 estimators hold"
+    ),
+    "projections-over-one-matrix": Case(
+        _projection_union,
+        _projections_over_one_matrix,
+        "more than 2 estimators hold",
+        method="transform",
+    ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"
     ),
@@ -3994,7 +4045,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     selector given to two transformers; networks trained by every solver (sgd
     keeps its optimizer)."""
     from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import StackingClassifier
+    from sklearn.ensemble import StackingClassifier, VotingRegressor
+    from sklearn.kernel_ridge import KernelRidge
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     columns = np.arange(40)  # one selector given to two transformers
@@ -4021,6 +4073,30 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         "KBinsDiscretizer-600-bins": _many_bin_discretizer(),
         # restored isotonic regressions copy their thresholds: each its own
         "VotingRegressor-of-16-isotonic": _isotonic_vote(),
+        # what fit keeps by reference, shared by every member fitted on it
+        "VotingRegressor-of-brute-knn-over-one-X": (
+            VotingRegressor(
+                [
+                    (f"k{k}", KNeighborsRegressor(k + 1, algorithm="brute"))
+                    for k in range(5)
+                ]
+            ).fit(rows, rows[:, 0]),
+            rows[:5],
+        ),
+        "MultiOutputRegressor-of-KernelRidge": (
+            MultiOutputRegressor(KernelRidge()).fit(rows, rows[:, :4]),
+            rows[:5],
+        ),
+        # a vote's classes are its label encoder's: 600 of them, 4.8 KB
+        "VotingClassifier-600-classes": (
+            VotingClassifier(
+                [
+                    ("a", DummyClassifier()),
+                    ("b", DummyClassifier(strategy="most_frequent")),
+                ]
+            ).fit(RS.rand(600, 3), np.arange(600)),
+            RS.rand(5, 3),
+        ),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a few iterations: convergence notes
