@@ -82,6 +82,7 @@ def _walk(
     # counts (round 47 hid a pipeline's own steps under the name).
     unrun: dict[int, int] = {}
     repeated = False  # an object with members or plain values met again
+    shared_data = False  # an array of `data` (below) met again
     leaf_repeats = 0  # objects without members met again
     # Objects whose structures and fitted state are checked once the whole
     # graph has passed the walk's own bounds (a check reads members: a list
@@ -124,6 +125,7 @@ def _walk(
                 repeated = True
             elif type(obj) not in _PLAIN_TYPES:
                 leaf_repeats += 1
+                shared_data = shared_data or id(obj) in data
             continue
         seen.add(id(obj))
         count += 1
@@ -295,7 +297,7 @@ def _walk(
     problem = _shared_fitted_part(members, fitted)
     if problem is not None:
         return problem
-    if data and (repeated or leaf_repeats):
+    if shared_data or (data and repeated):
         problem = _shared_data(members, parts, data, inputs)
         if problem is not None:
             return problem
