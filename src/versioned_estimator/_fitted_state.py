@@ -145,7 +145,14 @@ def once(array: Any, fact: str, compute: Callable[[Any], _T]) -> _T:
 
 def _extent(array: np.ndarray) -> tuple[Any, Any] | None:
     """The least and largest value of an array, None when it is empty."""
-    return once(array, "extent", lambda a: (a.min(), a.max()) if a.size else None)
+    return once(array, "extent", _raw_extent)
+
+
+def _raw_extent(array: Any) -> tuple[Any, Any] | None:
+    # every value compiled code reads: a masked array's min and max skip
+    # what its mask hides (an index of 2**30 behind a mask crashed a product)
+    values = np.asarray(array)
+    return (values.min(), values.max()) if values.size else None
 
 
 def _inside(index: Any, bound: int) -> bool:
@@ -159,7 +166,12 @@ def _inside(index: Any, bound: int) -> bool:
 
 def _ascending(array: np.ndarray) -> bool:
     """Whether a 1-D array strictly increases (read once per array)."""
-    return once(array, "ascending", lambda a: bool(np.all(a[1:] > a[:-1])))
+    return once(array, "ascending", _ascending_values)
+
+
+def _ascending_values(array: Any) -> bool:
+    values = np.asarray(array)
+    return bool(np.all(values[1:] > values[:-1]))
 
 
 # -- by type --------------------------------------------------------------
@@ -687,7 +699,7 @@ def _sparse(matrix: Any) -> str | None:
         return "a sparse matrix without a shape"
     if matrix.format == "coo":
         for index, bound in zip(matrix.coords, shape, strict=False):
-            if not isinstance(index, np.ndarray) or not _inside(index, bound):
+            if type(index) not in (np.ndarray, np.memmap) or not _inside(index, bound):
                 return "a sparse matrix whose indices are not its shape's"
         return None
     if matrix.format not in ("csr", "csc", "bsr"):
@@ -702,7 +714,7 @@ def _sparse(matrix: Any) -> str | None:
         and all(_int(n) is not None and n > 0 for n in block)
         and shape[0] % block[0] == 0
         and shape[1] % block[1] == 0
-        and all(isinstance(a, np.ndarray) for a in (indptr, indices, data))
+        and all(type(a) in (np.ndarray, np.memmap) for a in (indptr, indices, data))
     ):
         return "a sparse matrix whose parts are not arrays of its shape"
     rows, columns = shape[0] // block[0], shape[1] // block[1]
@@ -725,7 +737,12 @@ def _sparse(matrix: Any) -> str | None:
 
 
 def _nondecreasing(array: np.ndarray) -> bool:
-    return once(array, "nondecreasing", lambda a: bool(np.all(a[1:] >= a[:-1])))
+    return once(array, "nondecreasing", _nondecreasing_values)
+
+
+def _nondecreasing_values(array: Any) -> bool:
+    values = np.asarray(array)
+    return bool(np.all(values[1:] >= values[:-1]))
 
 
 _MT_KEY = 624
@@ -1739,9 +1756,22 @@ def _spline_transformer(model: Any) -> str | None:
     shapes = {np.shape(s.c) for s in splines}
     if len(shapes) != 1 or any(_int(s.k) != degree for s in splines):
         return "a SplineTransformer whose splines differ in degree or size"
+    # Fit gives each feature its own knots and one coefficient matrix
+    # eye(n_splines) (periodic: degree rows more) for all, n_splines the
+    # knots' count less the degree, less one: one knot vector under every
+    # feature, with a wide matrix, made a million columns a row from 50 KB.
+    if len({id(s.t) for s in splines}) != len(splines):
+        return "a SplineTransformer whose features share one knot vector"
+    shape = next(iter(shapes))
+    if (
+        degree is None
+        or len(shape) != 2
+        or shape[1] not in (shape[0], shape[0] - degree)
+        or any(np.shape(s.t) != (shape[0] + degree + 1,) for s in splines)
+    ):
+        return "a SplineTransformer whose coefficients are not its knots'"
     # transform allocates its output by n_features_out_ and fills it by the
     # splines' coefficients.
-    (shape,) = shapes
     n_splines = shape[1] if len(shape) == 2 else None
     bias = getattr(model, "include_bias", True)
     if n_splines is None or _int(getattr(model, "n_features_out_", None)) != (
@@ -2556,11 +2586,14 @@ def _selects(columns: np.ndarray, width: int) -> bool:
 
 def _distinct(index: Any, bound: int) -> bool:
     """Whether ``index`` is a 1-D integer array of distinct positions in
-    ``0..bound-1``, in any order."""
+    ``0..bound-1``, in any order (read once per array and bound: the sorted
+    copy is the check's own, so the memo is keyed by the array held)."""
     return (
         isinstance(index, np.ndarray)
         and index.dtype.kind in "iu"
-        and _increasing(np.sort(index), bound)
+        and once(
+            index, f"distinct in {bound}", lambda a: _increasing(np.sort(a), bound)
+        )
     )
 
 
@@ -2588,7 +2621,7 @@ def _iterative_imputer(model: Any) -> str | None:
         column = _int(feature)
         if column is None or not 0 <= column < width:
             return f"a {_name(model)} that imputes a column outside its data"
-        if not _distinct(others, width) or column in others:
+        if not _distinct(others, width) or column in once(others, "set", _as_set):
             return f"a {_name(model)} that imputes from columns outside its data"
         if _width(estimator) not in (None, len(others)):
             return f"a {_name(model)} whose models are not of their columns"
@@ -2597,6 +2630,10 @@ def _iterative_imputer(model: Any) -> str | None:
         if bound is not None and np.shape(bound) != (width,):
             return f"a {_name(model)} whose {name} is not one per column"
     return None
+
+
+def _as_set(values: Any) -> frozenset[Any]:
+    return frozenset(np.asarray(values).tolist())
 
 
 def _isotonic(model: Any) -> str | None:

@@ -1061,10 +1061,11 @@ def _dtype_build(dry: DryRun, obj: _Stub, state: Any) -> None:
 
 
 class _ArrayInfo:
-    __slots__ = ("kind",)
+    __slots__ = ("dtype", "kind")
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, dtype: np.dtype[Any] | None = None) -> None:
         self.kind = kind
+        self.dtype = dtype  # once known (built, or made over a buffer)
 
 
 #: Array classes numpy rebuilds by ``_reconstruct`` then an array's state:
@@ -1131,7 +1132,8 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         if not (isinstance(state, tuple) and len(state) == 5 and state[0] == 1):
             raise Refusal(f"{_shown(state)}, not an array's")
         _, shape, dtype, fortran, data = state
-        _check_data(dry, shape, dry.dtype_of(dtype), data)
+        info.dtype = dry.dtype_of(dtype)
+        _check_data(dry, shape, info.dtype, data)
         if fortran not in (False, True, 0, 1):
             raise Refusal("with a malformed order flag")
         return
@@ -1153,7 +1155,7 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal("with an object as fill value")
 
 
-def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> _ArrayInfo:
     if len(args) not in (4, 5):
         raise Refusal(f"{len(args)} arguments")
     data, dtype, shape, order = args[:4]
@@ -1172,6 +1174,19 @@ def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> None:
     if order not in ("C", "F", "K"):
         raise Refusal(f"the order {_shown(order)}")
     _check_data(dry, shape, real, data)
+    return _ArrayInfo("frombuffer", real)
+
+
+def _binary_tree_build(dry: DryRun, obj: _Stub, state: Any) -> None:
+    """A KD or ball tree's sample weights, when it keeps any, are the float64
+    values it computes with: restoring converts any other array, a copy per
+    tree (250 trees over one million int8 weights: 2.2 GB from 25 MB).
+    A neighbours estimator's tree keeps none; a kernel density's, its fit's."""
+    if not (isinstance(state, tuple) and len(state) == 13) or state[12] is None:
+        return
+    info = getattr(state[12], "_ve_info", None)
+    if not (isinstance(info, _ArrayInfo) and info.dtype == np.float64):
+        raise Refusal("with sample weights that are not float64 values")
 
 
 _MAX_SCALAR_BYTES = 64
@@ -1292,6 +1307,8 @@ _BUILD_CHECKS: dict[str, Callable[[DryRun, _Stub, Any], None]] = {
     "numpy._core.multiarray._reconstruct()": _array_build,
     "numpy.ma.core._mareconstruct()": _array_build,
     "functools.partial()": _partial_build,
+    "sklearn.neighbors._kd_tree.newObj": _binary_tree_build,
+    "sklearn.neighbors._ball_tree.newObj": _binary_tree_build,
 }
 
 

@@ -96,11 +96,16 @@ def _walk(
     # Every estimator and kernel, fitted or not (a step that keeps nothing,
     # a kernel given as a parameter): what a method may run.
     parts: set[int] = set()
-    # Arrays of numbers of MIN_SHARED_ARRAY_BYTES or more, and the references
+    # Arrays of numbers of MIN_OWNED_ARRAY_BYTES or more, and the references
     # of estimators to the data fit keeps by reference ((holder, member)), for
     # the owners bound (:func:`_shared_data`).
     data: set[int] = set()
     inputs: set[tuple[int, int]] = set()
+    # The masked arrays of searches' results (the only ones fit makes).
+    masked: set[int] = set()
+    # A column transformer's list of column selectors, one a transformer: a
+    # user may give one selector to two transformers.
+    selectors: set[int] = set()
 
     def enter(obj: Any, values: Iterable[Any]) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
@@ -145,7 +150,7 @@ def _walk(
                 and (obj.size or _span(obj.shape) <= MAX_EMPTY_SPAN)
             ):
                 weight[id(obj)] = 1
-                if obj.nbytes >= MIN_SHARED_ARRAY_BYTES:
+                if obj.nbytes >= MIN_OWNED_ARRAY_BYTES:
                     data.add(id(obj))
                 continue
         elif isinstance(obj, np.generic):
@@ -165,7 +170,12 @@ def _walk(
             held = enter(obj, obj.values() if kind is dict else obj)
             # Only what is not plain can be a part: a vocabulary's million
             # values are not looked at one by one twice.
-            if kind is not set and kind is not frozenset and _repeats_a_part(held):
+            if (
+                kind is not set
+                and kind is not frozenset
+                and id(obj) not in selectors
+                and _repeats_a_part(held)
+            ):
                 return (
                     f"a {kind.__name__} that holds one estimator, step or array "
                     "more than once (fit makes each its own: code runs over "
@@ -200,6 +210,12 @@ def _walk(
                     "array more than once (fit makes each its own)"
                 )
             if isinstance(obj, np.ma.MaskedArray):
+                if id(obj) not in masked:
+                    # Checks of values see what the mask leaves, compiled
+                    # code all of them (an index of 2**30 behind a mask
+                    # crashed a sparse product); scikit-learn keeps masked
+                    # arrays only in a search's results.
+                    return "a masked array outside a search's results"
                 stack.append(obj.fill_value)
             continue
         if isinstance(obj, np.dtype):
@@ -236,6 +252,10 @@ def _walk(
                 unrun[id(obj)] = id(record)
                 if type(record) is not dict:
                     named.add(id(record))
+                else:  # a search's results: its parameter columns are masked
+                    masked.update(
+                        id(v) for v in record.values() if type(v) is np.ma.MaskedArray
+                    )
         by_library = allowed.built_by_library(kind)
         if (
             isinstance(namespace, dict)
@@ -253,6 +273,8 @@ def _walk(
             if isinstance(namespace, dict):
                 for name in INPUT_REFERENCES.intersection(namespace):
                     inputs.add((id(obj), id(namespace[name])))
+                if kind.__name__ == "ColumnTransformer" and "_columns" in namespace:
+                    selectors.add(id(namespace["_columns"]))
         if _fitted_part(kind, namespace, estimator_like):
             fitted.add(id(obj))
         if by_library:
@@ -437,41 +459,71 @@ def _shared_data(
     data: AbstractSet[int],
     inputs: AbstractSet[tuple[int, int]],
 ) -> str | None:
-    """Why an array of numbers is held by more estimators than fit shares it
+    """Why an array of numbers is held by estimators fit never shares it
     among, or None. Fit computes each estimator's arrays itself: 1,500
     members of a vote over one ``coef_`` (a few hundred bytes of file each)
     multiply by all of it 1,500 times a predict, and 400 random projections
     over one matrix's arrays do so 400 times; only the data fit keeps by
-    reference (:data:`INPUT_REFERENCES`) is shared by honest ensembles. An
-    array's estimators are those it is reached from without passing another
+    reference (:data:`INPUT_REFERENCES`) is shared by honest ensembles, and
+    classes along a chain of estimators holding each other (a self-training
+    model's are its network's, which are its label binarizer's). An array's
+    estimators are those it is reached from without passing another
     estimator (a spline transformer's B-splines share its coefficients: one
-    owner), at most :data:`MAX_OWNERS` (a meta-estimator's ``classes_`` is
-    its label encoder's); counted up to that bound, so each object's owners
-    grow a few times at most, whatever the graph."""
+    owner); more than :data:`MAX_OWNERS` of them must be one chain, at most
+    :data:`MAX_CHAIN` long. Owners are counted up to that bound, so each
+    object's grow a few times at most, whatever the graph."""
     owners: dict[int, set[int]] = {}
     todo: list[tuple[int, int]] = []
 
     def own(node: int, owner: int) -> None:
         found = owners.setdefault(node, set())
-        if owner not in found and len(found) <= MAX_OWNERS:
+        if owner not in found and len(found) <= MAX_CHAIN:
             found.add(owner)
-            todo.append((node, owner))
+            if node not in parts:
+                todo.append((node, owner))
 
     for part in parts:
         for member in members.get(part, ()):
-            if member not in parts and (part, member) not in inputs:
-                own(member, part)
+            if (part, member) not in inputs:
+                own(member, part)  # a part's owners are its holders
     while todo:
         node, owner = todo.pop()
         for member in members.get(node, ()):
-            if member not in parts:
-                own(member, owner)
-    if any(len(owners.get(array, ())) > MAX_OWNERS for array in data):
-        return (
-            f"an array that more than {MAX_OWNERS} estimators hold (fit computes "
-            "each estimator's own: every one of them runs over all of it)"
-        )
+            own(member, owner)
+    for array in data:
+        found = owners.get(array, set())
+        if len(found) > MAX_OWNERS and not _one_chain(found, owners, parts):
+            return (
+                f"an array that {len(found)} estimators hold, none of them "
+                "holding the others (fit computes each estimator's own: every "
+                "one of them runs over all of it)"
+            )
     return None
+
+
+def _one_chain(
+    found: AbstractSet[int], owners: Mapping[int, set[int]], parts: AbstractSet[int]
+) -> bool:
+    """Whether ``found`` are estimators each holding the next (through their
+    members), at most :data:`MAX_CHAIN` of them."""
+    if len(found) > MAX_CHAIN:
+        return False
+
+    def above(part: int) -> set[int]:
+        """The estimators that hold ``part``, up to a bounded search."""
+        seen: set[int] = set()
+        todo = [part]
+        while todo and len(seen) < 4 * MAX_CHAIN:
+            for holder in owners.get(todo.pop(), ()):
+                if holder in parts and holder not in seen:
+                    seen.add(holder)
+                    todo.append(holder)
+        return seen
+
+    ancestors = {part: above(part) for part in found}
+    return all(
+        a == b or a in ancestors[b] or b in ancestors[a] for a in found for b in found
+    )
 
 
 def _repeats_a_part(items: Iterable[Any]) -> bool:
@@ -486,14 +538,18 @@ def _repeats_a_part(items: Iterable[Any]) -> bool:
         for v in items
         if type(v) is tuple
         or (hasattr(v, "get_params") and not isinstance(v, type))
-        or (isinstance(v, np.ndarray) and v.nbytes >= MIN_SHARED_ARRAY_BYTES)
+        or (isinstance(v, np.ndarray) and v.size > 0)
     ]
     return len(parts) != len(set(parts))
 
 
-#: An array this large held twice by one list, tuple or dict is refused (a
-#: column selector given to two transformers is smaller).
-MIN_SHARED_ARRAY_BYTES = 4096
+#: An array of numbers this large held by more than two estimators is refused
+#: (but along one chain of estimators holding each other, see
+#: :func:`_shared_data`).
+MIN_OWNED_ARRAY_BYTES = 512
+#: The most estimators one array may have, a chain of meta-estimators each
+#: keeping its member's classes.
+MAX_CHAIN = 8
 
 
 def _sub_arrays(dtype: np.dtype[Any]) -> bool:
