@@ -2065,6 +2065,59 @@ def _projections_over_one_matrix(model: Any) -> None:
         )
 
 
+def _small_linear_vote() -> tuple[Any, Any]:
+    from sklearn.ensemble import VotingRegressor
+
+    X = RS.rand(50, 100)
+    members = [(f"r{k}", LinearRegression()) for k in range(5)]
+    return VotingRegressor(members).fit(X, X[:, 0]), X[:5]
+
+
+def _kd_tree_knn() -> tuple[Any, Any]:
+    X = RS.rand(2_000, 2)
+    return KNeighborsRegressor(algorithm="kd_tree").fit(X, X[:, 0]), X[:5]
+
+
+def _tree_weights_of_int8(model: Any) -> None:
+    """Round 51: the tree's sample weights as int8 (restoring converts them
+    to float64, a copy per tree: 250 trees over one million shared weights
+    held 2.2 GB from 25 MB)."""
+    from sklearn.neighbors import KDTree
+    from sklearn.neighbors._kd_tree import newObj
+
+    state = list(model._tree.__getstate__())
+    state[12] = np.ones(len(state[0]), dtype=np.int8)
+    model._tree = Reduced((newObj, (KDTree,), tuple(state)))
+
+
+def _projection() -> tuple[Any, Any]:
+    from sklearn.random_projection import SparseRandomProjection
+
+    X = RS.rand(40, 300)
+    model = SparseRandomProjection(n_components=20, density=0.3, random_state=0)
+    return model.fit(X), X[:5]
+
+
+def _masked_far_index(model: Any) -> None:
+    """Round 51: one index of 2**30 behind a mask (the checks' min and max
+    skipped it; the sparse product read it: SIGSEGV)."""
+    indices = model.components_.indices.copy()
+    indices[0] = 2**30
+    model.components_.indices = np.ma.MaskedArray(indices, mask=indices == 2**30)
+
+
+def _small_category_encoder() -> tuple[Any, Any]:
+    X = RS.randint(0, 50, (500, 30)).astype(float)
+    return OneHotEncoder().fit(X), X[:5]
+
+
+def _one_small_category_array(model: Any) -> None:
+    """Round 51: every feature's categories one array of 50 values, 400 bytes
+    (2,000 features over one array of 4,088 bytes made a million columns a
+    row from 20 KB)."""
+    model.categories_ = [model.categories_[0]] * len(model.categories_)
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3352,12 +3405,30 @@ CASES: dict[str, Case] = {
         _isotonic_vote, _members_one_threshold_pair, "rebuilds over"
     ),
     "vote-members-one-coef": Case(
-        _linear_vote, _members_one_coef, "more than 2 estimators hold"
+        _linear_vote, _members_one_coef, "none of them holding the others"
     ),
     "projections-over-one-matrix": Case(
         _projection_union,
         _projections_over_one_matrix,
-        "more than 2 estimators hold",
+        "none of them holding the others",
+        method="transform",
+    ),
+    "vote-members-one-small-coef": Case(
+        _small_linear_vote, _members_one_coef, "none of them holding the others"
+    ),
+    "neighbours-tree-int8-weights": Case(
+        _kd_tree_knn, _tree_weights_of_int8, "sample weights that are not float64"
+    ),
+    "projection-index-behind-a-mask": Case(
+        _projection,
+        _masked_far_index,
+        "masked array outside a search's results",
+        method="transform",
+    ),
+    "encoder-one-small-category-array-for-every-feature": Case(
+        _small_category_encoder,
+        _one_small_category_array,
+        "holds one estimator, step or array more than once",
         method="transform",
     ),
     "kernel-part-used-twice": Case(
@@ -4036,6 +4107,16 @@ def _intact_round_46(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         }
 
 
+def _self_training_600() -> tuple[Any, Any]:
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    labels = np.r_[np.arange(1_200) % 600, [-1] * 100]  # 100 rows unlabelled
+    model = SelfTrainingClassifier(MLPClassifier((4,), max_iter=5, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # five iterations: convergence notes
+        return model.fit(RS.rand(len(labels), 3), labels), RS.rand(5, 3)
+
+
 def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     """Models that hold one value in several places, as scikit-learn fits
     them: a KNN's data is its tree's too; a vote of stacked KNNs names each
@@ -4087,6 +4168,9 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             MultiOutputRegressor(KernelRidge()).fit(rows, rows[:, :4]),
             rows[:5],
         ),
+        # a self-training model's classes are its network's, which are its
+        # label binarizer's: one array, three estimators along one chain
+        "SelfTrainingClassifier-MLP-600-classes": _self_training_600(),
         # a vote's classes are its label encoder's: 600 of them, 4.8 KB
         "VotingClassifier-600-classes": (
             VotingClassifier(
@@ -4165,34 +4249,45 @@ def test_one_knot_vector_under_every_spline_is_read_once(tmp_path: Path) -> None
     """Round 50: 200,000 B-splines over one knot vector of a million knots (a
     few bytes of file each): the check of every spline read all the knots,
     past a minute. What a check reads over an array alone it reads once per
-    array; 100,000 splines over two million knots load in seconds (in a
-    child process: the previous code ran past the minute given to it)."""
-    from scipy.interpolate import BSpline
+    array while a walk lasts: 100,000 splines over two million knots are
+    checked in seconds (in a child process: the previous code ran past the
+    minute given to it). Round 51: a spline transformer whose features share
+    one knot vector is refused, whatever its checks cost."""
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from scipy.interpolate import BSpline
+        from versioned_estimator._structures import check_structure, covering
 
-    X = RS.rand(4, 100_000)
-    model = SplineTransformer(n_knots=2, degree=1).fit(X)
-    knots = np.linspace(-1.0, 2.0, 2_000_000)
-    coefficients = np.ones((len(knots) - 2, 1))
-    model.bsplines_ = [
-        BSpline.construct_fast(knots, coefficients, 1) for _ in range(len(X[0]))
-    ]
-    model.n_features_out_ = len(model.bsplines_)  # a column a spline
-    path = tmp_path / "model.joblib"
-    ve.save(ve.VersionedEstimator.wrap(model), path)
-    code = (
-        "import sys, versioned_estimator as ve\n"
-        "model = ve.load(sys.argv[1])\n"
-        "print(type(model.estimator_).__name__, len(model.estimator_.bsplines_))\n"
+        knots = np.linspace(-1.0, 2.0, 2_000_000)
+        coefficients = np.ones((len(knots) - 2, 1))
+        one = BSpline.construct_fast
+        splines = [one(knots, coefficients, 1) for _ in range(100_000)]
+        with covering():
+            print(sum(check_structure(s) is None for s in splines))
+        """
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["SplineTransformer", "100000"]
+    assert done.stdout.split() == ["100000"]
+    from scipy.interpolate import BSpline
+
+    X = RS.rand(4, 30)
+    model = SplineTransformer(n_knots=2, degree=1).fit(X)
+    first = model.bsplines_[0]
+    model.bsplines_ = [
+        BSpline.construct_fast(first.t, first.c, 1) for _ in model.bsplines_
+    ]
+    path = tmp_path / "model.joblib"
+    ve.save(ve.VersionedEstimator.wrap(model), path)
+    with pytest.raises(ve.UntrustedGlobalError, match="share one knot vector"):
+        ve.load(path)
 
 
 def test_compiled_callable_parameter_is_named() -> None:
