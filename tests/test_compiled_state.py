@@ -4117,6 +4117,18 @@ def _self_training_600() -> tuple[Any, Any]:
         return model.fit(RS.rand(len(labels), 3), labels), RS.rand(5, 3)
 
 
+def _gp_vote() -> tuple[Any, Any]:
+    from sklearn.ensemble import VotingRegressor
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    X = RS.rand(100, 3)
+    members = [
+        (f"g{k}", GaussianProcessRegressor(alpha=1e-2 * (k + 1), copy_X_train=False))
+        for k in range(3)
+    ]
+    return VotingRegressor(members).fit(X, X[:, 0]), X[:5]
+
+
 def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     """Models that hold one value in several places, as scikit-learn fits
     them: a KNN's data is its tree's too; a vote of stacked KNNs names each
@@ -4171,6 +4183,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         # a self-training model's classes are its network's, which are its
         # label binarizer's: one array, three estimators along one chain
         "SelfTrainingClassifier-MLP-600-classes": _self_training_600(),
+        # Gaussian processes told not to copy: one X and one y, three members
+        "VotingRegressor-of-gaussian-processes-over-one-X-and-y": _gp_vote(),
         # a vote's classes are its label encoder's: 600 of them, 4.8 KB
         "VotingClassifier-600-classes": (
             VotingClassifier(

@@ -432,8 +432,9 @@ def _shared_fitted_part(
 
 #: What fit keeps of its input by reference, by attribute: every member of
 #: an ensemble fitted on one ``X`` holds that one array (nearest neighbours,
-#: kernel ridge, label propagation, a precomputed affinity or dissimilarity
-#: matrix, a constant predictor's target, a logistic path's data).
+#: kernel ridge, label propagation, a Gaussian process told not to copy its
+#: data and target, a precomputed affinity or dissimilarity matrix, a
+#: constant predictor's target, a logistic path's data).
 INPUT_REFERENCES = frozenset(
     {
         "_fit_X",
@@ -445,6 +446,7 @@ INPUT_REFERENCES = frozenset(
         "y_",
         "X_fit_",
         "X_train_",
+        "y_train_",
         "_raw_data",
         "affinity_matrix_",
         "dissimilarity_matrix_",
