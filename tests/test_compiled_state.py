@@ -4140,6 +4140,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import StackingClassifier, VotingRegressor
     from sklearn.kernel_ridge import KernelRidge
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     columns = np.arange(40)  # one selector given to two transformers
@@ -4183,6 +4185,16 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         # a self-training model's classes are its network's, which are its
         # label binarizer's: one array, three estimators along one chain
         "SelfTrainingClassifier-MLP-600-classes": _self_training_600(),
+        # a search's column of a parameter: the grid's one estimator in each
+        # of the candidates that try it (an array of objects, masked)
+        "GridSearchCV-estimator-in-the-grid": (
+            GridSearchCV(
+                Pipeline([("clf", LogisticRegression())]),
+                {"clf": [LogisticRegression()], "clf__C": [0.1, 1.0, 10.0]},
+                cv=2,
+            ).fit(X, y),
+            X[:5],
+        ),
         # Gaussian processes told not to copy: one X and one y, three members
         "VotingRegressor-of-gaussian-processes-over-one-X-and-y": _gp_vote(),
         # a vote's classes are its label encoder's: 600 of them, 4.8 KB

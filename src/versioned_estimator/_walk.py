@@ -200,11 +200,15 @@ def _walk(
                 # An empty array's other dimensions cost nothing either: a
                 # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
                 return f"an empty array of shape {obj.shape}"
-            if obj.dtype.hasobject and _repeats_a_part(
-                enter(obj, obj.ravel().tolist())
+            if (
+                obj.dtype.hasobject
+                and _repeats_a_part(enter(obj, obj.ravel().tolist()))
+                and id(obj) not in masked
             ):
                 # An array of objects is a list to the code that loops over
-                # it (a discretizer's bin edges, one array per feature).
+                # it (a discretizer's bin edges, one array per feature); a
+                # search's column of a parameter holds one value a candidate,
+                # an estimator of the grid in every candidate that tries it.
                 return (
                     "an array of objects that holds one estimator, step or "
                     "array more than once (fit makes each its own)"
