@@ -2118,6 +2118,47 @@ def _one_small_category_array(model: Any) -> None:
     model.categories_ = [model.categories_[0]] * len(model.categories_)
 
 
+def _split_outside(tree: Any) -> None:
+    """The tree's first split on feature 10**8, of a model of two."""
+    _, args, state = tree.tree_.__reduce__()
+    state = dict(state)
+    state["nodes"] = state["nodes"].copy()
+    state["nodes"]["feature"][0] = 10**8
+    broken = Tree(*args)
+    broken.__setstate__(state)
+    tree.tree_ = broken
+
+
+def _trees_in_a_list_of_its_own(model: Any) -> None:
+    """Round 52: the trees in a list of a class of its own (an allowed list
+    subclass the walk did not open), one of them split outside the data:
+    predict crashed (SIGSEGV) on a file load() passed."""
+    from versioned_estimator._compat import RemainderColsList
+
+    _split_outside(model.estimators_[0])
+    # as scikit-learn 1.6 wrote its list: a new object, then its state
+    trees = RemainderColsList()
+    trees.data = list(model.estimators_)  # pickled as the state {"data": ...}
+    model.estimators_ = trees
+
+
+def _tree_imputer() -> tuple[Any, Any]:
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
+    X = RS.rand(60, 3)
+    X[::4, 0] = np.nan
+    model = IterativeImputer(DecisionTreeRegressor(max_depth=3), max_iter=2)
+    return model.fit(X), X[:8]
+
+
+def _round_tree_outside(model: Any) -> None:
+    """Round 52: a round's tree (in a named tuple, which the walk did not
+    open) split outside the data: transform crashed (SIGSEGV)."""
+    for step in model.imputation_sequence_:
+        _split_outside(step.estimator)
+
+
 def _gp_on_one_row() -> tuple[Any, Any]:
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import DotProduct
@@ -3430,6 +3471,16 @@ CASES: dict[str, Case] = {
         _one_small_category_array,
         "holds one estimator, step or array more than once",
         method="transform",
+    ),
+    "forest-trees-in-a-list-of-its-own-class": Case(
+        _forest_of_three, _trees_in_a_list_of_its_own, "point outside it"
+    ),
+    "imputer-round-tree-split-outside": Case(
+        _tree_imputer,
+        _round_tree_outside,
+        "point outside it",
+        method="transform",
+        control_rows=_imputer_missing_rows,
     ),
     "kernel-part-used-twice": Case(
         _gaussian_process, _kernel_shared_part, "fitted kernel uses one part twice"

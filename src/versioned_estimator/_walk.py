@@ -156,7 +156,13 @@ def _walk(
         elif isinstance(obj, np.generic):
             continue
         weight[id(obj)] = 1
-        if kind in _CONTAINERS or kind is dict:
+        # A list or tuple of a class of its own (a named tuple, the list a
+        # column transformer's remainder keeps) is a container like any, and
+        # an object too: a forest's trees in one went unopened (round 52).
+        sequence = kind not in _CONTAINERS and isinstance(obj, (list, tuple))
+        if kind in _CONTAINERS or kind is dict or sequence:
+            if sequence and not allowed.instance_type(kind) and id(kind) not in made:
+                return f"an object of {_type_name(kind)}"
             # hash() of a tuple recurses in C without a limit: a tuple nested
             # 10**5 deep crashes the first set() a method builds of it.
             depth += 1
@@ -168,6 +174,10 @@ def _walk(
             if kind is dict:
                 enter(obj, obj)
             held = enter(obj, obj.values() if kind is dict else obj)
+            if sequence:
+                namespace = getattr(obj, "__dict__", None)
+                if isinstance(namespace, dict):
+                    enter(obj, namespace.values())
             # Only what is not plain can be a part: a vocabulary's million
             # values are not looked at one by one twice.
             if (
@@ -542,7 +552,7 @@ def _repeats_a_part(items: Iterable[Any]) -> bool:
     parts = [
         id(v)
         for v in items
-        if type(v) is tuple
+        if isinstance(v, tuple)
         or (hasattr(v, "get_params") and not isinstance(v, type))
         or (isinstance(v, np.ndarray) and v.size > 0)
     ]
