@@ -2346,7 +2346,9 @@ CASES: dict[str, Case] = {
     "spline-coefficients": Case(
         _spline,
         _short_coefficients,
-        "fewer coefficients than its knots",
+        # the transformer's own check (round 51) ties coefficients to knots
+        # before each B-spline's
+        "coefficients are not its knots'",
         "transform",
         control="unchecked",
         control_rows=lambda: np.array([[1.9], [1.5]]),
@@ -2755,7 +2757,11 @@ CASES: dict[str, Case] = {
     # A network's layer count is held to its hidden_layer_sizes first; the
     # forest below keeps the expansion bound's own case.
     "mlp-repeated-layer": Case(
-        _mlp, _repeated_layer, "references to its parts that reach over"
+        # one layer twice in the list: refused as such since round 51, before
+        # the bound on references
+        _mlp,
+        _repeated_layer,
+        "holds one estimator, step or array more than once",
     ),
     "forest-repeated-tree": Case(
         _small_forest,
@@ -3202,7 +3208,8 @@ CASES: dict[str, Case] = {
     "network-layer-referred-to-over-padding": Case(
         _small_network,
         _padded_layers,
-        "layers are one array over and over",
+        # the list rule (round 51: any array twice) comes before the layers'
+        "holds one estimator, step or array more than once",
     ),
     "forest-members-beyond-n-estimators": Case(
         _forest_of_three,
