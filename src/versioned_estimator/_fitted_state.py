@@ -792,8 +792,7 @@ def _bspline(spline: Any) -> str | None:
 
 
 def _knots_in_order(knots: Any) -> bool:
-    knots = np.asarray(knots)
-    return bool(np.isfinite(knots).all()) and bool(np.all(knots[1:] >= knots[:-1]))
+    return bool(np.isfinite(knots).all()) and _nondecreasing_values(knots)
 
 
 def check_by_type(obj: Any) -> list[Check]:
@@ -2579,7 +2578,8 @@ def _increasing(index: Any, bound: int) -> bool:
 
 def _selects(columns: np.ndarray, width: int) -> bool:
     """Integer columns of ``width``, negative from the end, each once."""
-    if columns.size and (columns.min() < -width or columns.max() >= width):
+    extent = _extent(columns)
+    if extent is not None and (extent[0] < -width or extent[1] >= width):
         return False
     return _distinct(columns % width, width)
 

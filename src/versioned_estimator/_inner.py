@@ -1182,6 +1182,7 @@ def _binary_tree_build(dry: DryRun, obj: _Stub, state: Any) -> None:
     values it computes with: restoring converts any other array, a copy per
     tree (250 trees over one million int8 weights: 2.2 GB from 25 MB).
     A neighbours estimator's tree keeps none; a kernel density's, its fit's."""
+    # the state as BinaryTree.__getstate__ gives it: sample_weight last
     if not (isinstance(state, tuple) and len(state) == 13) or state[12] is None:
         return
     info = getattr(state[12], "_ve_info", None)
