@@ -2242,6 +2242,62 @@ def _far_outlier_label(model: Any) -> None:
     model.estimators_[1].outlier_label_ = [10**9]
 
 
+def _one_leaf_of_classes(estimator: Any, classes: int) -> None:
+    """Round 54: the estimator's tree made one leaf whose values are
+    ``classes`` wide (Tree.predict writes that many values a row)."""
+    _, args, state = estimator.tree_.__reduce__()
+    nodes = state["nodes"][:1].copy()
+    nodes["left_child"] = nodes["right_child"] = -1
+    nodes["feature"] = -2
+    values = np.zeros((1, args[2], classes))
+    values[0, :, 0] = 1.0
+    leaf = Tree(args[0], np.full(args[2], classes, dtype=np.intp), args[2])
+    leaf.__setstate__(
+        {"max_depth": 0, "node_count": 1, "nodes": nodes, "values": values}
+    )
+    estimator.tree_ = leaf
+
+
+def _forest_member_of_many_classes(model: Any) -> None:
+    """Round 54: a member's tree and labels of 40,000 classes in a forest of
+    two (the member's predict_proba, which the forest sums, is rows x 40,000
+    before the sum fails)."""
+    member = model.estimators_[0]
+    member.classes_ = np.arange(40_000, dtype=float)
+    member.n_classes_ = 40_000
+    _one_leaf_of_classes(member, 40_000)
+
+
+def _leaves_claiming_every_row(model: Any) -> None:
+    """Round 54: every node of a neighbours tree covering all the rows
+    (1,024 leaves, each claiming every row, searched 850 times longer than
+    the honest tree)."""
+    tree = model._tree if hasattr(model, "_tree") else model.tree_
+    state = list(tree.__getstate__())
+    nodes = state[2].copy()
+    nodes["idx_start"] = 0
+    nodes["idx_end"] = len(state[0])
+    state[2] = nodes
+    rebuilt = Reduced((_tree_new_obj(tree), (type(tree),), tuple(state)))
+    if hasattr(model, "_tree"):
+        model._tree = rebuilt
+    else:
+        model.tree_ = rebuilt
+
+
+def _tree_new_obj(tree: Any) -> Any:
+    from sklearn.neighbors import _ball_tree, _kd_tree
+
+    return (_kd_tree if type(tree).__name__ == "KDTree" else _ball_tree).newObj
+
+
+def _kernel_density() -> tuple[Any, Any]:
+    from sklearn.neighbors import KernelDensity
+
+    X = RS.rand(2_000, 2)
+    return KernelDensity(algorithm="ball_tree").fit(X), X[:5]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -2509,7 +2565,7 @@ CASES: dict[str, Case] = {
     "tree-recorded-depth": Case(
         _tree_model,
         _shallow_recorded_depth,
-        "deeper than its recorded depth",
+        "recorded depth is not its depth",
         method="decision_path",
         control="unchecked",
         # decision_path wrote past the index array it sized by the depth;
@@ -3539,6 +3595,42 @@ CASES: dict[str, Case] = {
         "a dtype of sub-arrays",
         method="transform",
     ),
+    "tree-values-wider-than-its-classes": Case(
+        _tree_model,
+        lambda m: _one_leaf_of_classes(m, 40_000),
+        "tree whose classes are not its estimator's",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 3),
+    ),
+    "forest-member-of-other-classes": Case(
+        _forest,
+        _forest_member_of_many_classes,
+        "whose classes are not its trees'",
+        method="predict_proba",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "kd-tree-leaves-claiming-every-row": Case(
+        _kd_tree_knn,
+        _leaves_claiming_every_row,
+        "not its data halved level by level",
+        control="unchecked",
+    ),
+    "ball-tree-leaves-claiming-every-row": Case(
+        _kernel_density,
+        _leaves_claiming_every_row,
+        "not its data halved level by level",
+        method="score_samples",
+        control="unchecked",
+    ),
+    "hist-gradient-boosting-saved-in-its-fit": Case(
+        _hgb_regressor,
+        _set("_in_fit", True),
+        "saved in the middle of its fit",
+        control="unchecked",
+        # Taken as bins, unchecked: one column for a model of two.
+        control_rows=lambda: np.zeros((1_000, 1), dtype=np.uint8),
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -4454,8 +4546,10 @@ def test_predictor_features_and_categories_inside_the_model() -> None:
 
 
 def test_tree_depth_and_parents() -> None:
-    """A decision tree deeper than its recorded depth, or with a node of two
-    parents, is refused; the tree's own depth pass agrees with the fit."""
+    """A decision tree whose recorded depth is not its depth (shallower: a
+    decision_path written past its rows; deeper: one asked for by every
+    node), or with a node of two parents, is refused; the tree's own depth
+    pass agrees with the fit."""
     from sklearn.tree import DecisionTreeRegressor
 
     X = RS.rand(300, 3)
@@ -4465,7 +4559,11 @@ def test_tree_depth_and_parents() -> None:
     state["max_depth"] = tree.tree_.max_depth - 1
     shallow = pickle.loads(pickle.dumps(tree.tree_))
     shallow.__setstate__(state)
-    assert "deeper than its recorded depth" in (check_structure(shallow) or "")
+    assert "recorded depth is not its depth" in (check_structure(shallow) or "")
+    state["max_depth"] = tree.tree_.node_count - 1
+    deep = pickle.loads(pickle.dumps(tree.tree_))
+    deep.__setstate__(state)
+    assert "recorded depth is not its depth" in (check_structure(deep) or "")
     state = tree.tree_.__getstate__()
     nodes = state["nodes"].copy()
     inner = np.flatnonzero(nodes["left_child"] != -1)

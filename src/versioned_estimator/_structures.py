@@ -107,9 +107,11 @@ def _tree(tree: Any) -> str | None:
     if depth is None:
         return "a decision tree whose nodes have more than one parent"
     # decision_path allocates max_depth + 1 entries a row and writes one per
-    # node on the path, unchecked.
-    if not depth <= int(tree.max_depth) < n:
-        return "a decision tree deeper than its recorded depth"
+    # node on the path, unchecked; fit records the depth it built (a
+    # recorded depth of every node made decision_path of a balanced tree of
+    # 45,000 nodes ask gigabytes).
+    if depth != int(tree.max_depth):
+        return "a decision tree whose recorded depth is not its depth"
     value = np.asarray(tree.value)
     if value.ndim != 3 or value.shape[0] != n or value.shape[1] != tree.n_outputs:
         return "a decision tree whose values do not match its nodes"
@@ -260,17 +262,42 @@ def _binary_tree(tree: Any) -> str | None:
         return "a neighbours tree whose node count disagrees with its arrays"
     if n and ((idx_array < 0).any() or (idx_array >= n).any()):
         return "a neighbours tree whose index points outside its data"
-    start, end = node_data["idx_start"], node_data["idx_end"]
-    if (start < 0).any() or (end > n).any() or (start > end).any():
-        return "a neighbours tree whose nodes cover rows outside its data"
-    inner = np.flatnonzero(node_data["is_leaf"] == 0)
-    if len(inner) and (2 * inner + 2 >= n_nodes).any():
-        return "a neighbours tree whose nodes point outside it"
+    if not _halving(node_data, n, n_levels):
+        return "a neighbours tree whose nodes are not its data halved level by level"
     weights = state[12]
     if weights is not None and np.asarray(weights).shape != (n,):
         return "a neighbours tree whose sample weights are not its rows"
     problem = distance_width(state[11], width)
     return None if problem is None else f"a neighbours tree whose distance {problem}"
+
+
+def _halving(node_data: np.ndarray, n: int, levels: int) -> bool:
+    """Whether a neighbours tree's nodes are the ones scikit-learn builds over
+    ``n`` rows: the root covers every row, each node above the last level
+    splits its rows in two halves (the first ``len // 2`` to ``2i + 1``, the
+    rest to ``2i + 2``), and the last level's nodes, each of two rows or
+    more above it, are the leaves. The layout depends on the row count
+    alone: leaves that each claimed every row made a query visit the data
+    once a leaf (1,024 leaves searched 850 times longer than an honest
+    tree). Bounds that prune nothing cost at most a brute-force search."""
+    start = np.zeros(1, dtype=np.int64)
+    end = np.full(1, n, dtype=np.int64)
+    starts, ends = [start], [end]
+    for _ in range(levels - 1):
+        if (end - start < 2).any():
+            return False
+        middle = start + (end - start) // 2
+        start = np.stack([start, middle], axis=1).ravel()
+        end = np.stack([middle, end], axis=1).ravel()
+        starts.append(start)
+        ends.append(end)
+    leaf = np.zeros(len(node_data), dtype=bool)
+    leaf[len(node_data) - len(start) :] = True
+    return bool(
+        np.array_equal(node_data["idx_start"], np.concatenate(starts))
+        and np.array_equal(node_data["idx_end"], np.concatenate(ends))
+        and np.array_equal(node_data["is_leaf"] != 0, leaf)
+    )
 
 
 _KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
@@ -396,7 +423,39 @@ def _decision_tree(estimator: Any) -> str | None:
         return "a decision tree of another width than its estimator"
     if _int(getattr(estimator, "n_outputs_", None)) != int(tree.n_outputs):
         return "a decision tree whose outputs are not its tree's"
+    if _tree_classes(tree) != _class_counts(estimator, int(tree.n_outputs)):
+        # Tree.predict writes a row of max_n_classes values per input row
+        # before anything reads classes_: a regressor of two features whose
+        # one-leaf tree claimed 40,000 classes asked 9 GiB of 30,000 rows.
+        return "a decision tree whose classes are not its estimator's"
     return None
+
+
+def _tree_classes(tree: Any) -> list[int] | None:
+    """A tree's classes per output, when its values are that wide."""
+    counts = _ints(tree.n_classes)
+    value = np.asarray(tree.value)
+    if counts is None or not len(counts) or value.ndim != 3:
+        return None
+    if value.shape[2] != int(counts.max()):
+        return None
+    return [int(c) for c in counts]
+
+
+def _class_counts(estimator: Any, outputs: int) -> list[int] | None:
+    """The classes per output an estimator's tree must have: its ``classes_``
+    (one array, or one per output), or one per output for a regressor."""
+    if not hasattr(estimator, "classes_"):
+        return [1] * outputs
+    classes = estimator.classes_
+    if outputs == 1:
+        classes = [classes]
+    if not isinstance(classes, (list, tuple, np.ndarray)) or len(classes) != outputs:
+        return None
+    counts = [
+        len(c) if isinstance(c, np.ndarray) and c.ndim == 1 else 0 for c in classes
+    ]
+    return counts if all(counts) else None
 
 
 def _forest(estimator: Any) -> str | None:
@@ -407,9 +466,14 @@ def _forest(estimator: Any) -> str | None:
     outputs = _int(getattr(estimator, "n_outputs_", None))
     if outputs is None or not isinstance(trees, list):
         return f"a {type(estimator).__name__} without its outputs"
+    # Its predict_proba sums its trees' into arrays of its classes (each
+    # tree's own are its tree's, checked with the tree).
+    counts = _class_counts(estimator, outputs)
     for tree in trees:
         if _int(getattr(tree, "n_outputs_", None)) != outputs:
             return f"a {type(estimator).__name__} whose outputs are not its trees'"
+        if _class_counts(tree, outputs) != counts:
+            return f"a {type(estimator).__name__} whose classes are not its trees'"
     return None
 
 
@@ -526,6 +590,11 @@ def _hist_gradient_boosting(estimator: Any) -> str | None:
     """``HistGradientBoosting*``: predictors of the model's width, whose
     categorical splits are on features the bin mapper knows as categorical,
     and a preprocessor that gives back that width."""
+    if "_in_fit" in getattr(estimator, "__dict__", {}):
+        # Fit sets it while it predicts on binned data, then deletes it:
+        # kept, predict takes the caller's input as bins, unchecked (a
+        # narrower uint8 array is read past its rows' end).
+        return "a gradient boosting model saved in the middle of its fit"
     width = _width(estimator)
     predictors = getattr(estimator, "_predictors", None) or []
     if not predictors:
