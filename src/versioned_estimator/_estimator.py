@@ -15,6 +15,7 @@ import contextlib
 import copy
 import copyreg
 import inspect
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from functools import update_wrapper
@@ -1362,10 +1363,12 @@ def seal(
     file is read: a strict service fails at load, not at its first request.
     """
     from versioned_estimator._lazy import Sealed, environment_error
-    from versioned_estimator._pickling import Trailer
 
     validate(envelope, source=source)
-    if isinstance(trailer, Trailer):  # copy.copy hands over the object itself
+    # copy.copy hands over the Trailer itself; a process that never pickled
+    # a model has none (and need not import the writer to tell).
+    writer = sys.modules.get("versioned_estimator._pickling")
+    if writer is not None and isinstance(trailer, writer.Trailer):
         trailer = trailer.result()
     elif isinstance(trailer, _TrailerParts):
         trailer = trailer.data
