@@ -2298,6 +2298,55 @@ def _kernel_density() -> tuple[Any, Any]:
     return KernelDensity(algorithm="ball_tree").fit(X), X[:5]
 
 
+def _tree_state(change: Callable[[list[Any]], None]) -> Callable[[Any], None]:
+    """Round 55: a neighbours tree's state changed by ``change``."""
+
+    def corrupt(model: Any) -> None:
+        tree = model._tree if hasattr(model, "_tree") else model.tree_
+        state = list(tree.__getstate__())
+        change(state)
+        rebuilt = Reduced((_tree_new_obj(tree), (type(tree),), tuple(state)))
+        if hasattr(model, "_tree"):
+            model._tree = rebuilt
+        else:
+            model.tree_ = rebuilt
+
+    return corrupt
+
+
+def _leaf_size_zero(state: list[Any]) -> None:
+    state[4] = 0  # the breadth-first density divides by it: SIGFPE
+
+
+def _nan_weights(state: list[Any]) -> None:
+    state[12] = np.full(len(state[0]), np.nan)
+
+
+def _bounds_one_point(state: list[Any]) -> None:
+    """Every node's box one point: a radius query counts the root, and
+    so every row, as inside the radius of a query there."""
+    bounds = np.zeros_like(state[3])
+    bounds[:] = 0.5
+    state[3] = bounds
+
+
+def _radius_knn() -> tuple[Any, Any]:
+    from sklearn.neighbors import RadiusNeighborsRegressor
+
+    X = RS.rand(12_000, 2)
+    model = RadiusNeighborsRegressor(radius=0.01, algorithm="kd_tree")
+    return model.fit(X, X[:, 0]), X[:5]
+
+
+def _density_with_weights() -> tuple[Any, Any]:
+    from sklearn.neighbors import KernelDensity
+
+    X = RS.rand(2_000, 2)
+    return KernelDensity(algorithm="kd_tree").fit(X, sample_weight=RS.rand(2_000)), X[
+        :5
+    ]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -3630,6 +3679,27 @@ CASES: dict[str, Case] = {
         control="unchecked",
         # Taken as bins, unchecked: one column for a model of two.
         control_rows=lambda: np.zeros((1_000, 1), dtype=np.uint8),
+    ),
+    "kd-tree-leaf-size-zero": Case(
+        _kernel_density,
+        _tree_state(_leaf_size_zero),
+        "leaf size is not its levels'",
+        method="score_samples",
+        control="crash",
+    ),
+    "kd-tree-weights-not-weights": Case(
+        _density_with_weights,
+        _tree_state(_nan_weights),
+        "sample weights are not weights",
+        method="score_samples",
+    ),
+    "kd-tree-bounds-of-one-point": Case(
+        _radius_knn,
+        _tree_state(_bounds_one_point),
+        "bounds do not hold their rows",
+        control="memory",
+        # every row within its radius of 0.5: each returns all 12,000
+        control_rows=lambda: np.full((30_000, 2), 0.5),
     ),
 }
 
