@@ -103,7 +103,7 @@ def _tree(tree: Any) -> str | None:
         or (((feature < 0) | (feature >= width)) & ~leaf).any()
     ):
         return "a decision tree whose nodes point outside it or back to themselves"
-    depth = _depth(tree, left, right, leaf)
+    depth = _depth(tree, left, right)
     if depth is None:
         return "a decision tree whose nodes have more than one parent"
     # decision_path allocates max_depth + 1 entries a row and writes one per
@@ -118,18 +118,17 @@ def _tree(tree: Any) -> str | None:
     return None
 
 
-def _depth(
-    tree: Any, left: np.ndarray, right: np.ndarray, leaf: np.ndarray
-) -> int | None:
+def _depth(tree: Any, left: np.ndarray, right: np.ndarray) -> int | None:
     """The depth of a tree whose every node but the root is the child of
     exactly one node, or None. Its children are inside and after their parent
     (checked first), so the tree's own pass, which writes each child's depth
     from its parent's in node order, stays inside its nodes and sees every
     parent before its children (a level-by-level walk in numpy took 0.6 ms a
     tree of a fully grown forest, this 5 us)."""
-    children = np.concatenate([left[~leaf], right[~leaf]])
-    parents = np.bincount(children, minlength=len(left))
-    if parents[0] != 0 or (parents[1:] != 1).any():
+    # Leaves' -1 children counted in bin 0, node j's parents in bin j + 1
+    # (no masked selection: half the time on a forest's million nodes).
+    parents = np.bincount(np.concatenate([left, right]) + 1, minlength=len(left) + 1)
+    if parents[1] != 0 or (parents[2:] != 1).any():
         return None
     return int(tree.compute_node_depths().max()) - 1  # the root is at 1
 
