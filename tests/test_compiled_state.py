@@ -2268,21 +2268,14 @@ def _forest_member_of_many_classes(model: Any) -> None:
     _one_leaf_of_classes(member, 40_000)
 
 
-def _leaves_claiming_every_row(model: Any) -> None:
+def _leaves_claiming_every_row(state: list[Any]) -> None:
     """Round 54: every node of a neighbours tree covering all the rows
     (1,024 leaves, each claiming every row, searched 850 times longer than
     the honest tree)."""
-    tree = model._tree if hasattr(model, "_tree") else model.tree_
-    state = list(tree.__getstate__())
     nodes = state[2].copy()
     nodes["idx_start"] = 0
     nodes["idx_end"] = len(state[0])
     state[2] = nodes
-    rebuilt = Reduced((_tree_new_obj(tree), (type(tree),), tuple(state)))
-    if hasattr(model, "_tree"):
-        model._tree = rebuilt
-    else:
-        model.tree_ = rebuilt
 
 
 def _tree_new_obj(tree: Any) -> Any:
@@ -2299,7 +2292,7 @@ def _kernel_density() -> tuple[Any, Any]:
 
 
 def _tree_state(change: Callable[[list[Any]], None]) -> Callable[[Any], None]:
-    """Round 55: a neighbours tree's state changed by ``change``."""
+    """A neighbours tree's state changed by ``change`` (rounds 54, 55)."""
 
     def corrupt(model: Any) -> None:
         tree = model._tree if hasattr(model, "_tree") else model.tree_
@@ -2345,6 +2338,43 @@ def _density_with_weights() -> tuple[Any, Any]:
     return KernelDensity(algorithm="kd_tree").fit(X, sample_weight=RS.rand(2_000)), X[
         :5
     ]
+
+
+def _soft_vote_of_trees() -> tuple[Any, Any]:
+    X = RS.rand(60, 2)
+    voters = [("a", DecisionTreeClassifier(max_depth=2)), ("b", LogisticRegression())]
+    model = VotingClassifier(voters, voting="soft")
+    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
+def _member_of_many_classes(model: Any) -> None:
+    """Round 56: a voter's one leaf and labels of 40,000 classes in a vote
+    of two (its own tree checks passed: the member was not held to the
+    model's classes)."""
+    member = model.estimators_[0]
+    member.classes_ = np.arange(40_000)
+    member.n_classes_ = 40_000
+    _one_leaf_of_classes(member, 40_000)
+
+
+def _round_of_a_classifier(model: Any) -> None:
+    """Round 56: a round's regressor swapped for a classifier whose one leaf
+    claims 40,000 classes (transform predicts with it)."""
+    triplet = model.imputation_sequence_[0]
+    X = RS.rand(20, 2)
+    member = DecisionTreeClassifier(max_depth=1).fit(X, np.arange(20) % 2)
+    member.classes_ = np.arange(40_000, dtype=float)
+    member.n_classes_ = 40_000
+    member.n_features_in_ = len(triplet.neighbor_feat_idx)
+    _one_leaf_of_classes(member, 40_000)
+    if member.tree_.n_features != member.n_features_in_:
+        _, args, state = member.tree_.__reduce__()
+        leaf = Tree(member.n_features_in_, args[1], args[2])
+        leaf.__setstate__(state)
+        member.tree_ = leaf
+    model.imputation_sequence_[0] = type(triplet)(
+        triplet.feat_idx, triplet.neighbor_feat_idx, member
+    )
 
 
 CASES: dict[str, Case] = {
@@ -2788,7 +2818,9 @@ CASES: dict[str, Case] = {
     "one-vs-rest-wide-member": Case(
         _one_vs_rest_multilabel,
         _three_class_member,
-        "member has more than two classes",
+        # the model's two labels: refused as wider than the model, before
+        # the one-vs-rest check (a member of more than two classes)
+        "members claim classes it does not hold",
     ),
     "svc-function-kernel-support": Case(
         _svc, _matmul_kernel_far_support, "support points outside its data"
@@ -3654,20 +3686,20 @@ CASES: dict[str, Case] = {
     "forest-member-of-other-classes": Case(
         _forest,
         _forest_member_of_many_classes,
-        "whose classes are not its trees'",
+        "members claim classes it does not hold",
         method="predict_proba",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 2),
     ),
     "kd-tree-leaves-claiming-every-row": Case(
         _kd_tree_knn,
-        _leaves_claiming_every_row,
+        _tree_state(_leaves_claiming_every_row),
         "not its data halved level by level",
         control="unchecked",
     ),
     "ball-tree-leaves-claiming-every-row": Case(
         _kernel_density,
-        _leaves_claiming_every_row,
+        _tree_state(_leaves_claiming_every_row),
         "not its data halved level by level",
         method="score_samples",
         control="unchecked",
@@ -3700,6 +3732,20 @@ CASES: dict[str, Case] = {
         control="memory",
         # every row within its radius of 0.5: each returns all 12,000
         control_rows=lambda: np.full((30_000, 2), 0.5),
+    ),
+    "vote-member-of-other-classes": Case(
+        _soft_vote_of_trees,
+        _member_of_many_classes,
+        "members claim classes it does not hold",
+        method="predict_proba",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "imputer-round-of-a-classifier": Case(
+        _tree_imputer,
+        _round_of_a_classifier,
+        "rounds' models are not its estimator",
+        method="transform",
     ),
 }
 
