@@ -2377,6 +2377,23 @@ def _round_of_a_classifier(model: Any) -> None:
     )
 
 
+def _binary_rest_over_bagging() -> tuple[Any, Any]:
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X = RS.rand(80, 2)
+    inner = OneVsRestClassifier(LogisticRegression())
+    model = OneVsRestClassifier(BaggingClassifier(inner, n_estimators=2))
+    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
+def _bagged_rest_of_two_members(model: Any) -> None:
+    """Round 57: the bagged one-vs-rest members of a binary one-vs-rest each
+    given a second member (two columns of decision, which the outer model
+    takes as rows of a one-column matrix: SIGSEGV in predict)."""
+    for member in model.estimators_[0].estimators_:
+        member.estimators_.append(copy.deepcopy(member.estimators_[0]))
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -3746,6 +3763,13 @@ CASES: dict[str, Case] = {
         _round_of_a_classifier,
         "rounds' models are not its estimator",
         method="transform",
+    ),
+    "rest-over-bagging-deciding-two-columns": Case(
+        _binary_rest_over_bagging,
+        _bagged_rest_of_two_members,
+        "member decides more than one column",
+        control="crash",
+        control_rows=lambda: RS.rand(30_000, 2),
     ),
 }
 

@@ -859,10 +859,15 @@ def _member_widths(model: Any) -> str | None:
     members: list[Any] = []
     for name in ("estimators_", "estimator_"):
         value = namespace.get(name)
-        if isinstance(value, list):
+        if isinstance(value, (list, tuple)):
             members.extend(value)
+        elif isinstance(value, np.ndarray) and value.dtype.hasobject:
+            members.extend(value.ravel().tolist())  # boosting's grid of trees
         elif name == "estimator_" and value is not None:
             members.append(value)
+    calibrated = namespace.get("calibrated_classifiers_")
+    if isinstance(calibrated, list):
+        members.extend(getattr(c, "estimator", None) for c in calibrated)
     sequence = namespace.get("imputation_sequence_")
     if isinstance(sequence, list):
         # Each round's model a clone of the estimator (a round's regressor
@@ -886,6 +891,12 @@ def _member_widths(model: Any) -> str | None:
         if not isinstance(held, dict):
             continue
         own = held.get("classes_")
+        if own is None and ("steps" in held or "best_estimator_" in held):
+            # A pipeline's or a search's are its last step's, its best's.
+            try:
+                own = getattr(member, "classes_", None)
+            except Exception:  # no classes to say
+                own = None
         if most is not None and own is not None:
             count = _widest(own)
             if count is None or count > most:
@@ -2420,19 +2431,33 @@ def _constant_predictor(model: Any) -> str | None:
 def _decision_width(member: Any, depth: int = 0) -> int | None:
     """How many columns a member's ``decision_function`` gives, where its
     state says (a linear model's coefficient rows, a one-vs-rest's members),
-    through pipelines and searches; None when it has none to say."""
+    through what hands the call on (pipelines, searches, a self-training or
+    stacking model's estimator, bagging's members); None when it has none
+    to say, and 0 past a nesting no fit makes (refused: a binary
+    one-vs-rest over nine pipelines, or over a bagging, of a one-vs-rest
+    of two members decided two columns and crashed predict)."""
     if depth > 8:
-        return None
+        return 0
     steps = getattr(member, "steps", None)
     if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
         return _decision_width(steps[-1][-1], depth + 1)
-    best = getattr(member, "best_estimator_", None)
-    if best is not None:
-        return _decision_width(best, depth + 1)
-    if type(member).__name__ in ("OneVsRestClassifier", "OneVsOneClassifier"):
+    namespace = getattr(member, "__dict__", {})
+    kind = type(member).__name__
+    if kind in ("BaggingClassifier", "BaggingRegressor"):
+        members = namespace.get("estimators_")
+        if not isinstance(members, list):
+            return None
+        widths = {_decision_width(m, depth + 1) for m in members}
+        return widths.pop() if len(widths) == 1 else 0
+    for name in ("best_estimator_", "final_estimator_", "estimator_"):
+        inner = namespace.get(name)
+        if inner is not None and kind not in ("AdaBoostClassifier",):
+            return _decision_width(inner, depth + 1)
+    if kind in ("OneVsRestClassifier", "OneVsOneClassifier"):
         # Two classes: one member (one-vs-rest), one pair (one-vs-one).
-        return len(getattr(member, "estimators_", None) or ())
-    coef = getattr(member, "__dict__", {}).get("coef_")
+        members = namespace.get("estimators_")
+        return None if members is None else len(members)
+    coef = namespace.get("coef_")
     shape = tuple(getattr(coef, "shape", ()))
     return shape[0] if len(shape) == 2 else None
 
