@@ -857,13 +857,13 @@ def _member_widths(model: Any) -> str | None:
     40,000 classes made a 646 KB file ask 9 GiB of 30,000 rows."""
     namespace = getattr(model, "__dict__", {})
     members: list[Any] = []
-    for name in ("estimators_", "estimator_"):
+    for name in ("estimators_", "estimator_", "final_estimator_", "regressor_"):
         value = namespace.get(name)
         if isinstance(value, (list, tuple)):
             members.extend(value)
         elif isinstance(value, np.ndarray) and value.dtype.hasobject:
             members.extend(value.ravel().tolist())  # boosting's grid of trees
-        elif name == "estimator_" and value is not None:
+        elif name != "estimators_" and value is not None:
             members.append(value)
     calibrated = namespace.get("calibrated_classifiers_")
     if isinstance(calibrated, list):
@@ -884,8 +884,12 @@ def _member_widths(model: Any) -> str | None:
     most = _widest(classes)
     if isinstance(classes, list):
         width: int | None = len(classes)  # a forest's members hold every output
+    elif most is not None or _name(model) in _ONE_OUTPUT_MEMBERS:
+        width = 1
     else:
-        width = 1 if most is not None or _name(model) in _ONE_OUTPUT_MEMBERS else None
+        # A target regressor's regressor predicts the target's columns.
+        dim = namespace.get("_training_dim")
+        width = 1 if _name(model) == "TransformedTargetRegressor" and dim == 1 else None
     for member in members:
         held = getattr(member, "__dict__", None)
         if not isinstance(held, dict):
@@ -899,12 +903,48 @@ def _member_widths(model: Any) -> str | None:
                 own = None
         if most is not None and own is not None:
             count = _widest(own)
-            if count is None or count > most:
+            if (
+                count is None
+                or count > most
+                # no more outputs than the model's (one, or one a member)
+                or (
+                    isinstance(own, list)
+                    and not (isinstance(classes, list) and len(own) <= len(classes))
+                )
+            ):
                 return f"a {_name(model)} whose members claim classes it does not hold"
-        # A tree's n_outputs_ counts its targets (a network's, its units).
-        outputs = held.get("n_outputs_") if "tree_" in held else None
-        if width is not None and isinstance(outputs, int) and outputs > width:
+        outputs = _outputs_of(member)
+        if width is not None and outputs is not None and outputs > width:
             return f"a {_name(model)} whose members claim outputs it does not have"
+    return None
+
+
+def _outputs_of(member: Any, depth: int = 0) -> int | None:
+    """How many outputs a fitted member predicts, where its state says: a
+    tree's targets, a linear model's coefficient rows (a classifier's are
+    its classes', held above), a network's last layer, a neighbours model's
+    label columns, through pipelines; None when it has none to say. A
+    bagged linear member of 40,000 coefficient rows asked 9 GiB."""
+    held = getattr(member, "__dict__", None)
+    if not isinstance(held, dict) or depth > 8:
+        return None
+    steps = held.get("steps")
+    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
+        return _outputs_of(steps[-1][-1], depth + 1)
+    if "classes_" in held:
+        return None  # a classifier: its classes are held to the model's
+    if "tree_" in held:
+        outputs = held.get("n_outputs_")
+        return outputs if isinstance(outputs, int) else None
+    coef = held.get("coef_")
+    if isinstance(coef, np.ndarray):
+        return coef.shape[0] if coef.ndim == 2 else 1
+    layers = held.get("coefs_")
+    if isinstance(layers, list) and layers and isinstance(layers[-1], np.ndarray):
+        return int(layers[-1].shape[-1])
+    labels = held.get("_y")
+    if isinstance(labels, np.ndarray):
+        return labels.shape[1] if labels.ndim == 2 else 1
     return None
 
 
