@@ -873,7 +873,11 @@ def _member_widths(model: Any) -> str | None:
         # Each round's model a clone of the estimator (a round's regressor
         # swapped for a classifier of 40,000 classes asked 9 GiB).
         given = namespace.get("estimator")
-        kind = "BayesianRidge" if given is None else type(given).__name__
+        kind = (
+            _DEFAULT_MEMBERS[("IterativeImputer", "estimator")]
+            if given is None
+            else type(given).__name__
+        )
         rounds = [getattr(t, "estimator", None) for t in sequence]
         if any(type(r).__name__ != kind for r in rounds):
             return f"a {_name(model)} whose rounds' models are not its estimator"
@@ -982,6 +986,7 @@ _DEFAULT_MEMBERS = {
     ("AdaBoostRegressor", "estimator"): "DecisionTreeRegressor",
     ("BaggingClassifier", "estimator"): "DecisionTreeClassifier",
     ("BaggingRegressor", "estimator"): "DecisionTreeRegressor",
+    ("IterativeImputer", "estimator"): "BayesianRidge",
 }
 #: What a member may hold in place of a clone: one-vs-rest and output codes
 #: keep a constant for a class no row of the training data was outside.

@@ -316,7 +316,9 @@ def _binary_tree(tree: Any) -> str | None:
     problem = distance_width(metric, width) or _distance_power(metric)
     if problem is not None:
         return f"a neighbours tree whose distance {problem}"
-    if not _bounds_hold(tree, data, idx_array, node_data, node_bounds, n_levels):
+    if not _bounds_hold(
+        tree, metric, data, idx_array, node_data, node_bounds, n_levels
+    ):
         return "a neighbours tree whose nodes' bounds do not hold their rows"
     return None
 
@@ -346,6 +348,7 @@ _GATHER_ROWS = 1 << 16
 
 def _bounds_hold(
     tree: Any,
+    metric: Any,
     data: np.ndarray,
     order: np.ndarray,
     node_data: np.ndarray,
@@ -378,7 +381,6 @@ def _bounds_hold(
     radius = node_data["radius"]
     if (radius < 0).any():
         return False
-    metric = tree.__getstate__()[11]
     # Rows gathered once, in order, a chunk at a time; each checked against
     # the node holding it at every level.
     levels_of = [
@@ -426,7 +428,8 @@ def _distances(metric: Any, rows: np.ndarray, centres: np.ndarray) -> np.ndarray
         for a, b in zip(cuts, [*cuts[1:], len(rows)], strict=True):
             far[a:b] = metric.pairwise(rows[a:b], centres[a][None, :])[:, 0]
         return far
-    power, weights = metric.__getstate__()[0], np.asarray(metric.__getstate__()[1])
+    state = metric.__getstate__()
+    power, weights = state[0], np.asarray(state[1])
     gap = rows - centres
     result: np.ndarray
     if name == "EuclideanDistance":
