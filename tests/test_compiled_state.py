@@ -2396,6 +2396,59 @@ def _bagged_rest_of_two_members(model: Any) -> None:
         member.estimators_.append(copy.deepcopy(member.estimators_[0]))
 
 
+def _bagged_linear() -> tuple[Any, Any]:
+    from sklearn.ensemble import BaggingRegressor
+
+    X = RS.rand(60, 2)
+    model = BaggingRegressor(LinearRegression(), n_estimators=2, random_state=0)
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _rows_of_outputs(model: Any) -> None:
+    """Round 57: a bagged linear member of 40,000 coefficient rows (each
+    predict is rows x 40,000 before the model's sum fails)."""
+    _rows_of_outputs_of(model.estimators_[0])
+
+
+def _bagged_neighbours() -> tuple[Any, Any]:
+    from sklearn.ensemble import BaggingRegressor
+
+    X = RS.rand(20, 2)
+    model = BaggingRegressor(
+        KNeighborsRegressor(n_neighbors=2), n_estimators=2, random_state=0
+    )
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _label_columns(model: Any) -> None:
+    """Round 57: a bagged neighbours member whose labels are 20,000 columns
+    (its predict gathers rows x neighbours x 20,000)."""
+    member = model.estimators_[0]
+    member._y = np.zeros((len(member._y), 20_000))
+
+
+def _target_regressor() -> tuple[Any, Any]:
+    from sklearn.compose import TransformedTargetRegressor
+
+    X = RS.rand(40, 2)
+    model = TransformedTargetRegressor(
+        LinearRegression(), func=np.log1p, inverse_func=np.expm1
+    )
+    return model.fit(X, X[:, 0]), X[:3]
+
+
+def _regressor_of_outputs(model: Any) -> None:
+    """Round 57: a target regressor of one target column whose regressor has
+    40,000 coefficient rows."""
+    _rows_of_outputs_of(model.regressor_)
+
+
+def _rows_of_outputs_of(member: Any) -> None:
+    """A fitted linear model given 40,000 coefficient rows."""
+    member.coef_ = np.zeros((40_000, member.coef_.shape[-1]))
+    member.intercept_ = np.zeros(40_000)
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -3778,6 +3831,27 @@ CASES: dict[str, Case] = {
         # outside the arrays; where it does not fault, it may meet a "row"
         # ten digits long (4294967298 on a CI machine) read from beyond them.
         raised_after=r"IndexError index \d{10,} is out of bounds",
+    ),
+    "bagged-linear-member-of-many-outputs": Case(
+        _bagged_linear,
+        _rows_of_outputs,
+        "members claim outputs it does not have",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "bagged-neighbours-member-of-many-label-columns": Case(
+        _bagged_neighbours,
+        _label_columns,
+        "members claim outputs it does not have",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "target-regressor-of-many-outputs": Case(
+        _target_regressor,
+        _regressor_of_outputs,
+        "members claim outputs it does not have",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
     ),
 }
 
