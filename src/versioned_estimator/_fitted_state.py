@@ -952,15 +952,22 @@ def _outputs_of(member: Any, depth: int = 0) -> int | None:
     return None
 
 
-def _widest(classes: Any) -> int | None:
-    """The most classes of any output: one array of them, or one an output."""
+def class_counts(classes: Any) -> list[int] | None:
+    """The classes of each output: one array of labels (one output), or a
+    list of them, one an output; None for anything else."""
     if isinstance(classes, np.ndarray) and classes.ndim == 1:
-        return len(classes)
+        return [len(classes)]
     if isinstance(classes, list) and all(
         isinstance(c, np.ndarray) and c.ndim == 1 for c in classes
     ):
-        return max((len(c) for c in classes), default=0)
+        return [len(c) for c in classes]
     return None
+
+
+def _widest(classes: Any) -> int | None:
+    """The most classes of any output."""
+    counts = class_counts(classes)
+    return None if counts is None else max(counts, default=0)
 
 
 #: Fitted members scikit-learn makes by cloning a parameter, as (parameter,

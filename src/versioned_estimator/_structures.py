@@ -39,6 +39,7 @@ from versioned_estimator._fitted_state import (
     _width,
     check_by_type,
     check_last,
+    class_counts,
     distance_width,
     reading_once,
 )
@@ -632,14 +633,15 @@ def _class_counts(estimator: Any, outputs: int) -> list[int] | None:
     if not hasattr(estimator, "classes_"):
         return [1] * outputs
     classes = estimator.classes_
-    if outputs == 1:
-        classes = [classes]
-    if not isinstance(classes, (list, tuple, np.ndarray)) or len(classes) != outputs:
+    counts = class_counts(classes)
+    if (
+        counts is None
+        or len(counts) != outputs
+        or isinstance(classes, list) != (outputs > 1)  # a list only of outputs
+        or not all(counts)
+    ):
         return None
-    counts = [
-        len(c) if isinstance(c, np.ndarray) and c.ndim == 1 else 0 for c in classes
-    ]
-    return counts if all(counts) else None
+    return counts
 
 
 def _forest(estimator: Any) -> str | None:
