@@ -12,7 +12,6 @@ once, under a lock.
 from __future__ import annotations
 
 import contextlib
-import copy
 import copyreg
 import inspect
 import sys
@@ -393,7 +392,10 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         inner = self.__dict__.get("estimator_")
         if inner is None:
             inner = self.estimator
-        return copy.deepcopy(get_tags(inner))
+        # The inner estimator's own, as FrozenEstimator gives them: get_tags
+        # builds them anew on every call (a deep copy cost 30 us, twice in
+        # every task of a search).
+        return get_tags(inner)
 
     # -- state ------------------------------------------------------------
 
