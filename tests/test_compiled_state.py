@@ -2449,6 +2449,62 @@ def _rows_of_outputs_of(member: Any) -> None:
     member.intercept_ = np.zeros(40_000)
 
 
+def _nested_column_transformers() -> tuple[Any, Any]:
+    from sklearn.compose import ColumnTransformer
+
+    X = RS.rand(20, 2)
+    model: Any = "passthrough"
+    for _ in range(4):
+        model = ColumnTransformer([("c", model, [0, 1])])
+    return model.fit(X), X[:3]
+
+
+def _repeated_name_fields(model: Any) -> None:
+    """Round 58: each of four nested column transformers names its columns
+    by its inner one's name 200 times over: names of 200**4 characters."""
+    for _ in range(4):
+        model.verbose_feature_names_out = "{feature_name}" * 200
+        model = model.transformers_[0][1]
+
+
+def _column_transformer() -> tuple[Any, Any]:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(20, 2)
+    return ColumnTransformer([("c", StandardScaler(), [0, 1])]).fit(X), X[:3]
+
+
+def _long_transformer_name(model: Any) -> None:
+    """Round 58: a 20,000-character name repeated in each column's name."""
+    name = "n" * 20_000
+    model.transformers = [(name, *model.transformers[0][1:])]
+    model.transformers_ = [(name, *model.transformers_[0][1:])]
+    model._transformer_to_input_indices = {
+        name: model._transformer_to_input_indices["c"],
+        "remainder": model._transformer_to_input_indices["remainder"],
+    }
+
+
+def _dict_vectorizer() -> tuple[Any, Any]:
+    rows = [{"a": "x", "b": 1.0}, {"a": "y", "b": 2.0}]
+    return DictVectorizer().fit(rows), rows
+
+
+def _long_separator(model: Any) -> None:
+    """Round 58: a 1 MiB separator built into the key of each text value of
+    each row (450 times the time of "=")."""
+    model.separator = "=" * 2**20
+
+
+def _pipeline() -> tuple[Any, Any]:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(20, 2)
+    return make_pipeline(StandardScaler(), LinearRegression()).fit(X, X[:, 0]), X[:3]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -3852,6 +3908,32 @@ CASES: dict[str, Case] = {
         "members claim outputs it does not have",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "column-transformer-name-fields-repeated": Case(
+        _nested_column_transformers,
+        _repeated_name_fields,
+        "each at most once",
+        method="get_feature_names_out",
+        control="memory",
+        control_rows=lambda: None,
+    ),
+    "column-transformer-name-of-20000-characters": Case(
+        _column_transformer,
+        _long_transformer_name,
+        "transformers names are longer than 256",
+        method="transform",
+    ),
+    "dict-vectorizer-separator-of-a-mebibyte": Case(
+        _dict_vectorizer,
+        _long_separator,
+        "separator is longer than 256",
+        method="transform",
+    ),
+    "pipeline-memory-folder": Case(
+        _pipeline,
+        # A refit caches its steps there and reads back what it finds.
+        _set("memory", "shared-cache"),
+        "memory is a cache folder the file names",
     ),
 }
 

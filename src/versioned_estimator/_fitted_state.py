@@ -209,6 +209,15 @@ def _parameters(estimator: Any) -> str | None:
         # A sub-array dtype ("(80000,)f8") makes every astype a copy that
         # many times the data's size.
         return f"a {kind.__name__} whose dtype is {str(params['dtype'])[:40]}"
+    memory = params.get("memory")
+    if memory is not None and memory is not missing:
+        # A folder the file names: a fit of the loaded model (a pipeline's,
+        # a clustering's) caches its steps there and reads back, unchecked,
+        # any pickle it finds under the key of its arguments.
+        return (
+            f"a {kind.__name__} whose memory is a cache folder the file "
+            f"names ({str(memory)[:40]!r}); set memory=None before saving"
+        )
     jobs = _int(params.get("n_jobs"))
     if jobs is not None and not -MAX_THREADS <= jobs <= MAX_THREADS:
         # Threads or processes the user's own calls start.
@@ -646,9 +655,11 @@ def _wide_dtype(value: Any) -> bool:
 
 def _feature_name_format(model: Any) -> str | None:
     """ColumnTransformer's ``verbose_feature_names_out`` as a string is a
-    format for each output column's name: only its two fields, no format
-    spec, conversion or attribute (``{feature_name:>1100000000}`` is a
-    1.1 GB name a column)."""
+    format for each output column's name: each of its two fields at most
+    once, no format spec, conversion or attribute, and no more text of its
+    own than a name (``{feature_name:>1100000000}`` was a 1.1 GB name a
+    column; a field repeated 150 times, nested four deep, names of 150**4
+    characters from a 10 KB file)."""
     value = getattr(model, "verbose_feature_names_out", None)
     if not isinstance(value, str):
         return None
@@ -656,15 +667,59 @@ def _feature_name_format(model: Any) -> str | None:
         parts = list(string.Formatter().parse(value))
     except ValueError:
         parts = None
-    if parts is None or any(
-        field is not None
-        and (field not in ("transformer_name", "feature_name") or spec or conversion)
-        for _, field, spec, conversion in parts
+    fields = [field for _, field, _, _ in parts or () if field is not None]
+    if (
+        parts is None
+        or any(
+            field is not None
+            and (
+                field not in ("transformer_name", "feature_name") or spec or conversion
+            )
+            for _, field, spec, conversion in parts
+        )
+        or len(fields) != len(set(fields))
+        or sum(len(text) for text, _, _, _ in parts) > MAX_NAME
     ):
         return (
             f"a {_name(model)} whose feature name format {value[:40]!r} is not "
-            "{transformer_name} and {feature_name} alone"
+            "{transformer_name} and {feature_name}, each at most once, with at "
+            f"most {MAX_NAME} characters of its own"
         )
+    return None
+
+
+#: The longest string scikit-learn repeats in each output column's name or
+#: for each value of each row: a step's, transformer's or member's name, a
+#: feature-name format's own text, a DictVectorizer's separator.
+MAX_NAME = 256
+
+#: Parameters (and fitted lists) of ``(name, estimator, ...)`` entries.
+_NAMED_LISTS = ("steps", "transformers", "transformer_list", "estimators")
+
+
+def _repeated_strings(model: Any) -> str | None:
+    """Names and separators no longer than ``MAX_NAME``: scikit-learn
+    repeats a member's name in each output column's name it makes (a
+    20,000-character transformer name over 3,000 columns) and a
+    DictVectorizer's separator in the key of each text value of each row
+    (a 1 MiB separator: 450 times the time of "=")."""
+    namespace = getattr(model, "__dict__", {})
+    separator = namespace.get("separator")
+    if isinstance(separator, str) and len(separator) > MAX_NAME:
+        return f"a {_name(model)} whose separator is longer than {MAX_NAME} characters"
+    for attr in (*_NAMED_LISTS, "transformers_"):
+        entries = namespace.get(attr)
+        if isinstance(entries, list) and any(
+            isinstance(e, tuple)
+            and e
+            and isinstance(e[0], str)
+            and len(e[0]) > MAX_NAME
+            for e in entries
+        ):
+            return (
+                f"a {_name(model)} whose {attr} names are longer than "
+                f"{MAX_NAME} characters"
+            )
     return None
 
 
@@ -820,6 +875,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_per_class_arrays)
             checks.append(_fitted_members)
             checks.append(_member_widths)
+            checks.append(_repeated_strings)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
         checks.append(_sparse)
     elif isinstance(obj, np.random.RandomState):
