@@ -2454,16 +2454,17 @@ def _nested_column_transformers() -> tuple[Any, Any]:
 
     X = RS.rand(20, 2)
     model: Any = "passthrough"
-    for _ in range(4):
+    for _ in range(5):
         model = ColumnTransformer([("c", model, [0, 1])])
     return model.fit(X), X[:3]
 
 
 def _repeated_name_fields(model: Any) -> None:
-    """Round 58: each of four nested column transformers names its columns
-    by its inner one's name 200 times over: names of 200**4 characters."""
-    for _ in range(4):
-        model.verbose_feature_names_out = "{feature_name}" * 200
+    """Round 58: each of five nested column transformers names its columns
+    by its inner one's name 73 times over (a format of 1,022 characters):
+    names of 73**5 characters."""
+    for _ in range(5):
+        model.verbose_feature_names_out = "{feature_name}" * 73
         model = model.transformers_[0][1]
 
 
@@ -2476,8 +2477,9 @@ def _column_transformer() -> tuple[Any, Any]:
 
 
 def _long_transformer_name(model: Any) -> None:
-    """Round 58: a 20,000-character name repeated in each column's name."""
-    name = "n" * 20_000
+    """Round 58: a long name repeated in each column's name (20,000
+    characters then; 1,000 here, under the bound on any text)."""
+    name = "n" * 1_000
     model.transformers = [(name, *model.transformers[0][1:])]
     model.transformers_ = [(name, *model.transformers_[0][1:])]
     model._transformer_to_input_indices = {
@@ -2492,9 +2494,10 @@ def _dict_vectorizer() -> tuple[Any, Any]:
 
 
 def _long_separator(model: Any) -> None:
-    """Round 58: a 1 MiB separator built into the key of each text value of
-    each row (450 times the time of "=")."""
-    model.separator = "=" * 2**20
+    """Round 58: a long separator built into the key of each text value of
+    each row (1 MiB then, 450 times the time of "="; 1,000 characters here,
+    under the bound on any text)."""
+    model.separator = "=" * 1_000
 
 
 def _pipeline() -> tuple[Any, Any]:
@@ -2503,6 +2506,67 @@ def _pipeline() -> tuple[Any, Any]:
 
     X = RS.rand(20, 2)
     return make_pipeline(StandardScaler(), LinearRegression()).fit(X, X[:, 0]), X[:3]
+
+
+def _text_labels() -> tuple[Any, Any]:
+    X = RS.rand(20, 2)
+    return DummyClassifier().fit(X, np.array(["a", "b"] * 10, dtype=object)), X[:3]
+
+
+def _label_of_text(length: int) -> Callable[[Any], None]:
+    """Round 59: a label of ``length`` characters (predict tiles it, at four
+    bytes a character, into every row)."""
+
+    def corrupt(model: Any) -> None:
+        model.classes_ = np.array(["a" * length, "b"], dtype=object)
+
+    return corrupt
+
+
+def _label_of_numbers(model: Any) -> None:
+    """Round 59: a label that is an array of 20,000 numbers (predict makes
+    a row of them for each row)."""
+    labels = np.empty(2, dtype=object)
+    labels[0], labels[1] = np.zeros(20_000), "b"
+    model.classes_ = labels
+
+
+def _text_encoder() -> tuple[Any, Any]:
+    X = np.array([["a"], ["b"], ["c"]] * 4, dtype=object)
+    return OneHotEncoder().fit(X), X[:3]
+
+
+def _one_text_many_times(model: Any) -> None:
+    """Round 59: 100,000 categories that are one text of 1,000 characters
+    (a reference each in the file, a name each of it)."""
+    text = "t" * 1_000
+    model.categories_ = [np.array([text] * 100_000, dtype=object)]
+    model._n_features_outs = [100_000]
+
+
+def _key_of_a_million_characters(model: Any) -> None:
+    """Round 59: one vocabulary key of a million characters (inverse_transform
+    widens every key to it: 4 GB over 1,000 keys)."""
+    vocabulary = {f"w{i}": i for i in range(999)}
+    vocabulary["k" * 1_000_000] = 999
+    model.vocabulary_ = vocabulary
+
+
+def _bagged_trees() -> tuple[Any, Any]:
+    X = RS.rand(30, 2)
+    model = BaggingClassifier(DecisionTreeClassifier(), n_estimators=2)
+    return model.fit(X, np.arange(30) % 2), X[:3]
+
+
+def _unions_of_long_names() -> tuple[Any, Any]:
+    from sklearn.pipeline import FeatureUnion
+    from sklearn.preprocessing import Normalizer
+
+    X = RS.rand(20, 2)
+    model: Any = Normalizer()
+    for level in range(6):
+        model = FeatureUnion([(f"{level}" + "u" * 200, model)])
+    return model.fit(X), X[:3]
 
 
 CASES: dict[str, Case] = {
@@ -3917,13 +3981,13 @@ CASES: dict[str, Case] = {
         control="memory",
         control_rows=lambda: None,
     ),
-    "column-transformer-name-of-20000-characters": Case(
+    "column-transformer-name-of-1000-characters": Case(
         _column_transformer,
         _long_transformer_name,
         "transformers names are longer than 256",
         method="transform",
     ),
-    "dict-vectorizer-separator-of-a-mebibyte": Case(
+    "dict-vectorizer-separator-of-1000-characters": Case(
         _dict_vectorizer,
         _long_separator,
         "separator is longer than 256",
@@ -3934,6 +3998,50 @@ CASES: dict[str, Case] = {
         # A refit caches its steps there and reads back what it finds.
         _set("memory", "shared-cache"),
         "memory is a cache folder the file names",
+    ),
+    "dummy-label-of-100000-characters": Case(
+        _text_labels,
+        _label_of_text(100_000),
+        "a text of 100000 characters",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "dummy-label-of-20000-numbers": Case(
+        _text_labels,
+        _label_of_numbers,
+        "classes_ holds values no data has",
+        control="memory",
+        control_rows=lambda: RS.rand(30_000, 2),
+    ),
+    "encoder-categories-one-text-100000-times": Case(
+        _text_encoder,
+        _one_text_many_times,
+        "categories_ holds a value twice",
+        method="transform",
+    ),
+    "vectorizer-key-of-a-million-characters": Case(
+        _count_vectorizer,
+        _key_of_a_million_characters,
+        "a text of 1000000 characters",
+        method="inverse_transform",
+        control="memory",
+        control_rows=lambda: sp.csr_matrix((1, 1_000)),
+    ),
+    "bagging-draw-count-of-4e8": Case(
+        _bagged_trees,
+        _set("_max_samples", 400_000_000),
+        "draw count is not its rows'",
+    ),
+    "forest-draw-count-of-4e8": Case(
+        _forest,
+        _set("_n_samples_bootstrap", 400_000_000),
+        "draw count is not its rows'",
+    ),
+    "unions-nested-six-deep-of-long-names": Case(
+        _unions_of_long_names,
+        lambda model: None,  # each name is short enough; the six are not
+        "carry more than 256 characters of its members' names",
+        method="transform",
     ),
 }
 

@@ -324,6 +324,66 @@ def _class_count(estimator: Any) -> str | None:
     return None
 
 
+def _bootstrap_count(model: Any) -> str | None:
+    """A forest's or a bagging model's draw count (``estimators_samples_``
+    and an isolation forest's scoring draw that many row indices a member):
+    what its ``max_samples`` gives on its rows: all of them (None), the
+    number asked, at most its rows for an isolation forest (it caps them)
+    and, for a fraction of the rows' weights, at most 8 times its rows (a
+    count of 4e8 asked 3.2 GB a member from a 7 KB file)."""
+    namespace = getattr(model, "__dict__", {})
+    name = next(
+        (n for n in ("_n_samples_bootstrap", "_max_samples") if n in namespace), None
+    )
+    if name is None or (name == "_n_samples_bootstrap" and namespace[name] is None):
+        return None  # no bootstrap: a forest draws nothing
+    count, rows = _int(namespace[name]), _int(namespace.get("_n_samples"))
+    asked = getattr(model, "max_samples", None)
+    if count is None or rows is None or count < 0:
+        ok = False
+    elif asked is None:
+        ok = count == rows
+    elif isinstance(asked, str) or _name(model) == "IsolationForest":
+        ok = count <= rows
+    elif _int(asked) is not None:
+        ok = count == asked
+    else:
+        ok = count <= 8 * max(rows, 1)
+    return None if ok else f"a {_name(model)} whose draw count is not its rows'"
+
+
+#: The arrays of labels, categories and column names fit finds in the data.
+_LABEL_ARRAYS = ("classes_", "categories_", "feature_names_in_")
+
+
+def _label_items(estimator: Any) -> str | None:
+    """Labels, categories and column names are values fit found in the data,
+    each once (``np.unique``; scikit-learn refuses a column name twice): an
+    array of objects among them holds plain values (numbers, text, None),
+    no value twice. A label that was an array of 20,000 numbers made a
+    dummy's predict 30,000 x 20,000 (4.8 GB); one text of 32,000 characters
+    held 100,000 times as categories made 100,000 column names of it."""
+    namespace = getattr(estimator, "__dict__", {})
+    for name in _LABEL_ARRAYS:
+        value = namespace.get(name)
+        for array in value if isinstance(value, list) else [value]:
+            if not (isinstance(array, np.ndarray) and array.dtype.hasobject):
+                continue
+            items = array.ravel().tolist()
+            if not all(v is None or isinstance(v, _LABEL_TYPES) for v in items):
+                return f"a {_name(estimator)} whose {name} holds values no data has"
+            try:
+                distinct = len(set(items)) == len(items)
+            except TypeError:  # unhashable: not a label
+                distinct = False
+            if not distinct:
+                return f"a {_name(estimator)} whose {name} holds a value twice"
+    return None
+
+
+_LABEL_TYPES = (str, bytes, int, float, np.number, np.bool_)
+
+
 def _component_count(estimator: Any) -> str | None:
     """A count of components kept beside ``components_``: ``transform``
     allocates by it (MiniBatchNMF's ``np.full((n, _n_components))``)."""
@@ -720,7 +780,50 @@ def _repeated_strings(model: Any) -> str | None:
                 f"a {_name(model)} whose {attr} names are longer than "
                 f"{MAX_NAME} characters"
             )
+    if _name_prefix(model) > MAX_NAME:
+        return (
+            f"a {_name(model)} whose output column names carry more than "
+            f"{MAX_NAME} characters of its members' names"
+        )
     return None
+
+
+def _name_prefix(model: Any, depth: int = 0) -> int:
+    """The most characters an output column's name carries before its input
+    column's below ``model``: a feature union's or column transformer's
+    member name and separator (or name format) at each level, summed over a
+    pipeline's steps (each names the next one's input). Six unions nested,
+    each name 256 characters, over 2**20 columns made names of 1.6 billion
+    characters."""
+    namespace = getattr(model, "__dict__", None)
+    if not isinstance(namespace, dict):
+        return 0
+    if depth > MAX_NAME:
+        return MAX_NAME + 1
+    entries = namespace.get("steps")
+    if isinstance(entries, list):
+        return sum(
+            _name_prefix(e[1], depth + 1)
+            for e in entries
+            if isinstance(e, tuple) and len(e) >= 2
+        )
+    entries = namespace.get("transformers_", namespace.get("transformer_list"))
+    if not isinstance(entries, list):
+        return 0
+    verbose = namespace.get("verbose_feature_names_out", True)
+    if isinstance(verbose, str):  # a format: its own text, the name if it has it
+        own = len(
+            verbose.replace("{transformer_name}", "").replace("{feature_name}", "")
+        )
+        with_name = "{transformer_name}" in verbose
+    else:
+        own, with_name = (2, True) if verbose else (0, False)  # "name__"
+    longest = 0
+    for e in entries:
+        if isinstance(e, tuple) and len(e) >= 2 and isinstance(e[0], str):
+            named = own + (len(e[0]) if with_name else 0)
+            longest = max(longest, named + _name_prefix(e[1], depth + 1))
+    return longest
 
 
 def _importance_getter(selector: Any) -> str | None:
@@ -865,6 +968,8 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_parameters)
             checks.append(_input_width)
             checks.append(_class_count)
+            checks.append(_label_items)
+            checks.append(_bootstrap_count)
             checks.append(_component_count)
             checks.append(_members_asked)
             checks.append(_linear_classifier)

@@ -107,12 +107,18 @@ def _walk(
     # user may give one selector to two transformers.
     selectors: set[int] = set()
 
+    longest_text = 0  # the most characters (str) or bytes of a plain value
+
     def enter(obj: Any, values: Iterable[Any]) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
         Its plain members add to its weight: a check that reads a list reads
         them all, however many times the graph refers to the list."""
+        nonlocal longest_text
         values = list(values)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
+        texts = [v for v in values if type(v) in _TEXT_TYPES]
+        if texts:
+            longest_text = max(longest_text, max(map(len, texts)))
         weight[id(obj)] = weight.get(id(obj), 1) + len(values) - len(held)
         alive.append(held)
         members[id(obj)] = members.get(id(obj), []) + [id(v) for v in held]
@@ -306,6 +312,16 @@ def _walk(
             # abstract Mapping check cost a first load 1 ms, class by class).
             values.extend(obj.items())
         enter(obj, values)
+    if longest_text > MAX_TEXT:
+        # An array's text items are bounded by their dtype (below); the
+        # same text as objects, a dict's key, a name, is bounded alike: code
+        # copies it into a name per output column, a row per prediction, or
+        # widens a whole vocabulary to it (np.array of its keys: one key of
+        # a million characters among 1,000 asked 4 GB).
+        return (
+            f"a text of {longest_text} characters (at most {MAX_TEXT}, as "
+            "an array's item of text)"
+        )
     # Without an object of members or of plain values met twice, every
     # reference reaches what it alone holds, and each further reference to
     # an object of neither adds its own weight, one.
@@ -638,6 +654,10 @@ _MISSING = object()
 #: The most bytes an array's item may take: text labels of 1,024 characters
 #: (a fitted model's largest numbers take 16, a tree's nodes 64).
 MAX_ITEM_BYTES = 4096
+#: The most characters (or bytes) of a text held as an object: as many as
+#: an array's item of text holds (numpy keeps four bytes a character).
+MAX_TEXT = MAX_ITEM_BYTES // 4
+_TEXT_TYPES = frozenset({str, bytes})
 #: The most values the other dimensions of an empty array may span. No fitted
 #: estimator of scikit-learn's holds an empty array of two dimensions or more.
 MAX_EMPTY_SPAN = 1 << 16
