@@ -337,6 +337,8 @@ def _bootstrap_count(model: Any) -> str | None:
     )
     if name is None or (name == "_n_samples_bootstrap" and namespace[name] is None):
         return None  # no bootstrap: a forest draws nothing
+    if "_n_samples" not in namespace:
+        return None  # an older release's: nothing draws by it here
     count, rows = _int(namespace[name]), _int(namespace.get("_n_samples"))
     asked = getattr(model, "max_samples", None)
     if count is None or rows is None or count < 0:
@@ -798,7 +800,7 @@ def _name_prefix(model: Any, depth: int = 0) -> int:
     namespace = getattr(model, "__dict__", None)
     if not isinstance(namespace, dict):
         return 0
-    if depth > MAX_NAME:
+    if depth > 100:  # deeper than any fit nests: too long to say
         return MAX_NAME + 1
     entries = namespace.get("steps")
     if isinstance(entries, list):
