@@ -56,7 +56,13 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 
 from versioned_estimator._settings import same_settings
-from versioned_estimator._shapes import check_shapes, nesting, param_names, param_set
+from versioned_estimator._shapes import (
+    check_shapes,
+    fitted_rows,
+    nesting,
+    param_names,
+    param_set,
+)
 
 __all__ = ["CHECKS", "check_by_type", "once", "reading_once"]
 
@@ -351,7 +357,102 @@ def _bootstrap_count(model: Any) -> str | None:
         ok = count == asked
     else:
         ok = count <= 8 * max(rows, 1)
-    return None if ok else f"a {_name(model)} whose draw count is not its rows'"
+    if not ok:
+        return f"a {_name(model)} whose draw count is not its rows'"
+    # One draw a seed (``estimators_samples_``): a seed a member, or fewer
+    # (a warm start keeps the new members' seeds); 400,000 seeds for 5
+    # members drew until memory ran out.
+    seeds, members = namespace.get("_seeds"), namespace.get("estimators_")
+    if seeds is not None and not (
+        isinstance(seeds, np.ndarray)
+        and seeds.ndim == 1
+        and isinstance(members, list)
+        and seeds.size <= len(members)
+    ):
+        return f"a {_name(model)} with more seeds than members"
+    return None
+
+
+def _averaged_coefficients(model: Any) -> str | None:
+    """Stochastic gradient descent's averaging state (kept with ``average``)
+    is the coefficients' and intercepts' own size: ``partial_fit`` hands it
+    to compiled code that writes a value a feature of the data (a (1, 1)
+    ``_average_coef`` beside 200,000 features: SIGSEGV)."""
+    namespace = getattr(model, "__dict__", {})
+    coef = namespace.get("coef_")
+    intercept = namespace.get("intercept_", namespace.get("offset_"))
+    for name, like in (
+        ("_standard_coef", coef),
+        ("_average_coef", coef),
+        ("_standard_intercept", intercept),
+        ("_average_intercept", intercept),
+    ):
+        if name not in namespace:
+            continue
+        value = namespace[name]
+        if (
+            not isinstance(value, np.ndarray)
+            or not isinstance(like, np.ndarray)
+            or value.size != like.size
+            or value.shape[-1:] != like.shape[-1:]
+        ):
+            return f"a {_name(model)} whose {name} is not of its coefficients' size"
+    return None
+
+
+def _optimizer_state(model: Any) -> str | None:
+    """A network's optimizer keeps a value per weight and bias (Adam's
+    moments, SGD's velocities), which ``partial_fit`` adds to them: each of
+    their shapes in order (a (100000, 1, 1) moment beside a (1, h) layer
+    broadcast ``partial_fit`` to 8 GB)."""
+    namespace = getattr(model, "__dict__", {})
+    optimizer = namespace.get("_optimizer")
+    if optimizer is None:
+        return None
+    coefs, intercepts = namespace.get("coefs_"), namespace.get("intercepts_")
+    if not isinstance(coefs, list) or not isinstance(intercepts, list):
+        return f"a {_name(model)} whose optimizer has no weights to follow"
+    shapes = [np.shape(w) for w in [*coefs, *intercepts]]
+    for name in ("ms", "vs", "velocities"):
+        kept = getattr(optimizer, "__dict__", {}).get(name)
+        if kept is not None and (
+            not isinstance(kept, list)
+            or [np.shape(k) if isinstance(k, np.ndarray) else None for k in kept]
+            != shapes
+        ):
+            return f"a {_name(model)} whose optimizer's {name} are not its weights'"
+    return None
+
+
+#: Arrays of training rows, or of centres that are rows or hold some, that
+#: a class keeps only under some options (no group of the shapes table ties
+#: them to the rows): predict and transform measure every row against each.
+_ROWS_KEPT = {
+    "KernelPCA": ("X_transformed_fit_", "dual_coef_"),
+    "AffinityPropagation": ("cluster_centers_",),
+    "MeanShift": ("cluster_centers_",),
+    "Birch": ("subcluster_centers_",),
+    "GaussianProcessRegressor": ("X_train_",),
+    "_BinaryGaussianProcessClassifierLaplace": ("X_train_",),
+}
+
+
+def _rows_kept(model: Any) -> str | None:
+    """No more of those rows than the envelope says the model was fitted on
+    (200,000 mean-shift centres beside 100 rows: predict 1,250 times
+    slower)."""
+    names = _ROWS_KEPT.get(_name(model))
+    rows = fitted_rows(model) if names is not None else None
+    if rows is None:
+        return None
+    for name in names or ():
+        shape = np.shape(getattr(model, "__dict__", {}).get(name, ()))
+        if shape and shape[0] > rows:
+            return (
+                f"a {_name(model)} whose {name} holds {shape[0]} rows (its "
+                f"envelope says {rows})"
+            )
+    return None
 
 
 #: The arrays of labels, categories and column names fit finds in the data.
@@ -372,7 +473,13 @@ def _label_items(estimator: Any) -> str | None:
             if not (isinstance(array, np.ndarray) and array.dtype.hasobject):
                 continue
             items = array.ravel().tolist()
-            if not all(v is None or isinstance(v, _LABEL_TYPES) for v in items):
+            if not all(v is None or isinstance(v, _LABEL_TYPES) for v in items) or any(
+                # Integers no array of data holds: beyond 64 bits they can be
+                # chosen to share one hash (30,000 such categories took every
+                # transform 10 s: scikit-learn looks them up in a dict).
+                type(v) is int and not -(2**63) <= v < 2**64
+                for v in items
+            ):
                 return f"a {_name(estimator)} whose {name} holds values no data has"
             try:
                 distinct = len(set(items)) == len(items)
@@ -972,6 +1079,9 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_class_count)
             checks.append(_label_items)
             checks.append(_bootstrap_count)
+            checks.append(_averaged_coefficients)
+            checks.append(_optimizer_state)
+            checks.append(_rows_kept)
             checks.append(_component_count)
             checks.append(_members_asked)
             checks.append(_linear_classifier)
@@ -1317,6 +1427,11 @@ def _gaussian_process(model: Any) -> str | None:
         value = namespace.get(name)
         if value is not None and np.shape(value)[:1] != (n,):
             return f"a {_name(model)} whose {name} is not one per training row"
+    factor = namespace.get("L_")
+    if factor is not None and np.shape(factor) != (n, n):
+        # A Cholesky factor of the rows' kernel: square (an (n, 1) one made
+        # predict solve against it out of shape).
+        return f"a {_name(model)} whose L_ is not square over its training rows"
     fitted = namespace.get("kernel_")
     given = namespace.get("kernel")
     shapes = _KernelShapes()
@@ -2433,6 +2548,14 @@ def _birch(model: Any) -> str | None:
         or labels.shape != (centers.shape[0],)
     ):
         return "a Birch whose subclusters are not its centres'"
+    # Its leaves, one list from the dummy leaf (partial_fit follows it to
+    # the end): no leaf twice, each the previous one's next.
+    leaf, previous, seen = getattr(model, "dummy_leaf_", None), None, set()
+    while leaf is not None:
+        if id(leaf) in seen or getattr(leaf, "prev_leaf_", None) is not previous:
+            return "a Birch whose leaves are not one list"
+        seen.add(id(leaf))
+        previous, leaf = leaf, getattr(leaf, "next_leaf_", None)
     return None
 
 

@@ -121,6 +121,16 @@ def _opcode_table() -> None:
 
 _opcode_table()
 _ATOM = (1, 0)
+# An integer of more than 64 bits: as a dict key or set member it is refused
+# (Python hashes integers modulo 2**61 - 1: multiples of it all collide, and
+# a dict of 80,000 of them took 74 s to build).
+_BIG = (1, len(""))  # equal to _ATOM, but another object (not folded)
+_LONG1, _INT, _LONG = 0x8A, 0x49, 0x4C
+_BIG_KEY = (
+    "a dict key or set member that is an integer of more than 64 bits (such "
+    "keys can be chosen to share one hash: building the dict takes time in "
+    "the square of its size)"
+)
 _u32 = struct.Struct("<I").unpack_from
 _u64 = struct.Struct("<Q").unpack_from
 _i32 = struct.Struct("<i").unpack_from
@@ -184,6 +194,7 @@ def _classes() -> None:
     _CLASS[_BINGET] = _C_BINGET
     _CLASS[_LONG_BINGET] = _C_LONG_BINGET
     _CLASS[_MARK] = _C_MARK
+    _CLASS[_LONG1] = 0  # its length decides whether it is a _BIG
 
 
 _classes()
@@ -328,6 +339,7 @@ def _scan_other(
                 [name] if name else [],
             )
         raise Refusal(f"the byte {op:#04x} where an opcode belongs")
+    big = False
     if kind.__class__ is int:
         if op == _BINPUT:
             index = data[i]
@@ -335,6 +347,7 @@ def _scan_other(
             index = _u32(data, i)[0]
         i += kind
     elif kind == "u1":
+        big = op == _LONG1 and data[i] > 8
         i += 1 + data[i]
     elif kind == "i4":
         length = _i32(data, i)[0]
@@ -344,6 +357,7 @@ def _scan_other(
             # Python's own int conversions are quadratic in the digits: no
             # model holds an integer of more than a few hundred bits.
             raise Refusal(f"an integer of {length} bytes")
+        big = op == _LONG4 and length > 8
         i += 4 + length
     elif kind == "line":
         end = data.index(b"\n", i)
@@ -352,6 +366,7 @@ def _scan_other(
                 index = int(data[i:end])
             except ValueError as exc:
                 raise Refusal("a malformed memo index") from exc
+        big = op in (_INT, _LONG) and end - i > 21
         i = end + 1
     else:  # two lines
         i = data.index(b"\n", data.index(b"\n", i) + 1) + 1
@@ -378,6 +393,8 @@ def _scan_other(
         for key in stack[begin :: _HASHED[op]]:
             if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
                 raise Refusal("a dict key or set member too large to hash")
+            if key is _BIG:
+                raise Refusal(_BIG_KEY)
         if op == _FROZENSET:
             _fold(stack, begin)
         else:
@@ -388,6 +405,8 @@ def _scan_other(
         key = stack[-2]
         if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
             raise Refusal("a dict key too large to hash")
+        if key is _BIG:
+            raise Refusal(_BIG_KEY)
         del stack[-2:]
     elif op == _TUPLE3:
         if len(stack) < 3:
@@ -416,7 +435,7 @@ def _scan_other(
                 raise IndexError
             del stack[len(stack) - pops :]
         for _ in range(pushes):
-            append(_ATOM)
+            append(_BIG if big else _ATOM)
     return i
 
 

@@ -3505,7 +3505,7 @@ DIMENSIONS: dict[str, dict[str, int]] = {
     "sklearn.preprocessing._data.StandardScaler": {
         "mean_": 1,
         "n_features_in_": 0,
-        "n_samples_seen_": 0,
+        "n_samples_seen_": 1,
         "scale_": 1,
         "var_": 1,
     },

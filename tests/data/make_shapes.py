@@ -11,7 +11,8 @@ more than the data's rows and columns: what a class keeps of them then
 shows whether its sizes follow the count), with each value its
 constraints name for an option (strings, booleans, None, a list where it
 takes one), with every two of those that are not strings together, with
-24 random mixes, and with text labels and text inputs. For each
+24 random mixes, with text labels and text inputs, and with a missing
+value in every other column. For each
 fitted array attribute, every axis counted from the last (``coef_.-1``) is a
 size in each fit, and so is every count the estimator records
 (``n_features_in_``, ``_max_features``...) and every count parameter set to
@@ -354,6 +355,9 @@ def nested(value: Any, depth: int = 0) -> list[Any]:
 #: makes a fitted value of other than numbers.
 TEXT_LABELS = "<text labels>"
 TEXT_INPUTS = "<text inputs>"
+#: Inputs with a missing value in every other column (for estimators that
+#: take them: a scaler then counts its rows per column, an array).
+MISSING_INPUTS = "<missing inputs>"
 
 
 def _as_text(values: Any) -> Any:
@@ -376,7 +380,11 @@ def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> 
 
     estimator = build(cls)
     counts = dict(counts or {})
-    text = {key for key in (TEXT_LABELS, TEXT_INPUTS) if counts.pop(key, False)}
+    text = {
+        key
+        for key in (TEXT_LABELS, TEXT_INPUTS, MISSING_INPUTS)
+        if counts.pop(key, False)
+    }
     if counts:
         own = estimator.get_params(deep=False)
         changes = {k: v for k, v in counts.items() if k in own}
@@ -388,6 +396,15 @@ def _fitted(cls: type, shape: tuple[int, int, int, int], counts: Any = None) -> 
         return None
     if TEXT_INPUTS in text:
         args = (_as_text(args[0]), *args[1:])
+    if MISSING_INPUTS in text:
+        X = np.asarray(args[0])
+        if X.ndim != 2 or X.dtype.kind != "f":
+            return None
+        X = X.copy()
+        # In every other column, so that the columns' counts differ.
+        every_other = np.arange(0, X.shape[1], 2)
+        X[every_other % len(X), every_other] = np.nan
+        args = (X, *args[1:])
     if TEXT_LABELS in text:
         if np.asarray(args[1]).dtype.kind not in "iu":
             return None
@@ -502,6 +519,7 @@ def fits(cls: type) -> tuple[list[Run], list[Run], dict[str, list[Run]]]:
         ]
     for text in (TEXT_LABELS, TEXT_INPUTS):
         changes += [{text: True}] + [{text: True, **c} for c in single]
+    changes += [{MISSING_INPUTS: True}]
     base = [_fitted(cls, s) for s in SHAPES]
     changed = [_fitted(cls, SHAPES[i % len(SHAPES)], c) for i, c in enumerate(changes)]
     inner: dict[str, list[Run]] = {}
