@@ -974,6 +974,17 @@ def _widen_second_layer(model: Any) -> None:
     model.coefs_[2] = np.zeros((8_000, 1))
     model._best_coefs = model.coefs_
     model._best_intercepts = model.intercepts_
+    _optimizer_in_step(model)
+
+
+def _optimizer_in_step(model: Any) -> None:
+    """The optimizer's state made the weights' shapes again (the check of
+    round 60 holds the two together), so that a case reaches its own check."""
+    optimizer = getattr(model, "_optimizer", None)
+    weights = [*model.coefs_, *model.intercepts_]
+    for name in ("ms", "vs", "velocities"):
+        if hasattr(optimizer, name):
+            setattr(optimizer, name, [np.zeros_like(w) for w in weights])
 
 
 def _sparse_projection() -> tuple[Any, Any]:
@@ -1409,6 +1420,7 @@ def _network_output(model: Any) -> None:
     model.intercepts_[-1] = np.zeros(WIDE)
     for name in ("_best_coefs", "_best_intercepts"):
         vars(model).pop(name, None)
+    _optimizer_in_step(model)
 
 
 def _small_network() -> tuple[Any, Any]:
@@ -1435,6 +1447,7 @@ def _padded_layers(model: Any) -> None:
     model.padding_ = np.zeros(16 << 20, dtype=np.int8)
     for name in ("_best_coefs", "_best_intercepts"):
         vars(model).pop(name, None)
+    _optimizer_in_step(model)
     del hidden
 
 
