@@ -345,7 +345,7 @@ def _bootstrap_count(model: Any) -> str | None:
         return None  # no bootstrap: a forest draws nothing
     if "_n_samples" not in namespace:
         return None  # an older release's: nothing draws by it here
-    count, rows = _int(namespace[name]), _int(namespace.get("_n_samples"))
+    count, rows = _int(namespace[name]), _int(namespace["_n_samples"])
     asked = getattr(model, "max_samples", None)
     if count is None or rows is None or count < 0:
         ok = False
@@ -847,7 +847,7 @@ def _feature_name_format(model: Any) -> str | None:
             for _, field, spec, conversion in parts
         )
         or len(fields) != len(set(fields))
-        or sum(len(text) for text, _, _, _ in parts) > MAX_NAME
+        or _own_text(value) > MAX_NAME
     ):
         return (
             f"a {_name(model)} whose feature name format {value[:40]!r} is not "
@@ -855,6 +855,15 @@ def _feature_name_format(model: Any) -> str | None:
             f"most {MAX_NAME} characters of its own"
         )
     return None
+
+
+def _own_text(name_format: str) -> int:
+    """The characters a name format adds of its own, outside its fields (all
+    of it when it is not a format)."""
+    try:
+        return sum(len(text) for text, _, _, _ in string.Formatter().parse(name_format))
+    except ValueError:
+        return len(name_format)
 
 
 #: The longest string scikit-learn repeats in each output column's name or
@@ -921,10 +930,7 @@ def _name_prefix(model: Any, depth: int = 0) -> int:
         return 0
     verbose = namespace.get("verbose_feature_names_out", True)
     if isinstance(verbose, str):  # a format: its own text, the name if it has it
-        own = len(
-            verbose.replace("{transformer_name}", "").replace("{feature_name}", "")
-        )
-        with_name = "{transformer_name}" in verbose
+        own, with_name = _own_text(verbose), "{transformer_name}" in verbose
     else:
         own, with_name = (2, True) if verbose else (0, False)  # "name__"
     longest = 0
