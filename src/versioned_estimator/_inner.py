@@ -8,9 +8,11 @@ before that, both here, and one after:
 1. **scan** (:func:`scan_stream`): one pass over the opcodes, building
    nothing. Only the binary opcodes of protocols 2 to 5 that the C pickler
    writes; memo indices below the number of memoized values; buffers no more
-   than there are; and every dict key and set member small and shallow, so
-   that hashing it is cheap (a key built from shared tuples doubles in size
-   per level, and a deep one overflows the C stack in ``hash``).
+   than there are; and every dict key and set member one value whose hash
+   the file cannot choose (text, an integer of at most 64 bits, a float,
+   None, or an object the dry run judges): never a tuple or a frozenset, whose
+   hashes can be inverted (2,000 keys of one hash make a dict quadratic), and
+   which a file can nest or share until hashing one overflows the C stack.
 2. **dry run** (:class:`DryRun`): the C unpickler again, where every global is
    a stub that records how the stream uses it. A name outside the allow-list
    (``_allowlist``) and the caller's ``trusted`` names is untrusted; a use the
@@ -72,12 +74,8 @@ class Refusal(Exception):
 # 1. The scan: structure and bounds, building nothing
 # ----------------------------------------------------------------------------
 
-# A dict key or set member may expand (shared references counted each time)
-# to this many nodes, nested this deep; memo indices may not run ahead of
-# the values memoized by more than this.
-MAX_KEY_NODES = 10_000
-MAX_KEY_DEPTH = 100
-# Deeper than any model's containers (a Pipeline of ColumnTransformers of
+# Memo indices may not run ahead of the values memoized by more than
+# MEMO_SLACK. Deeper than any model's containers (a Pipeline of ColumnTransformers of
 # lists of tuples is a few dozen levels).
 MAX_NESTING = 1_000
 MEMO_SLACK = 1024
@@ -130,6 +128,11 @@ _BIG_KEY = (
     "a dict key or set member that is an integer of more than 64 bits (such "
     "keys can be chosen to share one hash: building the dict takes time in "
     "the square of its size)"
+)
+_TUPLE_KEY = (
+    "a dict key or set member that is a tuple or a frozenset (their hashes "
+    "can be inverted, so keys can be chosen to share one: building the dict "
+    "takes time in the square of its size)"
 )
 _u32 = struct.Struct("<I").unpack_from
 _u64 = struct.Struct("<Q").unpack_from
@@ -207,13 +210,17 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
     One pass over the opcodes, following the stack as sizes only: memo
     indices must not run ahead of what was memoized (the C unpickler sizes
     its memo by the largest index), the stream must take exactly the file's
-    buffers, and every dict key or set member must be small and shallow enough
-    to hash (``hash`` of a tuple is not cached, nor bounded in depth).
+    buffers, and no dict key or set member may be a tuple, a frozenset or an
+    integer past 64 bits (hashes a file can choose alike).
 
     Examples
     --------
     >>> import pickle
     >>> scan_stream(pickle.dumps({"a": (1, 2)}, protocol=5), 0)
+    >>> scan_stream(pickle.dumps({(1, 2): "a"}, protocol=5), 0)
+    Traceback (most recent call last):
+    ...
+    versioned_estimator._inner.Refusal: a dict key or set member that is a tuple ...
     >>> scan_stream(b"\\x80\\x05N\\x8c\\x01a\\x94r\\xff\\xff\\xff\\x7f.", 0)
     Traceback (most recent call last):
     ...
@@ -391,10 +398,8 @@ def _scan_other(
     elif op in _HASHED:
         begin = marks.pop()
         for key in stack[begin :: _HASHED[op]]:
-            if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
-                raise Refusal("a dict key or set member too large to hash")
-            if key is _BIG:
-                raise Refusal(_BIG_KEY)
+            if key is not _ATOM:
+                raise Refusal(_BIG_KEY if key is _BIG else _TUPLE_KEY)
         if op == _FROZENSET:
             _fold(stack, begin)
         else:
@@ -403,10 +408,8 @@ def _scan_other(
                 append(_ATOM)
     elif op == _SETITEM:
         key = stack[-2]
-        if key[0] > MAX_KEY_NODES or key[1] > MAX_KEY_DEPTH:
-            raise Refusal("a dict key too large to hash")
-        if key is _BIG:
-            raise Refusal(_BIG_KEY)
+        if key is not _ATOM:
+            raise Refusal(_BIG_KEY if key is _BIG else _TUPLE_KEY)
         del stack[-2:]
     elif op == _TUPLE3:
         if len(stack) < 3:
@@ -530,9 +533,19 @@ class _Stub(metaclass=_StubMeta):
             )
         return dry.inert()
 
+    def __hash__(self) -> int:
+        # Called when a dict or set the stream builds takes it as a key.
+        self._ve_dry.on_key(self)
+        return object.__hash__(self)
+
     def __setitem__(self, key: Any, value: Any) -> None:
         self._ve_dry.on_items(self, "setitems")
+        self._ve_dry.on_key(key)
         self._ve_parts.append((key, value))
+
+    def _ve_add(self, item: Any) -> None:
+        self._ve_dry.on_key(item)
+        self._ve_parts.append(item)
 
     def __getattr__(self, name: str) -> Any:
         if name in ("append", "extend"):
@@ -540,7 +553,7 @@ class _Stub(metaclass=_StubMeta):
             return self._ve_parts.append
         if name == "add":
             self._ve_dry.on_items(self, "additems")
-            return self._ve_parts.append
+            return self._ve_add
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         self._ve_dry.violation(
@@ -759,6 +772,27 @@ class DryRun:
         name = type(obj)._ve_name
         if not self.use(name, how):
             self.violation(f"adds items to an object of {name} ({how})")
+
+    def on_key(self, key: Any) -> None:
+        """A dict key or set member the stream built by a call: only a numpy
+        scalar of numbers or text (a ``MultiLabelBinarizer``'s labels), whose
+        hash is its value's. Any other object hashes as its class says: a
+        complex number's hash can be inverted (10,000 keys of one hash took
+        a load past 60 s)."""
+        if not isinstance(key, _Stub):
+            return  # plain values: the scan judged them
+        name = type(key)._ve_name
+        info = key._ve_info
+        if name == _SCALAR and isinstance(info, np.dtype) and info.kind in _KEY_KINDS:
+            return
+        if self.allowed is not None and name in self.allowed.trusted:
+            return  # the caller vouches for the class, its hash included
+        kind = f" of dtype {info}" if isinstance(info, np.dtype) else ""
+        self.violation(
+            f"keys a dict or set by an object of {name}{kind}: only text, "
+            "integers of at most 64 bits, floats and numpy scalars of those "
+            "are keys whose hashes a file cannot choose alike"
+        )
 
     def check_builtin_args(self, name: str, args: tuple[Any, ...]) -> None:
         """Builtins allocate what their arguments say: only literal data."""
@@ -1209,15 +1243,22 @@ def _binary_tree_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal("with sample weights that are not float64 values")
 
 
+_SCALAR = "numpy._core.multiarray.scalar"
+# The kinds of numpy scalar a dict or set may take as keys: booleans,
+# integers (64 bits at most), floats, text and bytes.
+_KEY_KINDS = frozenset("biufSU")
+
+
 _MAX_SCALAR_BYTES = 64
 _FILL_VALUES = (
-    "numpy._core.multiarray.scalar",
+    _SCALAR,
     "numpy._core.multiarray._reconstruct",
     "numpy._core.numeric._frombuffer",
 )
 
 
-def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> None:
+def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> np.dtype[Any]:
+    """The scalar's dtype (:meth:`DryRun.on_key` reads it)."""
     if len(args) not in (1, 2):
         raise Refusal(f"{len(args)} arguments")
     real = dry.dtype_of(args[0])
@@ -1226,13 +1267,13 @@ def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> None:
         # a model needs more.
         if real.itemsize > _MAX_SCALAR_BYTES:
             raise Refusal(f"no data for a {real.itemsize}-byte scalar")
-        return
+        return real
     if real.hasobject:
-        if isinstance(args[1], _Stub):
-            return  # an object scalar holds an object; its own uses are judged
-        return
+        # an object scalar holds an object; its own uses are judged
+        return real
     if dry.nbytes(args[1]) != real.itemsize:
         raise Refusal(f"{dry.nbytes(args[1])} bytes for a {real} scalar")
+    return real
 
 
 # numpy.random's pickle helpers call what they are given: only its own bit
@@ -1314,7 +1355,7 @@ _CALL_CHECKS: dict[str, Callable[[DryRun, tuple[Any, ...]], Any]] = {
     "numpy.dtype": _dtype_call,
     "numpy._core.multiarray._reconstruct": _reconstruct_call,
     "numpy._core.numeric._frombuffer": _frombuffer_call,
-    "numpy._core.multiarray.scalar": _scalar_call,
+    _SCALAR: _scalar_call,
     "numpy.ma.core._mareconstruct": _mareconstruct_call,
     "copyreg._reconstructor": _reconstructor_call,
     "functools.partial": _partial_call,
