@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import pickle
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -118,6 +121,52 @@ def test_search_around_the_wrapper_with_real_workers(iris):
         X, y
     )
     assert search.best_score_ == pytest.approx(bare.best_score_)
+
+
+WORKER_MODULES = """
+import sys
+import pickle
+from joblib import Parallel, delayed
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from versioned_estimator import VersionedEstimator
+
+def task(model, X, y):
+    model.set_params(estimator__C=0.5).fit(X, y).score(X, y)
+    return sorted(m for m in sys.modules if m.startswith("versioned_estimator"))
+
+X, y = load_iris(return_X_y=True)
+model = VersionedEstimator(LogisticRegression(max_iter=500))
+found = Parallel(n_jobs=2)(delayed(task)(model, X, y) for _ in range(4))
+print(sorted(set().union(*found)))
+"""
+
+
+def test_a_search_worker_imports_only_the_fitting_path():
+    """A loky worker that fits and scores clones imports the wrapper, the
+    probe capture and the provenance only: not the file's writer or reader,
+    the envelope's validation or the safe load's checks (each import is paid
+    once per worker, inside a search's time)."""
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_MODULES],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    found = set(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+    assert "versioned_estimator._estimator" in found  # the task did run there
+    assert found <= {
+        "versioned_estimator",
+        "versioned_estimator._config",
+        "versioned_estimator._errors",
+        "versioned_estimator._estimator",
+        "versioned_estimator._format",
+        "versioned_estimator._packages",
+        "versioned_estimator._probe",
+        "versioned_estimator._provenance",
+        "versioned_estimator._version",
+    }, found
 
 
 def test_cross_validate_in_parallel_matches_bare(iris):

@@ -13,7 +13,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from versioned_estimator._config import config_context, get_config, set_config
-from versioned_estimator._envelope import Envelope
 from versioned_estimator._errors import (
     BehaviorDriftError,
     BehaviorDriftWarning,
@@ -28,6 +27,7 @@ from versioned_estimator._errors import (
 from versioned_estimator._version import __version__
 
 if TYPE_CHECKING:
+    from versioned_estimator._envelope import Envelope
     from versioned_estimator._estimator import VersionedEstimator
     from versioned_estimator._estimator import _rebuild as _rebuild
     from versioned_estimator._inspect import check_environment, read_envelope
@@ -61,6 +61,7 @@ __all__ = [
 # neither the reader nor the environment comparison). ``_rebuild`` is the
 # stable pickle path of every saved model.
 _LAZY = {
+    "Envelope": "versioned_estimator._envelope",
     "VersionedEstimator": "versioned_estimator._estimator",
     "_rebuild": "versioned_estimator._estimator",
     "audit": "versioned_estimator._io",

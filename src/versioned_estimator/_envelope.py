@@ -27,6 +27,7 @@ from versioned_estimator._format import (
     FORMAT_VERSION,
     PROBE_METHODS,
     READABLE_FORMATS,
+    normalize_name,
 )
 from versioned_estimator._version import __version__
 
@@ -36,7 +37,6 @@ __all__ = [
     "build_envelope",
     "checked_distribution",
     "checked_version",
-    "normalize_name",
     "valid_distribution",
     "valid_version",
     "validate",
@@ -262,17 +262,6 @@ def checked_version(version: Any, *, what: str = "a version") -> str:
             f"{_printable(str(version))!r} is {problem}; refusing to use it as {what}."
         )
     return rendered
-
-
-def normalize_name(name: str) -> str:
-    """Normalize a distribution name as pip does (PEP 503).
-
-    Examples
-    --------
-    >>> normalize_name("Scikit_Learn")
-    'scikit-learn'
-    """
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def valid_distribution(name: Any) -> bool:

@@ -36,16 +36,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from versioned_estimator._config import get_config
-from versioned_estimator._describe import (
-    class_path,
-    describe_params,
-    evaluation_of,
-    provenance_from,
-    schema_checks,
-    tags_from_plain,
-    tags_to_plain,
-)
-from versioned_estimator._envelope import Envelope, validate, validate_trailer
 from versioned_estimator._errors import (
     EnvelopeError,
     EnvironmentMismatchError,
@@ -63,7 +53,12 @@ from versioned_estimator._probe import (
 from versioned_estimator._provenance import created_at, schema_of, training_git_state
 
 if TYPE_CHECKING:
+    from versioned_estimator._envelope import Envelope
     from versioned_estimator._lazy import Policy, Sealed
+
+# Imported where used, not here: a loky worker that unpickles a wrapper to fit
+# and score clones needs neither the envelope's validation (``_envelope``)
+# nor the description of a model for its file (``_describe``).
 
 __all__ = ["DELEGATED_METHODS", "UNRECORDED_METHODS", "VersionedEstimator", "_rebuild"]
 
@@ -384,6 +379,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         if sealed is not None:
             plain = sealed.envelope.get("tags")
             if isinstance(plain, dict):
+                from versioned_estimator._describe import tags_from_plain
+
                 try:
                     return tags_from_plain(plain)
                 except (TypeError, ValueError):
@@ -419,6 +416,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
                 state["estimator"] = template
             # else: the ``estimator`` parameter is an unfitted clone of the
             # loaded one, made when first asked for (``__getattr__``).
+            from versioned_estimator._describe import provenance_from
+
             state.update(
                 _provenance=provenance_from(envelope),
                 _saved_outputs=sealed.outputs,
@@ -1176,6 +1175,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         computed now). ``read_envelope(pickle.dumps(model))`` always shows the
         next pickle's.
         """
+        from versioned_estimator._envelope import Envelope
+
         sealed = self.__dict__.get("_sealed")
         if sealed is not None:
             return Envelope(sealed.envelope, sealed.trailer)
@@ -1235,6 +1236,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
             report.remapped = dict(previous.remapped)
             report.globals = list(previous.globals)
         if X is not None:
+            from versioned_estimator._describe import schema_checks
+
             report.data_checks.extend(schema_checks(provenance.get("schema") or {}, X))
             methods = sorted((outputs or {}).keys()) or [
                 m for m in ("predict", "transform") if hasattr(inner, m)
@@ -1257,6 +1260,12 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         # Imported when a fitted model is first pickled: a loky worker that
         # only fits and scores clones never loads the writing and reading
         # machinery.
+        from versioned_estimator._describe import (
+            class_path,
+            describe_params,
+            evaluation_of,
+            tags_to_plain,
+        )
         from versioned_estimator._pickling import reduce_fitted
 
         state = self.__dict__
@@ -1364,6 +1373,7 @@ def seal(
     ``on_mismatch="error"`` the environment is checked too, here, when the
     file is read: a strict service fails at load, not at its first request.
     """
+    from versioned_estimator._envelope import validate, validate_trailer
     from versioned_estimator._lazy import Sealed, environment_error
 
     validate(envelope, source=source)

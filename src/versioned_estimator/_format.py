@@ -81,6 +81,17 @@ MAX_ENVELOPE_BYTES = 16 * 1024 * 1024
 # ----------------------------------------------------------------------------
 
 
+def normalize_name(name: str) -> str:
+    """Normalize a distribution name as pip does (PEP 503).
+
+    Examples
+    --------
+    >>> normalize_name("Scikit_Learn")
+    'scikit-learn'
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def check_json_safe(value: Any, where: str = "metadata") -> Any:
     """Return ``value`` as plain JSON data, or raise a ``TypeError`` naming the
     first offending entry.

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterable
 from importlib.machinery import PathFinder as _PathFinder
 
-from versioned_estimator._envelope import normalize_name
+from versioned_estimator._format import normalize_name
 
 __all__ = [
     "distribution_of",
