@@ -1213,9 +1213,8 @@ def _outputs_of(member: Any, depth: int = 0) -> int | None:
     held = getattr(member, "__dict__", None)
     if not isinstance(held, dict) or depth > 8:
         return None
-    steps = held.get("steps")
-    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
-        return _outputs_of(steps[-1][-1], depth + 1)
+    if _is_pipeline(member):
+        return _outputs_of(_final_step(member), depth + 1)
     if "classes_" in held:
         return None  # a classifier: its classes are held to the model's
     if "tree_" in held:
@@ -1231,6 +1230,23 @@ def _outputs_of(member: Any, depth: int = 0) -> int | None:
     if isinstance(labels, np.ndarray):
         return labels.shape[1] if labels.ndim == 2 else 1
     return None
+
+
+def _is_pipeline(model: Any) -> bool:
+    """Whether ``model`` holds steps, the last of which predicts."""
+    steps = getattr(model, "__dict__", {}).get("steps")
+    return (
+        isinstance(steps, list)
+        and bool(steps)
+        and isinstance(steps[-1], tuple)
+        and len(steps[-1]) == 2
+    )
+
+
+def _final_step(pipeline: Any) -> Any:
+    """A pipeline's last step, the one that predicts (``_is_pipeline``), as
+    scikit-learn reads it."""
+    return pipeline.__dict__["steps"][-1][1]
 
 
 def class_counts(classes: Any) -> list[int] | None:
@@ -2502,9 +2518,8 @@ def _label_stores(model: Any) -> list[Any]:
             for value in namespace.values()
             if isinstance(value, (LabelBinarizer, LabelEncoder))
         )
-        steps = namespace.get("steps")
-        if _name(model) == "Pipeline" and isinstance(steps, list) and steps:
-            model = steps[-1][1] if isinstance(steps[-1], tuple) else None
+        if _name(model) == "Pipeline" and _is_pipeline(model):
+            model = _final_step(model)
             continue
         model = next(
             (namespace[name] for name in _DELEGATES if name in namespace), None
@@ -2821,9 +2836,8 @@ def _decision_width(member: Any, depth: int = 0) -> int | None:
     of two members decided two columns and crashed predict)."""
     if depth > 8:
         return 0
-    steps = getattr(member, "steps", None)
-    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
-        return _decision_width(steps[-1][-1], depth + 1)
+    if _is_pipeline(member):
+        return _decision_width(_final_step(member), depth + 1)
     namespace = getattr(member, "__dict__", {})
     kind = type(member).__name__
     if kind in ("BaggingClassifier", "BaggingRegressor"):
