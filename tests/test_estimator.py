@@ -31,7 +31,7 @@ from versioned_estimator import (
 )
 from versioned_estimator._estimator import DELEGATED_METHODS
 from versioned_estimator._format import decode_array, encode_array
-from versioned_estimator._probe import spread_rows
+from versioned_estimator._rows import spread_rows
 
 
 @pytest.mark.parametrize(
@@ -163,8 +163,8 @@ def test_a_search_worker_imports_only_the_fitting_path():
         "versioned_estimator._estimator",
         "versioned_estimator._format",
         "versioned_estimator._packages",
-        "versioned_estimator._probe",
         "versioned_estimator._provenance",
+        "versioned_estimator._rows",
         "versioned_estimator._version",
     }, found
 

@@ -75,7 +75,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import versioned_estimator as ve
 from versioned_estimator._payload import format1_digests, start_checksums
-from versioned_estimator._probe import encode_input
+from versioned_estimator._rows import encode_input
 from versioned_estimator._signing import sign, signature_for
 
 KEY = "hostile-files-test-key"

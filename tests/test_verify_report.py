@@ -153,7 +153,8 @@ def test_a_random_output_that_repeats_by_chance_is_not_drift() -> None:
     in a row (1 in 32 for two labels over five rows) do not make it drift."""
     import numpy as np
 
-    from versioned_estimator._probe import encode_input, record_outputs, replay
+    from versioned_estimator._probe import record_outputs, replay
+    from versioned_estimator._rows import encode_input
 
     rows = np.zeros((5, 2))
     saved = record_outputs(

@@ -317,7 +317,7 @@ def _data_spec(X: Any, folder: Path) -> dict[str, str]:
         target = folder / "data.npy"
         np.save(target, X, allow_pickle=False)
         return {"npy": str(target)}
-    from versioned_estimator._probe import encode_input
+    from versioned_estimator._rows import encode_input
 
     target = folder / "data.json"
     with open(target, "w", encoding="utf-8") as handle:

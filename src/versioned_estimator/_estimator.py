@@ -42,23 +42,18 @@ from versioned_estimator._errors import (
     VersionedEstimatorError,
 )
 from versioned_estimator._format import check_json_safe
-from versioned_estimator._probe import (
-    ProbeCheck,
-    VerificationReport,
-    capture_rows,
-    decode_input,
-    record_outputs,
-    replay,
-)
 from versioned_estimator._provenance import created_at, schema_of, training_git_state
+from versioned_estimator._rows import capture_rows, decode_input, n_rows
 
 if TYPE_CHECKING:
     from versioned_estimator._envelope import Envelope
     from versioned_estimator._lazy import Policy, Sealed
+    from versioned_estimator._probe import VerificationReport
 
 # Imported where used, not here: a loky worker that unpickles a wrapper to fit
-# and score clones needs neither the envelope's validation (``_envelope``)
-# nor the description of a model for its file (``_describe``).
+# and score clones needs neither the envelope's validation (``_envelope``),
+# the description of a model for its file (``_describe``) nor the probe's
+# replay (``_probe``).
 
 __all__ = ["DELEGATED_METHODS", "UNRECORDED_METHODS", "VersionedEstimator", "_rebuild"]
 
@@ -271,11 +266,6 @@ def _unfitted_copy(fitted: Any) -> Any:
         return clone(fitted)
     except Exception:  # any clone failure falls back
         return fitted
-
-
-def _n_rows(X: Any) -> int:
-    shape = getattr(X, "shape", None)
-    return int(shape[0]) if shape is not None else len(X)
 
 
 # ----------------------------------------------------------------------------
@@ -727,7 +717,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
                 f"{type(fitted).__name__} is not fitted: fit it first, or use "
                 "VersionedEstimator(estimator).fit(X, y)."
             ) from exc
-        n_probe = 0 if probe is None else _n_rows(probe)
+        n_probe = 0 if probe is None else n_rows(probe)
         self = cls(_unfitted_copy(fitted), metadata=metadata, probe_size=n_probe)
         self._check_params()
         self.estimator_ = fitted
@@ -1217,6 +1207,8 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         >>> report.ok, [c.method for c in report.failures]
         (False, ['schema.n_features', 'predict(X)'])
         """
+        from versioned_estimator._probe import ProbeCheck, record_outputs, replay
+
         self._require_fitted()
         inner = self._fitted()
         provenance = self.__dict__["_provenance"]

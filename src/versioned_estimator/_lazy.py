@@ -49,15 +49,14 @@ from versioned_estimator._payload import (
     verify_format1,
     verify_outputs,
 )
-from versioned_estimator._probe import (
+from versioned_estimator._probe import VerificationReport, replay
+from versioned_estimator._provenance import platform_info, python_version
+from versioned_estimator._rows import (
     MAX_INPUT_BYTES,
-    VerificationReport,
     decode_input,
     encoded_size,
-    replay,
     text_size,
 )
-from versioned_estimator._provenance import platform_info, python_version
 from versioned_estimator._signing import verify_signature
 from versioned_estimator._unpickle import load_inner
 

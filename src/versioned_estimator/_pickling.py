@@ -36,8 +36,9 @@ from versioned_estimator._payload import (
     outputs_checksum,
     start_checksums,
 )
-from versioned_estimator._probe import decode_input, record_outputs
+from versioned_estimator._probe import record_outputs
 from versioned_estimator._provenance import platform_info, python_version
+from versioned_estimator._rows import decode_input
 from versioned_estimator._settings import UNBOUNDED, same_settings
 from versioned_estimator._signing import signature_for
 

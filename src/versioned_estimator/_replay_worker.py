@@ -60,7 +60,7 @@ def _read_data(spec: Mapping[str, Any] | None) -> Any:
 
     if "npy" in spec:
         return np.load(spec["npy"], allow_pickle=False)
-    from versioned_estimator._probe import decode_input
+    from versioned_estimator._rows import decode_input
 
     with open(spec["encoded"], encoding="utf-8") as handle:
         return decode_input(json.load(handle))
