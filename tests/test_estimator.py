@@ -438,3 +438,33 @@ def test_rejects_something_that_is_not_an_estimator(iris):
     X, y = iris
     with pytest.raises(TypeError, match="fit method"):
         VersionedEstimator("LogisticRegression").fit(X, y)
+
+
+def test_parameters_of_a_subclass_and_nested_set_params():
+    """Parameter names are read once per class, a subclass's its own; nested
+    set_params reaches the inner estimator and refuses names it lacks, as
+    scikit-learn's path does."""
+
+    class Tagged(VersionedEstimator):
+        def __init__(self, estimator, *, metadata=None, probe_size=5, tag="x"):
+            super().__init__(estimator, metadata=metadata, probe_size=probe_size)
+            self.tag = tag
+
+    assert sorted(VersionedEstimator(Ridge()).get_params(deep=False)) == [
+        "estimator",
+        "metadata",
+        "probe_size",
+    ]
+    tagged = Tagged(Ridge(), tag="y")
+    assert tagged.get_params(deep=False)["tag"] == "y"
+    assert clone(tagged).tag == "y"
+    wrapped = VersionedEstimator(Ridge())
+    assert wrapped.set_params(estimator__alpha=3.0) is wrapped
+    assert wrapped.estimator.alpha == 3.0
+    with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
+        wrapped.set_params(estimator__nope=1)
+    wrapped.set_params(estimator=SVC(), estimator__C=2.0)  # replaced, then set
+    assert isinstance(wrapped.estimator, SVC)
+    assert wrapped.estimator.C == 2.0
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        wrapped.set_params(nope=1)

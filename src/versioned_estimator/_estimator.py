@@ -272,6 +272,9 @@ def _unfitted_copy(fitted: Any) -> Any:
 # The estimator
 # ----------------------------------------------------------------------------
 
+# The parameter names of each class (``VersionedEstimator._get_param_names``).
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
+
 
 class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     """Wrap a scikit-learn estimator so that its pickle carries an envelope.
@@ -726,9 +729,30 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     # -- parameters -------------------------------------------------------
 
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        # scikit-learn reads them off the signature of __init__ at every
+        # get_params: clone reads them twice and set_params once, in every
+        # task of a search (15 us each). The signature of a class is fixed.
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(super()._get_param_names())
+        return list(names)
+
     def set_params(self, **params: Any) -> VersionedEstimator:
         """Set parameters (``estimator__C=...`` reaches the inner estimator)."""
-        super().set_params(**params)
+        inner: Any = self.__dict__.get("estimator")
+        if (
+            params
+            and all(key.startswith("estimator__") for key in params)
+            and hasattr(inner, "set_params")
+        ):
+            # A search's every task: straight to the inner estimator, which
+            # checks the names (scikit-learn's path reads every parameter
+            # of both first: 15 us).
+            inner.set_params(**{key[11:]: value for key, value in params.items()})
+        else:
+            super().set_params(**params)
         self.__dict__.pop("_loaded_envelope", None)
         return self
 
