@@ -2682,6 +2682,34 @@ def _transform_iterations_behind_their_parameters(model: Any) -> None:
     model._transform_max_iter = 100_000
 
 
+def _past_the_double(count: int) -> list[Any]:
+    """Round 62: 128-bit floats past the largest double, which numpy hashes
+    alike (as the double they round to: infinity)."""
+    big = np.longdouble(np.finfo(np.float64).max) * 4
+    return [big * (k + 1) for k in range(count)]
+
+
+def _hdbscan() -> tuple[Any, Any]:
+    from sklearn.cluster import HDBSCAN
+
+    return HDBSCAN(copy=True).fit(RS.rand(200, 2)), None
+
+
+def _linkage_node_far_away(model: Any) -> None:
+    """Round 62: a left node of 2**40 (dbscan_clustering's union-find writes
+    there: SIGSEGV)."""
+    tree = model._single_linkage_tree_.copy()
+    tree["left_node"][0] = 2**40
+    model._single_linkage_tree_ = tree
+
+
+def _frobenius_run_as_half(model: Any) -> None:
+    """Round 62: a Frobenius MiniBatchNMF whose solver's copy of the loss
+    says 0.5 (41x at transform)."""
+    model._beta_loss = 0.5
+    model._gamma = 1.0 / 1.5
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4211,6 +4239,45 @@ CASES: dict[str, Case] = {
         _brute_classifier,
         _python_function_as_metric,
         "effective_metric_ is not its metric parameter",
+    ),
+    # Round 62: floats past the double as keys and labels; a linkage tree's
+    # node; NMF's copy of its loss.
+    "extra-keys-past-the-double": Case(
+        _logistic,
+        lambda m: setattr(m, "extra_", dict.fromkeys(_past_the_double(50), 0)),
+        "float128 scalar",
+    ),
+    "vectorizer-stop-words-past-the-double": Case(
+        _count_vectorizer,
+        _set("stop_words", _past_the_double(50)),
+        "float128 scalar",
+        method="transform",
+    ),
+    "vectorizer-stop-words-pairs": Case(
+        _count_vectorizer,
+        _set("stop_words", [(k, -k) for k in range(50)]),
+        "stop words are not a list of words",
+        method="transform",
+    ),
+    "multilabel-classes-past-the-double": Case(
+        _multilabel,
+        lambda m: setattr(m, "classes_", np.array(_past_the_double(3))),
+        "classes_ are of float128",
+        method="transform",
+    ),
+    "hdbscan-linkage-node-far-away": Case(
+        _hdbscan,
+        _linkage_node_far_away,
+        "single-linkage tree is not one fit builds",
+        method="dbscan_clustering",
+        control="crash",
+        control_rows=lambda: 0.5,  # the cut distance
+    ),
+    "minibatch-nmf-loss-behind-parameters": Case(
+        _minibatch_nmf,
+        _frobenius_run_as_half,
+        "_beta_loss is not its beta_loss",
+        method="transform",
     ),
     "minibatch-nmf-iterations-behind-parameters": Case(
         _minibatch_nmf,

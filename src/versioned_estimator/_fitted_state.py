@@ -470,6 +470,13 @@ def _label_items(estimator: Any) -> str | None:
     for name in _LABEL_ARRAYS:
         value = namespace.get(name)
         for array in value if isinstance(value, list) else [value]:
+            if isinstance(array, np.ndarray) and (
+                array.dtype.kind == "c"
+                or (array.dtype.kind == "f" and array.dtype.itemsize > 8)
+            ):
+                # Complex numbers, and floats wider than 64 bits (numpy hashes
+                # them as the double they round to: all past its range alike).
+                return f"a {_name(estimator)} whose {name} are of {array.dtype}"
             if not (isinstance(array, np.ndarray) and array.dtype.hasobject):
                 continue
             items = array.ravel().tolist()
@@ -490,9 +497,19 @@ def _label_items(estimator: Any) -> str | None:
     return None
 
 
-# No complex number: its hash can be inverted (30,000 categories of one hash
-# made a transform quadratic).
-_LABEL_TYPES = (str, bytes, int, float, np.integer, np.floating, np.bool_)
+# No complex number, no float wider than 64 bits: their hashes can be chosen
+# alike (30,000 categories of one hash made a transform quadratic).
+_LABEL_TYPES: tuple[type, ...] = (
+    str,
+    bytes,
+    int,
+    float,
+    np.integer,
+    np.bool_,
+    np.float16,
+    np.float32,
+    np.float64,
+)
 
 
 def _component_count(estimator: Any) -> str | None:
@@ -1944,7 +1961,20 @@ def _text_analysis(vectorizer: Any) -> str | None:
             f"(input={str(source)[:20]!r}): transform, and the probe replay, "
             "would open what they are given as paths"
         )
+    stop = getattr(vectorizer, "stop_words", None)
+    if not (
+        stop is None
+        or stop == "english"
+        or (isinstance(stop, (list, tuple, set, frozenset)) and _all_text(stop))
+    ):
+        # Made a set at every transform: words are text, whose hashes a file
+        # cannot choose alike (40,000 floats of one hash: 131 times as long).
+        return f"a {_name(vectorizer)} whose stop words are not a list of words"
     return None
+
+
+def _all_text(values: Any) -> bool:
+    return all(isinstance(value, str) for value in values)
 
 
 #: The encodings a safe load lets a vectorizer decode bytes with.
@@ -2411,6 +2441,44 @@ def _transform_iterations(model: Any) -> str | None:
     return None
 
 
+def _nmf_loss(model: Any) -> str | None:
+    """NMF's copies of its loss (``_beta_loss``, and MiniBatchNMF's
+    ``_gamma``), which its solver runs by: what ``beta_loss`` gives (a
+    Frobenius model run as a 0.5 loss, each step with powers and divisions,
+    took its transform 41 times as long)."""
+    namespace = getattr(model, "__dict__", {})
+    if "_beta_loss" not in namespace:
+        return None
+    named = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}
+    asked = getattr(model, "beta_loss", None)
+    beta = named.get(asked) if isinstance(asked, str) else _real(asked)
+    found = namespace["_beta_loss"]
+    problem = f"a {_name(model)} whose _beta_loss is not its beta_loss"
+    if beta is None or _real(found) != beta:
+        return problem
+    if "_gamma" in namespace:
+        gamma = (
+            1.0 / (2.0 - beta) if beta < 1 else 1.0 / (beta - 1.0) if beta > 2 else 1.0
+        )
+        if _real(namespace["_gamma"]) != gamma:
+            return f"a {_name(model)} whose _gamma is not what its beta_loss gives"
+    return None
+
+
+def _nmf(model: Any) -> str | None:
+    """NMF and MiniBatchNMF: the loss their solver runs, and its iterations."""
+    return _nmf_loss(model) or _transform_iterations(model)
+
+
+def _real(value: Any) -> float | None:
+    """A real number as a float (never a bool), else None."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        return float(value)
+    return None
+
+
 def _count_sketch(model: Any) -> str | None:
     """PolynomialCountSketch: hashes of one row per degree and one column per
     input feature, pointing inside a sketch of bounded width."""
@@ -2588,6 +2656,48 @@ def _label_spreading(model: Any) -> str | None:
         getattr(model, "n_neighbors", None)
     ):
         return f"a {_name(model)} whose neighbours graph asks another count"
+    return None
+
+
+_LINKAGE_FIELDS = (
+    ("left_node", np.dtype(np.intp)),
+    ("right_node", np.dtype(np.intp)),
+    ("value", np.dtype(np.float64)),
+    ("cluster_size", np.dtype(np.intp)),
+)
+
+
+def _single_linkage(model: Any) -> str | None:
+    """HDBSCAN's single-linkage tree: ``dbscan_clustering`` hands it to
+    compiled union-find code that indexes an array of twice its rows with
+    each node, unchecked (a left node of 2**40: SIGSEGV). As fit builds it,
+    row i merges two nodes made before it (a point, below the point count,
+    or the cluster of an earlier row, point count + that row), each merged
+    once, and there is one row fewer than the points labelled."""
+    tree = getattr(model, "__dict__", {}).get("_single_linkage_tree_")
+    if tree is None:
+        return None
+    problem = f"a {_name(model)} whose single-linkage tree is not one fit builds"
+    if (
+        not isinstance(tree, np.ndarray)
+        or tree.ndim != 1
+        or tree.dtype.names is None
+        or [(n, tree.dtype.fields[n][0]) for n in tree.dtype.names]
+        != list(_LINKAGE_FIELDS)
+    ):
+        return problem
+    points = tree.shape[0] + 1
+    labels: Any = getattr(model, "labels_", None)
+    if np.shape(labels) != (points,):
+        return problem
+    made = points + np.arange(tree.shape[0])
+    children = np.concatenate([tree["left_node"], tree["right_node"]])
+    if (
+        (children < 0).any()
+        or (children >= np.concatenate([made, made])).any()
+        or np.unique(children).size != children.size
+    ):
+        return problem
     return None
 
 
@@ -3321,6 +3431,7 @@ CHECKS: dict[str, Check] = {
     "sklearn.cluster._agglomerative.FeatureAgglomeration": (_feature_agglomeration),
     "sklearn.preprocessing._polynomial.PolynomialFeatures": _polynomial_features,
     "sklearn.cluster._birch.Birch": _birch,
+    "sklearn.cluster._hdbscan.hdbscan.HDBSCAN": _single_linkage,
     "sklearn.preprocessing._label.MultiLabelBinarizer": _multilabel_binarizer,
     "sklearn.kernel_approximation.AdditiveChi2Sampler": _additive_chi2,
     "sklearn.kernel_approximation.PolynomialCountSketch": _count_sketch,
@@ -3330,6 +3441,8 @@ CHECKS: dict[str, Check] = {
     "sklearn.semi_supervised._label_propagation.LabelSpreading": _label_spreading,
     "sklearn.semi_supervised._label_propagation.LabelPropagation": (_label_spreading),
     **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
+    "sklearn.decomposition._nmf.NMF": _nmf,
+    "sklearn.decomposition._nmf.MiniBatchNMF": _nmf,
     "sklearn.ensemble._stacking.StackingClassifier": _stacking,
     "sklearn.ensemble._stacking.StackingRegressor": _stacking,
     "sklearn.multioutput.ClassifierChain": _chain,

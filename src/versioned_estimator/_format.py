@@ -126,7 +126,7 @@ def check_json_safe(value: Any, where: str = "metadata") -> Any:
                     f"{where} has the key {key!r} of type {type(key).__name__}; "
                     "JSON-safe mappings have str keys."
                 )
-            out[key] = check_json_safe(item, f"{where}[{key!r}]")
+            out[str(key)] = check_json_safe(item, f"{where}[{key!r}]")
         return out
     hint = ""
     if isinstance(value, np.generic):
@@ -149,10 +149,12 @@ def describe(value: Any, depth: int = 0) -> Any:
     >>> describe({"C": 1.0, "f": math.sqrt, "k": (1, 2)})
     {'C': 1.0, 'f': 'math.sqrt', 'k': [1, 2]}
     """
-    if value is None or isinstance(value, (bool, str)):
-        return value
     if isinstance(value, np.generic):
-        value = value.item()
+        value = value.item()  # numpy's text and numbers as Python's
+    if value is None or type(value) is bool:
+        return value
+    if isinstance(value, str):
+        return str(value)  # a subclass (np.str_) would pickle as numpy's
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -311,12 +313,27 @@ def encode_array(array: Any) -> dict[str, Any]:
 
 
 def _plain_scalar(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
+    """An item of an array of objects as plain data: numpy's text, numbers
+    and booleans (``np.str_`` from slicing an array of text) as Python's,
+    which the reader builds (it builds no numpy scalar)."""
+    if value is None or type(value) in (bool, int, str):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"float": repr(value)}
-    if isinstance(value, bytes):
-        return {"bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, (np.generic, str, int, float, bytes)) and not isinstance(
+        value, (np.complexfloating, np.datetime64, np.timedelta64, np.void)
+    ):
+        if isinstance(value, np.generic):
+            value = value.item()  # its Python value: str, bytes, int, float, bool
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            value = float(value)
+            return value if math.isfinite(value) else {"float": repr(value)}
+        if isinstance(value, bytes):
+            return {"bytes": base64.b64encode(bytes(value)).decode("ascii")}
     raise TypeError(f"cannot keep a {type(value).__name__} in the envelope")
 
 

@@ -783,7 +783,12 @@ class DryRun:
             return  # plain values: the scan judged them
         name = type(key)._ve_name
         info = key._ve_info
-        if name == _SCALAR and isinstance(info, np.dtype) and info.kind in _KEY_KINDS:
+        if (
+            name == _SCALAR
+            and isinstance(info, np.dtype)
+            and info.kind in _KEY_KINDS
+            and (info.kind != "f" or info.itemsize <= 8)
+        ):
             return
         if self.allowed is not None and name in self.allowed.trusted:
             return  # the caller vouches for the class, its hash included
@@ -1245,7 +1250,9 @@ def _binary_tree_build(dry: DryRun, obj: _Stub, state: Any) -> None:
 
 _SCALAR = "numpy._core.multiarray.scalar"
 # The kinds of numpy scalar a dict or set may take as keys: booleans,
-# integers (64 bits at most), floats, text and bytes.
+# integers (64 bits at most), floats, text and bytes (no float wider than
+# 64 bits: numpy hashes one as the double it rounds to, so every one past the
+# double's range hashes alike).
 _KEY_KINDS = frozenset("biufSU")
 
 
@@ -1258,10 +1265,15 @@ _FILL_VALUES = (
 
 
 def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> np.dtype[Any]:
-    """The scalar's dtype (:meth:`DryRun.on_key` reads it)."""
+    """The scalar's dtype (:meth:`DryRun.on_key` reads it). Never a complex
+    number or a float wider than 64 bits: no model holds one as an object,
+    and their hashes can be chosen alike wherever scikit-learn puts values in
+    a set or a dict (stop words, labels, categories)."""
     if len(args) not in (1, 2):
         raise Refusal(f"{len(args)} arguments")
     real = dry.dtype_of(args[0])
+    if real.kind == "c" or (real.kind == "f" and real.itemsize > 8):
+        raise Refusal(f"a {real} scalar, whose hash a file can choose")
     if len(args) == 1:
         # numpy allocates the scalar's bytes itself: bounded as no scalar of
         # a model needs more.

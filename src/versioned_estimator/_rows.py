@@ -73,7 +73,8 @@ def spread_rows(X: Any, n: int) -> Any:
 def encode_input(X: Any) -> dict[str, Any]:
     """Encode probe rows as plain data; ``TypeError`` when they cannot be kept."""
     if _is_dataframe(X):
-        columns = [c if isinstance(c, (str, int)) else str(c) for c in X.columns]
+        # Plain text and integers only (numpy's text is str's subclass).
+        columns = [c if type(c) in (str, int) else str(c) for c in X.columns]
         return {
             "kind": "dataframe",
             "columns": columns,
