@@ -66,7 +66,7 @@ from sklearn.feature_extraction.text import (
 from sklearn.feature_selection import VarianceThreshold
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import DistanceMetric
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.neighbors import (
@@ -2710,6 +2710,86 @@ def _frobenius_run_as_half(model: Any) -> None:
     model._gamma = 1.0 / 1.5
 
 
+def _isomap() -> tuple[Any, Any]:
+    from sklearn.manifold import Isomap
+
+    X = RS.rand(60, 3)
+    return Isomap(n_neighbors=5, n_components=2).fit(X), X[:3]
+
+
+def _spreading() -> tuple[Any, Any]:
+    from sklearn.semi_supervised import LabelSpreading
+
+    X = RS.rand(40, 2)
+    return LabelSpreading(kernel="knn", n_neighbors=5).fit(X, np.arange(40) % 2), X[:3]
+
+
+def _dense_after_all(attribute: str) -> Callable[[Any], None]:
+    """Round 62: a part's one-hot encoder made dense behind its parameters'
+    sparse output (1.4 GB instead of 36 MB)."""
+
+    def corrupt(model: Any) -> None:
+        getattr(model, attribute).sparse_output = False
+
+    return corrupt
+
+
+def _trees_embedding() -> tuple[Any, Any]:
+    from sklearn.ensemble import RandomTreesEmbedding
+
+    X = RS.rand(40, 2)
+    return RandomTreesEmbedding(n_estimators=3, random_state=0).fit(X), X[:3]
+
+
+def _onehot_bins() -> tuple[Any, Any]:
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    X = RS.rand(40, 2)
+    return KBinsDiscretizer(n_bins=4, encode="onehot").fit(X), X[:3]
+
+
+def _binary_gp_classifier() -> tuple[Any, Any]:
+    from sklearn.gaussian_process import GaussianProcessClassifier
+
+    X = RS.rand(30, 2)
+    return GaussianProcessClassifier().fit(X, np.arange(30) % 2), X[:3]
+
+
+def _kernels_behind_the_parameter(model: Any) -> None:
+    """Round 62: the binary model's kernel (and fitted kernel) a sum of
+    kernels behind the classifier's default (70x at predict_proba)."""
+    from sklearn.gaussian_process.kernels import RBF
+
+    many = RBF() + RBF() + RBF()
+    model.base_estimator_.kernel = many
+    model.base_estimator_.kernel_ = many
+
+
+def _neighbours_member(model: Any) -> None:
+    """Round 62: a calibrated member's classifier a brute neighbours model
+    behind LogisticRegression (with a Python metric: 470x)."""
+    rows = RS.rand(40, 2)
+    model.calibrated_classifiers_[0].estimator = KNeighborsClassifier(3).fit(
+        rows, np.arange(40) % 2
+    )
+
+
+def _polynomial_column_transformer() -> tuple[Any, Any]:
+    from sklearn.compose import ColumnTransformer
+
+    X = RS.rand(30, 3)
+    model = ColumnTransformer([("poly", PolynomialFeatures(2), [0, 1])])
+    return model.fit(X), X[:3]
+
+
+def _higher_degree_fitted(model: Any) -> None:
+    """Round 62: the fitted transformer of degree 8 behind degree=2
+    (MemoryError at transform)."""
+    name, _, columns = model.transformers_[0]
+    fitted = PolynomialFeatures(8).fit(RS.rand(5, 2))
+    model.transformers_[0] = (name, fitted, columns)
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4224,15 +4304,20 @@ CASES: dict[str, Case] = {
         _logistic, _frozensets_as_keys, "is a tuple or a frozenset"
     ),
     "extra-keys-complex-scalars": Case(
-        _logistic, _complex_scalars_as_keys, "of dtype complex128"
+        _logistic, _complex_scalars_as_keys, "a complex128 scalar"
     ),
     "extra-set-of-complex-scalars": Case(
-        _logistic, _complex_scalars_in_a_set, "of dtype complex128"
+        _logistic, _complex_scalars_in_a_set, "a complex128 scalar"
+    ),
+    "extra-keys-objects-the-stream-builds": Case(
+        _logistic,
+        lambda m: setattr(m, "extra_", {Ridge(alpha=k): k for k in range(3)}),
+        "keys a dict or set by an object of sklearn.linear_model._ridge.Ridge",
     ),
     "encoder-complex-categories": Case(
         _integer_encoder,
         _complex_categories,
-        "categories_ holds values no data has",
+        "a complex128 scalar",
         method="transform",
     ),
     "neighbors-metric-a-python-function": Case(
@@ -4277,6 +4362,46 @@ CASES: dict[str, Case] = {
         _minibatch_nmf,
         _frobenius_run_as_half,
         "_beta_loss is not its beta_loss",
+        method="transform",
+    ),
+    "isomap-graph-asking-more": Case(
+        _isomap,
+        lambda m: setattr(m.nbrs_, "n_neighbors", 60),
+        "nbrs_ is not what its parameters build",
+        method="transform",
+    ),
+    "spreading-graph-of-another-metric": Case(
+        _spreading,
+        lambda m: setattr(m.nn_fit, "metric", "chebyshev"),
+        "nn_fit is not what its parameters build",
+    ),
+    "trees-embedding-dense-encoder": Case(
+        _trees_embedding,
+        _dense_after_all("one_hot_encoder_"),
+        "one_hot_encoder_ is not what its parameters build",
+        method="transform",
+    ),
+    "bins-dense-encoder": Case(
+        _onehot_bins,
+        _dense_after_all("_encoder"),
+        "_encoder is not what its parameters build",
+        method="transform",
+    ),
+    "gp-classifier-kernels-behind-parameter": Case(
+        _binary_gp_classifier,
+        _kernels_behind_the_parameter,
+        "base_estimator_ is not what its parameters build",
+        method="predict_proba",
+    ),
+    "calibrated-member-of-another-estimator": Case(
+        _sigmoid_calibration,
+        _neighbours_member,
+        "members are not of its estimator",
+    ),
+    "column-transformer-fitted-of-higher-degree": Case(
+        _polynomial_column_transformer,
+        _higher_degree_fitted,
+        "fitted transformer 'poly' is not a fit of its parameter",
         method="transform",
     ),
     "minibatch-nmf-iterations-behind-parameters": Case(

@@ -2624,7 +2624,10 @@ def _ordinal_encoder(encoder: Any) -> str | None:
 def _random_trees_embedding(model: Any) -> str | None:
     """The one-hot encoder of the trees' leaves: each tree's categories are
     leaves of that tree (8,000 categories for a tree of 4 leaves made a
-    dense (30000, 8004) output)."""
+    dense (30000, 8004) output), built as its parameters say."""
+    problem = _built_part(model)
+    if problem is not None:
+        return problem
     encoder = getattr(model, "one_hot_encoder_", None)
     trees = getattr(model, "estimators_", None)
     if encoder is None or trees is None:
@@ -2644,19 +2647,109 @@ def _random_trees_embedding(model: Any) -> str | None:
     return None
 
 
-def _label_spreading(model: Any) -> str | None:
-    """The k-nearest-neighbours graph of label propagation and spreading:
-    ``nn_fit`` asks for the model's own ``n_neighbors`` (a fitted
-    NearestNeighbors asking 5,000 behind ``n_neighbors=7`` made 30,000 x
-    5,000 neighbours)."""
-    graph = getattr(model, "nn_fit", None)
-    if graph is None:
-        return None
-    if _int(getattr(graph, "n_neighbors", None)) != _int(
-        getattr(model, "n_neighbors", None)
+def _neighbours_graph(model: Any) -> dict[str, Any]:
+    return {"n_neighbors": model.n_neighbors, "n_jobs": model.n_jobs}
+
+
+#: Parts fit builds from the model's own parameters (a clone of a parameter
+#: is ``_fitted_members``'): by class, the attribute, the part's class, the
+#: parameters fit gives it (every other at its default) and those it sets
+#: from the data. A part set apart from them hides what runs: a neighbours
+#: graph asking 600 neighbours behind ``n_neighbors=5``, or a Python function
+#: as its metric; a dense one-hot encoder behind ``sparse_output=True``
+#: (1.4 GB instead of 36 MB); 500 kernels behind a Gaussian process's one.
+_BUILT_PARTS: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]], Any]] = {
+    "Isomap": (
+        "nbrs_",
+        "NearestNeighbors",
+        lambda m: {
+            "n_neighbors": m.n_neighbors,
+            "radius": m.radius,
+            "algorithm": m.neighbors_algorithm,
+            "metric": m.metric,
+            "p": m.p,
+            "metric_params": m.metric_params,
+            "n_jobs": m.n_jobs,
+        },
+        (),
+    ),
+    "LocallyLinearEmbedding": (
+        "nbrs_",
+        "NearestNeighbors",
+        lambda m: {
+            "n_neighbors": m.n_neighbors,
+            "algorithm": m.neighbors_algorithm,
+            "n_jobs": m.n_jobs,
+        },
+        (),
+    ),
+    "LabelSpreading": ("nn_fit", "NearestNeighbors", _neighbours_graph, ()),
+    "LabelPropagation": ("nn_fit", "NearestNeighbors", _neighbours_graph, ()),
+    "KBinsDiscretizer": (
+        "_encoder",
+        "OneHotEncoder",
+        lambda m: {"sparse_output": m.encode == "onehot"},
+        ("categories", "dtype"),  # the bins' codes, the data's float type
+    ),
+    "RandomTreesEmbedding": (
+        "one_hot_encoder_",
+        "OneHotEncoder",
+        lambda m: {"sparse_output": m.sparse_output},
+        (),
+    ),
+    "GaussianProcessClassifier": (
+        "base_estimator_",
+        "_BinaryGaussianProcessClassifierLaplace",
+        lambda m: {
+            "kernel": m.kernel,
+            "optimizer": m.optimizer,
+            "n_restarts_optimizer": m.n_restarts_optimizer,
+            "max_iter_predict": m.max_iter_predict,
+            "warm_start": m.warm_start,
+            "copy_X_train": m.copy_X_train,
+            "random_state": m.random_state,
+        },
+        (),
+    ),
+}
+
+
+def _built_part(model: Any) -> str | None:
+    """A part fit builds from the model's parameters is of the class and
+    settings they give it (:data:`_BUILT_PARTS`)."""
+    attribute, kind, settings, from_data = _BUILT_PARTS[_name(model)]
+    part: Any = getattr(model, "__dict__", {}).get(attribute)
+    if part is None:
+        return None  # not fitted, or not built under these parameters
+    if kind == "_BinaryGaussianProcessClassifierLaplace" and _name(part) in (
+        "OneVsRestClassifier",
+        "OneVsOneClassifier",
     ):
-        return f"a {_name(model)} whose neighbours graph asks another count"
+        # More than two classes: the binary model, each class's (or pair's)
+        # a clone of it (``_fitted_members`` holds those).
+        expected = "one_vs_rest" if _name(part) == "OneVsRestClassifier" else ""
+        if getattr(model, "multi_class", None) != (expected or "one_vs_one") or (
+            getattr(part, "n_jobs", None) != getattr(model, "n_jobs", None)
+        ):
+            return f"a {_name(model)} whose {attribute} is not what fit builds"
+        part = part.__dict__.get("estimator")
+    problem = f"a {_name(model)} whose {attribute} is not what its parameters build"
+    if _name(part) != kind:
+        return problem
+    try:
+        given = settings(model)
+        template = type(part)(**given)
+    except Exception:  # parameters too broken to build from
+        return problem
+    if not same_settings(part, template, ignore=from_data):
+        return problem
     return None
+
+
+def _label_spreading(model: Any) -> str | None:
+    """The k-nearest-neighbours graph of label propagation and spreading
+    (``nn_fit``), as its parameters build it."""
+    return _built_part(model)
 
 
 _LINKAGE_FIELDS = (
@@ -3024,7 +3117,21 @@ def _calibrated(model: Any) -> str | None:
     if not isinstance(members, list) or classes.ndim != 1:
         return problem
     count = len(classes)
+    given = getattr(model, "estimator", None)
     for member in members:
+        # Each member's classifier a fit of the estimator parameter (a brute
+        # neighbours model with a Python metric behind a logistic
+        # regression: 470x), or that estimator itself, fitted before.
+        inner = getattr(member, "estimator", None)
+        if given is None:
+            if _name(inner) != "LinearSVC":
+                return f"a {_name(model)} whose members are not of its estimator"
+        elif (
+            inner is not given
+            and _name(given) != "FrozenEstimator"
+            and not same_settings(inner, given, random_states=False)
+        ):
+            return f"a {_name(model)} whose members are not of its estimator"
         own = getattr(member, "classes", None)
         calibrators = getattr(member, "calibrators", None)
         if (
@@ -3143,7 +3250,10 @@ def _target_encoder(model: Any) -> str | None:
 def _bins(model: Any) -> str | None:
     """A discretizer makes at most the bins asked for (a feature of fewer
     distinct values gets fewer), each with its edges, and one-hot encodes
-    them into as many columns."""
+    them into as many columns, with the encoder its parameters build."""
+    problem = _built_part(model)
+    if problem is not None:
+        return problem
     counts = model.__dict__.get("n_bins_")
     edges = model.__dict__.get("bin_edges_")
     asked = np.asarray(getattr(model, "n_bins", None))
@@ -3387,6 +3497,19 @@ def _column_transformer(model: Any) -> str | None:
         return problem
     if not all(_column_selection(entry[2], width) for entry in fitted):
         return problem
+    templates = {e[0]: e[1] for e in asked if isinstance(e, tuple) and len(e) >= 2}
+    templates["remainder"] = getattr(model, "remainder", "drop")
+    for name, transformer, _ in fitted:
+        # Each fitted transformer a fit of a clone of its parameter (a
+        # PolynomialFeatures of degree 8 behind degree=2: MemoryError).
+        template = templates.get(name)
+        if hasattr(template, "get_params") and not same_settings(
+            transformer, template, random_states=False
+        ):
+            return (
+                f"a {_name(model)} whose fitted transformer {str(name)[:40]!r} is "
+                "not a fit of its parameter"
+            )
     positions = model.__dict__.get("_transformer_to_input_indices")
     if positions is not None:
         if not isinstance(positions, dict):
@@ -3440,6 +3563,9 @@ CHECKS: dict[str, Check] = {
     "sklearn.ensemble._forest.RandomTreesEmbedding": _random_trees_embedding,
     "sklearn.semi_supervised._label_propagation.LabelSpreading": _label_spreading,
     "sklearn.semi_supervised._label_propagation.LabelPropagation": (_label_spreading),
+    "sklearn.manifold._isomap.Isomap": _built_part,
+    "sklearn.manifold._locally_linear.LocallyLinearEmbedding": _built_part,
+    "sklearn.gaussian_process._gpc.GaussianProcessClassifier": _built_part,
     **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
     "sklearn.decomposition._nmf.NMF": _nmf,
     "sklearn.decomposition._nmf.MiniBatchNMF": _nmf,
