@@ -664,6 +664,7 @@ def _search_with_scorer() -> tuple[Any, Any]:
 
 def _fit_as_response(model: Any) -> None:
     model.scorer_._response_method = "fit"
+    model.scoring = model.scorer_  # a scorer given as scoring, kept as is
 
 
 def _one_vs_rest_multilabel() -> tuple[Any, Any]:
@@ -774,6 +775,7 @@ def _compiled_driver_as_metric(model: Any) -> None:
     # score() would run k-means' compiled loop over centres of (1, 1).
     model.scorer_._score_func = _kmeans_single_lloyd
     model.scorer_._kwargs = {"centers_init": np.zeros((1, 1))}
+    model.scoring = model.scorer_  # a scorer given as scoring, kept as is
 
 
 def _compiled_driver_as_metric_attribute(model: Any) -> None:
@@ -2790,6 +2792,31 @@ def _higher_degree_fitted(model: Any) -> None:
     model.transformers_[0] = (name, fitted, columns)
 
 
+def _neighbours_search() -> tuple[Any, Any]:
+    from sklearn.model_selection import GridSearchCV
+
+    X = RS.rand(40, 2)
+    grid = {"n_neighbors": [3, 5]}
+    model = GridSearchCV(KNeighborsClassifier(), grid, cv=2, scoring="accuracy")
+    return model.fit(X, np.arange(40) % 2), X[:3]
+
+
+def _metric_among_the_best(model: Any) -> None:
+    """Round 62: a metric the grid never searched named among the best
+    parameters, and set on the best estimator (215x at predict)."""
+    model.best_params_ = {**model.best_params_, "metric": "chebyshev"}
+    model.best_estimator_.metric = "chebyshev"
+    model.best_estimator_.effective_metric_ = "chebyshev"
+
+
+def _slow_metric_scorer(model: Any) -> None:
+    """Round 62: the scorer of a slow metric behind scoring="accuracy"
+    (2,600x at score)."""
+    from sklearn.metrics import adjusted_mutual_info_score, make_scorer
+
+    model.scorer_ = make_scorer(adjusted_mutual_info_score)
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4403,6 +4430,24 @@ CASES: dict[str, Case] = {
         _higher_degree_fitted,
         "fitted transformer 'poly' is not a fit of its parameter",
         method="transform",
+    ),
+    "search-best-parameters-outside-the-grid": Case(
+        _neighbours_search,
+        _metric_among_the_best,
+        "best parameters are not a candidate it searched",
+    ),
+    "search-best-estimator-apart-from-its-parameters": Case(
+        _neighbours_search,
+        # the other value the grid offers: 5 for 3, 3 for 5
+        lambda m: setattr(
+            m.best_estimator_, "n_neighbors", 8 - m.best_params_["n_neighbors"]
+        ),
+        "best estimator is not set as its best parameters",
+    ),
+    "search-scorer-apart-from-scoring": Case(
+        _neighbours_search,
+        _slow_metric_scorer,
+        "scorer_ is not what its scoring makes",
     ),
     "minibatch-nmf-iterations-behind-parameters": Case(
         _minibatch_nmf,

@@ -2746,6 +2746,135 @@ def _built_part(model: Any) -> str | None:
     return None
 
 
+def _search(model: Any) -> str | None:
+    """A search's scorer is what its ``scoring`` makes, and its best
+    parameters one candidate of its grid, set on its best estimator: a
+    scorer of a slow metric behind ``scoring="r2"`` (2,600 times as long to
+    score), or a ``metric`` named among the best parameters of a grid that
+    searched only ``n_neighbors`` (215x at predict), ran what no setting of
+    the file asked for."""
+    return _search_scorer(model) or _best_params(model)
+
+
+def _search_scorer(model: Any) -> str | None:
+    namespace = getattr(model, "__dict__", {})
+    if "scorer_" not in namespace:
+        return None
+    try:
+        from sklearn.metrics._scorer import _MultimetricScorer
+
+        expected, _ = model._get_scorers()
+        if isinstance(expected, _MultimetricScorer):
+            expected = expected._scorers
+    except AttributeError:
+        return None  # a release that builds its scorers another way
+    except Exception:  # a scoring no release accepts
+        expected = None
+    if expected is None or not _same_scorer(namespace["scorer_"], expected):
+        return f"a {_name(model)} whose scorer_ is not what its scoring makes"
+    return None
+
+
+def _same_scorer(found: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return (
+            isinstance(found, dict)
+            and found.keys() == expected.keys()
+            and all(_same_scorer(found[k], expected[k]) for k in expected)
+        )
+    if found is expected:
+        return True
+    if type(found) is not type(expected) or not hasattr(expected, "_score_func"):
+        # The search's estimator's own score (a passthrough): of that type.
+        return type(found) is type(expected) and _name(found) == "_PassthroughScorer"
+    return all(
+        _same_value(getattr(found, name, None), getattr(expected, name, None))
+        for name in ("_score_func", "_sign", "_kwargs", "_response_method")
+    )
+
+
+def _same_value(found: Any, expected: Any) -> bool:
+    """Whether two parameter values are the same setting."""
+    if found is expected:
+        return True
+    if hasattr(expected, "get_params"):
+        return same_settings(found, expected)
+    try:
+        if isinstance(found, np.ndarray) or isinstance(expected, np.ndarray):
+            return bool(np.array_equal(found, expected))
+        numbers = (int, float, np.number)
+        if isinstance(found, numbers) and isinstance(expected, numbers):
+            # np.float64 from np.logspace, float once in best_params_
+            return type(found) is not bool and bool(found == expected)
+        return type(found) is type(expected) and bool(found == expected)
+    except Exception:  # values that do not compare
+        return False
+
+
+def _best_params(model: Any) -> str | None:
+    namespace = getattr(model, "__dict__", {})
+    best = namespace.get("best_params_")
+    if best is None:
+        return None
+    problem = f"a {_name(model)} whose best parameters are not a candidate it searched"
+    grids = namespace.get("param_grid", namespace.get("param_distributions"))
+    randomized = "param_distributions" in namespace
+    grids = [grids] if isinstance(grids, Mapping) else grids
+    if not isinstance(best, dict) or not isinstance(grids, (list, tuple)):
+        return problem
+    if not any(
+        isinstance(grid, Mapping) and _candidate_of(best, grid, randomized)
+        for grid in grids
+    ):
+        return problem
+    estimator = namespace.get("best_estimator_")
+    if estimator is not None:
+        try:
+            held = estimator.get_params(deep=True)
+        except Exception:  # parameters too broken to read
+            return problem
+        if any(key in held and not _set_as(held[key], best, key) for key in best):
+            return (
+                f"a {_name(model)} whose best estimator is not set as its best "
+                "parameters"
+            )
+    return None
+
+
+def _set_as(held: Any, best: dict[Any, Any], key: Any) -> bool:
+    """Whether the best estimator's parameter ``key`` is the best value: a
+    step swapped whole (a pipeline's ``clf``) as given, less the settings
+    the best parameters set inside it (``clf__C``)."""
+    value = best[key]
+    if not hasattr(value, "get_params"):
+        return _same_value(held, value)
+    inner = {
+        str(name)[len(str(key)) + 2 :].split("__")[0]
+        for name in best
+        if str(name).startswith(f"{key}__")
+    }
+    return same_settings(held, value, ignore=inner)
+
+
+def _candidate_of(
+    best: dict[Any, Any], grid: Mapping[Any, Any], randomized: bool
+) -> bool:
+    """Whether ``best`` is one candidate of ``grid``: every key of it, each
+    value one of its list (any a distribution draws)."""
+    if set(best) != set(grid):
+        return False
+    for key, value in best.items():
+        options = grid[key]
+        if randomized and not isinstance(options, (list, tuple, np.ndarray)):
+            continue  # a distribution: any value it draws
+        try:
+            if not any(_same_value(value, option) for option in options):
+                return False
+        except TypeError:  # not a sequence of options
+            return False
+    return True
+
+
 def _label_spreading(model: Any) -> str | None:
     """The k-nearest-neighbours graph of label propagation and spreading
     (``nn_fit``), as its parameters build it."""
@@ -3564,6 +3693,12 @@ CHECKS: dict[str, Check] = {
     "sklearn.semi_supervised._label_propagation.LabelSpreading": _label_spreading,
     "sklearn.semi_supervised._label_propagation.LabelPropagation": (_label_spreading),
     "sklearn.manifold._isomap.Isomap": _built_part,
+    "sklearn.model_selection._search.GridSearchCV": _search,
+    "sklearn.model_selection._search.RandomizedSearchCV": _search,
+    "sklearn.model_selection._search_successive_halving.HalvingGridSearchCV": (_search),
+    "sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV": (
+        _search
+    ),
     "sklearn.manifold._locally_linear.LocallyLinearEmbedding": _built_part,
     "sklearn.gaussian_process._gpc.GaussianProcessClassifier": _built_part,
     **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
