@@ -500,7 +500,7 @@ def test_an_estimator_fitted_under_a_name_without_underscore_is_held(tmp_path):
         ve.load(tmp_path / "rows.joblib")
     inner.nn_fit = NearestNeighbors(n_neighbors=200).fit(X)
     ve.save(wrapped, tmp_path / "count.joblib")
-    with pytest.raises(ve.UntrustedGlobalError, match="nn_fit is not what its parameters build"):
+    with pytest.raises(ve.UntrustedGlobalError, match="nn_fit is not what its param"):
         ve.load(tmp_path / "count.joblib")
 
 
