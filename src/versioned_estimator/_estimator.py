@@ -16,6 +16,7 @@ import copyreg
 import inspect
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from functools import update_wrapper
 from types import MethodType
@@ -272,8 +273,11 @@ def _unfitted_copy(fitted: Any) -> Any:
 # The estimator
 # ----------------------------------------------------------------------------
 
-# The parameter names of each class (``VersionedEstimator._get_param_names``).
-_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
+# The parameter names of each class (``VersionedEstimator._get_param_names``);
+# a subclass redefined in a notebook is a new class, and the old one goes.
+_PARAM_NAMES: weakref.WeakKeyDictionary[type, tuple[str, ...]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):

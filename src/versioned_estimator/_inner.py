@@ -74,10 +74,10 @@ class Refusal(Exception):
 # 1. The scan: structure and bounds, building nothing
 # ----------------------------------------------------------------------------
 
-# Memo indices may not run ahead of the values memoized by more than
-# MEMO_SLACK. Deeper than any model's containers (a Pipeline of ColumnTransformers of
+# Deeper than any model's containers (a Pipeline of ColumnTransformers of
 # lists of tuples is a few dozen levels).
 MAX_NESTING = 1_000
+# Memo indices may not run ahead of the values memoized by more than this.
 MEMO_SLACK = 1024
 
 # Per opcode: how its argument is read (n >= 0: n bytes; "line", "lines":
