@@ -1964,8 +1964,11 @@ def _text_analysis(vectorizer: Any) -> str | None:
     stop = getattr(vectorizer, "stop_words", None)
     if not (
         stop is None
-        or stop == "english"
-        or (isinstance(stop, (list, tuple, set, frozenset)) and _all_text(stop))
+        or (isinstance(stop, str) and stop == "english")
+        or (
+            isinstance(stop, (list, tuple, set, frozenset, np.ndarray))
+            and _all_text(np.ravel(stop) if isinstance(stop, np.ndarray) else stop)
+        )
     ):
         # Made a set at every transform: words are text, whose hashes a file
         # cannot choose alike (40,000 floats of one hash: 131 times as long).
