@@ -1507,6 +1507,7 @@ def _wide_target_transformer(model: Any) -> None:
     """A PCA of WIDE targets behind the one-output regressor."""
     from sklearn.decomposition import PCA
 
+    model.transformer = PCA(n_components=1)  # the parameter too: a fit of it
     model.transformer_ = PCA(n_components=1).fit(RS.rand(3, WIDE))
 
 
@@ -2815,6 +2816,48 @@ def _slow_metric_scorer(model: Any) -> None:
     from sklearn.metrics import adjusted_mutual_info_score, make_scorer
 
     model.scorer_ = make_scorer(adjusted_mutual_info_score)
+
+
+def _part_swapped(attribute: str, degree: int = 3) -> Callable[[Any], None]:
+    """Round 63: a part fit builds itself swapped for an allowed transformer
+    of a huge output (a PolynomialFeatures of degree 8 as a power
+    transformer's scaler: 229x; of degree 11: MemoryError)."""
+
+    def corrupt(model: Any) -> None:
+        setattr(model, attribute, PolynomialFeatures(degree).fit(RS.rand(5, 3)))
+
+    return corrupt
+
+
+def _power_transformer() -> tuple[Any, Any]:
+    from sklearn.preprocessing import PowerTransformer
+
+    X = RS.rand(40, 3)
+    return PowerTransformer().fit(X), X[:3]
+
+
+def _kernel_pca_rbf() -> tuple[Any, Any]:
+    from sklearn.decomposition import KernelPCA
+
+    X = RS.rand(40, 3)
+    return KernelPCA(2, kernel="rbf").fit(X), X[:3]
+
+
+def _imputer_with_indicator() -> tuple[Any, Any]:
+    from sklearn.impute import SimpleImputer
+
+    X = RS.rand(40, 3)
+    X[::4, 1] = np.nan
+    return SimpleImputer(add_indicator=True).fit(X), X[:3]
+
+
+def _target_scaled() -> tuple[Any, Any]:
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(40, 3)
+    model = TransformedTargetRegressor(LinearRegression(), transformer=StandardScaler())
+    return model.fit(X, X[:, 0]), X[:3]
 
 
 CASES: dict[str, Case] = {
@@ -4448,6 +4491,35 @@ CASES: dict[str, Case] = {
         _neighbours_search,
         _slow_metric_scorer,
         "scorer_ is not what its scoring makes",
+    ),
+    "power-transformer-scaler-swapped": Case(
+        _power_transformer,
+        _part_swapped("_scaler"),
+        "_scaler is not what its parameters build",
+        method="transform",
+    ),
+    "kernel-pca-centerer-swapped": Case(
+        _kernel_pca_rbf,
+        _part_swapped("_centerer"),
+        "_centerer is not what its parameters build",
+        method="transform",
+    ),
+    "imputer-indicator-swapped": Case(
+        _imputer_with_indicator,
+        _part_swapped("indicator_"),
+        "indicator_ is not what its parameters build",
+        method="transform",
+    ),
+    "isomap-kernel-pca-swapped": Case(
+        _isomap,
+        _part_swapped("kernel_pca_", 2),
+        "kernel_pca_ is not what its parameters build",
+        method="transform",
+    ),
+    "target-transformer-swapped": Case(
+        _target_scaled,
+        _part_swapped("transformer_"),
+        "transformer_ is not a fit of its transformer",
     ),
     "minibatch-nmf-iterations-behind-parameters": Case(
         _minibatch_nmf,

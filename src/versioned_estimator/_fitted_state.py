@@ -1116,6 +1116,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_covariance)
             checks.append(_per_class_arrays)
             checks.append(_fitted_members)
+            checks.append(_built_parts)
             checks.append(_member_widths)
             checks.append(_repeated_strings)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
@@ -1296,6 +1297,8 @@ _CLONED = (
     ("estimator", "estimators_"),
     ("estimators", "estimators_"),
     ("estimator", "best_estimator_"),
+    ("transformer", "transformer_"),
+    ("estimator", "_estimator"),
 )
 #: The class a parameter left None stands for, by (class, parameter).
 _DEFAULT_MEMBERS = {
@@ -1303,6 +1306,7 @@ _DEFAULT_MEMBERS = {
     ("StackingRegressor", "final_estimator"): "RidgeCV",
     ("RANSACRegressor", "estimator"): "LinearRegression",
     ("TransformedTargetRegressor", "regressor"): "LinearRegression",
+    ("TransformedTargetRegressor", "transformer"): "FunctionTransformer",
     ("AdaBoostClassifier", "estimator"): "DecisionTreeClassifier",
     ("AdaBoostRegressor", "estimator"): "DecisionTreeRegressor",
     ("BaggingClassifier", "estimator"): "DecisionTreeClassifier",
@@ -2627,10 +2631,7 @@ def _ordinal_encoder(encoder: Any) -> str | None:
 def _random_trees_embedding(model: Any) -> str | None:
     """The one-hot encoder of the trees' leaves: each tree's categories are
     leaves of that tree (8,000 categories for a tree of 4 leaves made a
-    dense (30000, 8004) output), built as its parameters say."""
-    problem = _built_part(model)
-    if problem is not None:
-        return problem
+    dense (30000, 8004) output)."""
     encoder = getattr(model, "one_hot_encoder_", None)
     trees = getattr(model, "estimators_", None)
     if encoder is None or trees is None:
@@ -2654,98 +2655,202 @@ def _neighbours_graph(model: Any) -> dict[str, Any]:
     return {"n_neighbors": model.n_neighbors, "n_jobs": model.n_jobs}
 
 
-#: Parts fit builds from the model's own parameters (a clone of a parameter
-#: is ``_fitted_members``'): by class, the attribute, the part's class, the
-#: parameters fit gives it (every other at its default) and those it sets
-#: from the data. A part set apart from them hides what runs: a neighbours
-#: graph asking 600 neighbours behind ``n_neighbors=5``, or a Python function
-#: as its metric; a dense one-hot encoder behind ``sparse_output=True``
-#: (1.4 GB instead of 36 MB); 500 kernels behind a Gaussian process's one.
-_BUILT_PARTS: dict[str, tuple[str, str, Callable[[Any], dict[str, Any]], Any]] = {
+def _indicator(model: Any) -> dict[str, Any]:
+    return {"missing_values": model.missing_values, "error_on_new": False}
+
+
+def _nothing(model: Any) -> dict[str, Any]:
+    return {}
+
+
+#: A part fit builds: the attribute, the part's class, the parameters fit
+#: gives it (every other at its default), and those it sets from the data.
+_Part = tuple[str, str, Callable[[Any], dict[str, Any]], tuple[str, ...]]
+
+#: Parts fit builds itself, from the model's own parameters or from none
+#: (a clone of a parameter is ``_fitted_members``'), by the model's class.
+#: A part set apart from what fit builds hides what runs behind the
+#: parameters a reader sees: a neighbours graph asking 600 neighbours behind
+#: ``n_neighbors=5``, or a Python function as its metric; a dense one-hot
+#: encoder behind ``sparse_output=True`` (1.4 GB instead of 36 MB); 500
+#: kernels behind a Gaussian process's one; a PolynomialFeatures of degree 8
+#: as a power transformer's scaler (229x, or MemoryError).
+_BUILT_PARTS: dict[str, tuple[_Part, ...]] = {
     "Isomap": (
-        "nbrs_",
-        "NearestNeighbors",
-        lambda m: {
-            "n_neighbors": m.n_neighbors,
-            "radius": m.radius,
-            "algorithm": m.neighbors_algorithm,
-            "metric": m.metric,
-            "p": m.p,
-            "metric_params": m.metric_params,
-            "n_jobs": m.n_jobs,
-        },
-        (),
+        (
+            "nbrs_",
+            "NearestNeighbors",
+            lambda m: {
+                "n_neighbors": m.n_neighbors,
+                "radius": m.radius,
+                "algorithm": m.neighbors_algorithm,
+                "metric": m.metric,
+                "p": m.p,
+                "metric_params": m.metric_params,
+                "n_jobs": m.n_jobs,
+            },
+            (),
+        ),
+        (
+            "kernel_pca_",
+            "KernelPCA",
+            lambda m: {
+                "n_components": m.n_components,
+                "kernel": "precomputed",
+                "eigen_solver": m.eigen_solver,
+                "tol": m.tol,
+                "max_iter": m.max_iter,
+                "n_jobs": m.n_jobs,
+            },
+            (),
+        ),
     ),
     "LocallyLinearEmbedding": (
-        "nbrs_",
-        "NearestNeighbors",
-        lambda m: {
-            "n_neighbors": m.n_neighbors,
-            "algorithm": m.neighbors_algorithm,
-            "n_jobs": m.n_jobs,
-        },
-        (),
+        (
+            "nbrs_",
+            "NearestNeighbors",
+            lambda m: {
+                "n_neighbors": m.n_neighbors,
+                "algorithm": m.neighbors_algorithm,
+                "n_jobs": m.n_jobs,
+            },
+            (),
+        ),
     ),
-    "LabelSpreading": ("nn_fit", "NearestNeighbors", _neighbours_graph, ()),
-    "LabelPropagation": ("nn_fit", "NearestNeighbors", _neighbours_graph, ()),
+    "LabelSpreading": (("nn_fit", "NearestNeighbors", _neighbours_graph, ()),),
+    "LabelPropagation": (("nn_fit", "NearestNeighbors", _neighbours_graph, ()),),
     "KBinsDiscretizer": (
-        "_encoder",
-        "OneHotEncoder",
-        lambda m: {"sparse_output": m.encode == "onehot"},
-        ("categories", "dtype"),  # the bins' codes, the data's float type
+        (
+            "_encoder",
+            "OneHotEncoder",
+            lambda m: {"sparse_output": m.encode == "onehot"},
+            ("categories", "dtype"),  # the bins' codes, the data's float type
+        ),
     ),
     "RandomTreesEmbedding": (
-        "one_hot_encoder_",
-        "OneHotEncoder",
-        lambda m: {"sparse_output": m.sparse_output},
-        (),
+        (
+            "one_hot_encoder_",
+            "OneHotEncoder",
+            lambda m: {"sparse_output": m.sparse_output},
+            (),
+        ),
     ),
     "GaussianProcessClassifier": (
-        "base_estimator_",
-        "_BinaryGaussianProcessClassifierLaplace",
-        lambda m: {
-            "kernel": m.kernel,
-            "optimizer": m.optimizer,
-            "n_restarts_optimizer": m.n_restarts_optimizer,
-            "max_iter_predict": m.max_iter_predict,
-            "warm_start": m.warm_start,
-            "copy_X_train": m.copy_X_train,
-            "random_state": m.random_state,
-        },
-        (),
+        (
+            "base_estimator_",
+            "_BinaryGaussianProcessClassifierLaplace",
+            lambda m: {
+                "kernel": m.kernel,
+                "optimizer": m.optimizer,
+                "n_restarts_optimizer": m.n_restarts_optimizer,
+                "max_iter_predict": m.max_iter_predict,
+                "warm_start": m.warm_start,
+                "copy_X_train": m.copy_X_train,
+                "random_state": m.random_state,
+            },
+            (),
+        ),
     ),
+    "PowerTransformer": (("_scaler", "StandardScaler", lambda m: {"copy": False}, ()),),
+    "KernelPCA": (("_centerer", "KernelCenterer", _nothing, ()),),
+    "SimpleImputer": (("indicator_", "MissingIndicator", _indicator, ()),),
+    "KNNImputer": (("indicator_", "MissingIndicator", _indicator, ()),),
+    "IterativeImputer": (
+        ("indicator_", "MissingIndicator", _indicator, ()),
+        (
+            "initial_imputer_",
+            "SimpleImputer",
+            lambda m: {
+                "missing_values": m.missing_values,
+                "strategy": m.initial_strategy,
+                "fill_value": m.fill_value,
+                "keep_empty_features": m.keep_empty_features,
+            },
+            (),
+        ),
+    ),
+    "TfidfVectorizer": (
+        (
+            "_tfidf",
+            "TfidfTransformer",
+            lambda m: {
+                "norm": m.norm,
+                "use_idf": m.use_idf,
+                "smooth_idf": m.smooth_idf,
+                "sublinear_tf": m.sublinear_tf,
+            },
+            (),
+        ),
+    ),
+    "MLPClassifier": (("_label_binarizer", "LabelBinarizer", _nothing, ()),),
+    **{
+        name: (
+            (
+                "_label_binarizer",
+                "LabelBinarizer",
+                lambda m: {"pos_label": 1, "neg_label": -1},
+                (),
+            ),
+        )
+        for name in ("RidgeClassifier", "RidgeClassifierCV")
+    },
+    "OneVsRestClassifier": (
+        (
+            "label_binarizer_",
+            "LabelBinarizer",
+            lambda m: {"sparse_output": True},
+            (),
+        ),
+    ),
+    "VotingClassifier": (("le_", "LabelEncoder", _nothing, ()),),
+    **{
+        name: (("_label_encoder", "LabelEncoder", _nothing, ()),)
+        for name in ("StackingClassifier", "HistGradientBoostingClassifier")
+    },
 }
 
 
-def _built_part(model: Any) -> str | None:
-    """A part fit builds from the model's parameters is of the class and
-    settings they give it (:data:`_BUILT_PARTS`)."""
-    attribute, kind, settings, from_data = _BUILT_PARTS[_name(model)]
-    part: Any = getattr(model, "__dict__", {}).get(attribute)
-    if part is None:
+def _built_parts(model: Any) -> str | None:
+    """Every part fit builds itself is of the class and settings fit gives
+    it (:data:`_BUILT_PARTS`)."""
+    for part in _BUILT_PARTS.get(_name(model), ()):
+        problem = _built_part(model, part)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _built_part(model: Any, entry: _Part) -> str | None:
+    attribute, kind, settings, from_data = entry
+    parts: Any = getattr(model, "__dict__", {}).get(attribute)
+    if parts is None:
         return None  # not fitted, or not built under these parameters
-    if kind == "_BinaryGaussianProcessClassifierLaplace" and _name(part) in (
+    if kind == "_BinaryGaussianProcessClassifierLaplace" and _name(parts) in (
         "OneVsRestClassifier",
         "OneVsOneClassifier",
     ):
         # More than two classes: the binary model, each class's (or pair's)
         # a clone of it (``_fitted_members`` holds those).
-        expected = "one_vs_rest" if _name(part) == "OneVsRestClassifier" else ""
+        expected = "one_vs_rest" if _name(parts) == "OneVsRestClassifier" else ""
         if getattr(model, "multi_class", None) != (expected or "one_vs_one") or (
-            getattr(part, "n_jobs", None) != getattr(model, "n_jobs", None)
+            getattr(parts, "n_jobs", None) != getattr(model, "n_jobs", None)
         ):
             return f"a {_name(model)} whose {attribute} is not what fit builds"
-        part = part.__dict__.get("estimator")
+        parts = parts.__dict__.get("estimator")
+    if kind == "LabelEncoder" and isinstance(parts, list):
+        pass  # stacking over several outputs: an encoder an output
+    else:
+        parts = [parts]
     problem = f"a {_name(model)} whose {attribute} is not what its parameters build"
-    if _name(part) != kind:
-        return problem
-    try:
-        given = settings(model)
-        template = type(part)(**given)
-    except Exception:  # parameters too broken to build from
-        return problem
-    if not same_settings(part, template, ignore=from_data):
-        return problem
+    for part in parts:
+        if _name(part) != kind:
+            return problem
+        try:
+            template = type(part)(**settings(model))
+        except Exception:  # parameters too broken to build from
+            return problem
+        if not same_settings(part, template, ignore=from_data):
+            return problem
     return None
 
 
@@ -2876,12 +2981,6 @@ def _candidate_of(
         except TypeError:  # not a sequence of options
             return False
     return True
-
-
-def _label_spreading(model: Any) -> str | None:
-    """The k-nearest-neighbours graph of label propagation and spreading
-    (``nn_fit``), as its parameters build it."""
-    return _built_part(model)
 
 
 _LINKAGE_FIELDS = (
@@ -3382,10 +3481,7 @@ def _target_encoder(model: Any) -> str | None:
 def _bins(model: Any) -> str | None:
     """A discretizer makes at most the bins asked for (a feature of fewer
     distinct values gets fewer), each with its edges, and one-hot encodes
-    them into as many columns, with the encoder its parameters build."""
-    problem = _built_part(model)
-    if problem is not None:
-        return problem
+    them into as many columns."""
     counts = model.__dict__.get("n_bins_")
     edges = model.__dict__.get("bin_edges_")
     asked = np.asarray(getattr(model, "n_bins", None))
@@ -3693,17 +3789,12 @@ CHECKS: dict[str, Check] = {
     "sklearn.ensemble._voting.VotingClassifier": _voting_classifier,
     "sklearn.preprocessing._encoders.OrdinalEncoder": _ordinal_encoder,
     "sklearn.ensemble._forest.RandomTreesEmbedding": _random_trees_embedding,
-    "sklearn.semi_supervised._label_propagation.LabelSpreading": _label_spreading,
-    "sklearn.semi_supervised._label_propagation.LabelPropagation": (_label_spreading),
-    "sklearn.manifold._isomap.Isomap": _built_part,
     "sklearn.model_selection._search.GridSearchCV": _search,
     "sklearn.model_selection._search.RandomizedSearchCV": _search,
     "sklearn.model_selection._search_successive_halving.HalvingGridSearchCV": (_search),
     "sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV": (
         _search
     ),
-    "sklearn.manifold._locally_linear.LocallyLinearEmbedding": _built_part,
-    "sklearn.gaussian_process._gpc.GaussianProcessClassifier": _built_part,
     **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
     "sklearn.decomposition._nmf.NMF": _nmf,
     "sklearn.decomposition._nmf.MiniBatchNMF": _nmf,
