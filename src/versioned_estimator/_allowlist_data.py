@@ -302,6 +302,7 @@ GENERATED: dict[str, str] = {
     'sklearn.calibration.CalibratedClassifierCV': 'build new',
     'sklearn.calibration._CalibratedClassifier': 'build new',
     'sklearn.calibration._SigmoidCalibration': 'build new',
+    'sklearn.calibration._TemperatureScaling': 'build new',
     'sklearn.cluster._affinity_propagation.AffinityPropagation': 'build new',
     'sklearn.cluster._agglomerative.AgglomerativeClustering': 'build new',
     'sklearn.cluster._agglomerative.FeatureAgglomeration': 'build new',

@@ -3348,6 +3348,8 @@ def _calibrated(model: Any) -> str | None:
     if not isinstance(members, list) or classes.ndim != 1:
         return problem
     count = len(classes)
+    # Temperature scaling keeps one calibrator for all the classes.
+    single = getattr(model, "method", None) == "temperature"
     given = getattr(model, "estimator", None)
     for member in members:
         # Each member's classifier a fit of the estimator parameter (a brute
@@ -3371,7 +3373,7 @@ def _calibrated(model: Any) -> str | None:
             or own.dtype != classes.dtype
             or not np.array_equal(own, classes)
             or not isinstance(calibrators, list)
-            or len(calibrators) != (1 if count == 2 else count)
+            or len(calibrators) != (1 if count == 2 or single else count)
         ):
             return problem
     return None

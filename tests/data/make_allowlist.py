@@ -188,6 +188,13 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         (X, y),
     )
     yield (
+        "calibrated-temperature",
+        CalibratedClassifierCV(
+            LogisticRegression(max_iter=200), cv=3, method="temperature"
+        ),
+        (X, y),
+    )
+    yield (
         "stacking",
         StackingClassifier(
             [
