@@ -783,12 +783,7 @@ class DryRun:
             return  # plain values: the scan judged them
         name = type(key)._ve_name
         info = key._ve_info
-        if (
-            name == _SCALAR
-            and isinstance(info, np.dtype)
-            and info.kind in _KEY_KINDS
-            and (info.kind != "f" or info.itemsize <= 8)
-        ):
+        if name == _SCALAR and isinstance(info, np.dtype) and info.kind in _KEY_KINDS:
             return
         if self.allowed is not None and name in self.allowed.trusted:
             return  # the caller vouches for the class, its hash included
@@ -1250,9 +1245,9 @@ def _binary_tree_build(dry: DryRun, obj: _Stub, state: Any) -> None:
 
 _SCALAR = "numpy._core.multiarray.scalar"
 # The kinds of numpy scalar a dict or set may take as keys: booleans,
-# integers (64 bits at most), floats, text and bytes (no float wider than
-# 64 bits: numpy hashes one as the double it rounds to, so every one past the
-# double's range hashes alike).
+# integers (64 bits at most), floats, text and bytes (``_scalar_call`` refuses
+# every float wider than 64 bits: numpy hashes one as the double it rounds to,
+# so every one past the double's range hashes alike).
 _KEY_KINDS = frozenset("biufSU")
 
 
