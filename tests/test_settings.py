@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
 import time
 
@@ -12,10 +13,10 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import fbeta_score, make_scorer
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import versioned_estimator as ve
-from versioned_estimator._settings import MOST_COMPARED, same_settings
+from versioned_estimator._settings import MOST_COMPARED, same_settings, same_value
 
 
 def test_missing_value_markers_compare_equal() -> None:
@@ -53,6 +54,49 @@ def test_objects_without_parameters_compare_by_state() -> None:
     assert not same_settings(
         search, GridSearchCV(Ridge(), {"alpha": [1.0]}, scoring=half)
     )
+
+
+def _first(values: np.ndarray) -> np.ndarray:
+    return values[:1]
+
+
+def _last(values: np.ndarray) -> np.ndarray:
+    return values[-1:]
+
+
+def test_code_is_the_same_only_as_the_same_object() -> None:
+    """Two functions' namespaces are both empty whatever they run: a
+    function, and the function a partial wraps, compare by identity; a copied
+    partial (as clone makes) is the same by its function and arguments."""
+    assert not same_settings(FunctionTransformer(_first), FunctionTransformer(_last))
+    assert same_settings(FunctionTransformer(_first), FunctionTransformer(_first))
+    first = functools.partial(np.take, indices=0)
+    assert same_settings(
+        FunctionTransformer(first),
+        FunctionTransformer(pickle.loads(pickle.dumps(first))),
+    )
+    for other in (
+        functools.partial(np.take, indices=1),
+        functools.partial(np.compress, indices=0),
+    ):
+        assert not same_settings(FunctionTransformer(first), FunctionTransformer(other))
+    assert not same_settings(
+        FunctionTransformer(np.log1p), FunctionTransformer(np.expm1)
+    )
+
+
+def test_a_value_compares_numbers_of_one_kind_by_value() -> None:
+    """A search's grid holds np.float64 where its report may hold a float."""
+    assert same_value(np.float64(0.5), 0.5)
+    assert same_value(np.int64(3), 3)
+    assert same_value(Ridge(alpha=np.float64(2.0)), Ridge(alpha=2.0))
+    assert not same_value(np.float64(0.5), 0.25)
+    assert not same_value(np.float64(0.5), "0.5")
+    # One feature is not all of them; a bool is not a number.
+    assert not same_value(1, 1.0)
+    assert not same_value(np.int64(1), np.float64(1.0))
+    assert not same_value(True, 1)
+    assert not same_value(np.bool_(True), 1)
 
 
 def test_random_states_count_unless_told_otherwise_at_every_depth() -> None:

@@ -55,7 +55,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from versioned_estimator._settings import same_settings
+from versioned_estimator._settings import same_settings, same_value
 from versioned_estimator._shapes import (
     check_shapes,
     fitted_rows,
@@ -2896,27 +2896,9 @@ def _same_scorer(found: Any, expected: Any) -> bool:
         # The search's estimator's own score (a passthrough): of that type.
         return type(found) is type(expected) and _name(found) == "_PassthroughScorer"
     return all(
-        _same_value(getattr(found, name, None), getattr(expected, name, None))
+        same_value(getattr(found, name, None), getattr(expected, name, None))
         for name in ("_score_func", "_sign", "_kwargs", "_response_method")
     )
-
-
-def _same_value(found: Any, expected: Any) -> bool:
-    """Whether two parameter values are the same setting."""
-    if found is expected:
-        return True
-    if hasattr(expected, "get_params"):
-        return same_settings(found, expected)
-    try:
-        if isinstance(found, np.ndarray) or isinstance(expected, np.ndarray):
-            return bool(np.array_equal(found, expected))
-        numbers = (int, float, np.number)
-        if isinstance(found, numbers) and isinstance(expected, numbers):
-            # np.float64 from np.logspace, float once in best_params_
-            return type(found) is not bool and bool(found == expected)
-        return type(found) is type(expected) and bool(found == expected)
-    except Exception:  # values that do not compare
-        return False
 
 
 def _best_params(model: Any) -> str | None:
@@ -2955,7 +2937,7 @@ def _set_as(held: Any, best: dict[Any, Any], key: Any) -> bool:
     the best parameters set inside it (``clf__C``)."""
     value = best[key]
     if not hasattr(value, "get_params"):
-        return _same_value(held, value)
+        return same_value(held, value)
     inner = {
         str(name)[len(str(key)) + 2 :].split("__")[0]
         for name in best
@@ -2976,7 +2958,7 @@ def _candidate_of(
         if randomized and not isinstance(options, (list, tuple, np.ndarray)):
             continue  # a distribution: any value it draws
         try:
-            if not any(_same_value(value, option) for option in options):
+            if not any(same_value(value, option) for option in options):
                 return False
         except TypeError:  # not a sequence of options
             return False
@@ -3797,9 +3779,12 @@ CHECKS: dict[str, Check] = {
     "sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV": (
         _search
     ),
-    **dict.fromkeys(_TRANSFORM_ITERATIONS, _transform_iterations),
-    "sklearn.decomposition._nmf.NMF": _nmf,
-    "sklearn.decomposition._nmf.MiniBatchNMF": _nmf,
+    **{
+        name: _nmf
+        if name.startswith("sklearn.decomposition._nmf.")
+        else (_transform_iterations)
+        for name in _TRANSFORM_ITERATIONS
+    },
     "sklearn.ensemble._stacking.StackingClassifier": _stacking,
     "sklearn.ensemble._stacking.StackingRegressor": _stacking,
     "sklearn.multioutput.ClassifierChain": _chain,

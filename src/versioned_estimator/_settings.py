@@ -8,7 +8,9 @@ asks it of a member an ensemble fit by cloning a parameter and that
 parameter (a member of other settings than its template was not fit from
 it). Both compare what ``get_params(deep=False)`` gives, recursively:
 arrays by dtype, shape and values (NaN equal to NaN, as a missing-value
-marker is given), objects without parameters by their state. Every pair of
+marker is given), code (a function) as the same object, objects without
+parameters by their state. A search's best parameters are one of its
+candidates by :func:`same_value`, numbers by value. Every pair of
 objects compared counts against a bound, and is compared once: the load
 compares graphs from a file, whose shared parts, compared path by path,
 double at every level.
@@ -16,12 +18,14 @@ double at every level.
 
 from __future__ import annotations
 
+import functools
+import types
 from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MOST_COMPARED", "UNBOUNDED", "same_settings"]
+__all__ = ["MOST_COMPARED", "UNBOUNDED", "same_settings", "same_value"]
 
 #: The most values two estimators' parameters are compared through; past it
 #: they are not the same. Each pair of objects counts once however often the
@@ -32,6 +36,9 @@ MOST_COMPARED = 100_000
 UNBOUNDED = 1 << 62
 
 _PLAIN = frozenset({str, bytes, int, float, bool, complex, type(None)})
+#: Code, the same only as the same object: two functions' namespaces are
+#: both empty, whatever they run.
+_CODE = (types.FunctionType, types.BuiltinFunctionType, np.ufunc)
 
 
 def same_settings(
@@ -73,13 +80,53 @@ def same_settings(
     return _Comparison(random_states, most).settings(a, b, ignore)
 
 
+def same_value(a: Any, b: Any, *, most: int = MOST_COMPARED) -> bool:
+    """Whether ``a`` and ``b`` are the same parameter value.
+
+    As :func:`same_settings` compares its parameters, except that numbers
+    of one kind are the same by value whatever their types (a grid's
+    ``np.float64`` and the ``float`` a search reports for it); never an
+    integer and a real (``max_features=1`` is one feature, ``1.0`` all of
+    them), nor a bool and a number.
+
+    Parameters
+    ----------
+    a, b : object
+    most : int, default=MOST_COMPARED
+        The most pairs of values compared before giving up (not the same).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> same_value(np.float64(0.5), 0.5), same_value(1, 1.0), same_value(True, 1)
+    (True, False, False)
+    """
+    return _Comparison(True, most, numbers=True).value(a, b)
+
+
+def _number_kind(value: Any) -> str | None:
+    """ "i" for an integer, "f" for a real number, else None (a bool too)."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return "i"
+    if isinstance(value, (float, np.floating)):
+        return "f"
+    return None
+
+
 class _Comparison:
     """One comparison: what is left to compare, and the pairs already met
     (taken as equal while being compared, so a graph that holds itself ends)."""
 
-    def __init__(self, random_states: bool, most: int) -> None:
+    def __init__(self, random_states: bool, most: int, numbers: bool = False) -> None:
         self.random_states = random_states
         self.left = most
+        self.numbers = numbers
         self.met: dict[tuple[int, int], bool] = {}
 
     def settings(self, a: Any, b: Any, ignore: Collection[str] = ()) -> bool:
@@ -105,6 +152,9 @@ class _Comparison:
         if a is b:
             return True
         if type(a) is not type(b):
+            number = _number_kind(a) if self.numbers else None
+            if number is not None and number == _number_kind(b):
+                return bool(a == b)
             return False
         kind = type(a)
         if kind in _PLAIN:
@@ -125,6 +175,14 @@ class _Comparison:
     def _compare(self, a: Any, b: Any) -> bool:
         if hasattr(a, "get_params") and not isinstance(a, type):
             return self.settings(a, b)
+        if isinstance(a, _CODE):
+            return False  # not the same object
+        if isinstance(a, types.MethodType):
+            return a.__func__ is b.__func__ and self.value(a.__self__, b.__self__)
+        if isinstance(a, functools.partial):
+            return self.items(
+                (a.func, a.args, a.keywords), (b.func, b.args, b.keywords)
+            )
         if isinstance(a, np.ndarray):
             if a.shape != b.shape or a.dtype != b.dtype:
                 return False
