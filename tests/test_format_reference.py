@@ -372,3 +372,32 @@ def test_a_newer_format_is_refused_with_an_upgrade_hint(source):
         pickle.loads(data)
     with pytest.raises(EnvelopeError, match=upgrade):
         joblib.load(io.BytesIO(data))
+
+
+NUMPY_SCALARS = DATA / "numpy_scalars"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in NUMPY_SCALARS.glob("*.joblib")))
+def test_an_earlier_releases_numpy_values_read_as_python_values(name):
+    """Earlier releases wrote numpy's scalars into the envelope where the fit
+    held them (``np.str_`` items of text data, a search over ``np.logspace``);
+    ``tests/data/numpy_scalars/`` holds files one wrote. The head reads them
+    as the Python values they stand for, and the safe load replays them."""
+    record = json.loads((NUMPY_SCALARS / "expected.json").read_text())[name]
+    skip_if_written_by_a_newer_scikit_learn(record)
+    path = NUMPY_SCALARS / f"{name}.joblib"
+    head = read_envelope(path).to_dict()
+    assert head == record["envelope"]
+    loaded = load(path, replay="always", on_drift="error")
+    assert loaded.verify().ok
+    X = _numpy_scalar_script().fits()[name][1]
+    assert np.asarray(loaded.predict(X[:10])).tolist() == record["predict"]
+
+
+def _numpy_scalar_script():
+    spec = importlib.util.spec_from_file_location(
+        "make_numpy_scalar_files", NUMPY_SCALARS / "make.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1055,6 +1055,66 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.raises["read_envelope"] = {"EnvelopeError"}
 
 
+def envelope_scalar(
+    code: str, data: bytes, state: tuple[Any, ...] | None = None, built: bool = True
+) -> bytes:
+    """A numpy scalar as pickle writes one (``scalar(dtype(code), data)``),
+    its dtype's state given or numpy's own."""
+    if state is None:
+        state = np.dtype(code).__reduce__()[2]
+    fields = [
+        text(v) if isinstance(v, str) else NONE if v is None else integer(v)
+        for v in state
+    ]
+    dtype = call(glob("numpy", "dtype"), text(code), FALSE, TRUE)
+    if built:
+        dtype += tup(*fields) + BUILD
+    return call(glob("numpy._core.multiarray", "scalar"), dtype, raw(data))
+
+
+#: Numpy scalars an envelope may not hold: format 2 files of earlier releases
+#: hold bool, integer, float (at most 64 bits) and text scalars, read as
+#: Python values; anything else is crafted.
+ENVELOPE_SCALARS = {
+    "complex": envelope_scalar("c16", bytes(16)),
+    "float128": envelope_scalar("f16", bytes(16)),
+    "object": envelope_scalar("O8", bytes(8)),
+    "void": envelope_scalar("V8", bytes(8)),
+    "bytes": envelope_scalar("S4", b"xy\x00\x00"),
+    "text-too-wide": envelope_scalar("U70000", bytes(280_000)),
+    "beyond-unicode": envelope_scalar("U1", struct.pack("<I", 0x110000)),
+    "surrogate": envelope_scalar("U1", struct.pack("<I", 0xD800)),
+    "short-data": envelope_scalar("f8", bytes(4)),
+    "dtype-state-wider": envelope_scalar(
+        "f8", bytes(8), (3, "<", None, None, None, 16, 8, 0)
+    ),
+    "dtype-state-object-flags": envelope_scalar(
+        "i8", bytes(8), (3, "<", None, None, None, -1, -1, 63)
+    ),
+    "dtype-unbuilt": envelope_scalar("f8", bytes(8), built=False),
+}
+
+for _kind, _ops in ENVELOPE_SCALARS.items():
+
+    @attack(f"envelope-numpy-scalar-{_kind}", 1, f"a numpy scalar: {_kind}")
+    def _(corpus: Corpus, atk: Attack, ops: bytes = _ops) -> None:
+        outer_attack(
+            corpus,
+            atk,
+            envelope=lambda e: e["metadata"].update(owner=Hole(1)),
+            holes={1: ops},
+        )
+        atk.raises["read_envelope"] = {"EnvelopeError"}
+
+
+@attack("outer-numpy-scalar-as-stream", 1, "a numpy scalar where the stream belongs")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # An earlier release's file may hold a scalar in its envelope only.
+    outer_attack(
+        corpus, atk, stream=Hole(1), holes={1: envelope_scalar("f8", bytes(8))}
+    )
+
+
 @attack("outer-eval-as-stream", 1, "builtins.eval where the stream belongs")
 def _(corpus: Corpus, atk: Attack) -> None:
     code = f"__import__('os').system({touch(marker(corpus, atk))!r})"
@@ -3144,6 +3204,42 @@ def test_every_control_shows_its_attack_works(corpus: Corpus) -> None:
         for problem in control_problems(atk)
     ]
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("code", "data", "expected"),
+    [
+        ("f8", struct.pack("<d", 1.5), 1.5),
+        ("i8", struct.pack("<q", -3), -3),
+        ("u1", b"\x07", 7),
+        ("b1", b"\x01", True),
+        ("U3", "ab".encode("utf-32-le") + bytes(4), "ab"),
+    ],
+)
+def test_an_older_writers_numpy_scalars_read_as_python_values(
+    corpus: Corpus, tmp_path: Path, code: str, data: bytes, expected: Any
+) -> None:
+    """The scaffold of the ``envelope-numpy-scalar-*`` attacks, with a scalar
+    earlier releases' files hold: read as the Python value, of its type."""
+    path = tmp_path / "model.pkl"
+    path.write_bytes(
+        splice(
+            dumps_fast(
+                assemble(
+                    corpus.small,
+                    envelope=lambda e: e["metadata"].update(owner=Hole(1)),
+                )
+            ),
+            {1: envelope_scalar(code, data)},
+        )
+    )
+    owner = ve.read_envelope(path).metadata["owner"]
+    assert owner == expected
+    assert type(owner) is type(expected)
+    X, _ = corpus.iris
+    np.testing.assert_array_equal(
+        ve.load(path).predict(X[:5]), corpus.small_model.predict(X[:5])
+    )
 
 
 @pytest.mark.parametrize("protocol", [5, 0])

@@ -18,7 +18,9 @@ encodings of pickle and joblib (``numpy.dtype``, ``_frombuffer``,
 encoding puts it, with the arguments and state it writes for a ``uint8``
 buffer; the reader then builds the array itself, from bytes whose length it
 checked against the file before allocating them (memory-mapped only onto the
-file being read).
+file being read). In the envelope only, numpy's ``scalar`` of a bool,
+integer, float or text dtype (as earlier releases wrote numpy values) reads
+as the Python value it stands for.
 
 Limits are part of the grammar, checked as the input is read: opcodes and
 memo entries per file, text keys only, nesting depth and expanded node
@@ -83,6 +85,7 @@ _ENCODE = _Token("_codecs.encode")
 _BYTES = _Token("builtins.bytes")
 _OBJECT = _Token("builtins.object")
 _RECONSTRUCTOR = _Token("copyreg._reconstructor")
+_SCALAR = _Token("numpy._core.multiarray.scalar")
 
 _GLOBALS: dict[tuple[str, str], _Token] = {
     (REBUILD_MODULE, REBUILD_NAME): REBUILD,
@@ -102,7 +105,19 @@ _GLOBALS: dict[tuple[str, str], _Token] = {
     ("builtins", "object"): _OBJECT,
     ("__builtin__", "object"): _OBJECT,
     ("copyreg", "_reconstructor"): _RECONSTRUCTOR,
+    ("numpy._core.multiarray", "scalar"): _SCALAR,
+    ("numpy.core.multiarray", "scalar"): _SCALAR,
 }
+#: What an envelope may name: numpy's scalars, which format 2 files written by
+#: earlier releases hold where the fit's data gave numpy text or numbers (this
+#: release writes Python values). Read as the Python value they stand for.
+_ENVELOPE_GLOBALS = frozenset({_SCALAR, _DTYPE})
+#: The dtypes of those scalars: bool, integers, floats of at most 64 bits,
+#: and text of at most this many characters (an envelope holds no bytes).
+_SCALAR_CODES = frozenset(
+    {"b1", "f2", "f4", "f8"} | {f"{k}{n}" for k in "iu" for n in (1, 2, 4, 8)}
+)
+_MOST_SCALAR_TEXT = 1 << 16
 # The state numpy gives a uint8 dtype (the same in numpy 1 and 2).
 _UINT8_ARGS = ("u1", False, True)
 _UINT8_STATE = (3, "|", None, None, None, -1, -1, 0)
@@ -123,6 +138,34 @@ class _Pending:
 
 def _is_uint8(value: Any) -> bool:
     return isinstance(value, _Pending) and value.kind == "uint8"
+
+
+class _ScalarType:
+    """The dtype of a numpy scalar in an envelope: built by the reader from a
+    code it checked, its byte order set once by the dtype's state."""
+
+    __slots__ = ("built", "dtype")
+
+    def __init__(self, dtype: np.dtype[Any]) -> None:
+        self.dtype = dtype
+        self.built = False
+
+
+def _scalar_dtype(args: tuple[Any, ...]) -> np.dtype[Any] | None:
+    """The dtype ``numpy.dtype(code, False, True)`` names, if a scalar's."""
+    if len(args) != 3 or args[1:] != (False, True) or not isinstance(args[0], str):
+        return None
+    code = args[0]
+    if code not in _SCALAR_CODES:
+        width = code[1:]
+        if not (
+            code[:1] == "U"
+            and width.isascii()
+            and width.isdigit()
+            and 0 < int(width) <= _MOST_SCALAR_TEXT
+        ):
+            return None
+    return np.dtype(code)
 
 
 class _ReadBytes(bytearray):
@@ -675,7 +718,7 @@ class Reader:
             self.stack.append(REBUILD)
             return
         token = _GLOBALS.get((module, name))
-        if token is None or self.envelope is None:
+        if token is None or (self.envelope is None and token not in _ENVELOPE_GLOBALS):
             where = "envelope" if self.envelope is None else "outer pickle"
             raise self.crafted(
                 f"names the global {shown(module + '.' + name)} in its {where}, "
@@ -709,6 +752,13 @@ class Reader:
     def call(self, func: Any, args: tuple[Any, ...]) -> Any:
         if func is REBUILD:
             return self.call_rebuild(args)
+        if func is _DTYPE and self.envelope is None:
+            dtype = _scalar_dtype(args)
+            if dtype is None:
+                raise self.crafted(f"builds the dtype {shown(args)} in its envelope")
+            return _ScalarType(dtype)
+        if func is _SCALAR:
+            return self.scalar(args)
         if func is _DTYPE:
             if args != _UINT8_ARGS:
                 raise self.crafted(f"builds the dtype {shown(args)}, not uint8")
@@ -784,9 +834,48 @@ class Reader:
             raise self.crafted("rebuilds an array whose shape is not its data's")
         return self.buffer(np.frombuffer(data, dtype=np.uint8))
 
+    def scalar(self, args: tuple[Any, ...]) -> Any:
+        """``scalar(dtype, data)``: the Python value of a numpy scalar."""
+        if self.envelope is not None or len(args) != 2:
+            raise self.crafted("builds a numpy scalar outside its envelope")
+        kind, data = args
+        if not (isinstance(kind, _ScalarType) and kind.built):
+            raise self.crafted(f"builds a numpy scalar of {shown(kind)}")
+        if type(data) not in (bytes, _ReadBytes) or len(data) != kind.dtype.itemsize:
+            raise self.crafted("builds a numpy scalar whose data is not its size")
+        data = bytes(data)
+        if kind.dtype.kind == "U":
+            # Code points, as numpy stores them: each a Unicode scalar value
+            # (numpy fails with SystemError past U+10FFFF; surrogates would
+            # fail every UTF-8 encoding of the envelope).
+            points = np.frombuffer(data, dtype=kind.dtype.byteorder + "u4")
+            if np.any((points > 0x10FFFF) | ((points >= 0xD800) & (points < 0xE000))):
+                raise self.crafted("builds numpy text that is not Unicode")
+        return np.frombuffer(data, dtype=kind.dtype)[0].item()
+
+    def scalar_type_state(self, target: _ScalarType, state: Any) -> None:
+        """The dtype's state: only its byte order may differ from numpy's."""
+        expected = target.dtype.__reduce__()[2]
+        if (
+            target.built
+            or not isinstance(state, tuple)
+            or len(state) != len(expected)
+            or state[0] != expected[0]
+            or state[2:] != expected[2:]
+            or state[1] not in ("<", ">", "|")
+            or (state[1] == "|") != (expected[1] == "|")
+        ):
+            raise self.crafted("sets a dtype state other than a scalar's")
+        if state[1] in "<>":
+            target.dtype = target.dtype.newbyteorder(state[1])
+        target.built = True
+
     def build(self) -> None:
         state = self.pop()
         target = self.stack[-1] if self.stack else None
+        if isinstance(target, _ScalarType):
+            self.scalar_type_state(target, state)
+            return
         if not isinstance(target, _Pending) or target.kind not in (
             "dtype",
             "array",
