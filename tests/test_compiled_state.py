@@ -2091,7 +2091,7 @@ def _small_linear_vote() -> tuple[Any, Any]:
     return VotingRegressor(members).fit(X, X[:, 0]), X[:5]
 
 
-def _kd_tree_knn() -> tuple[Any, Any]:
+def _kd_tree_knn_of_2000_rows() -> tuple[Any, Any]:
     X = RS.rand(2_000, 2)
     return KNeighborsRegressor(algorithm="kd_tree").fit(X, X[:, 0]), X[:5]
 
@@ -2484,7 +2484,7 @@ def _repeated_name_fields(model: Any) -> None:
         model = model.transformers_[0][1]
 
 
-def _column_transformer() -> tuple[Any, Any]:
+def _scaled_columns() -> tuple[Any, Any]:
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import StandardScaler
 
@@ -2629,7 +2629,7 @@ def _categories_sharing_one_hash(model: Any) -> None:
     model.categories_ = [np.array([k * (2**61 - 1) for k in range(9, 12)], object)]
 
 
-def _birch() -> tuple[Any, Any]:
+def _birch_of_two_columns() -> tuple[Any, Any]:
     from sklearn.cluster import Birch
 
     X = RS.rand(400, 2)
@@ -2858,6 +2858,140 @@ def _target_scaled() -> tuple[Any, Any]:
     X = RS.rand(40, 3)
     model = TransformedTargetRegressor(LinearRegression(), transformer=StandardScaler())
     return model.fit(X, X[:, 0]), X[:3]
+
+
+def _rounds_of_neighbours() -> tuple[Any, Any]:
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
+    X = RS.rand(60, 4)
+    X[::5, 1] = np.nan
+    X[::7, 2] = np.nan
+    model = IterativeImputer(KNeighborsRegressor(), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two rounds: a convergence note
+        return model.fit(X), X[:5]
+
+
+def _rounds_asking_every_row(model: Any) -> None:
+    """Round 64: each round's neighbours model asking every row it holds
+    behind the imputer's ``KNeighborsRegressor()`` (44x at transform; a
+    Python metric instead took past 60 s)."""
+    for step in model.imputation_sequence_:
+        step.estimator.n_neighbors = step.estimator.n_samples_fit_
+
+
+def _pipeline_search() -> tuple[Any, Any]:
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(40, 2)
+    pipe = Pipeline([("sc", StandardScaler()), ("clf", KNeighborsClassifier())])
+    model = GridSearchCV(pipe, {"clf__n_neighbors": [3, 5]}, cv=2)
+    return model.fit(X, np.arange(40) % 2), X[:3]
+
+
+def _best_step_of_another_metric(model: Any) -> None:
+    """Round 64: a nested best parameter (``clf__n_neighbors``) left every
+    other setting of the best pipeline unchecked: its neighbours model of a
+    Python metric took past 60 s at predict."""
+    step = model.best_estimator_.steps[-1][1]
+    step.metric = step.effective_metric_ = "chebyshev"
+
+
+def _vote_of_two() -> tuple[Any, Any]:
+    from sklearn.ensemble import VotingRegressor
+
+    X = RS.rand(40, 3)
+    members = [("lr", LinearRegression()), ("knn", KNeighborsRegressor())]
+    return VotingRegressor(members).fit(X, X[:, 0]), X[:5]
+
+
+def _stack_of_two() -> tuple[Any, Any]:
+    from sklearn.ensemble import StackingClassifier
+
+    X = RS.rand(40, 3)
+    members = [("lr", LogisticRegression()), ("knn", KNeighborsClassifier())]
+    return StackingClassifier(members, cv=2).fit(X, np.arange(40) % 2), X[:5]
+
+
+def _one_member_left(model: Any) -> None:
+    """Round 64: one member where two were named escaped the comparison of
+    each with its estimator (a neighbours model of a Python metric, past
+    60 s at predict)."""
+    knn = model.estimators_[1]
+    knn.n_neighbors = knn.n_samples_fit_
+    model.estimators_ = [knn]
+    model.named_estimators_ = type(model.named_estimators_)(knn=knn)
+    if hasattr(model, "stack_method_"):
+        model.stack_method_ = model.stack_method_[1:]
+
+
+def _named_member_apart(model: Any) -> None:
+    model.named_estimators_["knn"] = KNeighborsRegressor(1).fit(
+        RS.rand(5, 3), RS.rand(5)
+    )
+
+
+def _boosting_from_a_guess() -> tuple[Any, Any]:
+    X, y = RS.rand(50, 2), RS.rand(50)
+    model = GradientBoostingRegressor(n_estimators=2, max_depth=1)
+    return model.fit(X, y), X[:3]
+
+
+def _first_guess_of_neighbours(model: Any) -> None:
+    """Boosting's first guess (``init_``) predicts at every call: a model
+    other than the one its ``init`` makes runs behind it."""
+    model.init_ = KNeighborsRegressor(40).fit(RS.rand(50, 2), RS.rand(50))
+
+
+def _forest_member_of_neighbours(model: Any) -> None:
+    model.estimators_[0] = KNeighborsRegressor(2).fit(RS.rand(20, 3), RS.rand(20))
+
+
+def _categories_boosting() -> tuple[Any, Any]:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "x": RS.rand(80),
+            "c": pd.Categorical(np.array(["a", "b", "c", "d"])[np.arange(80) % 4]),
+        }
+    )
+    y = (frame["x"] > 0.5).astype(int).to_numpy()
+    model = HistGradientBoostingClassifier(
+        max_iter=3, categorical_features="from_dtype"
+    )
+    return model.fit(frame, y), frame.iloc[:5]
+
+
+def _preprocessor_of_another_check(model: Any) -> None:
+    """Histogram boosting's preprocessor runs at every predict: one that is
+    not what fit builds (here its check of the numbers swapped) is refused."""
+    for steps in (model._preprocessor.transformers, model._preprocessor.transformers_):
+        steps[1][1].func = _partial(check_array, dtype=None)
+
+
+def _private_neighbours(model: Any) -> None:
+    """An estimator held where no parameter or fit accounts for it."""
+    model._helper = KNeighborsRegressor(2).fit(RS.rand(5, 3), RS.rand(5))
+
+
+def _scaler_remainder() -> tuple[Any, Any]:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(20, 3)
+    model = ColumnTransformer(
+        [("a", StandardScaler(), [0])], remainder=StandardScaler()
+    )
+    return model.fit(X), X[:3]
+
+
+def _remainder_of_higher_degree(model: Any) -> None:
+    name, _, columns = model._remainder
+    model._remainder = (name, PolynomialFeatures(8), columns)
 
 
 CASES: dict[str, Case] = {
@@ -4087,7 +4221,9 @@ CASES: dict[str, Case] = {
         _small_linear_vote, _members_one_coef, "none of them holding the others"
     ),
     "neighbours-tree-int8-weights": Case(
-        _kd_tree_knn, _tree_weights_of_int8, "sample weights that are not float64"
+        _kd_tree_knn_of_2000_rows,
+        _tree_weights_of_int8,
+        "sample weights that are not float64",
     ),
     "projection-index-behind-a-mask": Case(
         _projection,
@@ -4177,7 +4313,7 @@ CASES: dict[str, Case] = {
         control_rows=lambda: RS.rand(30_000, 2),
     ),
     "kd-tree-leaves-claiming-every-row": Case(
-        _kd_tree_knn,
+        _kd_tree_knn_of_2000_rows,
         _tree_state(_leaves_claiming_every_row),
         "not its data halved level by level",
         control="unchecked",
@@ -4273,7 +4409,7 @@ CASES: dict[str, Case] = {
         control_rows=lambda: None,
     ),
     "column-transformer-name-of-1000-characters": Case(
-        _column_transformer,
+        _scaled_columns,
         _long_transformer_name,
         "transformers names are longer than 256",
         method="transform",
@@ -4361,7 +4497,7 @@ CASES: dict[str, Case] = {
         method="transform",
     ),
     "birch-leaves-in-a-ring": Case(
-        _birch,
+        _birch_of_two_columns,
         _leaves_in_a_ring,
         "leaves are not one list",
     ),
@@ -4485,7 +4621,7 @@ CASES: dict[str, Case] = {
         lambda m: setattr(
             m.best_estimator_, "n_neighbors", 8 - m.best_params_["n_neighbors"]
         ),
-        "best estimator is not set as its best parameters",
+        "best_estimator_ is not a fit of its estimator",
     ),
     "search-scorer-apart-from-scoring": Case(
         _neighbours_search,
@@ -4525,6 +4661,68 @@ CASES: dict[str, Case] = {
         _minibatch_nmf,
         _transform_iterations_behind_their_parameters,
         "_transform_max_iter is not what its transform_max_iter",
+        method="transform",
+    ),
+    "imputer-rounds-asking-every-row": Case(
+        _rounds_of_neighbours,
+        _rounds_asking_every_row,
+        "rounds are not fits of its estimator",
+        method="transform",
+    ),
+    "search-best-pipeline-step-apart": Case(
+        _pipeline_search,
+        _best_step_of_another_metric,
+        "best_estimator_ is not a fit of its estimator",
+    ),
+    "vote-one-member-where-two-were-named": Case(
+        _vote_of_two,
+        _one_member_left,
+        "estimators_ are not one fit of each of its estimators",
+    ),
+    "stack-one-member-where-two-were-named": Case(
+        _stack_of_two,
+        _one_member_left,
+        "estimators_ are not one fit of each of its estimators",
+    ),
+    "vote-named-member-apart": Case(
+        _vote_of_two,
+        _named_member_apart,
+        "named_estimators_ are not its members",
+    ),
+    "boosting-first-guess-swapped": Case(
+        _boosting_from_a_guess,
+        _first_guess_of_neighbours,
+        "init_ is a KNeighborsRegressor, not the DummyRegressor",
+    ),
+    "boosting-zero-guess-swapped": Case(
+        _gbr,
+        _first_guess_of_neighbours,
+        "init_ is not its init 'zero'",
+    ),
+    "forest-member-of-neighbours": Case(
+        _small_forest,
+        _forest_member_of_neighbours,
+        "trees are not all DecisionTreeRegressors",
+    ),
+    "hist-boosting-preprocessor-apart": Case(
+        _categories_boosting,
+        _preprocessor_of_another_check,
+        "_preprocessor is not what fit builds",
+    ),
+    "hist-boosting-bins-apart": Case(
+        _categories_boosting,
+        lambda m: setattr(m._bin_mapper, "n_bins", 7),
+        "_bin_mapper is not what its parameters build",
+    ),
+    "estimator-in-a-private-attribute": Case(
+        _small_forest,
+        _private_neighbours,
+        "holding an estimator in '_helper'",
+    ),
+    "column-transformer-remainder-apart": Case(
+        _scaler_remainder,
+        _remainder_of_higher_degree,
+        "_remainder is not its remainder",
         method="transform",
     ),
 }
@@ -5310,6 +5508,58 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         for solver in ("sgd", "lbfgs", "adam"):
             network = MLPClassifier((8, 8), solver=solver, max_iter=20, random_state=0)
             found[f"MLPClassifier-{solver}"] = (network.fit(X, y), X)
+    # Round 64's checks: members accounted for in every shape fit leaves them.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import IsolationForest, StackingRegressor, VotingRegressor
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    found["HistGradientBoosting-categories-from-dtype"] = _categories_boosting()
+    found["HistGradientBoostingRegressor"] = (
+        HistGradientBoostingRegressor(max_iter=3).fit(X, X[:, 0]),
+        X[:5],
+    )
+    found["IterativeImputer-of-neighbours"] = _rounds_of_neighbours()
+    found["GradientBoosting-init-estimator"] = (
+        GradientBoostingRegressor(n_estimators=3, init=LinearRegression()).fit(
+            X, X[:, 0]
+        ),
+        X[:5],
+    )
+    found["GradientBoosting-default-init"] = _boosting_from_a_guess()
+    found["GradientBoostingClassifier-default-init"] = (
+        GradientBoostingClassifier(n_estimators=3).fit(X, y),
+        X[:5],
+    )
+    found["ColumnTransformer-estimator-remainder"] = _scaler_remainder()
+    found["VotingRegressor-one-dropped"] = (
+        VotingRegressor(
+            [("a", Ridge()), ("b", "drop"), ("c", KNeighborsRegressor(3))]
+        ).fit(X, X[:, 0]),
+        X[:5],
+    )
+    found["StackingRegressor-one-dropped"] = (
+        StackingRegressor([("a", Ridge()), ("b", "drop")], cv=2).fit(X, X[:, 0]),
+        X[:5],
+    )
+    found["GridSearchCV-pipeline-nested"] = _pipeline_search()
+    pipe = Pipeline([("sc", StandardScaler()), ("clf", KNeighborsClassifier())])
+    found["GridSearchCV-pipeline-steps-swapped"] = (
+        GridSearchCV(
+            pipe,
+            [
+                {"clf": [LogisticRegression()], "clf__C": [0.5, 1.0]},
+                {"clf": [KNeighborsClassifier()], "clf__n_neighbors": [3, 5]},
+            ],
+            cv=2,
+        ).fit(X, y),
+        X[:5],
+    )
+    found["IsolationForest"] = (
+        IsolationForest(n_estimators=5, random_state=0).fit(X),
+        X[:5],
+    )
     return found
 
 

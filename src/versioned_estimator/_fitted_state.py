@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import itertools
 import os
 import string
@@ -1117,6 +1118,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_per_class_arrays)
             checks.append(_fitted_members)
             checks.append(_built_parts)
+            checks.append(_accounted_members)
             checks.append(_member_widths)
             checks.append(_repeated_strings)
     elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
@@ -1299,6 +1301,7 @@ _CLONED = (
     ("estimator", "best_estimator_"),
     ("transformer", "transformer_"),
     ("estimator", "_estimator"),
+    ("init", "init_"),
 )
 #: The class a parameter left None stands for, by (class, parameter).
 _DEFAULT_MEMBERS = {
@@ -1312,6 +1315,8 @@ _DEFAULT_MEMBERS = {
     ("BaggingClassifier", "estimator"): "DecisionTreeClassifier",
     ("BaggingRegressor", "estimator"): "DecisionTreeRegressor",
     ("IterativeImputer", "estimator"): "BayesianRidge",
+    ("GradientBoostingClassifier", "init"): "DummyClassifier",
+    ("GradientBoostingRegressor", "init"): "DummyRegressor",
 }
 #: What a member may hold in place of a clone: one-vs-rest and output codes
 #: keep a constant for a class no row of the training data was outside.
@@ -1338,15 +1343,10 @@ def _fitted_members(model: Any) -> str | None:
         fitted = namespace[attribute]
         if attribute == "estimators_":
             if param == "estimators":
-                if not isinstance(given, list):
-                    continue
-                given = [
-                    step[1]
-                    for step in given
-                    if isinstance(step, tuple) and len(step) == 2 and step[1] != "drop"
-                ]
-                if not isinstance(fitted, list) or len(fitted) != len(given):
-                    continue  # the members' count is _members_asked's
+                problem = _named_members(model, given, fitted)
+                if problem is not None:
+                    return problem
+                given = [step[1] for step in given or () if not _dropped(step[1])]
                 pairs = list(zip(fitted, given, strict=True))
             else:
                 if not isinstance(fitted, list):
@@ -1355,17 +1355,13 @@ def _fitted_members(model: Any) -> str | None:
         else:
             pairs = [(fitted, given)]
         ignore = {"random_state"}
-        if attribute == "best_estimator_":
-            best = namespace.get("best_params_")
-            keys = [str(key) for key in best] if isinstance(best, dict) else []
-            template_kind: type = type(given)
-            template_params = param_set(template_kind)
-            if any(key not in template_params for key in keys):
-                # A nested parameter or a step swapped whole (a pipeline's
-                # ``clf``) changes the structure that holds it: the class
-                # is what stays.
-                ignore.update(template_params)
-            ignore.update(keys)
+        if attribute == "best_estimator_" and hasattr(given, "get_params"):
+            # What refit fits: the estimator with the best parameters set
+            # (nested ones and whole steps too), every other setting its own.
+            expected = _refit_template(given, namespace.get("best_params_"))
+            if expected is None:
+                return f"a {kind} whose best parameters do not set its estimator"
+            pairs, ignore = [(fitted, expected)], set()
         for member, template in pairs:
             if member is None or (_name(member) in _STAND_INS and param == "estimator"):
                 continue
@@ -1377,8 +1373,16 @@ def _fitted_members(model: Any) -> str | None:
                         f"the {expected} its {param} of None makes"
                     )
                 continue
-            if isinstance(template, str) or not hasattr(template, "get_params"):
-                continue  # "passthrough", "deprecated": no clone of it
+            if isinstance(template, str):
+                # "zero" (boosting's init), or a release's "deprecated"
+                # placeholder: no clone of it; anything else is not its fit.
+                if template != "deprecated" and not (
+                    isinstance(member, str) and member == template
+                ):
+                    return f"a {kind} whose {attribute} is not its {param} {template!r}"
+                continue
+            if not hasattr(template, "get_params"):
+                continue
             if not same_settings(member, template, ignore=ignore, random_states=False):
                 return (
                     f"a {kind} whose {attribute} is not a fit of its {param} "
@@ -1388,6 +1392,56 @@ def _fitted_members(model: Any) -> str | None:
                     else f"a {kind} whose {attribute} is not a fit of its {param}"
                 )
     return None
+
+
+def _dropped(step: Any) -> bool:
+    return isinstance(step, str) and step == "drop"
+
+
+def _named_members(model: Any, given: Any, fitted: Any) -> str | None:
+    """Voting's and stacking's members: one fit of each estimator it names
+    and does not drop, in order (fewer escaped the comparison of each with
+    its estimator: a one-member list holding a neighbours model of a Python
+    metric), and ``named_estimators_`` those members by name."""
+    problem = (
+        f"a {_name(model)} whose estimators_ are not one fit of each of its estimators"
+    )
+    if not (
+        isinstance(given, (list, tuple))
+        and all(isinstance(step, tuple) and len(step) == 2 for step in given)
+        and isinstance(fitted, list)
+    ):
+        return problem
+    kept = [step for step in given if not _dropped(step[1])]
+    if len(fitted) != len(kept):
+        return problem
+    named = model.__dict__.get("named_estimators_")
+    if named is None:
+        return None
+    members = iter(fitted)
+    expected = {
+        step[0]: step[1] if _dropped(step[1]) else next(members) for step in given
+    }
+    if not (
+        isinstance(named, dict)
+        and list(named) == list(expected)
+        and all(named[name] is expected[name] for name in expected)
+    ):
+        return f"a {_name(model)} whose named_estimators_ are not its members"
+    return None
+
+
+def _refit_template(estimator: Any, best: Any) -> Any:
+    """What a search's refit fits: its estimator cloned, the best
+    parameters set; None if they do not set it."""
+    from sklearn.base import clone
+
+    if not isinstance(best, dict) or not all(isinstance(k, str) for k in best):
+        return None
+    try:
+        return clone(estimator).set_params(**clone(best, safe=False))
+    except Exception:  # parameters that do not set it
+        return None
 
 
 def _flat_labels(value: Any) -> Any:
@@ -2667,6 +2721,15 @@ def _nothing(model: Any) -> dict[str, Any]:
 #: gives it (every other at its default), and those it sets from the data.
 _Part = tuple[str, str, Callable[[Any], dict[str, Any]], tuple[str, ...]]
 
+#: Histogram boosting's binning of the data (its bins from the data, its
+#: threads from the machine).
+_BIN_MAPPER: _Part = (
+    "_bin_mapper",
+    "_BinMapper",
+    lambda m: {"n_bins": m.max_bins + 1},
+    ("is_categorical", "known_categories", "random_state", "n_threads"),
+)
+
 #: Parts fit builds itself, from the model's own parameters or from none
 #: (a clone of a parameter is ``_fitted_members``'), by the model's class.
 #: A part set apart from what fit builds hides what runs behind the
@@ -2803,10 +2866,12 @@ _BUILT_PARTS: dict[str, tuple[_Part, ...]] = {
         ),
     ),
     "VotingClassifier": (("le_", "LabelEncoder", _nothing, ()),),
-    **{
-        name: (("_label_encoder", "LabelEncoder", _nothing, ()),)
-        for name in ("StackingClassifier", "HistGradientBoostingClassifier")
-    },
+    "StackingClassifier": (("_label_encoder", "LabelEncoder", _nothing, ()),),
+    "HistGradientBoostingClassifier": (
+        ("_label_encoder", "LabelEncoder", _nothing, ()),
+        _BIN_MAPPER,
+    ),
+    "HistGradientBoostingRegressor": (_BIN_MAPPER,),
 }
 
 
@@ -2851,6 +2916,207 @@ def _built_part(model: Any, entry: _Part) -> str | None:
             return problem
         if not same_settings(part, template, ignore=from_data):
             return problem
+    return None
+
+
+#: The trees a forest or boosting fit makes of a class of its own (not of a
+#: parameter): ``estimator`` (a forest's template), ``estimator_`` and
+#: every member are of that class. A member predicts at every call, whatever
+#: it is: a neighbours model among a forest's trees would run its metric.
+_FOREST_TREES = {
+    "RandomForestClassifier": "DecisionTreeClassifier",
+    "RandomForestRegressor": "DecisionTreeRegressor",
+    "ExtraTreesClassifier": "ExtraTreeClassifier",
+    "ExtraTreesRegressor": "ExtraTreeRegressor",
+    "RandomTreesEmbedding": "ExtraTreeRegressor",
+    "IsolationForest": "ExtraTreeRegressor",
+    "GradientBoostingClassifier": "DecisionTreeRegressor",
+    "GradientBoostingRegressor": "DecisionTreeRegressor",
+}
+_HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
+
+#: Attributes holding estimators that a check of their own holds to what
+#: fit makes, by class: besides parameters, :data:`_CLONED`'s members and
+#: :data:`_BUILT_PARTS`. Any other attribute holding an estimator, at any
+#: depth, is refused (:func:`_accounted_members`).
+_CHECKED_MEMBERS: dict[str, frozenset[str]] = {
+    "CalibratedClassifierCV": frozenset({"calibrated_classifiers_"}),
+    "ColumnTransformer": frozenset({"transformers_", "_remainder"}),
+    "IterativeImputer": frozenset({"imputation_sequence_"}),
+    **dict.fromkeys(
+        (
+            "VotingClassifier",
+            "VotingRegressor",
+            "StackingClassifier",
+            "StackingRegressor",
+        ),
+        frozenset({"named_estimators_"}),
+    ),
+    **dict.fromkeys(_HIST_BOOSTING, frozenset({"_preprocessor"})),
+    # The search's own checks: its scorer is what its scoring makes, its
+    # best parameters a candidate; the results only record the candidates.
+    **dict.fromkeys(
+        (
+            "GridSearchCV",
+            "RandomizedSearchCV",
+            "HalvingGridSearchCV",
+            "HalvingRandomSearchCV",
+        ),
+        frozenset({"scorer_", "best_params_", "cv_results_"}),
+    ),
+    **dict.fromkeys(
+        _FOREST_TREES, frozenset({"estimator", "estimator_", "estimators_"})
+    ),
+}
+
+
+def _accounted_members(model: Any) -> str | None:
+    """Every estimator a model holds is accounted for: a parameter (the
+    settings a reader sees), a fit of one (:data:`_CLONED`), a part fit
+    builds (:data:`_BUILT_PARTS`), or a member a check of its own holds
+    (:data:`_CHECKED_MEMBERS`). Each of those was a hole once: a member
+    held apart from what made it runs at predict whatever the parameters
+    say (six red-team rounds found one more each time)."""
+    namespace = getattr(model, "__dict__", None)
+    if not isinstance(namespace, dict):
+        return None
+    kind = _name(model)
+    owner: type = type(model)
+    params = param_set(owner)
+    accounted = {
+        *params,
+        *(attribute for param, attribute in _CLONED if param in params),
+        *(part[0] for part in _BUILT_PARTS.get(kind, ())),
+        *_CHECKED_MEMBERS.get(kind, ()),
+    }
+    for attribute, value in namespace.items():
+        if attribute not in accounted and _holds_estimator(value):
+            return (
+                f"a {kind} holding an estimator in {str(attribute)[:40]!r}, "
+                "which no parameter or fit of it accounts for"
+            )
+    return _forest_trees(model) or _remainder(model) or _hist_preprocessor(model)
+
+
+def _holds_estimator(value: Any) -> bool:
+    """Whether ``value`` is an estimator or holds one: in lists, tuples,
+    dicts, object arrays and the state of plain objects, each object seen
+    once."""
+    from sklearn.base import BaseEstimator
+
+    seen: set[int] = set()
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) in _PLAIN_ITEMS or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, BaseEstimator):
+            return True
+        if isinstance(item, (list, tuple)):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, np.ndarray):
+            if item.dtype.hasobject:
+                todo.extend(item.ravel().tolist())
+        elif not isinstance(item, type) and isinstance(
+            getattr(item, "__dict__", None), dict
+        ):
+            todo.extend(item.__dict__.values())
+    return False
+
+
+_PLAIN_ITEMS = frozenset({str, bytes, int, float, bool, type(None), np.float64})
+
+
+def _forest_trees(model: Any) -> str | None:
+    tree = _FOREST_TREES.get(_name(model))
+    if tree is None:
+        return None
+    namespace = model.__dict__
+    members: list[Any] = []
+    for attribute in ("estimator", "estimator_", "estimators_"):
+        value = namespace.get(attribute)
+        if isinstance(value, np.ndarray) and value.dtype.hasobject:
+            members.extend(value.ravel().tolist())
+        elif isinstance(value, list):
+            members.extend(value)
+        elif value is not None:
+            members.append(value)
+    if any(_name(member) != tree for member in members):
+        return f"a {_name(model)} whose trees are not all {tree}s"
+    return None
+
+
+def _remainder(model: Any) -> str | None:
+    """A column transformer's ``_remainder``: its ``remainder`` parameter."""
+    held = getattr(model, "__dict__", {}).get("_remainder")
+    if held is None or _name(model) != "ColumnTransformer":
+        return None
+    if not (
+        isinstance(held, tuple)
+        and len(held) == 3
+        and held[0] == "remainder"
+        and held[1] is model.__dict__.get("remainder")
+    ):
+        return "a ColumnTransformer whose _remainder is not its remainder"
+    return None
+
+
+def _hist_preprocessor(model: Any) -> str | None:
+    """Histogram boosting's preprocessor for categories given by their
+    dtype: what fit builds, an ordinal encoder of the categorical columns
+    and a check of the others, run at every predict."""
+    part = getattr(model, "__dict__", {}).get("_preprocessor")
+    if part is None or _name(model) not in _HIST_BOOSTING:
+        return None
+    problem = f"a {_name(model)} whose _preprocessor is not what fit builds"
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
+    from sklearn.utils.validation import check_array
+
+    mask = model.__dict__.get("is_categorical_")
+    steps = getattr(part, "__dict__", {}).get("transformers")
+    if (
+        type(part) is not ColumnTransformer
+        or not isinstance(mask, np.ndarray)
+        or mask.dtype != bool
+        or not isinstance(steps, list)
+        or len(steps) != 2
+        or not all(isinstance(step, tuple) and len(step) == 3 for step in steps)
+        or [step[0] for step in steps] != ["encoder", "numerical"]
+        or not same_settings(part, ColumnTransformer(steps))
+    ):
+        return problem
+    (_, encoder, categorical), (_, numerical, others) = steps
+    encoder_settings = OrdinalEncoder(
+        handle_unknown="use_encoded_value",
+        unknown_value=np.nan,
+        encoded_missing_value=np.nan,
+        dtype=np.float64,
+    )
+    check = getattr(numerical, "__dict__", {}).get("func")
+    if not (
+        same_settings(encoder, encoder_settings)
+        and type(numerical) is FunctionTransformer
+        and isinstance(check, functools.partial)
+        and check.func is check_array
+        and not check.args
+        and check.keywords.get("dtype") == [np.float64]
+        and len(check.keywords) == 2
+        # The name of a release before 1.6 for ensure_all_finite.
+        and any(
+            check.keywords.get(flag) is False
+            for flag in ("ensure_all_finite", "force_all_finite")
+        )
+        and same_settings(numerical, FunctionTransformer(check))
+        and isinstance(categorical, np.ndarray)
+        and isinstance(others, np.ndarray)
+        and np.array_equal(categorical, mask)
+        and np.array_equal(others, ~mask)
+    ):
+        return problem
     return None
 
 
@@ -3557,6 +3823,14 @@ def _iterative_imputer(model: Any) -> str | None:
             return f"a {_name(model)} that imputes from columns outside its data"
         if _width(estimator) not in (None, len(others)):
             return f"a {_name(model)} whose models are not of their columns"
+        template = model.__dict__.get("_estimator")
+        if template is None or not same_settings(
+            estimator, template, random_states=False
+        ):
+            # Each round fits a clone of the estimator: a round of other
+            # settings (a neighbours model asking every row, or a Python
+            # metric) runs at every transform behind the settings shown.
+            return f"a {_name(model)} whose rounds are not fits of its estimator"
     for name in ("_min_value", "_max_value"):
         bound = model.__dict__.get(name)
         if bound is not None and np.shape(bound) != (width,):
