@@ -23,7 +23,6 @@ extra field, missing optional fields, a newer format.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import pickle
@@ -39,6 +38,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.linear_model import LogisticRegression
 
 from tests._forge import forge
+from tests._scripts import load_script
 from versioned_estimator import (
     EnvelopeError,
     VersionedEstimator,
@@ -58,16 +58,7 @@ OPTIONAL_FIELDS = ("probe", "evaluation", "git", "metadata")
 NOW = "now"
 
 
-def _reference_script():
-    spec = importlib.util.spec_from_file_location(
-        "make_reference_files", DATA / "make_reference_files.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAKER = _reference_script()
+MAKER = load_script("make_reference_files.py", "make_reference_files")
 
 
 def expected(version):
@@ -390,14 +381,5 @@ def test_an_earlier_releases_numpy_values_read_as_python_values(name):
     assert head == record["envelope"]
     loaded = load(path, replay="always", on_drift="error")
     assert loaded.verify().ok
-    X = _numpy_scalar_script().fits()[name][1]
+    X = load_script("numpy_scalars/make.py", "make_numpy_scalar_files").fits()[name][1]
     assert np.asarray(loaded.predict(X[:10])).tolist() == record["predict"]
-
-
-def _numpy_scalar_script():
-    spec = importlib.util.spec_from_file_location(
-        "make_numpy_scalar_files", NUMPY_SCALARS / "make.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -24,13 +24,20 @@ import numpy as np
 HERE = Path(__file__).parent
 
 
+#: The fits whose files are kept here (one of each kind of numpy value).
+KEPT = ("search-over-numpy-values", "pipeline-numpy-text", "dummy-numpy-constant")
+
+
 def fits() -> dict[str, tuple[Any, Any, Any]]:
-    """Fits whose data or parameters hold numpy text and numbers."""
+    """Fits whose data, parameters or column names hold numpy's text and
+    numbers (``np.str_`` from an item of a text array, ``np.float64`` from
+    ``np.logspace``), as (estimator, X, y)."""
+    import pandas as pd
     from sklearn.dummy import DummyClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
     rng = np.random.default_rng(0)
     X = rng.random((60, 3))
@@ -39,6 +46,7 @@ def fits() -> dict[str, tuple[Any, Any, Any]]:
     text = np.empty((60, 2), dtype=object)
     for index in np.ndindex(text.shape):
         text[index] = words[rng.integers(3)]  # an item of a text array: np.str_
+    assert type(text[0, 0]) is np.str_
     grid = {"C": np.logspace(-2, 1, 3), "solver": np.array(["lbfgs", "liblinear"])}
     return {
         "search-over-numpy-values": (
@@ -46,6 +54,8 @@ def fits() -> dict[str, tuple[Any, Any, Any]]:
             X,
             y,
         ),
+        "one-hot-numpy-text": (OneHotEncoder(), text, None),
+        "ordinal-numpy-text": (OrdinalEncoder(), text, None),
         "pipeline-numpy-text": (
             make_pipeline(OneHotEncoder(), LogisticRegression()),
             text,
@@ -56,6 +66,16 @@ def fits() -> dict[str, tuple[Any, Any, Any]]:
             X,
             words[y],
         ),
+        "frame-numpy-column-names": (
+            LogisticRegression(),
+            pd.DataFrame(X, columns=np.array(["x", "y", "z"])),
+            y,
+        ),
+        "frame-numpy-text-column": (
+            make_pipeline(OneHotEncoder(), LogisticRegression()),
+            pd.DataFrame({"w": list(text[:, 0])}),
+            y,
+        ),
     }
 
 
@@ -63,7 +83,9 @@ def main() -> None:
     import versioned_estimator as ve
 
     expected = {}
-    for name, (model, X, y) in fits().items():
+    every = fits()
+    for name in KEPT:
+        model, X, y = every[name]
         wrapped = ve.VersionedEstimator(model).fit(X, y)
         path = HERE / f"{name}.joblib"
         ve.save(wrapped, path)
