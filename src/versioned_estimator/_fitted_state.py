@@ -1105,7 +1105,11 @@ def check_by_type(obj: Any) -> list[Check]:
         # import it (5 ms) on the first load of any model.
         if module == "sklearn.gaussian_process.kernels":
             checks.append(_kernel)
-        if isinstance(obj, BaseEstimator):
+        if not isinstance(obj, BaseEstimator):
+            # Helper objects hold estimators too (a calibrated classifier's
+            # members): each only where a check holds it.
+            checks.append(accounted_members)
+        else:
             checks.append(_parameters)
             checks.append(_input_width)
             checks.append(_class_count)
@@ -3030,8 +3034,10 @@ def _calibrated(model: Any) -> str | None:
     if not isinstance(members, list) or classes.ndim != 1:
         return problem
     count = len(classes)
+    method = getattr(model, "method", None)
     # Temperature scaling keeps one calibrator for all the classes.
-    single = getattr(model, "method", None) == "temperature"
+    single = method == "temperature"
+    calibrator = _calibrator_of(method)
     given = getattr(model, "estimator", None)
     for member in members:
         # Each member's classifier a fit of the estimator parameter (a brute
@@ -3058,7 +3064,32 @@ def _calibrated(model: Any) -> str | None:
             or len(calibrators) != (1 if count == 2 or single else count)
         ):
             return problem
+        # Each calibrator what the method fits (a stacking regressor over a
+        # neighbours model of a Python metric behind method="sigmoid" took
+        # predict_proba 6,600 times as long; a dummy of 12,000 outputs asked
+        # 2.7 GB).
+        if calibrator is None or getattr(member, "method", None) != method:
+            return f"a {_name(model)} whose members do not calibrate by its method"
+        if not all(
+            type(one) is type(calibrator) and same_settings(one, calibrator)
+            for one in calibrators
+        ):
+            return f"a {_name(model)} whose calibrators are not what its method fits"
     return None
+
+
+def _calibrator_of(method: Any) -> Any:
+    """The calibrator a calibration ``method`` fits, unfitted; None for a
+    method no release has."""
+    from sklearn import calibration
+    from sklearn.isotonic import IsotonicRegression
+
+    if method == "isotonic":
+        return IsotonicRegression(out_of_bounds="clip")
+    kind = {"sigmoid": "_SigmoidCalibration", "temperature": "_TemperatureScaling"}
+    name = kind.get(method) if isinstance(method, str) else None
+    found = getattr(calibration, name, None) if name is not None else None
+    return found() if isinstance(found, type) else None
 
 
 def _network(model: Any) -> str | None:
@@ -3421,10 +3452,14 @@ def _column_transformer(model: Any) -> str | None:
     templates["remainder"] = getattr(model, "remainder", "drop")
     for name, transformer, _ in fitted:
         # Each fitted transformer a fit of a clone of its parameter (a
-        # PolynomialFeatures of degree 8 behind degree=2: MemoryError).
+        # PolynomialFeatures of degree 8 behind degree=2: MemoryError), or
+        # what fit makes of "drop" and "passthrough" (a neighbours
+        # transformer of a Python metric behind "passthrough": past 60 s).
         template = templates.get(name)
-        if hasattr(template, "get_params") and not same_settings(
-            transformer, template, random_states=False
+        if not (
+            same_settings(transformer, template, random_states=False)
+            if hasattr(template, "get_params")
+            else _fitted_as(transformer, template)
         ):
             return (
                 f"a {_name(model)} whose fitted transformer {str(name)[:40]!r} is "
@@ -3445,6 +3480,28 @@ def _column_transformer(model: Any) -> str | None:
             ):
                 return problem
     return None
+
+
+def _fitted_as(transformer: Any, template: Any) -> bool:
+    """Whether a column transformer's fitted entry is what fit makes of the
+    string given: itself (a "drop", or columns left empty), or for
+    "passthrough" the function transformer that passes columns on."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    if not isinstance(template, str):
+        return False
+    if isinstance(transformer, str):
+        return transformer == template
+    return (
+        template == "passthrough"
+        and type(transformer) is FunctionTransformer
+        and same_settings(
+            transformer,
+            FunctionTransformer(
+                accept_sparse=True, check_inverse=False, feature_names_out="one-to-one"
+            ),
+        )
+    )
 
 
 #: Checks by the full name of the class they apply to.

@@ -437,6 +437,11 @@ _HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegress
 #: depth, is refused (:func:`accounted_members`).
 CHECKED_MEMBERS: dict[str, frozenset[str]] = {
     "CalibratedClassifierCV": frozenset({"calibrated_classifiers_"}),
+    # Not estimators, holding them: a calibrated member's classifier and
+    # calibrators (``_calibrated``), the scorer of an estimator's own score
+    # (it scores the estimator it is given; this one only routes metadata).
+    "_CalibratedClassifier": frozenset({"estimator", "calibrators"}),
+    "_PassthroughScorer": frozenset({"_estimator"}),
     "ColumnTransformer": frozenset({"transformers_", "_remainder"}),
     "IterativeImputer": frozenset({"imputation_sequence_"}),
     **dict.fromkeys(
