@@ -2994,6 +2994,55 @@ def _remainder_of_higher_degree(model: Any) -> None:
     model._remainder = (name, PolynomialFeatures(8), columns)
 
 
+def _calibrated_sigmoid() -> tuple[Any, Any]:
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X = RS.rand(60, 3)
+    model = CalibratedClassifierCV(LogisticRegression(), method="sigmoid", cv=3)
+    return model.fit(X, np.arange(60) % 2), X[:5]
+
+
+def _calibrators_of_neighbours(model: Any) -> None:
+    """Round 65: calibrators other than the method's (a stacking regressor
+    over a neighbours model of a Python metric behind method="sigmoid":
+    6,600x at predict_proba; a dummy of 12,000 outputs: 2.7 GB)."""
+    for member in model.calibrated_classifiers_:
+        scores = RS.rand(20, 1)
+        member.calibrators = [KNeighborsRegressor(3).fit(scores, RS.rand(20))]
+
+
+def _members_of_another_method(model: Any) -> None:
+    for member in model.calibrated_classifiers_:
+        member.method = "isotonic"
+
+
+def _strings_column_transformer() -> tuple[Any, Any]:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(20, 4)
+    steps = [
+        ("p", "passthrough", [0]),
+        ("d", "drop", [1]),
+        ("s", StandardScaler(), [2]),
+    ]
+    model = ColumnTransformer(steps, remainder="passthrough")
+    return model.fit(X), X[:3]
+
+
+def _string_entry_of_neighbours(index: int) -> Callable[[Any], None]:
+    """Round 65: a fitted entry for "passthrough", "drop" or the remainder's
+    "passthrough" swapped for a neighbours transformer (of a Python metric:
+    past 60 s at transform)."""
+
+    def corrupt(model: Any) -> None:
+        name, _, columns = model.transformers_[index]
+        knn = KNeighborsTransformer(n_neighbors=2).fit(RS.rand(10, 1))
+        model.transformers_[index] = (name, knn, columns)
+
+    return corrupt
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4725,6 +4774,31 @@ CASES: dict[str, Case] = {
         "_remainder is not its remainder",
         method="transform",
     ),
+    "calibrators-other-than-the-method-fits": Case(
+        _calibrated_sigmoid,
+        _calibrators_of_neighbours,
+        "calibrators are not what its method fits",
+        method="predict_proba",
+    ),
+    "calibrated-members-of-another-method": Case(
+        _calibrated_sigmoid,
+        _members_of_another_method,
+        "members do not calibrate by its method",
+        method="predict_proba",
+    ),
+    **{
+        f"column-transformer-{what}-swapped": Case(
+            _strings_column_transformer,
+            _string_entry_of_neighbours(index),
+            f"fitted transformer {name!r} is not a fit of its parameter",
+            method="transform",
+        )
+        for what, index, name in (
+            ("passthrough", 0, "p"),
+            ("drop", 1, "d"),
+            ("remainder-passthrough", 3, "remainder"),
+        )
+    },
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -5556,6 +5630,18 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ).fit(X, y),
         X[:5],
     )
+    found["ColumnTransformer-passthrough-drop-remainder"] = (
+        _strings_column_transformer()
+    )
+    from sklearn.calibration import CalibratedClassifierCV
+
+    for method in ("sigmoid", "isotonic"):
+        found[f"CalibratedClassifierCV-{method}-three-classes"] = (
+            CalibratedClassifierCV(LogisticRegression(), method=method, cv=3).fit(
+                X, np.arange(len(X)) % 3
+            ),
+            X[:5],
+        )
     found["IsolationForest"] = (
         IsolationForest(n_estimators=5, random_state=0).fit(X),
         X[:5],
