@@ -3043,6 +3043,37 @@ def _string_entry_of_neighbours(index: int) -> Callable[[Any], None]:
     return corrupt
 
 
+def _copies(items: list[Any], times: int) -> list[Any]:
+    """``times`` distinct copies of each item (references to one would be
+    refused as shared)."""
+    return [item for _ in range(times) for item in pickle.loads(pickle.dumps(items))]
+
+
+def _hist_boosting() -> tuple[Any, Any]:
+    X = RS.rand(60, 3)
+    model = HistGradientBoostingRegressor(max_iter=5, early_stopping=False)
+    return model.fit(X, X[:, 0]), X[:5]
+
+
+def _more_iterations_than_asked(model: Any) -> None:
+    """Round 66: 7,000 boosting iterations behind max_iter=10 (452x at
+    predict; ``n_iter_`` is computed from them, so it agrees)."""
+    model._predictors = _copies(model._predictors, 3)
+
+
+def _more_calibrated_members(model: Any) -> None:
+    """Round 66: 2,000 calibrated members behind cv=5 (200x at
+    predict_proba)."""
+    model.calibrated_classifiers_ = _copies(model.calibrated_classifiers_, 3)
+
+
+def _more_imputer_iterations(model: Any) -> None:
+    """Round 66: rounds repeated with ``n_iter_`` to match, behind
+    max_iter=2 (118x at transform)."""
+    model.imputation_sequence_ = _copies(model.imputation_sequence_, 3)
+    model.n_iter_ *= 3
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4799,6 +4830,23 @@ CASES: dict[str, Case] = {
             ("remainder-passthrough", 3, "remainder"),
         )
     },
+    "hist-boosting-more-iterations-than-max-iter": Case(
+        _hist_boosting,
+        _more_iterations_than_asked,
+        "with 15 members (its max_iter asks for 5)",
+    ),
+    "calibrated-more-members-than-cv-splits": Case(
+        _calibrated_sigmoid,
+        _more_calibrated_members,
+        "with 9 members (its cv asks for 3)",
+        method="predict_proba",
+    ),
+    "imputer-more-iterations-than-max-iter": Case(
+        _rounds_of_neighbours,
+        _more_imputer_iterations,
+        "rounds are not its iterations over its data",
+        method="transform",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -5642,6 +5690,22 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             ),
             X[:5],
         )
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    for name, calibrated in {
+        "one-member": CalibratedClassifierCV(LogisticRegression(), ensemble=False),
+        "kfold-splits": CalibratedClassifierCV(LogisticRegression(), cv=KFold(4)),
+        "stratified-splits": CalibratedClassifierCV(
+            LogisticRegression(), cv=StratifiedKFold(3)
+        ),
+    }.items():
+        found[f"CalibratedClassifierCV-{name}"] = (calibrated.fit(X, y), X[:5])
+    found["HistGradientBoosting-early-stopped"] = (
+        HistGradientBoostingRegressor(max_iter=50, early_stopping=True).fit(
+            RS.rand(200, 3), RS.rand(200)
+        ),
+        X[:5],
+    )
     found["IsolationForest"] = (
         IsolationForest(n_estimators=5, random_state=0).fit(X),
         X[:5],

@@ -59,6 +59,7 @@ import numpy as np
 
 from versioned_estimator._members import (
     DEFAULT_MEMBERS,
+    HIST_BOOSTING,
     accounted_members,
     built_parts,
     fitted_members,
@@ -584,6 +585,50 @@ def _members_asked(estimator: Any) -> str | None:
             f"ask for {most})"
         )
     return None
+
+
+def _rounds_asked(model: Any) -> str | None:
+    """The members other lists hold, each run at every call, at most what
+    the parameters ask (round 66: 7,000 boosting iterations behind
+    ``max_iter=10`` made predict 452 times as long, 2,000 calibrated
+    members behind ``cv=5`` predict_proba 200 times): histogram boosting's
+    iterations, a calibrated classifier's members (one a split of its
+    ``cv`` when it ensembles, else one)."""
+    namespace = model.__dict__
+    kind = _name(model)
+    if kind in HIST_BOOSTING and "_predictors" in namespace:
+        found, most, what = namespace["_predictors"], _int(model.max_iter), "max_iter"
+    elif kind == "CalibratedClassifierCV" and "calibrated_classifiers_" in namespace:
+        found, most, what = namespace["calibrated_classifiers_"], _splits(model), "cv"
+    else:
+        return None
+    if not isinstance(found, list):
+        return f"a {kind} whose members are not a list"
+    if most is not None and len(found) > most:
+        return f"a {kind} with {len(found)} members (its {what} asks for {most})"
+    return None
+
+
+def _splits(model: Any) -> int | None:
+    """How many members a calibrated classifier fits: one a split of its
+    ``cv`` when it ensembles (as many as its splitter says, if it says),
+    else one."""
+    ensemble = model.__dict__.get("ensemble", True)
+    if ensemble == "auto":
+        ensemble = _name(model.__dict__.get("estimator")) != "FrozenEstimator"
+    cv = model.__dict__.get("cv")
+    if ensemble is False or cv == "prefit":
+        return 1
+    if cv is None:
+        return 5
+    if _int(cv) is not None:
+        return _int(cv)
+    state = getattr(cv, "__dict__", {})
+    splits = _int(state.get("n_splits", (state.get("cvargs") or {}).get("n_splits")))
+    repeats = _int(state.get("n_repeats", 1))
+    if splits is None or repeats is None:
+        return None  # a splitter of the data's own count (leave one out)
+    return splits * repeats
 
 
 #: The most feature names a count may make without an array that wide:
@@ -1120,6 +1165,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_rows_kept)
             checks.append(_component_count)
             checks.append(_members_asked)
+            checks.append(_rounds_asked)
             checks.append(_linear_classifier)
             checks.append(_fitted_functions)
             checks.append(_output_config)
@@ -3270,9 +3316,14 @@ def _iterative_imputer(model: Any) -> str | None:
         return None
     width = _width(model)
     iterations = _int(model.__dict__.get("n_iter_"))
+    most = _int(getattr(model, "max_iter", None))
     if (
         width is None
         or iterations is None
+        or most is None
+        # n_iter_ is the file's: the iterations run, at most max_iter (900
+        # rounds of each column behind max_iter=3: 118x at transform).
+        or not 0 <= iterations <= most
         or not isinstance(sequence, list)
         or len(sequence) > iterations * width
     ):

@@ -31,6 +31,7 @@ from versioned_estimator._shapes import param_set
 
 __all__ = [
     "BUILT_PARTS",
+    "HIST_BOOSTING",
     "CHECKED_MEMBERS",
     "CLONED",
     "DEFAULT_MEMBERS",
@@ -429,7 +430,8 @@ _FOREST_TREES = {
     "GradientBoostingClassifier": "DecisionTreeRegressor",
     "GradientBoostingRegressor": "DecisionTreeRegressor",
 }
-_HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
+#: Histogram gradient boosting's classes.
+HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
 
 #: Attributes holding estimators that a check of their own holds to what
 #: fit makes, by class: besides parameters, :data:`CLONED`'s members and
@@ -453,7 +455,7 @@ CHECKED_MEMBERS: dict[str, frozenset[str]] = {
         ),
         frozenset({"named_estimators_"}),
     ),
-    **dict.fromkeys(_HIST_BOOSTING, frozenset({"_preprocessor"})),
+    **dict.fromkeys(HIST_BOOSTING, frozenset({"_preprocessor"})),
     # The search's own checks: its scorer is what its scoring makes, its
     # best parameters a candidate; the results only record the candidates.
     **dict.fromkeys(
@@ -576,7 +578,7 @@ def _hist_preprocessor(model: Any) -> str | None:
     dtype: what fit builds, an ordinal encoder of the categorical columns
     and a check of the others, run at every predict."""
     part = getattr(model, "__dict__", {}).get("_preprocessor")
-    if part is None or _name(model) not in _HIST_BOOSTING:
+    if part is None or _name(model) not in HIST_BOOSTING:
         return None
     problem = f"a {_name(model)} whose _preprocessor is not what fit builds"
     from sklearn.compose import ColumnTransformer
