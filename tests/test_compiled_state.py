@@ -3074,6 +3074,46 @@ def _more_imputer_iterations(model: Any) -> None:
     model.n_iter_ *= 3
 
 
+def _calibrated_on_one_split() -> tuple[Any, Any]:
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X = RS.rand(60, 3)
+    index = np.arange(60)
+    split = [(index[:40], index[40:])]
+    model = CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=split)
+    return model.fit(X, index % 2), X[:5]
+
+
+def _regression_boosting_of_many_outputs(model: Any) -> None:
+    """Round 67: a histogram boosting regressor given 40 trees an iteration
+    and a multinomial loss of 40 classes (15,000 asked a (rows, 15,000)
+    array of every predict)."""
+    from sklearn._loss.loss import HalfMultinomialLoss
+
+    count = 40
+    model.n_trees_per_iteration_ = count
+    model._loss = HalfMultinomialLoss(n_classes=count)
+    model._predictors = [
+        [pickle.loads(pickle.dumps(stage[0])) for _ in range(count)]
+        for stage in model._predictors
+    ]
+    model._baseline_prediction = np.zeros((1, count))
+
+
+def _gaussian_classes_of_three() -> tuple[Any, Any]:
+    X = RS.rand(30, 2)
+    return GaussianProcessClassifier().fit(X, np.arange(30) % 3), X[:5]
+
+
+def _more_one_vs_rest_classes(model: Any) -> None:
+    """Round 67: the built one-vs-rest given 12 members and classes behind
+    the model's 3 (300 timed predict out)."""
+    ovr = model.base_estimator_
+    ovr.estimators_ = _copies(ovr.estimators_, 4)
+    ovr.classes_ = np.arange(12)
+    ovr.label_binarizer_.classes_ = np.arange(12)
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4847,6 +4887,22 @@ CASES: dict[str, Case] = {
         "rounds are not its iterations over its data",
         method="transform",
     ),
+    "calibrated-more-members-than-listed-splits": Case(
+        _calibrated_on_one_split,
+        _more_calibrated_members,
+        "with 3 members (its cv asks for 1)",
+        method="predict_proba",
+    ),
+    "hist-boosting-regressor-of-many-outputs": Case(
+        _hist_boosting,
+        _regression_boosting_of_many_outputs,
+        "gradient boosting regressor of more than one output",
+    ),
+    "gaussian-one-vs-rest-of-more-classes": Case(
+        _gaussian_classes_of_three,
+        _more_one_vs_rest_classes,
+        "base_estimator_ is not what fit builds",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -5706,6 +5762,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ),
         X[:5],
     )
+    found["CalibratedClassifierCV-listed-split"] = _calibrated_on_one_split()
+    found["GaussianProcessClassifier-three-classes"] = _gaussian_classes_of_three()
     found["IsolationForest"] = (
         IsolationForest(n_estimators=5, random_state=0).fit(X),
         X[:5],

@@ -623,6 +623,8 @@ def _splits(model: Any) -> int | None:
         return 5
     if _int(cv) is not None:
         return _int(cv)
+    if isinstance(cv, (list, tuple)):
+        return len(cv)  # the splits themselves (round 67: one, 2,000 members)
     state = getattr(cv, "__dict__", {})
     splits = _int(state.get("n_splits", (state.get("cvargs") or {}).get("n_splits")))
     repeats = _int(state.get("n_repeats", 1))

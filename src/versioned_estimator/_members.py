@@ -394,8 +394,17 @@ def _built_part(model: Any, entry: _Part) -> str | None:
         # More than two classes: the binary model, each class's (or pair's)
         # a clone of it (``fitted_members`` holds those).
         expected = "one_vs_rest" if _name(parts) == "OneVsRestClassifier" else ""
-        if getattr(model, "multi_class", None) != (expected or "one_vs_one") or (
-            getattr(parts, "n_jobs", None) != getattr(model, "n_jobs", None)
+        own = getattr(parts, "__dict__", {}).get("classes_")
+        classes = getattr(model, "__dict__", {}).get("classes_")
+        if (
+            getattr(model, "multi_class", None) != (expected or "one_vs_one")
+            or getattr(parts, "n_jobs", None) != getattr(model, "n_jobs", None)
+            # Of the model's classes (round 67: 300 members behind 3
+            # classes timed predict out).
+            or not isinstance(own, np.ndarray)
+            or not isinstance(classes, np.ndarray)
+            or own.shape != classes.shape
+            or not np.array_equal(own, classes)
         ):
             return f"a {_name(model)} whose {attribute} is not what fit builds"
         parts = parts.__dict__.get("estimator")
