@@ -597,13 +597,14 @@ def _rounds_asked(model: Any) -> str | None:
     namespace = model.__dict__
     kind = _name(model)
     if kind in HIST_BOOSTING and "_predictors" in namespace:
-        found, most, what = namespace["_predictors"], _int(model.max_iter), "max_iter"
+        most = _int(getattr(model, "max_iter", None))
+        found, what = namespace["_predictors"], "max_iter"
     elif kind == "CalibratedClassifierCV" and "calibrated_classifiers_" in namespace:
         found, most, what = namespace["calibrated_classifiers_"], _splits(model), "cv"
     else:
         return None
-    if not isinstance(found, list):
-        return f"a {kind} whose members are not a list"
+    if not isinstance(found, list) or (what == "max_iter" and most is None):
+        return f"a {kind} whose members are not a list its parameters bound"
     if most is not None and len(found) > most:
         return f"a {kind} with {len(found)} members (its {what} asks for {most})"
     return None
