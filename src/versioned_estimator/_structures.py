@@ -800,14 +800,14 @@ def _hist_gradient_boosting(estimator: Any) -> str | None:
         1 if len(classes) <= 2 else len(classes)
     ):
         return "a gradient boosting classifier whose outputs are not its classes'"
+    if any(len(stage) != per_iteration for stage in predictors):
+        return "a gradient boosting model whose stages are not its outputs"
     if type(estimator).__name__ == "HistGradientBoostingRegressor" and (
         per_iteration != 1
     ):
         # One tree an iteration: 15,000 behind a multinomial loss asked a
         # (rows, 15,000) array of every predict (round 67).
         return "a gradient boosting regressor of more than one output"
-    if any(len(stage) != per_iteration for stage in predictors):
-        return "a gradient boosting model whose stages are not its outputs"
     problem = _loss_outputs(estimator, per_iteration)
     if problem is not None:
         return problem
