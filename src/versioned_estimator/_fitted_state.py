@@ -62,6 +62,7 @@ from versioned_estimator._members import (
     HIST_BOOSTING,
     accounted_members,
     built_parts,
+    class_name,
     fitted_members,
 )
 from versioned_estimator._settings import same_settings, same_value
@@ -83,8 +84,7 @@ MAX_NGRAM = 100
 Check = Callable[[Any], "str | None"]
 
 
-def _name(obj: Any) -> str:
-    return type(obj).__name__
+_name = class_name
 
 
 def _int(value: Any) -> int | None:

@@ -36,13 +36,18 @@ __all__ = [
     "CLONED",
     "DEFAULT_MEMBERS",
     "accounted_members",
+    "class_name",
     "built_parts",
     "fitted_members",
 ]
 
 
-def _name(obj: Any) -> str:
+def class_name(obj: Any) -> str:
+    """The name of ``obj``'s class, as the checks' tables name classes."""
     return type(obj).__name__
+
+
+_name = class_name
 
 
 #: Fitted members scikit-learn makes by cloning a parameter, as (parameter,
