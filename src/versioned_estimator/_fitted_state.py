@@ -562,55 +562,7 @@ _NEVER_WIDER = frozenset(
 )
 
 
-def _members_asked(estimator: Any) -> str | None:
-    """An ensemble holds at most the members its parameters ask for (a
-    forest ``n_estimators`` trees, boosting fewer when it stops early, a
-    voting or stacking model one an estimator it names): each is run a
-    predict, so their count is the parameters', not the file's."""
-    members = estimator.__dict__.get("estimators_")
-    if not isinstance(members, (list, tuple, np.ndarray)):
-        return None
-    asked = getattr(estimator, "n_estimators", None)
-    named = getattr(estimator, "estimators", None)
-    most = (
-        _int(asked)
-        if _int(asked) is not None
-        else len(named)
-        if isinstance(named, (list, tuple))
-        else None
-    )
-    if most is not None and len(members) > most:
-        return (
-            f"a {_name(estimator)} with {len(members)} members (its parameters "
-            f"ask for {most})"
-        )
-    return None
-
-
-def _rounds_asked(model: Any) -> str | None:
-    """The members other lists hold, each run at every call, at most what
-    the parameters ask (round 66: 7,000 boosting iterations behind
-    ``max_iter=10`` made predict 452 times as long, 2,000 calibrated
-    members behind ``cv=5`` predict_proba 200 times): histogram boosting's
-    iterations, a calibrated classifier's members (one a split of its
-    ``cv`` when it ensembles, else one)."""
-    namespace = model.__dict__
-    kind = _name(model)
-    if kind in HIST_BOOSTING and "_predictors" in namespace:
-        most = _int(getattr(model, "max_iter", None))
-        found, what = namespace["_predictors"], "max_iter"
-    elif kind == "CalibratedClassifierCV" and "calibrated_classifiers_" in namespace:
-        found, most, what = namespace["calibrated_classifiers_"], _splits(model), "cv"
-    else:
-        return None
-    if not isinstance(found, list) or (what == "max_iter" and most is None):
-        return f"a {kind} whose members are not a list its parameters bound"
-    if most is not None and len(found) > most:
-        return f"a {kind} with {len(found)} members (its {what} asks for {most})"
-    return None
-
-
-def _splits(model: Any) -> int | None:
+def _splits_asked(model: Any) -> int | None:
     """How many members a calibrated classifier fits: one a split of its
     ``cv`` when it ensembles (as many as its splitter says, if it says),
     else one."""
@@ -632,6 +584,65 @@ def _splits(model: Any) -> int | None:
     if splits is None or repeats is None:
         return None  # a splitter of the data's own count (leave one out)
     return splits * repeats
+
+
+def _estimators_asked(model: Any) -> int | None:
+    """A forest's ``n_estimators`` (boosting fits fewer when it stops early),
+    or one member an estimator a voting or stacking model names."""
+    asked = _int(getattr(model, "n_estimators", None))
+    named = getattr(model, "estimators", None)
+    if asked is None and isinstance(named, (list, tuple)):
+        return len(named)
+    return asked
+
+
+def _iterations_asked(model: Any) -> int | None:
+    return _int(getattr(model, "max_iter", None))
+
+
+#: Every list of members a call runs, each member at every call, and what
+#: bounds its length: (the classes, None for any; the attribute; the bound
+#: from the parameters; the parameter the message names; whether a model
+#: without a bound is refused). Round 66 found 7,000 boosting iterations
+#: behind ``max_iter=10`` (predict 452 times as long) and 2,000 calibrated
+#: members behind ``cv=5`` (predict_proba 200 times); round 67 a list of
+#: one split behind 2,000 members.
+_MEMBER_LISTS: tuple[
+    tuple[frozenset[str] | None, str, Callable[[Any], int | None], str, bool], ...
+] = (
+    (None, "estimators_", _estimators_asked, "parameters", False),
+    (frozenset(HIST_BOOSTING), "_predictors", _iterations_asked, "max_iter", True),
+    (
+        frozenset({"CalibratedClassifierCV"}),
+        "calibrated_classifiers_",
+        _splits_asked,
+        "cv",
+        False,
+    ),
+)
+
+
+def _members_asked(model: Any) -> str | None:
+    """A model holds at most the members its parameters ask for: each is
+    run at every call, so their count is the parameters', not the file's
+    (``_MEMBER_LISTS``)."""
+    namespace = model.__dict__
+    kind = _name(model)
+    for classes, attribute, bound, what, required in _MEMBER_LISTS:
+        if attribute not in namespace or (classes is not None and kind not in classes):
+            continue
+        found = namespace[attribute]
+        if classes is None and not isinstance(found, (list, tuple, np.ndarray)):
+            continue  # another class's own use of the name
+        most = bound(model)
+        if not isinstance(found, list if classes else (list, tuple, np.ndarray)) or (
+            required and most is None
+        ):
+            return f"a {kind} whose members are not a list its parameters bound"
+        if most is not None and len(found) > most:
+            verb = "ask" if what == "parameters" else "asks"
+            return f"a {kind} with {len(found)} members (its {what} {verb} for {most})"
+    return None
 
 
 #: The most feature names a count may make without an array that wide:
@@ -1168,7 +1179,6 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_rows_kept)
             checks.append(_component_count)
             checks.append(_members_asked)
-            checks.append(_rounds_asked)
             checks.append(_linear_classifier)
             checks.append(_fitted_functions)
             checks.append(_output_config)
