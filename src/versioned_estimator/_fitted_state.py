@@ -2680,33 +2680,9 @@ def _best_params(model: Any) -> str | None:
         for grid in grids
     ):
         return problem
-    estimator = namespace.get("best_estimator_")
-    if estimator is not None:
-        try:
-            held = estimator.get_params(deep=True)
-        except Exception:  # parameters too broken to read
-            return problem
-        if any(key in held and not _set_as(held[key], best, key) for key in best):
-            return (
-                f"a {_name(model)} whose best estimator is not set as its best "
-                "parameters"
-            )
+    # The best estimator is compared with the estimator the best parameters
+    # set (``_members.fitted_members``), every setting of it.
     return None
-
-
-def _set_as(held: Any, best: dict[Any, Any], key: Any) -> bool:
-    """Whether the best estimator's parameter ``key`` is the best value: a
-    step swapped whole (a pipeline's ``clf``) as given, less the settings
-    the best parameters set inside it (``clf__C``)."""
-    value = best[key]
-    if not hasattr(value, "get_params"):
-        return same_value(held, value)
-    inner = {
-        str(name)[len(str(key)) + 2 :].split("__")[0]
-        for name in best
-        if str(name).startswith(f"{key}__")
-    }
-    return same_settings(held, value, ignore=inner)
 
 
 def _candidate_of(

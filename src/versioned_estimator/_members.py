@@ -109,8 +109,7 @@ def fitted_members(model: Any) -> str | None:
                 problem = _named_members(model, given, fitted)
                 if problem is not None:
                     return problem
-                given = [step[1] for step in given or () if not _dropped(step[1])]
-                pairs = list(zip(fitted, given, strict=True))
+                pairs = list(zip(fitted, _kept(given), strict=True))
             else:
                 if not isinstance(fitted, list):
                     continue  # gradient boosting's array of trees
@@ -175,8 +174,7 @@ def _named_members(model: Any, given: Any, fitted: Any) -> str | None:
         and isinstance(fitted, list)
     ):
         return problem
-    kept = [step for step in given if not _dropped(step[1])]
-    if len(fitted) != len(kept):
+    if len(fitted) != len(_kept(given)):
         return problem
     named = model.__dict__.get("named_estimators_")
     if named is None:
@@ -192,6 +190,11 @@ def _named_members(model: Any, given: Any, fitted: Any) -> str | None:
     ):
         return f"a {_name(model)} whose named_estimators_ are not its members"
     return None
+
+
+def _kept(named: Any) -> list[Any]:
+    """The estimators of (name, estimator) pairs that a fit does not drop."""
+    return [step[1] for step in named if not _dropped(step[1])]
 
 
 def _refit_template(estimator: Any, best: Any) -> Any:
