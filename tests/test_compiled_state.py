@@ -48,6 +48,7 @@ from sklearn.cluster import (
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
     BaggingClassifier,
+    BaggingRegressor,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
     HistGradientBoostingClassifier,
@@ -68,7 +69,7 @@ from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import DistanceMetric
-from sklearn.multioutput import MultiOutputRegressor
+from sklearn.multioutput import MultiOutputRegressor, RegressorChain
 from sklearn.neighbors import (
     KNeighborsClassifier,
     KNeighborsRegressor,
@@ -3114,6 +3115,72 @@ def _more_one_vs_rest_classes(model: Any) -> None:
     ovr.label_binarizer_.classes_ = np.arange(12)
 
 
+def _target_of_two_outputs(regressor: Any) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        from sklearn.compose import TransformedTargetRegressor
+
+        X = RS.rand(40, 3)
+        model = TransformedTargetRegressor(regressor=regressor)
+        return model.fit(X, RS.rand(40, 2)), X[:5]
+
+    return build
+
+
+def _one_target_of_many_outputs(model: Any) -> None:
+    """Round 68: a target regressor claiming one target over a multi-output
+    regressor (or chain) of many members (3,000 made predict 385 times as
+    long; a chain of 1,000, past 60 s)."""
+    model.regressor_ = clone(model.regressor).fit(RS.rand(40, 3), RS.rand(40, 30))
+    model._training_dim = 1
+    model.transformer_.n_features_in_ = 1
+
+
+def _voting_of_ridge() -> tuple[Any, Any]:
+    from sklearn.ensemble import VotingRegressor
+
+    X = RS.rand(40, 3)
+    return VotingRegressor([("m", Ridge())]).fit(X, X[:, 0]), X[:5]
+
+
+def _voter_of_many_outputs(model: Any) -> None:
+    """Round 68: a voter swapped, parameter and fit alike, for a
+    multi-output regressor of 3,000 members (1,090 times as long)."""
+    from sklearn.utils import Bunch
+
+    member = MultiOutputRegressor(Ridge()).fit(RS.rand(40, 3), RS.rand(40, 30))
+    model.estimators = [("m", MultiOutputRegressor(Ridge()))]
+    model.estimators_ = [member]
+    model.named_estimators_ = Bunch(m=member)
+
+
+def _projection_of_ten_columns() -> tuple[Any, Any]:
+    from sklearn.random_projection import SparseRandomProjection
+
+    X = RS.rand(40, 10)
+    return SparseRandomProjection(n_components=5, random_state=0).fit(X), X[:5]
+
+
+def _sparse_coefficients() -> tuple[Any, Any]:
+    X = RS.rand(40, 10)
+    model = LogisticRegression().fit(X, np.arange(40) % 2)
+    return model.sparsify(), X[:5]
+
+
+def _one_cell_repeated(name: str) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        """Round 68: a sparse matrix holding one cell many times (a million
+        in a 5 x 10 matrix made transform 975 times as long)."""
+        rows, columns = getattr(model, name).shape
+        count = rows * columns + 1
+        indptr = np.full(rows + 1, count, dtype=np.int32)
+        indptr[0] = 0
+        indices = np.zeros(count, dtype=np.int32)
+        matrix = sp.csr_matrix((np.ones(count), indices, indptr), shape=(rows, columns))
+        setattr(model, name, matrix)
+
+    return corrupt
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4502,14 +4569,14 @@ CASES: dict[str, Case] = {
     "bagged-linear-member-of-many-outputs": Case(
         _bagged_linear,
         _rows_of_outputs,
-        "members claim outputs it does not have",
+        "members predict different outputs",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 2),
     ),
     "bagged-neighbours-member-of-many-label-columns": Case(
         _bagged_neighbours,
         _label_columns,
-        "members claim outputs it does not have",
+        "members predict different outputs",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 2),
     ),
@@ -4902,6 +4969,34 @@ CASES: dict[str, Case] = {
         _gaussian_classes_of_three,
         _more_one_vs_rest_classes,
         "base_estimator_ is not what fit builds",
+    ),
+    **{
+        f"target-regressor-of-one-target-over-{kind}": Case(
+            _target_of_two_outputs(regressor),
+            _one_target_of_many_outputs,
+            "whose members claim outputs it does not have",
+        )
+        for kind, regressor in (
+            ("multi-output", MultiOutputRegressor(Ridge())),
+            ("chain", RegressorChain(Ridge())),
+        )
+    },
+    "voting-regressor-member-of-many-outputs": Case(
+        _voting_of_ridge,
+        _voter_of_many_outputs,
+        "whose members claim outputs it does not have",
+    ),
+    "sparse-projection-one-cell-repeated": Case(
+        _projection_of_ten_columns,
+        _one_cell_repeated("components_"),
+        "storing more entries than its shape has cells",
+        method="transform",
+    ),
+    "sparse-coefficients-one-cell-repeated": Case(
+        _sparse_coefficients,
+        _one_cell_repeated("coef_"),
+        "storing more entries than its shape has cells",
+        method="predict_proba",
     ),
 }
 
@@ -5768,6 +5863,34 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         IsolationForest(n_estimators=5, random_state=0).fit(X),
         X[:5],
     )
+    two = RS.rand(len(X), 2)
+    from sklearn.ensemble import VotingRegressor
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.kernel_ridge import KernelRidge
+
+    found["BaggingRegressor-two-outputs"] = (
+        BaggingRegressor(DecisionTreeRegressor(max_depth=4), n_estimators=3).fit(
+            X, two
+        ),
+        X[:5],
+    )
+    found["BaggingRegressor-kernel-ridge-two-outputs"] = (
+        BaggingRegressor(KernelRidge(), n_estimators=2).fit(X, two),
+        X[:5],
+    )
+    found["TransformedTargetRegressor-multi-output"] = _target_of_two_outputs(
+        MultiOutputRegressor(Ridge())
+    )()
+    found["TransformedTargetRegressor-chain"] = _target_of_two_outputs(
+        RegressorChain(Ridge())
+    )()
+    found["VotingRegressor-dummy-gaussian"] = (
+        VotingRegressor(
+            [("d", DummyRegressor()), ("g", GaussianProcessRegressor())]
+        ).fit(X, X[:, 0]),
+        X[:5],
+    )
+    found["SparseRandomProjection"] = _projection_of_ten_columns()
     return found
 
 
