@@ -3181,6 +3181,45 @@ def _one_cell_repeated(name: str) -> Callable[[Any], None]:
     return corrupt
 
 
+def _target_of_one_column(regressor: Any) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        from sklearn.compose import TransformedTargetRegressor
+
+        X = RS.rand(40, 3)
+        model = TransformedTargetRegressor(regressor=regressor)
+        return model.fit(X, RS.rand(40, 1)), X[:5]
+
+    return build
+
+
+def _members_beyond_one_column(model: Any) -> None:
+    """Round 69: a target regressor honestly fit on one target column (two
+    dimensions) over a multi-output regressor given 3,000 members (3,100
+    times as long)."""
+    model.regressor_.estimators_ = _copies(model.regressor_.estimators_, 30)
+
+
+def _target_dimensions_edited(model: Any) -> None:
+    """Round 69: a one-dimensional target said to be two, the regressor's
+    coefficients tiled to 3,000 rows (640 times as long)."""
+    model._training_dim = 2
+    model.regressor_.coef_ = np.tile(model.regressor_.coef_, (30, 1))
+    model.regressor_.intercept_ = np.zeros(30)
+
+
+def _pca_of_three_columns() -> tuple[Any, Any]:
+    from sklearn.decomposition import PCA
+
+    return PCA().fit(RS.rand(40, 3)), RS.rand(5, 3)
+
+
+def _target_of_one_dimension() -> tuple[Any, Any]:
+    from sklearn.compose import TransformedTargetRegressor
+
+    X = RS.rand(40, 3)
+    return TransformedTargetRegressor(Ridge()).fit(X, RS.rand(40)), X[:5]
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4992,6 +5031,27 @@ CASES: dict[str, Case] = {
         "storing more entries than its shape has cells",
         method="transform",
     ),
+    "target-regressor-of-one-column-over-more-members": Case(
+        _target_of_one_column(MultiOutputRegressor(Ridge())),
+        _members_beyond_one_column,
+        "whose members claim outputs it does not have",
+    ),
+    "target-regressor-dimensions-edited": Case(
+        _target_of_one_dimension,
+        _target_dimensions_edited,
+        "whose members claim outputs it does not have",
+    ),
+    "target-regressor-dimensions-not-recorded": Case(
+        _target_of_one_dimension,
+        lambda m: setattr(m, "_training_dim", 3),
+        "whose target's dimensions are not what fit records",
+    ),
+    "pca-without-its-width": Case(
+        _pca_of_three_columns,
+        lambda m: delattr(m, "n_features_in_"),
+        "without the n_features_in_ every fit records",
+        method="transform",
+    ),
     "sparse-coefficients-one-cell-repeated": Case(
         _sparse_coefficients,
         _one_cell_repeated("coef_"),
@@ -5891,6 +5951,25 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         X[:5],
     )
     found["SparseRandomProjection"] = _projection_of_ten_columns()
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    found["TransformedTargetRegressor-one-column-multi-output"] = _target_of_one_column(
+        MultiOutputRegressor(Ridge())
+    )()
+    found["TransformedTargetRegressor-scaled-two-outputs"] = (
+        TransformedTargetRegressor(
+            MultiOutputRegressor(Ridge()), transformer=StandardScaler()
+        ).fit(X, two),
+        X[:5],
+    )
+    found["TransformedTargetRegressor-pca-of-two-targets"] = (
+        TransformedTargetRegressor(
+            Ridge(), transformer=PCA(1), check_inverse=False
+        ).fit(X, two),
+        X[:5],
+    )
     return found
 
 

@@ -20,8 +20,15 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from versioned_estimator._shapes import _member, _shape, _value, check_shapes
-from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT
+from versioned_estimator._shapes import (
+    ALWAYS_A_TABLE,
+    _member,
+    _shape,
+    _value,
+    check_shapes,
+    width_required,
+)
+from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT, WIDTH_RECORDED
 
 DATA = Path(__file__).parent / "data"
 #: (rows, width, classes, targets): a shape the generator does not fit on.
@@ -537,3 +544,33 @@ def test_a_list_is_a_setting_only_where_it_is_the_classes_parameter():
     model.coef_ = model.coef_.reshape(1, -1)
     model.intercept_ = model.intercept = [0.0] * 5000
     assert "intercept_ is a list" in (check_shapes(model) or "")
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(FITTED) if width_required(n)])
+def test_an_input_width_every_fit_records_is_required(name):
+    """Round 69: without ``n_features_in_`` the checks of input widths let a
+    PCA of 3,000 components on 10 columns load; removed, or made other than
+    a number, it is refused."""
+    model = _fit(name)
+    assert check_shapes(model) is None
+    for value in (None, 3.0, "3", True):
+        model.n_features_in_ = value
+        problem = check_shapes(model)
+        assert problem is not None, value
+        assert "without the n_features_in_" in problem, value
+    del model.n_features_in_
+    if not any(a in vars(model) for a in DIMENSIONS[name] if not a.endswith("]")):
+        return  # nothing else fitted: an unfitted estimator, which raises
+    problem = check_shapes(model)
+    assert problem is not None
+    assert "without the n_features_in_" in problem
+
+
+def test_the_width_every_fit_records_is_most_classes():
+    """The table of classes that always record their width is not empty by
+    accident: most classes fitted on arrays record it."""
+    assert len(WIDTH_RECORDED) >= 100
+    assert set(DIMENSIONS) >= WIDTH_RECORDED >= ALWAYS_A_TABLE
+    assert width_required("sklearn.decomposition._pca.PCA")
+    # A callable kernel's fit records no width: not required.
+    assert not width_required("sklearn.svm._classes.SVC")

@@ -1271,9 +1271,7 @@ def _member_widths(model: Any) -> str | None:
     elif most is not None or _name(model) in _ONE_OUTPUT_MEMBERS:
         width = 1
     else:
-        # A target regressor's regressor predicts the target's columns.
-        dim = namespace.get("_training_dim")
-        width = 1 if _name(model) == "TransformedTargetRegressor" and dim == 1 else None
+        width = _target_width(model)
     alike: set[int] = set()
     for member in members:
         held = getattr(member, "__dict__", None)
@@ -2942,16 +2940,46 @@ def _transformer_weights(model: Any) -> str | None:
 
 
 def _target_transformer(model: Any) -> str | None:
-    """A target transformer fitted on a one-dimensional target maps the
-    regressor's output back to one column: its own width is one (a PCA of
-    10,000 targets behind a one-output regressor made 10,000 columns)."""
-    transformer = model.__dict__.get("transformer_")
-    if model.__dict__.get("_training_dim") != 1 or transformer is None:
+    """A target regressor's transformer is fitted on the target as a table
+    (one column for a one-dimensional target), and records its width: a
+    target transformer fitted on a one-dimensional target maps the
+    regressor's output back to one column (a PCA of 10,000 targets behind
+    a one-output regressor made 10,000 columns)."""
+    namespace = model.__dict__
+    transformer = namespace.get("transformer_")
+    if transformer is None:
         return None
     width = getattr(transformer, "__dict__", {}).get("n_features_in_")
-    if width is not None and width != 1:
+    if namespace.get("_training_dim") not in (1, 2) or _int(width) is None:
+        # Round 69: without them the regressor's outputs went unbounded.
+        return f"a {_name(model)} whose target's dimensions are not what fit records"
+    if namespace["_training_dim"] == 1 and width != 1:
         return f"a {_name(model)} whose target transformer is not of one target"
     return None
+
+
+def _target_width(model: Any) -> int | None:
+    """How many outputs a target regressor's regressor predicts, where its
+    transformer says: one for a one-dimensional target, else the target's
+    columns when the transformer keeps them (no function, or a scaler of
+    one output a column); None for any other model or transformer (round
+    69: an identity transformer of one column over a multi-output regressor
+    of 3,000 members made predict 3,100 times as long)."""
+    from sklearn.base import OneToOneFeatureMixin
+
+    if _name(model) != "TransformedTargetRegressor":
+        return None
+    namespace = model.__dict__
+    if namespace.get("_training_dim") == 1:
+        return 1
+    transformer = namespace.get("transformer_")
+    held = getattr(transformer, "__dict__", {})
+    keeps = isinstance(transformer, OneToOneFeatureMixin) or (
+        _name(transformer) == "FunctionTransformer"
+        and held.get("func") is None
+        and held.get("inverse_func") is None
+    )
+    return _int(held.get("n_features_in_")) if keeps else None
 
 
 def _scorer(scorer: Any) -> str | None:

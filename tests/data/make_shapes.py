@@ -485,7 +485,7 @@ PAIRED = 16
 
 
 #: A class's groups, most dimensions, and values not always numeric.
-Entry = tuple[list[tuple[str, ...]], dict[str, int], list[str]]
+Entry = tuple[list[tuple[str, ...]], dict[str, int], list[str], bool]
 
 
 def key(kind: type) -> str:
@@ -625,12 +625,17 @@ def collect() -> dict[str, Entry]:
         other = [*other, *held.get(kind, [])]
         kept = groups([s for s, _ in found], [s for s, _ in other])
         enough = len(found) >= 3 if kind in own else len(other) >= 3
-        most, text = (
-            dimensions([r for _, r in [*found, *other]]) if enough else ({}, [])
-        )
+        runs = [r for _, r in [*found, *other]]
+        most, text = dimensions(runs) if enough else ({}, [])
+        # Every fit recorded the input width, as a number.
+        width = enough and all(run.get(WIDTH, (None,))[0] == 0 for run in runs)
         if kept or most:
-            table[kind] = (kept, most, text)
+            table[kind] = (kept, most, text, width)
     return table
+
+
+#: The fitted count every check of input widths reads.
+WIDTH = "n_features_in_"
 
 
 def versions() -> str:
@@ -658,7 +663,8 @@ def render(table: dict[str, Entry]) -> str:
         "only other estimators hold. ``TEXT``: those of them some fit made of",
         "other than numbers (labels, categories, strings); every other is numeric",
         "(see ``_shapes``). ``=n_components``: a count parameter, where a fit set",
-        "it to a number.",
+        "it to a number. ``WIDTH_RECORDED``: the classes every fit of which recorded",
+        "``n_features_in_`` as a number (checks of input widths read it).",
         "",
         f"Generated under {versions()}.",
         '"""',
@@ -667,7 +673,7 @@ def render(table: dict[str, Entry]) -> str:
     ]
     # Every tuple and dict is written exploded with a trailing comma: the
     # form ``ruff format`` keeps.
-    for name, (kept, _, _) in table.items():
+    for name, (kept, _, _, _) in table.items():
         if not kept:
             continue
         lines.append(f'    "{name}": (')
@@ -679,7 +685,7 @@ def render(table: dict[str, Entry]) -> str:
             ]
         lines.append("    ),")
     lines += ["}", "", "DIMENSIONS: dict[str, dict[str, int]] = {"]
-    for name, (_, most, _) in table.items():
+    for name, (_, most, _, _) in table.items():
         if not most:
             continue
         lines += [
@@ -688,7 +694,7 @@ def render(table: dict[str, Entry]) -> str:
         ]
         lines.append("    },")
     lines += ["}", "", "TEXT: dict[str, tuple[str, ...]] = {"]
-    for name, (_, _, text) in table.items():
+    for name, (_, _, text, _) in table.items():
         one = f'    "{name}": ("{text[0]}",),' if len(text) == 1 else ""
         if one and len(one) <= 88:
             lines.append(one)  # the form ruff keeps for a one-item tuple
@@ -698,7 +704,9 @@ def render(table: dict[str, Entry]) -> str:
                 *(f'        "{k}",' for k in text),
                 "    ),",
             ]
-    lines.append("}")
+    lines += ["}", "", "WIDTH_RECORDED: frozenset[str] = frozenset("]
+    lines += ["    {", *(f'        "{k}",' for k, e in table.items() if e[3]), "    }"]
+    lines.append(")")
     return "\n".join(lines) + "\n"
 
 
