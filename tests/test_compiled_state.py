@@ -1405,7 +1405,10 @@ def _copied_members(count: int) -> Callable[[Any], None]:
 
     def corrupt(model: Any) -> None:
         first = pickle.dumps(model.estimators_[0])
-        model.estimators_ = [pickle.loads(first) for _ in range(count)]
+        # held as fit holds them (one-vs-one: a tuple)
+        model.estimators_ = type(model.estimators_)(
+            pickle.loads(first) for _ in range(count)
+        )
 
     return corrupt
 
@@ -3220,6 +3223,63 @@ def _target_of_one_dimension() -> tuple[Any, Any]:
     return TransformedTargetRegressor(Ridge()).fit(X, RS.rand(40)), X[:5]
 
 
+def _multi_output_trees() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    model = MultiOutputRegressor(DecisionTreeRegressor(max_depth=3))
+    return model.fit(X, RS.rand(40, 2)), X[:5]
+
+
+def _trees_of_numpy_outputs(model: Any) -> None:
+    """Round 70: each member a tree of 30 outputs whose count is a numpy
+    integer (3,000 made predict ask 1.4 GB where the model predicts 2)."""
+    X = RS.rand(40, 3)
+    for index, _ in enumerate(model.estimators_):
+        tree = DecisionTreeRegressor(max_depth=3).fit(X, RS.rand(40, 30))
+        tree.n_outputs_ = np.int64(tree.n_outputs_)
+        model.estimators_[index] = tree
+
+
+def _members_as_a_tuple(model: Any) -> None:
+    """Round 70: a multi-output regressor's members as a tuple of many (the
+    outputs counted only lists)."""
+    inner = model.regressor_
+    inner.estimators_ = tuple(_copies(inner.estimators_, 30))
+
+
+def _forest_of_many_outputs(model: Any) -> None:
+    """Round 70: a target regressor of one target over a forest of 1,500
+    outputs (the forest's ``estimator_`` is an unfitted template, and the
+    outputs were read there: 313 times as long)."""
+    model.regressor_ = RandomForestRegressor(n_estimators=2, max_depth=2).fit(
+        RS.rand(40, 3), RS.rand(40, 30)
+    )
+    model.regressor = RandomForestRegressor(n_estimators=2, max_depth=2)
+
+
+def _bagged_trees_of_three_classes() -> tuple[Any, Any]:
+    X = RS.rand(60, 3)
+    model = BaggingClassifier(DecisionTreeClassifier(max_depth=2), n_estimators=2)
+    return model.fit(X, np.arange(60) % 3), X[:5]
+
+
+def _bagging_classes_deleted(model: Any) -> None:
+    """Round 70: a bagging classifier's classes deleted beside a class count
+    of 3,000 (its probabilities 30,000 x 3,000)."""
+    del model.classes_
+    model.n_classes_ = 300
+
+
+def _tree_of_three_classes() -> tuple[Any, Any]:
+    X = RS.rand(60, 3)
+    return DecisionTreeClassifier(max_depth=2).fit(X, np.arange(60) % 3), X[:5]
+
+
+def _one_class_repeated(model: Any) -> None:
+    """Round 70: a voter's classes one code many times (each a column of
+    its probabilities: 3,000 asked 1.4 GB)."""
+    model.classes_ = np.zeros_like(model.classes_)
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4463,8 +4523,10 @@ CASES: dict[str, Case] = {
         "holds one estimator, step or array more than once",
         method="transform",
     ),
+    # Since round 70 the members' holder is checked first: a list, as fit
+    # makes it (the split outside is refused too when the walk meets it).
     "forest-trees-in-a-list-of-its-own-class": Case(
-        _forest_of_three, _trees_in_a_list_of_its_own, "point outside it"
+        _forest_of_three, _trees_in_a_list_of_its_own, "whose members are not a list"
     ),
     "imputer-round-tree-split-outside": Case(
         _tree_imputer,
@@ -5051,6 +5113,38 @@ CASES: dict[str, Case] = {
         lambda m: delattr(m, "n_features_in_"),
         "without the n_features_in_ every fit records",
         method="transform",
+    ),
+    "multi-output-trees-of-numpy-output-counts": Case(
+        _multi_output_trees,
+        _trees_of_numpy_outputs,
+        "whose members claim outputs it does not have",
+    ),
+    "target-regressor-over-a-tuple-of-members": Case(
+        _target_of_two_outputs(MultiOutputRegressor(Ridge())),
+        _members_as_a_tuple,
+        "whose members claim outputs it does not have",
+    ),
+    "multi-output-members-a-tuple": Case(
+        _multi_output_trees,
+        lambda m: setattr(m, "estimators_", tuple(m.estimators_)),
+        "whose members are not a list",
+    ),
+    "target-regressor-of-one-target-over-a-forest": Case(
+        _target_of_one_dimension,
+        _forest_of_many_outputs,
+        "whose members claim outputs it does not have",
+    ),
+    "bagging-classes-deleted": Case(
+        _bagged_trees_of_three_classes,
+        _bagging_classes_deleted,
+        "without the classes_ every fit records",
+        method="predict_proba",
+    ),
+    "tree-of-one-class-repeated": Case(
+        _tree_of_three_classes,
+        _one_class_repeated,
+        "classes_ holds a value twice",
+        method="predict_proba",
     ),
     "sparse-coefficients-one-cell-repeated": Case(
         _sparse_coefficients,
@@ -6483,3 +6577,22 @@ def _kernel_pca_inverting() -> Any:
     from sklearn.decomposition import KernelPCA
 
     return KernelPCA(n_components=2, fit_inverse_transform=True)
+
+
+def test_no_function_of_the_test_files_is_defined_twice() -> None:
+    """A builder or corruption defined twice silently replaces the first for
+    every case (three did, and round 70's ``_classes_deleted`` replaced
+    an SVC case's): each name once per test module."""
+    import ast
+    from collections import Counter
+
+    for path in Path(__file__).parent.glob("test_*.py"):
+        tree = ast.parse(path.read_text())
+        names = Counter(
+            node.name
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )
+        # ``_``: functions a decorator registers, never called by name.
+        twice = [n for n, count in names.items() if count > 1 and n != "_"]
+        assert twice == [], path.name

@@ -28,7 +28,13 @@ from versioned_estimator._shapes import (
     check_shapes,
     width_required,
 )
-from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT, WIDTH_RECORDED
+from versioned_estimator._shapes_data import (
+    DIMENSIONS,
+    EQUAL,
+    LABELS_RECORDED,
+    TEXT,
+    WIDTH_RECORDED,
+)
 
 DATA = Path(__file__).parent / "data"
 #: (rows, width, classes, targets): a shape the generator does not fit on.
@@ -574,3 +580,19 @@ def test_the_width_every_fit_records_is_most_classes():
     assert width_required("sklearn.decomposition._pca.PCA")
     # A callable kernel's fit records no width: not required.
     assert not width_required("sklearn.svm._classes.SVC")
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(FITTED) if LABELS_RECORDED.get(n)])
+def test_classes_and_counts_every_fit_records_are_required(name):
+    """Round 70: a bagging classifier's ``classes_`` deleted beside a class
+    count of 3,000 left the checks of classes nothing to hold it to; each
+    label store every fit of a class records is required of it."""
+    model = _fit(name)
+    assert check_shapes(model) is None
+    for label in LABELS_RECORDED[name]:
+        before = vars(model)[label]
+        delattr(model, label)
+        problem = check_shapes(model)
+        setattr(model, label, before)
+        assert problem is not None, label
+        assert f"without the {label}" in problem, problem

@@ -485,6 +485,12 @@ def _label_items(estimator: Any) -> str | None:
                 # Complex numbers, and floats wider than 64 bits (numpy hashes
                 # them as the double they round to: all past its range alike).
                 return f"a {_name(estimator)} whose {name} are of {array.dtype}"
+            if isinstance(array, np.ndarray) and array.dtype.kind in "biufUS":
+                # Round 70: a voter's 3,000 classes all 0 (each a column of
+                # its probabilities) passed as codes of one class.
+                if not once(array, "distinct", _distinct_values):
+                    return f"a {_name(estimator)} whose {name} holds a value twice"
+                continue
             if not (isinstance(array, np.ndarray) and array.dtype.hasobject):
                 continue
             items = array.ravel().tolist()
@@ -503,6 +509,11 @@ def _label_items(estimator: Any) -> str | None:
             if not distinct:
                 return f"a {_name(estimator)} whose {name} holds a value twice"
     return None
+
+
+def _distinct_values(array: Any) -> bool:
+    values = np.asarray(array).ravel()
+    return bool(np.unique(values).size == values.size)
 
 
 # No complex number, no float wider than 64 bits: their hashes can be chosen
@@ -622,6 +633,15 @@ _MEMBER_LISTS: tuple[
 )
 
 
+#: Models whose fit holds its ``estimators_`` in other than a list: gradient
+#: boosting a grid of trees (a row an iteration), one-vs-one a tuple.
+_HELD_AS: dict[str, type] = {
+    "GradientBoostingClassifier": np.ndarray,
+    "GradientBoostingRegressor": np.ndarray,
+    "OneVsOneClassifier": tuple,
+}
+
+
 def _members_asked(model: Any) -> str | None:
     """A model holds at most the members its parameters ask for: each is
     run at every call, so their count is the parameters', not the file's
@@ -634,6 +654,10 @@ def _members_asked(model: Any) -> str | None:
         found = namespace[attribute]
         if classes is None and not isinstance(found, (list, tuple, np.ndarray)):
             continue  # another class's own use of the name
+        if classes is None and type(found) is not _HELD_AS.get(kind, list):
+            # What fit makes (round 70: a tuple or an array of 3,000 members
+            # escaped the counts that read lists).
+            return f"a {kind} whose members are not a list"
         most = bound(model)
         if not isinstance(found, list if classes else (list, tuple, np.ndarray)) or (
             required and most is None
@@ -1297,6 +1321,8 @@ def _member_widths(model: Any) -> str | None:
             ):
                 return f"a {_name(model)} whose members claim classes it does not hold"
         outputs = _outputs_of(member)
+        if outputs == TOO_DEEP:
+            return f"a {_name(model)} whose member is nested past any fit"
         if width is not None and outputs is not None and outputs > width:
             return f"a {_name(model)} whose members claim outputs it does not have"
         if outputs is not None and _name(model) in _ALIKE_MEMBERS:
@@ -1319,26 +1345,41 @@ def _outputs_of(member: Any, depth: int = 0) -> int | None:
     label columns, through pipelines; None when it has none to say. A
     bagged linear member of 40,000 coefficient rows asked 9 GiB."""
     held = getattr(member, "__dict__", None)
-    if not isinstance(held, dict) or depth > 8:
+    if depth > 8:
+        return TOO_DEEP  # refused, as no fit nests so deep (round 70)
+    if not isinstance(held, dict):
         return None
     if _is_pipeline(member):
         return _outputs_of(_final_step(member), depth + 1)
     if "classes_" in held:
         return None  # a classifier: its classes are held to the model's
     if "tree_" in held:
-        outputs = held.get("n_outputs_")
-        return outputs if isinstance(outputs, int) else None
+        return _int(held.get("n_outputs_"))
     kind = type(member).__name__
-    members = held.get("estimators_")
+    raw = held.get("estimators_")
+    members: list[Any] = (
+        raw.ravel().tolist()
+        if isinstance(raw, np.ndarray)
+        else list(raw)
+        if isinstance(raw, (list, tuple))
+        else []
+    )
     if kind in _OUTPUT_A_MEMBER:
-        return len(members) if isinstance(members, list) else None
-    for name in ("regressor_", "best_estimator_", "final_estimator_", "estimator_"):
+        return len(members) if "estimators_" in held else None
+    for name in ("regressor_", "best_estimator_", "final_estimator_"):
         if name in held:
             return _outputs_of(held[name], depth + 1)
-    if isinstance(members, list) and members:
-        # Voting, bagging, boosting: each member predicts every output.
+    if members:
+        # Voting, bagging, boosting, forests: each member predicts every
+        # output (their ``estimator_`` is an unfitted template: round 70's
+        # forest of 1,500 outputs behind a target regressor of one).
         known = [_outputs_of(m, depth + 1) for m in members]
-        return max((n for n in known if n is not None), default=None)
+        if TOO_DEEP in known:
+            return TOO_DEEP
+        own = _int(held.get("n_outputs_"))
+        return max((n for n in [*known, own] if n is not None), default=None)
+    if "estimator_" in held:
+        return _outputs_of(held["estimator_"], depth + 1)
     table = held.get(_OUTPUT_ARRAYS.get(kind, ""))
     if isinstance(table, np.ndarray):
         return table.shape[1] if table.ndim == 2 else 1
@@ -1353,6 +1394,9 @@ def _outputs_of(member: Any, depth: int = 0) -> int | None:
         return labels.shape[1] if labels.ndim == 2 else 1
     return None
 
+
+#: What :func:`_outputs_of` says of a member nested past 8 levels.
+TOO_DEEP = -1
 
 #: Multi-output models: one member an output (round 68: a target regressor
 #: of one target over a multi-output regressor of 3,000 members predicted

@@ -39,7 +39,13 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._errors import UntrustedGlobalError
-from versioned_estimator._shapes_data import DIMENSIONS, EQUAL, TEXT, WIDTH_RECORDED
+from versioned_estimator._shapes_data import (
+    DIMENSIONS,
+    EQUAL,
+    LABELS_RECORDED,
+    TEXT,
+    WIDTH_RECORDED,
+)
 
 __all__ = [
     "SCALARS",
@@ -401,12 +407,29 @@ def _width_recorded(kind: type, full: str, namespace: dict[str, Any]) -> str | N
     width = namespace.get("n_features_in_")
     if isinstance(width, (int, np.integer)) and not isinstance(width, bool):
         return None
-    fitted = "n_features_in_" in namespace or any(
-        name in namespace for name in DIMENSIONS[full] if not name.endswith("]")
-    )
-    if not fitted:
+    if "n_features_in_" not in namespace and not _fitted(full, namespace):
         return None  # an unfitted estimator: a parameter
     return f"a {kind.__name__} without the n_features_in_ every fit records as a number"
+
+
+def _fitted(full: str, namespace: dict[str, Any]) -> bool:
+    """Whether the model holds any value a fit of its class makes, or any
+    fitted attribute (scikit-learn's test: a name ending in an underscore)."""
+    return any(
+        name in namespace for name in DIMENSIONS[full] if "[" not in name
+    ) or any(name.endswith("_") and not name.startswith("__") for name in namespace)
+
+
+def _labels_recorded(kind: type, full: str, namespace: dict[str, Any]) -> str | None:
+    """A fitted model holds the classes, class count and output count every
+    fit of its class records (``LABELS_RECORDED``): round 70 deleted a
+    bagging classifier's ``classes_`` beside a count of 3,000, and no check
+    of classes had any to hold its members or its probabilities to."""
+    names = LABELS_RECORDED.get(full, ())
+    missing = [name for name in names if namespace.get(name) is None]
+    if not missing or not _fitted(full, namespace):
+        return None
+    return f"a {kind.__name__} without the {missing[0]} every fit records"
 
 
 def check_shapes(estimator: Any) -> str | None:
@@ -438,8 +461,10 @@ def check_shapes(estimator: Any) -> str | None:
     if full not in DIMENSIONS:
         return None
     namespace = getattr(estimator, "__dict__", {})
-    problem = _dimensions(kind, full, namespace) or _width_recorded(
-        kind, full, namespace
+    problem = (
+        _dimensions(kind, full, namespace)
+        or _width_recorded(kind, full, namespace)
+        or _labels_recorded(kind, full, namespace)
     )
     if problem is not None:
         return problem

@@ -13,6 +13,8 @@ other than numbers (labels, categories, strings); every other is numeric
 (see ``_shapes``). ``=n_components``: a count parameter, where a fit set
 it to a number. ``WIDTH_RECORDED``: the classes every fit of which recorded
 ``n_features_in_`` as a number (checks of input widths read it).
+``LABELS_RECORDED``: the classes, counts of classes and outputs every fit
+of a class recorded (checks of classes and outputs read them).
 
 Generated under scikit-learn 1.9.1, numpy 2.4.6, scipy 1.17.1.
 """
@@ -3996,3 +3998,86 @@ WIDTH_RECORDED: frozenset[str] = frozenset(
         "sklearn.svm._classes.SVR",
     }
 )
+
+LABELS_RECORDED: dict[str, tuple[str, ...]] = {
+    "sklearn.calibration.CalibratedClassifierCV": ("classes_",),
+    "sklearn.discriminant_analysis.LinearDiscriminantAnalysis": ("classes_",),
+    "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis": ("classes_",),
+    "sklearn.dummy.DummyClassifier": (
+        "classes_",
+        "n_classes_",
+        "n_outputs_",
+    ),
+    "sklearn.dummy.DummyRegressor": ("n_outputs_",),
+    "sklearn.ensemble._bagging.BaggingClassifier": (
+        "classes_",
+        "n_classes_",
+    ),
+    "sklearn.ensemble._forest.ExtraTreesClassifier": (
+        "classes_",
+        "n_classes_",
+        "n_outputs_",
+    ),
+    "sklearn.ensemble._forest.ExtraTreesRegressor": ("n_outputs_",),
+    "sklearn.ensemble._forest.RandomForestClassifier": (
+        "classes_",
+        "n_classes_",
+        "n_outputs_",
+    ),
+    "sklearn.ensemble._forest.RandomForestRegressor": ("n_outputs_",),
+    "sklearn.ensemble._forest.RandomTreesEmbedding": ("n_outputs_",),
+    "sklearn.ensemble._gb.GradientBoostingClassifier": (
+        "classes_",
+        "n_classes_",
+    ),
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier": (
+        "classes_",
+    ),
+    "sklearn.ensemble._stacking.StackingClassifier": ("classes_",),
+    "sklearn.ensemble._voting.VotingClassifier": ("classes_",),
+    "sklearn.ensemble._weight_boosting.AdaBoostClassifier": (
+        "classes_",
+        "n_classes_",
+    ),
+    "sklearn.gaussian_process._gpc.GaussianProcessClassifier": (
+        "classes_",
+        "n_classes_",
+    ),
+    "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace": (
+        "classes_",
+    ),
+    "sklearn.linear_model._logistic.LogisticRegression": ("classes_",),
+    "sklearn.linear_model._logistic.LogisticRegressionCV": ("classes_",),
+    "sklearn.linear_model._passive_aggressive.PassiveAggressiveClassifier": (
+        "classes_",
+    ),
+    "sklearn.linear_model._perceptron.Perceptron": ("classes_",),
+    "sklearn.linear_model._ridge.RidgeClassifier": ("classes_",),
+    "sklearn.linear_model._ridge.RidgeClassifierCV": ("classes_",),
+    "sklearn.linear_model._stochastic_gradient.SGDClassifier": ("classes_",),
+    "sklearn.multiclass.OneVsOneClassifier": ("classes_",),
+    "sklearn.multiclass.OutputCodeClassifier": ("classes_",),
+    "sklearn.multioutput.ClassifierChain": ("classes_",),
+    "sklearn.multioutput.MultiOutputClassifier": ("classes_",),
+    "sklearn.naive_bayes.BernoulliNB": ("classes_",),
+    "sklearn.naive_bayes.CategoricalNB": ("classes_",),
+    "sklearn.naive_bayes.ComplementNB": ("classes_",),
+    "sklearn.naive_bayes.GaussianNB": ("classes_",),
+    "sklearn.naive_bayes.MultinomialNB": ("classes_",),
+    "sklearn.neighbors._classification.KNeighborsClassifier": ("classes_",),
+    "sklearn.neighbors._classification.RadiusNeighborsClassifier": ("classes_",),
+    "sklearn.neighbors._nearest_centroid.NearestCentroid": ("classes_",),
+    "sklearn.neural_network._multilayer_perceptron.MLPClassifier": (
+        "classes_",
+        "n_outputs_",
+    ),
+    "sklearn.neural_network._multilayer_perceptron.MLPRegressor": ("n_outputs_",),
+    "sklearn.preprocessing._label.LabelBinarizer": ("classes_",),
+    "sklearn.preprocessing._label.LabelEncoder": ("classes_",),
+    "sklearn.semi_supervised._label_propagation.LabelPropagation": ("classes_",),
+    "sklearn.semi_supervised._label_propagation.LabelSpreading": ("classes_",),
+    "sklearn.semi_supervised._self_training.SelfTrainingClassifier": ("classes_",),
+    "sklearn.svm._classes.LinearSVC": ("classes_",),
+    "sklearn.svm._classes.NuSVC": ("classes_",),
+    "sklearn.svm._classes.SVC": ("classes_",),
+}

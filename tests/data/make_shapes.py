@@ -485,7 +485,7 @@ PAIRED = 16
 
 
 #: A class's groups, most dimensions, and values not always numeric.
-Entry = tuple[list[tuple[str, ...]], dict[str, int], list[str], bool]
+Entry = tuple[list[tuple[str, ...]], dict[str, int], list[str], bool, list[str]]
 
 
 def key(kind: type) -> str:
@@ -629,13 +629,17 @@ def collect() -> dict[str, Entry]:
         most, text = dimensions(runs) if enough else ({}, [])
         # Every fit recorded the input width, as a number.
         width = enough and all(run.get(WIDTH, (None,))[0] == 0 for run in runs)
+        labels = [n for n in LABELS if enough and all(n in run for run in runs)]
         if kept or most:
-            table[kind] = (kept, most, text, width)
+            table[kind] = (kept, most, text, width, labels)
     return table
 
 
 #: The fitted count every check of input widths reads.
 WIDTH = "n_features_in_"
+#: The labels and counts of them that checks of classes and outputs read:
+#: those every fit of a class recorded are required of it.
+LABELS = ("classes_", "n_classes_", "n_outputs_")
 
 
 def versions() -> str:
@@ -665,6 +669,8 @@ def render(table: dict[str, Entry]) -> str:
         "(see ``_shapes``). ``=n_components``: a count parameter, where a fit set",
         "it to a number. ``WIDTH_RECORDED``: the classes every fit of which recorded",
         "``n_features_in_`` as a number (checks of input widths read it).",
+        "``LABELS_RECORDED``: the classes, counts of classes and outputs every fit",
+        "of a class recorded (checks of classes and outputs read them).",
         "",
         f"Generated under {versions()}.",
         '"""',
@@ -673,7 +679,7 @@ def render(table: dict[str, Entry]) -> str:
     ]
     # Every tuple and dict is written exploded with a trailing comma: the
     # form ``ruff format`` keeps.
-    for name, (kept, _, _, _) in table.items():
+    for name, (kept, _, _, _, _) in table.items():
         if not kept:
             continue
         lines.append(f'    "{name}": (')
@@ -685,7 +691,7 @@ def render(table: dict[str, Entry]) -> str:
             ]
         lines.append("    ),")
     lines += ["}", "", "DIMENSIONS: dict[str, dict[str, int]] = {"]
-    for name, (_, most, _, _) in table.items():
+    for name, (_, most, _, _, _) in table.items():
         if not most:
             continue
         lines += [
@@ -694,7 +700,7 @@ def render(table: dict[str, Entry]) -> str:
         ]
         lines.append("    },")
     lines += ["}", "", "TEXT: dict[str, tuple[str, ...]] = {"]
-    for name, (_, _, text, _) in table.items():
+    for name, (_, _, text, _, _) in table.items():
         one = f'    "{name}": ("{text[0]}",),' if len(text) == 1 else ""
         if one and len(one) <= 88:
             lines.append(one)  # the form ruff keeps for a one-item tuple
@@ -706,7 +712,19 @@ def render(table: dict[str, Entry]) -> str:
             ]
     lines += ["}", "", "WIDTH_RECORDED: frozenset[str] = frozenset("]
     lines += ["    {", *(f'        "{k}",' for k, e in table.items() if e[3]), "    }"]
-    lines.append(")")
+    lines += [")", "", "LABELS_RECORDED: dict[str, tuple[str, ...]] = {"]
+    for name, entry in table.items():
+        labels = entry[4]
+        one = f'    "{name}": ("{labels[0]}",),' if len(labels) == 1 else ""
+        if one and len(one) <= 88:
+            lines.append(one)
+        elif labels:
+            lines += [
+                f'    "{name}": (',
+                *(f'        "{k}",' for k in labels),
+                "    ),",
+            ]
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
