@@ -3280,6 +3280,30 @@ def _one_class_repeated(model: Any) -> None:
     model.classes_ = np.zeros_like(model.classes_)
 
 
+def _one_hot_of_many_categories(categories: int) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        from sklearn.compose import ColumnTransformer
+        from sklearn.preprocessing import StandardScaler
+
+        X = np.c_[np.arange(600) % categories, RS.rand(600, 3)]
+        model = ColumnTransformer(
+            [
+                ("ids", OneHotEncoder(handle_unknown="ignore"), [0]),
+                ("num", StandardScaler(), [1, 2, 3]),
+            ]
+        )
+        return model.fit(X), X[:5]
+
+    return build
+
+
+def _made_dense(model: Any) -> None:
+    """Round 71: the flag fit sets from its output's density turned off (a
+    one-hot column of 5,000 categories made 30,000 x 5,003 dense: 800
+    times as long)."""
+    model.sparse_output_ = False
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -5146,6 +5170,12 @@ CASES: dict[str, Case] = {
         "classes_ holds a value twice",
         method="predict_proba",
     ),
+    "column-transformer-dense-where-sparse": Case(
+        _one_hot_of_many_categories(300),
+        _made_dense,
+        "whose output is dense where its fit makes it sparse",
+        method="transform",
+    ),
     "sparse-coefficients-one-cell-repeated": Case(
         _sparse_coefficients,
         _one_cell_repeated("coef_"),
@@ -6045,6 +6075,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         X[:5],
     )
     found["SparseRandomProjection"] = _projection_of_ten_columns()
+    found["ColumnTransformer-one-hot-sparse"] = _one_hot_of_many_categories(300)()
+    found["ColumnTransformer-one-hot-dense"] = _one_hot_of_many_categories(3)()
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
