@@ -3118,13 +3118,18 @@ def _more_one_vs_rest_classes(model: Any) -> None:
     ovr.label_binarizer_.classes_ = np.arange(12)
 
 
-def _target_of_two_outputs(regressor: Any) -> Callable[[], tuple[Any, Any]]:
+def _target_regressor_of(
+    regressor: Any, columns: int = 2
+) -> Callable[[], tuple[Any, Any]]:
+    """A target regressor over ``regressor`` fit on a target of ``columns``
+    columns (two dimensions, one column or more)."""
+
     def build() -> tuple[Any, Any]:
         from sklearn.compose import TransformedTargetRegressor
 
         X = RS.rand(40, 3)
         model = TransformedTargetRegressor(regressor=regressor)
-        return model.fit(X, RS.rand(40, 2)), X[:5]
+        return model.fit(X, RS.rand(40, columns)), X[:5]
 
     return build
 
@@ -3182,17 +3187,6 @@ def _one_cell_repeated(name: str) -> Callable[[Any], None]:
         setattr(model, name, matrix)
 
     return corrupt
-
-
-def _target_of_one_column(regressor: Any) -> Callable[[], tuple[Any, Any]]:
-    def build() -> tuple[Any, Any]:
-        from sklearn.compose import TransformedTargetRegressor
-
-        X = RS.rand(40, 3)
-        model = TransformedTargetRegressor(regressor=regressor)
-        return model.fit(X, RS.rand(40, 1)), X[:5]
-
-    return build
 
 
 def _members_beyond_one_column(model: Any) -> None:
@@ -5097,7 +5091,7 @@ CASES: dict[str, Case] = {
     ),
     **{
         f"target-regressor-of-one-target-over-{kind}": Case(
-            _target_of_two_outputs(regressor),
+            _target_regressor_of(regressor),
             _one_target_of_many_outputs,
             "whose members claim outputs it does not have",
         )
@@ -5118,7 +5112,7 @@ CASES: dict[str, Case] = {
         method="transform",
     ),
     "target-regressor-of-one-column-over-more-members": Case(
-        _target_of_one_column(MultiOutputRegressor(Ridge())),
+        _target_regressor_of(MultiOutputRegressor(Ridge()), 1),
         _members_beyond_one_column,
         "whose members claim outputs it does not have",
     ),
@@ -5144,7 +5138,7 @@ CASES: dict[str, Case] = {
         "whose members claim outputs it does not have",
     ),
     "target-regressor-over-a-tuple-of-members": Case(
-        _target_of_two_outputs(MultiOutputRegressor(Ridge())),
+        _target_regressor_of(MultiOutputRegressor(Ridge())),
         _members_as_a_tuple,
         "whose members claim outputs it does not have",
     ),
@@ -6062,10 +6056,10 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         BaggingRegressor(KernelRidge(), n_estimators=2).fit(X, two),
         X[:5],
     )
-    found["TransformedTargetRegressor-multi-output"] = _target_of_two_outputs(
+    found["TransformedTargetRegressor-multi-output"] = _target_regressor_of(
         MultiOutputRegressor(Ridge())
     )()
-    found["TransformedTargetRegressor-chain"] = _target_of_two_outputs(
+    found["TransformedTargetRegressor-chain"] = _target_regressor_of(
         RegressorChain(Ridge())
     )()
     found["VotingRegressor-dummy-gaussian"] = (
@@ -6081,8 +6075,8 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
 
-    found["TransformedTargetRegressor-one-column-multi-output"] = _target_of_one_column(
-        MultiOutputRegressor(Ridge())
+    found["TransformedTargetRegressor-one-column-multi-output"] = _target_regressor_of(
+        MultiOutputRegressor(Ridge()), 1
     )()
     found["TransformedTargetRegressor-scaled-two-outputs"] = (
         TransformedTargetRegressor(
