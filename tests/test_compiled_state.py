@@ -206,6 +206,18 @@ def _hgb_split_on_numeric(model: Any) -> None:
     raise AssertionError("no numeric split to corrupt")
 
 
+def _hgb_split_in_a_list_of_its_own(model: Any) -> None:
+    """Round 52's class where the holder check admits any list: histogram
+    boosting's iterations in an allowed list subclass (pickled as a new
+    object, then its state), one split corrupted; the walk opens it."""
+    from versioned_estimator._compat import RemainderColsList
+
+    _hgb_split_on_numeric(model)
+    stages = RemainderColsList()
+    stages.data = list(model._predictors)
+    model._predictors = stages
+
+
 def _hgb_narrow_preprocessor(model: Any) -> None:
     name, transformer, columns = model._preprocessor.transformers_[1]
     model._preprocessor.transformers_[1] = (name, transformer, np.zeros_like(columns))
@@ -3333,6 +3345,11 @@ CASES: dict[str, Case] = {
     ),
     "hist-gradient-boosting-split": Case(
         _hgb_categorical, _hgb_split_on_numeric, "categorical split on a feature"
+    ),
+    "hist-gradient-boosting-split-in-a-list-of-its-own-class": Case(
+        _hgb_categorical,
+        _hgb_split_in_a_list_of_its_own,
+        "categorical split on a feature",
     ),
     "hist-gradient-boosting-preprocessor": Case(
         _hgb_categorical, _hgb_narrow_preprocessor, "gives another width"
