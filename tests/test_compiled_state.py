@@ -3303,6 +3303,14 @@ def _one_hot_of_many_categories(categories: int) -> Callable[[], tuple[Any, Any]
     return build
 
 
+def _made_dense_its_spans_widened(model: Any) -> None:
+    """Round 71's flag, and the recorded output positions (which only names
+    read) claiming the scaled block 100,000 wide, so that the density
+    bound would read as dense."""
+    model.sparse_output_ = False
+    model.output_indices_["num"] = slice(300, 100_300)
+
+
 def _made_dense(model: Any) -> None:
     """Round 71: the flag fit sets from its output's density turned off (a
     one-hot column of 5,000 categories made 30,000 x 5,003 dense: 800
@@ -5184,6 +5192,12 @@ CASES: dict[str, Case] = {
     "column-transformer-dense-where-sparse": Case(
         _one_hot_of_many_categories(300),
         _made_dense,
+        "whose output is dense where its fit makes it sparse",
+        method="transform",
+    ),
+    "column-transformer-dense-where-sparse-its-spans-widened": Case(
+        _one_hot_of_many_categories(300),
+        _made_dense_its_spans_widened,
         "whose output is dense where its fit makes it sparse",
         method="transform",
     ),

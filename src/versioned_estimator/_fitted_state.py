@@ -3654,33 +3654,60 @@ def _dense_where_sparse(model: Any) -> str | None:
     encodes: where that bounds the density below the threshold, no fit
     made the output dense (round 71: the flag turned off made a one-hot
     column of 5,000 categories 30,000 x 5,003 dense, 800 times as long;
-    of 12,000, 2.9 GB asked)."""
+    of 12,000, 2.9 GB asked). Each block's width is its transformer's own,
+    never the recorded ``output_indices_``, which nothing else reads."""
     namespace = model.__dict__
     threshold = getattr(model, "sparse_threshold", None)
-    spans = namespace.get("output_indices_")
-    if namespace.get("sparse_output_") is not False or not isinstance(spans, dict):
+    if namespace.get("sparse_output_") is not False:
         return None
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
         return None
+    inputs = namespace.get("_transformer_to_input_indices")
+    if not isinstance(inputs, dict):
+        return None
     total = stored = 0
     for name, transformer, _ in namespace["transformers_"]:
-        span = spans.get(name)
-        if not isinstance(span, slice) or _int(span.start) is None:
-            return None
-        width = (_int(span.stop) or 0) - span.start
+        columns = inputs.get(name)
+        width = _block_width(transformer, columns)
+        if width is None or not isinstance(columns, (list, np.ndarray)):
+            return None  # a block of a width only its data says
         total += width
-        encoded = getattr(transformer, "__dict__", {}).get("categories_")
-        if (
-            _name(transformer) == "OneHotEncoder"
-            and getattr(transformer, "sparse_output", False) is True
-            and isinstance(encoded, list)
-        ):
-            stored += min(width, len(encoded))
+        one_hot = _name(transformer) == "OneHotEncoder"
+        if one_hot and getattr(transformer, "sparse_output", False) is True:
+            stored += min(width, len(columns))
         else:
             stored += width
     if total > 0 and stored / total < threshold:
         return f"a {_name(model)} whose output is dense where its fit makes it sparse"
     return None
+
+
+def _block_width(transformer: Any, columns: Any) -> int | None:
+    """How many columns a column transformer's fitted block outputs, where
+    its own state says: none dropped, its columns passed through or
+    transformed one to one, a one-hot encoder's outputs a feature, or the
+    count a transformer keeps of its outputs."""
+    from sklearn.base import OneToOneFeatureMixin
+
+    if isinstance(transformer, str):
+        return 0 if transformer == "drop" else None
+    if columns is None:
+        return None
+    count = len(columns)
+    held = getattr(transformer, "__dict__", {})
+    if _name(transformer) == "OneHotEncoder":
+        outs = held.get("_n_features_outs")
+        if isinstance(outs, list) and all(_int(n) is not None for n in outs):
+            return sum(int(n) for n in outs)
+        return None
+    if isinstance(transformer, OneToOneFeatureMixin) or (
+        _name(transformer) == "FunctionTransformer" and held.get("func") is None
+    ):
+        return count
+    try:  # a property of the transformer's fitted arrays (a PCA's components)
+        return _int(getattr(transformer, "_n_features_out", None))
+    except Exception:  # state too broken to say: no bound
+        return None
 
 
 def _fitted_as(transformer: Any, template: Any) -> bool:
