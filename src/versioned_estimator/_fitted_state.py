@@ -3009,8 +3009,6 @@ def _target_width(model: Any) -> int | None:
     one output a column); None for any other model or transformer (round
     69: an identity transformer of one column over a multi-output regressor
     of 3,000 members made predict 3,100 times as long)."""
-    from sklearn.base import OneToOneFeatureMixin
-
     if _name(model) != "TransformedTargetRegressor":
         return None
     namespace = model.__dict__
@@ -3018,12 +3016,21 @@ def _target_width(model: Any) -> int | None:
         return 1
     transformer = namespace.get("transformer_")
     held = getattr(transformer, "__dict__", {})
-    keeps = isinstance(transformer, OneToOneFeatureMixin) or (
-        _name(transformer) == "FunctionTransformer"
-        and held.get("func") is None
-        and held.get("inverse_func") is None
-    )
+    keeps = _one_to_one(transformer, ("func", "inverse_func"))
     return _int(held.get("n_features_in_")) if keeps else None
+
+
+def _one_to_one(transformer: Any, functions: tuple[str, ...]) -> bool:
+    """Whether a transformer gives a column for each it takes, both ways
+    the caller uses: scikit-learn's one-to-one transformers, or a function
+    transformer given none of ``functions``."""
+    from sklearn.base import OneToOneFeatureMixin
+
+    held = getattr(transformer, "__dict__", {})
+    return isinstance(transformer, OneToOneFeatureMixin) or (
+        _name(transformer) == "FunctionTransformer"
+        and all(held.get(name) is None for name in functions)
+    )
 
 
 def _scorer(scorer: Any) -> str | None:
@@ -3687,8 +3694,6 @@ def _block_width(transformer: Any, columns: Any) -> int | None:
     its own state says: none dropped, its columns passed through or
     transformed one to one, a one-hot encoder's outputs a feature, or the
     count a transformer keeps of its outputs."""
-    from sklearn.base import OneToOneFeatureMixin
-
     if isinstance(transformer, str):
         return 0 if transformer == "drop" else None
     if columns is None:
@@ -3700,9 +3705,7 @@ def _block_width(transformer: Any, columns: Any) -> int | None:
         if isinstance(outs, list) and all(_int(n) is not None for n in outs):
             return sum(int(n) for n in outs)
         return None
-    if isinstance(transformer, OneToOneFeatureMixin) or (
-        _name(transformer) == "FunctionTransformer" and held.get("func") is None
-    ):
+    if _one_to_one(transformer, ("func",)):
         return count
     try:  # a property of the transformer's fitted arrays (a PCA's components)
         return _int(getattr(transformer, "_n_features_out", None))
