@@ -3287,20 +3287,79 @@ def _one_class_repeated(model: Any) -> None:
 
 
 def _one_hot_of_many_categories(categories: int) -> Callable[[], tuple[Any, Any]]:
+    return _sparse_block_beside_scaler(
+        lambda: OneHotEncoder(handle_unknown="ignore"), categories
+    )
+
+
+def _sparse_block_beside_scaler(
+    block: Callable[[], Any], categories: int = 300
+) -> Callable[[], tuple[Any, Any]]:
+    """A column transformer of a sparse block over an id column of so many
+    categories (and the numbers beside it) and a scaler of the numbers."""
+
     def build() -> tuple[Any, Any]:
         from sklearn.compose import ColumnTransformer
         from sklearn.preprocessing import StandardScaler
 
         X = np.c_[np.arange(600) % categories, RS.rand(600, 3)]
         model = ColumnTransformer(
-            [
-                ("ids", OneHotEncoder(handle_unknown="ignore"), [0]),
-                ("num", StandardScaler(), [1, 2, 3]),
-            ]
+            [("ids", block(), [0]), ("num", StandardScaler(), [1, 2, 3])]
         )
         return model.fit(X), X[:5]
 
     return build
+
+
+def _one_hot_in_a_pipeline() -> Any:
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(OneHotEncoder(handle_unknown="ignore"))
+
+
+def _binned() -> Any:
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    return KBinsDiscretizer(n_bins=200, encode="onehot", strategy="uniform")
+
+
+def _neighbours_graph() -> Any:
+    from sklearn.neighbors import KNeighborsTransformer
+
+    return KNeighborsTransformer(n_neighbors=5)
+
+
+def _trees_embedding() -> Any:
+    from sklearn.ensemble import RandomTreesEmbedding
+
+    return RandomTreesEmbedding(n_estimators=5, max_depth=6, random_state=0)
+
+
+def _sparse_spline() -> Any:
+    from sklearn.preprocessing import SplineTransformer
+
+    return SplineTransformer(n_knots=200, sparse_output=True)
+
+
+def _made_dense_positions_deleted(model: Any) -> None:
+    """Round 72: the flag, and the recorded column positions (which only a
+    data frame's columns read) deleted, which had turned the bound off."""
+    model.sparse_output_ = False
+    del model._transformer_to_input_indices
+
+
+def _lof_of_many_neighbours() -> tuple[Any, Any]:
+    from sklearn.neighbors import LocalOutlierFactor
+
+    X = RS.rand(60, 3)
+    return LocalOutlierFactor(n_neighbors=50, novelty=True).fit(X), X[:5]
+
+
+def _quantiles_of_many() -> tuple[Any, Any]:
+    from sklearn.preprocessing import QuantileTransformer
+
+    X = RS.rand(600, 3)
+    return QuantileTransformer(n_quantiles=500).fit(X), X[:5]
 
 
 def _made_dense_its_spans_widened(model: Any) -> None:
@@ -5201,6 +5260,41 @@ CASES: dict[str, Case] = {
         "whose output is dense where its fit makes it sparse",
         method="transform",
     ),
+    **{
+        f"column-transformer-dense-where-sparse-{kind}": Case(
+            _sparse_block_beside_scaler(block),
+            _made_dense,
+            "whose output is dense where its fit makes it sparse",
+            method="transform",
+        )
+        # Round 72: every sparse block's entries a row bound the density, not
+        # only a one-hot encoder's; a block in a pipeline reads through it.
+        for kind, block in {
+            "one-hot-in-a-pipeline": _one_hot_in_a_pipeline,
+            "binned": _binned,
+            "neighbours-graph": _neighbours_graph,
+            "trees-embedding": _trees_embedding,
+            "sparse-spline": _sparse_spline,
+        }.items()
+    },
+    "column-transformer-dense-where-sparse-positions-deleted": Case(
+        _one_hot_of_many_categories(300),
+        _made_dense_positions_deleted,
+        "whose output is dense where its fit makes it sparse",
+        method="transform",
+    ),
+    "local-outlier-factor-more-neighbours-than-asked": Case(
+        _lof_of_many_neighbours,
+        _set("n_neighbors", 5),
+        "whose n_neighbors_ is not what n_neighbors asks",
+        method="score_samples",
+    ),
+    "quantile-transformer-more-quantiles-than-asked": Case(
+        _quantiles_of_many,
+        _set("n_quantiles", 10),
+        "whose n_quantiles_ is not what n_quantiles asks",
+        method="transform",
+    ),
     "sparse-coefficients-one-cell-repeated": Case(
         _sparse_coefficients,
         _one_cell_repeated("coef_"),
@@ -6102,6 +6196,28 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     found["SparseRandomProjection"] = _projection_of_ten_columns()
     found["ColumnTransformer-one-hot-sparse"] = _one_hot_of_many_categories(300)()
     found["ColumnTransformer-one-hot-dense"] = _one_hot_of_many_categories(3)()
+    for kind, block in {
+        "one-hot-in-a-pipeline": _one_hot_in_a_pipeline,
+        "binned": _binned,
+        "neighbours-graph": _neighbours_graph,
+        "trees-embedding": _trees_embedding,
+        "sparse-spline": _sparse_spline,
+    }.items():
+        # sparse as fit makes them, and dense where few columns encode
+        found[f"ColumnTransformer-{kind}-sparse"] = _sparse_block_beside_scaler(block)()
+    found["ColumnTransformer-pipeline-one-hot-dense"] = _sparse_block_beside_scaler(
+        _one_hot_in_a_pipeline, 3
+    )()
+    with warnings.catch_warnings():  # more neighbours, quantiles asked than rows
+        warnings.simplefilter("ignore", UserWarning)
+        found["LocalOutlierFactor-more-neighbours-than-rows"] = (
+            _lof_of_many_neighbours()[0].fit(X[:20]),
+            X[:5],
+        )
+        found["QuantileTransformer-more-quantiles-than-rows"] = (
+            _quantiles_of_many()[0].fit(X),
+            X[:5],
+        )
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
@@ -6341,7 +6457,7 @@ def test_transform_iterations_over_the_replayed_rows() -> None:
     over 200,000 probe rows ran past a minute from a 3 KB file)."""
     from sklearn.decomposition import NMF
 
-    from versioned_estimator._fitted_state import (
+    from versioned_estimator._class_checks import (
         MAX_REPLAY_ITERATIONS,
         MAX_TRANSFORM_ITERATIONS,
         REPLAY_ROWS,
@@ -6398,7 +6514,7 @@ def test_sparse_outputs_are_cut_before_they_are_made_dense() -> None:
 def test_ngrams_over_the_replayed_text() -> None:
     """Round 20: a char n-gram range over the probe's text is bounded (a
     100,000-character document at (1, 100) made 10 million strings at load)."""
-    from versioned_estimator._fitted_state import MAX_REPLAY_NGRAMS, REPLAY_TEXT
+    from versioned_estimator._class_checks import MAX_REPLAY_NGRAMS, REPLAY_TEXT
 
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(1, 100)).fit(TEXT)
     assert check_structure(vectorizer) is None  # no probe text

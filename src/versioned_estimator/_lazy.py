@@ -529,7 +529,7 @@ class Sealed:
             estimator, self.template = estimator
         if allowed is not None:
             # The checks of the loaded graph: only a safe load imports them.
-            from versioned_estimator._fitted_state import REPLAY_ROWS, REPLAY_TEXT
+            from versioned_estimator._class_checks import REPLAY_ROWS, REPLAY_TEXT
             from versioned_estimator._shapes import TRAINING_ROWS, training_rows
             from versioned_estimator._walk import walk_loaded
 

@@ -15,7 +15,8 @@ whatever the parameters say. Each estimator a model holds is one of:
 
 and any estimator elsewhere is refused (:func:`accounted_members`). The
 safe load runs these on every scikit-learn estimator of a loaded graph,
-beside the checks of :mod:`versioned_estimator._fitted_state`.
+beside the checks of :mod:`versioned_estimator._fitted_state` and
+:mod:`versioned_estimator._class_checks`.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ libsvm's counts consistent with its arrays.
 This module holds the node structures (decision trees, gradient boosting
 grids and HistGradientBoosting predictors with their bin mapper and
 preprocessor, neighbours trees and their distances, libsvm); the rest of the
-fitted state (hyper-parameters, sparse matrices, random states, k-means,
-neighbours, vectorizers, dummies, splines) is in ``_fitted_state``, which
-:func:`check_structure`, the one entry point, also runs. What neither checks
+fitted state is checked by type in ``_fitted_state`` (hyper-parameters,
+sparse matrices, random states, members) and by class in ``_class_checks``
+(k-means, neighbours, vectorizers, dummies, splines...), which
+:func:`check_structure`, the one entry point, also runs. What none checks
 is listed in ``_fitted_state``'s docstring.
 
 Only reading: properties and ``__getstate__`` of the structures, never a
@@ -33,14 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from versioned_estimator._fitted_state import CHECKS as FITTED_CHECKS
+from versioned_estimator._class_checks import CHECKS as FITTED_CHECKS
+from versioned_estimator._class_checks import distance_width
 from versioned_estimator._fitted_state import (
     _int,
     _width,
     check_by_type,
     check_last,
     class_counts,
-    distance_width,
     reading_once,
 )
 from versioned_estimator._shapes import fitted_rows

@@ -7,9 +7,9 @@ global the stream resolved, or an instance of a class the allow-list names;
 its state may set no name its class defines (a method, ``SVR._impl``); the
 graph may not refer to its parts far more often than it holds them; and
 every estimator's fitted state and compiled-code structures must pass
-``_structures`` (which hands estimators to ``_fitted_state`` and
-``_shapes``). Only a safe load imports this module: a model unpickled by
-pickle or joblib pays for none of the checks.
+``_structures`` (which hands estimators to ``_fitted_state``,
+``_class_checks`` and ``_shapes``). Only a safe load imports this module: a
+model unpickled by pickle or joblib pays for none of the checks.
 """
 
 from __future__ import annotations
