@@ -3317,7 +3317,7 @@ def _one_hot_in_a_pipeline() -> Any:
     return make_pipeline(OneHotEncoder(handle_unknown="ignore"))
 
 
-def _binned() -> Any:
+def _binned_block() -> Any:
     from sklearn.preprocessing import KBinsDiscretizer
 
     return KBinsDiscretizer(n_bins=200, encode="onehot", strategy="uniform")
@@ -3329,7 +3329,7 @@ def _neighbours_graph() -> Any:
     return KNeighborsTransformer(n_neighbors=5)
 
 
-def _trees_embedding() -> Any:
+def _trees_embedding_block() -> Any:
     from sklearn.ensemble import RandomTreesEmbedding
 
     return RandomTreesEmbedding(n_estimators=5, max_depth=6, random_state=0)
@@ -3339,6 +3339,48 @@ def _sparse_spline() -> Any:
     from sklearn.preprocessing import SplineTransformer
 
     return SplineTransformer(n_knots=200, sparse_output=True)
+
+
+def _one_hot_then(step: Callable[[], Any]) -> Callable[[], Any]:
+    def block() -> Any:
+        from sklearn.pipeline import make_pipeline
+
+        return make_pipeline(OneHotEncoder(handle_unknown="ignore"), step())
+
+    return block
+
+
+def _one_hot_in_a_union() -> Any:
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion([("ids", OneHotEncoder(handle_unknown="ignore"))])
+
+
+def _one_hot_in_a_column_transformer() -> Any:
+    from sklearn.compose import ColumnTransformer
+
+    return ColumnTransformer([("ids", OneHotEncoder(handle_unknown="ignore"), [0])])
+
+
+def _sparse_blocks() -> dict[str, Callable[[], Any]]:
+    """Blocks whose transform is sparse, each its own way (rounds 72-73)."""
+    from sklearn.feature_selection import VarianceThreshold
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import MaxAbsScaler, Normalizer
+
+    return {
+        "one-hot-in-a-pipeline": _one_hot_in_a_pipeline,
+        "binned": _binned_block,
+        "neighbours-graph": _neighbours_graph,
+        "trees-embedding": _trees_embedding_block,
+        "sparse-spline": _sparse_spline,
+        "one-hot-then-scaled": _one_hot_then(MaxAbsScaler),
+        "one-hot-then-normalized": _one_hot_then(Normalizer),
+        "one-hot-then-selected": _one_hot_then(VarianceThreshold),
+        "one-hot-then-imputed": _one_hot_then(SimpleImputer),
+        "one-hot-in-a-union": _one_hot_in_a_union,
+        "one-hot-in-a-column-transformer": _one_hot_in_a_column_transformer,
+    }
 
 
 def _made_dense_positions_deleted(model: Any) -> None:
@@ -5267,15 +5309,10 @@ CASES: dict[str, Case] = {
             "whose output is dense where its fit makes it sparse",
             method="transform",
         )
-        # Round 72: every sparse block's entries a row bound the density, not
-        # only a one-hot encoder's; a block in a pipeline reads through it.
-        for kind, block in {
-            "one-hot-in-a-pipeline": _one_hot_in_a_pipeline,
-            "binned": _binned,
-            "neighbours-graph": _neighbours_graph,
-            "trees-embedding": _trees_embedding,
-            "sparse-spline": _sparse_spline,
-        }.items()
+        # Rounds 72-73: every sparse block's entries a row bound the density,
+        # not only a one-hot encoder's, read step by step through pipelines,
+        # unions and nested column transformers.
+        for kind, block in _sparse_blocks().items()
     },
     "column-transformer-dense-where-sparse-positions-deleted": Case(
         _one_hot_of_many_categories(300),
@@ -6196,18 +6233,13 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     found["SparseRandomProjection"] = _projection_of_ten_columns()
     found["ColumnTransformer-one-hot-sparse"] = _one_hot_of_many_categories(300)()
     found["ColumnTransformer-one-hot-dense"] = _one_hot_of_many_categories(3)()
-    for kind, block in {
-        "one-hot-in-a-pipeline": _one_hot_in_a_pipeline,
-        "binned": _binned,
-        "neighbours-graph": _neighbours_graph,
-        "trees-embedding": _trees_embedding,
-        "sparse-spline": _sparse_spline,
-    }.items():
+    for kind, block in _sparse_blocks().items():
         # sparse as fit makes them, and dense where few columns encode
         found[f"ColumnTransformer-{kind}-sparse"] = _sparse_block_beside_scaler(block)()
-    found["ColumnTransformer-pipeline-one-hot-dense"] = _sparse_block_beside_scaler(
-        _one_hot_in_a_pipeline, 3
-    )()
+        if kind.startswith("one-hot"):
+            found[f"ColumnTransformer-{kind}-dense"] = _sparse_block_beside_scaler(
+                block, 3
+            )()
     with warnings.catch_warnings():  # more neighbours, quantiles asked than rows
         warnings.simplefilter("ignore", UserWarning)
         found["LocalOutlierFactor-more-neighbours-than-rows"] = (
@@ -6262,6 +6294,27 @@ def test_intact_model_loads_and_replays(name: str, tmp_path: Path) -> None:
         np.testing.assert_array_equal(np.asarray(after), np.asarray(before))
         return
     np.testing.assert_allclose(np.asarray(after), np.asarray(before))
+
+
+def test_a_parameter_validated_once_is_judged_alike_after() -> None:
+    """Validation of a plain parameter value is kept per class and value (a
+    forest's trees share their settings): a value refused once is refused
+    again, and a value judged for one parameter is not taken for another."""
+    X, y = RS.rand(20, 2), RS.rand(20) > 0.5
+    trees = [DecisionTreeClassifier(max_depth=3).fit(X, y) for _ in range(2)]
+    assert [check_structure(tree) for tree in trees] == [None, None]
+    for tree in trees:
+        tree.criterion = "fit"  # no criterion, and a method's name
+        problem = check_structure(tree)
+        assert problem is not None
+        assert "parameters scikit-learn refuses" in problem
+    trees[1].criterion = "gini"
+    assert check_structure(trees[1]) is None
+    trees[1].ccp_alpha = 0  # valid here, and refused as a leaf count:
+    trees[1].min_samples_leaf = 0
+    problem = check_structure(trees[1])
+    assert problem is not None
+    assert "min_samples_leaf" in problem
 
 
 def test_every_intact_family_is_checked() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import math
 import string
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -2116,77 +2117,133 @@ def _dense_where_sparse(model: Any) -> str | None:
     """Fit makes a column transformer's output sparse where its density (a
     sparse block's stored entries, a dense block's every cell) is below
     ``sparse_threshold``, and transform makes every block dense where it
-    is not. Where the entries each block can store a row bound the density
-    below the threshold, no fit made the output dense (round 71: the flag
-    turned off made a one-hot column of 5,000 categories 30,000 x 5,003
-    dense, 800 times as long; of 12,000, 2.9 GB asked; round 72: the same
-    through a pipeline, a binner, a neighbours graph, a trees embedding, a
-    sparse spline, and with the recorded column positions deleted).
+    is not. Where the most entries each block can store a row bound the
+    density below the threshold, no fit made the output dense (round 71:
+    the flag turned off made a one-hot column of 5,000 categories 30,000 x
+    5,003 dense, 800 times as long; rounds 72-73: the same through a
+    pipeline, a scaler after the encoder, a feature union, a nested column
+    transformer, a binner, a neighbours graph, a trees embedding, a sparse
+    spline, and with the recorded column positions deleted).
 
-    Each block counts its width as transform makes it (never the recorded
-    ``output_indices_``, which only feature names read); a block whose
-    width its state does not say counts as wide as its input, a block
-    whose entries nothing bounds as full: both only ever make the bound
-    refuse more, never less. Text and hashing blocks are such blocks: a
-    fit on long documents stores most of their columns."""
+    The bound is an upper one, so every block is followed step by step as
+    its transform makes its output (:func:`_block_extent`): a block counted
+    fuller than it is would let the flag through. Only text and hashing
+    blocks count as full for want of a bound (a fit on long documents
+    stores most of their columns)."""
     namespace = model.__dict__
     threshold = getattr(model, "sparse_threshold", None)
     if namespace.get("sparse_output_") is not False:
         return None
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
         return None
-    positions = namespace.get("_transformer_to_input_indices")
-    total = stored = 0
-    for name, transformer, columns in namespace["transformers_"]:
-        if isinstance(positions, dict) and name in positions:
-            columns = positions[name]
-        width, entries = _block_extent(transformer, _selected(transformer, columns))
-        total += width
-        stored += min(width, entries)
-    if total > 0 and stored / total < threshold:
+    width, stored = _blocks_extent(model)
+    if width > 0 and stored / width < threshold:
         return f"a {_name(model)} whose output is dense where its fit makes it sparse"
     return None
 
 
-def _selected(transformer: Any, columns: Any) -> int:
-    """How many columns a block takes: its transformer's recorded width, else
-    its selection's length; one where neither says (a block selects some)."""
-    width = _width(transformer)
-    if width is not None:
+def _blocks_extent(model: Any) -> tuple[int, int]:
+    """A fitted column transformer's blocks together: their columns and the
+    most entries they store a row, each block fed the columns it selects."""
+    namespace = model.__dict__
+    width = _width(model) or 0
+    positions = namespace.get("_transformer_to_input_indices")
+    total = stored = 0
+    for name, transformer, columns in namespace.get("transformers_") or ():
+        selected = _selection_count(columns, width)
+        if isinstance(positions, dict) and isinstance(
+            positions.get(name), (list, np.ndarray)
+        ):
+            selected = min(selected, len(positions[name]))
+        columns_out, entries = _block_extent(transformer, selected, selected)
+        total += columns_out
+        stored += min(columns_out, entries)
+    return total, stored
+
+
+def _selection_count(columns: Any, width: int) -> int:
+    """How many columns a (checked) selection takes of data ``width`` wide."""
+    if isinstance(columns, slice):
+        if all(_int(b) is not None or b is None for b in (columns.start, columns.stop)):
+            return len(range(width)[columns])
         return width
-    if isinstance(columns, (list, np.ndarray)):
-        return len(columns)
-    return 1
+    if isinstance(columns, str) or _int(columns) is not None:
+        return 1
+    if isinstance(columns, (list, tuple, np.ndarray)):
+        array = np.asarray(columns)
+        return int(array.sum()) if array.dtype.kind == "b" else len(array)
+    return width
 
 
-def _block_extent(transformer: Any, inputs: int) -> tuple[int, int]:
-    """The columns a fitted block outputs and the most entries it stores a
-    row, as its transform makes them: a block stores at most its width."""
+def _block_extent(transformer: Any, width: int, entries: int) -> tuple[int, int]:
+    """The columns a fitted transformer outputs and the most entries it
+    stores a row, fed ``width`` columns of at most ``entries`` a row: a
+    one-hot encoder one a feature (a binner's and a trees embedding's
+    through theirs), a neighbours graph its neighbours and the row, a
+    sparse spline a few a feature, a pipeline step after step, a union and
+    a nested column transformer their parts together; a step that keeps
+    zeros (a scaler without centring, a normaliser, a selector) keeps the
+    entries it is fed, and a dense output stores every column. A block of
+    no width its state says counts as wide as its input."""
     if isinstance(transformer, str):
-        return (0, 0) if transformer == "drop" else (inputs, inputs)
+        return (0, 0) if transformer == "drop" else (width, entries)
     kind, held = _name(transformer), getattr(transformer, "__dict__", {})
     if kind == "Pipeline":
-        steps = [s[1] for s in held.get("steps", []) if isinstance(s, tuple)]
-        steps = [s for s in steps if s is not None and s != "passthrough"]
-        if steps:
-            return _block_extent(steps[-1], _selected(steps[-1], None))
-        return inputs, inputs
-    width = _block_width(transformer, inputs)
-    if width is None:
-        return inputs, inputs
-    return width, _row_entries(transformer, width)
+        for step in held.get("steps") or ():
+            if isinstance(step, tuple) and len(step) == 2 and step[1] is not None:
+                width, entries = _block_extent(step[1], width, entries)
+        return width, entries
+    if kind == "FeatureUnion":
+        parts = [
+            _block_extent(part[1], width, entries)
+            for part in held.get("transformer_list") or ()
+            if isinstance(part, tuple) and len(part) == 2
+        ]
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+    if kind == "ColumnTransformer":
+        columns, stored = _blocks_extent(transformer)
+        return columns, stored if held.get("sparse_output_") is True else columns
+    if kind in _KEEPS_ZEROS or _one_to_one(transformer, ("func",)):
+        return width, entries
+    if kind == "SimpleImputer":  # its columns, and their missing indicator's
+        times = 2 if held.get("add_indicator") is not False else 1
+        return width * times, entries * times
+    out = _block_width(transformer)
+    if out is None:
+        return width, width
+    return out, _row_entries(transformer, out, entries)
 
 
-def _row_entries(transformer: Any, width: int) -> int:
-    """The most entries a sparse block's transform stores a row: one a
-    feature a one-hot encoder encodes (a binner's and a trees embedding's
-    through theirs, one a tree), a neighbours graph its neighbours and the
-    row, a sparse spline a few a feature; any other block its width."""
+#: Transformers whose output has at most the entries a row its input has
+#: (zeros stay zeros, or columns are dropped), at most as many columns.
+_KEEPS_ZEROS = frozenset(
+    {
+        "VarianceThreshold",
+        "SelectKBest",
+        "SelectPercentile",
+        "SelectFpr",
+        "SelectFdr",
+        "SelectFwe",
+        "GenericUnivariateSelect",
+        "SelectFromModel",
+        "RFE",
+        "RFECV",
+        "SequentialFeatureSelector",
+        "MissingIndicator",
+    }
+)
+
+
+def _row_entries(transformer: Any, width: int, entries: int) -> int:
+    """The most entries a block's transform stores a row, of ``width``
+    columns, fed rows of at most ``entries``: see :func:`_block_extent`."""
     kind, held = _name(transformer), getattr(transformer, "__dict__", {})
     if kind in _ENCODER_OF:
         inner = held.get(_ENCODER_OF[kind])
         encodes = kind != "KBinsDiscretizer" or held.get("encode") == "onehot"
-        return _row_entries(inner, width) if encodes and inner is not None else width
+        if encodes and inner is not None:
+            return _row_entries(inner, width, entries)
+        return width
     features = held.get("categories_" if kind == "OneHotEncoder" else "bsplines_")
     if kind == "OneHotEncoder" and held.get("sparse_output") is True:
         return len(features) if isinstance(features, list) else width
@@ -2197,6 +2254,15 @@ def _row_entries(transformer: Any, width: int) -> int:
     if kind == "KNeighborsTransformer":
         neighbours = _int(held.get("n_neighbors"))
         return width if neighbours is None else neighbours + 1
+    if kind == "PolynomialFeatures":
+        # the products of at most ``degree`` of a row's entries, and a bias
+        degree = _int(held.get("_max_degree"))
+        if degree is not None and 0 <= degree <= MAX_DEGREE:
+            return math.comb(entries + degree, degree)
+    if kind == "AdditiveChi2Sampler":
+        steps = _int(held.get("sample_steps"))
+        if steps is not None:
+            return entries * (2 * steps - 1)
     return width
 
 
@@ -2207,38 +2273,34 @@ _ENCODER_OF = {
 }
 
 
-def _block_width(transformer: Any, inputs: int) -> int | None:
-    """How many columns a column transformer's fitted block outputs, read
-    where its transform reads it: a one-hot encoder's outputs a feature
-    (a binner's and a trees embedding's through theirs), a vocabulary's
-    or hasher's size, its columns passed through or transformed one to
-    one, or the count a transformer keeps of its outputs."""
+def _block_width(transformer: Any) -> int | None:
+    """How many columns a fitted transformer outputs, read where its
+    transform reads it: a one-hot encoder's outputs a feature (a binner's
+    and a trees embedding's through theirs), a vocabulary's or hasher's
+    size, a neighbours graph's fitted rows, or the count a transformer
+    keeps of its outputs."""
     kind, held = _name(transformer), getattr(transformer, "__dict__", {})
     if kind == "OneHotEncoder":
         outs = held.get("_n_features_outs")
         if isinstance(outs, list) and all(_int(n) is not None for n in outs):
             return sum(int(n) for n in outs)
         return None
-    encoder = {
-        "KBinsDiscretizer": "_encoder",
-        "RandomTreesEmbedding": "one_hot_encoder_",
-    }
-    if kind in encoder and (
-        kind != "KBinsDiscretizer" or held.get("encode") == "onehot"
-    ):
-        inner = held.get(encoder[kind])
-        return None if inner is None else _block_width(inner, inputs)
+    if kind in _ENCODER_OF:
+        if kind == "KBinsDiscretizer" and held.get("encode") != "onehot":
+            return _width(transformer)
+        inner = held.get(_ENCODER_OF[kind])
+        return None if inner is None else _block_width(inner)
     if kind in ("CountVectorizer", "TfidfVectorizer", "DictVectorizer"):
         vocabulary = held.get("vocabulary_")
         return len(vocabulary) if isinstance(vocabulary, dict) else None
-    if kind == "HashingVectorizer":
+    if kind in ("HashingVectorizer", "FeatureHasher"):
         return _int(held.get("n_features"))
-    if kind == "KNeighborsTransformer":
+    if kind in ("KNeighborsTransformer", "RadiusNeighborsTransformer"):
         return _int(held.get("n_samples_fit_"))
     if kind == "SplineTransformer":
         return _int(held.get("n_features_out_"))
-    if _one_to_one(transformer, ("func",)) or kind == "KBinsDiscretizer":
-        return inputs
+    if kind == "PolynomialFeatures":
+        return _int(held.get("n_output_features_"))
     try:  # a property of the transformer's fitted arrays (a PCA's components)
         return _int(getattr(transformer, "_n_features_out", None))
     except Exception:  # state too broken to say: no bound

@@ -223,18 +223,36 @@ def _parameters(estimator: Any) -> str | None:
     for name, value in params.items():
         if value is missing or name not in constraints:
             continue  # saved by a release without this parameter
-        try:
-            validate_parameter_constraints(
-                {name: constraints[name]}, {name: value}, caller_name=kind.__name__
-            )
-        except InvalidParameterError as exc:
-            if isinstance(value, str) and not _names_code(kind, value):
-                # An option another release names ("deprecated", a renamed
-                # solver): Python code branches on it, and raises when it
-                # knows no branch; no compiled code indexes memory with it.
-                continue
-            return f"a {kind.__name__} with parameters scikit-learn refuses ({exc})"
+        plain = type(value) in _PLAIN and len(_VALIDATED) < _MOST_VALIDATED
+        key = (kind, name, type(value), value)
+        if plain and key in _VALIDATED:
+            refused = _VALIDATED[key]
+        else:
+            try:
+                validate_parameter_constraints(
+                    {name: constraints[name]}, {name: value}, caller_name=kind.__name__
+                )
+                refused = None
+            except InvalidParameterError as exc:
+                refused = str(exc)
+            if plain:
+                _VALIDATED[key] = refused
+        if refused is None or (isinstance(value, str) and not _names_code(kind, value)):
+            # An option another release names ("deprecated", a renamed
+            # solver): Python code branches on it, and raises when it
+            # knows no branch; no compiled code indexes memory with it.
+            continue
+        return f"a {kind.__name__} with parameters scikit-learn refuses ({refused})"
     return None
+
+
+#: What scikit-learn's validation said of each plain value of a class's
+#: parameter, by (class, name, type, value): a forest's hundred trees share
+#: their settings, and validating each tree's alone was a tenth of a forest's
+#: load. A value of any other type is validated every time.
+_VALIDATED: dict[tuple[type, str, type, Any], str | None] = {}
+_PLAIN = (int, float, str, bool, type(None))
+_MOST_VALIDATED = 4096
 
 
 def _scalar_dtype(value: Any) -> bool:
