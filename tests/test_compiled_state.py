@@ -3380,7 +3380,44 @@ def _sparse_blocks() -> dict[str, Callable[[], Any]]:
         "one-hot-then-imputed": _one_hot_then(SimpleImputer),
         "one-hot-in-a-union": _one_hot_in_a_union,
         "one-hot-in-a-column-transformer": _one_hot_in_a_column_transformer,
+        "one-hot-of-a-numpy-flag": _one_hot_of_a_numpy_flag,
+        "one-hot-then-projected": _one_hot_then_projected,
     }
+
+
+def _made_dense_as(flag: Any) -> Callable[[Any], None]:
+    """Round 74: the flag made another false value than ``False`` itself
+    (``if self.sparse_output_:`` reads them all as dense)."""
+
+    def corrupt(model: Any) -> None:
+        model.sparse_output_ = flag
+
+    return corrupt
+
+
+def _made_dense_under_a_numpy_threshold(model: Any) -> None:
+    """Round 74: the threshold a numpy float (which scikit-learn's
+    constraints accept) had switched the bound off."""
+    model.sparse_output_ = False
+    model.sparse_threshold = np.float32(0.3)
+
+
+def _one_hot_of_a_numpy_flag() -> Any:
+    return OneHotEncoder(handle_unknown="ignore", sparse_output=np.True_)
+
+
+def _one_hot_then_projected() -> Any:
+    from sklearn.random_projection import SparseRandomProjection
+
+    return _one_hot_then(
+        lambda: SparseRandomProjection(100, dense_output=False, random_state=0)
+    )()
+
+
+def _ensembling_as_numpy_false(model: Any) -> None:
+    """Round 74: ``ensemble`` a numpy False beside the members of an
+    ensemble (predict_proba runs every member; fit makes one)."""
+    model.ensemble = np.False_
 
 
 def _made_dense_positions_deleted(model: Any) -> None:
@@ -5314,6 +5351,32 @@ CASES: dict[str, Case] = {
         # unions and nested column transformers.
         for kind, block in _sparse_blocks().items()
     },
+    **{
+        f"column-transformer-dense-where-sparse-as-{name}": Case(
+            _one_hot_of_many_categories(300),
+            _made_dense_as(flag),
+            "whose output is dense where its fit makes it sparse",
+            method="transform",
+        )
+        for name, flag in {
+            "numpy-false": np.False_,
+            "zero": 0,
+            "none": None,
+            "empty-list": [],
+        }.items()
+    },
+    "column-transformer-dense-where-sparse-numpy-threshold": Case(
+        _one_hot_of_many_categories(300),
+        _made_dense_under_a_numpy_threshold,
+        "whose output is dense where its fit makes it sparse",
+        method="transform",
+    ),
+    "calibrated-one-member-asked-by-a-numpy-false": Case(
+        _calibrated_sigmoid,
+        _ensembling_as_numpy_false,
+        "with 3 members (its cv asks for 1)",
+        method="predict_proba",
+    ),
     "column-transformer-dense-where-sparse-positions-deleted": Case(
         _one_hot_of_many_categories(300),
         _made_dense_positions_deleted,
@@ -6236,7 +6299,7 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     for kind, block in _sparse_blocks().items():
         # sparse as fit makes them, and dense where few columns encode
         found[f"ColumnTransformer-{kind}-sparse"] = _sparse_block_beside_scaler(block)()
-        if kind.startswith("one-hot"):
+        if kind.startswith("one-hot") and not kind.endswith("projected"):
             found[f"ColumnTransformer-{kind}-dense"] = _sparse_block_beside_scaler(
                 block, 3
             )()

@@ -47,6 +47,7 @@ from versioned_estimator._fitted_state import (
     _own_text,
     _width,
     once,
+    truth,
 )
 from versioned_estimator._settings import same_settings, same_value
 
@@ -1533,7 +1534,8 @@ def _member_count(model: Any) -> str | None:
         size = getattr(model, "code_size", None)
         if not isinstance(book, np.ndarray) or book.ndim != 2:
             return f"a {kind} whose code book is not a table"
-        if not isinstance(size, (int, float)) or isinstance(size, bool):
+        size = _real(size)
+        if size is None:
             return f"a {kind} whose code size is not a number"
         expected = {book.shape[1]} if book.shape[1] == int(count * size) else set()
     if len(members) not in expected:
@@ -2128,13 +2130,13 @@ def _dense_where_sparse(model: Any) -> str | None:
     The bound is an upper one, so every block is followed step by step as
     its transform makes its output (:func:`_block_extent`): a block counted
     fuller than it is would let the flag through. Only text and hashing
-    blocks count as full for want of a bound (a fit on long documents
-    stores most of their columns)."""
+    blocks and radius neighbours graphs count as full for want of a bound
+    (a fit on long documents stores most of a vocabulary's columns, one of
+    a wide radius most of its rows)."""
     namespace = model.__dict__
     threshold = getattr(model, "sparse_threshold", None)
-    if namespace.get("sparse_output_") is not False:
-        return None
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+    threshold = _real(threshold)
+    if truth(namespace.get("sparse_output_")) is True or threshold is None:
         return None
     width, stored = _blocks_extent(model)
     if width > 0 and stored / width < threshold:
@@ -2180,7 +2182,8 @@ def _block_extent(transformer: Any, width: int, entries: int) -> tuple[int, int]
     stores a row, fed ``width`` columns of at most ``entries`` a row: a
     one-hot encoder one a feature (a binner's and a trees embedding's
     through theirs), a neighbours graph its neighbours and the row, a
-    sparse spline a few a feature, a pipeline step after step, a union and
+    sparse spline a few a feature, a sparse random projection the
+    components each entry meets, a pipeline step after step, a union and
     a nested column transformer their parts together; a step that keeps
     zeros (a scaler without centring, a normaliser, a selector) keeps the
     entries it is fed, and a dense output stores every column. A block of
@@ -2202,11 +2205,12 @@ def _block_extent(transformer: Any, width: int, entries: int) -> tuple[int, int]
         return sum(p[0] for p in parts), sum(p[1] for p in parts)
     if kind == "ColumnTransformer":
         columns, stored = _blocks_extent(transformer)
-        return columns, stored if held.get("sparse_output_") is True else columns
+        dense = truth(held.get("sparse_output_")) is False
+        return columns, columns if dense else stored
     if kind in _KEEPS_ZEROS or _one_to_one(transformer, ("func",)):
         return width, entries
     if kind == "SimpleImputer":  # its columns, and their missing indicator's
-        times = 2 if held.get("add_indicator") is not False else 1
+        times = 1 if truth(held.get("add_indicator")) is False else 2
         return width * times, entries * times
     out = _block_width(transformer)
     if out is None:
@@ -2245,9 +2249,9 @@ def _row_entries(transformer: Any, width: int, entries: int) -> int:
             return _row_entries(inner, width, entries)
         return width
     features = held.get("categories_" if kind == "OneHotEncoder" else "bsplines_")
-    if kind == "OneHotEncoder" and held.get("sparse_output") is True:
+    if kind == "OneHotEncoder" and truth(held.get("sparse_output")):
         return len(features) if isinstance(features, list) else width
-    if kind == "SplineTransformer" and held.get("sparse_output") is True:
+    if kind == "SplineTransformer" and truth(held.get("sparse_output")):
         degree = _int(held.get("degree"))
         if isinstance(features, list) and degree is not None:
             return len(features) * (degree + 2)
@@ -2259,11 +2263,29 @@ def _row_entries(transformer: Any, width: int, entries: int) -> int:
         degree = _int(held.get("_max_degree"))
         if degree is not None and 0 <= degree <= MAX_DEGREE:
             return math.comb(entries + degree, degree)
+    if kind == "SparseRandomProjection" and truth(held.get("dense_output")) is False:
+        # a row's entries each meet the components that draw on their column
+        most = _most_a_column(held.get("components_"))
+        if most is not None:
+            return entries * most
     if kind == "AdditiveChi2Sampler":
         steps = _int(held.get("sample_steps"))
         if steps is not None:
             return entries * (2 * steps - 1)
     return width
+
+
+def _most_a_column(matrix: Any) -> int | None:
+    """The most entries a column of a compressed sparse row matrix stores
+    (counted over its column indices, never allocated by their values)."""
+    indices = getattr(matrix, "indices", None)
+    if getattr(matrix, "format", None) != "csr" or not isinstance(indices, np.ndarray):
+        return None
+    if indices.dtype.kind not in "iu" or indices.ndim != 1:
+        return None
+    if indices.size == 0:
+        return 0
+    return int(np.unique(indices, return_counts=True)[1].max())
 
 
 #: The one-hot encoder a class's transform ends in, by class.

@@ -85,6 +85,21 @@ def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, np.integer)) else None
 
 
+def truth(value: Any) -> bool | None:
+    """What ``if value:`` makes of a flag, as scikit-learn's code tests it:
+    numpy's bools, numbers and one-value arrays as much as Python's (a
+    check that asked ``is False`` let ``np.False_``, ``0`` and ``None``
+    through, round 74); None for any other object, whose truth is its own
+    code's to say."""
+    if value is None or isinstance(value, (bool, np.bool_, int, float, np.number)):
+        return bool(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+        return bool(value.reshape(-1)[0])
+    if isinstance(value, (str, list, tuple, dict, set, frozenset)):
+        return len(value) > 0
+    return None
+
+
 def _width(estimator: Any) -> int | None:
     return _int(getattr(estimator, "n_features_in_", None))
 
@@ -605,7 +620,7 @@ def _splits_asked(model: Any) -> int | None:
     if ensemble == "auto":
         ensemble = _name(model.__dict__.get("estimator")) != "FrozenEstimator"
     cv = model.__dict__.get("cv")
-    if ensemble is False or cv == "prefit":
+    if truth(ensemble) is False or cv == "prefit":
         return 1
     if cv is None:
         return 5
