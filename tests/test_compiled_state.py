@@ -253,6 +253,7 @@ def _brute_knn() -> tuple[Any, Any]:
 
 def _brute_small_distance(model: Any) -> None:
     model.metric = model.effective_metric_ = "mahalanobis"
+    model.metric_params = {"VI": np.eye(1)}
     model.effective_metric_params_ = {"VI": np.eye(1)}
 
 
@@ -3420,6 +3421,46 @@ def _ensembling_as_numpy_false(model: Any) -> None:
     model.ensemble = np.False_
 
 
+def _density(**params: Any) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        from sklearn.neighbors import KernelDensity
+
+        X = RS.rand(200, 3)
+        return KernelDensity(**params).fit(X), X[:5]
+
+    return build
+
+
+def _incremental_pca_of_sparse_rows() -> tuple[Any, Any]:
+    from sklearn.decomposition import IncrementalPCA
+
+    X = sp.random(60, 4, density=0.5, format="csr", random_state=0)
+    return IncrementalPCA(2).fit(X), X[:5]
+
+
+def _topics() -> tuple[Any, Any]:
+    from sklearn.decomposition import LatentDirichletAllocation
+
+    X = RS.randint(0, 5, (40, 6))
+    return LatentDirichletAllocation(3, max_iter=5, random_state=0).fit(X), X[:5]
+
+
+def _brute_neighbours(**params: Any) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        X = RS.rand(60, 3)
+        model = KNeighborsClassifier(algorithm="brute", **params)
+        return model.fit(X, np.arange(60) % 2), X[:5]
+
+    return build
+
+
+def _distance_of_p3(model: Any) -> None:
+    """Round 75: "minkowski" of p=3 behind p=2 (which fit names
+    "euclidean"): every distance by the generic code, 48 times as long."""
+    model.effective_metric_ = "minkowski"
+    model.effective_metric_params_ = {"p": 3.0, "w": None}
+
+
 def _made_dense_positions_deleted(model: Any) -> None:
     """Round 72: the flag, and the recorded column positions (which only a
     data frame's columns read) deleted, which had turned the bound off."""
@@ -4998,7 +5039,7 @@ CASES: dict[str, Case] = {
     "neighbors-metric-a-python-function": Case(
         _brute_classifier,
         _python_function_as_metric,
-        "effective_metric_ is not its metric parameter",
+        "effective metric is not its metric parameters'",
     ),
     # Round 62: floats past the double as keys and labels; a linkage tree's
     # node; NMF's copy of its loss.
@@ -5376,6 +5417,41 @@ CASES: dict[str, Case] = {
         _ensembling_as_numpy_false,
         "with 3 members (its cv asks for 1)",
         method="predict_proba",
+    ),
+    # Round 75: what fit copies from a parameter and methods read instead.
+    "kernel-density-bandwidth-not-asked": Case(
+        _density(kernel="epanechnikov", bandwidth=0.3),
+        _set("bandwidth_", 4.0),
+        "whose bandwidth_ is not what its parameters make it",
+        method="score_samples",
+    ),
+    "kernel-density-bandwidth-not-scotts": Case(
+        _density(bandwidth="scott"),
+        _set("bandwidth_", 4.0),
+        "whose bandwidth_ is not what its parameters make it",
+        method="score_samples",
+    ),
+    "incremental-pca-batches-of-one-row": Case(
+        _incremental_pca_of_sparse_rows,
+        _set("batch_size_", 1),
+        "whose batch_size_ is not what its parameters make it",
+        method="transform",
+    ),
+    "topics-prior-not-asked": Case(
+        _topics,
+        _set("doc_topic_prior_", np.nan),
+        "whose doc_topic_prior_ is not what its parameters make it",
+        method="transform",
+    ),
+    "neighbours-minkowski-behind-euclidean": Case(
+        _brute_neighbours(),
+        _distance_of_p3,
+        "whose effective metric is not its metric parameters'",
+    ),
+    "neighbours-distance-parameters-not-asked": Case(
+        _brute_neighbours(p=3),
+        _set("effective_metric_params_", {"p": 30.0, "w": None}),
+        "whose effective metric is not its metric parameters'",
     ),
     "column-transformer-dense-where-sparse-positions-deleted": Case(
         _one_hot_of_many_categories(300),
@@ -6303,6 +6379,22 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             found[f"ColumnTransformer-{kind}-dense"] = _sparse_block_beside_scaler(
                 block, 3
             )()
+    for name, params in {
+        "scott": {"bandwidth": "scott"},
+        "silverman": {"bandwidth": "silverman", "kernel": "tophat"},
+        "float32": {"bandwidth": np.float32(0.5)},
+    }.items():
+        found[f"KernelDensity-{name}"] = _density(**params)()
+    found["IncrementalPCA-sparse"] = _incremental_pca_of_sparse_rows()
+    found["LatentDirichletAllocation-default-priors"] = _topics()
+    for name, params in {
+        "p3": {"p": 3},
+        "p1": {"p": 1.0},
+        "infinite-p": {"p": np.inf},
+        "weighted": {"metric_params": {"w": np.ones(3)}},
+        "cosine": {"metric": "cosine"},
+    }.items():
+        found[f"KNeighborsClassifier-brute-{name}"] = _brute_neighbours(**params)()
     with warnings.catch_warnings():  # more neighbours, quantiles asked than rows
         warnings.simplefilter("ignore", UserWarning)
         found["LocalOutlierFactor-more-neighbours-than-rows"] = (

@@ -60,6 +60,7 @@ from versioned_estimator._members import (
     class_name,
     fitted_members,
 )
+from versioned_estimator._settings import same_value
 from versioned_estimator._shapes import (
     check_shapes,
     fitted_rows,
@@ -499,6 +500,80 @@ def _counts_asked(model: Any) -> str | None:
         count is not None and asked is not None and 1 <= count <= max(1, asked)
     ):
         return f"a {_name(model)} whose {names[0]} is not what {names[1]} asks"
+    return None
+
+
+def _bandwidth(model: Any) -> Any:
+    """A kernel density's bandwidth: the number asked, or Scott's or
+    Silverman's rule over the rows and width of its tree's data."""
+    asked = model.__dict__.get("bandwidth")
+    if not isinstance(asked, str):
+        return asked
+    try:  # the tree's own state, as the structures' checks read it
+        rows = int(np.shape(model.__dict__["tree_"].__getstate__()[0])[0])
+    except Exception:
+        return _UNSAID
+    width = _width(model)
+    if width is None:
+        return _UNSAID
+    if asked == "scott":
+        return rows ** (-1 / (width + 4))
+    if asked == "silverman":
+        return (rows * (width + 2) / 4) ** (-1 / (width + 4))
+    return _UNSAID
+
+
+def _prior(name: str) -> Callable[[Any], Any]:
+    def prior(model: Any) -> Any:
+        asked = model.__dict__.get(name)
+        count = _int(model.__dict__.get("n_components"))
+        if asked is not None:
+            return asked
+        return _UNSAID if count is None or count < 1 else 1 / count
+
+    return prior
+
+
+def _batch_size(model: Any) -> Any:
+    asked, width = model.__dict__.get("batch_size"), _width(model)
+    if asked is not None:
+        return asked
+    return _UNSAID if width is None else 5 * width
+
+
+def _target_type(model: Any) -> Any:
+    asked = model.__dict__.get("target_type")
+    return _UNSAID if asked == "auto" else asked
+
+
+_UNSAID = object()
+
+#: Fitted values fit copies from a parameter (or computes from it) that
+#: the class's methods read instead of the parameter: by class, each value
+#: and what fit makes it (or ``_UNSAID`` where the data alone says).
+_FROM_PARAMETERS: dict[str, tuple[tuple[str, Callable[[Any], Any]], ...]] = {
+    "KernelDensity": (("bandwidth_", _bandwidth),),
+    "IncrementalPCA": (("batch_size_", _batch_size),),
+    "LatentDirichletAllocation": (
+        ("doc_topic_prior_", _prior("doc_topic_prior")),
+        ("topic_word_prior_", _prior("topic_word_prior")),
+    ),
+    "TargetEncoder": (("target_type_", _target_type),),
+}
+
+
+def _from_parameters(model: Any) -> str | None:
+    """What fit copies from a parameter is the parameter (round 75: a
+    kernel density's bandwidth_ 4.0 behind bandwidth=0.3 made score_samples
+    80 times as long; an incremental PCA's batch_size_ of one row, 47
+    times)."""
+    namespace = getattr(model, "__dict__", {})
+    for name, made in _FROM_PARAMETERS.get(_name(model), ()):
+        if name not in namespace:
+            continue
+        expected = made(model)
+        if expected is not _UNSAID and not same_value(namespace[name], expected):
+            return f"a {_name(model)} whose {name} is not what its parameters make it"
     return None
 
 
@@ -1199,6 +1274,7 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_optimizer_state)
             checks.append(_rows_kept)
             checks.append(_counts_asked)
+            checks.append(_from_parameters)
             checks.append(_component_count)
             checks.append(_members_asked)
             checks.append(_linear_classifier)
