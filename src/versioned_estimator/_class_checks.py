@@ -2145,10 +2145,11 @@ def _dense_where_sparse(model: Any) -> str | None:
 
     The bound is an upper one, so every block is followed step by step as
     its transform makes its output (:func:`_block_extent`): a block counted
-    fuller than it is would let the flag through. Only text and hashing
-    blocks and radius neighbours graphs count as full for want of a bound
-    (a fit on long documents stores most of a vocabulary's columns, one of
-    a wide radius most of its rows)."""
+    fuller than it is would let the flag through. A transformer no rule
+    there names counts as full: scikit-learn's others make dense outputs,
+    except text and hashing blocks and radius neighbours graphs, full for
+    want of a bound (a fit on long documents stores most of a vocabulary's
+    columns, one of a wide radius most of its rows)."""
     namespace = model.__dict__
     threshold = getattr(model, "sparse_threshold", None)
     threshold = _real(threshold)
@@ -2203,7 +2204,7 @@ def _block_extent(transformer: Any, width: int, entries: int) -> tuple[int, int]
     a nested column transformer their parts together; a step that keeps
     zeros (a scaler without centring, a normaliser, a selector) keeps the
     entries it is fed, and a dense output stores every column. A block of
-    no width its state says counts as wide as its input."""
+    no width its state says counts as wide as its input, and full."""
     if isinstance(transformer, str):
         return (0, 0) if transformer == "drop" else (width, entries)
     kind, held = _name(transformer), getattr(transformer, "__dict__", {})
