@@ -2046,35 +2046,43 @@ def _kernel_pca(model: Any) -> str | None:
     return None
 
 
-def _column_selection(columns: Any, width: int) -> bool:
-    """Whether a column transformer's selection names each column of the
-    data at most once: a position, a name, a slice, a mask as wide as the
-    data, or a list of distinct positions or names."""
-    if isinstance(columns, (str, slice)) or _int(columns) is not None:
-        index = _int(columns)
-        return index is None or -width <= index < width
+def _column_selection(columns: Any, width: int) -> int | None:
+    """How many columns of data ``width`` wide a column transformer's
+    selection takes, where it names each at most once: a position, a name,
+    a slice, a mask as wide as the data, or a list of distinct positions
+    or names; None for any other selection."""
+    if isinstance(columns, slice):
+        bounds = (columns.start, columns.stop, columns.step)
+        if all(_int(b) is not None or b is None for b in bounds) and columns.step != 0:
+            return len(range(width)[columns])
+        return width  # a slice of names: at most every column
+    if isinstance(columns, str):
+        return 1
+    if _int(columns) is not None:
+        return 1 if -width <= int(columns) < width else None
     if isinstance(columns, (list, tuple)):
         if not columns:
-            return True
+            return 0
         if all(isinstance(c, str) for c in columns):
-            return len(set(columns)) == len(columns)
+            return len(columns) if len(set(columns)) == len(columns) else None
         if all(isinstance(c, (bool, np.bool_)) for c in columns):
-            return len(columns) == width  # a mask (the remainder's)
-        if not all(_int(c) is not None for c in columns):
-            return False
-        columns = np.asarray(columns, dtype=np.int64)
+            columns = np.asarray(columns, dtype=bool)  # a mask (the remainder's)
+        elif all(_int(c) is not None for c in columns):
+            columns = np.asarray(columns, dtype=np.int64)
+        else:
+            return None
     if not isinstance(columns, np.ndarray) or columns.ndim != 1:
-        return False
+        return None
     if columns.dtype.kind == "b":
-        return len(columns) == width
+        return int(columns.sum()) if len(columns) == width else None
     if columns.dtype.kind in "iu":
-        return once(columns, f"columns of {width}", lambda c: _selects(c, width))
+        distinct = once(columns, f"columns of {width}", lambda c: _selects(c, width))
+        return len(columns) if distinct else None
     if columns.dtype.kind in "OU":
         names = [str(c) for c in columns]
-        return all(isinstance(c, str) for c in columns) and len(set(names)) == len(
-            names
-        )
-    return False
+        named = all(isinstance(c, str) for c in columns)
+        return len(names) if named and len(set(names)) == len(names) else None
+    return None
 
 
 def _column_transformer(model: Any) -> str | None:
@@ -2095,7 +2103,7 @@ def _column_transformer(model: Any) -> str | None:
     allowed = {e[0] for e in asked if isinstance(e, tuple) and e} | {"remainder"}
     if len(set(names)) != len(names) or not set(names) <= allowed:
         return problem
-    if not all(_column_selection(entry[2], width) for entry in fitted):
+    if any(_column_selection(entry[2], width) is None for entry in fitted):
         return problem
     templates = {e[0]: e[1] for e in asked if isinstance(e, tuple) and len(e) >= 2}
     templates["remainder"] = getattr(model, "remainder", "drop")
@@ -2169,7 +2177,9 @@ def _blocks_extent(model: Any) -> tuple[int, int]:
     positions = namespace.get("_transformer_to_input_indices")
     total = stored = 0
     for name, transformer, columns in namespace.get("transformers_") or ():
-        selected = _selection_count(columns, width)
+        selected = _column_selection(columns, width)
+        if selected is None:  # refused by the model's own check
+            selected = width
         if isinstance(positions, dict) and isinstance(
             positions.get(name), (list, np.ndarray)
         ):
@@ -2178,20 +2188,6 @@ def _blocks_extent(model: Any) -> tuple[int, int]:
         total += columns_out
         stored += min(columns_out, entries)
     return total, stored
-
-
-def _selection_count(columns: Any, width: int) -> int:
-    """How many columns a (checked) selection takes of data ``width`` wide."""
-    if isinstance(columns, slice):
-        if all(_int(b) is not None or b is None for b in (columns.start, columns.stop)):
-            return len(range(width)[columns])
-        return width
-    if isinstance(columns, str) or _int(columns) is not None:
-        return 1
-    if isinstance(columns, (list, tuple, np.ndarray)):
-        array = np.asarray(columns)
-        return int(array.sum()) if array.dtype.kind == "b" else len(array)
-    return width
 
 
 def _block_extent(transformer: Any, width: int, entries: int) -> tuple[int, int]:
