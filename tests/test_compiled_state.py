@@ -5462,13 +5462,13 @@ CASES: dict[str, Case] = {
     "local-outlier-factor-more-neighbours-than-asked": Case(
         _lof_of_many_neighbours,
         _set("n_neighbors", 5),
-        "whose n_neighbors_ is not what n_neighbors asks",
+        "whose n_neighbors_ is not what its parameters make it",
         method="score_samples",
     ),
     "quantile-transformer-more-quantiles-than-asked": Case(
         _quantiles_of_many,
         _set("n_quantiles", 10),
-        "whose n_quantiles_ is not what n_quantiles asks",
+        "whose n_quantiles_ is not what its parameters make it",
         method="transform",
     ),
     "sparse-coefficients-one-cell-repeated": Case(

@@ -45,6 +45,7 @@ from versioned_estimator._fitted_state import (
     _name,
     _one_to_one,
     _own_text,
+    _real,
     _width,
     once,
     truth,
@@ -1043,15 +1044,6 @@ def _nmf_loss(model: Any) -> str | None:
 def _nmf(model: Any) -> str | None:
     """NMF and MiniBatchNMF: the loss their solver runs, and its iterations."""
     return _nmf_loss(model) or _transform_iterations(model)
-
-
-def _real(value: Any) -> float | None:
-    """A real number as a float (never a bool), else None."""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    ):
-        return float(value)
-    return None
 
 
 def _count_sketch(model: Any) -> str | None:

@@ -86,6 +86,15 @@ def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, np.integer)) else None
 
 
+def _real(value: Any) -> float | None:
+    """A real number as a float (never a bool), else None."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        return float(value)
+    return None
+
+
 def truth(value: Any) -> bool | None:
     """What ``if value:`` makes of a flag, as scikit-learn's code tests it:
     numpy's bools, numbers and one-value arrays as much as Python's (a
@@ -479,30 +488,6 @@ def _rows_kept(model: Any) -> str | None:
     return None
 
 
-#: Fitted counts that fit clips a parameter to, ``max(1, min(asked, rows))``:
-#: by class, the count and the parameter.
-_COUNTS_ASKED = {
-    "LocalOutlierFactor": ("n_neighbors_", "n_neighbors"),
-    "QuantileTransformer": ("n_quantiles_", "n_quantiles"),
-}
-
-
-def _counts_asked(model: Any) -> str | None:
-    """A count fit clips to its parameter is one to the parameter (round
-    72: a local outlier factor of 1,999 neighbours behind n_neighbors=20
-    made score_samples hold two 30,000 x 1,999 arrays, 1.8 GB more)."""
-    names = _COUNTS_ASKED.get(_name(model))
-    if names is None:
-        return None
-    namespace = getattr(model, "__dict__", {})
-    count, asked = _int(namespace.get(names[0])), _int(namespace.get(names[1]))
-    if names[0] in namespace and not (
-        count is not None and asked is not None and 1 <= count <= max(1, asked)
-    ):
-        return f"a {_name(model)} whose {names[0]} is not what {names[1]} asks"
-    return None
-
-
 def _bandwidth(model: Any) -> Any:
     """A kernel density's bandwidth: the number asked, or Scott's or
     Silverman's rule over the rows and width of its tree's data."""
@@ -548,31 +533,55 @@ def _target_type(model: Any) -> Any:
 
 _UNSAID = object()
 
-#: Fitted values fit copies from a parameter (or computes from it) that
-#: the class's methods read instead of the parameter: by class, each value
-#: and what fit makes it (or ``_UNSAID`` where the data alone says).
-_FROM_PARAMETERS: dict[str, tuple[tuple[str, Callable[[Any], Any]], ...]] = {
-    "KernelDensity": (("bandwidth_", _bandwidth),),
-    "IncrementalPCA": (("batch_size_", _batch_size),),
+
+def _asked(name: str) -> Callable[[Any], Any]:
+    """The parameter itself."""
+    return lambda model: model.__dict__.get(name)
+
+
+def _equal(found: Any, made: Any) -> bool:
+    return same_value(found, made)
+
+
+def _clipped(found: Any, made: Any) -> bool:
+    """A count fit clips to the parameter, ``max(1, min(asked, rows))``."""
+    count, asked = _int(found), _int(made)
+    return count is not None and asked is not None and 1 <= count <= max(1, asked)
+
+
+#: Fitted values fit copies from a parameter, computes from it or clips it
+#: to, that the class's methods read instead of the parameter: by class,
+#: each value, what fit makes of the parameters (``_UNSAID`` where the
+#: data alone says) and how the fitted value stands to it.
+_FROM_PARAMETERS: dict[
+    str,
+    tuple[tuple[str, Callable[[Any], Any], Callable[[Any, Any], bool]], ...],
+] = {
+    "KernelDensity": (("bandwidth_", _bandwidth, _equal),),
+    "IncrementalPCA": (("batch_size_", _batch_size, _equal),),
     "LatentDirichletAllocation": (
-        ("doc_topic_prior_", _prior("doc_topic_prior")),
-        ("topic_word_prior_", _prior("topic_word_prior")),
+        ("doc_topic_prior_", _prior("doc_topic_prior"), _equal),
+        ("topic_word_prior_", _prior("topic_word_prior"), _equal),
     ),
-    "TargetEncoder": (("target_type_", _target_type),),
+    "TargetEncoder": (("target_type_", _target_type, _equal),),
+    "LocalOutlierFactor": (("n_neighbors_", _asked("n_neighbors"), _clipped),),
+    "QuantileTransformer": (("n_quantiles_", _asked("n_quantiles"), _clipped),),
 }
 
 
 def _from_parameters(model: Any) -> str | None:
-    """What fit copies from a parameter is the parameter (round 75: a
-    kernel density's bandwidth_ 4.0 behind bandwidth=0.3 made score_samples
-    80 times as long; an incremental PCA's batch_size_ of one row, 47
-    times)."""
+    """What fit makes of a parameter is what the parameter makes (round 75:
+    a kernel density's bandwidth_ 4.0 behind bandwidth=0.3 made
+    score_samples 80 times as long; an incremental PCA's batch_size_ of one
+    row, 47 times; round 72: a local outlier factor of 1,999 neighbours
+    behind n_neighbors=20 made score_samples hold two 30,000 x 1,999
+    arrays, 1.8 GB more)."""
     namespace = getattr(model, "__dict__", {})
-    for name, made in _FROM_PARAMETERS.get(_name(model), ()):
+    for name, made, relation in _FROM_PARAMETERS.get(_name(model), ()):
         if name not in namespace:
             continue
         expected = made(model)
-        if expected is not _UNSAID and not same_value(namespace[name], expected):
+        if expected is not _UNSAID and not relation(namespace[name], expected):
             return f"a {_name(model)} whose {name} is not what its parameters make it"
     return None
 
@@ -1273,7 +1282,6 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(_averaged_coefficients)
             checks.append(_optimizer_state)
             checks.append(_rows_kept)
-            checks.append(_counts_asked)
             checks.append(_from_parameters)
             checks.append(_component_count)
             checks.append(_members_asked)
