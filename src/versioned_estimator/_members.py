@@ -503,13 +503,7 @@ def accounted_members(model: Any) -> str | None:
         return None
     kind = _name(model)
     owner: type = type(model)
-    params = param_set(owner)
-    accounted = {
-        *params,
-        *(attribute for param, attribute in CLONED if param in params),
-        *(part[0] for part in BUILT_PARTS.get(kind, ())),
-        *CHECKED_MEMBERS.get(kind, ()),
-    }
+    accounted = _accounted(owner, kind)
     for attribute, value in namespace.items():
         if attribute not in accounted and _holds_estimator(value):
             return (
@@ -517,6 +511,20 @@ def accounted_members(model: Any) -> str | None:
                 "which no parameter or fit of it accounts for"
             )
     return _forest_trees(model) or _remainder(model) or _hist_preprocessor(model)
+
+
+@functools.lru_cache(maxsize=512)
+def _accounted(owner: type, kind: str) -> frozenset[str]:
+    """The attributes of a class that may hold an estimator."""
+    params = param_set(owner)
+    return frozenset(
+        {
+            *params,
+            *(attribute for param, attribute in CLONED if param in params),
+            *(part[0] for part in BUILT_PARTS.get(kind, ())),
+            *CHECKED_MEMBERS.get(kind, ()),
+        }
+    )
 
 
 def _holds_estimator(value: Any) -> bool:
@@ -529,13 +537,19 @@ def _holds_estimator(value: Any) -> bool:
     todo = [value]
     while todo:
         item = todo.pop()
-        if type(item) in _PLAIN_ITEMS or id(item) in seen:
+        kind = type(item)
+        if kind in _PLAIN_ITEMS or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, BaseEstimator):
-            return True
         values: Any = ()
-        if isinstance(item, (list, tuple)):
+        if kind is np.ndarray:
+            # Numbers hold nothing (a boosting model's 600 arrays of nodes).
+            if not item.dtype.hasobject:
+                continue
+            values = item.ravel().tolist()
+        elif isinstance(item, BaseEstimator):
+            return True
+        elif isinstance(item, (list, tuple)):
             values = item
         elif isinstance(item, dict):
             values = item.values()
