@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 import string
 import types
@@ -1258,18 +1259,28 @@ def _knots_in_order(knots: Any) -> bool:
     return bool(np.isfinite(knots).all()) and _nondecreasing_values(knots)
 
 
-def check_by_type(obj: Any) -> list[Check]:
+def check_by_type(obj: Any) -> tuple[Check, ...]:
     """The checks that apply to ``obj`` by its type (not its class name)."""
+    kind: type = type(obj)
+    if (kind.__module__ or "").startswith("scipy.sparse."):
+        return (_sparse,) if hasattr(obj, "format") else ()
+    return _checks_of_type(kind)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checks_of_type(kind: type) -> tuple[Check, ...]:
+    """:func:`check_by_type` of every type but scipy's sparse ones, once a
+    type (a boosting model holds 600 objects of three)."""
     checks: list[Check] = []
-    module = type(obj).__module__ or ""
+    module = kind.__module__ or ""
     if module.startswith("sklearn."):
         from sklearn.base import BaseEstimator
 
-        # Kernels are all defined in one module: asking isinstance would
+        # Kernels are all defined in one module: asking issubclass would
         # import it (5 ms) on the first load of any model.
         if module == "sklearn.gaussian_process.kernels":
             checks.append(_kernel)
-        if not isinstance(obj, BaseEstimator):
+        if not issubclass(kind, BaseEstimator):
             # Helper objects hold estimators too (a calibrated classifier's
             # members): each only where a check holds it.
             checks.append(accounted_members)
@@ -1296,15 +1307,13 @@ def check_by_type(obj: Any) -> list[Check]:
             checks.append(accounted_members)
             checks.append(_member_widths)
             checks.append(_repeated_strings)
-    elif module.startswith("scipy.sparse.") and hasattr(obj, "format"):
-        checks.append(_sparse)
-    elif isinstance(obj, np.random.RandomState):
+    elif issubclass(kind, np.random.RandomState):
         checks.append(_random_state)
-    elif isinstance(obj, np.random.Generator):
+    elif issubclass(kind, np.random.Generator):
         checks.append(_generator)
-    elif module.startswith("scipy.interpolate.") and type(obj).__name__ == "BSpline":
+    elif module.startswith("scipy.interpolate.") and kind.__name__ == "BSpline":
         checks.append(_bspline)
-    return checks
+    return tuple(checks)
 
 
 #: Models whose members each predict one output: what fit gives them is the

@@ -46,7 +46,7 @@ from versioned_estimator._fitted_state import (
 )
 from versioned_estimator._shapes import fitted_rows
 
-__all__ = ["STRUCTURES", "check_structure", "covering"]
+__all__ = ["check_structure", "covering"]
 
 
 #: The ids of structures a check of the object holding them has covered, while
@@ -911,17 +911,6 @@ def _keeps_width(transformer: Any) -> bool:
     )
 
 
-def _guarded(check: Callable[..., str | None]) -> Callable[[Any], str | None]:
-    def run(obj: Any) -> str | None:
-        try:
-            return check(obj)
-        except Exception as exc:  # a structure too broken to read
-            text = str(exc)[:200]
-            return f"a {type(obj).__name__} whose state cannot be read ({text})"
-
-    return run
-
-
 _CHECKS: dict[str, Callable[..., str | None]] = {
     "sklearn.tree._tree.Tree": _tree,
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor": _predictor,
@@ -953,9 +942,6 @@ _CHECKS: dict[str, Callable[..., str | None]] = {
     "sklearn.ensemble._gb.GradientBoostingRegressor": _gradient_boosting,
     **FITTED_CHECKS,
 }
-STRUCTURES: dict[str, Callable[[Any], str | None]] = {
-    name: _guarded(check) for name, check in _CHECKS.items()
-}
 
 
 def check_structure(obj: Any) -> str | None:
@@ -971,13 +957,16 @@ def check_structure(obj: Any) -> str | None:
     >>> check_structure(tree.tree_)
     'a decision tree whose nodes point outside it or back to themselves'
     """
-    for check in check_by_type(obj):
-        problem = _guarded(check)(obj)
-        if problem is not None:
-            return problem
     kind = type(obj)
-    named = STRUCTURES.get(f"{kind.__module__}.{kind.__qualname__}")
-    problem = None if named is None else named(obj)
-    if problem is None and (kind.__module__ or "").startswith("sklearn."):
-        problem = _guarded(check_last)(obj)
+    try:
+        for check in check_by_type(obj):
+            problem = check(obj)
+            if problem is not None:
+                return problem
+        named = _CHECKS.get(f"{kind.__module__}.{kind.__qualname__}")
+        problem = None if named is None else named(obj)
+        if problem is None and (kind.__module__ or "").startswith("sklearn."):
+            problem = check_last(obj)
+    except Exception as exc:  # a structure too broken to read
+        return f"a {kind.__name__} whose state cannot be read ({str(exc)[:200]})"
     return problem
