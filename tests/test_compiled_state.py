@@ -3498,6 +3498,37 @@ def _made_dense(model: Any) -> None:
     model.sparse_output_ = False
 
 
+def _scaled(name: str, factor: float) -> Callable[[Any], None]:
+    """Every number of a fitted array (or list of arrays) times ``factor``."""
+
+    def corrupt(model: Any) -> None:
+        value = getattr(model, name)
+        if isinstance(value, list):
+            setattr(model, name, [v * factor for v in value])
+        else:
+            setattr(model, name, value * factor)
+
+    return corrupt
+
+
+def _widened(name: str, dtype: Any) -> Callable[[Any], None]:
+    """A fitted array (or list of arrays) stored as ``dtype``."""
+
+    def corrupt(model: Any) -> None:
+        value = getattr(model, name)
+        if isinstance(value, list):
+            setattr(model, name, [v.astype(dtype) for v in value])
+        else:
+            setattr(model, name, value.astype(dtype))
+
+    return corrupt
+
+
+#: Whether this platform's long double is wider than float64 (not on every
+#: processor: there the same file holds plain float64).
+WIDE_LONG_DOUBLE = np.dtype(np.longdouble).itemsize > 8
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -5064,7 +5095,7 @@ CASES: dict[str, Case] = {
     "multilabel-classes-past-the-double": Case(
         _multilabel,
         lambda m: setattr(m, "classes_", np.array(_past_the_double(3))),
-        "classes_ are of float128",
+        "float128 numbers, wider than 64-bit floats",
         method="transform",
     ),
     "hdbscan-linkage-node-far-away": Case(
@@ -5459,6 +5490,56 @@ CASES: dict[str, Case] = {
         _made_dense_positions_deleted,
         "whose output is dense where its fit makes it sparse",
         method="transform",
+    ),
+    # Numbers no fit makes, which a processor computes with 10 to 100 times
+    # slower (red-team round 78): subnormal ones, ones two of which multiply
+    # to one, and floats wider than float64 (numpy has no fast routine).
+    "network-layers-subnormal": Case(
+        _mlp, _scaled("coefs_", 1e-310), "below 1.5e-154 but not zero"
+    ),
+    "network-layers-tiny-enough-to-multiply-to-subnormal": Case(
+        _mlp, _scaled("coefs_", 1e-160), "below 1.5e-154 but not zero"
+    ),
+    "kernel-pca-eigenvectors-subnormal": Case(
+        _kernel_pca_rbf,
+        _scaled("eigenvectors_", 1e-310),
+        "below 1.5e-154 but not zero",
+        method="transform",
+    ),
+    "kernel-pca-width-subnormal": Case(
+        _kernel_pca_rbf,
+        _set("gamma_", 1e-310),
+        "a number, 1e-310, below 1.5e-154",
+        method="transform",
+    ),
+    "nystroem-normalization-complex-subnormal": Case(
+        _nystroem_laplacian,
+        lambda model: setattr(
+            model, "normalization_", model.normalization_ * (1e-310 + 0j)
+        ),
+        "below 1.5e-154 but not zero",
+        method="transform",
+    ),
+    **(
+        {
+            "network-layers-long-double": Case(
+                _mlp, _widened("coefs_", np.longdouble), "wider than 64-bit floats"
+            ),
+            "nystroem-normalization-complex-long-double": Case(
+                _nystroem_laplacian,
+                _widened("normalization_", np.clongdouble),
+                "wider than 64-bit floats",
+                method="transform",
+            ),
+            "neighbours-training-rows-long-double": Case(
+                _knn_transformer,
+                _widened("_fit_X", np.longdouble),
+                "wider than 64-bit floats",
+                method="transform",
+            ),
+        }
+        if WIDE_LONG_DOUBLE
+        else {}
     ),
     "local-outlier-factor-more-neighbours-than-asked": Case(
         _lof_of_many_neighbours,

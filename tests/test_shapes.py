@@ -530,8 +530,7 @@ def test_a_frozen_estimator_fitted_on_more_rows_loads(tmp_path):
     X = rng.normal(size=(60, 3))
     wrapped = ve.VersionedEstimator(make_pipeline(FrozenEstimator(big))).fit(X, X[:, 0])
     ve.save(wrapped, tmp_path / "frozen.joblib")
-    trusted = ["sklearn.frozen._frozen.FrozenEstimator"]
-    loaded = ve.load(tmp_path / "frozen.joblib", trusted=trusted)
+    loaded = ve.load(tmp_path / "frozen.joblib")
     assert loaded.predict(X[:2]).shape == (2,)
 
 

@@ -275,11 +275,13 @@ def _mixture(model: Any) -> str | None:
         "diag": (k, d),
         "spherical": (k,),
     }.get(str(namespace.get("covariance_type")))
+    tied = str(namespace.get("covariance_type")) == "tied"
     expected = {
         "means_": (k, d),
         **dict.fromkeys(_MIXTURE_MATRICES, shapes),
         "mean_precision_": (k,),
-        "degrees_of_freedom_": (k,),
+        # One Wishart distribution for all the components when tied.
+        "degrees_of_freedom_": () if tied else (k,),
     }
     for name, shape in expected.items():
         value = namespace.get(name)
@@ -1683,10 +1685,12 @@ def _calibrated(model: Any) -> str | None:
         if given is None:
             if _name(inner) != "LinearSVC":
                 return f"a {_name(model)} whose members are not of its estimator"
-        elif (
-            inner is not given
-            and _name(given) != "FrozenEstimator"
-            and not same_settings(inner, given, random_states=False)
+        elif _name(given) == "FrozenEstimator":
+            # A frozen estimator is its own clone: every member holds it.
+            if inner is not given:
+                return f"a {_name(model)} whose members are not of its estimator"
+        elif inner is not given and not same_settings(
+            inner, given, random_states=False
         ):
             return f"a {_name(model)} whose members are not of its estimator"
         own = getattr(member, "classes", None)

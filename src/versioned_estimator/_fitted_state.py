@@ -1259,6 +1259,30 @@ def _knots_in_order(knots: Any) -> bool:
     return bool(np.isfinite(knots).all()) and _nondecreasing_values(knots)
 
 
+def _frozen(model: Any) -> str | None:
+    """A frozen estimator forwards every attribute it lacks to the object it
+    holds (``__getattr__``): it holds one estimator and nothing else, so all
+    a method or a name in another object's state reaches through it is that
+    estimator's (holding an array, a stacking model's method name
+    ``tofile`` wrote a file)."""
+    from sklearn.base import BaseEstimator
+
+    namespace = model.__dict__
+    held = namespace.get("estimator")
+    if (
+        not set(namespace) <= _FROZEN_STATE
+        or not isinstance(held, BaseEstimator)
+        or held is model
+    ):
+        return f"a {_name(model)} that holds something other than one estimator"
+    return None
+
+
+#: What a frozen estimator's state may hold: its estimator, and the metadata
+#: requests ``set_*_request`` record.
+_FROZEN_STATE = frozenset({"estimator", "_metadata_request"})
+
+
 def check_by_type(obj: Any) -> tuple[Check, ...]:
     """The checks that apply to ``obj`` by its type (not its class name)."""
     kind: type = type(obj)
@@ -1280,6 +1304,9 @@ def _checks_of_type(kind: type) -> tuple[Check, ...]:
         # import it (5 ms) on the first load of any model.
         if module == "sklearn.gaussian_process.kernels":
             checks.append(_kernel)
+        if module == "sklearn.frozen._frozen":
+            # Before any check that asks it an attribute it would forward.
+            checks.append(_frozen)
         if not issubclass(kind, BaseEstimator):
             # Helper objects hold estimators too (a calibrated classifier's
             # members): each only where a check holds it.

@@ -1538,7 +1538,6 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
             "weights_.-1",
         ),
         (
-            "degrees_of_freedom_prior_",
             "mean_prior_.-1",
             "means_.-1",
             "n_features_in_",

@@ -26,6 +26,7 @@ import numpy as np
 
 from versioned_estimator._allowlist import Allowed
 from versioned_estimator._inner import MAX_NESTING
+from versioned_estimator._magnitudes import slow_array, slow_number
 from versioned_estimator._shapes import SCALARS, param_names
 from versioned_estimator._structures import check_structure, covering
 
@@ -34,6 +35,8 @@ __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
 
 _PLAIN_TYPES = frozenset({*SCALARS, complex, bytearray, slice, range, type(Ellipsis)})
 _CONTAINERS = (list, tuple, set, frozenset)
+_PLAIN_FLOATS = frozenset({float, complex})
+_FLOATS = frozenset({np.float64, np.float32, np.longdouble, np.complex128})
 MAX_WALK = 50_000_000
 _LEAVE = object()
 
@@ -108,14 +111,26 @@ def _walk(
     selectors: set[int] = set()
 
     longest_text = 0  # the most characters (str) or bytes of a plain value
+    slow: list[str] = []  # numbers a method would compute with slowly
 
-    def enter(obj: Any, values: Iterable[Any]) -> list[Any]:
+    def enter(
+        obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
+    ) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
         Its plain members add to its weight: a check that reads a list reads
-        them all, however many times the graph refers to the list."""
+        them all, however many times the graph refers to the list. Its
+        arrays of floats and numbers are judged as referred to here (but
+        those in ``exempt``): once each reference, so an array no method
+        computes with lends that to no other name."""
         nonlocal longest_text
         values = list(values)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
+        for value in held:
+            if id(value) not in exempt:
+                problem = _slow(value)
+                if problem is not None:
+                    slow.append(problem)
+                    break
         texts = [v for v in values if type(v) in _TEXT_TYPES]
         if texts:
             longest_text = max(longest_text, max(map(len, texts)))
@@ -126,6 +141,8 @@ def _walk(
         return held
 
     while stack:
+        if slow:
+            return slow[0]
         obj = stack.pop()
         if obj is _LEAVE:
             depth -= 1
@@ -268,7 +285,12 @@ def _walk(
         namespace = getattr(obj, "__dict__", None)
         if isinstance(namespace, dict):
             record = _unrun_record(kind, namespace)
-            if record is not None:
+            given = namespace.get("estimator")
+            if kind.__name__ == "CalibratedClassifierCV" and _frozen(given):
+                # A frozen estimator is its own clone: the calibrated
+                # members hold it and run it, the parameter does not.
+                unrun[id(obj)] = id(given)
+            elif record is not None:
                 unrun[id(obj)] = id(record)
                 if type(record) is not dict:
                     named.add(id(record))
@@ -300,8 +322,15 @@ def _walk(
         if by_library:
             continue  # library code built it while loading: its parts are its own
         values: list[Any] = []
+        exempt: AbstractSet[int] = frozenset()
         if isinstance(namespace, dict):
             values.extend(namespace.values())
+            exempt = _compared_only(namespace)
+            for value in values:  # plain numbers (numpy's are judged as held)
+                if type(value) in _PLAIN_FLOATS and id(value) not in exempt:
+                    problem = slow_number(value)
+                    if problem is not None:
+                        return problem
         for slot in _slots(kind):  # type: ignore[arg-type]
             value = getattr(obj, slot, _MISSING)
             if value is not _MISSING:
@@ -319,7 +348,9 @@ def _walk(
             links = [namespace.get(n) for n in _LEAF_LINKS]
             values = [v for v in values if all(v is not link for link in links)]
             stack.extend(link for link in links if link is not None)
-        enter(obj, values)
+        enter(obj, values, exempt)
+    if slow:
+        return slow[0]
     if longest_text > MAX_TEXT:
         # An array's text items are bounded by their dtype (below); the
         # same text as objects, a dict's key, a name, is bounded alike: code
@@ -434,6 +465,38 @@ def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
     if name == "cv_results_":
         return value if type(value) is dict else None
     return value if type(value).__name__ == "Bunch" else None
+
+
+def _frozen(value: Any) -> bool:
+    return type(value).__name__ == "FrozenEstimator" and (
+        type(value).__module__ == "sklearn.frozen._frozen"
+    )
+
+
+#: Statistics a selector ranks features by, which no method computes with
+#: (an F-test's p-value of a strong feature honestly underflows to 1e-300).
+COMPARED_ONLY = frozenset({"pvalues_", "scores_"})
+_ARRAYS = (np.ndarray, np.memmap)
+
+
+def _compared_only(namespace: Mapping[str, Any]) -> AbstractSet[int]:
+    """The values ``namespace`` holds only under :data:`COMPARED_ONLY`
+    names (by id): held under another name too, a value is judged."""
+    if COMPARED_ONLY.isdisjoint(namespace):
+        return frozenset()
+    named = {id(v) for k, v in namespace.items() if k in COMPARED_ONLY}
+    return named - {id(v) for k, v in namespace.items() if k not in COMPARED_ONLY}
+
+
+def _slow(value: Any) -> str | None:
+    """:func:`slow_array` of an array of numbers, :func:`slow_number` of a
+    numpy number; None for anything else."""
+    kind = type(value)
+    if kind in _ARRAYS:
+        return slow_array(value) if value.dtype.kind in "fc" else None
+    if kind in _FLOATS:
+        return slow_number(value)
+    return None
 
 
 def _held_elsewhere(members: Mapping[int, list[int]], named: AbstractSet[int]) -> bool:

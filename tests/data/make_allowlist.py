@@ -57,6 +57,7 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         f_classif,
         mutual_info_classif,
     )
+    from sklearn.frozen import FrozenEstimator
     from sklearn.linear_model import (
         LogisticRegression,
         Ridge,
@@ -191,6 +192,22 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         "calibrated-temperature",
         CalibratedClassifierCV(
             LogisticRegression(max_iter=200), cv=3, method="temperature"
+        ),
+        (X, y),
+    )
+    # scikit-learn 1.6+ calibrates a model fitted before through a frozen
+    # estimator, which forwards every attribute it lacks to the one it holds.
+    yield (
+        "calibrated-frozen",
+        CalibratedClassifierCV(
+            FrozenEstimator(LogisticRegression(max_iter=200).fit(X, y))
+        ),
+        (X, y),
+    )
+    yield (
+        "pipeline-frozen-step",
+        make_pipeline(
+            FrozenEstimator(StandardScaler().fit(X)), LogisticRegression(max_iter=200)
         ),
         (X, y),
     )

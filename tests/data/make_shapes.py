@@ -91,6 +91,9 @@ COUNTS = (
         "batch_size": 7,
         "max_features": 2,
         "max_samples": 0.7,
+        # A Bayesian mixture's prior is the data's width unless given: one
+        # given, of no width the shapes have (above the width less one).
+        "degrees_of_freedom_prior": 20,
     },
     {
         "n_components": 3,

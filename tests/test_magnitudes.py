@@ -1,0 +1,111 @@
+"""The floats a safe load refuses: ones a processor computes with slowly.
+
+``_magnitudes`` judges a large array on a random sample: an array mostly of
+subnormal numbers is refused whatever the sample, one with a handful of
+them among millions is not, and honest fits that drive values toward zero
+(NMF's multiplicative updates) load.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.decomposition import NMF
+from sklearn.feature_selection import SelectKBest, f_classif
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+import versioned_estimator as ve
+from versioned_estimator._magnitudes import SAMPLE, slow_array, slow_number
+
+
+def test_a_large_array_of_many_subnormal_numbers_is_refused_every_time() -> None:
+    values = np.random.default_rng(0).normal(size=2_000_000)
+    values[::20] *= 1e-310  # 5 %: a product over it 13 times as long
+    assert values.size > SAMPLE
+    for _ in range(20):  # a fresh sample each time
+        assert "below 1.5e-154" in (slow_array(values) or "")
+
+
+def test_a_few_small_numbers_among_millions_pass() -> None:
+    values = np.random.default_rng(0).normal(size=2_000_000)
+    values[:10] = 1e-310
+    assert all(slow_array(values) is None for _ in range(20))
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        (np.zeros((50, 50)), False),  # exact zeros cost nothing
+        (np.full(10, np.nan), False),
+        (np.full(10, 1e-300), True),
+        (np.full(10, 1e-30, dtype=np.float32), True),  # float32's own bound
+        (np.full(10, 1e-30), False),  # a normal float64 product
+        (np.full(10, 1e-6, dtype=np.float16), False),  # computed in float32
+        (np.full(10, 1e-310 + 1j), True),
+        (np.asfortranarray(np.full((80, 90), 1e-310)), True),
+        (np.full((80, 90), 1e-310)[::3, ::7], True),  # a strided view
+    ],
+)
+def test_arrays(values: np.ndarray, refused: bool) -> None:
+    assert (slow_array(values) is not None) is refused
+
+
+def test_numbers() -> None:
+    assert slow_number(1e-310) is not None
+    assert slow_number(np.float32(1e-30)) is not None
+    assert slow_number(np.float64(1e-30)) is None
+    assert slow_number(0.0) is None
+    assert slow_number(1) is None
+    assert slow_number(True) is None
+
+
+def test_an_honest_fit_with_values_near_zero_loads(tmp_path: Path) -> None:
+    """NMF's multiplicative updates drive components toward zero (3e-21 after
+    2,000 iterations), far above the bound."""
+    rng = np.random.default_rng(0)
+    X = np.abs(rng.normal(size=(300, 30)))
+    X[X < 0.8] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence
+        model = NMF(10, solver="mu", max_iter=2000, random_state=0)
+        wrapped = ve.VersionedEstimator(model).fit(X)
+    path = ve.save(wrapped, tmp_path / "nmf.joblib")
+    np.testing.assert_allclose(ve.load(path).transform(X), wrapped.transform(X))
+
+
+def _selected_then_classified() -> tuple[Any, np.ndarray]:
+    """A pipeline whose selector's p-value of its strong feature underflows
+    honestly (2e-223 over 1,000 rows)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 5))
+    y = (X[:, 0] > 0).astype(int)
+    model = make_pipeline(SelectKBest(f_classif, k=2), LogisticRegression())
+    return ve.VersionedEstimator(model).fit(X, y), X
+
+
+def test_a_selectors_underflowing_p_values_load(tmp_path: Path) -> None:
+    wrapped, X = _selected_then_classified()
+    assert wrapped.estimator_[0].pvalues_.min() < 1e-200
+    path = ve.save(wrapped, tmp_path / "selected.joblib")
+    np.testing.assert_array_equal(ve.load(path).predict(X), wrapped.predict(X))
+
+
+def test_p_values_lend_their_exemption_to_no_other_name(tmp_path: Path) -> None:
+    """The classifier's coefficients, subnormal, made the selector's p-values
+    too (one array under two names, or under two estimators): judged as
+    coefficients."""
+    wrapped, _ = _selected_then_classified()
+    selector, classifier = wrapped.estimator_[0], wrapped.estimator_[-1]
+    classifier.coef_ = selector.scores_ = classifier.coef_ * 1e-310
+    path = ve.save(wrapped, tmp_path / "two-holders.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match=r"below 1\.5e-154"):
+        ve.load(path)
+    selector.__dict__["coef_"] = selector.scores_ = np.full(5, 1e-310)
+    path = ve.save(wrapped, tmp_path / "two-names.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match=r"below 1\.5e-154"):
+        ve.load(path)
