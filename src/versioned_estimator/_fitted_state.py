@@ -540,10 +540,6 @@ def _asked(name: str) -> Callable[[Any], Any]:
     return lambda model: model.__dict__.get(name)
 
 
-def _equal(found: Any, made: Any) -> bool:
-    return same_value(found, made)
-
-
 def _clipped(found: Any, made: Any) -> bool:
     """A count fit clips to the parameter, ``max(1, min(asked, rows))``."""
     count, asked = _int(found), _int(made)
@@ -558,13 +554,13 @@ _FROM_PARAMETERS: dict[
     str,
     tuple[tuple[str, Callable[[Any], Any], Callable[[Any, Any], bool]], ...],
 ] = {
-    "KernelDensity": (("bandwidth_", _bandwidth, _equal),),
-    "IncrementalPCA": (("batch_size_", _batch_size, _equal),),
+    "KernelDensity": (("bandwidth_", _bandwidth, same_value),),
+    "IncrementalPCA": (("batch_size_", _batch_size, same_value),),
     "LatentDirichletAllocation": (
-        ("doc_topic_prior_", _prior("doc_topic_prior"), _equal),
-        ("topic_word_prior_", _prior("topic_word_prior"), _equal),
+        ("doc_topic_prior_", _prior("doc_topic_prior"), same_value),
+        ("topic_word_prior_", _prior("topic_word_prior"), same_value),
     ),
-    "TargetEncoder": (("target_type_", _target_type, _equal),),
+    "TargetEncoder": (("target_type_", _target_type, same_value),),
     "LocalOutlierFactor": (("n_neighbors_", _asked("n_neighbors"), _clipped),),
     "QuantileTransformer": (("n_quantiles_", _asked("n_quantiles"), _clipped),),
 }

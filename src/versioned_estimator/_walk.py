@@ -4,9 +4,11 @@ of the model's methods runs.
 Every object reachable through containers, instance dicts and slots, object
 arrays and partials must be plain data, a numpy array, dtype or scalar, a
 global the stream resolved, or an instance of a class the allow-list names;
-its state may set no name its class defines (a method, ``SVR._impl``); the
-graph may not refer to its parts far more often than it holds them; and
-every estimator's fitted state and compiled-code structures must pass
+its state may set no name its class defines (a method, ``SVR._impl``); its
+floats must be numbers fit makes (``_magnitudes``: none a processor computes
+with slowly); the graph may not refer to its parts far more often than it
+holds them; and every estimator's fitted state and compiled-code structures
+must pass
 ``_structures`` (which hands estimators to ``_fitted_state``,
 ``_class_checks`` and ``_shapes``). Only a safe load imports this module: a
 model unpickled by pickle or joblib pays for none of the checks.
@@ -36,7 +38,9 @@ __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
 _PLAIN_TYPES = frozenset({*SCALARS, complex, bytearray, slice, range, type(Ellipsis)})
 _CONTAINERS = (list, tuple, set, frozenset)
 _PLAIN_FLOATS = frozenset({float, complex})
-_FLOATS = frozenset({np.float64, np.float32, np.longdouble, np.complex128})
+_FLOATS = frozenset(
+    {np.float64, np.float32, np.longdouble, np.complex128, np.complex64, np.clongdouble}
+)
 MAX_WALK = 50_000_000
 _LEAVE = object()
 
