@@ -3524,6 +3524,17 @@ def _widened(name: str, dtype: Any) -> Callable[[Any], None]:
     return corrupt
 
 
+def _scaled_then_neighbours() -> tuple[Any, Any]:
+    """Round 79: a scale of 1e308 divides every row near 1e-308, and the
+    neighbours search after it computes with subnormal numbers (21x)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = RS.rand(40, 3)
+    model = make_pipeline(StandardScaler(), KNeighborsClassifier(3))
+    return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
 #: Whether this platform's long double is wider than float64 (not on every
 #: processor: there the same file holds plain float64).
 WIDE_LONG_DOUBLE = np.dtype(np.longdouble).itemsize > 8
@@ -3769,6 +3780,19 @@ CASES: dict[str, Case] = {
         _far_labels,
         "labels are not its classes'",
         control="memory",
+    ),
+    # Round 79: classes no label is, a row of each at predict_proba.
+    "radius-neighbours-classes-no-label-is": Case(
+        _radius_classifier,
+        _set("classes_", np.arange(40_000)),
+        "with classes none of its labels is",
+        method="predict_proba",
+    ),
+    "neighbours-classes-no-label-is": Case(
+        _ball_tree_knn,
+        _set("classes_", np.arange(3)),
+        "with classes none of its labels is",
+        method="predict_proba",
     ),
     # Round 7 (a red team on fitted state).
     "svr-support-counts": Case(
@@ -5495,21 +5519,28 @@ CASES: dict[str, Case] = {
     # slower (red-team round 78): subnormal ones, ones two of which multiply
     # to one, and floats wider than float64 (numpy has no fast routine).
     "network-layers-subnormal": Case(
-        _mlp, _scaled("coefs_", 1e-310), "below 1.5e-154 but not zero"
+        _mlp, _scaled("coefs_", 1e-310), "outside [1.5e-154, 1e+75]"
     ),
     "network-layers-tiny-enough-to-multiply-to-subnormal": Case(
-        _mlp, _scaled("coefs_", 1e-160), "below 1.5e-154 but not zero"
+        _mlp, _scaled("coefs_", 1e-160), "outside [1.5e-154, 1e+75]"
     ),
     "kernel-pca-eigenvectors-subnormal": Case(
         _kernel_pca_rbf,
         _scaled("eigenvectors_", 1e-310),
-        "below 1.5e-154 but not zero",
+        "outside [1.5e-154, 1e+75]",
         method="transform",
+    ),
+    "scaler-scale-huge-before-neighbours": Case(
+        _scaled_then_neighbours,
+        lambda pipeline: setattr(
+            pipeline[0], "scale_", np.full_like(pipeline[0].scale_, 1e308)
+        ),
+        "outside [1.5e-154, 1e+75]",
     ),
     "kernel-pca-width-subnormal": Case(
         _kernel_pca_rbf,
         _set("gamma_", 1e-310),
-        "a number, 1e-310, below 1.5e-154",
+        "a number, 1e-310, outside [1.5e-154, 1e+75]",
         method="transform",
     ),
     "nystroem-normalization-complex-subnormal": Case(
@@ -5517,7 +5548,7 @@ CASES: dict[str, Case] = {
         lambda model: setattr(
             model, "normalization_", model.normalization_ * (1e-310 + 0j)
         ),
-        "below 1.5e-154 but not zero",
+        "outside [1.5e-154, 1e+75]",
         method="transform",
     ),
     **(

@@ -29,6 +29,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier, StackingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -64,6 +65,13 @@ MODELS: dict[str, Callable[[], Any]] = {
     ),
     "pipeline-frozen-scaler": lambda: make_pipeline(
         FrozenEstimator(StandardScaler().fit(X)), LogisticRegression()
+    ),
+    "search-over-calibrated-forest": lambda: GridSearchCV(
+        CalibratedClassifierCV(
+            FrozenEstimator(_fitted(RandomForestClassifier(10, random_state=0)))
+        ),
+        {"method": ["sigmoid", "isotonic"]},
+        cv=3,
     ),
     "frozen": lambda: FrozenEstimator(_fitted(LogisticRegression())),
     "frozen-frozen": lambda: FrozenEstimator(
@@ -137,6 +145,13 @@ CRAFTED: dict[str, tuple[str, Callable[[Any], None], str]] = {
         "pipeline-frozen-scaler",
         _step(_holding(np.arange(5.0))),
         "a FrozenEstimator that holds something other than one estimator",
+    ),
+    "calibrated-frozen-model-of-other-classes": (
+        "calibrated-logistic",
+        lambda model: setattr(
+            model.estimator.estimator, "classes_", np.array([0, 1, 2])
+        ),
+        "whose calibrated members are not of its classes",
     ),
     "calibrated-member-holding-another-frozen-model": (
         "calibrated-logistic",

@@ -3,24 +3,30 @@ of the floats a model holds.
 
 A model's arrays and numbers keep their shapes and dtypes as fit makes them
 and still cost a method 10 to 100 times its time when their values are
-ones no fit makes (red-team round 78):
+ones no fit makes:
 
 - floats wider than 64 bits (``np.longdouble``, ``np.clongdouble``): numpy
   multiplies them in plain loops, without its BLAS routines (a Nystroem
   map 61 to 109 times as long, a brute neighbours search 18 times and
-  1.4 GB more);
-- subnormal numbers, below the smallest normal one, and numbers so small
-  that two of them multiply to one: the processor takes a slow path for each
-  (20 to 100 times; a network's layers scaled by 1e-310 made predict 11 to
-  48 times as long, a kernel PCA's eigenvectors 27 times).
+  1.4 GB more; red-team round 78);
+- numbers whose products, or whose quotients of the data, are subnormal:
+  the processor takes a slow path for each (20 to 100 times). A network's
+  layers scaled by 1e-310 made predict 11 to 48 times as long (round 78);
+  a scaler's scale of 1e308, a normal number, made every row it divides
+  near 1e-308 and a neighbours search after it 19 to 22 times as long
+  (round 79).
 
-Fit makes neither from float64 data: the smallest non-zero magnitude of
-NMF's multiplicative updates after 2,000 iterations was 3e-21, against the
-1.5e-154 below which two float64 numbers multiply to a subnormal one. An
-array passes with at most one such value in a thousand (a slowdown of a few
-per cent at most: one in a hundred made a product 3 times as long); a large
-array is judged on a sample drawn at random here, which its writer cannot
-know. Numbers below float32 (numpy computes float16 in float32) pass.
+So a float64 array may hold at most one value in a thousand, and a fitted
+number none, whose magnitude is below 1.5e-154 (the square root of the
+smallest normal number: two such multiply to a subnormal one) or above
+1e75 (the data over it is three products from the subnormal range); zero,
+infinity and NaN take no slow path and pass. Fit makes none from data of
+sane magnitudes: NMF's multiplicative updates went down to 7e-139 and a
+label spreading's distributions to 5e-86 honestly, and no fit of the red
+team's 1,254 honest files made a number above 1e75. float32 numbers are held to
+[1.1e-19, 1e19]; float16 ones pass (numpy computes with them in float32).
+A large array is judged on a sample drawn at random here, which its writer
+cannot know.
 """
 
 from __future__ import annotations
@@ -34,14 +40,12 @@ __all__ = ["slow_array", "slow_number"]
 #: Values of an array judged: all of a smaller one, a random sample of a
 #: larger one.
 SAMPLE = 4096
-#: The share of an array's values that may be that small.
-MOST_SMALL = 1 / 1000
-#: Per float dtype (float32, float64): the magnitude below which two
-#: numbers multiply to a subnormal one, the square root of the smallest
-#: normal number.
-_SMALLEST: dict[np.dtype[Any], float] = {
-    np.dtype(kind): float(np.sqrt(np.finfo(kind).tiny))
-    for kind in (np.float32, np.float64)
+#: The share of an array's values that may be outside its bounds.
+MOST_OUTSIDE = 1 / 1000
+#: Per float dtype: the range of magnitudes a fitted value keeps to.
+_BOUNDS: dict[np.dtype[Any], tuple[float, float]] = {
+    np.dtype(kind): (float(np.sqrt(np.finfo(kind).tiny)), largest)
+    for kind, largest in ((np.float32, 1e19), (np.float64, 1e75))
 }
 _WIDEST = {"f": 8, "c": 16}
 _SAMPLER = np.random.default_rng()  # seeded by the system, not the file
@@ -52,10 +56,10 @@ def slow_array(array: np.ndarray) -> str | None:
 
     Examples
     --------
-    >>> slow_array(np.array([0.5, 0.0, -2.0])) is None
+    >>> slow_array(np.array([0.5, 0.0, -2.0, np.inf, np.nan])) is None
     True
     >>> slow_array(np.full(3, 1e-310))
-    'an array of float64 numbers 3 of 3 of which are below 1.5e-154 ...'
+    'an array of float64 numbers 3 of 3 of which are outside [1.5e-154, 1e+75] ...'
     >>> wide = np.ones(2, dtype=np.longdouble)  # as wide as float64 on some
     >>> wide.itemsize == 8 or "wider than 64-bit floats" in slow_array(wide)
     True
@@ -71,9 +75,10 @@ def slow_array(array: np.ndarray) -> str | None:
             "slower; no fit makes them)"
         )
     part = np.dtype(dtype.char.lower()) if kind == "c" else dtype
-    smallest = _SMALLEST.get(np.dtype(part.char))
-    if smallest is None:
+    bounds = _BOUNDS.get(np.dtype(part.char))
+    if bounds is None:
         return None  # float16: numpy computes with it in float32
+    smallest, largest = bounds
     if array.size <= SAMPLE:
         values = array.reshape(-1)
     else:
@@ -82,13 +87,19 @@ def slow_array(array: np.ndarray) -> str | None:
     if kind == "c":
         values = np.concatenate([values.real, values.imag])
     size = np.abs(values)
-    small = int(np.count_nonzero((size < smallest) & (size > 0)))
-    if small > MOST_SMALL * len(values):
+    with np.errstate(invalid="ignore"):
+        outside = int(
+            np.count_nonzero(
+                ((size < smallest) & (size > 0)) | ((size > largest) & (size < np.inf))
+            )
+        )
+    if outside > MOST_OUTSIDE * len(values):
         return (
-            f"an array of {dtype} numbers {small} of {len(values)} of which "
-            f"are below {smallest:.2g} but not zero (subnormal numbers, or "
-            "ones two of which multiply to one: the processor computes with "
-            "them 20 to 100 times slower; no fit makes them)"
+            f"an array of {dtype} numbers {outside} of {len(values)} of which "
+            f"are outside [{smallest:.2g}, {largest:.0e}] but not zero or "
+            "infinite (the data times or over such numbers comes near the "
+            "subnormal range, which the processor computes in 20 to 100 times "
+            "slower; no fit makes them)"
         )
     return None
 
@@ -102,20 +113,23 @@ def slow_number(value: Any) -> str | None:
     >>> slow_number(0.1) is None and slow_number(0.0) is None
     True
     >>> slow_number(1e-310)
-    'a number, 1e-310, below 1.5e-154 but not zero ...'
+    'a number, 1e-310, outside [1.5e-154, 1e+75] ...'
+    >>> slow_number(1e308)[:28]
+    'a number, 1e+308, outside [1'
     """
     if isinstance(value, (bool, np.bool_, int, np.integer)):
         return None
     if isinstance(value, (float, np.floating, complex, np.complexfloating)):
         problem = slow_array(np.asarray([value]))
         if problem is not None and "wider" not in problem:
-            smallest = _SMALLEST[np.dtype(np.float64)]
+            smallest, largest = _BOUNDS[np.dtype(np.float64)]
             if isinstance(value, (np.float32, np.complex64)):
-                smallest = _SMALLEST[np.dtype(np.float32)]
+                smallest, largest = _BOUNDS[np.dtype(np.float32)]
             return (
-                f"a number, {value!r}, below {smallest:.2g} but not zero "
-                "(the processor computes with it 20 to 100 times slower; no "
-                "fit makes it)"
+                f"a number, {value!r}, outside [{smallest:.2g}, {largest:.0e}] "
+                "but not zero or infinite (the data times or over it comes "
+                "near the subnormal range, which the processor computes in 20 "
+                "to 100 times slower; no fit makes it)"
             )
         return problem
     return None

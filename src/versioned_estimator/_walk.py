@@ -392,7 +392,7 @@ def _walk(
             )
         if problem is not None:
             return problem
-    problem = _shared_fitted_part(members, fitted)
+    problem = _shared_fitted_part(members, fitted, unrun)
     if problem is not None:
         return problem
     if shared_data or (data and repeated):
@@ -512,7 +512,9 @@ def _held_elsewhere(members: Mapping[int, list[int]], named: AbstractSet[int]) -
 
 
 def _shared_fitted_part(
-    members: Mapping[int, list[int]], fitted: AbstractSet[int]
+    members: Mapping[int, list[int]],
+    fitted: AbstractSet[int],
+    cut: Mapping[int, int] | None = None,
 ) -> str | None:
     """Why a fitted part, or a container holding one, is held in more places
     than fit puts it, or None. Fit makes every member its own; one forest
@@ -520,15 +522,20 @@ def _shared_fitted_part(
     shells, runs 20,000 times a predict, and plain padding could pay the
     expansion bound for it. (A grid's candidates stay unfitted: a search
     fits clones of them; a pipeline fits a step given twice in place, in
-    two places.)"""
+    two places.) The references of ``cut``, ``{holder: member}``, which no
+    method runs, are no places: a calibrated classifier's frozen
+    estimator, its own clone, is its parameter and its member's alike."""
     holders = set(fitted)
     for owner, held in members.items():
         if any(member in fitted for member in held):
             holders.add(owner)
     counts: dict[int, int] = {}
-    for held in members.values():
+    for owner, held in members.items():
+        unrun = (cut or {}).get(owner)  # that one reference no method runs
         for member in held:
-            if member in holders:
+            if member == unrun:
+                unrun = None
+            elif member in holders:
                 counts[member] = counts.get(member, 0) + 1
     if any(count > MAX_OWNERS for count in counts.values()):
         return (
