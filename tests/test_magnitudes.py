@@ -28,7 +28,7 @@ def test_a_large_array_of_many_subnormal_numbers_is_refused_every_time() -> None
     values[::20] *= 1e-310  # 5 %: a product over it 13 times as long
     assert values.size > SAMPLE
     for _ in range(20):  # a fresh sample each time
-        assert "outside [1.5e-154, 1e+75]" in (slow_array(values) or "")
+        assert "outside [1.5e-154, 9e+74)" in (slow_array(values) or "")
 
 
 def test_a_few_small_numbers_among_millions_pass() -> None:
@@ -108,9 +108,9 @@ def test_p_values_lend_their_exemption_to_no_other_name(tmp_path: Path) -> None:
     selector, classifier = wrapped.estimator_[0], wrapped.estimator_[-1]
     classifier.coef_ = selector.scores_ = classifier.coef_ * 1e-310
     path = ve.save(wrapped, tmp_path / "two-holders.joblib")
-    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[1\.5e-154, 1e\+75\]"):
+    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[1\.5e-154, 9e\+74\)"):
         ve.load(path)
     selector.__dict__["coef_"] = selector.scores_ = np.full(5, 1e-310)
     path = ve.save(wrapped, tmp_path / "two-names.joblib")
-    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[1\.5e-154, 1e\+75\]"):
+    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[1\.5e-154, 9e\+74\)"):
         ve.load(path)

@@ -18,13 +18,14 @@ ones no fit makes:
 
 So a float64 array may hold at most one value in a thousand, and a fitted
 number none, whose magnitude is below 1.5e-154 (the square root of the
-smallest normal number: two such multiply to a subnormal one) or above
-1e75 (the data over it is three products from the subnormal range); zero,
+smallest normal number: two such multiply to a subnormal one) or 9e74 or
+more (the data over it is three products from the subnormal range); zero,
 infinity and NaN take no slow path and pass. Fit makes none from data of
 sane magnitudes: NMF's multiplicative updates went down to 7e-139 and a
 label spreading's distributions to 5e-86 honestly, and no fit of the red
-team's 1,254 honest files made a number above 1e75. float32 numbers are held to
-[1.1e-19, 1e19]; float16 ones pass (numpy computes with them in float32).
+team's 1,256 honest files made a number above 1e75. float32 numbers are
+held to [1.1e-19, 9e18); float16 ones pass (numpy computes with them in
+float32).
 A large array is judged on a sample drawn at random here, which its writer
 cannot know.
 """
@@ -42,10 +43,14 @@ __all__ = ["slow_array", "slow_number"]
 SAMPLE = 4096
 #: The share of an array's values that may be outside its bounds.
 MOST_OUTSIDE = 1 / 1000
-#: Per float dtype: the range of magnitudes a fitted value keeps to.
-_BOUNDS: dict[np.dtype[Any], tuple[float, float]] = {
-    np.dtype(kind): (float(np.sqrt(np.finfo(kind).tiny)), largest)
-    for kind, largest in ((np.float32, 1e19), (np.float64, 1e75))
+#: Per float dtype, the binary exponents (``np.frexp``'s, of a mantissa in
+#: [0.5, 1)) a fitted value keeps to: from the square root of the smallest
+#: normal number, 2**-511 for float64 (1.5e-154) and 2**-63 for float32
+#: (1.1e-19), to below 2**249 (9e74) and 2**63 (9e18). Zero, infinity and
+#: NaN have the exponent 0.
+_EXPONENTS: dict[np.dtype[Any], tuple[int, int]] = {
+    np.dtype(np.float32): (-62, 63),
+    np.dtype(np.float64): (-510, 249),
 }
 _WIDEST = {"f": 8, "c": 16}
 _SAMPLER = np.random.default_rng()  # seeded by the system, not the file
@@ -59,7 +64,7 @@ def slow_array(array: np.ndarray) -> str | None:
     >>> slow_array(np.array([0.5, 0.0, -2.0, np.inf, np.nan])) is None
     True
     >>> slow_array(np.full(3, 1e-310))
-    'an array of float64 numbers 3 of 3 of which are outside [1.5e-154, 1e+75] ...'
+    'an array of float64 numbers 3 of 3 of which are outside [1.5e-154, 9e+74) ...'
     >>> wide = np.ones(2, dtype=np.longdouble)  # as wide as float64 on some
     >>> wide.itemsize == 8 or "wider than 64-bit floats" in slow_array(wide)
     True
@@ -75,10 +80,10 @@ def slow_array(array: np.ndarray) -> str | None:
             "slower; no fit makes them)"
         )
     part = np.dtype(dtype.char.lower()) if kind == "c" else dtype
-    bounds = _BOUNDS.get(np.dtype(part.char))
-    if bounds is None:
+    exponents = _EXPONENTS.get(np.dtype(part.char))
+    if exponents is None:
         return None  # float16: numpy computes with it in float32
-    smallest, largest = bounds
+    low, high = exponents
     if array.size <= SAMPLE:
         values = array.reshape(-1)
     else:
@@ -86,20 +91,15 @@ def slow_array(array: np.ndarray) -> str | None:
         values = array[np.unravel_index(drawn, array.shape)]
     if kind == "c":
         values = np.concatenate([values.real, values.imag])
-    size = np.abs(values)
-    with np.errstate(invalid="ignore"):
-        outside = int(
-            np.count_nonzero(
-                ((size < smallest) & (size > 0)) | ((size > largest) & (size < np.inf))
-            )
-        )
+    exponent = np.frexp(values)[1]
+    outside = int(np.count_nonzero((exponent < low) | (exponent > high)))
     if outside > MOST_OUTSIDE * len(values):
         return (
             f"an array of {dtype} numbers {outside} of {len(values)} of which "
-            f"are outside [{smallest:.2g}, {largest:.0e}] but not zero or "
-            "infinite (the data times or over such numbers comes near the "
-            "subnormal range, which the processor computes in 20 to 100 times "
-            "slower; no fit makes them)"
+            f"are outside {_shown(low, high)} but not zero or infinite (the "
+            "data times or over such numbers comes near the subnormal range, "
+            "which the processor computes in 20 to 100 times slower; no fit "
+            "makes them)"
         )
     return None
 
@@ -113,7 +113,7 @@ def slow_number(value: Any) -> str | None:
     >>> slow_number(0.1) is None and slow_number(0.0) is None
     True
     >>> slow_number(1e-310)
-    'a number, 1e-310, outside [1.5e-154, 1e+75] ...'
+    'a number, 1e-310, outside [1.5e-154, 9e+74) ...'
     >>> slow_number(1e308)[:28]
     'a number, 1e+308, outside [1'
     """
@@ -122,14 +122,19 @@ def slow_number(value: Any) -> str | None:
     if isinstance(value, (float, np.floating, complex, np.complexfloating)):
         problem = slow_array(np.asarray([value]))
         if problem is not None and "wider" not in problem:
-            smallest, largest = _BOUNDS[np.dtype(np.float64)]
+            low, high = _EXPONENTS[np.dtype(np.float64)]
             if isinstance(value, (np.float32, np.complex64)):
-                smallest, largest = _BOUNDS[np.dtype(np.float32)]
+                low, high = _EXPONENTS[np.dtype(np.float32)]
             return (
-                f"a number, {value!r}, outside [{smallest:.2g}, {largest:.0e}] "
-                "but not zero or infinite (the data times or over it comes "
-                "near the subnormal range, which the processor computes in 20 "
-                "to 100 times slower; no fit makes it)"
+                f"a number, {value!r}, outside {_shown(low, high)} but not "
+                "zero or infinite (the data times or over it comes near the "
+                "subnormal range, which the processor computes in 20 to 100 "
+                "times slower; no fit makes it)"
             )
         return problem
     return None
+
+
+def _shown(low: int, high: int) -> str:
+    """The magnitudes of the exponents ``low`` to ``high``, as an interval."""
+    return f"[{2.0 ** (low - 1):.2g}, {2.0**high:.0e})"
