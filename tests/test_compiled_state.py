@@ -3535,6 +3535,14 @@ def _scaled_then_neighbours() -> tuple[Any, Any]:
     return model.fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
 
 
+def _two_small_steps(pipeline: Any) -> None:
+    """Round 80: a scale and the training rows each 2**-511, the square root
+    of the smallest normal number: the data under 1 times both is
+    subnormal (23x)."""
+    pipeline[0].scale_ = np.full_like(pipeline[0].scale_, 2.0**511)
+    pipeline[-1]._fit_X = np.sign(pipeline[-1]._fit_X - 0.5) * 2.0**-511
+
+
 #: Whether this platform's long double is wider than float64 (not on every
 #: processor: there the same file holds plain float64).
 WIDE_LONG_DOUBLE = np.dtype(np.longdouble).itemsize > 8
@@ -5519,15 +5527,15 @@ CASES: dict[str, Case] = {
     # slower (red-team round 78): subnormal ones, ones two of which multiply
     # to one, and floats wider than float64 (numpy has no fast routine).
     "network-layers-subnormal": Case(
-        _mlp, _scaled("coefs_", 1e-310), "outside [1.5e-154, 9e+74)"
+        _mlp, _scaled("coefs_", 1e-310), "outside [2.2e-103, 9e+74)"
     ),
     "network-layers-tiny-enough-to-multiply-to-subnormal": Case(
-        _mlp, _scaled("coefs_", 1e-160), "outside [1.5e-154, 9e+74)"
+        _mlp, _scaled("coefs_", 1e-160), "outside [2.2e-103, 9e+74)"
     ),
     "kernel-pca-eigenvectors-subnormal": Case(
         _kernel_pca_rbf,
         _scaled("eigenvectors_", 1e-310),
-        "outside [1.5e-154, 9e+74)",
+        "outside [2.2e-103, 9e+74)",
         method="transform",
     ),
     "scaler-scale-huge-before-neighbours": Case(
@@ -5535,12 +5543,17 @@ CASES: dict[str, Case] = {
         lambda pipeline: setattr(
             pipeline[0], "scale_", np.full_like(pipeline[0].scale_, 1e308)
         ),
-        "outside [1.5e-154, 9e+74)",
+        "outside [2.2e-103, 9e+74)",
+    ),
+    "scaler-scale-and-neighbours-rows-at-the-root-of-the-smallest": Case(
+        _scaled_then_neighbours,
+        _two_small_steps,
+        "outside [2.2e-103, 9e+74)",
     ),
     "kernel-pca-width-subnormal": Case(
         _kernel_pca_rbf,
         _set("gamma_", 1e-310),
-        "a number, 1e-310, outside [1.5e-154, 9e+74)",
+        "a number, 1e-310, outside [2.2e-103, 9e+74)",
         method="transform",
     ),
     "nystroem-normalization-complex-subnormal": Case(
@@ -5548,7 +5561,7 @@ CASES: dict[str, Case] = {
         lambda model: setattr(
             model, "normalization_", model.normalization_ * (1e-310 + 0j)
         ),
-        "outside [1.5e-154, 9e+74)",
+        "outside [2.2e-103, 9e+74)",
         method="transform",
     ),
     **(

@@ -17,17 +17,20 @@ ones no fit makes:
   (round 79).
 
 So a float64 array may hold at most one value in a thousand, and a fitted
-number none, whose magnitude is below 1.5e-154 (the square root of the
-smallest normal number: two such multiply to a subnormal one) or 9e74 or
-more (the data over it is three products from the subnormal range); zero,
-infinity and NaN take no slow path and pass. Fit makes none from data of
-sane magnitudes: NMF's multiplicative updates went down to 7e-139 and a
-label spreading's distributions to 5e-86 honestly, and no fit of the red
-team's 1,256 honest files made a number above 1e75. float32 numbers are
-held to [1.1e-19, 9e18); float16 ones pass (numpy computes with them in
-float32).
-A large array is judged on a sample drawn at random here, which its writer
-cannot know.
+number none, whose magnitude is below 2.2e-103 or 9e74 or more: three of
+the small ones multiply to a subnormal number, but the data times two of
+them stays normal unless it is below 1e-102 (two at 1.5e-154, each
+allowed by a bound at the square root of the smallest normal number, made
+a scaler and the neighbours search after it 23 times as long, round 80),
+and the data over a large one is three products from the subnormal range.
+Zero, infinity and NaN take no slow path and pass. Fit makes none from
+data of sane magnitudes (a label spreading's distributions went to 5e-86
+honestly, and no fit of the red team's 1,256 honest files made a number
+above 1e75) but one: NMF's multiplicative updates, run for thousands of
+iterations, can leave components near 1e-139, and such a model is
+refused. float32 numbers are held to [2.3e-13, 9e18); float16 ones pass
+(numpy computes with them in float32). A large array is judged on a
+sample drawn at random here, which its writer cannot know.
 """
 
 from __future__ import annotations
@@ -44,13 +47,13 @@ SAMPLE = 4096
 #: The share of an array's values that may be outside its bounds.
 MOST_OUTSIDE = 1 / 1000
 #: Per float dtype, the binary exponents (``np.frexp``'s, of a mantissa in
-#: [0.5, 1)) a fitted value keeps to: from the square root of the smallest
-#: normal number, 2**-511 for float64 (1.5e-154) and 2**-63 for float32
-#: (1.1e-19), to below 2**249 (9e74) and 2**63 (9e18). Zero, infinity and
+#: [0.5, 1)) a fitted value keeps to: from the cube root of the smallest
+#: normal number, 2**-341 for float64 (2.2e-103) and 2**-42 for float32
+#: (2.3e-13), to below 2**249 (9e74) and 2**63 (9e18). Zero, infinity and
 #: NaN have the exponent 0.
 _EXPONENTS: dict[np.dtype[Any], tuple[int, int]] = {
-    np.dtype(np.float32): (-62, 63),
-    np.dtype(np.float64): (-510, 249),
+    np.dtype(np.float32): (-41, 63),
+    np.dtype(np.float64): (-340, 249),
 }
 _WIDEST = {"f": 8, "c": 16}
 _SAMPLER = np.random.default_rng()  # seeded by the system, not the file
@@ -64,7 +67,7 @@ def slow_array(array: np.ndarray) -> str | None:
     >>> slow_array(np.array([0.5, 0.0, -2.0, np.inf, np.nan])) is None
     True
     >>> slow_array(np.full(3, 1e-310))
-    'an array of float64 numbers 3 of 3 of which are outside [1.5e-154, 9e+74) ...'
+    'an array of float64 numbers 3 of 3 of which are outside [2.2e-103, 9e+74) ...'
     >>> wide = np.ones(2, dtype=np.longdouble)  # as wide as float64 on some
     >>> wide.itemsize == 8 or "wider than 64-bit floats" in slow_array(wide)
     True
@@ -113,9 +116,9 @@ def slow_number(value: Any) -> str | None:
     >>> slow_number(0.1) is None and slow_number(0.0) is None
     True
     >>> slow_number(1e-310)
-    'a number, 1e-310, outside [1.5e-154, 9e+74) ...'
+    'a number, 1e-310, outside [2.2e-103, 9e+74) ...'
     >>> slow_number(1e308)[:28]
-    'a number, 1e+308, outside [1'
+    'a number, 1e+308, outside [2'
     """
     if isinstance(value, (bool, np.bool_, int, np.integer)):
         return None

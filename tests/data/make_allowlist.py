@@ -54,8 +54,12 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
     from sklearn.feature_selection import (
         SelectKBest,
         SelectPercentile,
+        chi2,
         f_classif,
+        f_regression,
         mutual_info_classif,
+        mutual_info_regression,
+        r_regression,
     )
     from sklearn.frozen import FrozenEstimator
     from sklearn.linear_model import (
@@ -181,6 +185,10 @@ def composites() -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         (X, y),
     )
     yield "percentile", SelectPercentile(mutual_info_classif, percentile=50), (X, y)
+    # Every scoring function of the univariate selectors (chi2 on counts).
+    yield "kbest-chi2", SelectKBest(chi2, k=2), (np.abs(X), y)
+    for function in (f_regression, r_regression, mutual_info_regression):
+        yield f"kbest-{function.__name__}", SelectKBest(function, k=2), (Xr, yr)
     for algorithm in ("kd_tree", "ball_tree", "brute"):
         yield f"knn-{algorithm}", KNeighborsClassifier(algorithm=algorithm), (X, y)
     yield (
