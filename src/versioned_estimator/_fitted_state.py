@@ -1255,7 +1255,7 @@ def _knots_in_order(knots: Any) -> bool:
     return bool(np.isfinite(knots).all()) and _nondecreasing_values(knots)
 
 
-def _frozen(model: Any) -> str | None:
+def _frozen_holds_one(model: Any) -> str | None:
     """A frozen estimator forwards every attribute it lacks to the object it
     holds (``__getattr__``): it holds one estimator and nothing else, so all
     a method or a name in another object's state reaches through it is that
@@ -1302,7 +1302,7 @@ def _checks_of_type(kind: type) -> tuple[Check, ...]:
             checks.append(_kernel)
         if module == "sklearn.frozen._frozen":
             # Before any check that asks it an attribute it would forward.
-            checks.append(_frozen)
+            checks.append(_frozen_holds_one)
         if not issubclass(kind, BaseEstimator):
             # Helper objects hold estimators too (a calibrated classifier's
             # members): each only where a check holds it.

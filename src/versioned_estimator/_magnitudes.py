@@ -82,8 +82,7 @@ def slow_array(array: np.ndarray) -> str | None:
             "computes with them without its fast routines, tens of times "
             "slower; no fit makes them)"
         )
-    part = np.dtype(dtype.char.lower()) if kind == "c" else dtype
-    exponents = _EXPONENTS.get(np.dtype(part.char))
+    exponents = _exponents(dtype)
     if exponents is None:
         return None  # float16: numpy computes with it in float32
     low, high = exponents
@@ -123,19 +122,25 @@ def slow_number(value: Any) -> str | None:
     if isinstance(value, (bool, np.bool_, int, np.integer)):
         return None
     if isinstance(value, (float, np.floating, complex, np.complexfloating)):
-        problem = slow_array(np.asarray([value]))
-        if problem is not None and "wider" not in problem:
-            low, high = _EXPONENTS[np.dtype(np.float64)]
-            if isinstance(value, (np.float32, np.complex64)):
-                low, high = _EXPONENTS[np.dtype(np.float32)]
-            return (
-                f"a number, {value!r}, outside {_shown(low, high)} but not "
-                "zero or infinite (the data times or over it comes near the "
-                "subnormal range, which the processor computes in 20 to 100 "
-                "times slower; no fit makes it)"
-            )
-        return problem
+        array = np.asarray([value])
+        problem = slow_array(array)
+        exponents = _exponents(array.dtype)
+        if problem is None or exponents is None:
+            return problem  # None, or a number wider than float64
+        return (
+            f"a number, {value!r}, outside {_shown(*exponents)} but not "
+            "zero or infinite (the data times or over it comes near the "
+            "subnormal range, which the processor computes in 20 to 100 "
+            "times slower; no fit makes it)"
+        )
     return None
+
+
+def _exponents(dtype: np.dtype[Any]) -> tuple[int, int] | None:
+    """:data:`_EXPONENTS` of a float dtype, or of a complex one's parts;
+    None for any other (float16, long double)."""
+    part = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
+    return _EXPONENTS.get(np.dtype(part.char))
 
 
 def _shown(low: int, high: int) -> str:

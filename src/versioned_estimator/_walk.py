@@ -289,19 +289,14 @@ def _walk(
         namespace = getattr(obj, "__dict__", None)
         if isinstance(namespace, dict):
             record = _unrun_record(kind, namespace)
-            given = namespace.get("estimator")
-            if kind.__name__ == "CalibratedClassifierCV" and _frozen(given):
-                # A frozen estimator is its own clone: the calibrated
-                # members hold it and run it, the parameter does not.
-                unrun[id(obj)] = id(given)
-            elif record is not None:
+            if record is not None:
                 unrun[id(obj)] = id(record)
-                if type(record) is not dict:
-                    named.add(id(record))
-                else:  # a search's results: its parameter columns are masked
+                if type(record) is dict:  # a search's results: columns masked
                     masked.update(
                         id(v) for v in record.values() if type(v) is np.ma.MaskedArray
                     )
+                elif not _frozen(record):
+                    named.add(id(record))
         by_library = allowed.built_by_library(kind)
         if (
             isinstance(namespace, dict)
@@ -448,7 +443,8 @@ MAX_OWNERS = 2
 def _record_name(kind: type) -> str | None:
     """The attribute no method of ``kind`` reads: a search's ``cv_results_``,
     a voting or stacking model's ``named_estimators_`` (scikit-learn's
-    predict and transform use ``best_estimator_`` and ``estimators_``);
+    predict and transform use ``best_estimator_`` and ``estimators_``), a
+    calibrated classifier's ``estimator`` (its members run their own);
     None for any other class. Once per class: the walk asks of every
     object."""
     mro = {(c.__module__, c.__name__) for c in kind.__mro__}
@@ -456,18 +452,23 @@ def _record_name(kind: type) -> str | None:
         return "cv_results_"
     if ("sklearn.ensemble._base", "_BaseHeterogeneousEnsemble") in mro:
         return "named_estimators_"
+    if ("sklearn.calibration", "CalibratedClassifierCV") in mro:
+        return "estimator"
     return None
 
 
 def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
     """The value no method of ``kind`` reads, if it holds one of the type
-    scikit-learn gives it (a dict, a Bunch); else None."""
+    scikit-learn gives it (a dict, a Bunch, or a frozen estimator, its own
+    clone, which the calibrated members hold and run); else None."""
     name = _record_name(kind)
     if name is None:
         return None
     value = namespace.get(name)
     if name == "cv_results_":
         return value if type(value) is dict else None
+    if name == "estimator":
+        return value if _frozen(value) else None
     return value if type(value).__name__ == "Bunch" else None
 
 
