@@ -14,10 +14,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.cluster import BisectingKMeans
 from sklearn.decomposition import NMF
 from sklearn.feature_selection import SelectKBest, f_classif
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler
 
 import versioned_estimator as ve
 from versioned_estimator._magnitudes import SAMPLE, slow_array, slow_number
@@ -114,4 +121,90 @@ def test_p_values_lend_their_exemption_to_no_other_name(tmp_path: Path) -> None:
     selector.__dict__["coef_"] = selector.scores_ = np.full(5, 1e-310)
     path = ve.save(wrapped, tmp_path / "two-names.joblib")
     with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[2\.2e-103, 9e\+74\)"):
+        ve.load(path)
+
+
+def _gaussian_process() -> tuple[Any, np.ndarray]:
+    """A Gaussian process of anisotropic length scales given as a list."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    model = GaussianProcessRegressor(RBF([1.0, 1.0, 1.0]), optimizer=None)
+    return ve.VersionedEstimator(model).fit(X, X[:, 0]), X
+
+
+@pytest.mark.parametrize(
+    "scales",
+    [[1e155, 1.0, 1.0], (1.0, 1e-200, 1.0), np.array([1.0, 1.0, 1e-310], dtype=object)],
+    ids=["list", "tuple", "object-array"],
+)
+def test_numbers_in_a_list_are_judged_as_an_arrays_are(
+    tmp_path: Path, scales: Any
+) -> None:
+    """Round 79: length scales of 1e155 in a list made predict 2.1 times as
+    long while the same numbers in an array were refused."""
+    wrapped, X = _gaussian_process()
+    path = ve.save(wrapped, tmp_path / "honest.joblib")
+    np.testing.assert_array_equal(ve.load(path).predict(X), wrapped.predict(X))
+    wrapped.estimator_.kernel_.length_scale = scales
+    path = ve.save(wrapped, tmp_path / "scaled.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[2\.2e-103, 9e\+74\)"):
+        ve.load(path)
+
+
+def _scaled_neighbours() -> tuple[Any, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    model = make_pipeline(MaxAbsScaler(), KNeighborsClassifier(algorithm="brute"))
+    return ve.VersionedEstimator(model).fit(X, X[:, 0] > 0), X
+
+
+def test_an_integer_past_the_bound_is_refused_before_anything_is_built(
+    tmp_path: Path,
+) -> None:
+    """Round 81: a scale of 10**308, a Python integer, made the data it
+    divides subnormal and the neighbours search after it 19 times as long
+    (the same number as a float was refused)."""
+    wrapped, X = _scaled_neighbours()
+    wrapped.estimator_[0].scale_ = 2**248
+    path = ve.save(wrapped, tmp_path / "large.joblib")
+    assert ve.load(path).predict(X).shape == (300,)
+    wrapped.estimator_[0].scale_ = 10**308
+    path = ve.save(wrapped, tmp_path / "huge.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match="an integer of 1024 bits"):
+        ve.load(path)
+
+
+def test_a_matrix_is_refused_where_fit_makes_an_array(tmp_path: Path) -> None:
+    """Round 81: a neighbours model's rows as a numpy matrix of subnormal
+    numbers were not judged (19 times as long); a bisecting k-means tree of
+    sparse data, the one place fit keeps a matrix, loads."""
+    wrapped, X = _scaled_neighbours()
+    knn = wrapped.estimator_[-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        knn._fit_X = np.asmatrix(knn._fit_X)
+    path = ve.save(wrapped, tmp_path / "matrix.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match="a numpy matrix where fit"):
+        ve.load(path)
+    sparse = sp.csr_matrix(np.abs(X))
+    tree = ve.VersionedEstimator(BisectingKMeans(3, random_state=0)).fit(sparse)
+    path = ve.save(tree, tmp_path / "bisecting.joblib")
+    np.testing.assert_array_equal(ve.load(path).predict(sparse), tree.predict(sparse))
+
+
+def test_a_naive_bayes_of_float32_features_of_small_scale_loads(
+    tmp_path: Path,
+) -> None:
+    """Its epsilon_ (var_smoothing times the largest variance, computed in
+    float32: 1e-13 of features scaled to a hundredth) is only added to and
+    taken from the variances; under another name it is judged."""
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(300, 4)) * 0.01).astype(np.float32)
+    wrapped = ve.VersionedEstimator(GaussianNB()).fit(X, X[:, 0] > 0)
+    assert wrapped.estimator_.epsilon_ < 2.3e-13
+    path = ve.save(wrapped, tmp_path / "float32.joblib")
+    np.testing.assert_array_equal(ve.load(path).predict(X), wrapped.predict(X))
+    wrapped.estimator_.var_smoothing = wrapped.estimator_.epsilon_
+    path = ve.save(wrapped, tmp_path / "two-names.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[2\.3e-13, 9e\+18\)"):
         ve.load(path)

@@ -146,6 +146,8 @@ _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER, _READONLY_BUFFER = 0x97, 0x98
 _LONG4 = 0x8B
 _MAX_INT_BYTES = 1024
+#: The magnitude from which an integer is refused (floats too: ``_magnitudes``).
+HUGE = 1 << 249
 _HASHED = {_SETITEMS: 2, _DICT: 2, _ADDITEMS: 1, _FROZENSET: 1}
 _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 
@@ -355,6 +357,8 @@ def _scan_other(
         i += kind
     elif kind == "u1":
         big = op == _LONG1 and data[i] > 8
+        if big:
+            _huge(int.from_bytes(data[i + 1 : i + 1 + data[i]], "little", signed=True))
         i += 1 + data[i]
     elif kind == "i4":
         length = _i32(data, i)[0]
@@ -365,6 +369,8 @@ def _scan_other(
             # model holds an integer of more than a few hundred bits.
             raise Refusal(f"an integer of {length} bytes")
         big = op == _LONG4 and length > 8
+        if big:
+            _huge(int.from_bytes(data[i + 4 : i + 4 + length], "little", signed=True))
         i += 4 + length
     elif kind == "line":
         end = data.index(b"\n", i)
@@ -374,6 +380,12 @@ def _scan_other(
             except ValueError as exc:
                 raise Refusal("a malformed memo index") from exc
         big = op in (_INT, _LONG) and end - i > 21
+        if big:
+            try:
+                value = int(data[i:end].rstrip(b"L"))  # 4,300 digits at most
+            except ValueError as exc:
+                raise Refusal("a malformed or overlong integer") from exc
+            _huge(value)
         i = end + 1
     else:  # two lines
         i = data.index(b"\n", data.index(b"\n", i) + 1) + 1
@@ -440,6 +452,20 @@ def _scan_other(
         for _ in range(pushes):
             append(_BIG if big else _ATOM)
     return i
+
+
+def _huge(value: int) -> None:
+    """Refuse an integer of :data:`HUGE` or more: no fit makes one, and a
+    method computes with it as a float (a scaler's scale of 10**308 made the
+    data it divides subnormal and the neighbours search after it 19 times as
+    long, red-team round 81); floats are held to the same bound by the walk
+    (``_magnitudes``)."""
+    if not -HUGE < value < HUGE:
+        raise Refusal(
+            f"an integer of {value.bit_length()} bits (at most 249: the data "
+            "over it comes near the subnormal range, which the processor "
+            "computes in 20 to 100 times slower; no fit makes it)"
+        )
 
 
 def _fold(stack: list[tuple[int, int]], start: int) -> None:

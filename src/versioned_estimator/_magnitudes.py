@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["slow_array", "slow_number"]
+__all__ = ["slow_array", "slow_number", "slow_numbers"]
 
 #: Values of an array judged: all of a smaller one, a random sample of a
 #: larger one.
@@ -72,6 +72,7 @@ def slow_array(array: np.ndarray) -> str | None:
     >>> wide.itemsize == 8 or "wider than 64-bit floats" in slow_array(wide)
     True
     """
+    array = np.asarray(array)  # a matrix's rows are arrays of one row
     dtype = array.dtype
     kind = dtype.kind
     if kind not in _WIDEST or not array.size:
@@ -134,6 +135,23 @@ def slow_number(value: Any) -> str | None:
             "times slower; no fit makes it)"
         )
     return None
+
+
+def slow_numbers(values: list[Any]) -> str | None:
+    """Why plain numbers a model holds together (an object's, a list's: a
+    Gaussian process's length scales) would slow a method down, or None:
+    as :func:`slow_array` of them, told by the first number outside.
+
+    Examples
+    --------
+    >>> slow_numbers([1.0, 2.5, 0.0]) is None
+    True
+    >>> slow_numbers([1.0, 1e155])
+    'a number, 1e+155, outside [2.2e-103, 9e+74) ...'
+    """
+    if slow_array(np.asarray(values)) is None:
+        return None
+    return next(filter(None, map(slow_number, values)), None)
 
 
 def _exponents(dtype: np.dtype[Any]) -> tuple[int, int] | None:

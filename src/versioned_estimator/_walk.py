@@ -28,7 +28,7 @@ import numpy as np
 
 from versioned_estimator._allowlist import Allowed
 from versioned_estimator._inner import MAX_NESTING
-from versioned_estimator._magnitudes import slow_array, slow_number
+from versioned_estimator._magnitudes import slow_array, slow_number, slow_numbers
 from versioned_estimator._shapes import SCALARS, param_names
 from versioned_estimator._structures import check_structure, covering
 
@@ -115,23 +115,32 @@ def _walk(
     selectors: set[int] = set()
 
     longest_text = 0  # the most characters (str) or bytes of a plain value
-    slow: list[str] = []  # numbers a method would compute with slowly
+    slow: list[str] = []  # numbers a method would compute with slowly, and why
 
     def enter(
-        obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
+        obj: Any,
+        values: Iterable[Any],
+        exempt: AbstractSet[int] = frozenset(),
     ) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
         Its plain members add to its weight: a check that reads a list reads
         them all, however many times the graph refers to the list. Its
-        arrays of floats and numbers are judged as referred to here (but
-        those in ``exempt``): once each reference, so an array no method
-        computes with lends that to no other name."""
+        numbers, plain or numpy's, and arrays of numbers are judged as
+        referred to here (but those in ``exempt``): once each reference, so
+        an array no method computes with lends that to no other name."""
         nonlocal longest_text
         values = list(values)
+        numbers = [
+            v for v in values if type(v) in _PLAIN_FLOATS and id(v) not in exempt
+        ]
+        if numbers:
+            problem = slow_numbers(numbers)
+            if problem is not None:
+                slow.append(problem)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
         for value in held:
             if id(value) not in exempt:
-                problem = _slow(value)
+                problem = _slow(obj, value)
                 if problem is not None:
                     slow.append(problem)
                     break
@@ -324,12 +333,7 @@ def _walk(
         exempt: AbstractSet[int] = frozenset()
         if isinstance(namespace, dict):
             values.extend(namespace.values())
-            exempt = _compared_only(namespace)
-            for value in values:  # plain numbers (numpy's are judged as held)
-                if type(value) in _PLAIN_FLOATS and id(value) not in exempt:
-                    problem = slow_number(value)
-                    if problem is not None:
-                        return problem
+            exempt = _not_multiplied(namespace)
         for slot in _slots(kind):  # type: ignore[arg-type]
             value = getattr(obj, slot, _MISSING)
             if value is not _MISSING:
@@ -478,30 +482,39 @@ def _frozen(value: Any) -> bool:
     )
 
 
-#: Statistics a selector ranks features by, which no method computes with
-#: (an F-test's p-value of a strong feature honestly underflows to 1e-300).
-COMPARED_ONLY = frozenset({"pvalues_", "scores_"})
-_ARRAYS = (np.ndarray, np.memmap)
+#: Numbers no method multiplies or divides by: the statistics a selector
+#: ranks features by (an F-test's p-value of a strong feature honestly
+#: underflows to 1e-300), and a Gaussian naive Bayes's ``epsilon_``, which
+#: ``partial_fit`` takes from its variances and adds back (of float32 data
+#: it is computed in float32: 1e-13 of features scaled to a hundredth,
+#: round 81's false positive).
+NOT_MULTIPLIED = frozenset({"pvalues_", "scores_", "epsilon_"})
 
 
-def _compared_only(namespace: Mapping[str, Any]) -> AbstractSet[int]:
-    """The values ``namespace`` holds only under :data:`COMPARED_ONLY`
+def _not_multiplied(namespace: Mapping[str, Any]) -> AbstractSet[int]:
+    """The values ``namespace`` holds only under :data:`NOT_MULTIPLIED`
     names (by id): held under another name too, a value is judged."""
-    if COMPARED_ONLY.isdisjoint(namespace):
+    if NOT_MULTIPLIED.isdisjoint(namespace):
         return frozenset()
-    named = {id(v) for k, v in namespace.items() if k in COMPARED_ONLY}
-    return named - {id(v) for k, v in namespace.items() if k not in COMPARED_ONLY}
+    named = {id(v) for k, v in namespace.items() if k in NOT_MULTIPLIED}
+    return named - {id(v) for k, v in namespace.items() if k not in NOT_MULTIPLIED}
 
 
-def _slow(value: Any) -> str | None:
-    """:func:`slow_array` of an array of numbers, :func:`slow_number` of a
-    numpy number; None for anything else."""
+def _slow(owner: Any, value: Any) -> str | None:
+    """:func:`slow_array` of an array of numbers (of any class: a matrix, a
+    memory map), :func:`slow_number` of a numpy number; None for anything
+    else. A matrix is refused where fit makes arrays: everywhere but a
+    bisecting k-means tree of sparse data."""
     kind = type(value)
-    if kind in _ARRAYS:
-        return slow_array(value) if value.dtype.kind in "fc" else None
     if kind in _FLOATS:
         return slow_number(value)
-    return None
+    if not isinstance(value, np.ndarray):
+        return None
+    if kind is np.matrix and type(owner).__name__ != "_BisectingTree":
+        # Round 81: a neighbours model's rows as a matrix, of subnormal
+        # numbers then; `*` multiplies matrices where it broadcasts arrays.
+        return "a numpy matrix where fit makes an array"
+    return slow_array(value) if value.dtype.kind in "fc" else None
 
 
 def _held_elsewhere(members: Mapping[int, list[int]], named: AbstractSet[int]) -> bool:
