@@ -3548,6 +3548,81 @@ def _two_small_steps(pipeline: Any) -> None:
 WIDE_LONG_DOUBLE = np.dtype(np.longdouble).itemsize > 8
 
 
+def _gp_one_output_column() -> tuple[Any, Any]:
+    """A Gaussian process fitted on a target of one column, normalized: its
+    output statistics are one number, its weights (rows, 1)."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    X = RS.rand(40, 3)
+    model = GaussianProcessRegressor(normalize_y=True, optimizer=None)
+    return model.fit(X, X[:, :1]), X[:3]
+
+
+def _output_statistics(count: int, dtype: Any = float) -> Callable[[Any], None]:
+    """Round 82: 3,000 output statistics beside one output broadcast
+    predict's (rows, 1) means to (rows, 3,000), 1.6 GB (int8 ones too)."""
+
+    def corrupt(model: Any) -> None:
+        model._y_train_std = np.ones(count, dtype=dtype)
+        model._y_train_mean = np.zeros(count, dtype=dtype)
+
+    return corrupt
+
+
+def _dirichlet_mixture() -> tuple[Any, Any]:
+    """A Bayesian mixture of a Dirichlet distribution prior: its
+    concentrations an array, where a Dirichlet process's are a tuple."""
+    from sklearn.mixture import BayesianGaussianMixture
+
+    X = RS.rand(60, 3)
+    model = BayesianGaussianMixture(
+        n_components=1,
+        weight_concentration_prior_type="dirichlet_distribution",
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence, on 60 rows
+        return model.fit(X), X[:3]
+
+
+def _mlp_lbfgs() -> tuple[Any, Any]:
+    """A network of no optimizer state to hold its layers (lbfgs)."""
+    from sklearn.neural_network import MLPRegressor
+
+    X = RS.rand(40, 3)
+    model = MLPRegressor(
+        hidden_layer_sizes=(16, 16), solver="lbfgs", max_iter=20, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence
+        return model.fit(X, X[:, 0]), X[:3]
+
+
+def _objects(*arrays: Any) -> Any:
+    """A 1-D array of objects holding ``arrays`` (not stacked by numpy)."""
+    held = np.empty(len(arrays), dtype=object)
+    held[:] = list(arrays)
+    return held
+
+
+def _qda_rotations_as_objects(model: Any) -> None:
+    """Round 82: a class's rotation 3,000 columns wide, in an array of
+    arrays where fit makes a list (the list was refused, the array not):
+    (rows, 3,000) a class at predict."""
+    rotations = list(model.rotations_)
+    scalings = list(model.scalings_)
+    rotations[-1], scalings[-1] = np.zeros((4, 3000)), np.ones(3000)
+    model.rotations_, model.scalings_ = _objects(*rotations), _objects(*scalings)
+
+
+def _knn_rows_as_matrix(model: Any) -> None:
+    """Round 81: the training rows as a numpy matrix were not judged by
+    magnitude (subnormal ones made the search 19 times as long)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        model._fit_X = np.asmatrix(model._fit_X * 1e-310)
+
+
 CASES: dict[str, Case] = {
     "kmeans-negative-threads": Case(
         _kmeans, _set("_n_threads", -1), "with -1 threads", control="crash"
@@ -4222,7 +4297,7 @@ CASES: dict[str, Case] = {
     "process-normalisation-column": Case(
         _gaussian_process,
         _set("_y_train_std", np.ones((16_000, 1))),
-        "_y_train_std has 2 dimensions",
+        "whose _y_train_std is not one number an output",
         control="memory",
         control_rows=lambda: RS.rand(30_000, 2),
     ),
@@ -5603,6 +5678,47 @@ CASES: dict[str, Case] = {
         "storing more entries than its shape has cells",
         method="predict_proba",
     ),
+    "gp-output-statistics-of-other-outputs": Case(
+        _gp_one_output_column,
+        _output_statistics(3000),
+        "whose _y_train_mean is not one number an output",
+    ),
+    "gp-output-statistics-of-integers": Case(
+        _gp_one_output_column,
+        _output_statistics(1, np.int8),
+        "whose _y_train_mean is not one number an output",
+    ),
+    "mixture-dirichlet-concentrations-wider-than-components": Case(
+        _dirichlet_mixture,
+        lambda model: setattr(model, "weight_concentration_", np.ones(5000)),
+        "n_components and weight_concentration_[0] disagree in size (1 and 5000)",
+        method="score_samples",
+    ),
+    "mixture-dirichlet-concentrations-of-two-dimensions": Case(
+        _dirichlet_mixture,
+        lambda model: setattr(model, "weight_concentration_", np.ones((1, 5000))),
+        "weight_concentration_[] has 2 dimensions",
+        method="score_samples",
+    ),
+    "qda-rotations-as-an-array-of-arrays": Case(
+        _qda_five, _qda_rotations_as_objects, "disagree in size (4 and 3000)"
+    ),
+    "network-intercepts-as-an-array-of-arrays": Case(
+        _mlp_lbfgs,
+        lambda model: setattr(model, "intercepts_", _objects(*model.intercepts_)),
+        "whose layers are not its hidden_layer_sizes",
+    ),
+    "scaler-scale-a-huge-integer-before-neighbours": Case(
+        _scaled_then_neighbours,
+        lambda pipeline: setattr(pipeline[0], "scale_", 10**308),
+        "an integer of 1024 bits",
+    ),
+    "neighbours-rows-a-subnormal-matrix": Case(
+        _knn_transformer,
+        _knn_rows_as_matrix,
+        "a numpy matrix where fit makes an array",
+        method="transform",
+    ),
 }
 
 WORKER_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -6157,9 +6273,40 @@ def _intact_round_36(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     found.update(_intact_drop_in(X, y))
     found.update(_intact_round_46(X, y))
     found.update(_intact_round_48(X, y))
+    found.update(_intact_round_82(X, y))
     for strategy in ("most_frequent", "prior", "stratified", "uniform", "constant"):
         dummy = DummyClassifier(strategy=strategy, constant=y[0], random_state=0)
         found[f"DummyClassifier-{strategy}-fit"] = (dummy.fit(X, y), X)
+    return found
+
+
+def _intact_round_82(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Output statistics of every target shape, concentrations of both
+    priors, and a naive Bayes of float32 features of small scale (round
+    81's false positive: its epsilon_ is 1e-13)."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.mixture import BayesianGaussianMixture
+    from sklearn.naive_bayes import GaussianNB
+
+    found: dict[str, tuple[Any, Any]] = {}
+    targets = {"1d": X[:, 0], "one-column": X[:, :1], "three-columns": X}
+    for name, target in targets.items():
+        for normalized in (False, True):
+            model = GaussianProcessRegressor(normalize_y=normalized, optimizer=None)
+            found[f"GaussianProcessRegressor-{name}-normalized-{normalized}"] = (
+                model.fit(X, target),
+                X[:5],
+            )
+    for prior in ("dirichlet_distribution", "dirichlet_process"):
+        for k in (1, 3):
+            mixture = BayesianGaussianMixture(
+                n_components=k, weight_concentration_prior_type=prior, random_state=0
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence, on 60 rows
+                found[f"BayesianGaussianMixture-{prior}-{k}"] = (mixture.fit(X), X[:5])
+    small = (X * 0.01).astype(np.float32)
+    found["GaussianNB-float32-hundredths"] = (GaussianNB().fit(small, y), small[:5])
     return found
 
 

@@ -243,6 +243,18 @@ def _gaussian_process(model: Any) -> str | None:
         # A Cholesky factor of the rows' kernel: square (an (n, 1) one made
         # predict solve against it out of shape).
         return f"a {_name(model)} whose L_ is not square over its training rows"
+    weights = namespace.get("alpha_")
+    outputs = np.shape(weights)[1:] if weights is not None else ()
+    for name in ("_y_train_mean", "_y_train_std"):
+        # What predict scales its (rows, outputs) means by: one number an
+        # output (round 82: 3,000 of them beside one output made predict
+        # return (rows, 3,000), 1.6 GB).
+        value = namespace.get(name)
+        if value is not None and (
+            getattr(value, "dtype", np.dtype(float)).kind != "f"
+            or np.shape(value) not in ((outputs,) if outputs else ((), (1,)))
+        ):
+            return f"a {_name(model)} whose {name} is not one number an output"
     fitted = namespace.get("kernel_")
     given = namespace.get("kernel")
     shapes = _KernelShapes()
@@ -1763,15 +1775,17 @@ def _network(model: Any) -> str | None:
     sizes = getattr(model, "hidden_layer_sizes", None)
     hidden = [sizes] if isinstance(sizes, (int, np.integer)) else sizes
     problem = f"a {_name(model)} whose layers are not its hidden_layer_sizes"
-    if not isinstance(coefs, list) or not isinstance(hidden, (list, tuple)):
-        return problem
+    intercepts = model.__dict__.get("intercepts_")
+    if not all(isinstance(v, list) for v in (coefs, intercepts)) or not isinstance(
+        hidden, (list, tuple)
+    ):
+        return problem  # fit makes lists of layers
     if (
         len(coefs) != len(hidden) + 1
         or model.__dict__.get("n_layers_") != len(coefs) + 1
     ):
         return problem
-    intercepts = model.__dict__.get("intercepts_")
-    for layers in (coefs, intercepts if isinstance(intercepts, list) else []):
+    for layers in (coefs, intercepts):
         if len({id(layer) for layer in layers}) != len(layers):
             # Fit makes every layer its own array: one array as many layers
             # is a deep network the file did not pay for.

@@ -194,10 +194,33 @@ def _value(namespace: dict[str, Any], name: str, index: int | None) -> Any:
     # ``=n_components``: the parameter, where it is a number.
     value = namespace.get(name.removeprefix(PARAMETER))
     if index is not None:
-        if not isinstance(value, (list, tuple)) or index >= len(value):
+        listed = _listed(value)
+        if listed is None or index >= len(listed):
             return None
-        value = value[index]
+        value = listed[index]
     return value
+
+
+def _listed(value: Any) -> list[Any] | None:
+    """What code that indexes a value where fits make a list (``name[]``)
+    reads at each position: a list's or a tuple's members, an array of
+    arrays' items (round 82: a discriminant analysis's rotations as one
+    went unchecked, a class 3,000 columns wide), or an array itself, one
+    member (one output's classes where many outputs make a list, a mixture's
+    concentrations as fit makes them of a Dirichlet distribution); None for
+    anything else."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if not isinstance(value, np.ndarray):
+        return None
+    if (
+        value.dtype.hasobject
+        and value.ndim == 1
+        and value.size
+        and all(isinstance(item, np.ndarray) for item in value)
+    ):
+        return list(value)
+    return [value]
 
 
 def _shape(value: Any) -> tuple[int, ...] | None:
@@ -218,11 +241,8 @@ def _sizes(namespace: dict[str, Any], member: Member) -> list[int]:
     if index != EVERY:
         size = _size(namespace, member)
         return [] if size is None else [size]
-    value = namespace.get(name)
-    if not isinstance(value, (list, tuple)):
-        return []
     found = []
-    for item in value:
+    for item in _listed(namespace.get(name)) or ():
         shape = _shape(item)
         if shape is not None and axis is not None and len(shape) >= axis:
             found.append(shape[-axis])
@@ -302,8 +322,7 @@ def _grouped(kind: str) -> frozenset[str]:
 def _values(namespace: dict[str, Any], text: str) -> list[Any]:
     """The value ``text`` names, or every member of the list ``name[]`` does."""
     if text.endswith("[]"):
-        value = namespace.get(text[:-2])
-        return list(value) if isinstance(value, (list, tuple)) else []
+        return _listed(namespace.get(text[:-2])) or []
     name, index, _ = _member(f"{text}.-1")
     return [_value(namespace, name, index)]
 
