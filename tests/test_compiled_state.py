@@ -3548,6 +3548,13 @@ def _two_small_steps(pipeline: Any) -> None:
 WIDE_LONG_DOUBLE = np.dtype(np.longdouble).itemsize > 8
 
 
+def _positive_transformer() -> tuple[Any, Any]:
+    """Round 83: its output's dtype a keyword of its function: long doubles
+    made the network after it 48 times as long."""
+    X = RS.rand(10, 3)
+    return FunctionTransformer(np.positive).fit(X), X[:3]
+
+
 def _gp_one_output_column() -> tuple[Any, Any]:
     """A Gaussian process fitted on a target of one column, normalized: its
     output statistics are one number, its weights (rows, 1)."""
@@ -5648,6 +5655,18 @@ CASES: dict[str, Case] = {
                 _nystroem_laplacian,
                 _widened("normalization_", np.clongdouble),
                 "wider than 64-bit floats",
+                method="transform",
+            ),
+            "function-transformer-output-long-double": Case(
+                _positive_transformer,
+                _set("kw_args", {"dtype": np.dtype(np.longdouble)}),
+                f"holds the dtype {np.dtype(np.longdouble)}",
+                method="transform",
+            ),
+            "one-hot-output-long-double": Case(
+                _one_hot,
+                _set("dtype", np.dtype(np.longdouble).char),
+                f"whose dtype is {np.dtype(np.longdouble).char}",
                 method="transform",
             ),
             "neighbours-training-rows-long-double": Case(

@@ -53,6 +53,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from versioned_estimator._magnitudes import wider_than_float64
 from versioned_estimator._members import (
     DEFAULT_MEMBERS,
     HIST_BOOSTING,
@@ -283,7 +284,10 @@ _MOST_VALIDATED = 4096
 
 def _scalar_dtype(value: Any) -> bool:
     """Whether a ``dtype`` parameter is None or one plain number type (a
-    name, a type or a dtype of one number a value, no fields, no sub-array)."""
+    name, a type or a dtype of one number a value, no fields, no sub-array),
+    of floats no wider than float64 (round 83: an encoder's or a function
+    transformer's output of long doubles made the network after it 25 to
+    49 times as long, as a network's own layers of them were, round 78)."""
     if value is None:
         return True
     if not isinstance(value, (str, type, np.dtype)):
@@ -297,6 +301,7 @@ def _scalar_dtype(value: Any) -> bool:
         and dtype.fields is None
         and dtype.kind in "biufc"
         and dtype.itemsize > 0
+        and not wider_than_float64(dtype)
     )
 
 

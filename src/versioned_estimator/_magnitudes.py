@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["slow_array", "slow_number", "slow_numbers"]
+__all__ = ["slow_array", "slow_number", "slow_numbers", "wider_than_float64"]
 
 #: Values of an array judged: all of a smaller one, a random sample of a
 #: larger one.
@@ -77,7 +77,7 @@ def slow_array(array: np.ndarray) -> str | None:
     kind = dtype.kind
     if kind not in _WIDEST or not array.size:
         return None
-    if dtype.itemsize > _WIDEST[kind]:
+    if wider_than_float64(dtype):
         return (
             f"an array of {dtype} numbers, wider than 64-bit floats (numpy "
             "computes with them without its fast routines, tens of times "
@@ -105,6 +105,18 @@ def slow_array(array: np.ndarray) -> str | None:
             "makes them)"
         )
     return None
+
+
+def wider_than_float64(dtype: np.dtype[Any]) -> bool:
+    """Whether ``dtype`` holds floats (or complex numbers) of more than 64
+    bits a part, which numpy computes with in plain loops.
+
+    Examples
+    --------
+    >>> wider_than_float64(np.dtype(np.complex128)), wider_than_float64(np.dtype("i8"))
+    (False, False)
+    """
+    return dtype.kind in _WIDEST and dtype.itemsize > _WIDEST[dtype.kind]
 
 
 def slow_number(value: Any) -> str | None:
