@@ -5663,6 +5663,12 @@ CASES: dict[str, Case] = {
                 f"holds the dtype {np.dtype(np.longdouble)}",
                 method="transform",
             ),
+            "function-transformer-loop-of-long-doubles": Case(
+                _positive_transformer,
+                _set("kw_args", {"signature": "g->g"}),
+                "a signature= argument",
+                method="transform",
+            ),
             "one-hot-output-long-double": Case(
                 _one_hot,
                 _set("dtype", np.dtype(np.longdouble).char),
@@ -5696,6 +5702,12 @@ CASES: dict[str, Case] = {
         _one_cell_repeated("coef_"),
         "storing more entries than its shape has cells",
         method="predict_proba",
+    ),
+    "function-transformer-output-float16": Case(
+        _positive_transformer,
+        _set("kw_args", {"dtype": "float16"}),
+        "holds the dtype float16",
+        method="transform",
     ),
     "gp-output-statistics-of-other-outputs": Case(
         _gp_one_output_column,
@@ -6324,6 +6336,19 @@ def _intact_round_82(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence, on 60 rows
                 found[f"BayesianGaussianMixture-{prior}-{k}"] = (mixture.fit(X), X[:5])
+    # Round 84's false positives: number types as dtype parameters.
+    labels = np.array([["a"], ["b"], ["c"]] * 20, dtype=object)
+    for kind in (np.float32, np.int8, np.bool_):
+        encoder = OneHotEncoder(dtype=kind, handle_unknown="ignore")
+        found[f"OneHotEncoder-{kind.__name__}"] = (encoder.fit(labels), labels[:5])
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    binned = KBinsDiscretizer(
+        n_bins=3, encode="ordinal", dtype=np.float32, quantile_method="linear"
+    )
+    found["KBinsDiscretizer-float32"] = (binned.fit(X), X[:5])
+    typed = FunctionTransformer(np.positive, kw_args={"dtype": np.float32})
+    found["FunctionTransformer-float32"] = (typed.fit(X), X[:5])
     small = (X * 0.01).astype(np.float32)
     found["GaussianNB-float32-hundredths"] = (GaussianNB().fit(small, y), small[:5])
     return found

@@ -285,9 +285,12 @@ _MOST_VALIDATED = 4096
 def _scalar_dtype(value: Any) -> bool:
     """Whether a ``dtype`` parameter is None or one plain number type (a
     name, a type or a dtype of one number a value, no fields, no sub-array),
-    of floats no wider than float64 (round 83: an encoder's or a function
-    transformer's output of long doubles made the network after it 25 to
-    49 times as long, as a network's own layers of them were, round 78)."""
+    of floats of 32 or 64 bits: numpy multiplies matrices of long doubles
+    and of half-precision floats in plain loops (round 83: an encoder's or
+    a function transformer's output of long doubles made the network after
+    it 25 to 49 times as long, as a network's own layers of them were,
+    round 78; round 84: of float16, beside layers of float16, 8 to 13
+    times)."""
     if value is None:
         return True
     if not isinstance(value, (str, type, np.dtype)):
@@ -302,6 +305,7 @@ def _scalar_dtype(value: Any) -> bool:
         and dtype.kind in "biufc"
         and dtype.itemsize > 0
         and not wider_than_float64(dtype)
+        and dtype != np.float16
     )
 
 
@@ -981,16 +985,22 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
     """Why arguments the file gives a function (a partial's, a transformer's
     ``kw_args``, a scorer's or a metric's keywords) may not be passed to it:
     ``out=`` (numpy writes the result into that array: one the checks passed,
-    rewritten at predict, crashed the next step's tree query), a ``dtype``
-    that is not one plain number type, a value numpy reads as a dtype of many
-    values (``"(60000000,)f8"`` multiplies the data by that), a function a
-    parameter could not be, and, where ``widest`` is given, an array or list
-    with an axis longer than that (numpy broadcasts it against the data's
-    rows). Nested containers are read 4 levels deep."""
+    rewritten at predict, crashed the next step's tree query), a ufunc's
+    ``signature=``, a ``dtype`` that is not one plain number type, a value
+    numpy reads as a dtype of many values (``"(60000000,)f8"`` multiplies
+    the data by that), a function a parameter could not be, and, where
+    ``widest`` is given, an array or list with an axis longer than that
+    (numpy broadcasts it against the data's rows). Nested containers are
+    read 4 levels deep."""
     if not isinstance(args, (list, tuple)) or not isinstance(keywords, Mapping):
         return "arguments that are not a tuple and a mapping"
     if "out" in keywords:
         return "an out= argument, an array it would write into"
+    if keywords.keys() & {"signature", "sig"}:
+        # The loop a ufunc computes with, by its types: "g->g" made its
+        # output long doubles past the dtype's check (round 84: the network
+        # after it 9 to 15 times as long). No model needs one.
+        return "a signature= argument, the types a function computes in"
     if keywords.get("n_jobs") not in (None, 1, -1):
         # Processes the user's own calls would start: one, or the machine's.
         return f"n_jobs={str(keywords['n_jobs'])[:20]} (1 or -1 only)"

@@ -488,7 +488,7 @@ class _Recorder:
 
 def library_objects() -> Iterator[tuple[str, Any]]:
     """Library objects models hold as values or parts, pickled one by one:
-    every scorer, distance metric, loss and numpy ufunc."""
+    every scorer, distance metric, loss, numpy ufunc and number type."""
     from sklearn._loss.loss import _LOSSES
     from sklearn.metrics import DistanceMetric, get_scorer, get_scorer_names
 
@@ -523,6 +523,15 @@ def library_objects() -> Iterator[tuple[str, Any]]:
         value = getattr(np, name)
         if isinstance(value, np.ufunc):
             yield f"ufunc-{name}", value
+    # The number types a dtype parameter names (``OneHotEncoder(dtype=
+    # np.float32)``): not float16 nor long doubles, which numpy multiplies
+    # in plain loops.
+    for kind in (
+        np.float32, np.float64, np.complex64, np.complex128, np.bool_,
+        np.int8, np.int16, np.int32, np.int64,
+        np.uint8, np.uint16, np.uint32, np.uint64,
+    ):  # fmt: skip
+        yield f"type-{kind.__name__}", kind
 
 
 def collect() -> tuple[dict[str, set[str]], list[str]]:
