@@ -556,8 +556,10 @@ class Sealed:
                     f"The loaded model holds {problem}: a type the allow-list "
                     "does not name, or state its library would trust and a "
                     "model it fitted never has; the file is crafted or corrupt, "
-                    "or library code built an object nobody reviewed. Nothing "
-                    "of the model was run.",
+                    "or library code built an object nobody reviewed, or (rare: "
+                    "the README's threat model lists them) an honest fit made "
+                    "what this check refuses, and a file you made yourself "
+                    "opens with joblib.load. Nothing of the model was run.",
                     names=[],
                 )
         return estimator, remapped
