@@ -1452,9 +1452,7 @@ def _tree_distance(model: Any, tree: Any, metric: Any, params: Any) -> str | Non
         except Exception:  # not a distance scikit-learn names
             return None
     found, wanted = held.__getstate__()[:3], expected.__getstate__()[:3]
-    if type(held).__name__.rstrip("0123456789") != type(expected).__name__.rstrip(
-        "0123456789"
-    ) or not all(
+    if distance_name(held) != distance_name(expected) or not all(
         np.array_equal(np.asarray(a), np.asarray(b))
         for a, b in zip(found, wanted, strict=True)
     ):
@@ -1475,10 +1473,16 @@ def _density(model: Any) -> str | None:
     )
 
 
+def distance_name(metric: Any) -> str:
+    """A ``DistanceMetric``'s class name without its float width
+    (``EuclideanDistance`` of ``EuclideanDistance64`` and ``...32``)."""
+    return type(metric).__name__.rstrip("0123456789")
+
+
 def distance_width(metric: Any, width: int) -> str | None:
     """What is wrong with a ``DistanceMetric`` its compiled distances use on
     rows of ``width`` values (its weights and matrix are of that width)."""
-    name = type(metric).__name__.rstrip("0123456789")
+    name = distance_name(metric)
     _, vec, mat = (np.asarray(s) for s in metric.__getstate__()[:3])
     if (
         (name == "MahalanobisDistance" and mat.shape != (width, width))

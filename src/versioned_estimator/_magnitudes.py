@@ -49,14 +49,13 @@ SAMPLE = 4096
 WHOLE = 1 << 16
 #: The share of an array's values that may be outside its bounds.
 MOST_OUTSIDE = 1 / 1000
-#: Per float dtype, the binary exponents (``np.frexp``'s, of a mantissa in
-#: [0.5, 1)) a fitted value keeps to: from the cube root of the smallest
-#: normal number, 2**-341 for float64 (2.2e-103) and 2**-42 for float32
-#: (2.3e-13), to below 2**249 (9e74) and 2**63 (9e18). Zero, infinity and
-#: NaN have the exponent 0.
-_EXPONENTS: dict[np.dtype[Any], tuple[int, int]] = {
-    np.dtype(np.float32): (-41, 63),
-    np.dtype(np.float64): (-340, 249),
+#: Per float dtype, the magnitudes a fitted value keeps to: from the cube
+#: root of the smallest normal number, 2**-341 for float64 (2.2e-103) and
+#: 2**-42 for float32 (2.3e-13), to below 2**249 (9e74) and 2**63 (9e18).
+#: Zero, infinity and NaN are outside neither way.
+_BOUNDS: dict[np.dtype[Any], tuple[float, float]] = {
+    np.dtype(np.float32): (2.0**-42, 2.0**63),
+    np.dtype(np.float64): (2.0**-341, 2.0**249),
 }
 _WIDEST = {"f": 8, "c": 16}
 _SAMPLER = np.random.default_rng()  # seeded by the system, not the file
@@ -75,7 +74,7 @@ def slow_array(array: np.ndarray) -> str | None:
     >>> wide.itemsize == 8 or "wider than 64-bit floats" in slow_array(wide)
     True
     """
-    array = np.asarray(array)  # a matrix's rows are arrays of one row
+    array = np.asarray(array)  # a matrix stays two-dimensional when flattened
     dtype = array.dtype
     kind = dtype.kind
     if kind not in _WIDEST or not array.size:
@@ -86,10 +85,10 @@ def slow_array(array: np.ndarray) -> str | None:
             "computes with them without its fast routines, tens of times "
             "slower; no fit makes them)"
         )
-    exponents = _exponents(dtype)
-    if exponents is None:
+    bounds = _bounds(dtype)
+    if bounds is None:
         return None  # float16: numpy computes with it in float32
-    low, high = exponents
+    smallest, largest = bounds
     if array.size <= WHOLE:
         values = array.reshape(-1)
     else:
@@ -97,17 +96,15 @@ def slow_array(array: np.ndarray) -> str | None:
         values = array[np.unravel_index(drawn, array.shape)]
     if kind == "c":
         values = np.concatenate([values.real, values.imag])
-    # Below 2**(low - 1) is an exponent below low (a mantissa in [0.5, 1));
-    # NaN compares false both ways.
-    magnitude = np.abs(values)
+    magnitude = np.abs(values)  # NaN compares false both ways
     outside = int(
-        np.count_nonzero((magnitude < 2.0 ** (low - 1)) & (magnitude > 0))
-        + np.count_nonzero((magnitude >= 2.0**high) & (magnitude < np.inf))
+        np.count_nonzero((magnitude < smallest) & (magnitude > 0))
+        + np.count_nonzero((magnitude >= largest) & (magnitude < np.inf))
     )
     if outside > MOST_OUTSIDE * len(values):
         return (
             f"an array of {dtype} numbers {outside} of {len(values)} of which "
-            f"are outside {_shown(low, high)} but not zero or infinite (the "
+            f"are outside {_shown(*bounds)} but not zero or infinite (the "
             "data times or over such numbers comes near the subnormal range, "
             "which the processor computes in 20 to 100 times slower; no fit "
             "makes them)"
@@ -145,11 +142,11 @@ def slow_number(value: Any) -> str | None:
     if isinstance(value, (float, np.floating, complex, np.complexfloating)):
         array = np.asarray([value])
         problem = slow_array(array)
-        exponents = _exponents(array.dtype)
-        if problem is None or exponents is None:
+        bounds = _bounds(array.dtype)
+        if problem is None or bounds is None:
             return problem  # None, or a number wider than float64
         return (
-            f"a number, {value!r}, outside {_shown(*exponents)} but not "
+            f"a number, {value!r}, outside {_shown(*bounds)} but not "
             "zero or infinite (the data times or over it comes near the "
             "subnormal range, which the processor computes in 20 to 100 "
             "times slower; no fit makes it)"
@@ -174,13 +171,13 @@ def slow_numbers(values: list[Any]) -> str | None:
     return next(filter(None, map(slow_number, values)), None)
 
 
-def _exponents(dtype: np.dtype[Any]) -> tuple[int, int] | None:
-    """:data:`_EXPONENTS` of a float dtype, or of a complex one's parts;
-    None for any other (float16, long double)."""
+def _bounds(dtype: np.dtype[Any]) -> tuple[float, float] | None:
+    """:data:`_BOUNDS` of a float dtype, or of a complex one's parts; None
+    for any other (float16, long double)."""
     part = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
-    return _EXPONENTS.get(np.dtype(part.char))
+    return _BOUNDS.get(np.dtype(part.char))
 
 
-def _shown(low: int, high: int) -> str:
-    """The magnitudes of the exponents ``low`` to ``high``, as an interval."""
-    return f"[{2.0 ** (low - 1):.2g}, {2.0**high:.0e})"
+def _shown(smallest: float, largest: float) -> str:
+    """The magnitudes from ``smallest`` to below ``largest``, as an interval."""
+    return f"[{smallest:.2g}, {largest:.0e})"

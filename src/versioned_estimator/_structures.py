@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._class_checks import CHECKS as FITTED_CHECKS
-from versioned_estimator._class_checks import distance_width
+from versioned_estimator._class_checks import distance_name, distance_width
 from versioned_estimator._fitted_state import (
     _int,
     _width,
@@ -342,7 +342,7 @@ _POWERS = {"EuclideanDistance": 2.0, "ManhattanDistance": 1.0}
 
 
 def _distance_power(metric: Any) -> str | None:
-    name = type(metric).__name__.rstrip("0123456789")
+    name = distance_name(metric)
     power = metric.__getstate__()[0]
     if not isinstance(power, float):
         return "has no power"
@@ -433,7 +433,7 @@ def _leaf_ranges(
 def _distances(metric: Any, rows: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """The distance of each row from its centre: in numpy for the Minkowski
     family, by the metric itself, node by node, for any other."""
-    name = type(metric).__name__.rstrip("0123456789")
+    name = distance_name(metric)
     if name not in _MINKOWSKI:
         # Rows of one node follow one another: a call of the metric a node.
         cuts = [0, *(np.flatnonzero((centres[1:] != centres[:-1]).any(axis=1)) + 1)]

@@ -118,9 +118,7 @@ def _walk(
     slow: list[str] = []  # numbers a method would compute with slowly, and why
 
     def enter(
-        obj: Any,
-        values: Iterable[Any],
-        exempt: AbstractSet[int] = frozenset(),
+        obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
     ) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
         Its plain members add to its weight: a check that reads a list reads
