@@ -2547,6 +2547,80 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.check = signed_line_check
 
 
+def output_in_proportion(atk: Attack) -> Callable[[str, Outcome], list[str]]:
+    """A command prints at most a few times the file it reads."""
+
+    def check(label: str, outcome: Outcome) -> list[str]:
+        value = outcome.value
+        if not label.startswith("cli") or not isinstance(value, dict):
+            return []
+        size = atk.path.stat().st_size  # type: ignore[union-attr]
+        printed = len(value["stdout"]) + len(value["stderr"])
+        if printed > 4 * size + 65536:
+            return [f"printed {printed} characters for a file of {size} bytes"]
+        return []
+
+    return check
+
+
+@attack("table-padding-bomb", 7, "one key of 20,000 characters over 20,000 rows")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Padding every row of a table to its widest key once printed 2.8 GB.
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"] = {"X" * 20_000: None, **{str(i): None for i in range(20_000)}}
+        e["params"]["C" * 20_000] = 1
+        e["params"].update({f"p{i}": i for i in range(5_000)})
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=envelope),
+    )
+    assert atk.path.stat().st_size < 400_000
+    atk.entries = HEAD
+    atk.max_peak = 256 * MIB
+    atk.check = output_in_proportion(atk)
+
+
+@attack("diff-count-bomb", 7, "a million list items that differ between two files")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # One entry a differing item (its path, its values) once asked 3 GB of
+    # diff for two 7.8 MB files.
+    folder = corpus.folder(atk.name)
+    for name, value in (("a", 0), ("b", 1)):
+        rows = [value] * 1_000_000
+        atk.path = write(
+            folder / f"{name}.joblib",
+            assemble(
+                corpus.small, envelope=lambda e, r=rows: e["metadata"].update(k=r)
+            ),
+        )
+    first = str(folder / "a.joblib")
+    atk.entries = ()
+    atk.extra = [
+        ("cli diff", "cli", {"argv": ["diff", first, str(atk.path)]}),
+        ("cli diff --json", "cli", {"argv": ["diff", "--json", first, str(atk.path)]}),
+    ]
+    atk.codes = {"cli diff": {1}, "cli diff --json": {1}}
+    atk.max_peak = 400 * MIB
+    atk.max_seconds = 60.0
+    atk.hang = 90.0
+
+    def capped(label: str, outcome: Outcome) -> list[str]:
+        value = outcome.value
+        if not isinstance(value, dict) or "stdout" not in value:
+            return []
+        if label.endswith("--json"):
+            data = json.loads(value["stdout"])
+            listed = len(data["differences"])
+            if data.get("complete", True) or listed != 1000:
+                return [f"lists {listed} differences of more"]
+            return []
+        last = value["stdout"].splitlines()[-1]
+        return [] if last == "more than 1000 differences" else [f"ends {last!r}"]
+
+    atk.check = capped
+
+
 @attack(
     "text-field-newline-injection", 7, "newlines in keys and values printed as text"
 )
@@ -2954,6 +3028,8 @@ def jobs_of(corpus: Corpus, atk: Attack) -> list[Job]:
     for label, kind, args in atk.extra:
         if kind == "exec":
             jobs.append(Job(atk, label, "exec", path, code=args["code"]))
+        elif kind == "cli":
+            jobs.append(Job(atk, label, "cli", path, argv=args["argv"]))
         else:
             jobs.append(Job(atk, label, kind, path, args=args))
     for job in jobs:

@@ -236,16 +236,16 @@ def cmd_requirements(args: argparse.Namespace) -> Outcome:
 def cmd_diff(args: argparse.Namespace) -> Outcome:
     """``diff A B``: the envelope fields that differ; exit 1 when any does."""
     first, second = read_envelope(args.a), read_envelope(args.b)
-    differences = diff_envelopes(first, second)
+    differences, complete = diff_envelopes(first, second)
     data = {
         "a": args.a,
         "b": args.b,
         "same": not differences,
         "differences": differences,
+        "complete": complete,
     }
-    return Outcome(
-        data, diff_text(args.a, args.b, differences), 1 if differences else 0
-    )
+    text = diff_text(args.a, args.b, differences, complete)
+    return Outcome(data, text, 1 if differences else 0)
 
 
 # ----------------------------------------------------------------------------

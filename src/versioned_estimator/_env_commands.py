@@ -63,7 +63,7 @@ from versioned_estimator._rebuild_env import (
     run_python,
     throwaway,
 )
-from versioned_estimator._render import shown_path, write_line
+from versioned_estimator._render import shown_path, table, write_line
 from versioned_estimator._requirements import (
     InstallPlan,
     RequirementSet,
@@ -435,26 +435,6 @@ def _data_ok(checks: Sequence[Mapping[str, Any]]) -> bool:
 # ----------------------------------------------------------------------------
 
 
-def _table(rows: Sequence[Sequence[str]], indent: int = 2) -> list[str]:
-    """Left-aligned columns, the last one unpadded.
-
-    Examples
-    --------
-    >>> _table([["numpy", "2.2.6"], ["scikit-learn", "1.6.1"]])
-    ['  numpy         2.2.6', '  scikit-learn  1.6.1']
-    """
-    if not rows:
-        return []
-    widths = [
-        max(len(row[i]) for row in rows if i < len(row))
-        for i in range(max(len(row) for row in rows))
-    ]
-    return [
-        (" " * indent + "  ".join(c.ljust(widths[i]) for i, c in enumerate(r))).rstrip()
-        for r in rows
-    ]
-
-
 def _wrap(message: object, indent: str = "  ") -> str:
     return textwrap.fill(
         " ".join(str(message).split()),
@@ -613,9 +593,9 @@ def _version_rows(
 
 def _version_lines(rows: Sequence[Mapping[str, Any]], title: str) -> list[str]:
     shown = [r for r in rows if r["requested"] or r["change"] != "same"]
-    table = [["package", "saved", title, "change"]] if shown else []
+    cells = [["package", "saved", title, "change"]] if shown else []
     for row in shown:
-        table.append(
+        cells.append(
             [
                 row["name"],
                 row["saved"] or "-",
@@ -623,7 +603,7 @@ def _version_lines(rows: Sequence[Mapping[str, Any]], title: str) -> list[str]:
                 row["change"] + ("  (asked)" if row["requested"] else ""),
             ]
         )
-    lines = _table(table)
+    lines = table(cells)
     same = len(rows) - len(shown)
     if same:
         lines.append(f"  ({same} others at their saved versions)")
@@ -852,7 +832,7 @@ def cmd_upgrade_check(args: argparse.Namespace) -> Outcome:
             )
             code = 0 if replay_ok else 1
             lines.append(f"probe replay  {'ok' if replay_ok else 'DIFFERS'}")
-            lines += _table(
+            lines += table(
                 [[c["method"], c["status"], c["detail"]] for c in probe["checks"]], 4
             )
         for old, new in (probe.get("remapped") or {}).items():
@@ -879,9 +859,7 @@ def cmd_upgrade_check(args: argparse.Namespace) -> Outcome:
                 f"data          {'ok' if same else 'DIFFERS'}  ({described}: "
                 "outputs here against the candidate)"
             )
-            lines += _table(
-                [[c["method"], c["status"], c["detail"]] for c in checks], 4
-            )
+            lines += table([[c["method"], c["status"], c["detail"]] for c in checks], 4)
         data["verdict"] = "same" if code == 0 else "differs"
     for warning in data["warnings"]:
         lines += [f"{warning['category']}:", _wrap(warning["message"], "    ")]
@@ -1050,7 +1028,7 @@ def cmd_env(args: argparse.Namespace) -> Outcome:
     stages = report.get("stages", {})
     order = [name for name in _STAGES if name in stages]
     order += sorted(set(stages) - set(order))
-    lines += _table(
+    lines += table(
         [[name, stages[name]["status"], stages[name]["detail"]] for name in order], 4
     )
     if report.get("error"):

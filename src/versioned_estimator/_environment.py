@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from versioned_estimator._packages import installed_version
 from versioned_estimator._provenance import python_version
+from versioned_estimator._render import table
 
 __all__ = ["CHANGES", "EnvironmentReport", "PackageChange", "classify", "compare"]
 
@@ -151,13 +152,7 @@ class EnvironmentReport(NamedTuple):
             rows.append(
                 (entry.name, entry.saved or "-", entry.installed or "-", entry.change)
             )
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = [
-            "  ".join(
-                cell.ljust(width) for cell, width in zip(row, widths, strict=True)
-            ).rstrip()
-            for row in rows
-        ]
+        lines = table(rows, indent=0)
         verdict = "ok" if self.ok else f"MISMATCH ({len(self.mismatches)})"
         lines.append(f"environment: {verdict} (threshold: {self.threshold})")
         return "\n".join(lines)
