@@ -784,7 +784,7 @@ class Envelope:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serializable copy of every field (the trailer under ``trailer``)."""
-        data = _copy(self._data)
+        data: dict[str, Any] = _copy(self._data)
         if self._trailer is not None:
             data["trailer"] = _copy(self._trailer)
         return data
