@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import pickle
+import shlex
 import shutil
 import subprocess
 import sys
@@ -841,6 +842,25 @@ def test_own_class_trust_and_module_alias(
     code, data = run_json(capsys, "verify", path, *argv)
     assert (code, data["ok"]) == (0, True)
     monkeypatch.delitem(sys.modules, "cli_shop_v2")
+
+
+def test_check_fix_line_is_quoted_for_a_shell(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, iris: tuple[Any, Any]
+) -> None:
+    # An epoch's "!" is history expansion in an interactive bash: the fix
+    # line pasted as printed must pin exactly the saved version.
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y)
+
+    def edit(envelope: dict[str, Any]) -> None:
+        envelope["packages"]["numpy"] = "1!2.4.6"
+
+    path = tmp_path / "epoch.joblib"
+    joblib.dump(forge(model, envelope=edit), path)
+    code, data = run_json(capsys, "check", path)
+    assert code == 1
+    assert data["fix"] == "pip install 'numpy==1!2.4.6'"
+    assert shlex.split(data["fix"]) == ["pip", "install", "numpy==1!2.4.6"]
 
 
 def test_keys_and_values_from_the_file_cannot_forge_lines(

@@ -16,6 +16,7 @@ versions (measured 2026-12-02). The report still shows the change.
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any, NamedTuple
 
 from versioned_estimator._packages import installed_version
@@ -131,9 +132,10 @@ class EnvironmentReport(NamedTuple):
         }
 
     def fix(self) -> str:
-        """A pip command that restores the saved versions of what differs."""
+        """A pip command that restores the saved versions of what differs,
+        quoted for a shell (an epoch's ``!`` is history expansion in bash)."""
         pins = [
-            f"{entry.name}=={entry.saved}"
+            shlex.quote(f"{entry.name}=={entry.saved}")
             for entry in self.mismatches
             if entry.name != "python" and entry.saved
         ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import mmap
 import re
+import shlex
 import sys
 import threading
 import warnings
@@ -143,7 +144,8 @@ def _distribution_hint(envelope: Mapping[str, Any], module: str) -> str:
     dist = (envelope.get("modules") or {}).get(top)
     version = (envelope.get("packages") or {}).get(dist) if dist else None
     if dist and version:
-        return f"It came from {dist}=={version}: `pip install {dist}=={version}`."
+        pin = shlex.quote(f"{dist}=={version}")
+        return f"It came from {dist}=={version}: `pip install {pin}`."
     return (
         f"'{top}' is not an installed distribution in the saved environment: it is "
         "your own code, which must be importable where the model is loaded."
