@@ -2320,6 +2320,12 @@ def _tree_new_obj(tree: Any) -> Any:
     return (_kd_tree if type(tree).__name__ == "KDTree" else _ball_tree).newObj
 
 
+def _search_tree(model: Any) -> Any:
+    from sklearn.neighbors import KDTree
+
+    return KDTree(model._fit_X, leaf_size=model.leaf_size)
+
+
 def _kernel_density() -> tuple[Any, Any]:
     from sklearn.neighbors import KernelDensity
 
@@ -2357,6 +2363,120 @@ def _bounds_one_point(state: list[Any]) -> None:
     bounds = np.zeros_like(state[3])
     bounds[:] = 0.5
     state[3] = bounds
+
+
+def _bounds_widened(state: list[Any]) -> None:
+    """Round 88: boxes that take in far more than their rows prune nothing
+    (a query visits every node, 9 to 40 times a brute-force search)."""
+    bounds = state[3].copy()
+    if bounds.shape[0] == 2:  # a KD tree's boxes
+        bounds[0] -= 1e300
+        bounds[1] += 1e300
+    state[3] = bounds
+
+
+def _radius_widened(state: list[Any]) -> None:
+    nodes = state[2].copy()
+    nodes["radius"] = nodes["radius"] * 1e6 + 1e6
+    state[2] = nodes
+
+
+def _centre_moved(state: list[Any]) -> None:
+    """A ball's centre away from its rows' mean, its radius still taking
+    them all in: a ball larger than they need."""
+    bounds = state[3].copy()
+    bounds[0, 0] += 10.0
+    nodes = state[2].copy()
+    nodes["radius"][0] += 20.0
+    state[2], state[3] = nodes, bounds
+
+
+def _order_of_one_row(state: list[Any]) -> None:
+    """Round 88: an order of all zeros (in range, not each row once): every
+    answer is row 0."""
+    state[1] = np.zeros_like(state[1])
+
+
+def _order_shuffled(state: list[Any]) -> None:
+    """Rows in any order with every box tight around its node's rows: boxes
+    as wide as the data, none pruned (the split is not where rows spread)."""
+    data, order, nodes = state[0], RS.permutation(len(state[0])), state[2]
+    bounds = np.empty_like(state[3])
+    radius = nodes["radius"].copy()
+    for i, (start, end) in enumerate(
+        zip(nodes["idx_start"], nodes["idx_end"], strict=True)
+    ):
+        rows = data[order[start:end]]
+        bounds[0, i], bounds[1, i] = rows.min(axis=0), rows.max(axis=0)
+        radius[i] = np.sqrt(((0.5 * (bounds[1, i] - bounds[0, i])) ** 2).sum())
+    changed = nodes.copy()
+    changed["radius"] = radius
+    state[1], state[2], state[3] = order, changed, bounds
+
+
+def _search_swapped(method: str, leaf_size: int | None = None) -> Callable[[Any], None]:
+    """A neighbours model whose search is not its parameters' (round 88:
+    brute force said, a tree of one row a leaf run)."""
+
+    def corrupt(model: Any) -> None:
+        from sklearn.neighbors import BallTree, KDTree
+
+        trees = {"kd_tree": KDTree, "ball_tree": BallTree}
+        model._fit_method = method
+        model._tree = (
+            None
+            if method == "brute"
+            else trees[method](model._fit_X, leaf_size=leaf_size or model.leaf_size)
+        )
+
+    return corrupt
+
+
+def _brute_knn_of_2000_rows() -> tuple[Any, Any]:
+    X = RS.rand(2_000, 2)
+    return KNeighborsRegressor(algorithm="brute").fit(X, X[:, 0]), X[:5]
+
+
+def _auto_knn_of_20_columns() -> tuple[Any, Any]:
+    X = RS.rand(2_000, 20)
+    model = KNeighborsRegressor().fit(X, X[:, 0])
+    assert model._fit_method == "brute"  # scikit-learn's rule past 15 columns
+    return model, X[:5]
+
+
+def _label_spreading_knn() -> tuple[Any, Any]:
+    from sklearn.semi_supervised import LabelSpreading
+
+    X = RS.rand(300, 2)
+    y = np.where(np.arange(300) % 5 == 0, np.arange(300) % 2, -1)
+    return LabelSpreading(kernel="knn", n_neighbors=5).fit(X, y), X[:5]
+
+
+def _neighbours_of_other_rows(model: Any) -> None:
+    from sklearn.neighbors import NearestNeighbors
+
+    model.nn_fit = NearestNeighbors(n_neighbors=model.n_neighbors).fit(
+        np.zeros_like(model.X_)
+    )
+
+
+def _density_tree_swapped(kind: str, leaf_size: int) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        from sklearn.neighbors import BallTree, KDTree
+
+        tree = {"kd_tree": KDTree, "ball_tree": BallTree}[kind]
+        model.tree_ = tree(np.asarray(model.tree_.data), leaf_size=leaf_size)
+
+    return corrupt
+
+
+def _object_numbers_encoder() -> tuple[Any, Any]:
+    X = np.array([[1], [2.5], [7], [2.5]] * 10, dtype=object)
+    return OneHotEncoder(handle_unknown="ignore").fit(X), X[:4]
+
+
+def _categories_reversed(model: Any) -> None:
+    model.categories_ = [values[::-1].copy() for values in model.categories_]
 
 
 def _radius_knn() -> tuple[Any, Any]:
@@ -5027,10 +5147,80 @@ CASES: dict[str, Case] = {
         "sample weights are not weights",
         method="score_samples",
     ),
+    "kd-tree-bounds-wider-than-rows": Case(
+        _kd_tree_knn_of_2000_rows,
+        _tree_state(_bounds_widened),
+        "bounds are not their rows'",
+    ),
+    "ball-tree-radius-wider-than-rows": Case(
+        _kernel_density,
+        _tree_state(_radius_widened),
+        "bounds are not their rows'",
+        method="score_samples",
+    ),
+    "ball-tree-centre-off-its-rows": Case(
+        _kernel_density,
+        _tree_state(_centre_moved),
+        "bounds are not their rows'",
+        method="score_samples",
+    ),
+    "kd-tree-order-of-one-row": Case(
+        _kd_tree_knn_of_2000_rows,
+        _tree_state(_order_of_one_row),
+        "order does not hold each row once",
+    ),
+    "kd-tree-rows-not-split-where-they-spread": Case(
+        _kd_tree_knn_of_2000_rows,
+        _tree_state(_order_shuffled),
+        "do not split their rows where they spread",
+    ),
+    "neighbours-brute-said-tree-run": Case(
+        _brute_knn_of_2000_rows,
+        _search_swapped("kd_tree", leaf_size=1),
+        "search is not its algorithm",
+    ),
+    "neighbours-brute-holding-a-tree": Case(
+        _brute_knn_of_2000_rows,
+        lambda model: setattr(model, "_tree", _search_tree(model)),
+        "tree is not its search's",
+    ),
+    "neighbours-tree-of-another-leaf-size": Case(
+        _kd_tree_knn_of_2000_rows,
+        _search_swapped("kd_tree", leaf_size=1),
+        "tree's leaf size is not its leaf_size",
+    ),
+    "neighbours-auto-tree-over-20-columns": Case(
+        _auto_knn_of_20_columns,
+        _search_swapped("kd_tree"),
+        "searching a tree where fit searches all rows",
+    ),
+    "label-spreading-neighbours-of-other-rows": Case(
+        _label_spreading_knn,
+        _neighbours_of_other_rows,
+        "neighbours are of other data",
+    ),
+    "kernel-density-tree-of-another-leaf-size": Case(
+        _kernel_density,
+        _density_tree_swapped("ball_tree", 1),
+        "tree's leaf size is not its leaf_size",
+        method="score_samples",
+    ),
+    "kernel-density-tree-not-its-algorithm": Case(
+        _kernel_density,
+        _density_tree_swapped("kd_tree", 40),
+        "tree is not its algorithm's",
+        method="score_samples",
+    ),
+    "one-hot-object-numbers-out-of-order": Case(
+        _object_numbers_encoder,
+        _categories_reversed,
+        "categories are not in order",
+        method="transform",
+    ),
     "kd-tree-bounds-of-one-point": Case(
         _radius_knn,
         _tree_state(_bounds_one_point),
-        "bounds do not hold their rows",
+        "bounds are not their rows'",
         control="memory",
         # every row within its radius of 0.5: each returns all 12,000
         control_rows=lambda: np.full((30_000, 2), 0.5),
@@ -6390,6 +6580,63 @@ def _intact_round_82(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     found["FunctionTransformer-float32"] = (typed.fit(X), X[:5])
     small = (X * 0.01).astype(np.float32)
     found["GaussianNB-float32-hundredths"] = (GaussianNB().fit(small, y), small[:5])
+    found.update(_intact_round_88(X, y))
+    return found
+
+
+def _intact_round_88(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Every search a neighbours fit makes, and the trees it keeps: each
+    algorithm, "auto" over few and many columns, a weighted Minkowski ball
+    tree, sparse data under a tree algorithm (brute force), every leaf size
+    down to one, weighted densities, label spreading over neighbours, and an
+    encoder of numbers held as objects."""
+    from sklearn.neighbors import KernelDensity
+    from sklearn.semi_supervised import LabelSpreading
+
+    found: dict[str, tuple[Any, Any]] = {}
+    wide = RS.rand(200, 20)
+    for algorithm in ("auto", "brute", "kd_tree", "ball_tree"):
+        for leaf_size in (1, 2, 30):
+            model = KNeighborsRegressor(algorithm=algorithm, leaf_size=leaf_size)
+            found[f"KNeighborsRegressor-{algorithm}-leaf-{leaf_size}"] = (
+                model.fit(RS.rand(500, 3) * 1e3, RS.rand(500)),
+                RS.rand(5, 3) * 1e3,
+            )
+        found[f"KNeighborsRegressor-{algorithm}-20-columns"] = (
+            KNeighborsRegressor(algorithm=algorithm).fit(wide, wide[:, 0]),
+            wide[:5],
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "cannot use tree with sparse input"
+        sparse_model = KNeighborsRegressor(algorithm="kd_tree")
+        sparse_model.fit(sp.csr_matrix(X), y)
+    found["KNeighborsRegressor-kd_tree-sparse"] = (sparse_model, sp.csr_matrix(X[:5]))
+    weighted = KNeighborsRegressor(p=3, metric_params={"w": [1.0, 2.0, 3.0]})
+    found["KNeighborsRegressor-weighted-minkowski"] = (weighted.fit(X, y), X[:5])
+    found["KNeighborsRegressor-chebyshev-kd_tree"] = (
+        KNeighborsRegressor(algorithm="kd_tree", metric="chebyshev").fit(X, y),
+        X[:5],
+    )
+    for algorithm in ("auto", "kd_tree", "ball_tree"):
+        density = KernelDensity(algorithm=algorithm, leaf_size=3)
+        found[f"KernelDensity-{algorithm}-weighted"] = (
+            density.fit(X, sample_weight=RS.rand(len(X)) + 0.1),
+            X[:5],
+        )
+    found["KernelDensity-canberra"] = (
+        KernelDensity(metric="canberra").fit(X + 1),
+        X[:5] + 1,
+    )
+    labels = np.where(np.arange(len(X)) % 4 == 0, y, -1)
+    found["LabelSpreading-knn"] = (
+        LabelSpreading(kernel="knn", n_neighbors=4).fit(X, labels),
+        X[:5],
+    )
+    numbers = np.array([[3], [1.5], [2], [None], [1.5]] * 4, dtype=object)
+    found["OneHotEncoder-object-numbers"] = (
+        OneHotEncoder(handle_unknown="ignore").fit(numbers),
+        numbers[:5],
+    )
     return found
 
 

@@ -403,6 +403,10 @@ def _neighbors(model: Any) -> str | None:
         data = np.asarray(tree.data)
         if _columns(data) != width or data.shape[0] != rows:
             return f"a {_name(model)} whose tree is not its fitted data"
+    problem = _search_method(model, width)
+    if problem is not None:
+        return problem
+    if tree is not None and hasattr(tree, "data"):
         problem = _tree_distance(
             model,
             tree,
@@ -434,6 +438,79 @@ def _neighbors(model: Any) -> str | None:
         # the check kneighbors makes.
         return f"a {_name(model)} asking more neighbours than its fitted rows"
     return _neighbor_labels(model, rows)
+
+
+#: The tree each search keeps (``_fit_method``: what fit makes of
+#: ``algorithm``).
+_SEARCH_TREES = {"brute": None, "kd_tree": "KDTree", "ball_tree": "BallTree"}
+
+
+def _search_method(model: Any, width: int) -> str | None:
+    """The search a neighbours model runs is the one fit makes of its
+    parameters: ``algorithm`` itself, brute force over sparse data, and under
+    ``"auto"`` brute force where scikit-learn's rule asks it (a precomputed
+    metric, more than 15 columns, neighbours of half the rows or more), with
+    the tree of that search built with the model's ``leaf_size``. Parameters
+    saying brute force over a tree of one row a leaf made predict 4.6 times
+    as long, and a tree of one leaf of every row a search of every row by a
+    scalar loop (round 88). A model fitted on a tree or another model keeps
+    that one's search, and is refused."""
+    namespace = getattr(model, "__dict__", {})
+    if "_fit_method" not in namespace:
+        return None
+    method, tree = namespace["_fit_method"], namespace.get("_tree")
+    if not isinstance(method, str) or method not in _SEARCH_TREES:
+        return f"a {_name(model)} of an unknown search"
+    kind = _SEARCH_TREES[method]
+    if (tree is None) != (kind is None) or (
+        kind is not None and type(tree).__name__ != kind
+    ):
+        return f"a {_name(model)} whose tree is not its search's"
+    algorithm = getattr(model, "algorithm", None)
+    fit_x = namespace.get("_fit_X")
+    if method == "brute" and hasattr(fit_x, "tocsr"):
+        return None  # a tree takes no sparse data
+    if algorithm == "auto":
+        rows = getattr(fit_x, "shape", (0,))[0]
+        neighbors = getattr(model, "n_neighbors", None)
+        brute = (
+            getattr(model, "metric", None) == "precomputed"
+            or width > 15
+            or (isinstance(neighbors, int) and neighbors >= rows // 2)
+        )
+        if brute and method != "brute":
+            return f"a {_name(model)} searching a tree where fit searches all rows"
+    elif method != algorithm:
+        return f"a {_name(model)} whose search is not its algorithm"
+    if tree is not None and tree.__getstate__()[4] != getattr(model, "leaf_size", None):
+        return f"a {_name(model)} whose tree's leaf size is not its leaf_size"
+    return None
+
+
+def _label_propagation(model: Any) -> str | None:
+    """A label propagation's neighbours (``kernel="knn"``) are the ones its
+    fit makes: of its ``n_neighbors``, fitted on its data ``X_`` (round 88:
+    neighbours fitted on other rows of the same count gave every prediction
+    from them)."""
+    namespace = getattr(model, "__dict__", {})
+    found = namespace.get("nn_fit")
+    if found is None:
+        return None
+    data = namespace.get("X_")
+    fit_x = getattr(found, "_fit_X", None)
+    if getattr(model, "kernel", None) != "knn" or data is None or fit_x is None:
+        return f"a {_name(model)} with neighbours its kernel does not make"
+    if getattr(found, "n_neighbors", None) != getattr(model, "n_neighbors", None):
+        return f"a {_name(model)} whose neighbours are not its n_neighbors"
+    if fit_x is data:
+        return None
+    if hasattr(fit_x, "tocsr") and hasattr(data, "tocsr"):
+        same = fit_x.shape == data.shape and (fit_x != data).nnz == 0
+    else:
+        same = not hasattr(fit_x, "tocsr") and np.array_equal(
+            np.asarray(fit_x), np.asarray(data)
+        )
+    return None if same else f"a {_name(model)} whose neighbours are of other data"
 
 
 def _effective_metric(model: Any) -> str | None:
@@ -717,10 +794,9 @@ def _one_hot_encoder(encoder: Any) -> str | None:
     categories = getattr(encoder, "categories_", None) or []
     for values in categories:
         # Numbers are encoded by np.searchsorted: in any other order a known
-        # value gets a code past its feature's columns.
-        if np.asarray(values).dtype.kind in "biuf" and not once(
-            values, "categories", _in_order
-        ):
+        # value gets a code past its feature's columns; numbers in an object
+        # array too, when the data given is numbers (round 88).
+        if not once(values, "categories", _in_order):
             return "a OneHotEncoder whose categories are not in order"
     # A dropped category is one of the feature's; after grouping, one of its
     # codes, which number the feature's columns plus the dropped one.
@@ -741,8 +817,22 @@ def _one_hot_encoder(encoder: Any) -> str | None:
 
 
 def _in_order(values: Any) -> bool:
-    """Numbers strictly increasing, NaN (one, last, as fit keeps it) aside."""
+    """Numbers strictly increasing, NaN (one, last, as fit keeps it) aside,
+    in a numeric array or an object array of numbers (and None); any other
+    values are looked up, not searched."""
     values = np.asarray(values)
+    if values.dtype.kind == "O":
+        items = [v for v in values.ravel() if v is not None]
+        if not all(
+            isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, bool)
+            for v in items
+        ):
+            return True
+        known = [v for v in items if v == v]  # NaN aside; ints compared exactly
+        return all(a < b for a, b in itertools.pairwise(known))
+    elif values.dtype.kind not in "biuf":
+        return True
     known = values[~np.isnan(values)] if values.dtype.kind == "f" else values
     return len(known) < 2 or bool((known[1:] > known[:-1]).all())
 
@@ -1461,10 +1551,23 @@ def _tree_distance(model: Any, tree: Any, metric: Any, params: Any) -> str | Non
 
 
 def _density(model: Any) -> str | None:
-    """A kernel density's tree measures its metric (:func:`_tree_distance`)."""
+    """A kernel density's tree is the one its ``algorithm`` names (under
+    ``"auto"`` a KD tree where its metric allows one), built with its
+    ``leaf_size``, and measures its metric (:func:`_tree_distance`)."""
     tree = getattr(model, "__dict__", {}).get("tree_")
     if tree is None or not hasattr(tree, "__getstate__"):
         return None
+    from sklearn.neighbors import KDTree
+
+    algorithm, metric = getattr(model, "algorithm", None), model.metric
+    if algorithm == "auto":
+        kd = isinstance(metric, str) and metric in KDTree.valid_metrics
+        algorithm = "kd_tree" if kd else "ball_tree"
+    kind = _SEARCH_TREES.get(algorithm) if isinstance(algorithm, str) else None
+    if kind is None or type(tree).__name__ != kind:
+        return f"a {_name(model)} whose tree is not its algorithm's"
+    if tree.__getstate__()[4] != getattr(model, "leaf_size", None):
+        return f"a {_name(model)} whose tree's leaf size is not its leaf_size"
     return _tree_distance(
         model,
         tree,
@@ -2463,6 +2566,8 @@ CHECKS: dict[str, Check] = {
     "sklearn.cluster._bisect_k_means.BisectingKMeans": _kmeans,
     **{f"sklearn.neighbors.{name}": _neighbors for name in _NEIGHBORS},
     "sklearn.neighbors._kde.KernelDensity": _density,
+    "sklearn.semi_supervised._label_propagation.LabelPropagation": (_label_propagation),
+    "sklearn.semi_supervised._label_propagation.LabelSpreading": _label_propagation,
     "sklearn.feature_extraction.text.CountVectorizer": _count_vectorizer,
     "sklearn.feature_extraction.text.TfidfVectorizer": _count_vectorizer,
     "sklearn.feature_extraction.text.HashingVectorizer": _hashing_vectorizer,

@@ -12,8 +12,8 @@ libsvm's counts consistent with its arrays.
 
 This module holds the node structures (decision trees, gradient boosting
 grids and HistGradientBoosting predictors with their bin mapper and
-preprocessor, neighbours trees and their distances, libsvm); the rest of the
-fitted state is checked by type in ``_fitted_state`` (hyper-parameters,
+preprocessor, libsvm) and hands neighbours trees to ``_neighbor_trees``; the
+rest of the fitted state is checked by type in ``_fitted_state`` (hyper-parameters,
 sparse matrices, random states, members) and by class in ``_class_checks``
 (k-means, neighbours, vectorizers, dummies, splines...), which
 :func:`check_structure`, the one entry point, also runs. What none checks
@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._class_checks import CHECKS as FITTED_CHECKS
-from versioned_estimator._class_checks import distance_name, distance_width
 from versioned_estimator._fitted_state import (
     _int,
     _width,
@@ -45,6 +44,7 @@ from versioned_estimator._fitted_state import (
     reading_once,
 )
 from versioned_estimator._magnitudes import slow_array
+from versioned_estimator._neighbor_trees import binary_tree
 from versioned_estimator._shapes import fitted_rows
 
 __all__ = ["check_structure", "covering"]
@@ -267,234 +267,6 @@ def _predictor_nodes(
         if ((idx < 0) | (idx >= np.repeat(limits, sizes)))[on_categories].any():
             return "a gradient boosting tree whose categories point outside it"
     return None
-
-
-def _binary_tree(tree: Any) -> str | None:
-    """``KDTree`` / ``BallTree``: the node count its arrays have, indices
-    inside the data, children (``2i+1``, ``2i+2``) inside the nodes."""
-    state = tree.__getstate__()
-    if not (isinstance(state, tuple) and len(state) >= 13):
-        return "a neighbours tree with an unknown state"
-    data, idx_array, node_data, node_bounds = (np.asarray(s) for s in state[:4])
-    n_levels, n_nodes = state[5], state[6]
-    if data.ndim != 2 or idx_array.ndim != 1 or node_data.ndim != 1:
-        return "a neighbours tree whose arrays have other shapes"
-    n, width = data.shape
-    rows = fitted_rows(tree)
-    if rows is not None and n > rows:
-        # Every query visits its data: a density of 200 training rows that
-        # keeps 500,000 scores 2,500 times slower.
-        return f"a neighbours tree of {n} rows (its envelope says {rows})"
-    if not (
-        isinstance(n_nodes, int)
-        and isinstance(n_levels, int)
-        and n_nodes == len(node_data)
-        and n_nodes == 2**n_levels - 1
-        and node_bounds.ndim == 3
-        # KDTree keeps lower and upper bounds, BallTree one centroid a node.
-        and node_bounds.shape[0] == (2 if type(tree).__name__ == "KDTree" else 1)
-        and node_bounds.shape[1] == n_nodes
-        and node_bounds.shape[2] == width
-        and len(idx_array) == n
-    ):
-        return "a neighbours tree whose node count disagrees with its arrays"
-    if n and ((idx_array < 0).any() or (idx_array >= n).any()):
-        return "a neighbours tree whose index points outside its data"
-    if not _halving(node_data, n, n_levels):
-        return "a neighbours tree whose nodes are not its data halved level by level"
-    leaf_size = state[4]
-    if not (
-        isinstance(leaf_size, int)
-        and leaf_size >= 1
-        and n_levels == int(np.log2(max(1.0, (n - 1) / leaf_size)) + 1)
-    ):
-        # Its breadth-first search divides by the leaf size (compiled with C
-        # division: a leaf size of 0 killed the process with SIGFPE).
-        return "a neighbours tree whose leaf size is not its levels'"
-    weights = state[12]
-    if weights is not None:
-        weights = np.asarray(weights)
-        if weights.shape != (n,):
-            return "a neighbours tree whose sample weights are not its rows"
-        if not (np.isfinite(weights).all() and (weights >= 0).all()):
-            # Fit refuses them; a density's tolerance then never prunes.
-            return "a neighbours tree whose sample weights are not weights"
-    metric = state[11]
-    problem = distance_width(metric, width) or _distance_power(metric)
-    if problem is not None:
-        return f"a neighbours tree whose distance {problem}"
-    for values in (data, weights, *metric.__getstate__()[1:3]):
-        # Compiled state the walk does not open: its numbers judged as a
-        # model's (round 85: a distance's matrix of 1e-310, 8.6x).
-        problem = None if values is None else slow_array(np.asarray(values))
-        if problem is not None:
-            return f"a neighbours tree that holds {problem}"
-    if not _bounds_hold(
-        tree, metric, data, idx_array, node_data, node_bounds, n_levels
-    ):
-        return "a neighbours tree whose nodes' bounds do not hold their rows"
-    return None
-
-
-#: The power of each distance's class (``p``, which a KD tree's bounds use
-#: for every metric): Minkowski's is its parameter, any finite p >= 1.
-_POWERS = {"EuclideanDistance": 2.0, "ManhattanDistance": 1.0}
-
-
-def _distance_power(metric: Any) -> str | None:
-    name = distance_name(metric)
-    power = metric.__getstate__()[0]
-    if not isinstance(power, float):
-        return "has no power"
-    if name == "ChebyshevDistance":
-        fine = power == np.inf
-    elif name == "MinkowskiDistance":
-        fine = 1.0 <= power < np.inf
-    else:
-        fine = power == _POWERS.get(name, 2.0)
-    return None if fine else f"has another power than its class ({power})"
-
-
-#: Rows gathered at once by :func:`_bounds_hold`.
-_GATHER_ROWS = 1 << 16
-
-
-def _bounds_hold(
-    tree: Any,
-    metric: Any,
-    data: np.ndarray,
-    order: np.ndarray,
-    node_data: np.ndarray,
-    bounds: np.ndarray,
-    levels: int,
-) -> bool:
-    """Whether every node's bounds hold its rows: a KD tree's box its rows'
-    range, a ball tree's ball (centre, radius) its rows. A query counts a
-    node whose bounds lie inside its radius as wholly inside, unchecked:
-    NaN bounds under a Chebyshev power returned every row of a 420 KB file
-    for each of 30,000 queries (5.8 GB). Bounds looser than the rows cost
-    no more than a brute-force search."""
-    if not (np.isfinite(bounds).all() and np.isfinite(node_data["radius"]).all()):
-        return False
-    start, end = node_data["idx_start"], node_data["idx_end"]
-    if type(tree).__name__ == "KDTree":
-        first = len(node_data) - 2 ** (levels - 1)  # the leaves: the last level
-        low, high = _leaf_ranges(data, order, start[first:], end[first:])
-        # Up the levels: a node's rows are its two children's.
-        lows, highs = [low], [high]
-        while len(low) > 1:
-            low = np.minimum(low[0::2], low[1::2])
-            high = np.maximum(high[0::2], high[1::2])
-            lows.append(low)
-            highs.append(high)
-        return bool(
-            (bounds[0] <= np.concatenate(lows[::-1])).all()
-            and (np.concatenate(highs[::-1]) <= bounds[1]).all()
-        )
-    radius = node_data["radius"]
-    if (radius < 0).any():
-        return False
-    # Rows gathered once, in order, a chunk at a time; each checked against
-    # the node holding it at every level.
-    levels_of = [
-        np.arange(2**level - 1, 2 ** (level + 1) - 1) for level in range(levels)
-    ]
-    for first in range(0, len(order), _GATHER_ROWS):
-        rows = data[order[first : first + _GATHER_ROWS]]
-        positions = np.arange(first, first + len(rows))
-        for nodes in levels_of:
-            # the node of each row at this level (its rows follow one another)
-            owner = nodes[np.searchsorted(end[nodes], positions, side="right")]
-            far = _distances(metric, rows, bounds[0][owner])
-            if (far > radius[owner] * (1 + 1e-9) + 1e-12).any():
-                return False
-    return True
-
-
-def _leaf_ranges(
-    data: np.ndarray, order: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each leaf's least and greatest value of each column, gathering
-    ``_GATHER_ROWS`` rows at a time."""
-    low = np.empty((len(start), data.shape[1]))
-    high = np.empty_like(low)
-    first = 0
-    while first < len(start):
-        last = int(np.searchsorted(end, start[first] + _GATHER_ROWS, side="right"))
-        last = max(last, first + 1)
-        rows = data[order[start[first] : end[last - 1]]]
-        offsets = start[first:last] - start[first]
-        low[first:last] = np.minimum.reduceat(rows, offsets, axis=0)
-        high[first:last] = np.maximum.reduceat(rows, offsets, axis=0)
-        first = last
-    return low, high
-
-
-def _distances(metric: Any, rows: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """The distance of each row from its centre: in numpy for the Minkowski
-    family, by the metric itself, node by node, for any other."""
-    name = distance_name(metric)
-    if name not in _MINKOWSKI:
-        # Rows of one node follow one another: a call of the metric a node.
-        cuts = [0, *(np.flatnonzero((centres[1:] != centres[:-1]).any(axis=1)) + 1)]
-        far = np.empty(len(rows))
-        for a, b in zip(cuts, [*cuts[1:], len(rows)], strict=True):
-            far[a:b] = metric.pairwise(rows[a:b], centres[a][None, :])[:, 0]
-        return far
-    state = metric.__getstate__()
-    power, weights = state[0], np.asarray(state[1])
-    gap = rows - centres
-    result: np.ndarray
-    if name == "EuclideanDistance":
-        result = np.sqrt(np.einsum("ij,ij->i", gap, gap))
-    else:
-        np.abs(gap, out=gap)
-        if name == "ChebyshevDistance":
-            result = gap.max(axis=1)
-        elif name == "ManhattanDistance":
-            result = gap.sum(axis=1)
-        elif weights.size:  # a weighted Minkowski distance
-            result = ((gap**power) @ weights) ** (1 / power)
-        else:
-            result = (gap**power).sum(axis=1) ** (1 / power)
-    return result
-
-
-_MINKOWSKI = (
-    "EuclideanDistance",
-    "ManhattanDistance",
-    "ChebyshevDistance",
-    "MinkowskiDistance",
-)
-
-
-def _halving(node_data: np.ndarray, n: int, levels: int) -> bool:
-    """Whether a neighbours tree's nodes are the ones scikit-learn builds over
-    ``n`` rows: the root covers every row, each node above the last level
-    splits its rows in two halves (the first ``len // 2`` to ``2i + 1``, the
-    rest to ``2i + 2``), and the last level's nodes, each of two rows or
-    more above it, are the leaves. The layout depends on the row count
-    alone: leaves that each claimed every row made a query visit the data
-    once a leaf (1,024 leaves searched 850 times longer than an honest
-    tree). Bounds that prune nothing cost at most a brute-force search."""
-    start = np.zeros(1, dtype=np.int64)
-    end = np.full(1, n, dtype=np.int64)
-    starts, ends = [start], [end]
-    for _ in range(levels - 1):
-        if (end - start < 2).any():
-            return False
-        middle = start + (end - start) // 2
-        start = np.stack([start, middle], axis=1).ravel()
-        end = np.stack([middle, end], axis=1).ravel()
-        starts.append(start)
-        ends.append(end)
-    leaf = np.zeros(len(node_data), dtype=bool)
-    leaf[len(node_data) - len(start) :] = True
-    return bool(
-        np.array_equal(node_data["idx_start"], np.concatenate(starts))
-        and np.array_equal(node_data["idx_end"], np.concatenate(ends))
-        and np.array_equal(node_data["is_leaf"] != 0, leaf)
-    )
 
 
 _KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
@@ -925,8 +697,8 @@ def _keeps_width(transformer: Any) -> bool:
 _CHECKS: dict[str, Callable[..., str | None]] = {
     "sklearn.tree._tree.Tree": _tree,
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor": _predictor,
-    "sklearn.neighbors._kd_tree.KDTree": _binary_tree,
-    "sklearn.neighbors._ball_tree.BallTree": _binary_tree,
+    "sklearn.neighbors._kd_tree.KDTree": binary_tree,
+    "sklearn.neighbors._ball_tree.BallTree": binary_tree,
     "sklearn.svm._classes.SVC": _libsvm,
     "sklearn.svm._classes.NuSVC": _libsvm,
     "sklearn.svm._classes.SVR": _libsvm,
