@@ -2479,6 +2479,154 @@ def _categories_reversed(model: Any) -> None:
     model.categories_ = [values[::-1].copy() for values in model.categories_]
 
 
+def _chain_tree(tree: Any, levels: int) -> Any:
+    """A tree of ``tree``'s width and outputs that is a chain ``levels``
+    deep, every row sent down its right branch to the bottom (round 90)."""
+    n = 2 * levels + 1
+    i = np.arange(n)
+    split = (i % 2 == 0) & (i < 2 * levels)
+    state = tree.__getstate__()
+    nodes = np.zeros(n, dtype=state["nodes"].dtype)
+    nodes["left_child"] = np.where(split, i + 1, -1)
+    nodes["right_child"] = np.where(split, i + 2, -1)
+    nodes["feature"] = np.where(split, 0, -2)
+    nodes["threshold"] = np.where(split, -1e10, -2.0)
+    nodes["n_node_samples"] = np.where(split, 2, 1)
+    nodes["weighted_n_node_samples"] = nodes["n_node_samples"]
+    chain = Tree(
+        tree.n_features, np.asarray(tree.n_classes, dtype=np.intp), tree.n_outputs
+    )
+    chain.__setstate__(
+        {
+            "max_depth": levels,
+            "node_count": n,
+            "nodes": nodes,
+            "values": np.repeat(state["values"][:1], n, axis=0).copy(),
+        }
+    )
+    return chain
+
+
+def _chained(levels: int, unlimited: bool = False) -> Callable[[Any], None]:
+    """Every decision tree of the model a chain; with ``unlimited``, each
+    member's own max_depth set free as well (its ensemble's still binds)."""
+
+    def corrupt(model: Any) -> None:
+        members = getattr(model, "estimators_", None)
+        trees = (
+            [model] if members is None else np.asarray(members, dtype=object).ravel()
+        )
+        for tree in trees:
+            tree.tree_ = _chain_tree(tree.tree_, levels)
+            if unlimited:
+                tree.max_depth = None
+
+    return corrupt
+
+
+def _shallow_tree() -> tuple[Any, Any]:
+    X = RS.rand(500, 2)
+    return DecisionTreeClassifier(max_depth=3).fit(X, X[:, 0] > 0.5), X[:5]
+
+
+def _few_leaves_tree() -> tuple[Any, Any]:
+    X = RS.rand(500, 2)
+    model = DecisionTreeRegressor(max_leaf_nodes=4).fit(X, X[:, 0])
+    return model, X[:5]
+
+
+def _shallow_forest() -> tuple[Any, Any]:
+    X = RS.rand(200, 2)
+    model = RandomForestClassifier(n_estimators=3, max_depth=2, random_state=0)
+    return model.fit(X, X[:, 0] > 0.5), X[:5]
+
+
+def _isolation_forest() -> tuple[Any, Any]:
+    from sklearn.ensemble import IsolationForest
+
+    X = RS.rand(300, 2)
+    return IsolationForest(n_estimators=3, random_state=0).fit(X), X[:5]
+
+
+def _stumps() -> tuple[Any, Any]:
+    from sklearn.ensemble import AdaBoostClassifier
+
+    X = RS.rand(200, 2)
+    model = AdaBoostClassifier(n_estimators=3, random_state=0)
+    return model.fit(X, X[:, 0] > 0.5), X[:5]
+
+
+def _hgb_nodes(change: Callable[[np.ndarray], np.ndarray]) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+
+        old = model._predictors[0][0]
+        nodes = change(old.nodes.copy())
+        model._predictors[0][0] = TreePredictor(
+            nodes, old.binned_left_cat_bitsets, old.raw_left_cat_bitsets
+        )
+
+    return corrupt
+
+
+def _hgb_chain(nodes: np.ndarray) -> np.ndarray:
+    """A chain of 200 levels (31 leaves at most, as fit grows)."""
+    levels = 200
+    n = 2 * levels + 1
+    i = np.arange(n)
+    split = (i % 2 == 0) & (i < 2 * levels)
+    chain = np.zeros(n, dtype=nodes.dtype)
+    chain["left"] = np.where(split, i + 1, 0)
+    chain["right"] = np.where(split, i + 2, 0)
+    chain["num_threshold"] = np.where(split, -1e10, 0)
+    chain["is_leaf"] = ~split
+    chain["depth"] = (i + 1) // 2
+    chain["count"] = 1
+    return chain
+
+
+def _hgb_both_branches_one_node(nodes: np.ndarray) -> np.ndarray:
+    split = nodes["is_leaf"] == 0
+    nodes["right"][split] = nodes["left"][split]
+    return nodes
+
+
+def _hgb_depths_off(nodes: np.ndarray) -> np.ndarray:
+    nodes["depth"] = 0
+    return nodes
+
+
+def _nystroem() -> tuple[Any, Any]:
+    from sklearn.kernel_approximation import Nystroem
+
+    X = RS.rand(300, 3)
+    return Nystroem(n_components=20, random_state=0).fit(X), X[:5]
+
+
+def _more_components(model: Any) -> None:
+    """Round 90: 2,000 copies of one row behind n_components=50."""
+    count = 100
+    model.components_ = np.tile(model.components_[:1], (count, 1))
+    model.component_indices_ = np.arange(count)
+    model.normalization_ = np.eye(count)
+    model._n_features_out = count
+
+
+def _matern_process() -> tuple[Any, Any]:
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import Matern
+
+    X = RS.rand(40, 2)
+    model = GaussianProcessRegressor(Matern(nu=2.5), optimizer=None)
+    return model.fit(X, X[:, 0]), X[:5]
+
+
+def _nu_changed(model: Any) -> None:
+    """Round 90: fit never changes a Matern's nu; 1.7 takes a Bessel
+    function (3.7 times as long)."""
+    model.kernel_.nu = 1.7
+
+
 def _radius_knn() -> tuple[Any, Any]:
     from sklearn.neighbors import RadiusNeighborsRegressor
 
@@ -5137,7 +5285,7 @@ CASES: dict[str, Case] = {
     "kd-tree-leaf-size-zero": Case(
         _kernel_density,
         _tree_state(_leaf_size_zero),
-        "leaf size is not its levels'",
+        "leaf size is not its",
         method="score_samples",
         control="crash",
     ),
@@ -5146,6 +5294,52 @@ CASES: dict[str, Case] = {
         _tree_state(_nan_weights),
         "sample weights are not weights",
         method="score_samples",
+    ),
+    "decision-tree-deeper-than-max-depth": Case(
+        _shallow_tree, _chained(400), "decision tree deeper than its max_depth"
+    ),
+    "decision-tree-more-leaves-than-max-leaf-nodes": Case(
+        _few_leaves_tree, _chained(20), "more leaves than its max_leaf_nodes"
+    ),
+    "forest-trees-freed-of-its-max-depth": Case(
+        _shallow_forest,
+        _chained(400, unlimited=True),
+        "trees are not held to its max_depth",
+    ),
+    "isolation-forest-trees-freed-of-their-depth": Case(
+        _isolation_forest,
+        _chained(400, unlimited=True),
+        "trees are not held to its max_depth",
+        method="score_samples",
+    ),
+    "adaboost-stumps-freed-of-their-depth": Case(
+        _stumps,
+        _chained(400, unlimited=True),
+        "trees are not held to its max_depth",
+    ),
+    "hist-gradient-boosting-tree-past-max-leaf-nodes": Case(
+        _hgb_regressor,
+        _hgb_nodes(_hgb_chain),
+        "larger than its max_leaf_nodes or max_depth",
+    ),
+    "hist-gradient-boosting-node-of-two-parents": Case(
+        _hgb_regressor,
+        _hgb_nodes(_hgb_both_branches_one_node),
+        "nodes have more than one parent",
+    ),
+    "hist-gradient-boosting-depths-not-levels": Case(
+        _hgb_regressor,
+        _hgb_nodes(_hgb_depths_off),
+        "depths are not their levels",
+    ),
+    "nystroem-more-components-than-asked": Case(
+        _nystroem,
+        _more_components,
+        "more components than its n_components",
+        method="transform",
+    ),
+    "gaussian-process-matern-nu-changed": Case(
+        _matern_process, _nu_changed, "fitted kernel is not the kernel it was given"
     ),
     "kd-tree-bounds-wider-than-rows": Case(
         _kd_tree_knn_of_2000_rows,
@@ -6581,6 +6775,95 @@ def _intact_round_82(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     small = (X * 0.01).astype(np.float32)
     found["GaussianNB-float32-hundredths"] = (GaussianNB().fit(small, y), small[:5])
     found.update(_intact_round_88(X, y))
+    found.update(_intact_round_90(X, y))
+    return found
+
+
+def _intact_round_90(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Trees at their limits and ensembles that give them: depth and leaf
+    caps, forests, isolation forests of every sample setting, AdaBoost's
+    stumps and a deeper estimator, bagged and boosted trees, histogram
+    boosting capped both ways; a Nystroem map asked more components than
+    rows; Gaussian processes whose kernels hold settings fit never tunes."""
+    from sklearn.ensemble import AdaBoostClassifier, IsolationForest
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import (
+        RBF,
+        DotProduct,
+        Exponentiation,
+        Matern,
+        PairwiseKernel,
+        WhiteKernel,
+    )
+    from sklearn.kernel_approximation import Nystroem
+
+    found: dict[str, tuple[Any, Any]] = {}
+    big = RS.rand(400, 3)
+    target = big[:, 0] + big[:, 1] ** 2
+    labels = (target > 0.7).astype(int)
+    found["DecisionTreeRegressor-max_depth-4"] = (
+        DecisionTreeRegressor(max_depth=4).fit(big, target),
+        big[:5],
+    )
+    found["DecisionTreeClassifier-max_leaf_nodes-7"] = (
+        DecisionTreeClassifier(max_leaf_nodes=7).fit(big, labels),
+        big[:5],
+    )
+    found["RandomForestRegressor-max_depth-3-leaves-5"] = (
+        RandomForestRegressor(4, max_depth=3, max_leaf_nodes=5).fit(big, target),
+        big[:5],
+    )
+    for samples in ("auto", 50, 0.5):
+        forest = IsolationForest(n_estimators=4, max_samples=samples, random_state=0)
+        found[f"IsolationForest-max_samples-{samples}"] = (forest.fit(big), big[:5])
+    found["AdaBoostClassifier-stumps"] = (
+        AdaBoostClassifier(n_estimators=4, random_state=0).fit(big, labels),
+        big[:5],
+    )
+    found["AdaBoostClassifier-depth-3"] = (
+        AdaBoostClassifier(DecisionTreeClassifier(max_depth=3), n_estimators=4).fit(
+            big, labels
+        ),
+        big[:5],
+    )
+    found["BaggingRegressor-trees-depth-2"] = (
+        BaggingRegressor(DecisionTreeRegressor(max_depth=2), n_estimators=3).fit(
+            big, target
+        ),
+        big[:5],
+    )
+    found["GradientBoostingRegressor-leaves-6"] = (
+        GradientBoostingRegressor(n_estimators=3, max_leaf_nodes=6).fit(big, target),
+        big[:5],
+    )
+    for leaves, depth in ((7, None), (None, 3), (15, 2)):
+        boosted = HistGradientBoostingRegressor(
+            max_iter=3, max_leaf_nodes=leaves, max_depth=depth
+        )
+        found[f"HistGradientBoostingRegressor-leaves-{leaves}-depth-{depth}"] = (
+            boosted.fit(big, target),
+            big[:5],
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # n_components > n_samples
+        found["Nystroem-more-asked-than-rows"] = (
+            Nystroem(n_components=100, random_state=0).fit(X),
+            X[:5],
+        )
+    kernels = {
+        "matern-0.5": Matern(nu=0.5),
+        "matern-1.5-fixed": Matern(
+            length_scale=0.5, nu=1.5, length_scale_bounds="fixed"
+        ),
+        "pairwise-laplacian": PairwiseKernel(metric="laplacian"),
+        "exponentiation": Exponentiation(RBF(), exponent=2.0) + WhiteKernel(),
+        "dot-product": DotProduct(sigma_0=0.5) * RBF([1.0, 2.0, 3.0]),
+    }
+    for name, kernel in kernels.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence of the optimizer
+            process = GaussianProcessRegressor(kernel, random_state=0).fit(X, X[:, 0])
+        found[f"GaussianProcessRegressor-{name}"] = (process, X[:5])
     return found
 
 

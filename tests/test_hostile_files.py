@@ -2621,6 +2621,59 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.check = capped
 
 
+@attack("json-deep-values", 7, "200,000 values 96 levels deep, printed as JSON")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Indented a level each, a million values 96 deep printed 820 MB of
+    # JSON from a 1 MB file (round 91).
+    value: Any = [None] * 200_000
+    for _ in range(95):
+        value = [value]
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=lambda e: e["metadata"].update(x=value)),
+    )
+    path = str(atk.path)
+    atk.entries = ("read_envelope", "cli inspect")
+    atk.extra = [
+        ("cli inspect --json", "cli", {"argv": ["inspect", "--json", path]}),
+        (
+            "cli diff --json",
+            "cli",
+            {"argv": ["diff", "--json", path, str(corpus.benign)]},
+        ),
+    ]
+    atk.codes = {"cli inspect --json": {0}, "cli diff --json": {1}}
+    # None is a byte in the file and "null, " six in JSON, "None, " in text.
+    size = atk.path.stat().st_size
+
+    def in_proportion(label: str, outcome: Outcome) -> list[str]:
+        value = outcome.value
+        if not label.startswith("cli") or not isinstance(value, dict):
+            return []
+        printed = len(value["stdout"])
+        if printed > 8 * size + 65536:
+            return [f"printed {printed} characters for a file of {size} bytes"]
+        return []
+
+    atk.check = in_proportion
+
+
+@attack("head-list-shared-four-times", 5, "one long list the memo repeats 4 times")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Walked twice what the file paid for it at most: four references to a
+    # list of a million values (2 bytes each) printed 4 million (round 91).
+    rows = [None] * 300_000
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(
+            corpus.small,
+            envelope=lambda e: e["metadata"].update(x=[rows, rows, rows, rows]),
+        ),
+    )
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+
+
 @attack(
     "text-field-newline-injection", 7, "newlines in keys and values printed as text"
 )
@@ -3341,6 +3394,19 @@ def test_a_long_head_is_read_in_linear_time(corpus: Corpus, protocol: int) -> No
     quarter = elapsed(f"long-head-protocol-{protocol}-quarter")
     print(f"protocol {protocol}: 3.9 MB head {full:.2f} s, a quarter {quarter:.2f} s")
     assert full <= 8 * quarter + 5, (full, quarter)
+
+
+def test_metadata_a_writer_shares_twice_is_read(corpus: Corpus, tmp_path: Path) -> None:
+    """One list under two metadata keys is written once and referred to
+    twice: honest sharing, read and loaded (four references are refused)."""
+    rows = list(range(50_000))
+    X, y = corpus.iris
+    model = ve.VersionedEstimator(
+        LogisticRegression(max_iter=500), metadata={"a": rows, "b": rows}
+    ).fit(X, y)
+    path = ve.save(model, tmp_path / "shared.joblib")
+    assert ve.read_envelope(path).metadata == {"a": rows, "b": rows}
+    assert ve.load(path).predict(X[:3]).shape == (3,)
 
 
 def test_save_replaces_a_symlink_not_its_target(corpus: Corpus, tmp_path: Path) -> None:

@@ -51,8 +51,9 @@ from versioned_estimator._fitted_state import (
     truth,
 )
 from versioned_estimator._settings import same_settings, same_value
+from versioned_estimator._shapes import fitted_rows
 
-__all__ = ["CHECKS"]
+__all__ = ["CHECKS", "TREE_LIMITS", "member_limits"]
 
 
 # -- by class -------------------------------------------------------------
@@ -105,11 +106,15 @@ def _default_kernel() -> Any:
 class _KernelShapes:
     """Kernels' structures (their classes and how they combine, numbers
     left out), each a number: two kernels are built alike when their
-    numbers are equal. Each kernel object is read once, so a product of one
-    kernel with itself nested 60 deep (2**60 paths) costs 60 readings, and
-    so does comparing two of them."""
+    numbers are equal. With ``values``, a structure holds every setting fit
+    leaves as it was given too: all but the hyperparameters it tunes (a
+    Matern's ``nu`` of 2.5 made 1.7, which takes a Bessel function, made
+    predict 3.7 times as long, round 90). Each kernel object is read once,
+    so a product of one kernel with itself nested 60 deep (2**60 paths)
+    costs 60 readings, and so does comparing two of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, values: bool = False) -> None:
+        self.values = values
         self.numbers: dict[Any, int] = {}
         self.read: dict[int, int | None] = {}
         self.alive: list[Any] = []  # ids are only an object's while it lives
@@ -125,19 +130,40 @@ class _KernelShapes:
         self.read[id(kernel)] = None  # a cycle reads as unreadable
         try:
             params = kernel.get_params(deep=False)
+            tuned = (
+                {h.name for h in kernel.hyperparameters if not h.fixed}
+                if self.values
+                else set()
+            )
         except Exception:  # not a kernel, or one too broken to read
             return None
-        parts = []
+        parts: list[tuple[str, Any]] = []
         for name, value in sorted(params.items()):
             if hasattr(value, "get_params") and not isinstance(value, type):
                 part = self.of(value, depth + 1)
                 if part is None:
                     return None
                 parts.append((name, part))
+            elif self.values and name not in tuned and name != "kernels":
+                parts.append((name, _setting(value)))
         key = (type(kernel).__name__, tuple(parts))
         number = self.numbers.setdefault(key, len(self.numbers))
         self.read[id(kernel)] = number
         return number
+
+
+def _setting(value: Any, depth: int = 0) -> Any:
+    """A kernel setting as a value that compares equal exactly when the
+    setting does (numbers by their type and bits, containers item by item)."""
+    if value is None or isinstance(value, (str, bool, int, float, np.generic)):
+        return (type(value).__name__, repr(value))
+    if depth < 4 and isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return (value.dtype.str, value.shape, value.tobytes())
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return tuple(_setting(v, depth + 1) for v in value)
+    if depth < 4 and isinstance(value, dict):
+        return tuple(sorted((str(k), _setting(v, depth + 1)) for k, v in value.items()))
+    return (type(value).__qualname__, repr(value)[:200])
 
 
 #: The most kernels, and the deepest, a Gaussian process's kernel is read
@@ -257,7 +283,7 @@ def _gaussian_process(model: Any) -> str | None:
             return f"a {_name(model)} whose {name} is not one number an output"
     fitted = namespace.get("kernel_")
     given = namespace.get("kernel")
-    shapes = _KernelShapes()
+    shapes = _KernelShapes(values=given is not None)
     if fitted is not None and (
         shapes.of(fitted) is None
         or shapes.of(fitted) != shapes.of(_default_kernel() if given is None else given)
@@ -403,9 +429,6 @@ def _neighbors(model: Any) -> str | None:
         data = np.asarray(tree.data)
         if _columns(data) != width or data.shape[0] != rows:
             return f"a {_name(model)} whose tree is not its fitted data"
-    problem = _search_method(model, width)
-    if problem is not None:
-        return problem
     if tree is not None and hasattr(tree, "data"):
         problem = _tree_distance(
             model,
@@ -415,6 +438,9 @@ def _neighbors(model: Any) -> str | None:
         )
         if problem is not None:
             return problem
+    problem = _search_method(model, width)
+    if problem is not None:
+        return problem
     from sklearn.metrics import DistanceMetric
 
     for name in ("metric", "effective_metric_"):
@@ -489,7 +515,7 @@ def _search_method(model: Any, width: int) -> str | None:
 
 def _label_propagation(model: Any) -> str | None:
     """A label propagation's neighbours (``kernel="knn"``) are the ones its
-    fit makes: of its ``n_neighbors``, fitted on its data ``X_`` (round 88:
+    fit makes: fitted on its data ``X_`` (round 88:
     neighbours fitted on other rows of the same count gave every prediction
     from them)."""
     namespace = getattr(model, "__dict__", {})
@@ -500,10 +526,8 @@ def _label_propagation(model: Any) -> str | None:
     fit_x = getattr(found, "_fit_X", None)
     if getattr(model, "kernel", None) != "knn" or data is None or fit_x is None:
         return f"a {_name(model)} with neighbours its kernel does not make"
-    if getattr(found, "n_neighbors", None) != getattr(model, "n_neighbors", None):
-        return f"a {_name(model)} whose neighbours are not its n_neighbors"
-    if fit_x is data:
-        return None
+    if fit_x is data or np.shape(fit_x) != np.shape(data):
+        return None  # their counts are held to the model's elsewhere
     if hasattr(fit_x, "tocsr") and hasattr(data, "tocsr"):
         same = fit_x.shape == data.shape and (fit_x != data).nnz == 0
     else:
@@ -1317,10 +1341,97 @@ def _ordinal_encoder(encoder: Any) -> str | None:
     return None
 
 
+#: The settings that bound a decision tree's depth and its leaves.
+TREE_LIMITS = ("max_depth", "max_leaf_nodes")
+
+#: Where an ensemble's trees take those settings from: the ensemble itself
+#: (forests, gradient boosting), its ``estimator`` (bagging, AdaBoost, whose
+#: default tree is one or three levels deep), or its sample count (an
+#: isolation forest grows each tree to the depth log2 of it).
+_LIMITED_BY = {
+    **dict.fromkeys(
+        (
+            "RandomForestClassifier",
+            "RandomForestRegressor",
+            "ExtraTreesClassifier",
+            "ExtraTreesRegressor",
+            "RandomTreesEmbedding",
+            "GradientBoostingClassifier",
+            "GradientBoostingRegressor",
+        ),
+        "itself",
+    ),
+    **dict.fromkeys(
+        (
+            "BaggingClassifier",
+            "BaggingRegressor",
+            "AdaBoostClassifier",
+            "AdaBoostRegressor",
+        ),
+        "estimator",
+    ),
+    "IsolationForest": "samples",
+}
+_DEFAULT_DEPTH = {"AdaBoostClassifier": 1, "AdaBoostRegressor": 3}
+
+
+def member_limits(model: Any) -> str | None:
+    """An ensemble's trees are held to the depth and leaves it gives them
+    (each tree to its own, by the tree's check): a forest of
+    ``max_depth=2`` whose 20 trees were chains 5,000 levels deep predicted
+    85 times as long, an isolation forest's trees 1,500 deep 30 times
+    (round 90)."""
+    kind = type(model).__name__
+    source = _LIMITED_BY.get(kind)
+    members = getattr(model, "__dict__", {}).get("estimators_")
+    if source is None or members is None:
+        return None
+    if source == "itself":
+        limits = {name: getattr(model, name, None) for name in TREE_LIMITS}
+    elif source == "estimator":
+        given = getattr(model, "estimator", None)
+        limits = (
+            {"max_depth": _DEFAULT_DEPTH.get(kind), "max_leaf_nodes": None}
+            if given is None
+            else {name: getattr(given, name, None) for name in TREE_LIMITS}
+        )
+    else:
+        samples = _int(model.__dict__.get("max_samples_"))
+        rows = fitted_rows(model)
+        if samples is None or samples < 1 or (rows is not None and samples > rows):
+            return f"a {_name(model)} whose sample count is not its data's"
+        depth = int(np.ceil(np.log2(max(samples, 2))))
+        limits = {"max_depth": depth, "max_leaf_nodes": None}
+    flat = members.ravel() if isinstance(members, np.ndarray) else members
+    for member in flat:
+        if getattr(member, "__dict__", {}).get("tree_") is None:
+            continue
+        for name, value in limits.items():
+            if getattr(member, name, None) != value:
+                return f"a {_name(model)} whose trees are not held to its {name}"
+    return None
+
+
+def _nystroem(model: Any) -> str | None:
+    """A Nystroem map keeps at most its ``n_components`` training rows (fewer
+    when it was fitted on fewer): 2,000 behind ``n_components=50`` made
+    transform 46 times as long as an honest map of 200 (round 90)."""
+    components = getattr(model, "__dict__", {}).get("components_")
+    wanted = _int(getattr(model, "n_components", None))
+    if components is None or wanted is None:
+        return None
+    if np.shape(components)[0] > wanted:
+        return f"a {_name(model)} of more components than its n_components"
+    return None
+
+
 def _random_trees_embedding(model: Any) -> str | None:
     """The one-hot encoder of the trees' leaves: each tree's categories are
     leaves of that tree (8,000 categories for a tree of 4 leaves made a
     dense (30000, 8004) output)."""
+    problem = member_limits(model)
+    if problem is not None:
+        return problem
     encoder = getattr(model, "one_hot_encoder_", None)
     trees = getattr(model, "estimators_", None)
     if encoder is None or trees is None:
@@ -1805,7 +1916,11 @@ def _bagging(model: Any) -> str | None:
     """Bagging and isolation forests hand each member the columns its
     feature subset picks (isolation trees unchecked, ``check_input=False``):
     positions in the model's width, as many as the member is wide; and
-    their feature count is at most that width."""
+    their feature count is at most that width; their trees are held to
+    the depth it gives them (:func:`member_limits`)."""
+    problem = member_limits(model)
+    if problem is not None:
+        return problem
     members = getattr(model, "estimators_", None)
     subsets = getattr(model, "estimators_features_", None)
     if members is None or subsets is None:
@@ -2555,6 +2670,7 @@ def _fitted_as(transformer: Any, template: Any) -> bool:
 CHECKS: dict[str, Check] = {
     "sklearn.preprocessing._target_encoder.TargetEncoder": _target_encoder,
     "sklearn.preprocessing._discretization.KBinsDiscretizer": _bins,
+    "sklearn.kernel_approximation.Nystroem": _nystroem,
     "sklearn.random_projection.SparseRandomProjection": _projection,
     "sklearn.random_projection.GaussianRandomProjection": _projection,
     "sklearn.discriminant_analysis.LinearDiscriminantAnalysis": _discriminant,
@@ -2606,6 +2722,8 @@ CHECKS: dict[str, Check] = {
     "sklearn.multiclass.OneVsRestClassifier": _binary_members,
     "sklearn.multiclass.OutputCodeClassifier": _member_count,
     "sklearn.multiclass._ConstantPredictor": _constant_predictor,
+    "sklearn.ensemble._weight_boosting.AdaBoostClassifier": member_limits,
+    "sklearn.ensemble._weight_boosting.AdaBoostRegressor": member_limits,
     "sklearn.ensemble._bagging.BaggingClassifier": _bagging,
     "sklearn.ensemble._bagging.BaggingRegressor": _bagging,
     "sklearn.ensemble._iforest.IsolationForest": _bagging,

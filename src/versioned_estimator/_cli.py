@@ -118,13 +118,34 @@ class TextFormat:
 
 
 class JsonFormat:
-    """JSON for machines: sorted keys, two-space indent, strict JSON (a float
-    that is not finite is written as the string ``"NaN"``, ``"Infinity"`` or
-    ``"-Infinity"``, which every parser reads)."""
+    """JSON for machines: sorted keys, strict JSON (a float that is not
+    finite is written as the string ``"NaN"``, ``"Infinity"`` or
+    ``"-Infinity"``, which every parser reads), indented two spaces a level
+    for the first :data:`_INDENTED` levels and on one line below them, so
+    its length follows its values, not their depth (a million values 96
+    levels deep, indented, wrote 820 MB for a 1 MB file)."""
 
     def render(self, outcome: Outcome) -> str:
         """Return the JSON form of ``outcome``."""
-        return json.dumps(_finite(outcome.data), sort_keys=True, indent=2)
+        return _json(_finite(outcome.data), 0)
+
+
+#: How many levels of a JSON document are indented.
+_INDENTED = 3
+
+
+def _json(value: Any, depth: int) -> str:
+    if depth >= _INDENTED or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value, sort_keys=True)
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict):
+        items = [
+            f"{inner}{json.dumps(str(key))}: {_json(value[key], depth + 1)}"
+            for key in sorted(value)
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    items = [inner + _json(item, depth + 1) for item in value]
+    return "[\n" + ",\n".join(items) + "\n" + pad + "]"
 
 
 def _finite(value: Any) -> Any:

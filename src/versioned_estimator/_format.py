@@ -229,40 +229,52 @@ def plain_data_problem(
 
 
 def plain_size(value: Any) -> int:
-    """What a file paid for ``value``: its distinct objects, each text or
-    number by its length as :func:`plain_data_problem` weighs it, and every
-    reference once (an item costs an opcode byte at least). Shared parts
-    count once here, and every time they are referred to there.
+    """What a file paid for ``value``, weighed as :func:`plain_data_problem`
+    walks it: a node for the root and for every reference a container makes
+    (an item costs an opcode byte at least), and the length of each distinct
+    text or number, its keys' at every dict that names them. A tree with no
+    shared part walks what it weighs; a shared part weighs once here, and
+    every time it is referred to there.
 
     Examples
     --------
-    >>> plain_size({"a": [1, 2]})  # dict, "a", list, 1, 2; three references
-    8
+    >>> plain_size({"a": [1, 2]})  # the root, its one item, the list's two
+    4
     >>> shared = ["x" * 400]
     >>> plain_size([shared, shared]) < plain_size([["x" * 400], ["x" * 400]])
     True
     """
     seen: set[int] = set()
     stack = [value]
-    size = 0
+    size = 1 + _short_text(value)
     while stack:
         item = stack.pop()
         if id(item) in seen:
             continue
         seen.add(id(item))
-        size += 1
         if isinstance(item, str):
-            size += len(item) >> 2
+            size += 0 if len(item) <= _SHORT else len(item) >> 2
         elif isinstance(item, int):
             size += item.bit_length() >> 5
         elif isinstance(item, Mapping):
-            size += len(item)
-            stack.extend(item.keys())
+            size += len(item) + sum(len(k) >> 2 for k in item if isinstance(k, str))
+            size += sum(_short_text(v) for v in item.values())
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
-            size += len(item)
+            size += len(item) + sum(_short_text(v) for v in item)
             stack.extend(item)
     return size
+
+
+#: Text this short weighs at every reference to it, as the walk weighs it: a
+#: writer may share one such object among many places (a data type's name,
+#: a column each), and the memo repeating it costs at most a few times its
+#: bytes; longer text weighs once, so a long string repeated is refused.
+_SHORT = 16
+
+
+def _short_text(value: Any) -> int:
+    return len(value) >> 2 if type(value) is str and len(value) <= _SHORT else 0
 
 
 def canonical_json(value: Any) -> bytes:
