@@ -2621,6 +2621,15 @@ def _matern_process() -> tuple[Any, Any]:
     return model.fit(X, X[:, 0]), X[:5]
 
 
+def _self_training() -> tuple[Any, Any]:
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    X = RS.rand(100, 2)
+    labels = np.where(np.arange(100) % 3 == 0, (X[:, 0] > 0.5).astype(int), -1)
+    model = SelfTrainingClassifier(LogisticRegression(), max_iter=2)
+    return model.fit(X, labels), X[:5]
+
+
 def _nu_changed(model: Any) -> None:
     """Round 90: fit never changes a Matern's nu; 1.7 takes a Bessel
     function (3.7 times as long)."""
@@ -5337,6 +5346,11 @@ CASES: dict[str, Case] = {
         _more_components,
         "more components than its n_components",
         method="transform",
+    ),
+    "self-training-classes-not-its-estimators": Case(
+        _self_training,
+        _set("classes_", np.arange(40_000)),
+        "classes are not its estimator's",
     ),
     "gaussian-process-matern-nu-changed": Case(
         _matern_process, _nu_changed, "fitted kernel is not the kernel it was given"

@@ -1412,6 +1412,23 @@ def member_limits(model: Any) -> str | None:
     return None
 
 
+def _self_training(model: Any) -> str | None:
+    """A self-training classifier's classes are its fitted estimator's (fit
+    copies them: 40,000 beside a member of two loaded, round 92)."""
+    namespace = getattr(model, "__dict__", {})
+    classes, inner = namespace.get("classes_"), namespace.get("estimator_")
+    if classes is None or inner is None:
+        return None
+    held = getattr(inner, "classes_", None)
+    if held is classes:
+        return None
+    if held is None or np.shape(held) != np.shape(classes):
+        return f"a {_name(model)} whose classes are not its estimator's"
+    if not np.array_equal(np.asarray(held), np.asarray(classes)):
+        return f"a {_name(model)} whose classes are not its estimator's"
+    return None
+
+
 def _nystroem(model: Any) -> str | None:
     """A Nystroem map keeps at most its ``n_components`` training rows (fewer
     when it was fitted on fewer): 2,000 behind ``n_components=50`` made
@@ -2671,6 +2688,7 @@ CHECKS: dict[str, Check] = {
     "sklearn.preprocessing._target_encoder.TargetEncoder": _target_encoder,
     "sklearn.preprocessing._discretization.KBinsDiscretizer": _bins,
     "sklearn.kernel_approximation.Nystroem": _nystroem,
+    "sklearn.semi_supervised._self_training.SelfTrainingClassifier": _self_training,
     "sklearn.random_projection.SparseRandomProjection": _projection,
     "sklearn.random_projection.GaussianRandomProjection": _projection,
     "sklearn.discriminant_analysis.LinearDiscriminantAnalysis": _discriminant,
