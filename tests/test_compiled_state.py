@@ -2541,7 +2541,7 @@ def _shallow_forest() -> tuple[Any, Any]:
     return model.fit(X, X[:, 0] > 0.5), X[:5]
 
 
-def _isolation_forest() -> tuple[Any, Any]:
+def _isolation_forest_of_300_rows() -> tuple[Any, Any]:
     from sklearn.ensemble import IsolationForest
 
     X = RS.rand(300, 2)
@@ -5316,7 +5316,7 @@ CASES: dict[str, Case] = {
         "trees are not held to its max_depth",
     ),
     "isolation-forest-trees-freed-of-their-depth": Case(
-        _isolation_forest,
+        _isolation_forest_of_300_rows,
         _chained(400, unlimited=True),
         "trees are not held to its max_depth",
         method="score_samples",

@@ -1866,6 +1866,72 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
 
 
+@attack("head-values-pushed-and-dropped", 5, "a million dicts pushed, then dropped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Dropped values never reach a check of what the head holds: 4 million
+    # held 380 MB while they were on the stack (round 93).
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"] = Hole(0)
+
+    data = dumps_fast(assemble(corpus.small, envelope=envelope, recompute=False))
+    junk = MARK + EMPTY_DICT * 1_000_000 + b"1" + EMPTY_DICT  # POP_MARK, then {}
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(splice(data, {0: junk}))
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.max_seconds = 10.0
+    atk.max_peak = 48 * MIB
+
+
+@attack("inner-twenty-thousand-globals", 5, "20,000 distinct globals, each dropped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The dry run listed names in lists and stubbed a class each: 60,000
+    # names ran past a minute (round 93).
+    stream = bytearray(PROTO5)
+    for i in range(20_000):
+        stream += text(f"m{i}") + text("x") + b"\x93" + POP
+    inner_attack(corpus, atk, bytes(stream + NONE + STOP), control=None)
+    atk.max_seconds = 10.0
+
+    def refused(label: str, outcome: Outcome) -> list[str]:
+        if label != "load" or outcome.error is None:
+            return []
+        message = outcome.error["message"]
+        return [] if "globals named" in message else [f"refused as {message[:120]}"]
+
+    atk.check = refused
+
+
+@attack("buffers-compressed-records", 5, "100,000 empty buffers, gzipped to a few KB")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Buffer records cost the outer reader about 30 opcodes each; 200,000 of
+    # them in 43 KB were read for 9 s (round 93).
+    count = 100_000
+    stream = PROTO5 + (b"\x97" + POP) * count + NONE + STOP
+    buffers = [np.empty(0, dtype=np.uint8) for _ in range(count)]
+    outer_attack(corpus, atk, stream=stream, buffers=buffers, compress="gzip")
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    atk.max_seconds = 10.0
+
+
+@attack("feature-name-padding", 7, "one feature name of 3 million characters")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # inspect padded the other 19 names shown to it: 300 MB (round 93).
+    def envelope(e: dict[str, Any]) -> None:
+        e["schema"]["feature_names_in"] = ["a" * 3_000_000] + [
+            f"f{i}" for i in range(19)
+        ]
+        e["schema"]["dtypes"] = ["float64"] * 20
+        e["schema"]["n_features_in"] = 20
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=envelope),
+    )
+    atk.entries = HEAD
+    atk.check = output_in_proportion(atk)
+
+
 @attack("inner-dict-key-hash-bomb", 5, "an inner dict key of 2**60 shared tuples")
 def _(corpus: Corpus, atk: Attack) -> None:
     stream = PROTO5 + EMPTY_DICT + tuple_bomb(60) + integer(1) + SETITEM + STOP

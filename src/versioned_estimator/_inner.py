@@ -144,6 +144,11 @@ _MARK, _STOP, _FRAME, _PROTO = 0x28, 0x2E, 0x95, 0x80
 _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER, _READONLY_BUFFER = 0x97, 0x98
+_NAMING = frozenset({0x93, 0x63, 0x69})  # STACK_GLOBAL, GLOBAL, INST
+#: The most globals a stream may name. Pickle names each once and then
+#: refers to it; a model names a few hundred. 60,000 names (772 KB) made
+#: the dry run stub a class each, beyond a minute (round 93).
+MAX_NAMED = 10_000
 _LONG4 = 0x8B
 _MAX_INT_BYTES = 1024
 #: The magnitude from which an integer is refused (floats too: ``_magnitudes``).
@@ -233,7 +238,7 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
     stack: list[tuple[int, int]] = []
     marks: list[int] = []
     memo: list[tuple[int, int] | None] = []
-    counts = [0]  # out-of-band buffers seen
+    counts = [0, 0]  # out-of-band buffers seen, globals named
     classes = _CLASS
     fixed = _FIXED_PUSH
     widths = _LONG_WIDTH
@@ -436,6 +441,10 @@ def _scan_other(
             counts[0] += 1
             if counts[0] > n_buffers:
                 raise Refusal("more out-of-band buffers than the file holds")
+        elif op in _NAMING:
+            counts[1] += 1
+            if counts[1] > MAX_NAMED:
+                raise Refusal(f"more than {MAX_NAMED:,} globals named")
         elif op == _READONLY_BUFFER and data[start - 1] != _NEXT_BUFFER:
             # Pickle writes it only right after NEXT_BUFFER. Anywhere else it
             # makes a new view of a buffer or bytearray the stream already
@@ -629,6 +638,10 @@ class DryRun:
         self.resolved: dict[str, Resolved] = {}
         self.untrusted: list[str] = []
         self.violations: list[str] = []
+        # the three lists as sets, for lookups (lists are searched in time
+        # their length: 60,000 names took the dry run past a minute)
+        self._seen: dict[str, set[str]] = {"names": set(), "untrusted": set()}
+        self._seen["violations"] = set()
         self.uses: dict[str, set[str]] = {}
         self._classes: dict[str, type] = {}
         # values an own-state part holds and arrays' data, by id: one seen
@@ -644,13 +657,14 @@ class DryRun:
         message = " ".join(message.split())
         if not message.isprintable():
             message = ascii(message)[1:-1]
-        if message not in self.violations:
+        if message not in self._seen["violations"]:
+            self._seen["violations"].add(message)
             self.violations.append(message)
 
     def use(self, name: str, how: str) -> bool:
         """Record a use of ``name``; whether the allow-list grants it."""
         self.uses.setdefault(name, set()).add(how)
-        if name in self.untrusted or self.allowed is None:
+        if name in self._seen["untrusted"] or self.allowed is None:
             return True  # reported once, as untrusted
         return self.allowed.grants(name, how)
 
@@ -678,14 +692,16 @@ class DryRun:
             self.violation(f"names a global that is not a Python name: {module}.{name}")
         resolved = resolve_name(module, name, self.aliases)
         full = resolved.canonical
-        if resolved.original not in self.names:
+        if resolved.original not in self._seen["names"]:
+            self._seen["names"].add(resolved.original)
             self.names.append(resolved.original)
         self.resolved[resolved.original] = resolved
         if (
             self.allowed is not None
             and not self.allowed.named(full)
-            and full not in self.untrusted
+            and full not in self._seen["untrusted"]
         ):
+            self._seen["untrusted"].add(full)
             self.untrusted.append(full)
         return self.stub_class(resolved)
 

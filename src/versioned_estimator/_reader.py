@@ -54,6 +54,14 @@ __all__ = ["Parts", "Reader", "read_head", "read_parts"]
 # crafted file costs.
 MAX_OPCODES = 4_000_000
 MAX_MEMO = 1_000_000
+#: Opcodes a compressed byte may give a compressed file's pickle structure,
+#: past the first ``OPCODE_SLACK`` (see :meth:`Reader.check_structure_ratio`).
+MAX_OPCODES_PER_BYTE = 16
+OPCODE_SLACK = 1 << 18
+#: Values on the stack at once: pickle appends and sets items a thousand at
+#: a time, so a writer's stack stays a few thousand deep; 4 million empty
+#: dicts pushed and dropped held 380 MB (round 93).
+MAX_STACK = 65_536
 MAX_BUFFERS = 1_000_000
 # Deeper than any envelope this package writes, shallow enough for json,
 # repr, deepcopy and canonical signing to walk without recursing out of stack.
@@ -260,6 +268,7 @@ class Reader:
         self.started = False
         self.envelope: dict[str, Any] | None = None
         self.sizes: Sequence[int] | None = None
+        self.largest = 0  # of the sizes
         self.stream_size: int | None = None
         self.n_buffers = 0
         self.frame_end: int | None = None
@@ -332,7 +341,7 @@ class Reader:
         room for the envelope and trailer themselves."""
         if self.envelope is None or self.sizes is None:
             return None
-        return max(self.sizes, default=0) + (self.stream_size or 0) + (1 << 20)
+        return self.largest + (self.stream_size or 0) + (1 << 20)
 
     def remember(self, index: int, value: Any) -> None:
         if index < 0 or index > len(self.memo) + 1 or len(self.memo) >= MAX_MEMO:
@@ -379,6 +388,9 @@ class Reader:
             sizes = self.on_envelope(envelope)
             if sizes is not None:
                 self.stream_size, self.sizes = sizes
+                # once: a value read after the envelope asks it (200,000
+                # buffers asked it of every one, quadratic, round 93)
+                self.largest = max(self.sizes, default=0)
 
     # -- main loop ------------------------------------------------------------
 
@@ -393,6 +405,8 @@ class Reader:
             self.ops += 1
             if self.ops > MAX_OPCODES:
                 raise self.crafted(f"runs past {MAX_OPCODES} opcodes")
+            if not self.ops & 0xFFFF and self.src.compression is not None:
+                self.check_structure_ratio()
             if (
                 self.envelope is None
                 and len(self.stack) == 2
@@ -409,6 +423,8 @@ class Reader:
                 self.check_end()
                 return result
             handler()
+            if len(self.stack) > MAX_STACK:
+                raise self.crafted(f"holds more than {MAX_STACK:,} values at once")
             if self.frame_end is not None:
                 self.end_frame()
             if not self.started and self.stack:
@@ -418,6 +434,19 @@ class Reader:
                 if self.envelope is None:
                     raise self.src.truncated("its envelope")
                 raise self.src.truncated("its payload")
+
+    def check_structure_ratio(self) -> None:
+        """A compressed file's pickle structure (its opcodes, not the data
+        they take) comes from its compressed bytes at most
+        :data:`MAX_OPCODES_PER_BYTE` opcodes a byte, after a slack: arrays
+        of zeros may compress 1,000 times, but the records around them do
+        not (200,000 empty buffer records in 43 KB were read for 9 s before
+        a limit refused them, round 93)."""
+        if self.ops > MAX_OPCODES_PER_BYTE * self.src.raw_read + OPCODE_SLACK:
+            raise self.crafted(
+                f"runs more than {MAX_OPCODES_PER_BYTE} pickle opcodes a "
+                "compressed byte"
+            )
 
     def end_frame(self) -> None:
         """No opcode runs past the end of its frame, and a frame ends where

@@ -418,10 +418,17 @@ def _features_rows(schema: Mapping[str, Any]) -> list[list[str]]:
     if names:
         typed = len(dtypes) == len(names)
         shown = [label(name) for name in names[:_FEATURES_SHOWN]]
-        width = max(len(name) for name in shown)
-        for i, name in enumerate(shown):
-            text = f"{name:<{width}}  {plain(dtypes[i])}" if typed else name
-            rows.append(["features" if i == 0 else "", text.rstrip()])
+        # Name and type aligned as a table aligns them (a name of 15 million
+        # characters once padded the other 19 to it: 300 MB, round 93).
+        listed = table(
+            [
+                [name, plain(dtypes[i])] if typed else [name]
+                for i, name in enumerate(shown)
+            ],
+            indent=0,
+        )
+        for i, text in enumerate(listed):
+            rows.append(["features" if i == 0 else "", text])
         if len(names) > _FEATURES_SHOWN:
             rows.append(["", f"... and {len(names) - _FEATURES_SHOWN} more (--json)"])
     else:

@@ -169,6 +169,11 @@ class Source:
             self.path = path
             self._buffer += first
 
+    @property
+    def raw_read(self) -> int:
+        """Bytes taken from the file so far (compressed, when it is)."""
+        return self._raw_read
+
     # -- raw input ------------------------------------------------------------
 
     def _take(self, n: int) -> bytes:
