@@ -2740,6 +2740,23 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
 
 
+@attack("printed-repeats", 7, "one escaped string referred to 300,000 times")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Two bytes a reference, 164 characters printed each: 164 MB of text
+    # from a 1 MB file (round 94).
+    escaped = "\U000e0001" * 16
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(
+            corpus.small, envelope=lambda e: e["metadata"].update(m=[escaped] * 300_000)
+        ),
+    )
+    path = str(atk.path)
+    atk.entries = ("read_envelope", "cli inspect", "cli diff")
+    atk.extra = [("cli inspect --json", "cli", {"argv": ["inspect", "--json", path]})]
+    atk.codes = {"cli inspect": {2}, "cli diff": {2}, "cli inspect --json": {2}}
+
+
 @attack(
     "text-field-newline-injection", 7, "newlines in keys and values printed as text"
 )

@@ -54,6 +54,7 @@ from versioned_estimator._render import (
     inspect_text,
     one_line,
     plain,
+    printed_repeats,
     shown_path,
     table,
     terminal_safe,
@@ -167,9 +168,22 @@ def _format(args: argparse.Namespace) -> TextFormat | JsonFormat:
 # ----------------------------------------------------------------------------
 
 
+def _printable(path: str) -> Any:
+    """The envelope of ``path``, refused when printing it would repeat its
+    values out of proportion to the file (:func:`printed_repeats`)."""
+    envelope = read_envelope(path)
+    problem = printed_repeats(envelope)
+    if problem is not None:
+        raise EnvelopeError(
+            f"{shown_path(path)}'s envelope {problem}: it is crafted or corrupt, "
+            "and is not printed."
+        )
+    return envelope
+
+
 def cmd_inspect(args: argparse.Namespace) -> Outcome:
     """``inspect FILE``: everything the envelope says; never unpickles."""
-    data = inspect_data(args.file, read_envelope(args.file))
+    data = inspect_data(args.file, _printable(args.file))
     return Outcome(data, inspect_text(data))
 
 
@@ -256,7 +270,7 @@ def cmd_requirements(args: argparse.Namespace) -> Outcome:
 
 def cmd_diff(args: argparse.Namespace) -> Outcome:
     """``diff A B``: the envelope fields that differ; exit 1 when any does."""
-    first, second = read_envelope(args.a), read_envelope(args.b)
+    first, second = _printable(args.a), _printable(args.b)
     differences, complete = diff_envelopes(first, second)
     data = {
         "a": args.a,

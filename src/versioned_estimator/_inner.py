@@ -145,6 +145,9 @@ _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER, _READONLY_BUFFER = 0x97, 0x98
 _NAMING = frozenset({0x93, 0x63, 0x69})  # STACK_GLOBAL, GLOBAL, INST
+#: The longest module or qualified name a global may have (scikit-learn's
+#: longest is under 100 characters).
+MAX_NAME_LENGTH = 1000
 #: The most globals a stream may name. Pickle names each once and then
 #: refers to it; a model names a few hundred. 60,000 names (772 KB) made
 #: the dry run stub a class each, beyond a minute (round 93).
@@ -463,6 +466,11 @@ def _scan_other(
     return i
 
 
+def _cut(text: str) -> str:
+    """A name too long to record, by its start and its length."""
+    return text if len(text) <= MAX_NAME_LENGTH else f"{text[:60]}...({len(text):,})"
+
+
 def _huge(value: int) -> None:
     """Refuse an integer of :data:`HUGE` or more: no fit makes one, and a
     method computes with it as a float (a scaler's scale of 10**308 made the
@@ -682,6 +690,13 @@ class DryRun:
         return found
 
     def find_class(self, module: str, name: str) -> type:
+        if len(module) > MAX_NAME_LENGTH or len(name) > MAX_NAME_LENGTH:
+            # Recorded by its start: one memoized name of 100,000 characters
+            # under 9,900 globals was copied into every list (2.9 GB).
+            self.violation(
+                f"names a global of {len(module) + len(name) + 1:,} characters"
+            )
+            module, name = _cut(module), _cut(name)
         if not (_dotted(module) and _dotted(name)):
             # Not a name Python could have written: refused, and shown with
             # its escapes wherever names are listed.

@@ -260,6 +260,9 @@ def environment_error(
 # Replaying only when something could have changed
 # ----------------------------------------------------------------------------
 
+#: Untrusted names an error lists before "and N more".
+_NAMES_LISTED = 50
+
 _unchanged_lock = threading.Lock()
 _unchanged: dict[str, str | None] = {}
 
@@ -494,20 +497,38 @@ class Sealed:
             if by_value
             else ""
         )
+        listed = ", ".join(names[:_NAMES_LISTED]) + (
+            f" and {len(names) - _NAMES_LISTED:,} more"
+            if len(names) > _NAMES_LISTED
+            else ""
+        )
         return UntrustedGlobalError(
             f"The model's pickle imports {len(names)} global(s) outside the "
-            f"allow-list: {', '.join(names)}.{warning}{code} None of them was "
+            f"allow-list: {listed}.{warning}{code} None of them was "
             "imported or run. If you wrote this code and trust the file, pass them: "
-            f"versioned_estimator.load(path, trusted={names!r}).",
+            f"versioned_estimator.load(path, trusted={names[:_NAMES_LISTED]!r}"
+            f"{' + ...' if len(names) > _NAMES_LISTED else ''}).",
             names=names,
         )
+
+    def screen_within_memory(self, allowed: Allowed) -> None:
+        """:meth:`screen`, a process out of memory reported as a refusal of
+        the file (never a bare ``MemoryError`` from the safe path)."""
+        try:
+            self.screen(allowed)
+        except MemoryError as exc:
+            raise UntrustedGlobalError(
+                "The model's pickle asks more memory than this process has "
+                "before anything of it is built: it is crafted or corrupt. "
+                "Nothing was unpickled."
+            ) from exc
 
     def unpickle(self) -> tuple[Any, dict[str, str]]:
         """The inner stream, with aliases and known renames and, in safe mode,
         the allow-list: scan and dry run first, the walk after."""
         allowed = self.policy.allowed
         if allowed is not None:
-            self.screen(allowed)
+            self.screen_within_memory(allowed)
         try:
             estimator, remapped, objects, made = load_inner(
                 self.stream,
