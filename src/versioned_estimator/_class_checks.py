@@ -508,7 +508,12 @@ def _search_method(model: Any, width: int) -> str | None:
             return f"a {_name(model)} searching a tree where fit searches all rows"
     elif method != algorithm:
         return f"a {_name(model)} whose search is not its algorithm"
-    if tree is not None and tree.__getstate__()[4] != getattr(model, "leaf_size", None):
+    return None if tree is None else _leaf_size(model, tree)
+
+
+def _leaf_size(model: Any, tree: Any) -> str | None:
+    """A neighbours tree is built with its model's ``leaf_size``."""
+    if tree.__getstate__()[4] != getattr(model, "leaf_size", None):
         return f"a {_name(model)} whose tree's leaf size is not its leaf_size"
     return None
 
@@ -529,7 +534,7 @@ def _label_propagation(model: Any) -> str | None:
     if fit_x is data or np.shape(fit_x) != np.shape(data):
         return None  # their counts are held to the model's elsewhere
     if hasattr(fit_x, "tocsr") and hasattr(data, "tocsr"):
-        same = fit_x.shape == data.shape and (fit_x != data).nnz == 0
+        same = (fit_x != data).nnz == 0
     else:
         same = not hasattr(fit_x, "tocsr") and np.array_equal(
             np.asarray(fit_x), np.asarray(data)
@@ -1694,13 +1699,8 @@ def _density(model: Any) -> str | None:
     kind = _SEARCH_TREES.get(algorithm) if isinstance(algorithm, str) else None
     if kind is None or type(tree).__name__ != kind:
         return f"a {_name(model)} whose tree is not its algorithm's"
-    if tree.__getstate__()[4] != getattr(model, "leaf_size", None):
-        return f"a {_name(model)} whose tree's leaf size is not its leaf_size"
-    return _tree_distance(
-        model,
-        tree,
-        getattr(model, "metric", None),
-        getattr(model, "metric_params", None),
+    return _leaf_size(model, tree) or _tree_distance(
+        model, tree, metric, getattr(model, "metric_params", None)
     )
 
 

@@ -648,8 +648,11 @@ class DryRun:
         self.violations: list[str] = []
         # the three lists as sets, for lookups (lists are searched in time
         # their length: 60,000 names took the dry run past a minute)
-        self._seen: dict[str, set[str]] = {"names": set(), "untrusted": set()}
-        self._seen["violations"] = set()
+        self._seen: dict[str, set[str]] = {
+            "names": set(),
+            "untrusted": set(),
+            "violations": set(),
+        }
         self.uses: dict[str, set[str]] = {}
         self._classes: dict[str, type] = {}
         # values an own-state part holds and arrays' data, by id: one seen
