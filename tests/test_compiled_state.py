@@ -2452,12 +2452,33 @@ def _label_spreading_knn() -> tuple[Any, Any]:
     return LabelSpreading(kernel="knn", n_neighbors=5).fit(X, y), X[:5]
 
 
+def _label_spreading_knn_tree() -> tuple[Any, Any]:
+    model, rows = _label_spreading_knn()
+    assert model.nn_fit._fit_method in ("kd_tree", "ball_tree")
+    return model, rows
+
+
 def _neighbours_of_other_rows(model: Any) -> None:
     from sklearn.neighbors import NearestNeighbors
 
     model.nn_fit = NearestNeighbors(n_neighbors=model.n_neighbors).fit(
         np.zeros_like(model.X_)
     )
+
+
+def _tree_of_one_row_repeated(model: Any) -> None:
+    """A tree over other rows than the model's (round 96: one row repeated,
+    every search answered from it)."""
+    from sklearn.neighbors import BallTree, KDTree
+
+    tree = KDTree if type(model._tree).__name__ == "KDTree" else BallTree
+    rows = np.repeat(model._fit_X[:1], len(model._fit_X), axis=0)
+    model._tree = tree(rows, leaf_size=model.leaf_size)
+
+
+def _ball_tree_knn_of_2000_rows() -> tuple[Any, Any]:
+    X = RS.rand(2_000, 2)
+    return KNeighborsClassifier(algorithm="ball_tree").fit(X, X[:, 0] > 0.5), X[:5]
 
 
 def _density_tree_swapped(kind: str, leaf_size: int) -> Callable[[Any], None]:
@@ -5401,6 +5422,21 @@ CASES: dict[str, Case] = {
         _auto_knn_of_20_columns,
         _search_swapped("kd_tree"),
         "searching a tree where fit searches all rows",
+    ),
+    "neighbours-kd-tree-of-other-rows": Case(
+        _kd_tree_knn_of_2000_rows,
+        _tree_of_one_row_repeated,
+        "tree is not its fitted data",
+    ),
+    "neighbours-ball-tree-of-other-rows": Case(
+        _ball_tree_knn_of_2000_rows,
+        _tree_of_one_row_repeated,
+        "tree is not its fitted data",
+    ),
+    "label-spreading-tree-of-other-rows": Case(
+        _label_spreading_knn_tree,
+        lambda model: _tree_of_one_row_repeated(model.nn_fit),
+        "tree is not its fitted data",
     ),
     "label-spreading-neighbours-of-other-rows": Case(
         _label_spreading_knn,

@@ -427,7 +427,13 @@ def _neighbors(model: Any) -> str | None:
         # Its neighbours are positions in the data, and the graph transformers
         # write them as columns of a matrix sized by the data's rows.
         data = np.asarray(tree.data)
-        if _columns(data) != width or data.shape[0] != rows:
+        if (
+            _columns(data) != width
+            or data.shape[0] != rows
+            # A tree over other rows answers every search from them (one
+            # row repeated: predictions of another model, round 96).
+            or not np.array_equal(data, np.asarray(fit_x))
+        ):
             return f"a {_name(model)} whose tree is not its fitted data"
     if tree is not None and hasattr(tree, "data"):
         problem = _tree_distance(

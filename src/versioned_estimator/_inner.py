@@ -654,6 +654,7 @@ class DryRun:
             "violations": set(),
         }
         self.uses: dict[str, set[str]] = {}
+        self._granted: dict[tuple[str, str], bool] = {}
         self._classes: dict[str, type] = {}
         # values an own-state part holds and arrays' data, by id: one seen
         # twice makes the run measure what the model rebuilds
@@ -674,10 +675,19 @@ class DryRun:
 
     def use(self, name: str, how: str) -> bool:
         """Record a use of ``name``; whether the allow-list grants it."""
-        self.uses.setdefault(name, set()).add(how)
-        if name in self._seen["untrusted"] or self.allowed is None:
-            return True  # reported once, as untrusted
-        return self.allowed.grants(name, how)
+        granted = self._granted.get((name, how))
+        if granted is None:
+            # Decided once a name and use (a boosting model calls one
+            # reconstructor 600 times): a name is judged untrusted when the
+            # stream names it, before any use of it.
+            self.uses.setdefault(name, set()).add(how)
+            granted = (
+                name in self._seen["untrusted"]  # reported once, as untrusted
+                or self.allowed is None
+                or self.allowed.grants(name, how)
+            )
+            self._granted[(name, how)] = granted
+        return granted
 
     def stub_class(self, resolved: Resolved) -> type:
         name = resolved.canonical

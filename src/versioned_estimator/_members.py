@@ -505,6 +505,9 @@ def accounted_members(model: Any) -> str | None:
     owner: type = type(model)
     accounted = _accounted(owner, kind)
     for attribute, value in namespace.items():
+        held = type(value)
+        if held in _PLAIN_ITEMS or (held is np.ndarray and not value.dtype.hasobject):
+            continue  # holds nothing (a boosting model's 600 arrays of nodes)
         if attribute not in accounted and _holds_estimator(value):
             return (
                 f"a {kind} holding an estimator in {str(attribute)[:40]!r}, "

@@ -220,7 +220,7 @@ def _predictors(
 
 
 #: The bytes of node records :func:`_predictors` checks at once.
-_CHUNK_BYTES = 1 << 16
+_CHUNK_BYTES = 120 << 10
 
 
 def _predictor_nodes(
