@@ -2649,6 +2649,29 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.check = output_in_proportion(atk)
 
 
+@attack("nested-table-padding", 7, "300 small tables in cells, each padded again")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # A list of lists prints as a table in its cell, and the table around it
+    # pads every line of it: each within its own cap, 3,000 of them printed
+    # 207 MB of spaces from 7 MB (round 97).
+    wide, empty, last = "w" * 60, "", "x"
+
+    def envelope(e: dict[str, Any]) -> None:
+        e["metadata"] = {
+            ("k" * 60 if j == 0 else f"k{j}"): [[wide] * 29 + [last]]
+            + [[empty] * 29 + [last] for _ in range(36)]
+            for j in range(300)
+        }
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=envelope),
+    )
+    assert atk.path.stat().st_size < 800_000
+    atk.entries = HEAD
+    atk.check = output_in_proportion(atk)
+
+
 @attack("diff-count-bomb", 7, "a million list items that differ between two files")
 def _(corpus: Corpus, atk: Attack) -> None:
     # One entry a differing item (its path, its values) once asked 3 GB of

@@ -19,9 +19,11 @@ line (``_cli``) or the demo (``_demo``): both import it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from versioned_estimator._envelope import Envelope
@@ -206,6 +208,27 @@ def cell(value: Any) -> str:
 MAX_COLUMN = 60
 
 
+#: The most padding all the tables of one ``inspect`` or ``diff`` text add
+#: together: a table in a cell is a cell's lines, each padded again by the
+#: table around it (3,000 small tables printed 207 MB of spaces from a 7 MB
+#: file, round 97). Past it, tables are not aligned.
+MAX_PADDING = 1 << 20
+_padding_left: ContextVar[list[int] | None] = ContextVar("padding_left", default=None)
+
+
+@contextlib.contextmanager
+def _padding_budget() -> Iterator[None]:
+    """:data:`MAX_PADDING` shared by every table rendered inside."""
+    if _padding_left.get() is not None:
+        yield  # within a rendering already: its budget
+        return
+    token = _padding_left.set([MAX_PADDING])
+    try:
+        yield
+    finally:
+        _padding_left.reset(token)
+
+
 def _fits(row: Sequence[Sequence[str]]) -> bool:
     """Whether every line of every cell but the last is at most
     :data:`MAX_COLUMN` wide."""
@@ -244,8 +267,11 @@ def table(rows: Sequence[Sequence[str]], indent: int = 2) -> list[str]:
         for row, fits in zip(split, aligned, strict=True)
         if fits and row
     )
-    if padding > 2 * given + 65536:
+    left = _padding_left.get()
+    if padding > 2 * given + 65536 or (left is not None and padding > left[0]):
         widths = [0] * len(widths)
+    elif left is not None:
+        left[0] -= padding
     pad = " " * indent
     lines = []
     for row, fits in zip(split, aligned, strict=True):
@@ -520,6 +546,11 @@ def _commit(git: Mapping[str, Any]) -> str:
 
 def inspect_text(data: Mapping[str, Any]) -> str:
     """The ``inspect`` text of an :func:`inspect_data` document."""
+    with _padding_budget():
+        return _inspect_text(data)
+
+
+def _inspect_text(data: Mapping[str, Any]) -> str:
     platform = data["platform"] or {}
     payload = data["payload"]
     probe = data["probe"]
@@ -777,7 +808,16 @@ def diff_text(
     """The ``diff`` text: a table of field, A and B, or one block per field
     when the values are too wide for a table; values whole. ``complete``
     False: the files differ in more than the ``differences`` listed."""
+    with _padding_budget():
+        return _diff_text(path_a, path_b, differences, complete)
 
+
+def _diff_text(
+    path_a: str,
+    path_b: str,
+    differences: Sequence[Mapping[str, Any]],
+    complete: bool,
+) -> str:
     def shown(entry: Mapping[str, Any], side: str) -> str:
         absent = entry["change"] == ("added" if side == "a" else "removed")
         return "(absent)" if absent else cell(entry[side])
