@@ -5362,6 +5362,39 @@ CASES: dict[str, Case] = {
         _hgb_nodes(_hgb_depths_off),
         "depths are not their levels",
     ),
+    # Rows a method computes against, None: scikit-learn reads it as the
+    # caller's rows, a kernel of X against X (round 98: 6.7 GiB asked of a
+    # 30,000-row predict from a 4.5 KB file).
+    "kernel-ridge-training-rows-none": Case(
+        _kernel_ridge,
+        _set("X_fit_", None),
+        "X_fit_ is None",
+        control="memory",
+        control_rows=lambda: np.ones((60_000, 2)),
+    ),
+    "kernel-pca-training-rows-none": Case(
+        _kernel_pca_rbf,
+        _set("X_fit_", None),
+        "X_fit_ is None",
+        method="transform",
+        control="memory",
+        control_rows=lambda: np.ones((60_000, 3)),
+    ),
+    "nystroem-components-none": Case(
+        _nystroem,
+        _set("components_", None),
+        "components_ is None",
+        method="transform",
+        control="memory",
+        control_rows=lambda: np.ones((60_000, 3)),
+    ),
+    "gaussian-process-training-rows-none": Case(
+        _gaussian_process,
+        _set("X_train_", None),
+        "X_train_ is None",
+        control="memory",
+        control_rows=lambda: np.ones((60_000, 2)),
+    ),
     "nystroem-more-components-than-asked": Case(
         _nystroem,
         _more_components,

@@ -1904,6 +1904,52 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.check = refused
 
 
+def names_printed_at_most(most: int) -> Callable[[str, Outcome], list[str]]:
+    """``audit`` lists every name, each whole up to a bound: a few MB at most."""
+
+    def check(label: str, outcome: Outcome) -> list[str]:
+        value = outcome.value
+        if not label.startswith("cli") or not isinstance(value, dict):
+            return []
+        printed = len(value["stdout"]) + len(value["stderr"])
+        return [f"printed {printed:,} characters"] if printed > most else []
+
+    return check
+
+
+@attack("inner-escaped-global-names", 5, "10,000 globals of one memoized emoji module")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # A name Python could not have written is recorded escaped, ten times
+    # its length for emoji: 15 bytes a global named 10,000 characters, and
+    # audit searched lists of them: past 60 s and 100 MB printed from 127 KB
+    # (round 99).
+    stream = bytearray(PROTO5 + text("\U0001f600" * 1000) + b"\x94")
+    for i in range(10_000):
+        stream += b"h\x00" + text(f"n{i:05d}") + b"\x93" + POP
+    inner_attack(corpus, atk, bytes(stream + NONE + STOP), control=None)
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    argv = ["audit", "--json", str(atk.path)]
+    atk.extra = [("cli audit --json", "cli", {"argv": argv})]
+    atk.codes = {"cli audit": {1}, "cli verify": {1}, "cli audit --json": {1}}
+    atk.max_seconds = 10.0
+    atk.max_peak = 512 * MIB
+    atk.check = names_printed_at_most(4_000_000)
+
+
+@attack("inner-long-global-names", 5, "10,000 globals of 2,000 characters")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each name within the length allowed, one memoized module under all of
+    # them: 20 MB of names recorded and printed from 124 KB (round 99).
+    stream = bytearray(PROTO5 + text("m" * 999) + b"\x94")
+    for i in range(10_000):
+        stream += b"h\x00" + text(f"{i:05d}".rjust(999, "n")) + b"\x93" + POP
+    inner_attack(corpus, atk, bytes(stream + NONE + STOP), control=None)
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    atk.max_seconds = 10.0
+    atk.max_peak = 512 * MIB
+    atk.check = names_printed_at_most(4_000_000)
+
+
 @attack("buffers-compressed-records", 5, "100,000 empty buffers, gzipped to a few KB")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Buffer records cost the outer reader about 30 opcodes each; 200,000 of

@@ -152,6 +152,13 @@ MAX_NAME_LENGTH = 1000
 #: refers to it; a model names a few hundred. 60,000 names (772 KB) made
 #: the dry run stub a class each, beyond a minute (round 93).
 MAX_NAMED = 10_000
+#: The most characters of names a dry run records whole; past them each
+#: further name is recorded by its start. A model's few hundred names hold
+#: tens of thousands; one module name of 1,000 characters memoized under
+#: 10,000 globals recorded 20 MB of names, and 10x more escaped (round 99).
+MAX_NAMES_TEXT = 1 << 20
+#: The most distinct violations a dry run keeps (errors show the first).
+MAX_VIOLATIONS = 100
 _LONG4 = 0x8B
 _MAX_INT_BYTES = 1024
 #: The magnitude from which an integer is refused (floats too: ``_magnitudes``).
@@ -466,9 +473,9 @@ def _scan_other(
     return i
 
 
-def _cut(text: str) -> str:
+def _cut(text: str, most: int = MAX_NAME_LENGTH) -> str:
     """A name too long to record, by its start and its length."""
-    return text if len(text) <= MAX_NAME_LENGTH else f"{text[:60]}...({len(text):,})"
+    return text if len(text) <= most else f"{text[:60]}...({len(text):,})"
 
 
 def _huge(value: int) -> None:
@@ -643,6 +650,7 @@ class DryRun:
         self.aliases = aliases or {}
         self.buffers = buffers
         self.names: list[str] = []  # every global, as named by the stream
+        self._name_text = 0  # their characters
         self.resolved: dict[str, Resolved] = {}
         self.untrusted: list[str] = []
         self.violations: list[str] = []
@@ -669,7 +677,10 @@ class DryRun:
         message = " ".join(message.split())
         if not message.isprintable():
             message = ascii(message)[1:-1]
-        if message not in self._seen["violations"]:
+        if (
+            message not in self._seen["violations"]
+            and len(self.violations) < MAX_VIOLATIONS
+        ):
             self._seen["violations"].add(message)
             self.violations.append(message)
 
@@ -715,14 +726,22 @@ class DryRun:
             # its escapes wherever names are listed.
             # The module part is kept when it is one, so a name under a module
             # known to run code is still flagged as such.
-            module = module if _dotted(module) else ascii(module)
-            name = name if _dotted(name) else ascii(name)
+            # Escapes can make a name ten times as long: cut once escaped.
+            module = module if _dotted(module) else _cut(ascii(module))
+            name = name if _dotted(name) else _cut(ascii(name))
             self.violation(f"names a global that is not a Python name: {module}.{name}")
+        if self._name_text > MAX_NAMES_TEXT:
+            module, name = _cut(module, 60), _cut(name, 60)
         resolved = resolve_name(module, name, self.aliases)
         full = resolved.canonical
         if resolved.original not in self._seen["names"]:
             self._seen["names"].add(resolved.original)
             self.names.append(resolved.original)
+            self._name_text += len(resolved.original)
+            if self._name_text > MAX_NAMES_TEXT:
+                self.violation(
+                    f"names globals of more than {MAX_NAMES_TEXT:,} characters in all"
+                )
         self.resolved[resolved.original] = resolved
         if (
             self.allowed is not None

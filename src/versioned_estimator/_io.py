@@ -420,11 +420,12 @@ class AuditReport:
             f"{len(self.globals)} globals, {len(self.untrusted)} untrusted, "
             f"{len(self.dangerous)} known to run code"
         ]
+        dangerous, untrusted = set(self.dangerous), set(self.untrusted)
         for name in self.globals:
             mark = (
                 "DANGEROUS"
-                if name in self.dangerous
-                else ("untrusted" if name in self.untrusted else "allowed")
+                if name in dangerous
+                else ("untrusted" if name in untrusted else "allowed")
             )
             lines.append(f"  {mark:<9}  {name}")
         if self.error:
@@ -488,7 +489,8 @@ def audit_stream(
     dry = DryRun(allowed, buffers=buffers)
     dry.run(stream)
     names = list(dry.names)
-    untrusted = [name for name in names if dry.resolved[name].full in dry.untrusted]
+    refused = set(dry.untrusted)
+    untrusted = [name for name in names if dry.resolved[name].full in refused]
     dangerous = [n for n in names if runs_code(*n.rsplit(".", 1))]
     if error is None and dry.violations:
         error = dry.violations[0]
