@@ -1843,6 +1843,13 @@ def _voting_dag(model: Any) -> None:
     model.padding_ = [None] * 2_000_000
 
 
+def _svc_callable_kernel() -> tuple[Any, Any]:
+    from sklearn.gaussian_process.kernels import RBF
+
+    X = RS.rand(40, 3)
+    return SVC(kernel=RBF()).fit(X, (X[:, 0] > 0.5).astype(int)), X[:3]
+
+
 def _kernel_ridge() -> tuple[Any, Any]:
     from sklearn.kernel_ridge import KernelRidge
 
@@ -5365,6 +5372,13 @@ CASES: dict[str, Case] = {
     # Rows a method computes against, None: scikit-learn reads it as the
     # caller's rows, a kernel of X against X (round 98: 6.7 GiB asked of a
     # 30,000-row predict from a 4.5 KB file).
+    "svm-callable-kernel-rows-none": Case(
+        _svc_callable_kernel,
+        lambda model: model.__dict__.update(_BaseLibSVM__Xfit=None),
+        "kernel's rows are not its data",
+        control="memory",
+        control_rows=lambda: np.ones((60_000, 3)),
+    ),
     "kernel-ridge-training-rows-none": Case(
         _kernel_ridge,
         _set("X_fit_", None),
@@ -7801,6 +7815,34 @@ def test_callable_kernel_support_is_held_to_the_data() -> None:
     model.support_ = model.support_.copy()
     model.support_[0] = 10**9
     assert "support points outside its data" in (check_structure(model) or "")
+
+
+def test_callable_kernel_rows_are_the_data_fit_was_given(tmp_path: Path) -> None:
+    """Every predict of a callable kernel's model computes the kernel against
+    the training rows it keeps: None there is the caller's own rows (round
+    101: 3.4 GiB asked from an 8 KB file), and no more rows than the
+    envelope's."""
+    from scipy import sparse
+    from sklearn.gaussian_process.kernels import RBF
+
+    X = RS.rand(200, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    model = SVC(kernel=RBF()).fit(X, y)
+    assert check_structure(model) is None
+    for rows in (None, X[:, :2], sparse.csr_matrix((10**6, 3)), np.float64(1.0)):
+        broken = SVC(kernel=RBF()).fit(X, y)
+        broken.__dict__["_BaseLibSVM__Xfit"] = rows
+        assert "kernel's rows are not its data" in (check_structure(broken) or "")
+    wrapped = ve.VersionedEstimator(SVC(kernel=RBF())).fit(X, y)
+    path = tmp_path / "model.joblib"
+    joblib.dump(wrapped, path)
+    assert ve.load(path).predict(X[:3]).shape == (3,)
+    inner = wrapped.estimator_
+    inner.__dict__["_BaseLibSVM__Xfit"] = np.zeros((1500, 3))
+    inner.shape_fit_ = (1500, 3)
+    joblib.dump(wrapped, path)
+    with pytest.raises(ve.UntrustedGlobalError, match="kernel's rows are 1500"):
+        ve.load(path)
 
 
 def test_keyword_arrays_are_held_to_the_data_and_to_their_rank() -> None:

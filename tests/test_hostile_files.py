@@ -1950,6 +1950,18 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.check = names_printed_at_most(4_000_000)
 
 
+@attack("inner-violation-repeated", 5, "a million items set on a class of a long name")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each item set on a stub class is a violation, and its message quoted the
+    # class's name of 2,000 characters: built anew 2 bytes of stream each, a
+    # 4 MB stream kept the dry run past a minute (round 100).
+    stream = bytearray(PROTO5 + text(" a" * 499) + text(" b" * 499) + b"\x93")
+    stream += (MARK + NONE * 2_000 + b"u") * 1_000
+    inner_attack(corpus, atk, bytes(stream + STOP), control=None)
+    atk.entries = ("load", "audit", "cli audit")
+    atk.max_seconds = 10.0
+
+
 @attack("buffers-compressed-records", 5, "100,000 empty buffers, gzipped to a few KB")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Buffer records cost the outer reader about 30 opcodes each; 200,000 of

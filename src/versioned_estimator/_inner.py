@@ -46,7 +46,7 @@ import itertools
 import pickle
 import re
 import struct
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -525,11 +525,17 @@ class _StubMeta(type):
     def __getattr__(cls, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        cls._ve_dry.violation(f"reads the attribute {name} of {cls._ve_name}")
+        cls._ve_dry.violation_once(
+            ("class attribute", cls, name),
+            lambda: f"reads the attribute {name} of {cls._ve_name}",
+        )
         raise AttributeError(name)
 
     def __setitem__(cls, key: Any, value: Any) -> None:
-        cls._ve_dry.violation(f"sets items on the class {cls._ve_name} itself")
+        cls._ve_dry.violation_once(
+            ("class items", cls),
+            lambda: f"sets items on the class {cls._ve_name} itself",
+        )
 
 
 class _SetState:
@@ -544,9 +550,12 @@ class _SetState:
 
 
 def _class_build(owner: Any, *state: Any) -> None:
-    owner._ve_dry.violation(
-        f"sets state on the class {owner._ve_name} itself (BUILD on a class "
-        "object), which would change that class for the whole process"
+    owner._ve_dry.violation_once(
+        ("class state", owner),
+        lambda: (
+            f"sets state on the class {owner._ve_name} itself (BUILD on a "
+            "class object), which would change that class for the whole process"
+        ),
     )
 
 
@@ -577,9 +586,12 @@ class _Stub(metaclass=_StubMeta):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         dry = self._ve_dry
         if dry.allowed is None or type(self)._ve_name not in dry.allowed.trusted:
-            dry.violation(
-                f"calls an object it built (of {type(self)._ve_name}), which no "
-                "model's pickle does"
+            dry.violation_once(
+                ("object call", type(self)),
+                lambda: (
+                    f"calls an object it built (of {type(self)._ve_name}), "
+                    "which no model's pickle does"
+                ),
             )
         return dry.inert()
 
@@ -606,8 +618,9 @@ class _Stub(metaclass=_StubMeta):
             return self._ve_add
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        self._ve_dry.violation(
-            f"reads the attribute {name} of an object of {type(self)._ve_name}"
+        self._ve_dry.violation_once(
+            ("object attribute", type(self), name),
+            lambda: f"reads the attribute {name} of an object of {type(self)._ve_name}",
         )
         raise AttributeError(name)
 
@@ -663,6 +676,7 @@ class DryRun:
         }
         self.uses: dict[str, set[str]] = {}
         self._granted: dict[tuple[str, str], bool] = {}
+        self._violated: set[Hashable] = set()
         self._classes: dict[str, type] = {}
         # values an own-state part holds and arrays' data, by id: one seen
         # twice makes the run measure what the model rebuilds
@@ -683,6 +697,17 @@ class DryRun:
         ):
             self._seen["violations"].add(message)
             self.violations.append(message)
+
+    def violation_once(self, key: Hashable, message: str | Callable[[], str]) -> None:
+        """:meth:`violation` of a use a stream can repeat at every opcode:
+        judged once a key, its message (which quotes a name of up to 2,000
+        characters) built only then; a short one may come built. Built at
+        every opcode, 2 bytes of stream each, a 23 KB compressed file kept a
+        load past a minute (round 100)."""
+        if key not in self._violated:
+            self._violated.add(key)
+            if len(self.violations) < MAX_VIOLATIONS:
+                self.violation(message if isinstance(message, str) else message())
 
     def use(self, name: str, how: str) -> bool:
         """Record a use of ``name``; whether the allow-list grants it."""
@@ -781,7 +806,10 @@ class DryRun:
         if self.allowed is not None and name in self.allowed.trusted:
             return self.trusted_result(name)
         if not self.use(name, CALL):
-            self.violation(f"calls {name}, which the allow-list admits only as a value")
+            self.violation_once(
+                ("call", name),
+                lambda: f"calls {name}, which the allow-list admits only as a value",
+            )
         check = _CALL_CHECKS.get(name)
         obj = self.instance(cls, CALL)
         obj._ve_parts.append(args)
@@ -790,20 +818,24 @@ class DryRun:
             try:
                 obj._ve_info = check(self, args)
             except Refusal as exc:
-                self.violation(f"calls {name} with {exc}")
+                self.violation_once(("call check", name), f"calls {name} with {exc}")
         elif name.endswith(".newObj"):
             # scikit-learn's trees and metrics: cls.__new__(cls), their own
             # classes only (never a dtype or an array built without checks).
             module = name.rpartition(".")[0]
             owner = getattr(args[0], "_ve_name", "") if len(args) == 1 else ""
             if owner.rpartition(".")[0] != module or not self.use(owner, "instance"):
-                self.violation(
-                    f"calls {name} for {_shown(args)}, not a class of {module}"
+                self.violation_once(
+                    ("new object", name, owner),
+                    lambda: f"calls {name} for {_shown(args)}, not a class of {module}",
                 )
         elif name.rpartition(".")[2].startswith("__pyx_unpickle_"):
             owner = name.rpartition(".")[0] + "." + name.rpartition(".")[2][15:]
             if not args or getattr(args[0], "_ve_name", None) != owner:
-                self.violation(f"calls {name} for a class other than {owner}")
+                self.violation_once(
+                    ("cython", name),
+                    lambda: f"calls {name} for a class other than {owner}",
+                )
         elif name.startswith("builtins."):
             self.check_builtin_args(name, args)
         return obj
@@ -811,7 +843,9 @@ class DryRun:
     def on_new(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
         name = cls._ve_name  # type: ignore[attr-defined]
         if not self.use(name, NEW):
-            self.violation(f"creates an object of {name} without calling it")
+            self.violation_once(
+                ("new", name), lambda: f"creates an object of {name} without calling it"
+            )
         obj = self.instance(cls, NEW)
         obj._ve_parts.append(args)
         return obj
@@ -826,7 +860,9 @@ class DryRun:
         elif isinstance(state, tuple):
             self.own(state, False)  # an array's (version, shape, dtype, ..., data)
         if not self.use(name, "build"):
-            self.violation(f"sets state on an object of {name}")
+            self.violation_once(
+                ("build", name), lambda: f"sets state on an object of {name}"
+            )
         check = _BUILD_CHECKS.get(name)
         if check is None and obj._ve_how == CALL and name in _CALL_CHECKS:
             check = _BUILD_CHECKS.get(name + "()")
@@ -834,7 +870,10 @@ class DryRun:
             try:
                 check(self, obj, state)
             except Refusal as exc:
-                self.violation(f"sets on an object of {name} the state {exc}")
+                self.violation_once(
+                    ("build check", name),
+                    f"sets on an object of {name} the state {exc}",
+                )
 
     def own(self, values: Iterable[Any], whole: bool) -> None:
         """Note the data among ``values`` (every value when ``whole``: what an
@@ -860,7 +899,10 @@ class DryRun:
     def on_items(self, obj: _Stub, how: str) -> None:
         name = type(obj)._ve_name
         if not self.use(name, how):
-            self.violation(f"adds items to an object of {name} ({how})")
+            self.violation_once(
+                ("items", name, how),
+                lambda: f"adds items to an object of {name} ({how})",
+            )
 
     def on_key(self, key: Any) -> None:
         """A dict key or set member the stream built by a call: only a numpy
@@ -876,11 +918,15 @@ class DryRun:
             return
         if self.allowed is not None and name in self.allowed.trusted:
             return  # the caller vouches for the class, its hash included
-        kind = f" of dtype {info}" if isinstance(info, np.dtype) else ""
-        self.violation(
-            f"keys a dict or set by an object of {name}{kind}: only text, "
-            "integers of at most 64 bits, floats and numpy scalars of those "
-            "are keys whose hashes a file cannot choose alike"
+        dtype = info if isinstance(info, np.dtype) else None
+        self.violation_once(
+            ("key", name, dtype),
+            lambda: (
+                f"keys a dict or set by an object of {name}"
+                f"{'' if dtype is None else f' of dtype {dtype}'}: only text, "
+                "integers of at most 64 bits, floats and numpy scalars of those "
+                "are keys whose hashes a file cannot choose alike"
+            ),
         )
 
     def check_builtin_args(self, name: str, args: tuple[Any, ...]) -> None:
@@ -890,7 +936,10 @@ class DryRun:
                 name in ("builtins.bytearray", "builtins.bytes")
                 and isinstance(value, int)
             ):
-                self.violation(f"calls {name} with {type(value).__name__} arguments")
+                self.violation_once(
+                    ("builtin arguments", name, type(value)),
+                    f"calls {name} with {type(value).__name__} arguments",
+                )
 
     # -- numpy values ---------------------------------------------------------
 

@@ -399,12 +399,38 @@ def _libsvm(model: Any) -> str | None:
     if precomputed:
         if n_sv and ((support < 0).any() or (support >= shape_fit[0]).any()):
             return "a support vector model whose support points outside its data"
+        if callable(kernel):
+            return _kernel_rows(model, shape_fit, rows)
     elif len(vectors.shape) != 2 or (n_sv and vectors.shape[1] != shape_fit[1]):
         return "a support vector model whose vectors are not its data's width"
     return None
 
 
 _LIBSVM_CLASSIFIERS = ("SVC", "NuSVC")
+
+
+def _kernel_rows(model: Any, shape_fit: Any, rows: int | None) -> str | None:
+    """A callable kernel's training rows (``_BaseLibSVM__Xfit``), which
+    every predict computes the kernel against: the data fit was given, of
+    its shape (None, scikit-learn computes the caller's rows against
+    themselves: 3.4 GiB asked from an 8 KB file, round 101), and no more
+    rows than the envelope's."""
+    data = getattr(model, "__dict__", {}).get("_BaseLibSVM__Xfit")
+    shape = getattr(data, "shape", None)
+    width = _width(model)
+    if (
+        not (isinstance(data, np.ndarray) or hasattr(data, "format"))
+        or shape is None
+        or tuple(shape) != tuple(shape_fit)
+        or (width is not None and shape[1] != width)
+    ):
+        return "a support vector model whose kernel's rows are not its data"
+    if rows is not None and shape[0] > rows:
+        return (
+            f"a support vector model whose kernel's rows are {shape[0]} (its "
+            f"envelope says {rows})"
+        )
+    return None
 
 
 def _decision_tree(estimator: Any) -> str | None:
