@@ -1843,6 +1843,20 @@ def _voting_dag(model: Any) -> None:
     model.padding_ = [None] * 2_000_000
 
 
+def _kernel_pca_inverse() -> tuple[Any, Any]:
+    from sklearn.decomposition import KernelPCA
+
+    X = RS.rand(40, 3)
+    return KernelPCA(2, kernel="rbf", fit_inverse_transform=True).fit(X), X[:3]
+
+
+def _inverse_of_one_wide_row(model: Any) -> None:
+    """One transformed row against 100,000 columns (round 103: 20,000 asked
+    4.5 GiB of 30,000 rows from a 75 KB file)."""
+    model.X_transformed_fit_ = np.ascontiguousarray(model.X_transformed_fit_[:1])
+    model.dual_coef_ = np.ones((1, 100_000), np.int8)
+
+
 def _svc_callable_kernel() -> tuple[Any, Any]:
     from sklearn.gaussian_process.kernels import RBF
 
@@ -5372,6 +5386,14 @@ CASES: dict[str, Case] = {
     # Rows a method computes against, None: scikit-learn reads it as the
     # caller's rows, a kernel of X against X (round 98: 6.7 GiB asked of a
     # 30,000-row predict from a 4.5 KB file).
+    "kernel-pca-inverse-of-other-width": Case(
+        _kernel_pca_inverse,
+        _inverse_of_one_wide_row,
+        "inverse transform is not of its training rows",
+        method="inverse_transform",
+        control="memory",
+        control_rows=lambda: np.ones((60_000, 2)),
+    ),
     "svm-callable-kernel-rows-none": Case(
         _svc_callable_kernel,
         lambda model: model.__dict__.update(_BaseLibSVM__Xfit=None),
@@ -6873,6 +6895,29 @@ def _intact_round_82(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     found["GaussianNB-float32-hundredths"] = (GaussianNB().fit(small, y), small[:5])
     found.update(_intact_round_88(X, y))
     found.update(_intact_round_90(X, y))
+    found.update(_intact_round_103(X, y))
+    return found
+
+
+def _intact_round_103(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Arrays only some settings make: a kernel PCA's inverse transform, a
+    quadratic discriminant analysis's
+    covariances (a list, one a class), support vector models of callable
+    kernels."""
+    from sklearn.decomposition import KernelPCA
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+    from sklearn.gaussian_process.kernels import RBF
+    from sklearn.svm import OneClassSVM
+
+    found: dict[str, tuple[Any, Any]] = {}
+    kpca = KernelPCA(3, kernel="rbf", fit_inverse_transform=True)
+    found["KernelPCA-inverse"] = (kpca.fit(X), X[:5])
+    linear = KernelPCA(2, kernel="linear", fit_inverse_transform=True)
+    found["KernelPCA-linear-inverse"] = (linear.fit(X), X[:5])
+    qda = QuadraticDiscriminantAnalysis(store_covariance=True, reg_param=0.1)
+    found["QuadraticDiscriminantAnalysis-covariances"] = (qda.fit(X, y), X[:5])
+    found["SVR-callable-kernel"] = (SVR(kernel=RBF()).fit(X, X[:, 0]), X[:5])
+    found["OneClassSVM-callable-kernel"] = (OneClassSVM(kernel=RBF()).fit(X), X[:5])
     return found
 
 
