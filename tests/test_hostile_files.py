@@ -1962,6 +1962,68 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.max_seconds = 10.0
 
 
+def memoized(value: str) -> bytes:
+    return text(value) + b"\x94"
+
+
+def dry_run_attack(corpus: Corpus, atk: Attack, stream: bytes) -> None:
+    """An inner stream the scan or the dry run must refuse within seconds."""
+    inner_attack(corpus, atk, stream, control=None)
+    atk.raises = {"load": {"UntrustedGlobalError"}}
+    atk.entries = ("load", "audit", "cli audit")
+    atk.max_seconds = 10.0
+    atk.max_peak = 512 * MIB
+
+
+@attack("inner-shared-call-arguments", 5, "a million-item tuple passed to 1,000 calls")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # A call copies the tuple it unpacks: a billion values copied, past 60 s
+    # and 2.9 GB from 1 MB (round 102).
+    stream = PROTO5 + memoized("sklearn.linear_model._base")
+    stream += memoized("LinearRegression") + b"\x93\x94" + MARK + NONE * 1_000_000
+    stream += b"t\x94" + b"h\x02h\x03R0" * 1_000 + NONE + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-dtype-state-dag", 5, "a dtype state of 50 levels of shared tuples")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Walked once a reference: 2**50 values from 3.3 KB (round 102).
+    stream = PROTO5 + memoized("numpy") + memoized("dtype") + b"\x93\x94"
+    stream += memoized("f8") + b"\x89\x88\x87R\x94(K\x03" + memoized("<") + NONE
+    for level in range(50):
+        stream += b"\x94h" + bytes([6 + level]) + b"\x86"
+    stream += b"NNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb" + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-memo-slack-each-put", 5, "200,000 PUTs, each 1,024 slots ahead")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The slack was each PUT's: 2.2 GB of memo from 1 MB (round 102).
+    stream = bytearray(PROTO5 + NONE)
+    for k in range(200_000):
+        stream += b"r" + struct.pack("<I", 1025 * k + 1024)
+    dry_run_attack(corpus, atk, bytes(stream + STOP))
+
+
+@attack("inner-state-set-again", 5, "one 200,000-entry dict set 1,000 times as state")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Pickle sets an object's state once; set again and again, a model's
+    # restore would copy the dict each time (round 102).
+    entries = b"".join(b"J" + struct.pack("<i", i) + NONE for i in range(200_000))
+    stream = PROTO5 + memoized("sklearn.linear_model._base")
+    stream += memoized("LinearRegression") + b"\x93\x94)\x81\x94"
+    stream += EMPTY_DICT + MARK + entries + b"u\x940" + b"h\x04b" * 1_000 + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Loaded as a wrapper of nothing (round 102).
+    inner_attack(corpus, atk, PROTO5 + NONE + STOP, control=None)
+    atk.raises = {"load": {"EnvelopeError"}}
+    atk.entries = ("load",)
+
+
 @attack("buffers-compressed-records", 5, "100,000 empty buffers, gzipped to a few KB")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Buffer records cost the outer reader about 30 opcodes each; 200,000 of

@@ -170,6 +170,7 @@ _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 # Classes of opcodes, for the scan's dispatch (most frequent first).
 _C_SHORT, _C_MEMOIZE, _C_FIXED, _C_BINGET, _C_MARK, _C_LONG = 1, 2, 3, 4, 5, 6
 _C_LONG_BINGET, _C_CALL, _C_TUPLE1, _C_TUPLE2, _C_TUPLE = 7, 8, 9, 10, 11
+_C_UNPACK = 12  # REDUCE, NEWOBJ: a call that unpacks its argument tuple
 _CLASS = [0] * 256
 _FIXED_PUSH = [0] * 256
 _LONG_WIDTH = [0] * 256
@@ -207,6 +208,7 @@ def _classes() -> None:
         assert _EFFECT[op] == (pops, 1)
         assert _ARGS[op] == 0
         _CLASS[op] = _C_CALL
+    _CLASS[0x52] = _CLASS[0x81] = _C_UNPACK
     _CLASS[_MEMOIZE] = _C_MEMOIZE
     _CLASS[_TUPLE1] = _C_TUPLE1
     _CLASS[_TUPLE2] = _C_TUPLE2
@@ -248,7 +250,12 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
     stack: list[tuple[int, int]] = []
     marks: list[int] = []
     memo: list[tuple[int, int] | None] = []
-    counts = [0, 0]  # out-of-band buffers seen, globals named
+    counts = [0, 0, 0]  # out-of-band buffers seen, globals named, memo slack used
+    # The values calls unpack, in all: a call copies its argument tuple, so
+    # a million-item tuple memoized once and passed to 1,000 calls copied a
+    # billion (a 1 MB file past 60 s and 2.9 GB, round 102).
+    unpacked = 0
+    most_unpacked = len(data) + 65_536
     classes = _CLASS
     fixed = _FIXED_PUSH
     widths = _LONG_WIDTH
@@ -314,6 +321,17 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
                 stack[-1] = (item[0] + 1, item[1] + 1)
             elif cls == 11:  # TUPLE
                 _fold(stack, marks.pop())
+            elif cls == 12:  # REDUCE, NEWOBJ: the call copies its arguments
+                if len(stack) < 2:
+                    raise IndexError
+                unpacked += stack[-1][0]
+                if unpacked > most_unpacked:
+                    raise Refusal(
+                        "calls whose arguments add up to more values than the "
+                        "stream holds (one memoized tuple passed again and again)"
+                    )
+                del stack[-2:]
+                append(atom)
             else:
                 i = _scan_other(data, i - 1, stack, marks, memo, counts, n_buffers)
                 if i < 0:
@@ -415,7 +433,10 @@ def _scan_other(
             append(found)
         elif index < len(memo):
             memo[index] = stack[-1]
-        elif index <= len(memo) + MEMO_SLACK:
+        elif index <= len(memo) + MEMO_SLACK - counts[2]:
+            # The slack is the stream's, not each PUT's: 1,025 slots a PUT
+            # of 5 bytes grew the memo to 2.2 GB from 1 MB (round 102).
+            counts[2] += index - len(memo)
             memo.extend([None] * (index - len(memo)))
             memo.append(stack[-1])
         else:
@@ -677,6 +698,11 @@ class DryRun:
         self.uses: dict[str, set[str]] = {}
         self._granted: dict[tuple[str, str], bool] = {}
         self._violated: set[Hashable] = set()
+        self._judged: dict[tuple[str, int], Any] = {}  # argument tuples judged
+        self._dtypes: dict[tuple[int, int], Any] = {}  # dtype states judged
+        self.dtype_done: dict[int, tuple[Any, Any, int]] = {}  # see _real
+        self.dtype_values = 0
+        self.dtype_budget = 65_536
         self._classes: dict[str, type] = {}
         # values an own-state part holds and arrays' data, by id: one seen
         # twice makes the run measure what the model rebuilds
@@ -813,7 +839,7 @@ class DryRun:
         check = _CALL_CHECKS.get(name)
         obj = self.instance(cls, CALL)
         obj._ve_parts.append(args)
-        self.own(args, name in OWN_STATE)
+        self.own(args, name in OWN_STATE, args)
         if check is not None:
             try:
                 obj._ve_info = check(self, args)
@@ -853,12 +879,22 @@ class DryRun:
     def on_build(self, obj: _Stub, state: Any) -> None:
         name = type(obj)._ve_name
         obj._ve_builds += 1
+        if obj._ve_builds > 1:
+            # Pickle sets an object's state once; again, the real load would
+            # restore it again each time (one dict of 200,000 entries set
+            # 1,000 times, round 102).
+            self.violation_once(
+                ("built twice", name),
+                lambda: f"sets state twice on an object of {name}",
+            )
+            return
         obj._ve_parts.append(state)
         if name in OWN_STATE:
             self.own((state,), True)
-            self.own(state.values() if isinstance(state, dict) else (), True)
+            if isinstance(state, dict):
+                self.own(state.values(), True, state)
         elif isinstance(state, tuple):
-            self.own(state, False)  # an array's (version, shape, dtype, ..., data)
+            self.own(state, False, state)  # an array's (version, shape, ..., data)
         if not self.use(name, "build"):
             self.violation_once(
                 ("build", name), lambda: f"sets state on an object of {name}"
@@ -875,9 +911,17 @@ class DryRun:
                     f"sets on an object of {name} the state {exc}",
                 )
 
-    def own(self, values: Iterable[Any], whole: bool) -> None:
+    def own(self, values: Iterable[Any], whole: bool, container: Any = None) -> None:
         """Note the data among ``values`` (every value when ``whole``: what an
-        own-state part holds) as used; one used before means shared."""
+        own-state part holds) as used; one used before means shared. A
+        ``container`` of them used again is shared whole, not walked again:
+        one memoized tuple of a million items as the arguments of 1,000
+        calls was walked at each (round 102)."""
+        if container is not None:
+            if id(container) in self._owned:
+                self.shares = True
+                return
+            self._owned.add(id(container))
         plain = _PLAIN_LEAVES
         for value in values:
             kind = type(value)
@@ -930,7 +974,11 @@ class DryRun:
         )
 
     def check_builtin_args(self, name: str, args: tuple[Any, ...]) -> None:
-        """Builtins allocate what their arguments say: only literal data."""
+        """Builtins allocate what their arguments say: only literal data
+        (the same arguments judged once)."""
+        if (name, id(args)) in self._judged:
+            return
+        self._judged[name, id(args)] = args  # kept: its id stays its own
         for value in args:
             if isinstance(value, _Stub) or (
                 name in ("builtins.bytearray", "builtins.bytes")
@@ -958,6 +1006,7 @@ class DryRun:
     # -- running --------------------------------------------------------------
 
     def run(self, stream: bytes) -> None:
+        self.dtype_budget = len(stream) + 65_536
         buffers: Iterable[Any] = self.buffers if self.buffers else itertools.repeat(b"")
         unpickler = _DryUnpickler(io.BytesIO(stream), self, buffers)
         try:
@@ -1158,15 +1207,50 @@ def _dtype_call(dry: DryRun, args: tuple[Any, ...]) -> _DtypeInfo:
     return _DtypeInfo(args)
 
 
+#: The most distinct values all the dtype states of a stream may hold (a
+#: structured dtype's names and fields among them).
+_MAX_DTYPE_STATE = 100_000
+
+
 def _real(dry: DryRun, value: Any) -> Any:
-    """A dtype state with its stub dtypes replaced by the checked dtypes."""
+    """A dtype state with its stub dtypes replaced by the checked dtypes.
+
+    Each value is walked once a stream, and every state costs what it holds
+    as written out, of a budget of the stream's size: 50 levels of shared
+    tuples were walked 2**50 times, and 1,500 dtypes sharing one list of
+    200,000 names each judged it whole (round 102)."""
+    result, size = _real_sized(dry, value)
+    dry.dtype_values += size
+    if dry.dtype_values > dry.dtype_budget:
+        raise Refusal(
+            "dtype states that hold more values than the stream does (one "
+            "value shared among them again and again)"
+        )
+    return result
+
+
+def _real_sized(dry: DryRun, value: Any) -> tuple[Any, int]:
+    done = dry.dtype_done
+    found = done.get(id(value))
+    if found is not None:
+        return found[1], found[2]
+    if len(done) > _MAX_DTYPE_STATE:
+        raise Refusal(f"dtype states of more than {_MAX_DTYPE_STATE:,} values")
+    size = 1
     if isinstance(value, _Stub):
-        return dry.dtype_of(value)
-    if isinstance(value, tuple):
-        return tuple(_real(dry, v) for v in value)
-    if isinstance(value, dict):
-        return {k: _real(dry, v) for k, v in value.items()}
-    return value
+        result: Any = dry.dtype_of(value)
+    elif isinstance(value, tuple):
+        parts = [_real_sized(dry, v) for v in value]
+        result = tuple(part[0] for part in parts)
+        size += sum(part[1] for part in parts)
+    elif isinstance(value, dict):
+        items = {k: _real_sized(dry, v) for k, v in value.items()}
+        result = {k: part[0] for k, part in items.items()}
+        size += sum(part[1] for part in items.values())
+    else:
+        result = value
+    done[id(value)] = (value, result, size)  # the value kept: its id stays its own
+    return result, size
 
 
 def _fresh_dtypes(args: tuple[Any, ...], state: tuple[Any, ...]) -> list[np.dtype[Any]]:
@@ -1236,6 +1320,25 @@ def _dtype_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal("of a dtype set twice")
     if not isinstance(state, tuple) or not 8 <= len(state) <= 9:
         raise Refusal(f"{_shown(state)}, not a dtype's")
+    # One state judged once a description: 1,500 dtypes given one state of
+    # 200,000 names were each judged whole (round 102).
+    key = (id(info.args), id(state))
+    known = dry._dtypes.get(key)
+    if known is not None:
+        if isinstance(known[2], Refusal):
+            raise known[2]
+        info.dtype = known[2]
+        return
+    try:
+        info.dtype = _judged_dtype(dry, info, state)
+    except Refusal as exc:
+        # kept: their ids stay theirs (the refusal without its frames)
+        dry._dtypes[key] = (info.args, state, Refusal(str(exc)))
+        raise
+    dry._dtypes[key] = (info.args, state, info.dtype)
+
+
+def _judged_dtype(dry: DryRun, info: _DtypeInfo, state: tuple[Any, ...]) -> Any:
     real = _real(dry, state)
     try:
         candidates = _fresh_dtypes(info.args, real)
@@ -1243,8 +1346,7 @@ def _dtype_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal(f"of a dtype numpy cannot build ({exc})") from exc
     for fresh in candidates:
         if fresh.__reduce__()[2] == real:
-            info.dtype = fresh
-            return
+            return fresh
     raise Refusal(
         f"{_shown(state)} for the dtype {info.args[0]!r}: not the state numpy "
         "gives that dtype (forged flags or layout)"
@@ -1354,6 +1456,8 @@ def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> _ArrayInfo:
     if axis_order is not None and (
         not isinstance(axis_order, tuple)
         or not isinstance(shape, tuple)
+        or len(axis_order) != len(shape)
+        or len(shape) > _MAX_NDIM
         or sorted(axis_order) != list(range(len(shape)))
     ):
         raise Refusal(f"the axis order {_shown(axis_order)}")

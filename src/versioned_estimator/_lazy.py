@@ -550,6 +550,13 @@ class Sealed:
                     "parameters its envelope announces: it is corrupt or crafted."
                 )
             estimator, self.template = estimator
+        if not hasattr(estimator, "fit"):
+            # A stream of None (or any value) loaded as a wrapper of nothing
+            # (round 102).
+            raise EnvelopeError(
+                f"The model's pickle holds {type(estimator).__name__!r} where "
+                "an estimator belongs: it is corrupt or crafted."
+            )
         if allowed is not None:
             # The checks of the loaded graph: only a safe load imports them.
             from versioned_estimator._class_checks import REPLAY_ROWS, REPLAY_TEXT
