@@ -2885,21 +2885,27 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
 
 
+def unprinted_attack(
+    corpus: Corpus, atk: Attack, envelope: Callable[[dict[str, Any]], Any]
+) -> None:
+    """A head read as it is, that ``inspect`` and ``diff`` (text and JSON)
+    refuse to print: what it refers to again would print out of proportion."""
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(corpus.small, envelope=envelope),
+    )
+    argv = ["inspect", "--json", str(atk.path)]
+    atk.entries = ("read_envelope", "cli inspect", "cli diff")
+    atk.extra = [("cli inspect --json", "cli", {"argv": argv})]
+    atk.codes = {"cli inspect": {2}, "cli diff": {2}, "cli inspect --json": {2}}
+
+
 @attack("printed-repeats", 7, "one escaped string referred to 300,000 times")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Two bytes a reference, 164 characters printed each: 164 MB of text
     # from a 1 MB file (round 94).
     escaped = "\U000e0001" * 16
-    atk.path = write(
-        corpus.folder(atk.name) / "model.joblib",
-        assemble(
-            corpus.small, envelope=lambda e: e["metadata"].update(m=[escaped] * 300_000)
-        ),
-    )
-    path = str(atk.path)
-    atk.entries = ("read_envelope", "cli inspect", "cli diff")
-    atk.extra = [("cli inspect --json", "cli", {"argv": ["inspect", "--json", path]})]
-    atk.codes = {"cli inspect": {2}, "cli diff": {2}, "cli inspect --json": {2}}
+    unprinted_attack(corpus, atk, lambda e: e["metadata"].update(m=[escaped] * 300_000))
 
 
 @attack("shared-long-key", 7, "one key of a million characters under 3,000 dicts")
@@ -2927,19 +2933,12 @@ def _(corpus: Corpus, atk: Attack) -> None:
     # Within what a read pays for (a key up to 64 characters weighs at every
     # dict), but printed at each: 4.4 MB of text from 0.6 MB.
     key = "k" * 40
-    atk.path = write(
-        corpus.folder(atk.name) / "model.joblib",
-        assemble(
-            corpus.small,
-            envelope=lambda e: e["metadata"].update(
-                x=[0] + [{key: None} for _ in range(100_000)]
-            ),
-        ),
+    unprinted_attack(
+        corpus,
+        atk,
+        lambda e: e["metadata"].update(x=[0] + [{key: None} for _ in range(100_000)]),
     )
-    path = str(atk.path)
-    atk.entries = ("read_envelope", "load", "cli inspect", "cli diff")
-    atk.extra = [("cli inspect --json", "cli", {"argv": ["inspect", "--json", path]})]
-    atk.codes = {"cli inspect": {2}, "cli diff": {2}, "cli inspect --json": {2}}
+    atk.entries = (*atk.entries, "load")
 
 
 @attack(
