@@ -170,7 +170,7 @@ _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 # Classes of opcodes, for the scan's dispatch (most frequent first).
 _C_SHORT, _C_MEMOIZE, _C_FIXED, _C_BINGET, _C_MARK, _C_LONG = 1, 2, 3, 4, 5, 6
 _C_LONG_BINGET, _C_CALL, _C_TUPLE1, _C_TUPLE2, _C_TUPLE = 7, 8, 9, 10, 11
-_C_UNPACK = 12  # REDUCE, NEWOBJ: a call that unpacks its argument tuple
+_C_UNPACK = 12  # REDUCE, NEWOBJ, NEWOBJ_EX: calls that unpack their arguments
 _CLASS = [0] * 256
 _FIXED_PUSH = [0] * 256
 _LONG_WIDTH = [0] * 256
@@ -208,7 +208,7 @@ def _classes() -> None:
         assert _EFFECT[op] == (pops, 1)
         assert _ARGS[op] == 0
         _CLASS[op] = _C_CALL
-    _CLASS[0x52] = _CLASS[0x81] = _C_UNPACK
+    _CLASS[0x52] = _CLASS[0x81] = _CLASS[0x92] = _C_UNPACK
     _CLASS[_MEMOIZE] = _C_MEMOIZE
     _CLASS[_TUPLE1] = _C_TUPLE1
     _CLASS[_TUPLE2] = _C_TUPLE2
@@ -321,16 +321,17 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
                 stack[-1] = (item[0] + 1, item[1] + 1)
             elif cls == 11:  # TUPLE
                 _fold(stack, marks.pop())
-            elif cls == 12:  # REDUCE, NEWOBJ: the call copies its arguments
-                if len(stack) < 2:
+            elif cls == 12:  # REDUCE, NEWOBJ(_EX): the call copies its arguments
+                pops = 3 if op == 0x92 else 2  # NEWOBJ_EX: class, tuple, keywords
+                if len(stack) < pops:
                     raise IndexError
-                unpacked += stack[-1][0]
+                unpacked += stack[1 - pops][0] + (pops - 2) * stack[-1][0]
                 if unpacked > most_unpacked:
                     raise Refusal(
                         "calls whose arguments add up to more values than the "
                         "stream holds (one memoized tuple passed again and again)"
                     )
-                del stack[-2:]
+                del stack[-pops:]
                 append(atom)
             else:
                 i = _scan_other(data, i - 1, stack, marks, memo, counts, n_buffers)
