@@ -550,9 +550,9 @@ class Sealed:
                     "parameters its envelope announces: it is corrupt or crafted."
                 )
             estimator, self.template = estimator
-        if not hasattr(estimator, "fit"):
+        if not hasattr(type(estimator), "fit"):
             # A stream of None (or any value) loaded as a wrapper of nothing
-            # (round 102).
+            # (round 102). Asked of the class: no instance hook runs.
             raise EnvelopeError(
                 f"The model's pickle holds {type(estimator).__name__!r} where "
                 "an estimator belongs: it is corrupt or crafted."
