@@ -3708,6 +3708,36 @@ def test_metadata_records_sharing_their_keys_are_read(
         assert cli_main(argv) == 0
 
 
+class _ObjectArrayOfOneList:
+    """Pickles as an object array whose items are ``items`` (memoized: one
+    list under every such array)."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __reduce__(self) -> Any:
+        state = (1, (len(self.items),), np.dtype("O"), False, self.items)
+        from numpy._core.multiarray import _reconstruct
+
+        return (_reconstruct, (np.ndarray, (0,), b"b"), state)
+
+
+def test_object_arrays_sharing_one_list_are_refused(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """numpy copies an object array's list into it: 200 arrays of one
+    memoized list of a million items took a load to 1.7 GB from 1 MB (round
+    105). Each array's items are its own."""
+    X, y = corpus.iris
+    model = ve.VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    shared = [None] * 100_000
+    model.estimator_.extra_ = [_ObjectArrayOfOneList(shared) for _ in range(50)]
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    with pytest.raises(ve.UntrustedGlobalError, match="items another array holds"):
+        ve.load(path)
+
+
 def test_save_replaces_a_symlink_not_its_target(corpus: Corpus, tmp_path: Path) -> None:
     """``save`` over a symlink (or over a planted stale temp name) replaces
     the link, never writes through it."""
