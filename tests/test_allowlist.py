@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.cluster import BisectingKMeans, FeatureAgglomeration
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
@@ -28,6 +29,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
+from sklearn.svm import LinearSVC
 
 from tests._forge import forge
 from versioned_estimator import (
@@ -528,6 +530,29 @@ SLOW_TO_FIT = {
     "MiniBatchDictionaryLearning",
     "TSNE",
 }
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        HistGradientBoostingClassifier(max_iter=20),
+        RandomForestClassifier(n_estimators=5, random_state=0),
+        CalibratedClassifierCV(LinearSVC(), method="isotonic", cv=2),
+    ],
+    ids=lambda model: type(model).__name__,
+)
+def test_honest_own_state_parts_are_not_shared(model: Any) -> None:
+    """A tree's, a boosting predictor's or an isotonic regression's state is
+    its own in every honest fit: the dry run finds nothing shared, so it does
+    not size what the model rebuilds (which it did for every such model once
+    each state dict counted as seen twice: 4.6 ms of a 1.4 MiB boosting
+    model's safe load)."""
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    payload = dump_inner(model.fit(X, y))
+    dry = DryRun(Allowed(), buffers=payload.buffers)
+    dry.run(payload.stream)
+    assert dry.untrusted + dry.violations == []
+    assert not dry.shares
 
 
 def test_a_sklearn_model_of_every_kind_is_allowed():

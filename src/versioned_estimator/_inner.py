@@ -892,9 +892,10 @@ class DryRun:
             return
         obj._ve_parts.append(state)
         if name in OWN_STATE:
-            self.own((state,), True)
-            if isinstance(state, dict):
+            if isinstance(state, dict):  # the dict, then each value: held whole
                 self.own(state.values(), True, state)
+            else:
+                self.own((state,), True)
         elif isinstance(state, tuple):
             self.own(state, False, state)  # an array's (version, shape, ..., data)
         if not self.use(name, "build"):
