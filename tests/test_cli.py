@@ -28,6 +28,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from tests._forge import forge, parts
 from versioned_estimator import (
+    EnvironmentMismatchWarning,
     VersionedEstimator,
     __version__,
     load,
@@ -1216,3 +1217,61 @@ def test_a_file_url_to_a_pipe_is_refused(tmp_path: Path) -> None:
         done = _cli_process("inspect", source, capture_output=True, env=home)
         assert done.returncode == 2
         assert b"not a regular file" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "escape",
+    ["plain", "terminal_safe", "comment", "quoted in an error"],
+)
+def test_text_is_escaped_in_memory_proportional_to_it(escape: str) -> None:
+    """Every way text read from a file is escaped for output works in
+    memory proportional to what it returns: 4 MiB of NUL characters printed
+    (16 MiB escaped) or quoted in an error (60 characters). Escaping one
+    character at a time in Python held a string object each: 261 MiB, and a
+    head field of 15 MiB took every reader 9 s to quote (round 107)."""
+    import tracemalloc
+
+    from versioned_estimator._envelope import _printable
+    from versioned_estimator._render import plain, terminal_safe
+    from versioned_estimator._requirements import comment
+
+    escapes = {
+        "plain": plain,
+        "terminal_safe": terminal_safe,
+        "comment": comment,
+        "quoted in an error": _printable,
+    }
+    text = "\x00" * (4 << 20)
+    tracemalloc.start()
+    try:
+        shown = escapes[escape](text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "\x00" not in shown
+    whole = escape != "quoted in an error"
+    assert shown.count("\\x00") == (len(text) if whole else 14)
+    assert peak < 3 * len(shown) + (1 << 20)
+
+
+def test_verify_shows_each_warning_once_and_cut() -> None:
+    """A file can make scikit-learn warn once an object, quoting its text:
+    verify shows each warning once, cut, and at most MAX_WARNINGS of them
+    (100 objects naming one version string of 1 MB printed 106 MB, round
+    106), environment mismatches first."""
+    import warnings
+
+    from versioned_estimator._cli import MAX_WARNING_TEXT, MAX_WARNINGS, _warnings_said
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(100):
+            warnings.warn("v" * 1_000_000, UserWarning, stacklevel=1)
+            warnings.warn(f"other {i}", RuntimeWarning, stacklevel=1)
+        warnings.warn("saved elsewhere", EnvironmentMismatchWarning, stacklevel=1)
+    said = _warnings_said(caught)
+    assert said[0] == ("EnvironmentMismatchWarning", "saved elsewhere")
+    assert said.count(("UserWarning", "v" * (MAX_WARNING_TEXT - 3) + "...")) == 1
+    assert len(said) == MAX_WARNINGS + 1
+    assert said[-1] == ("note", f"{102 - MAX_WARNINGS} more warnings, not shown")
+    assert all(len(message) <= MAX_WARNING_TEXT for _, message in said)

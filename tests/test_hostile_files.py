@@ -2026,6 +2026,57 @@ def _(corpus: Corpus, atk: Attack) -> None:
     dry_run_attack(corpus, atk, stream)
 
 
+@attack(
+    "inner-shared-newobj-ex-keywords", 5, "a dict of keywords given to 1,000 NEWOBJ_EX"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each call copies its keywords, which the scan sizes as one value: one
+    # memoized dict of 100,000 keys kept the dry run past 30 s (round 106).
+    entries = b"".join(text(f"k{i}") + NONE for i in range(100_000))
+    stream = PROTO5 + memoized("sklearn.utils._bunch") + memoized("Bunch")
+    stream += b"\x93\x94)\x94" + EMPTY_DICT + b"\x94" + MARK + entries + b"u"
+    stream += EMPTY_LIST + MARK + b"h\x02h\x03h\x04\x92" * 1_000 + APPENDS + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-shared-state-dict", 5, "one 100,000-entry dict, the state of 600 models")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # An estimator's restore copies its state into its __dict__: 2.4 GB from
+    # 1 MB, the objects kept (round 106).
+    entries = b"".join(text(f"k{i}") + NONE for i in range(100_000))
+    stream = PROTO5 + memoized("sklearn.linear_model._base")
+    stream += memoized("LinearRegression") + b"\x93\x94" + EMPTY_DICT + b"\x94"
+    stream += MARK + entries + b"u" + POP + EMPTY_LIST + MARK
+    stream += b"h\x02)\x81h\x03b" * 600 + APPENDS + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-remainder-columns-text", 5, "300 remainder lists over one 1 MB string")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # scikit-learn 1.6's remainder columns copy their data into a list: a
+    # character an item, 2.4 GB from one memoized string (round 106).
+    stream = PROTO5 + memoized("sklearn.compose._column_transformer")
+    stream += memoized("_RemainderColsList") + b"\x93\x94"
+    stream += text("x" * 1_000_000) + b"\x94" + POP + EMPTY_LIST + MARK
+    state = EMPTY_DICT + text("data") + b"h\x03" + SETITEM
+    stream += (b"h\x02)\x81" + state + BUILD) * 300 + APPENDS + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-record-scalar-of-objects", 3, "a scalar of a dtype of object fields")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # numpy reads the pointers of such a scalar from memory it left as it
+    # was: SIGSEGV from 3 KB (round 106).
+    class Scalar:
+        def __reduce__(self) -> tuple[Any, ...]:
+            objects = np.dtype([("a", "O"), ("b", "O"), ("c", "O"), ("d", "O")])
+            return (np._core.multiarray.scalar, (objects,))
+
+    inner_attack(corpus, atk, pickle.dumps(Scalar(), protocol=5), control=None)
+    atk.raises = {"load": {"UntrustedGlobalError"}}
+    atk.entries = ("load", "audit", "cli verify")
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).
@@ -2938,6 +2989,25 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
 
 
+@attack("head-field-of-nul-characters", 5, "a class name of 15 MiB of NULs, quoted")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Refused, but every reader escaped the whole field one character at a
+    # time before cutting it to 60 for its message: 4.5 KB of lzma took
+    # 6.8 s and 1.2 GB (round 107).
+    atk.path = corpus.folder(atk.name) / "model.joblib"
+    joblib.dump(
+        assemble(
+            corpus.small,
+            envelope=lambda e: e.update(estimator_class="\x00" * (15 << 20)),
+        ),
+        atk.path,
+        compress=("lzma", 6),
+    )
+    atk.raises = {e: {"EnvelopeError"} for e in ("read_envelope", "audit", "load")}
+    atk.codes = {e: {2} for e in ENTRIES if e.startswith("cli")}
+    atk.max_peak = 256 * MIB
+
+
 @attack("shared-key-printed", 7, "one key of 40 characters under 100,000 dicts")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Within what a read pays for (a key up to 64 characters weighs at every
@@ -3734,7 +3804,7 @@ def test_object_arrays_sharing_one_list_are_refused(
     model.estimator_.extra_ = [_ObjectArrayOfOneList(shared) for _ in range(50)]
     path = tmp_path / "model.joblib"
     joblib.dump(model, path)
-    with pytest.raises(ve.UntrustedGlobalError, match="items another array holds"):
+    with pytest.raises(ve.UntrustedGlobalError, match="items another restore copies"):
         ve.load(path)
 
 

@@ -357,6 +357,71 @@ def test_bytes_after_the_pickle_are_refused(small, iris, tmp_path, signed_with):
         )
 
 
+def _compressed_member(name: str, data: bytes) -> bytes:
+    """``data`` compressed as one more member of the named kind."""
+    import bz2
+    import gzip
+    import lzma
+    import zlib
+
+    if name == "gzip":
+        return gzip.compress(data)
+    if name == "zlib":
+        return zlib.compress(data)
+    if name == "bz2":
+        return bz2.compress(data)
+    return lzma.compress(
+        data, format=lzma.FORMAT_XZ if name == "xz" else lzma.FORMAT_ALONE
+    )
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zlib", "bz2", "lzma", "xz"])
+def test_bytes_after_a_compressed_stream_are_refused(
+    small, iris, tmp_path, compression
+):
+    """Of a compressed file, the compressed stream ends with the pickle and
+    nothing follows it: a byte or a whole second member appended to a signed
+    file, or the stream's end marker cut, is refused by load and by the
+    command line's verify (both went through: round 107); a file object
+    handed in may go on."""
+    X, _ = iris
+    path = Path(
+        save(small, tmp_path / "model.joblib", key=b"k", compress=(compression, 3))
+    )
+    data = path.read_bytes()
+    assert load(path, key=b"k") is not None
+    changed = {
+        "a byte": data + b"x",
+        "a member": data + _compressed_member(compression, b"more" * 100),
+        "its end cut": data[:-4],
+    }
+    for what, content in changed.items():
+        out = tmp_path / "changed.joblib"
+        out.write_bytes(content)
+        with pytest.raises(
+            EnvelopeError, match=r"after the end of its pickle|truncated"
+        ):
+            load(out, key=b"k")
+        with pytest.raises(
+            EnvelopeError, match=r"after the end of its pickle|truncated"
+        ):
+            load(content, key=b"k")
+        done = subprocess.run(
+            [sys.executable, "-m", "versioned_estimator", "verify", str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 2, (what, done.stdout, done.stderr)
+        assert "ok" not in done.stdout, what
+    tail = tmp_path / "tail.joblib"
+    tail.write_bytes(changed["a member"])
+    with tail.open("rb") as stream:
+        np.testing.assert_array_equal(
+            load(stream, key=b"k").predict(X), small.predict(X)
+        )
+
+
 def _with_frame_end(data: bytes, end: int) -> bytes:
     """``data`` with its first frame declared to end at byte ``end``."""
     ops = list(pickletools.genops(data))

@@ -419,10 +419,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
             probe = model.verify().to_dict()
             if not probe["ok"]:
                 failed = "probe"
-    mismatch = [w for w in caught if issubclass(w.category, EnvironmentMismatchWarning)]
-    others = [
-        w for w in caught if not issubclass(w.category, EnvironmentMismatchWarning)
-    ]
+    said = _warnings_said(caught)
 
     stages: dict[str, dict[str, Any]] = {}
     reached = True
@@ -445,7 +442,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         stages["digest"]["detail"] = _digest_detail((loaded or envelope).payload)
     if stages["environment"]["status"] == "ok":
         stages["environment"]["detail"] = "no version change of minor or more"
-        if mismatch:
+        if any(category == EnvironmentMismatchWarning.__name__ for category, _ in said):
             stages["environment"] = {
                 "status": "warned",
                 "detail": "saved in another environment (not a failure; see warning)",
@@ -472,8 +469,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
         "error": error,
         "path": folders,
         "warnings": [
-            {"category": w.category.__name__, "message": one_line(w.message)}
-            for w in [*mismatch, *others]
+            {"category": category, "message": message} for category, message in said
         ],
     }
     rows = [
@@ -504,10 +500,41 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
                     "with --path DIR, e.g. --path .)"
                 )
             )
-    for w in [*mismatch, *others]:
-        lines += [f"{w.category.__name__}:", wrap(w.message, "    ")]
+    for category, message in said:
+        lines += [f"{category}:", wrap(message, "    ")]
     lines.append("verify: ok" if ok else f"verify: FAILED at {failed}")
     return Outcome(data, "\n".join(lines), 0 if ok else 1)
+
+
+MAX_WARNINGS = 20
+MAX_WARNING_TEXT = 2_000
+
+
+def _warnings_said(caught: list[warnings.WarningMessage]) -> list[tuple[str, str]]:
+    """The warnings a load gave, environment mismatches first, each once and
+    cut to :data:`MAX_WARNING_TEXT` characters, at most :data:`MAX_WARNINGS`:
+    a file can make scikit-learn warn once an object, quoting its text (100
+    objects naming one version string of 1 MB printed 106 MB, round 106)."""
+    ordered = sorted(
+        caught, key=lambda w: not issubclass(w.category, EnvironmentMismatchWarning)
+    )
+    said: dict[tuple[str, str], None] = {}
+    left = 0
+    for w in ordered:
+        text = str(w.message)
+        if len(text) > MAX_WARNING_TEXT:
+            text = text[: MAX_WARNING_TEXT - 3] + "..."
+        key = (w.category.__name__, one_line(text))
+        if key in said:
+            continue
+        if len(said) == MAX_WARNINGS:
+            left += 1
+            continue
+        said[key] = None
+    out = list(said)
+    if left:
+        out.append(("note", f"{left} more warnings, not shown"))
+    return out
 
 
 # ----------------------------------------------------------------------------

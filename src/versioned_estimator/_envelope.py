@@ -29,6 +29,7 @@ from versioned_estimator._format import (
     READABLE_FORMATS,
     normalize_name,
 )
+from versioned_estimator._text import cut
 from versioned_estimator._version import __version__
 
 __all__ = [
@@ -402,8 +403,7 @@ def _remember(entry: tuple[Any, ...]) -> None:
 
 
 def _printable(text: str, width: int = 60) -> str:
-    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return cut(text, width)
 
 
 _ATOMS = (str, int, float, bool, type(None))

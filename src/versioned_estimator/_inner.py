@@ -702,7 +702,7 @@ class DryRun:
         self._judged: dict[tuple[str, int], Any] = {}  # argument tuples judged
         self._dtypes: dict[tuple[int, int], Any] = {}  # dtype states judged
         self.dtype_done: dict[int, tuple[Any, Any, int]] = {}  # see _real
-        self.array_items: dict[int, list[Any]] = {}  # object arrays' lists
+        self.copies: dict[int, Any] = {}  # values a restore copies, see copied
         self.dtype_values = 0
         self.dtype_budget = 65_536
         self._classes: dict[str, type] = {}
@@ -870,6 +870,15 @@ class DryRun:
 
     def on_new(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
         name = cls._ve_name  # type: ignore[attr-defined]
+        if kwargs:
+            # NEWOBJ_EX's keywords: no class a model pickles takes any, and
+            # each call copies them (one memoized dict of 100,000 keys given
+            # to 1,000 calls kept the dry run past 30 s, round 106): the run
+            # stops here.
+            raise Refusal(
+                f"creates an object of {_cut(name, 200)} with keyword arguments, "
+                "which no model's pickle does"
+            )
         if not self.use(name, NEW):
             self.violation_once(
                 ("new", name), lambda: f"creates an object of {name} without calling it"
@@ -891,6 +900,13 @@ class DryRun:
             )
             return
         obj._ve_parts.append(state)
+        try:
+            self.copied(state, "a state")
+        except Refusal as exc:
+            self.violation_once(
+                ("shared state", name), f"sets on an object of {name} {exc}"
+            )
+            return
         if name in OWN_STATE:
             if isinstance(state, dict):  # the dict, then each value: held whole
                 self.own(state.values(), True, state)
@@ -913,6 +929,27 @@ class DryRun:
                     ("build check", name),
                     f"sets on an object of {name} the state {exc}",
                 )
+
+    def copied(self, value: Any, what: str) -> None:
+        """``value`` is one a restore copies (an object's state into its
+        ``__dict__``, a masked array's items, mask or fill value into arrays
+        of their own, a remainder list's columns): each restore its own, as
+        every writer gives it (one memoized dict of 100,000 entries as the
+        state of 600 estimators took a load to 2.4 GB from 1 MB, one list as
+        the fill value of 2,500 masked arrays to 2 GB; round 106). Numbers,
+        short text and empty containers may be shared."""
+        kind = type(value)
+        if kind in _PLAIN_LEAVES and (
+            kind is not str or len(value) <= _SHARED_TEXT_MAX
+        ):
+            return
+        if isinstance(value, (bytes, bytearray, tuple, list, dict)) and (
+            len(value) == 0 or (kind is bytes and len(value) <= _SHARED_TEXT_MAX)
+        ):
+            return
+        if id(value) in self.copies:
+            raise Refusal(f"with {what} another restore copies too")
+        self.copies[id(value)] = value  # kept: its id stays its own
 
     def own(self, values: Iterable[Any], whole: bool, container: Any = None) -> None:
         """Note the data among ``values`` (every value when ``whole``: what an
@@ -1014,6 +1051,9 @@ class DryRun:
         unpickler = _DryUnpickler(io.BytesIO(stream), self, buffers)
         try:
             root = unpickler.load()
+        except Refusal as exc:  # a use the run cannot go on past
+            self.violation(str(exc))
+            return
         except Exception as exc:  # the real load would stop there too
             self.violation(f"cannot be read to its end ({type(exc).__name__}: {exc})")
             return
@@ -1112,6 +1152,7 @@ def expanded_size(root: Any, limit: int = 1 << 62) -> int:
 
 
 _SHARED_DATA_MIN = 64
+_SHARED_TEXT_MAX = 64
 
 
 def _data_size(value: Any) -> int | None:
@@ -1440,6 +1481,8 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
     real = dry.dtype_of(dtype)
     _check_data(dry, shape, real, data)
     _own_items(dry, data)
+    dry.copied(mask, "a mask")
+    dry.copied(_fill, "a fill value")
     size = _shape_size(shape) or 0
     if dry.nbytes(mask) not in (size, 1) and not (
         real.hasobject and isinstance(mask, list)
@@ -1458,9 +1501,7 @@ def _own_items(dry: DryRun, data: Any) -> None:
     array its own (numpy writes one a pickle; 200 arrays given one memoized
     list of a million items took a load to 1.7 GB from 1 MB, round 105)."""
     if isinstance(data, list):
-        if id(data) in dry.array_items:
-            raise Refusal("whose items another array holds too")
-        dry.array_items[id(data)] = data  # kept: its id stays its own
+        dry.copied(data, "items")
 
 
 def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> _ArrayInfo:
@@ -1526,14 +1567,19 @@ def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> np.dtype[Any]:
     real = dry.dtype_of(args[0])
     if real.kind == "c" or (real.kind == "f" and real.itemsize > 8):
         raise Refusal(f"a {real} scalar, whose hash a file can choose")
+    if real.hasobject:
+        # An object scalar is the object it is given (its own uses judged);
+        # any other dtype holding objects (a record of object fields) reads
+        # its data, or memory numpy leaves as it was, as object pointers:
+        # SIGSEGV from 3 KB (round 106).
+        if real != np.dtype(object) or len(args) != 2:
+            raise Refusal(f"a {real} scalar: objects from raw data")
+        return real
     if len(args) == 1:
         # numpy allocates the scalar's bytes itself: bounded as no scalar of
         # a model needs more.
         if real.itemsize > _MAX_SCALAR_BYTES:
             raise Refusal(f"no data for a {real.itemsize}-byte scalar")
-        return real
-    if real.hasobject:
-        # an object scalar holds an object; its own uses are judged
         return real
     if dry.nbytes(args[1]) != real.itemsize:
         raise Refusal(f"{dry.nbytes(args[1])} bytes for a {real} scalar")
@@ -1627,6 +1673,18 @@ _CALL_CHECKS: dict[str, Callable[[DryRun, tuple[Any, ...]], Any]] = {
     "numpy.random._pickle.__randomstate_ctor": _random_ctor_call,
     "numpy.random._pickle.__generator_ctor": _random_ctor_call,
 }
+
+
+def _remainder_build(dry: DryRun, obj: _Stub, state: Any) -> None:
+    """scikit-learn 1.6's remainder columns: a dict whose ``data`` is the
+    list of columns, copied into the list (a string there is copied a
+    character an item: 2.4 GB from one shared 1 MB string, round 106)."""
+    data = state.get("data", []) if isinstance(state, dict) else None
+    if not isinstance(data, list):
+        raise Refusal(f"{_shown(state)}, not a list of columns")
+    dry.copied(data, "columns")
+
+
 _BUILD_CHECKS: dict[str, Callable[[DryRun, _Stub, Any], None]] = {
     "numpy.dtype()": _dtype_build,
     "numpy._core.multiarray._reconstruct()": _array_build,
@@ -1634,6 +1692,7 @@ _BUILD_CHECKS: dict[str, Callable[[DryRun, _Stub, Any], None]] = {
     "functools.partial()": _partial_build,
     "sklearn.neighbors._kd_tree.newObj": _binary_tree_build,
     "sklearn.neighbors._ball_tree.newObj": _binary_tree_build,
+    "versioned_estimator._compat.RemainderColsList": _remainder_build,
 }
 
 

@@ -46,6 +46,7 @@ from versioned_estimator._format import (
     plain_size,
 )
 from versioned_estimator._sources import Source
+from versioned_estimator._text import cut
 
 __all__ = ["Parts", "Reader", "read_head", "read_parts"]
 
@@ -463,11 +464,17 @@ class Reader:
         """Nothing after the pickle's STOP in a file or bytes this reader was
         given whole (a stream handed in may go on, and is not judged): no
         writer puts bytes there, and other readers could take them for more.
-        Of a compressed file, the decompressed stream is judged."""
+        A compressed file's stream ends with the pickle too, and nothing
+        follows it (bytes appended to a signed file verified, round 107)."""
         if self.frame_end is not None:
             raise self.crafted("ends before its last pickle frame does")
-        if self.src.given_whole and self.src.read_byte() >= 0:
-            raise self.crafted("holds bytes after the end of its pickle")
+        if self.src.given_whole and not self.src.at_end():
+            if self.src.compression is None:
+                raise self.crafted("holds bytes after the end of its pickle")
+            raise self.crafted(
+                "holds bytes after the end of its pickle, or its "
+                f"{self.src.compression} stream does not end where the pickle does"
+            )
 
     def check_start(self) -> None:
         top = self.stack[-1]
@@ -1079,8 +1086,7 @@ def shown(value: Any, width: int = 80) -> str:
         )
     else:
         return f"a {type(value).__name__}"
-    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return cut(text, width)
 
 
 def _describe_global(module: str, name: str) -> str:

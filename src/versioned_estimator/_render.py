@@ -27,6 +27,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from versioned_estimator._envelope import Envelope
+from versioned_estimator._text import escaped, python_form
 
 __all__ = [
     "MAX_COLUMN",
@@ -72,17 +73,12 @@ def terminal_safe(text: str) -> str:
     >>> print(terminal_safe("signed\x1b[2K yes"))
     signed\x1b[2K yes
     """
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch == "\n" or ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}")
-    return "".join(out)
+    return escaped(text, _terminal_form, keep="\n")
+
+
+def _terminal_form(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def shown_path(path: object) -> str:
@@ -154,9 +150,7 @@ def plain(value: Any) -> str:
     ("{'C': [0.1, 1]}", 'two lines', '\\\\x1b[2Jx')
     """
     text = " ".join((value if isinstance(value, str) else repr(value)).split())
-    if not text.isprintable():  # terminal escapes and other controls, shown
-        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-    return text
+    return escaped(text, python_form)  # terminal escapes and other controls, shown
 
 
 def label(value: Any) -> str:

@@ -34,6 +34,7 @@ from versioned_estimator._envelope import (
     valid_version,
 )
 from versioned_estimator._packages import _guess, distribution_of, normalize_name
+from versioned_estimator._text import escaped
 
 __all__ = [
     "FILES",
@@ -501,11 +502,11 @@ def comment(text: str) -> str:
     >>> comment("model.joblib\n--index-url http://x")
     '# model.joblib\\x0a--index-url http://x'
     """
-    escaped = "".join(
-        ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else "?"
-        for ch in text
-    )
-    return f"# {escaped}"
+    return f"# {escaped(text, _comment_form)}"
+
+
+def _comment_form(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else "?"
 
 
 def _header(found: RequirementSet, source: str | None) -> list[str]:

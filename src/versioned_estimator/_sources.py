@@ -97,6 +97,11 @@ class _Inflater:
         return bool(self._obj.eof)
 
     @property
+    def unused(self) -> bytes:
+        """Input read past the end of the compressed stream."""
+        return bytes(self._obj.unused_data)
+
+    @property
     def needs_input(self) -> bool:
         if self._zlib:
             return not self._obj.unconsumed_tail
@@ -243,6 +248,16 @@ class Source:
             if len(self._buffer) == before and not chunk and inflater.needs_input:
                 return False
         return True
+
+    def at_end(self) -> bool:
+        """Whether nothing follows: no byte left, and of a compressed file the
+        compressed stream ended (its end marker read) with nothing after it."""
+        if self.read_byte() >= 0:
+            return False
+        inflater = self._inflater
+        if inflater is None:
+            return True
+        return inflater.eof and not inflater.unused and not self._take(1)
 
     def truncated(self, what: str = "a value") -> EnvelopeError:
         return EnvelopeError(
