@@ -6896,6 +6896,38 @@ def _intact_round_82(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     found.update(_intact_round_88(X, y))
     found.update(_intact_round_90(X, y))
     found.update(_intact_round_103(X, y))
+    found.update(_intact_round_108(X, y))
+    return found
+
+
+def _intact_round_108(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
+    """Gradient boosting from a first guess of the user's: a tree, a forest
+    (fitted in place as ``init_``, so held twice), nearest neighbours."""
+    from sklearn.ensemble import (
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
+        RandomForestClassifier,
+    )
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.tree import DecisionTreeRegressor
+
+    found: dict[str, tuple[Any, Any]] = {}
+    tree = GradientBoostingRegressor(
+        n_estimators=5, init=DecisionTreeRegressor(max_depth=2), loss="huber"
+    )
+    found["GradientBoostingRegressor-tree-first-guess"] = (
+        tree.fit(X, X[:, 0]),
+        X[:5],
+    )
+    knn = GradientBoostingRegressor(n_estimators=5, init=KNeighborsRegressor(5))
+    found["GradientBoostingRegressor-neighbours-first-guess"] = (
+        knn.fit(X, X[:, 0]),
+        X[:5],
+    )
+    forest = GradientBoostingClassifier(
+        n_estimators=5, init=RandomForestClassifier(10, random_state=0)
+    )
+    found["GradientBoostingClassifier-forest-first-guess"] = (forest.fit(X, y), X[:5])
     return found
 
 

@@ -596,6 +596,9 @@ def _gradient_boosting(estimator: Any) -> str | None:
     return None
 
 
+_ROW_MODELS = ("sklearn.tree.", "sklearn.ensemble._forest", "sklearn.neighbors.")
+
+
 def _first_guess(init: Any, classifier: bool) -> bool:
     """A first guess whose predictions have one row per sample and the
     columns gradient boosting expects: the dummy estimator it builds itself
@@ -606,6 +609,17 @@ def _first_guess(init: Any, classifier: bool) -> bool:
     kind = type(init).__name__
     if kind == ("DummyClassifier" if classifier else "DummyRegressor"):
         return True
+    if type(init).__module__.startswith(_ROW_MODELS) and kind.endswith(
+        "Classifier" if classifier else "Regressor"
+    ):
+        # Trees, forests and neighbours of one output answer one row a
+        # sample, with a column a class of theirs (their trees' checked with
+        # them) or one value.
+        return (
+            _int(getattr(init, "n_outputs_", 1)) == 1
+            and np.ndim(getattr(init, "_y", ())) <= 1
+            and not getattr(init, "outputs_2d_", False)
+        )
     if not type(init).__module__.startswith("sklearn.linear_model."):
         return False
     coef = np.asarray(getattr(init, "coef_", None))

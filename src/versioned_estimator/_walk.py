@@ -302,7 +302,7 @@ def _walk(
                     masked.update(
                         id(v) for v in record.values() if type(v) is np.ma.MaskedArray
                     )
-                elif not _frozen(record):
+                elif type(record).__name__ == "Bunch":
                     named.add(id(record))
         by_library = allowed.built_by_library(kind)
         if (
@@ -446,9 +446,10 @@ def _record_name(kind: type) -> str | None:
     """The attribute no method of ``kind`` reads: a search's ``cv_results_``,
     a voting or stacking model's ``named_estimators_`` (scikit-learn's
     predict and transform use ``best_estimator_`` and ``estimators_``), a
-    calibrated classifier's ``estimator`` (its members run their own);
-    None for any other class. Once per class: the walk asks of every
-    object."""
+    calibrated classifier's ``estimator`` (its members run their own), a
+    gradient boosting model's ``init`` (fit fits it in place as ``init_``,
+    which predict runs); None for any other class. Once per class: the walk
+    asks of every object."""
     mro = {(c.__module__, c.__name__) for c in kind.__mro__}
     if ("sklearn.model_selection._search", "BaseSearchCV") in mro:
         return "cv_results_"
@@ -456,13 +457,16 @@ def _record_name(kind: type) -> str | None:
         return "named_estimators_"
     if ("sklearn.calibration", "CalibratedClassifierCV") in mro:
         return "estimator"
+    if ("sklearn.ensemble._gb", "BaseGradientBoosting") in mro:
+        return "init"
     return None
 
 
 def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
     """The value no method of ``kind`` reads, if it holds one of the type
-    scikit-learn gives it (a dict, a Bunch, or a frozen estimator, its own
-    clone, which the calibrated members hold and run); else None."""
+    scikit-learn gives it (a dict, a Bunch, a frozen estimator, its own
+    clone, which the calibrated members hold and run, or a boosting model's
+    first guess, its ``init_`` too); else None."""
     name = _record_name(kind)
     if name is None:
         return None
@@ -471,6 +475,8 @@ def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
         return value if type(value) is dict else None
     if name == "estimator":
         return value if _frozen(value) else None
+    if name == "init":  # the first guess, when fit made it init_ in place
+        return value if value is namespace.get("init_") is not None else None
     return value if type(value).__name__ == "Bunch" else None
 
 
