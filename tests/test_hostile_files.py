@@ -2051,6 +2051,22 @@ def _(corpus: Corpus, atk: Attack) -> None:
     dry_run_attack(corpus, atk, stream)
 
 
+@attack(
+    "inner-shared-state-in-pairs",
+    5,
+    "one 100,000-entry dict in 600 (state, slots) pairs",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The same dict inside a fresh pair each time: an object without a
+    # restore of its own copies it entry by entry (a loss object).
+    entries = b"".join(text(f"k{i}") + NONE for i in range(100_000))
+    stream = PROTO5 + memoized("sklearn._loss.loss")
+    stream += memoized("AbsoluteError") + b"\x93\x94" + EMPTY_DICT + b"\x94"
+    stream += MARK + entries + b"u" + POP + EMPTY_LIST + MARK
+    stream += b"h\x02)\x81h\x03N\x86b" * 600 + APPENDS + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
 @attack("inner-remainder-columns-text", 5, "300 remainder lists over one 1 MB string")
 def _(corpus: Corpus, atk: Attack) -> None:
     # scikit-learn 1.6's remainder columns copy their data into a list: a

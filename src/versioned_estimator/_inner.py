@@ -902,6 +902,10 @@ class DryRun:
         obj._ve_parts.append(state)
         try:
             self.copied(state, "a state")
+            if type(state) is tuple and len(state) == 2:  # (__dict__, slots)
+                for part in state:
+                    if type(part) is dict:
+                        self.copied(part, "a state")
         except Refusal as exc:
             self.violation_once(
                 ("shared state", name), f"sets on an object of {name} {exc}"
@@ -1482,7 +1486,8 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
     _check_data(dry, shape, real, data)
     _own_items(dry, data)
     dry.copied(mask, "a mask")
-    dry.copied(_fill, "a fill value")
+    if not (isinstance(_fill, _Stub) and type(_fill)._ve_name == _SCALAR):
+        dry.copied(_fill, "a fill value")  # a scalar's few bytes may be shared
     size = _shape_size(shape) or 0
     if dry.nbytes(mask) not in (size, 1) and not (
         real.hasobject and isinstance(mask, list)
