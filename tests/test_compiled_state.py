@@ -3283,6 +3283,13 @@ def _first_guess_of_neighbours(model: Any) -> None:
     model.init_ = KNeighborsRegressor(40).fit(RS.rand(50, 2), RS.rand(50))
 
 
+def _first_guess_of_no_outputs(model: Any) -> None:
+    """A dummy first guess of no outputs answers (n, 0), whose first column
+    predict_stages reads and writes unchecked (round 111)."""
+    model.init_.n_outputs_ = 0
+    model.init_.constant_ = np.zeros((1, 0))
+
+
 def _forest_member_of_neighbours(model: Any) -> None:
     model.estimators_[0] = KNeighborsRegressor(2).fit(RS.rand(20, 3), RS.rand(20))
 
@@ -5877,6 +5884,9 @@ CASES: dict[str, Case] = {
         _boosting_from_a_guess,
         _first_guess_of_neighbours,
         "init_ is a KNeighborsRegressor, not the DummyRegressor",
+    ),
+    "boosting-first-guess-of-no-outputs": Case(
+        _boosting_from_a_guess, _first_guess_of_no_outputs, "DummyRegressor"
     ),
     "boosting-zero-guess-swapped": Case(
         _gbr,

@@ -2093,6 +2093,115 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.entries = ("load", "audit", "cli verify")
 
 
+@attack("inner-compressed-filler", 5, "40 MB of NONE, POP in a few KB of bz2")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The scan walks the inner stream an opcode at a time: 33 million from
+    # 5 KB of bz2 took load 50 s (round 110). A compressed file runs as many
+    # opcodes a compressed byte as its outer pickle may.
+    stream = PROTO5 + b"N0" * 20_000_000 + NONE + STOP
+    atk.path = corpus.folder(atk.name) / "model.joblib"
+    joblib.dump(
+        assemble(corpus.small, stream=stream, buffers=[]),
+        atk.path,
+        compress=("bz2", 9),
+    )
+    atk.raises = {"load": {"UntrustedGlobalError"}}
+    atk.entries = ("load", "audit", "cli audit")
+    atk.max_seconds = 10.0
+
+
+_STATES: dict[int, tuple[Any, Any]] = {}
+
+
+def _estimator_with_state(kind: type, state: Any) -> Any:
+    """An estimator of ``kind`` that pickles with ``state``, the way every
+    estimator pickles (``copyreg.__newobj__``, then BUILD)."""
+    obj = kind.__new__(kind)
+    _STATES[id(obj)] = (obj, state)  # kept: its id stays its own
+    return obj
+
+
+class _StatePickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        import copyreg
+
+        found = _STATES.get(id(obj))
+        if found is None or found[0] is not obj:
+            return NotImplemented
+        return (copyreg.__newobj__, (type(obj),), found[1])
+
+
+def _restore_attack(corpus: Corpus, atk: Attack, root: Any) -> None:
+    """A payload whose restores would run library code on values the file
+    chose, before the walk sees them: refused by the dry run."""
+    out = io.BytesIO()
+    _StatePickler(out, protocol=5).dump(root)
+    dry_run_attack(corpus, atk, out.getvalue())
+
+
+@attack("inner-items-of-no-bytes", 5, "a version of 2e9 items of no bytes")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Free in the file; scikit-learn's version check compares each: 2 GB
+    # allocated from 3.9 KB (round 109).
+    from numpy._core.multiarray import _reconstruct
+
+    from tests._forge import Reduced
+
+    empty = np.dtype("S0")
+    items = Reduced(
+        (
+            _reconstruct,
+            (np.ndarray, (0,), b"b"),
+            (1, (2_000_000_000,), empty, False, b""),
+        )
+    )
+    _restore_attack(
+        corpus,
+        atk,
+        _estimator_with_state(LogisticRegression, {"_sklearn_version": items}),
+    )
+
+
+@attack("inner-version-not-text", 5, "a version that is a billion-item shared list")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Formatted into scikit-learn's version warning before the walk: a hang
+    # from 10 KB (round 109).
+    level = [0] * 1_000
+    level = [level] * 1_000
+    level = [level] * 1_000
+    _restore_attack(
+        corpus,
+        atk,
+        _estimator_with_state(LogisticRegression, {"_sklearn_version": level}),
+    )
+
+
+@attack("inner-own-state-list", 5, "isotonic thresholds as a 300-million-item list")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Its restore converts them into an interpolator: 2.4 GB from 10 KB,
+    # unseen by the dry run's sizing (round 109).
+    from sklearn.isotonic import IsotonicRegression
+
+    level = [0.0] * 1_000
+    level = [level] * 1_000
+    state = {"X_thresholds_": [level] * 300, "y_thresholds_": [level] * 300}
+    _restore_attack(corpus, atk, _estimator_with_state(IsotonicRegression, state))
+
+
+@attack("inner-slots-by-setattr", 5, "a kernel's theta set as a slot over a DAG")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Pickle sets slot state by setattr, through the theta property, which
+    # walks the kernel's tree: 2**30 of one Sum(k, k) DAG (round 109).
+    from sklearn.gaussian_process.kernels import RBF, Sum
+
+    kernel: Any = RBF()
+    for _ in range(30):
+        kernel = Sum(kernel, kernel)
+    top = _estimator_with_state(Sum, (dict(kernel.__dict__), {"theta": np.zeros(1)}))
+    state = {"kernel": top}
+    _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -941,7 +941,9 @@ def _dummy_regressor(model: Any) -> str | None:
     if not hasattr(model, "constant_"):
         return None
     outputs = _int(getattr(model, "n_outputs_", None))
-    if outputs is None or np.shape(model.constant_) != (1, outputs):
+    if outputs is None or outputs < 1 or np.shape(model.constant_) != (1, outputs):
+        # Fit makes one output at least: none makes predict answer (n, 0),
+        # into which a boosting model writes its first column (round 111).
         return "a DummyRegressor whose outputs are not its constants'"
     return None
 

@@ -522,7 +522,9 @@ def _plan(
             f"{args.file} changed while it was read: its envelope differs between "
             "two reads. Nothing was installed."
         )
-    report = audit_stream(parts.stream, parts.buffers, trusted=list(args.trust))
+    report = audit_stream(
+        parts.stream, parts.buffers, trusted=list(args.trust), most_ops=parts.most_ops
+    )
     untrusted = set(report.untrusted)
     imported = [
         name.rsplit(".", 1)[0] for name in report.globals if name not in untrusted

@@ -222,7 +222,7 @@ def _classes() -> None:
 _classes()
 
 
-def scan_stream(stream: bytes, n_buffers: int) -> None:
+def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> None:
     """Refuse a stream whose structure could exhaust time or memory when
     unpickled, before anything is built. Raises :class:`Refusal`.
 
@@ -230,7 +230,9 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
     indices must not run ahead of what was memoized (the C unpickler sizes
     its memo by the largest index), the stream must take exactly the file's
     buffers, and no dict key or set member may be a tuple, a frozenset or an
-    integer past 64 bits (hashes a file can choose alike).
+    integer past 64 bits (hashes a file can choose alike). At most
+    ``most_ops`` opcodes, when given: a compressed file's, bounded by its
+    compressed size as the outer pickle's are (:func:`most_inner_ops`).
 
     Examples
     --------
@@ -265,10 +267,20 @@ def scan_stream(stream: bytes, n_buffers: int) -> None:
     atom = _ATOM
     append = stack.append
     remember = memo.append
+    # Every opcode takes a byte at least: only a stream longer than the
+    # bound counts them.
+    left = size if most_ops is None or most_ops >= size else most_ops
     try:
         while True:
             op = data[i]
             i += 1
+            left -= 1
+            if left < 0:
+                raise Refusal(
+                    f"more than {most_ops:,} opcodes from a compressed file of "
+                    "fewer bytes than they need (its stream inflates far past "
+                    "what the model's structure compresses to)"
+                )
             cls = classes[op]
             if cls == 1:  # SHORT_BINUNICODE, SHORT_BINBYTES...
                 i += 1 + data[i]
@@ -902,10 +914,16 @@ class DryRun:
         obj._ve_parts.append(state)
         try:
             self.copied(state, "a state")
-            if type(state) is tuple and len(state) == 2:  # (__dict__, slots)
-                for part in state:
-                    if type(part) is dict:
-                        self.copied(part, "a state")
+            if type(state) is tuple and len(state) == 2 and type(state[1]) is dict:
+                self.copied(state[0], "a state")
+                if state[1]:
+                    # (__dict__, slots): pickle sets each slot by setattr,
+                    # through any property of the class (a kernel's theta
+                    # setter walks its whole tree: 2**22 from 4.3 KB, round
+                    # 109); no class a model pickles has slots to set.
+                    raise Refusal("with slots set by setattr")
+            if type(state) is dict:
+                self.check_state_values(name, state)
         except Refusal as exc:
             self.violation_once(
                 ("shared state", name), f"sets on an object of {name} {exc}"
@@ -933,6 +951,22 @@ class DryRun:
                     ("build check", name),
                     f"sets on an object of {name} the state {exc}",
                 )
+
+    def check_state_values(self, name: str, state: dict[Any, Any]) -> None:
+        """Values a restore runs code on before the walk sees them: the
+        version scikit-learn compares and formats into a warning (a
+        memoized list of a billion items hung it, round 109), and the arrays
+        an own-state part converts (a tree's nodes, an isotonic regression's
+        thresholds): never containers, which the dry run does not size."""
+        version = state.get("_sklearn_version")
+        if version is not None and not (
+            type(version) is str and len(version) <= _SHARED_TEXT_MAX
+        ):
+            raise Refusal(f"with the version {_shown(version)}")
+        if name in OWN_STATE:
+            for value in state.values():
+                if type(value) in (list, tuple, dict, set, frozenset):
+                    raise Refusal(f"holding {_shown(value)} where its arrays go")
 
     def copied(self, value: Any, what: str) -> None:
         """``value`` is one a restore copies (an object's state into its
@@ -1443,6 +1477,11 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
     size = _shape_size(shape)
     if size is None:
         raise Refusal(f"with the shape {_shown(shape)}")
+    if size and not dtype.itemsize:
+        # Items of no bytes cost the file nothing, and every restore that
+        # compares or converts them works on each: 2e9 of them made a
+        # version check allocate 2 GB from 3.9 KB (round 109).
+        raise Refusal(f"of {size:,} items of no bytes ({dtype})")
     if dtype.hasobject:
         if _has_subarray(dtype):
             # numpy copies each item into every slot of the sub-array: one

@@ -195,6 +195,7 @@ def load(
         source="the file",
     )
     model.__dict__["_sealed"].buffer_values = values
+    model.__dict__["_sealed"].most_ops = parts.most_ops
     del parts  # the model alone holds the buffers (see _materialize)
     model._materialize()
     return model
@@ -465,17 +466,23 @@ def audit(source: Any, *, trusted: Sequence[str] = ()) -> AuditReport:
         stream, buffers = source.__reduce_ex__(5)[1][1:3]
     else:
         parts, _ = _read(source, skip_buffers=True)
-        stream, buffers = parts.stream, parts.buffers
+        return audit_stream(
+            parts.stream, parts.buffers, trusted=trusted, most_ops=parts.most_ops
+        )
     return audit_stream(stream, buffers, trusted=trusted)
 
 
 def audit_stream(
-    stream: bytes, buffers: Sequence[Any], *, trusted: Sequence[str] = ()
+    stream: bytes,
+    buffers: Sequence[Any],
+    *,
+    trusted: Sequence[str] = (),
+    most_ops: int | None = None,
 ) -> AuditReport:
     """:func:`audit` of an inner stream already read (``_read``'s parts)."""
     allowed = Allowed(normalize_trusted(trusted))
     try:
-        scan_stream(stream, len(buffers))
+        scan_stream(stream, len(buffers), most_ops)
     except Refusal as exc:
         # Not dry-run: what the scan refuses could exhaust the dry run too.
         names = [n for n in exc.names if n not in allowed.trusted]

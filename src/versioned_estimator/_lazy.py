@@ -343,6 +343,7 @@ class Sealed:
         "buffer_values",
         "buffers",
         "envelope",
+        "most_ops",
         "names",
         "policy",
         "report",
@@ -372,6 +373,7 @@ class Sealed:
         self.buffer_values: list[list[str]] | None = None
         self.names: list[str] = []
         self.template: Any = None
+        self.most_ops: int | None = None  # of a compressed file (Parts.most_ops)
 
     @property
     def format_version(self) -> int:
@@ -459,7 +461,7 @@ class Sealed:
         from versioned_estimator._inner import DryRun, Refusal, scan_stream
 
         try:
-            scan_stream(self.stream, len(self.buffers))
+            scan_stream(self.stream, len(self.buffers), self.most_ops)
         except Refusal as exc:
             raise UntrustedGlobalError(
                 f"The model's pickle holds {exc}, which no model's pickle does: it "

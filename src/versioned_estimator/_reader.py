@@ -208,6 +208,9 @@ class Parts:
     trailer: dict[str, Any] | None = None
     compression: str | None = None
     protocol: int = 0
+    #: The most opcodes the inner stream may run (of a compressed file: as
+    #: many a compressed byte as the outer pickle may; None when plain).
+    most_ops: int | None = None
 
 
 class _Done(Exception):
@@ -856,6 +859,9 @@ class Reader:
             trailer,
             self.src.compression,
             self.protocol,
+            None
+            if self.src.compression is None
+            else MAX_OPCODES_PER_BYTE * self.src.raw_read + OPCODE_SLACK,
         )
 
     def frombuffer(self, args: tuple[Any, ...]) -> Buffer:

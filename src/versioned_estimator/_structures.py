@@ -608,7 +608,7 @@ def _first_guess(init: Any, classifier: bool) -> bool:
     with the data, whose rows numpy keeps."""
     kind = type(init).__name__
     if kind == ("DummyClassifier" if classifier else "DummyRegressor"):
-        return True
+        return _int(getattr(init, "n_outputs_", None)) == 1
     if type(init).__module__.startswith(_ROW_MODELS) and kind.endswith(
         "Classifier" if classifier else "Regressor"
     ):

@@ -54,9 +54,16 @@ class _Table(dict[int, str]):
         return shown
 
 
+#: What escapes may add to a text printed whole: 16 MiB of control
+#: characters in a 2.5 KB bz2 file printed 64 MB (round 110).
+MAX_ESCAPE_GROWTH = 1 << 16
+_CHUNK = 1 << 16
+
+
 def escaped(text: str, form: Callable[[str], str] = hex_form, keep: str = "") -> str:
     r"""``text`` with every character that is not printable (but those in
-    ``keep``) written by ``form``.
+    ``keep``) written by ``form``, at most :data:`MAX_ESCAPE_GROWTH`
+    characters longer than ``text`` (the rest cut, and said so).
 
     Examples
     --------
@@ -65,10 +72,25 @@ def escaped(text: str, form: Callable[[str], str] = hex_form, keep: str = "") ->
     >>> print(escaped("a\nb\tc", python_form, keep="\n"))
     a
     b\tc
+    >>> escaped("\x00" * 10**6).endswith("... (1,000,000 characters, cut)")
+    True
     """
     if text.isprintable():
         return text
-    return text.translate(_Table(form, keep))
+    table = _Table(form, keep)
+    if len(text) <= _CHUNK:
+        return text.translate(table)
+    most = len(text) + MAX_ESCAPE_GROWTH
+    out: list[str] = []
+    size = 0
+    for start in range(0, len(text), _CHUNK):
+        piece = text[start : start + _CHUNK].translate(table)
+        if size + len(piece) > most:
+            out += [piece[: most - size], f"... ({len(text):,} characters, cut)"]
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
 
 
 def cut(text: str, width: int = 60, form: Callable[[str], str] = hex_form) -> str:
