@@ -1280,3 +1280,17 @@ def test_verify_shows_each_warning_once_and_cut() -> None:
     assert len(said) == MAX_WARNINGS + 1
     assert said[-1] == ("note", f"{102 - MAX_WARNINGS} more warnings, not shown")
     assert all(len(message) <= MAX_WARNING_TEXT for _, message in said)
+
+
+def test_a_long_key_is_shown_cut() -> None:
+    """A key that is not one printable word is quoted with its escapes,
+    at most MAX_LABEL characters of it: repr of a key of 15 million NULs
+    printed 60 MB (round 113)."""
+    from versioned_estimator._render import MAX_LABEL, label
+
+    key = "\x00" * (4 << 20)
+    shown = label(key)
+    assert shown.endswith(f"... ({len(key):,} characters, cut)")
+    assert "\x00" not in shown
+    assert len(shown) < 4 * MAX_LABEL + 100
+    assert label("a\x00b") == repr("a\x00b")

@@ -2202,6 +2202,101 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
 
 
+def _masked(dtype: Any, shape: tuple[int, ...], fill: Any) -> Any:
+    """A masked array as numpy pickles one, with its fill value chosen."""
+    from tests._forge import Reduced
+
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    state = (
+        1,
+        shape,
+        np.dtype(dtype),
+        False,
+        bytes(size),
+        bytes(int(np.prod(shape))),
+        fill,
+    )
+    reconstruct = (np.ma.MaskedArray, np.ndarray, (0,), b"b")
+    return Reduced((np.ma.core._mareconstruct, reconstruct, state))
+
+
+def _raw_array(dtype: Any, count: int) -> Any:
+    from numpy._core.multiarray import _reconstruct
+
+    from tests._forge import Reduced
+
+    state = (
+        1,
+        (count,),
+        np.dtype(dtype),
+        False,
+        bytes(count * np.dtype(dtype).itemsize),
+    )
+    return Reduced((_reconstruct, (np.ndarray, (0,), b"b"), state))
+
+
+@attack("inner-fill-value-of-shared-lists", 5, "a fill value of 2**25 shared items")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # numpy converts a fill value to the array's dtype, walking every item:
+    # 15 s and 1.2 GB from 6 KB (round 112).
+    fill: Any = 0.0
+    for _ in range(25):
+        fill = [fill, fill]
+    masked = _masked("f8", (1,), fill)
+    _restore_attack(
+        corpus, atk, _estimator_with_state(LogisticRegression, {"x_": masked})
+    )
+
+
+@attack("inner-items-of-800-mb", 5, "an empty masked array of 800 MB items")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Its fill value converted to one item: 1.7 GB from 6 KB (round 112).
+    masked = _masked("U200000000", (0,), 0)
+    _restore_attack(
+        corpus, atk, _estimator_with_state(LogisticRegression, {"x_": masked})
+    )
+
+
+@attack(
+    "inner-predictor-nodes-widened", 5, "boosting nodes of 1-byte records, cast to 56"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The predictor's restore casts its nodes to its records: 1.8 GB from
+    # 155 KB compressed (round 112).
+    from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+
+    names = PREDICTOR_RECORD_DTYPE.names or ()
+    narrow = np.dtype(
+        {"names": names, "formats": ["u1"] * len(names), "offsets": [0] * len(names)}
+    )
+    predictor = _estimator_with_state(
+        TreePredictor, {"nodes": _raw_array(narrow, 10_000_000)}
+    )
+    _restore_attack(
+        corpus, atk, _estimator_with_state(LogisticRegression, {"x_": predictor})
+    )
+    atk.max_peak = 256 * MIB
+
+
+@attack(
+    "inner-isotonic-thresholds-of-bytes",
+    5,
+    "isotonic thresholds of uint8, sorted and cast",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Its restore builds an interpolator: copies, an argsort and casts of
+    # 8 times the file (round 112).
+    from sklearn.isotonic import IsotonicRegression
+
+    state = {
+        "X_thresholds_": _raw_array("u1", 10_000_000),
+        "y_thresholds_": _raw_array("u1", 10_000_000),
+    }
+    _restore_attack(corpus, atk, _estimator_with_state(IsotonicRegression, state))
+    atk.max_peak = 256 * MIB
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -967,6 +967,19 @@ class DryRun:
             for value in state.values():
                 if type(value) in (list, tuple, dict, set, frozenset):
                     raise Refusal(f"holding {_shown(value)} where its arrays go")
+            for key, kinds in _CAST_ON_RESTORE.get(name, {}).items():
+                info = getattr(state.get(key), "_ve_info", None)
+                dtype = getattr(info, "dtype", None)
+                if (
+                    isinstance(info, _ArrayInfo)
+                    and dtype is not None
+                    and not kinds(dtype)
+                ):
+                    # Its restore converts it (a boosting predictor's nodes
+                    # of 1-byte records cast to 56: 1.8 GB from 155 KB;
+                    # isotonic thresholds of uint8 sorted and cast: 1 GB,
+                    # round 112): only what fit makes, converted in place.
+                    raise Refusal(f"holding {key} of {dtype}")
 
     def copied(self, value: Any, what: str) -> None:
         """``value`` is one a restore copies (an object's state into its
@@ -1190,6 +1203,9 @@ def expanded_size(root: Any, limit: int = 1 << 62) -> int:
 
 
 _SHARED_DATA_MIN = 64
+#: The most bytes an array's item may take (the walk's bound, judged here
+#: before any restore converts a value to the array's dtype).
+MAX_ITEM_BYTES = 4096
 _SHARED_TEXT_MAX = 64
 
 
@@ -1482,6 +1498,11 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
         # compares or converts them works on each: 2e9 of them made a
         # version check allocate 2 GB from 3.9 KB (round 109).
         raise Refusal(f"of {size:,} items of no bytes ({dtype})")
+    if dtype.itemsize > MAX_ITEM_BYTES:
+        # As the walk bounds them, before a restore makes one: an empty
+        # masked array of 800 MB items converted its fill value to one
+        # (round 112).
+        raise Refusal(f"of items of {dtype.itemsize:,} bytes")
     if dtype.hasobject:
         if _has_subarray(dtype):
             # numpy copies each item into every slot of the sub-array: one
@@ -1525,6 +1546,11 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
     _check_data(dry, shape, real, data)
     _own_items(dry, data)
     dry.copied(mask, "a mask")
+    if type(_fill) in (list, tuple, dict, set, frozenset):
+        # numpy converts it to the array's dtype, walking every item it
+        # refers to (a list of 25 levels of shared halves: 2**25, round
+        # 112); a fill value is one value.
+        raise Refusal(f"with the fill value {_shown(_fill)}")
     if not (isinstance(_fill, _Stub) and type(_fill)._ve_name == _SCALAR):
         dry.copied(_fill, "a fill value")  # a scalar's few bytes may be shared
     size = _shape_size(shape) or 0
@@ -1716,6 +1742,41 @@ _CALL_CHECKS: dict[str, Callable[[DryRun, tuple[Any, ...]], Any]] = {
     _BIT_GENERATOR_CTOR: _bit_generator_call,
     "numpy.random._pickle.__randomstate_ctor": _random_ctor_call,
     "numpy.random._pickle.__generator_ctor": _random_ctor_call,
+}
+
+
+def _predictor_nodes(dtype: np.dtype[Any]) -> bool:
+    from sklearn.ensemble._hist_gradient_boosting.common import (
+        PREDICTOR_RECORD_DTYPE,
+    )
+
+    # The same records, their node index 4 bytes narrower when a 32-bit
+    # Python wrote them (the restore widens it).
+    return bool(
+        dtype.names == PREDICTOR_RECORD_DTYPE.names
+        and dtype.itemsize >= PREDICTOR_RECORD_DTYPE.itemsize - 4
+    )
+
+
+def _floats(dtype: np.dtype[Any]) -> bool:
+    return dtype.kind == "f" and dtype.itemsize in (4, 8)
+
+
+def _bitsets(dtype: np.dtype[Any]) -> bool:
+    return dtype == np.uint32
+
+
+#: What an own-state part's restore converts, and the dtypes fit gives it.
+_CAST_ON_RESTORE: dict[str, dict[str, Callable[[np.dtype[Any]], bool]]] = {
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor": {
+        "nodes": _predictor_nodes,
+        "binned_left_cat_bitsets": _bitsets,
+        "raw_left_cat_bitsets": _bitsets,
+    },
+    "sklearn.isotonic.IsotonicRegression": {
+        "X_thresholds_": _floats,
+        "y_thresholds_": _floats,
+    },
 }
 
 

@@ -170,7 +170,18 @@ def label(value: Any) -> str:
         and "  " not in value
     ):
         return value
-    return repr(value) if isinstance(value, str) else plain(value)
+    if not isinstance(value, str):
+        return plain(value)
+    if len(value) <= MAX_LABEL:
+        return repr(value)
+    # repr escapes without bound: a key of 15 million NULs printed 60 MB
+    # (round 113)
+    return f"{value[:MAX_LABEL]!r}... ({len(value):,} characters, cut)"
+
+
+#: The most characters of a key shown (quoted keys only: a plain word is
+#: shown whole, as a value is).
+MAX_LABEL = 1 << 16
 
 
 def cell(value: Any) -> str:
