@@ -4429,7 +4429,9 @@ CASES: dict[str, Case] = {
     # another output count, members deciding wider than two classes, kernels
     # given as functions, bagging's feature subsets.
     "classes-of-no-bytes": Case(
-        _uniform_dummy, _classes_of_no_bytes, "60000000 items of no bytes"
+        _uniform_dummy,
+        _classes_of_no_bytes,
+        "60,000,000 items of no bytes",
     ),
     "neighbors-classes-as-outputs": Case(
         _brute_classifier,
@@ -5190,7 +5192,10 @@ CASES: dict[str, Case] = {
     ),
     # Round 48: one value of the stream rebuilt under many parts.
     "forest-trees-one-state": Case(
-        _deep_forest, _trees_one_state, "rebuilds over", method="predict"
+        _deep_forest,
+        _trees_one_state,
+        "a state another restore copies",
+        method="predict",
     ),
     "boosting-predictors-one-nodes-array": Case(
         _big_leaf_hgb, _predictors_one_nodes_array, "rebuilds over"
