@@ -2039,15 +2039,22 @@ def _(corpus: Corpus, atk: Attack) -> None:
     dry_run_attack(corpus, atk, stream)
 
 
+def _shared_state_stream(module: str, name: str, build: bytes) -> bytes:
+    """600 objects of ``module.name`` (memo 2), each given one memoized dict
+    of 100,000 entries (memo 3) by ``build``."""
+    entries = b"".join(text(f"k{i}") + NONE for i in range(100_000))
+    stream = PROTO5 + memoized(module) + memoized(name) + b"\x93\x94"
+    stream += EMPTY_DICT + b"\x94" + MARK + entries + b"u" + POP + EMPTY_LIST + MARK
+    return stream + (b"h\x02)\x81" + build) * 600 + APPENDS + STOP
+
+
 @attack("inner-shared-state-dict", 5, "one 100,000-entry dict, the state of 600 models")
 def _(corpus: Corpus, atk: Attack) -> None:
     # An estimator's restore copies its state into its __dict__: 2.4 GB from
     # 1 MB, the objects kept (round 106).
-    entries = b"".join(text(f"k{i}") + NONE for i in range(100_000))
-    stream = PROTO5 + memoized("sklearn.linear_model._base")
-    stream += memoized("LinearRegression") + b"\x93\x94" + EMPTY_DICT + b"\x94"
-    stream += MARK + entries + b"u" + POP + EMPTY_LIST + MARK
-    stream += b"h\x02)\x81h\x03b" * 600 + APPENDS + STOP
+    stream = _shared_state_stream(
+        "sklearn.linear_model._base", "LinearRegression", b"h\x03b"
+    )
     dry_run_attack(corpus, atk, stream)
 
 
@@ -2059,11 +2066,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
 def _(corpus: Corpus, atk: Attack) -> None:
     # The same dict inside a fresh pair each time: an object without a
     # restore of its own copies it entry by entry (a loss object).
-    entries = b"".join(text(f"k{i}") + NONE for i in range(100_000))
-    stream = PROTO5 + memoized("sklearn._loss.loss")
-    stream += memoized("AbsoluteError") + b"\x93\x94" + EMPTY_DICT + b"\x94"
-    stream += MARK + entries + b"u" + POP + EMPTY_LIST + MARK
-    stream += b"h\x02)\x81h\x03N\x86b" * 600 + APPENDS + STOP
+    stream = _shared_state_stream("sklearn._loss.loss", "AbsoluteError", b"h\x03N\x86b")
     dry_run_attack(corpus, atk, stream)
 
 
@@ -2139,27 +2142,18 @@ def _restore_attack(corpus: Corpus, atk: Attack, root: Any) -> None:
     dry_run_attack(corpus, atk, out.getvalue())
 
 
+def _version_attack(corpus: Corpus, atk: Attack, version: Any) -> None:
+    """An estimator whose state's ``_sklearn_version`` is ``version``, which
+    scikit-learn's restore compares and formats before the walk."""
+    state = {"_sklearn_version": version}
+    _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
+
+
 @attack("inner-items-of-no-bytes", 5, "a version of 2e9 items of no bytes")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Free in the file; scikit-learn's version check compares each: 2 GB
     # allocated from 3.9 KB (round 109).
-    from numpy._core.multiarray import _reconstruct
-
-    from tests._forge import Reduced
-
-    empty = np.dtype("S0")
-    items = Reduced(
-        (
-            _reconstruct,
-            (np.ndarray, (0,), b"b"),
-            (1, (2_000_000_000,), empty, False, b""),
-        )
-    )
-    _restore_attack(
-        corpus,
-        atk,
-        _estimator_with_state(LogisticRegression, {"_sklearn_version": items}),
-    )
+    _version_attack(corpus, atk, _raw_array("S0", 2_000_000_000))
 
 
 @attack("inner-version-not-text", 5, "a version that is a billion-item shared list")
@@ -2168,12 +2162,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     # from 10 KB (round 109).
     level = [0] * 1_000
     level = [level] * 1_000
-    level = [level] * 1_000
-    _restore_attack(
-        corpus,
-        atk,
-        _estimator_with_state(LogisticRegression, {"_sklearn_version": level}),
-    )
+    _version_attack(corpus, atk, [level] * 1_000)
 
 
 @attack("inner-own-state-list", 5, "isotonic thresholds as a 300-million-item list")
