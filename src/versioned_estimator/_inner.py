@@ -232,7 +232,7 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
     buffers, and no dict key or set member may be a tuple, a frozenset or an
     integer past 64 bits (hashes a file can choose alike). At most
     ``most_ops`` opcodes, when given: a compressed file's, bounded by its
-    compressed size as the outer pickle's are (:func:`most_inner_ops`).
+    compressed size as the outer pickle's are (``Parts.most_ops``).
 
     Examples
     --------
@@ -1750,9 +1750,10 @@ def _tree_call(dry: DryRun, args: tuple[Any, ...]) -> int:
     """A decision tree's ``Tree(n_features, n_classes, n_outputs)``: its
     constructor copies ``n_classes`` item by item, for ``n_outputs`` of
     them, before any state (20 million outputs of no classes, one array of
-    zeros shared by 7 trees: 11 s and 1.5 GB from 355 KB, round 115). An
-    array of an int a output; the outputs those of the tree's values
-    (:func:`_tree_build`), which the file holds."""
+    zeros shared by 7 trees: 11 s and 1.5 GB from 355 KB, round 115).
+    ``n_classes`` is an int array of ``n_outputs`` items, and the outputs
+    are those of the tree's values (:func:`_tree_build`), which the file
+    holds."""
     if len(args) != 3:
         raise Refusal(f"{len(args)} arguments")
     features, classes, outputs = args
