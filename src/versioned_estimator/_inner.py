@@ -1507,12 +1507,12 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
         # Items of no bytes cost the file nothing, and every restore that
         # compares or converts them works on each: 2e9 of them made a
         # version check allocate 2 GB from 3.9 KB (round 109).
-        raise Refusal(f"of {size:,} items of no bytes ({dtype})")
+        raise Refusal(f"an array of {size:,} items of no bytes ({dtype})")
     if dtype.itemsize > MAX_ITEM_BYTES:
         # As the walk bounds them, before a restore makes one: an empty
         # masked array of 800 MB items converted its fill value to one
         # (round 112).
-        raise Refusal(f"of items of {dtype.itemsize:,} bytes")
+        raise Refusal(f"an array of items of {dtype.itemsize} bytes")
     if dtype.hasobject:
         if _has_subarray(dtype):
             # numpy copies each item into every slot of the sub-array: one
