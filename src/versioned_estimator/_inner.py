@@ -966,7 +966,7 @@ class DryRun:
             raise Refusal(f"with the version {_shown(version)}")
         if name in OWN_STATE:
             for value in state.values():
-                if type(value) in (list, tuple, dict, set, frozenset):
+                if type(value) in _HELD:
                     raise Refusal(f"holding {_shown(value)} where its arrays go")
             for key, kinds in _CAST_ON_RESTORE.get(name, {}).items():
                 info = getattr(state.get(key), "_ve_info", None)
@@ -1208,6 +1208,8 @@ _SHARED_DATA_MIN = 64
 #: before any restore converts a value to the array's dtype).
 MAX_ITEM_BYTES = 4096
 _SHARED_TEXT_MAX = 64
+#: Containers, which the dry run holds whole but does not size.
+_HELD = frozenset({list, tuple, dict, set, frozenset})
 
 
 def _data_size(value: Any) -> int | None:
@@ -1557,7 +1559,7 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
     _check_data(dry, shape, real, data)
     _own_items(dry, data)
     dry.copied(mask, "a mask")
-    if type(_fill) in (list, tuple, dict, set, frozenset):
+    if type(_fill) in _HELD:
         # numpy converts it to the array's dtype, walking every item it
         # refers to (a list of 25 levels of shared halves: 2**25, round
         # 112); a fill value is one value.
