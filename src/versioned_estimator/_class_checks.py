@@ -987,6 +987,17 @@ def _dummy_classifier(model: Any) -> str | None:
     return None
 
 
+def _native(spline: Any) -> bool:
+    """Whether a B-spline's knots and coefficients, as stored (``_t`` and
+    ``_c`` in scipy 1.15 on, ``t`` and ``c`` before), are arrays of float64
+    in this machine's byte order."""
+    stored = getattr(spline, "__dict__", {})
+    arrays = [stored[name] for name in ("t", "c", "_t", "_c") if name in stored]
+    return len(arrays) == 2 and all(
+        type(a) is np.ndarray and a.dtype == np.float64 for a in arrays
+    )
+
+
 def _spline_transformer(model: Any) -> str | None:
     splines = getattr(model, "bsplines_", None)
     if splines is None:
@@ -994,6 +1005,12 @@ def _spline_transformer(model: Any) -> str | None:
     width, degree = _width(model), _int(getattr(model, "degree", None))
     if not isinstance(splines, list) or len(splines) != width or not splines:
         return "a SplineTransformer whose splines are not one per feature"
+    if any(_int(getattr(s, "axis", None)) != 0 or not _native(s) for s in splines):
+        # scipy's compiled evaluation reads the knots and coefficients as
+        # native doubles whatever their byte order, where every check here
+        # reads them through numpy (byte-swapped ones passed the magnitude
+        # checks, round 116); BSpline makes both native float64, axis 0.
+        return "a SplineTransformer whose splines are not native float64 on axis 0"
     shapes = {np.shape(s.c) for s in splines}
     if len(shapes) != 1 or any(_int(s.k) != degree for s in splines):
         return "a SplineTransformer whose splines differ in degree or size"
