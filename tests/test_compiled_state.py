@@ -219,6 +219,12 @@ def _hgb_split_in_a_list_of_its_own(model: Any) -> None:
     model._predictors = stages
 
 
+def _hgb_predictor_holds_a_model(model: Any) -> None:
+    """A predictor holding an estimator beside its arrays: the model's
+    check holds each predictor whole (the walk checks none of them alone)."""
+    model._predictors[-1][0].fallback = LogisticRegression()
+
+
 def _hgb_narrow_preprocessor(model: Any) -> None:
     name, transformer, columns = model._preprocessor.transformers_[1]
     model._preprocessor.transformers_[1] = (name, transformer, np.zeros_like(columns))
@@ -343,6 +349,16 @@ def _short_coefficients(model: Any) -> None:
     spline = model.bsplines_[0]
     spline.t = np.linspace(-1, 2, 4_000_000)
     spline.c = spline.c[:1].copy()
+
+
+def _swapped_coefficients(model: Any) -> None:
+    """Round 116: coefficients stored big-endian, read by numpy (and every
+    check) as their values, by scipy's compiled evaluation as native doubles
+    (1.0 as 3e-319)."""
+    for spline in model.bsplines_:
+        stored = vars(spline)
+        name = "_c" if "_c" in stored else "c"
+        stored[name] = stored[name].astype(">f8")
 
 
 def _dummy_regressor() -> tuple[Any, Any]:
@@ -4020,7 +4036,13 @@ CASES: dict[str, Case] = {
     "hist-gradient-boosting-split-in-a-list-of-its-own-class": Case(
         _hgb_categorical,
         _hgb_split_in_a_list_of_its_own,
-        "categorical split on a feature",
+        # Refused before its split is read: fit keeps plain lists.
+        "stages are not its outputs",
+    ),
+    "hist-gradient-boosting-predictor-holds-a-model": Case(
+        _hgb_categorical,
+        _hgb_predictor_holds_a_model,
+        "tree that holds more than its arrays",
     ),
     "hist-gradient-boosting-preprocessor": Case(
         _hgb_categorical, _hgb_narrow_preprocessor, "gives another width"
@@ -4083,6 +4105,13 @@ CASES: dict[str, Case] = {
         _set("vocabulary_", {"hello": 0, "world": 0, "foo": 1}),
         "vocabulary points outside its columns",
         method="transform",
+    ),
+    "spline-byte-order": Case(
+        _spline,
+        _swapped_coefficients,
+        "not native float64 on axis 0",
+        "transform",
+        control="unchecked",
     ),
     "tfidf-weights": Case(
         _tfidf_vectorizer, _short_idf, "weights are not its vocabulary's", "transform"

@@ -473,7 +473,8 @@ CHECKED_MEMBERS: dict[str, frozenset[str]] = {
         ),
         frozenset({"named_estimators_"}),
     ),
-    **dict.fromkeys(HIST_BOOSTING, frozenset({"_preprocessor"})),
+    # Its predictors, each held to a TreePredictor of its three arrays.
+    **dict.fromkeys(HIST_BOOSTING, frozenset({"_preprocessor", "_predictors"})),
     # The search's own checks: its scorer is what its scoring makes, its
     # best parameters a candidate; the results only record the candidates.
     **dict.fromkeys(

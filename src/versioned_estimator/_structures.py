@@ -144,10 +144,14 @@ def _depth(tree: Any, left: np.ndarray, right: np.ndarray) -> int | None:
 def _predictor(predictor: Any) -> str | None:
     """HistGradientBoosting's ``TreePredictor``, one the model holding it has
     not checked already (see :func:`_predictors`)."""
-    covered = _COVERED.get()
-    if covered is not None and id(predictor) in covered:
-        return None
     return _predictors([predictor])
+
+
+_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
+#: A predictor's whole state, as fit builds it.
+_PREDICTOR_STATE = frozenset(
+    {"nodes", "binned_left_cat_bitsets", "raw_left_cat_bitsets"}
+)
 
 
 def _predictors(
@@ -169,6 +173,13 @@ def _predictors(
         nodes = getattr(predictor, "nodes", None)
         if not isinstance(nodes, np.ndarray) or nodes.ndim != 1 or not len(nodes):
             return "a gradient boosting tree without nodes"
+        kind = type(predictor)
+        if f"{kind.__module__}.{kind.__qualname__}" != _PREDICTOR or not (
+            _PREDICTOR_STATE.issuperset(vars(predictor))
+        ):
+            # Its whole state is held here (the walk checks it no further):
+            # the three arrays fit gives it, nothing else.
+            return "a gradient boosting tree that holds more than its arrays"
         if nodes.dtype not in complete:
             if not all(name in (nodes.dtype.names or ()) for name in needed):
                 return "a gradient boosting tree whose nodes lack their fields"
@@ -667,7 +678,9 @@ def _hist_gradient_boosting(estimator: Any) -> str | None:
         1 if len(classes) <= 2 else len(classes)
     ):
         return "a gradient boosting classifier whose outputs are not its classes'"
-    if any(len(stage) != per_iteration for stage in predictors):
+    if type(predictors) is not list or any(
+        type(stage) is not list or len(stage) != per_iteration for stage in predictors
+    ):
         return "a gradient boosting model whose stages are not its outputs"
     if type(estimator).__name__ == "HistGradientBoostingRegressor" and (
         per_iteration != 1
@@ -687,7 +700,7 @@ def _hist_gradient_boosting(estimator: Any) -> str | None:
     if problem is not None:
         return problem
     covered = _COVERED.get()
-    if covered is not None:  # the walk meets them next: checked already
+    if covered is not None:  # the walk meets them next: checked already, whole
         covered.update(id(tree) for tree in trees)
     return _preprocessor(getattr(estimator, "_preprocessor", None), width)
 
@@ -828,6 +841,9 @@ def check_structure(obj: Any) -> str | None:
     'a decision tree whose nodes point outside it or back to themselves'
     """
     kind = type(obj)
+    covered = _COVERED.get()
+    if covered is not None and id(obj) in covered:
+        return None  # its holder's check covered it (a boosting model's trees)
     try:
         for check in check_by_type(obj):
             problem = check(obj)
