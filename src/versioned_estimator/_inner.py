@@ -712,8 +712,11 @@ class DryRun:
         self._granted: dict[tuple[str, str], bool] = {}
         self._violated: set[Hashable] = set()
         self._judged: dict[tuple[str, int], Any] = {}  # argument tuples judged
-        self._dtypes: dict[tuple[int, int], Any] = {}  # dtype states judged
-        self.dtype_done: dict[int, tuple[Any, Any, int]] = {}  # see _real
+        # dtypes judged, by (description, state): see _dtype_build
+        self._dtypes: dict[tuple[int, int], Any] = {}
+        # the parts of dtype states, each with its checked value and size,
+        # by id: see _real
+        self.dtype_done: dict[int, tuple[Any, Any, int]] = {}
         self.copies: dict[int, Any] = {}  # values a restore copies, see copied
         self.dtype_values = 0
         self.dtype_budget = 65_536
@@ -961,7 +964,7 @@ class DryRun:
         thresholds): never containers, which the dry run does not size."""
         version = state.get("_sklearn_version")
         if version is not None and not (
-            type(version) is str and len(version) <= _SHARED_TEXT_MAX
+            type(version) is str and len(version) <= MAX_VERSION_TEXT
         ):
             raise Refusal(f"with the version {_shown(version)}")
         if name in OWN_STATE:
@@ -1208,6 +1211,9 @@ _SHARED_DATA_MIN = 64
 #: before any restore converts a value to the array's dtype).
 MAX_ITEM_BYTES = 4096
 _SHARED_TEXT_MAX = 64
+#: The most characters of the scikit-learn version an object's state keeps
+#: (its restore compares and formats it).
+MAX_VERSION_TEXT = 64
 #: Containers, which the dry run holds whole but does not size.
 _HELD = frozenset({list, tuple, dict, set, frozenset})
 
