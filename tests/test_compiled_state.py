@@ -225,6 +225,39 @@ def _hgb_predictor_holds_a_model(model: Any) -> None:
     model._predictors[-1][0].fallback = LogisticRegression()
 
 
+def _hgb_unlimited() -> tuple[Any, Any]:
+    """A boosting model without depth or leaf limits, over two features of
+    four values each (four bins)."""
+    X = (RS.rand(200, 2) * 4).astype(int).astype(float)
+    model = HistGradientBoostingRegressor(
+        max_iter=1, max_depth=None, max_leaf_nodes=None, min_samples_leaf=1
+    )
+    return model.fit(X, X[:, 0] + RS.rand(200)), X[:3]
+
+
+def _hgb_chain_past_its_bins(model: Any) -> None:
+    """Round 117: its tree a chain every row walks to the end, 60 levels
+    where a path can split two features of four bins 10 times at most."""
+    from sklearn.ensemble._hist_gradient_boosting.common import (
+        PREDICTOR_RECORD_DTYPE,
+    )
+
+    levels = 60
+    nodes = np.zeros(2 * levels + 1, PREDICTOR_RECORD_DTYPE)
+    splits = np.arange(levels)
+    nodes["is_leaf"] = 1
+    nodes["is_leaf"][2 * splits] = 0
+    nodes["left"][2 * splits] = 2 * splits + 2
+    nodes["right"][2 * splits] = 2 * splits + 1
+    nodes["depth"][2 * splits] = splits
+    nodes["depth"][2 * splits + 1] = splits + 1
+    nodes["depth"][-1] = levels
+    nodes["num_threshold"] = np.inf
+    nodes["missing_go_to_left"] = 1
+    nodes["count"] = 1
+    model._predictors[0][0].nodes = nodes
+
+
 def _hgb_narrow_preprocessor(model: Any) -> None:
     name, transformer, columns = model._preprocessor.transformers_[1]
     model._preprocessor.transformers_[1] = (name, transformer, np.zeros_like(columns))
@@ -4043,6 +4076,12 @@ CASES: dict[str, Case] = {
         _hgb_categorical,
         _hgb_predictor_holds_a_model,
         "tree that holds more than its arrays",
+    ),
+    "hist-gradient-boosting-chain-past-its-bins": Case(
+        _hgb_unlimited,
+        _hgb_chain_past_its_bins,
+        "larger than its max_leaf_nodes or max_depth",
+        control="unchecked",
     ),
     "hist-gradient-boosting-preprocessor": Case(
         _hgb_categorical, _hgb_narrow_preprocessor, "gives another width"
