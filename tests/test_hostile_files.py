@@ -2321,6 +2321,96 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.max_peak = 512 * MIB
 
 
+DUP = b"2"
+
+
+def _collide(k: int) -> bytes:
+    """LONG1 of ``k * (2**61 - 1)``: integers that share one hash."""
+    data = (k * ((1 << 61) - 1)).to_bytes(16, "little", signed=True)
+    return b"\x8a" + bytes([len(data)]) + data
+
+
+@attack("inner-dup-launders-big-keys", 5, "40,000 colliding keys, each behind DUP")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # DUP pushed a fresh value to the scan, which forgot the integer was past
+    # 64 bits: the dry run built a dict of 40,000 keys of one hash, 19 s
+    # (round 118).
+    keys = b"".join(_collide(k) + DUP + POP + NONE for k in range(1, 40_001))
+    stream = PROTO5 + EMPTY_DICT + MARK + keys + b"u" + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-dup-launders-nesting", 5, "a key nested 150,000 deep through DUP")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The same for a tuple's depth: hashing the key recursed in C past the
+    # stack, SIGSEGV in load and audit (round 118).
+    key = NONE + (TUPLE1 + DUP + POP) * 150_000
+    stream = PROTO5 + EMPTY_DICT + key + NONE + SETITEM + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-dup-launders-arguments", 5, "a million-item tuple behind DUP, 300 calls")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # ... and for a tuple's size: one memoized tuple unpacked by 300 calls,
+    # 46 s and 2.4 GB from 1 MB (round 118).
+    stream = PROTO5 + memoized("builtins") + memoized("slice") + b"\x93\x94"
+    stream += MARK + NONE * 1_000_000
+    stream += TUPLE + DUP + POP + b"\x94" + b"h\x02h\x03R0" * 300 + NONE + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-fill-value-an-array", 5, "a fill value of 300,000 items, cast to 4 KB")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The restore casts the fill value to the array's dtype, item by item:
+    # 2.5 GB from 333 KB (round 118).
+    masked = _masked("S4096", (0,), _raw_array("u1", 300_000))
+    _restore_attack(
+        corpus, atk, _estimator_with_state(LogisticRegression, {"x_": masked})
+    )
+
+
+@attack("inner-records-of-objects", 5, "300,000 references made 4 KB records")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each item of an object array's list becomes an item of its dtype: one
+    # memoized tuple under 300,000 records of an object and 4,088 bytes,
+    # 1.5 GB from 633 KB (round 118).
+    from numpy._core.multiarray import _reconstruct
+
+    from tests._forge import Reduced
+
+    dtype = np.dtype([("a", "O"), ("b", "S4088")])
+    item = (None, b"")
+    state = (1, (300_000,), dtype, False, [item] * 300_000)
+    records = Reduced((_reconstruct, (np.ndarray, (0,), b"b"), state))
+    _restore_attack(
+        corpus, atk, _estimator_with_state(LogisticRegression, {"x_": records})
+    )
+
+
+def _forged_dtype(description: str) -> Any:
+    """``numpy.dtype(description)`` given a record's state."""
+    from tests._forge import Reduced
+
+    state = np.dtype([("a", "<i8")]).__reduce__()[2]
+    return Reduced((np.dtype, (description, False, True), state))
+
+
+@attack("inner-dtype-object-of-a-record", 5, "an object dtype given a record's state")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The restore keeps the description's kind: an object dtype that claims
+    # no references, its arrays' raw bytes read as pointers (SIGSEGV at
+    # predict, round 118).
+    state = {"x_": _forged_dtype("O8")}
+    _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
+
+
+@attack("inner-dtype-datetime-of-a-record", 5, "a datetime dtype of a record's state")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # numpy's own restore of it crashed inside load (round 118).
+    state = {"x_": _forged_dtype("M8")}
+    _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -144,6 +144,7 @@ _MARK, _STOP, _FRAME, _PROTO = 0x28, 0x2E, 0x95, 0x80
 _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER, _READONLY_BUFFER = 0x97, 0x98
+_DUP = 0x32
 _NAMING = frozenset({0x93, 0x63, 0x69})  # STACK_GLOBAL, GLOBAL, INST
 #: The longest module or qualified name a global may have (scikit-learn's
 #: longest is under 100 characters).
@@ -480,6 +481,13 @@ def _scan_other(
         return -1
     elif op in (_FRAME, _PROTO):
         pass
+    elif op == _DUP:
+        # A second reference to the same value, as BINGET is: what the scan
+        # knows of it (an integer past 64 bits, a tuple's size and depth)
+        # goes with it. Pushed as a fresh value, DUP laundered all three
+        # (dict keys of colliding hashes, tuples nested past the bound,
+        # one tuple unpacked by 300 calls; round 118).
+        append(stack[-1])
     else:
         if op == _NEXT_BUFFER:
             counts[0] += 1
@@ -1207,6 +1215,7 @@ def expanded_size(root: Any, limit: int = 1 << 62) -> int:
 
 
 _SHARED_DATA_MIN = 64
+_POINTER_BYTES = np.dtype(object).itemsize
 #: The most bytes an array's item may take (the walk's bound, judged here
 #: before any restore converts a value to the array's dtype).
 MAX_ITEM_BYTES = 4096
@@ -1452,7 +1461,13 @@ def _judged_dtype(dry: DryRun, info: _DtypeInfo, state: tuple[Any, ...]) -> Any:
     except (TypeError, ValueError) as exc:
         raise Refusal(f"of a dtype numpy cannot build ({exc})") from exc
     for fresh in candidates:
-        if fresh.__reduce__()[2] == real:
+        # The description too: a state of fields or sub-arrays makes its
+        # candidates alone, and numpy's restore keeps the description's kind
+        # ('O' over a record's state made an object dtype that claims no
+        # references, items read as pointers; 'M8' over one crashed the
+        # restore; round 118).
+        args = fresh.__reduce__()[1]
+        if fresh.__reduce__()[2] == real and args[0] == info.args[0]:
             return fresh
     raise Refusal(
         f"{_shown(state)} for the dtype {info.args[0]!r}: not the state numpy "
@@ -1526,6 +1541,12 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
             # numpy copies each item into every slot of the sub-array: one
             # item of the file becomes any number of objects.
             raise Refusal(f"of the object dtype {dtype} with sub-arrays")
+        if dtype.itemsize > _POINTER_BYTES:
+            # Records of objects and bytes: each item of the list, a memo
+            # reference of two bytes, becomes a record of up to 4 KB
+            # (300,000 references to one tuple: 1.5 GB from 600 KB, round
+            # 118). No model keeps one; an object array's items are pointers.
+            raise Refusal(f"of records holding objects and bytes ({dtype})")
         if not isinstance(data, list) or len(data) != size:
             raise Refusal("of an object array not built from a list of its items")
         return
@@ -1577,6 +1598,14 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         real.hasobject and isinstance(mask, list)
     ):
         raise Refusal("with a mask that is not its shape")
+    filled = _fill._ve_info if isinstance(_fill, _Stub) else None
+    if isinstance(filled, _ArrayInfo):
+        count = _shape_size(filled.shape)
+        if filled.dtype is None or count is None or count > 1:
+            # The restore converts the fill value to the array's dtype, item
+            # by item: an array of 300,000 bytes as the fill value of an
+            # empty array of 4 KB strings asked 2.5 GB (round 118).
+            raise Refusal("with a fill value of more than one value")
     if isinstance(_fill, _Stub) and type(_fill)._ve_name not in _FILL_VALUES:
         # A numpy scalar (a float column's 1e20), or the 0-d array numpy keeps
         # once a masked array went through a pickle, is a fill value (judged
