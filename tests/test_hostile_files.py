@@ -2411,6 +2411,81 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
 
 
+def _keys(count: int, each: Callable[[int], bytes]) -> bytes:
+    """A dict of ``count`` keys of one hash, each written by ``each(k)``."""
+    items = b"".join(each(k) for k in range(1, count + 1))
+    return PROTO5 + EMPTY_DICT + MARK + items + b"u" + STOP
+
+
+@attack("inner-build-launders-big-keys", 5, "40,000 colliding keys, each BUILD(None)")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # BUILD leaves its object on the stack; the scan pushed a fresh value,
+    # forgetting the integer was past 64 bits: past 60 s (round 119).
+    stream = _keys(40_000, lambda k: _collide(k) + NONE + BUILD + NONE)
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-build-launders-nesting", 5, "a key 300,000 deep, BUILD(None) each 500")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # ... and the tuple's depth: SIGSEGV in load and audit (round 119).
+    levels = b"".join(
+        TUPLE1 + (NONE + BUILD if d % 500 == 499 else b"") for d in range(300_000)
+    )
+    stream = PROTO5 + EMPTY_DICT + NONE + levels + NONE + SETITEM + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-pop-of-a-mark-hides-keys", 5, "40,000 colliding keys, each MARK POP")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # POP takes a MARK on top, not the value under it; the scan took the
+    # value, so the keys were never judged keys: past 60 s (round 119).
+    stream = _keys(40_000, lambda k: _collide(k) + MARK + POP + NONE)
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-hex-text-keys", 5, "32,767 colliding keys as protocol 0 hex text")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # INT text in base 0: "0x" and 19 hex digits, 76 bits in 21 characters,
+    # taken for 64 at most: 31 s (round 119).
+    stream = _keys(
+        32_767, lambda k: b"I" + hex(k * ((1 << 61) - 1)).encode() + b"\n" + NONE
+    )
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-memo-gap-then-memoize", 5, "a memo gap, then 40,000 keys via MEMOIZE")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # MEMOIZE stores at the unpickler's count of values, not after the last
+    # index: after one gap it overwrote the PUT's slot, which the scan still
+    # held plain, and GET gave back colliding keys: past 60 s (round 119).
+    put, get = b"r" + struct.pack("<I", 2), b"j" + struct.pack("<I", 2)
+    keys = _keys(40_000, lambda k: _collide(k) + b"\x94" + POP + get + NONE)
+    dry_run_attack(corpus, atk, PROTO5 + NONE + put + POP + keys[len(PROTO5) :])
+
+
+@attack("inner-read-only-view-after-binput", 5, "READONLY_BUFFER after BINPUT 0x97")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The byte before it was 0x97 (BINPUT's index), not the NEXT_BUFFER
+    # opcode: each use a new view of one block, unseen as shared by the dry
+    # run, a copy per tree: 2.2 GB from 1.2 MB (round 119).
+    memo = (NONE + b"\x94" + POP) * 0x97  # slots 0 to 150
+    block = b"\x96" + struct.pack("<Q", 1 << 20) + bytes(1 << 20) + b"q\x97"
+    views = (b"h\x97\x98" + POP) * 100  # BINGET 151, READONLY_BUFFER
+    stream = PROTO5 + memo + block + POP + views + NONE + STOP
+    dry_run_attack(corpus, atk, stream)
+
+
+@attack("inner-masked-wide-records", 5, "3,000 masked arrays of one 4,096-field dtype")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Their restore makes the mask's dtype field by field, in Python, each
+    # masked array again: 17 s and 1.7 GB from 262 KB (round 119).
+    wide = np.dtype([(f"f{k}", "u1") for k in range(4_096)])
+    arrays = [_masked(wide, (0,), None) for _ in range(3_000)]
+    _restore_attack(
+        corpus, atk, _estimator_with_state(LogisticRegression, {"x_": arrays})
+    )
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -77,8 +77,6 @@ class Refusal(Exception):
 # Deeper than any model's containers (a Pipeline of ColumnTransformers of
 # lists of tuples is a few dozen levels).
 MAX_NESTING = 1_000
-# Memo indices may not run ahead of the values memoized by more than this.
-MEMO_SLACK = 1024
 
 # Per opcode: how its argument is read (n >= 0: n bytes; "line", "lines":
 # one or two text lines; "u1", "i4", "u4", "u8": a length prefix) and its
@@ -144,7 +142,7 @@ _MARK, _STOP, _FRAME, _PROTO = 0x28, 0x2E, 0x95, 0x80
 _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER, _READONLY_BUFFER = 0x97, 0x98
-_DUP = 0x32
+_DUP, _POP = 0x32, 0x30
 _NAMING = frozenset({0x93, 0x63, 0x69})  # STACK_GLOBAL, GLOBAL, INST
 #: The longest module or qualified name a global may have (scikit-learn's
 #: longest is under 100 characters).
@@ -176,7 +174,8 @@ _CLASS = [0] * 256
 _FIXED_PUSH = [0] * 256
 _LONG_WIDTH = [0] * 256
 # Opcodes that take their operands off the stack and push one result, with
-# no argument of their own: REDUCE, BUILD, NEWOBJ, APPEND.
+# no argument of their own: REDUCE, BUILD, NEWOBJ, APPEND (BUILD and APPEND
+# keep the object they take as their result).
 _CALLS = {0x52: 2, 0x62: 2, 0x81: 2, 0x61: 2}
 
 
@@ -246,14 +245,15 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
     >>> scan_stream(b"\\x80\\x05N\\x8c\\x01a\\x94r\\xff\\xff\\xff\\x7f.", 0)
     Traceback (most recent call last):
     ...
-    versioned_estimator._inner.Refusal: a memo index (2147483647) far ahead of ...
+    versioned_estimator._inner.Refusal: a memo index (2147483647) ahead of ...
     """
     data = stream
     i = 0
     stack: list[tuple[int, int]] = []
     marks: list[int] = []
     memo: list[tuple[int, int] | None] = []
-    counts = [0, 0, 0]  # out-of-band buffers seen, globals named, memo slack used
+    # out-of-band buffers seen, globals named, where the last NEXT_BUFFER ended
+    counts = [0, 0, -1]
     # The values calls unpack, in all: a call copies its argument tuple, so
     # a million-item tuple memoized once and passed to 1,000 calls copied a
     # billion (a 1 MB file past 60 s and 2.9 GB, round 102).
@@ -262,7 +262,6 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
     classes = _CLASS
     fixed = _FIXED_PUSH
     widths = _LONG_WIDTH
-    calls = _CALLS
     unpack_u32, unpack_u64 = _u32, _u64
     size = len(data)
     atom = _ATOM
@@ -302,12 +301,13 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
                 append(found)
             elif cls == 5:
                 marks.append(len(stack))
-            elif cls == 8:  # REDUCE, BUILD, NEWOBJ, APPEND
-                pops = calls[op]
-                if len(stack) < pops:
+            elif cls == 8:  # BUILD, APPEND: the object below stays, as it was
+                # (a fresh value in its place laundered an integer past 64
+                # bits, a tuple's depth and its size through BUILD(None),
+                # round 119)
+                if len(stack) < 2:
                     raise IndexError
-                del stack[-pops:]
-                append(atom)
+                del stack[-1]
             elif cls == 7:  # LONG_BINGET
                 found = memo[unpack_u32(data, i)[0]]
                 if found is None:
@@ -426,13 +426,18 @@ def _scan_other(
                 index = int(data[i:end])
             except ValueError as exc:
                 raise Refusal("a malformed memo index") from exc
-        big = op in (_INT, _LONG) and end - i > 21
-        if big:
+        digits = data[i:end]
+        if op in (_INT, _LONG) and not (op == _INT and digits in (b"00", b"01")):
+            # In any base Python reads (0x, 0o, 0b, digits apart by _), as the
+            # C unpickler does: 21 characters were taken for 64 bits at most,
+            # and "0x" and 19 hex digits are 76 (round 119).
             try:
-                value = int(data[i:end].rstrip(b"L"))  # 4,300 digits at most
-            except ValueError as exc:
+                value = int(digits[:-1] if digits.endswith(b"L") else digits, 0)
+            except ValueError as exc:  # 4,300 digits at most
                 raise Refusal("a malformed or overlong integer") from exc
-            _huge(value)
+            big = not -(1 << 63) <= value < 1 << 63
+            if big:
+                _huge(value)
         i = end + 1
     else:  # two lines
         i = data.index(b"\n", data.index(b"\n", i) + 1) + 1
@@ -447,15 +452,17 @@ def _scan_other(
             append(found)
         elif index < len(memo):
             memo[index] = stack[-1]
-        elif index <= len(memo) + MEMO_SLACK - counts[2]:
-            # The slack is the stream's, not each PUT's: 1,025 slots a PUT
-            # of 5 bytes grew the memo to 2.2 GB from 1 MB (round 102).
-            counts[2] += index - len(memo)
-            memo.extend([None] * (index - len(memo)))
+        elif index == len(memo):
             memo.append(stack[-1])
         else:
+            # Pickle memoizes at the next index, always: an index ahead left
+            # slots the C unpickler sizes its memo by (1,025 slots a PUT of 5
+            # bytes: 2.2 GB from 1 MB, round 102), and it puts MEMOIZE's
+            # value at its count of values, not after the last index, so the
+            # scan's memo and the unpickler's parted (a value the scan held
+            # plain was a 76-bit key to the unpickler, round 119).
             raise Refusal(
-                f"a memo index ({index}) far ahead of the {len(memo)} values memoized"
+                f"a memo index ({index}) ahead of the {len(memo)} values memoized"
             )
     elif op in _HASHED:
         begin = marks.pop()
@@ -491,18 +498,26 @@ def _scan_other(
     else:
         if op == _NEXT_BUFFER:
             counts[0] += 1
+            counts[2] = i
             if counts[0] > n_buffers:
                 raise Refusal("more out-of-band buffers than the file holds")
         elif op in _NAMING:
             counts[1] += 1
             if counts[1] > MAX_NAMED:
                 raise Refusal(f"more than {MAX_NAMED:,} globals named")
-        elif op == _READONLY_BUFFER and data[start - 1] != _NEXT_BUFFER:
+        elif op == _READONLY_BUFFER and start != counts[2]:
             # Pickle writes it only right after NEXT_BUFFER. Anywhere else it
             # makes a new view of a buffer or bytearray the stream already
             # used: one block of data under a thousand trees, each view a new
-            # object to the dry run, each tree a copy of the block.
+            # object to the dry run, each tree a copy of the block. (The
+            # opcode before it, not the byte: BINPUT 0x97 passed, round 119.)
             raise Refusal("a read-only view of data other than the buffer just taken")
+        elif op == _POP and marks and marks[-1] == len(stack):
+            # POP takes a MARK when one is on top, as the C unpickler does
+            # (the scan took the value under it for the POP: a key of 76
+            # bits was never judged a key, round 119).
+            marks.pop()
+            return i
         pops, pushes = _EFFECT[op]
         if pops == "mark":
             del stack[marks.pop() :]
@@ -991,7 +1006,7 @@ class DryRun:
                     # of 1-byte records cast to 56: 1.8 GB from 155 KB;
                     # isotonic thresholds of uint8 sorted and cast: 1 GB,
                     # round 112): only what fit makes, converted in place.
-                    raise Refusal(f"holding {key} of {dtype}")
+                    raise Refusal(f"holding {key} of {_dtype_text(dtype)}")
 
     def copied(self, value: Any, what: str) -> None:
         """``value`` is one a restore copies (an object's state into its
@@ -1530,31 +1545,43 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
         # Items of no bytes cost the file nothing, and every restore that
         # compares or converts them works on each: 2e9 of them made a
         # version check allocate 2 GB from 3.9 KB (round 109).
-        raise Refusal(f"an array of {size:,} items of no bytes ({dtype})")
+        raise Refusal(f"an array of {size:,} items of no bytes ({_dtype_text(dtype)})")
     if dtype.itemsize > MAX_ITEM_BYTES:
         # As the walk bounds them, before a restore makes one: an empty
         # masked array of 800 MB items converted its fill value to one
         # (round 112).
         raise Refusal(f"an array of items of {dtype.itemsize} bytes")
     if dtype.hasobject:
-        if _has_subarray(dtype):
-            # numpy copies each item into every slot of the sub-array: one
-            # item of the file becomes any number of objects.
-            raise Refusal(f"of the object dtype {dtype} with sub-arrays")
         if dtype.itemsize > _POINTER_BYTES:
             # Records of objects and bytes: each item of the list, a memo
             # reference of two bytes, becomes a record of up to 4 KB
             # (300,000 references to one tuple: 1.5 GB from 600 KB, round
             # 118). No model keeps one; an object array's items are pointers.
-            raise Refusal(f"of records holding objects and bytes ({dtype})")
+            raise Refusal(
+                f"of records holding objects and bytes ({_dtype_text(dtype)})"
+            )
+        if _has_subarray(dtype):
+            # numpy copies each item into every slot of the sub-array: one
+            # item of the file becomes any number of objects.
+            raise Refusal(f"of the object dtype {_dtype_text(dtype)} with sub-arrays")
         if not isinstance(data, list) or len(data) != size:
             raise Refusal("of an object array not built from a list of its items")
         return
     nbytes = dry.nbytes(data)
     if nbytes is None or nbytes != size * dtype.itemsize:
         raise Refusal(
-            f"whose data ({nbytes} bytes) is not its shape {_shown(shape)} of {dtype}"
+            f"whose data ({nbytes} bytes) is not its shape {_shown(shape)} of "
+            f"{_dtype_text(dtype)}"
         )
+
+
+def _dtype_text(dtype: np.dtype[Any]) -> str:
+    """A dtype as a refusal names it: records by their count of fields and
+    bytes, not field by field (printing one of 4,096 fields takes 20 ms,
+    and a refusal may be met once per array sharing it, round 119)."""
+    if dtype.names is not None:
+        return f"records of {len(dtype.names)} fields, {dtype.itemsize} bytes"
+    return _cut(str(dtype), 200)
 
 
 def _has_subarray(dtype: np.dtype[Any]) -> bool:
@@ -1583,6 +1610,13 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal(f"{_shown(state)}, not a masked array's")
     _, shape, dtype, fortran, data, mask, _fill = state
     real = dry.dtype_of(dtype)
+    if real.fields is not None or real.subdtype is not None:
+        # Its restore makes the mask's dtype and the default fill value
+        # field by field, in Python, each masked array again: one dtype of
+        # 4,096 fields under 3,000 empty masked arrays, 17 s and 1.7 GB from
+        # 262 KB (round 119). A search's results, the only masked arrays fit
+        # makes, hold numbers, text or objects.
+        raise Refusal(f"of records or sub-arrays ({_dtype_text(real)})")
     _check_data(dry, shape, real, data)
     _own_items(dry, data)
     dry.copied(mask, "a mask")
