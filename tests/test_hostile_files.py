@@ -2330,14 +2330,18 @@ def _collide(k: int) -> bytes:
     return b"\x8a" + bytes([len(data)]) + data
 
 
+def _keys(count: int, each: Callable[[int], bytes]) -> bytes:
+    """A dict of ``count`` keys of one hash, each written by ``each(k)``."""
+    items = b"".join(each(k) for k in range(1, count + 1))
+    return PROTO5 + EMPTY_DICT + MARK + items + b"u" + STOP
+
+
 @attack("inner-dup-launders-big-keys", 5, "40,000 colliding keys, each behind DUP")
 def _(corpus: Corpus, atk: Attack) -> None:
     # DUP pushed a fresh value to the scan, which forgot the integer was past
     # 64 bits: the dry run built a dict of 40,000 keys of one hash, 19 s
     # (round 118).
-    keys = b"".join(_collide(k) + DUP + POP + NONE for k in range(1, 40_001))
-    stream = PROTO5 + EMPTY_DICT + MARK + keys + b"u" + STOP
-    dry_run_attack(corpus, atk, stream)
+    dry_run_attack(corpus, atk, _keys(40_000, lambda k: _collide(k) + DUP + POP + NONE))
 
 
 @attack("inner-dup-launders-nesting", 5, "a key nested 150,000 deep through DUP")
@@ -2409,12 +2413,6 @@ def _(corpus: Corpus, atk: Attack) -> None:
     # numpy's own restore of it crashed inside load (round 118).
     state = {"x_": _forged_dtype("M8")}
     _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
-
-
-def _keys(count: int, each: Callable[[int], bytes]) -> bytes:
-    """A dict of ``count`` keys of one hash, each written by ``each(k)``."""
-    items = b"".join(each(k) for k in range(1, count + 1))
-    return PROTO5 + EMPTY_DICT + MARK + items + b"u" + STOP
 
 
 @attack("inner-build-launders-big-keys", 5, "40,000 colliding keys, each BUILD(None)")
