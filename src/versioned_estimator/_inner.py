@@ -252,8 +252,11 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
     stack: list[tuple[int, int]] = []
     marks: list[int] = []
     memo: list[tuple[int, int] | None] = []
-    # out-of-band buffers seen, globals named, where the last NEXT_BUFFER ended
-    counts = [0, 0, -1]
+    size = len(data)
+    # out-of-band buffers seen, globals named, where the last NEXT_BUFFER
+    # ended, where the current frame ends (past the stream: in none)
+    counts = [0, 0, -1, size + 1]
+    frame_end = size + 1
     # The values calls unpack, in all: a call copies its argument tuple, so
     # a million-item tuple memoized once and passed to 1,000 calls copied a
     # billion (a 1 MB file past 60 s and 2.9 GB, round 102).
@@ -263,7 +266,6 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
     fixed = _FIXED_PUSH
     widths = _LONG_WIDTH
     unpack_u32, unpack_u64 = _u32, _u64
-    size = len(data)
     atom = _ATOM
     append = stack.append
     remember = memo.append
@@ -272,6 +274,15 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
     left = size if most_ops is None or most_ops >= size else most_ops
     try:
         while True:
+            if i >= frame_end:
+                if i > frame_end:
+                    # The C unpickler drops what is left of a frame when an
+                    # opcode reads past it, and goes on from after the
+                    # frame: the scan and it parted, and the opcodes only
+                    # the unpickler read went unjudged (a tuple nested two
+                    # million deep as a key: SIGSEGV, round 121).
+                    raise Refusal("an opcode that runs past the end of its frame")
+                frame_end = counts[3] = size + 1
             op = data[i]
             i += 1
             left -= 1
@@ -350,6 +361,7 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
                 i = _scan_other(data, i - 1, stack, marks, memo, counts, n_buffers)
                 if i < 0:
                     break
+                frame_end = counts[3]
     except IndexError as exc:
         raise Refusal(
             "an opcode without its operands, a reference to a value never "
@@ -486,7 +498,13 @@ def _scan_other(
         _fold(stack, len(stack) - 3)
     elif op == _STOP:
         return -1
-    elif op in (_FRAME, _PROTO):
+    elif op == _FRAME:
+        if counts[3] <= len(data):
+            raise Refusal("a frame that begins inside another")
+        counts[3] = i + _u64(data, start + 1)[0]
+        if counts[3] > len(data):
+            raise IndexError
+    elif op == _PROTO:
         pass
     elif op == _DUP:
         # A second reference to the same value, as BINGET is: what the scan
@@ -1396,6 +1414,9 @@ def _fresh_dtypes(args: tuple[Any, ...], state: tuple[Any, ...]) -> list[np.dtyp
         if not (
             isinstance(names, tuple)
             and isinstance(fields, dict)
+            # text before any set of them: integers that share one hash made
+            # the set of 60,000 names quadratic, 22 s (round 121)
+            and all(type(n) is str for n in names)
             and set(names) == set(fields)
             and all(
                 isinstance(fields[n], tuple)
@@ -1633,6 +1654,12 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
     ):
         raise Refusal("with a mask that is not its shape")
     filled = _fill._ve_info if isinstance(_fill, _Stub) else None
+    if isinstance(filled, np.dtype) and filled.hasobject:
+        # An object scalar is the object it is given (where numpy unpickles
+        # one; 2.4 refuses), shared by any number of masked arrays, each
+        # converting it (round 121); a fill value fit keeps is a 0-d array
+        # or a number.
+        raise Refusal("with an object scalar as fill value")
     if isinstance(filled, _ArrayInfo):
         count = _shape_size(filled.shape)
         if filled.dtype is None or count is None or count > 1:
