@@ -2541,6 +2541,23 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.max_peak = 512 * MIB
 
 
+@attack(
+    "inner-dtype-nested-records",
+    5,
+    "records of two fields, each the level below, 28 deep",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each level pickled once, walked again at every reference: 2**28 fields
+    # from 5.4 KB, past 60 s in the walk (round 122).
+    nested = np.dtype("u1")
+    for _ in range(28):
+        nested = np.dtype(
+            {"names": ["a", "b"], "formats": [nested] * 2, "offsets": [0, 0]}
+        )
+    state = {"x_": nested}
+    _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -1504,6 +1504,12 @@ def _judged_dtype(dry: DryRun, info: _DtypeInfo, state: tuple[Any, ...]) -> Any:
         # restore; round 118).
         args = fresh.__reduce__()[1]
         if fresh.__reduce__()[2] == real and args[0] == info.args[0]:
+            fields, depth, _ = dtype_layout(fresh)
+            if fields > MAX_DTYPE_FIELDS or depth > MAX_DTYPE_DEPTH:
+                raise Refusal(
+                    f"a dtype of more than {MAX_DTYPE_FIELDS:,} fields or nested "
+                    f"more than {MAX_DTYPE_DEPTH} deep, counted at every reference"
+                )
             return fresh
     raise Refusal(
         f"{_shown(state)} for the dtype {info.args[0]!r}: not the state numpy "
@@ -1581,7 +1587,7 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
             raise Refusal(
                 f"of records holding objects and bytes ({_dtype_text(dtype)})"
             )
-        if _has_subarray(dtype):
+        if dtype_layout(dtype)[2]:
             # numpy copies each item into every slot of the sub-array: one
             # item of the file becomes any number of objects.
             raise Refusal(f"of the object dtype {_dtype_text(dtype)} with sub-arrays")
@@ -1605,11 +1611,52 @@ def _dtype_text(dtype: np.dtype[Any]) -> str:
     return _cut(str(dtype), 200)
 
 
-def _has_subarray(dtype: np.dtype[Any]) -> bool:
-    if dtype.subdtype is not None:
-        return True
-    fields: Mapping[str, Any] = dtype.fields or {}
-    return any(_has_subarray(field[0]) for field in fields.values())
+#: The most fields a dtype may hold, each nested record's counted at every
+#: reference to it, and the deepest its records may nest. numpy (and the
+#: checks) walk a dtype's fields again at every reference: records of two
+#: fields, each the level below, 28 levels deep in 5.4 KB of file, made
+#: 2**28 fields to walk (round 122). A model's records hold a dozen.
+MAX_DTYPE_FIELDS = 4096
+MAX_DTYPE_DEPTH = 16
+
+
+def dtype_layout(dtype: np.dtype[Any]) -> tuple[int, int, bool]:
+    """The fields of ``dtype`` counted at every reference (past
+    :data:`MAX_DTYPE_FIELDS`: that bound plus one), how deep its records and
+    sub-arrays nest, and whether any part of it is a sub-array. Each dtype
+    it holds is walked once, without recursion.
+
+    Examples
+    --------
+    >>> dtype_layout(np.dtype("f8"))
+    (1, 0, False)
+    >>> dtype_layout(np.dtype([("a", "f8"), ("b", [("c", "i4"), ("d", "i4", (2,))])]))
+    (3, 3, True)
+    """
+    done: dict[int, tuple[int, int, bool]] = {}
+    todo: list[tuple[np.dtype[Any], bool]] = [(dtype, False)]
+    while todo:
+        current, ready = todo.pop()
+        if id(current) in done:
+            continue
+        parts = [field[0] for field in (current.fields or {}).values()]
+        if current.subdtype is not None:
+            parts.append(current.subdtype[0])
+        if not parts:
+            done[id(current)] = (1, 0, False)
+        elif ready:
+            held = [done[id(part)] for part in parts]
+            done[id(current)] = (
+                min(sum(h[0] for h in held), MAX_DTYPE_FIELDS + 1),
+                1 + max(h[1] for h in held),
+                current.subdtype is not None or any(h[2] for h in held),
+            )
+        elif len(todo) > MAX_DTYPE_DEPTH * MAX_DTYPE_FIELDS:
+            return MAX_DTYPE_FIELDS + 1, MAX_DTYPE_DEPTH + 1, False
+        else:
+            todo.append((current, True))
+            todo.extend((part, False) for part in parts)
+    return done[id(dtype)]
 
 
 def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:

@@ -27,7 +27,12 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._allowlist import Allowed
-from versioned_estimator._inner import MAX_NESTING
+from versioned_estimator._inner import (
+    MAX_DTYPE_DEPTH,
+    MAX_DTYPE_FIELDS,
+    MAX_NESTING,
+    dtype_layout,
+)
 from versioned_estimator._magnitudes import slow_array, slow_number, slow_numbers
 from versioned_estimator._shapes import SCALARS, param_names
 from versioned_estimator._structures import check_structure, covering
@@ -267,10 +272,14 @@ def _walk(
                 stack.append(obj.fill_value)
             continue
         if isinstance(obj, np.dtype):
-            if _sub_arrays(obj):
+            fields, nested, sub_arrays = dtype_layout(obj)
+            if sub_arrays:
                 # ('f8', (20000,)) is one item of 20,000 values: code that
                 # makes an array of this dtype makes that many per element.
                 return f"a dtype of sub-arrays ({obj.str})"[:200]
+            if fields > MAX_DTYPE_FIELDS or nested > MAX_DTYPE_DEPTH:
+                # numpy walks its fields again at every reference (round 122)
+                return f"a dtype of records nested {nested} deep ({obj.str})"[:200]
             continue
         if id(obj) in resolved:
             continue  # a class or function the stream named, already judged
@@ -686,13 +695,6 @@ MIN_OWNED_ARRAY_BYTES = 512
 #: The most estimators one array may have, a chain of meta-estimators each
 #: keeping its member's classes.
 MAX_CHAIN = 8
-
-
-def _sub_arrays(dtype: np.dtype[Any]) -> bool:
-    """Whether a dtype, or a field of it, is an array of values per item."""
-    if dtype.subdtype is not None:
-        return True
-    return any(_sub_arrays(field[0]) for field in (dtype.fields or {}).values())
 
 
 def _expansion(
