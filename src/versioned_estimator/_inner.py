@@ -168,15 +168,14 @@ _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 
 # Classes of opcodes, for the scan's dispatch (most frequent first).
 _C_SHORT, _C_MEMOIZE, _C_FIXED, _C_BINGET, _C_MARK, _C_LONG = 1, 2, 3, 4, 5, 6
-_C_LONG_BINGET, _C_CALL, _C_TUPLE1, _C_TUPLE2, _C_TUPLE = 7, 8, 9, 10, 11
+_C_LONG_BINGET, _C_KEEP, _C_TUPLE1, _C_TUPLE2, _C_TUPLE = 7, 8, 9, 10, 11
 _C_UNPACK = 12  # REDUCE, NEWOBJ, NEWOBJ_EX: calls that unpack their arguments
 _CLASS = [0] * 256
 _FIXED_PUSH = [0] * 256
 _LONG_WIDTH = [0] * 256
-# Opcodes that take their operands off the stack and push one result, with
-# no argument of their own: REDUCE, BUILD, NEWOBJ, APPEND (BUILD and APPEND
-# keep the object they take as their result).
-_CALLS = {0x52: 2, 0x62: 2, 0x81: 2, 0x61: 2}
+# Opcodes without an argument of their own that take a value off the stack
+# and keep the object under it as their result: BUILD, APPEND.
+_KEEPS = (0x62, 0x61)
 
 
 def _classes() -> None:
@@ -204,10 +203,10 @@ def _classes() -> None:
             # (LONG4's signed length has checks of its own.)
             _CLASS[op] = _C_LONG
             _LONG_WIDTH[op] = 4 if kind == "u4" else 8
-    for op, pops in _CALLS.items():
-        assert _EFFECT[op] == (pops, 1)
+    for op in _KEEPS:
+        assert _EFFECT[op] == (2, 1)
         assert _ARGS[op] == 0
-        _CLASS[op] = _C_CALL
+        _CLASS[op] = _C_KEEP
     _CLASS[0x52] = _CLASS[0x81] = _CLASS[0x92] = _C_UNPACK
     _CLASS[_MEMOIZE] = _C_MEMOIZE
     _CLASS[_TUPLE1] = _C_TUPLE1

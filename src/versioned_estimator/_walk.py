@@ -279,7 +279,9 @@ def _walk(
                 return f"a dtype of sub-arrays ({obj.str})"[:200]
             if fields > MAX_DTYPE_FIELDS or nested > MAX_DTYPE_DEPTH:
                 # numpy walks its fields again at every reference (round 122)
-                return f"a dtype of records nested {nested} deep ({obj.str})"[:200]
+                return (
+                    f"a dtype of {fields:,} fields nested {nested} deep ({obj.str})"
+                )[:200]
             continue
         if id(obj) in resolved:
             continue  # a class or function the stream named, already judged
