@@ -193,6 +193,43 @@ def test_the_undamaged_file_loads_on_every_path(saved, knn, data):
         np.testing.assert_array_equal(model.predict(X[:20]), expected)
 
 
+def test_the_stream_read_from_a_path_is_the_stream_read_any_other_way(
+    knn, saved, tmp_path
+):
+    """A path's stream is read in one piece (bytes, straight from the file);
+    an open file's, bytes' and a compressed file's in blocks: the same stream,
+    and a path cut short inside it is a clean EnvelopeError."""
+    from versioned_estimator._reader import read_parts
+    from versioned_estimator._sources import open_source
+
+    def read(source: Any) -> Any:
+        src = open_source(source)
+        try:
+            return read_parts(src, skip_buffers=True).stream
+        finally:
+            src.close()
+
+    stream = parts(knn)["stream"]
+    compressed = tmp_path / "knn.z.joblib"
+    joblib.dump(knn, compressed, compress=3)
+    with open(saved, "rb") as handle:
+        found = {
+            "path": read(str(saved)),
+            "file": read(handle),
+            "bytes": read(saved.read_bytes()),
+            "compressed": read(str(compressed)),
+        }
+    assert {name: value == stream for name, value in found.items()} == dict.fromkeys(
+        found, True
+    )
+    assert type(found["path"]) is bytes
+    data = saved.read_bytes()
+    cut = tmp_path / "cut.joblib"
+    cut.write_bytes(data[: data.find(stream) + len(stream) // 2])
+    with pytest.raises(EnvelopeError, match="truncated"):
+        read(str(cut))
+
+
 # ----------------------------------------------------------------------------
 # 5. Signatures
 # ----------------------------------------------------------------------------

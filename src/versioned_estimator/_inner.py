@@ -639,20 +639,21 @@ class _Stub(metaclass=_StubMeta):
     _ve_dry: DryRun
     _ve_name: str
     __setstate__ = _SetState()
+    # how the stream made it (CALL, NEW), what a check learnt of it, how many
+    # times its state was set, and what the stream built it from (arguments,
+    # state, items), for expanded_size: the real objects are built from the
+    # same values. Slots: a model's stream makes a stub per array.
+    __slots__ = ("_ve_builds", "_ve_how", "_ve_info", "_ve_parts")
+    _ve_how: str
+    _ve_info: Any
+    _ve_builds: int
+    _ve_parts: list[Any]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         return cls._ve_dry.on_new(cls, args, kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
-
-    def _ve_init(self, how: str) -> None:
-        self._ve_how = how
-        self._ve_info: Any = None
-        self._ve_builds = 0
-        # what the stream built it from (arguments, state, items), for
-        # expanded_size: the real objects are built from the same values
-        self._ve_parts: list[Any] = []
 
     def _ve_build(self, state: Any) -> None:
         self._ve_dry.on_build(self, state)
@@ -816,7 +817,7 @@ class DryRun:
             found = _StubMeta(
                 short if short.isidentifier() else "Stub",
                 (_Stub,),
-                {"_ve_dry": self, "_ve_name": name},
+                {"_ve_dry": self, "_ve_name": name, "__slots__": ()},
             )
             self._classes[name] = found
         return found
@@ -869,7 +870,9 @@ class DryRun:
         instantiated and given state under the trusted name. Every other use
         the stream makes goes on being judged.
         """
-        return _StubMeta("trusted", (_Stub,), {"_ve_dry": self, "_ve_name": name})
+        return _StubMeta(
+            "trusted", (_Stub,), {"_ve_dry": self, "_ve_name": name, "__slots__": ()}
+        )
 
     def inert(self) -> Any:
         """An object that accepts everything, so the dry run goes on listing."""
@@ -879,7 +882,10 @@ class DryRun:
 
     def instance(self, cls: type, how: str) -> _Stub:
         obj: _Stub = object.__new__(cls)
-        obj._ve_init(how)
+        obj._ve_how = how
+        obj._ve_info = None
+        obj._ve_builds = 0
+        obj._ve_parts = []
         return obj
 
     # -- the uses -------------------------------------------------------------
@@ -1064,7 +1070,11 @@ class DryRun:
                 not whole and (kind is tuple or isinstance(value, _Stub))
             ):
                 continue  # neither data nor, outside an own-state part, held whole
-            size = _data_size(value)
+            # (bytes and bytearrays, a stream's arrays, sized here: the
+            # common case, without a call)
+            size = (
+                len(value) if kind is bytearray or kind is bytes else _data_size(value)
+            )
             if size is not None:
                 if size < _SHARED_DATA_MIN:
                     continue  # b"" is one object; a few bytes cost nothing

@@ -307,8 +307,12 @@ class Reader:
         except UnicodeDecodeError as exc:
             raise self.fail("holds text that is not UTF-8.") from exc
 
-    def data(self, length: int, what: str) -> _ReadBytes:
-        """A value of ``length`` bytes, checked before it is allocated."""
+    def data(
+        self, length: int, what: str, *, frozen: bool = False
+    ) -> bytes | _ReadBytes:
+        """A value of ``length`` bytes, checked before it is allocated;
+        ``frozen``: of a bytes opcode (else a bytearray, which an array over
+        it views without a copy)."""
         if self.envelope is None and self.src.tell() + length > MAX_ENVELOPE_BYTES:
             # Checked before the value is read, whatever of it the envelope
             # keeps: the head is read whole.
@@ -320,6 +324,12 @@ class Reader:
                 "envelope declares for the whole payload"
             )
         self.src.check_length(length, what)
+        if frozen and length == self.stream_size and length:
+            # The payload stream (its size the envelope's): bytes, as the
+            # unpicklers take it, read once.
+            whole = self.src.read_whole(length)
+            if whole is not None:
+                return whole
         return self.read_bytes(length)
 
     def read_bytes(self, length: int) -> _ReadBytes:
@@ -697,8 +707,12 @@ class Reader:
             0x8D: lambda: push(self.text(bytes(self.data(u64(read(8))[0], "a text")))),
             0x56: unicode_line,
             0x43: lambda: push(read(u8(read(1))[0])),
-            0x42: lambda: push(self.data(u32(read(4))[0], "a bytes value")),
-            0x8E: lambda: push(self.data(u64(read(8))[0], "a bytes value")),
+            0x42: lambda: push(
+                self.data(u32(read(4))[0], "a bytes value", frozen=True)
+            ),
+            0x8E: lambda: push(
+                self.data(u64(read(8))[0], "a bytes value", frozen=True)
+            ),
             0x96: lambda: push(self.data(u64(read(8))[0], "a buffer")),
             0x94: memoize,
             0x71: put(lambda: read(1)[0]),

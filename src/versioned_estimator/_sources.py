@@ -394,6 +394,26 @@ class Source:
             self._fill_exact(memoryview(scratch)[:step])
             n -= step
 
+    def read_whole(self, n: int) -> bytes | None:
+        """The next ``n`` bytes as one ``bytes`` object read from a regular
+        file this source opened, uncompressed (``pread`` into the object
+        itself); None from any other source, which is read in blocks.
+
+        A model's stream read into a bytearray, then copied into the bytes
+        the unpicklers take, had every page of it faulted in twice (1 ms of
+        a 1.5 MB stream's first load)."""
+        if self._inflater is not None or self.path is None or not self._owned:
+            return None
+        offset = self.tell()
+        try:
+            data = os.pread(self._raw.fileno(), n, offset)
+        except OSError as exc:
+            raise EnvelopeError(f"{self.what} cannot be read: {exc}.") from exc
+        if len(data) != n:
+            raise self.truncated("a value")
+        self.skip(n)
+        return data
+
     def map(self, n: int, mode: str) -> np.ndarray:
         """The next ``n`` bytes as a memory-mapped ``uint8`` array, then skip them."""
         assert self.path is not None

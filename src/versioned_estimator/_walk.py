@@ -119,6 +119,10 @@ def _walk(
     # user may give one selector to two transformers.
     selectors: set[int] = set()
 
+    # What the walk asks of every object's class, by class (a boosting
+    # model's 200 predictors are one class).
+    classes: dict[type, tuple[bool, bool, bool]] = {}
+
     longest_text = 0  # the most characters (str) or bytes of a plain value
     slow: list[str] = []  # numbers a method would compute with slowly, and why
 
@@ -295,7 +299,11 @@ def _walk(
             if allowed.named(name):
                 continue
             return f"the {'class' if isinstance(obj, type) else 'function'} {name}"
-        if not allowed.instance_type(kind) and id(kind) not in made:
+        facts = classes.get(kind)
+        if facts is None:
+            facts = classes[kind] = _class_facts(kind, allowed, made)
+        admitted, by_library, judged = facts
+        if not admitted:
             return f"an object of {_type_name(kind)}"
         if kind.__name__ == "Bunch" and id(obj) not in named:
             # A Bunch answers every attribute with one of its items: as a
@@ -315,13 +323,7 @@ def _walk(
                     )
                 elif type(record).__name__ == "Bunch":
                     named.add(id(record))
-        by_library = allowed.built_by_library(kind)
-        if (
-            isinstance(namespace, dict)
-            and not by_library
-            and id(kind) not in made
-            and _type_name(kind) not in allowed.trusted
-        ):
+        if judged and isinstance(namespace, dict):
             problem = _hides_class_attribute(kind, namespace)
             if problem is not None:
                 return problem
@@ -433,6 +435,22 @@ MAX_MODEL_REPEATS = 8
 #: How many times its estimators and kernels, fitted or not, a graph may
 #: reach them on average (beyond ``MAX_MODEL_REPEATS``).
 MAX_PART_REACH = 2
+
+
+def _class_facts(
+    kind: type, allowed: Allowed, made: AbstractSet[int]
+) -> tuple[bool, bool, bool]:
+    """Whether a model may hold objects of ``kind``; whether library code
+    alone builds them while loading; whether their state is judged against
+    what the class defines (:func:`_hides_class_attribute`)."""
+    admitted = allowed.instance_type(kind) or id(kind) in made
+    by_library = allowed.built_by_library(kind)
+    judged = (
+        not by_library
+        and id(kind) not in made
+        and _type_name(kind) not in allowed.trusted
+    )
+    return admitted, by_library, judged
 
 
 def _fitted_part(kind: type, namespace: Any, estimator_like: bool) -> bool:
