@@ -899,6 +899,85 @@ def test_keys_and_values_from_the_file_cannot_forge_lines(
     assert data["params"][forged_key] == "v\x1b[2K\nverify: ok"  # JSON: as stored
 
 
+def test_characters_that_show_as_blank_space_are_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, iris: tuple[Any, Any]
+) -> None:
+    """Printable to Python, blank on a terminal (a Hangul filler, a blank
+    Braille pattern, a combining joiner): a key of them would read as two
+    columns, a value padded with them as a line of its own (round 124)."""
+    X, y = iris
+    blank = "\u3164\u2800\u034f"
+    key = f"signed{blank * 4}yes{blank}(hmac-sha256)"
+    model = VersionedEstimator(
+        LogisticRegression(max_iter=1000),
+        metadata={key: "x" + "\u2800" * 120 + "verify: ok"},
+    ).fit(X, y)
+    path = save(model, tmp_path / "blank.joblib")
+    other = save(
+        VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y),
+        tmp_path / "other.joblib",
+    )
+    for argv in (["inspect", path], ["diff", other, path]):
+        code, out, _ = run(capsys, *argv)
+        assert code == (0 if argv[0] == "inspect" else 1)
+        assert "signed" in out
+        assert not any(ch in out for ch in blank), argv[0]
+    code, out, _ = run(capsys, "inspect", path)
+    assert "'signed\\u3164\\u2800\\u034f" in out
+    code, data = run_json(capsys, "inspect", path)
+    assert key in data["metadata"]  # JSON: as stored
+
+
+def test_a_key_in_the_environment_is_taken_as_its_bytes(
+    tmp_path: Path, iris: tuple[Any, Any]
+) -> None:
+    """A binary key (not UTF-8) in the environment signs and verifies as the
+    bytes it is; a wrong one fails the signature, never a traceback."""
+    X, y = iris
+    key = b"\xff\xfe binary key \x80"
+    path = save(
+        VersionedEstimator(LogisticRegression(max_iter=1000)).fit(X, y),
+        tmp_path / "signed.joblib",
+        key=key,
+    )
+    environ = {**os.environb, b"VERSIONED_ESTIMATOR_KEY": key}
+    done = _cli_process("verify", str(path), env=environ, capture_output=True)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert b"signature" in done.stdout
+    environ[b"VERSIONED_ESTIMATOR_KEY"] = key[:-1] + b"\x81"
+    done = _cli_process("verify", str(path), env=environ, capture_output=True)
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr
+    assert b"verify: FAILED at signature" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "argv", "message"),
+    [
+        (
+            b"bogus",
+            ["verify", "--trust", "mine.Model"],
+            "VERSIONED_ESTIMATOR_ON_DRIFT=",
+        ),
+        (None, ["verify", "--trust", ""], "argument --trust: trusted names are"),
+        (None, ["audit", "--trust", "a b"], "argument --trust: trusted names are"),
+    ],
+)
+def test_bad_settings_are_one_line_and_exit_2(
+    files: dict[str, Path], variable: bytes | None, argv: list[str], message: str
+) -> None:
+    environ = {**os.environb}
+    if variable is not None:
+        environ[b"VERSIONED_ESTIMATOR_ON_DRIFT"] = variable
+    done = _cli_process(
+        argv[0], str(files["iris"]), *argv[1:], env=environ, capture_output=True
+    )
+    lines = done.stderr.decode().splitlines()
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert message in lines[-1]
+    assert "Traceback" not in done.stderr.decode()
+
+
 def test_verify_imports_own_code_only_from_path(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from versioned_estimator._config import get_config
 from versioned_estimator._demo import cmd_demo
 from versioned_estimator._envelope import Envelope
 from versioned_estimator._environment import CHANGES
@@ -698,6 +699,13 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], Outcome | int] = args.handler
+    try:
+        # The policies the environment sets (VERSIONED_ESTIMATOR_ON_DRIFT...),
+        # read before any command: a bad one is a usage error, not a
+        # traceback from inside a load (round 124).
+        get_config()
+    except ValueError as exc:
+        return _error(str(exc))
     try:
         result = handler(args)
         if isinstance(result, int):

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from versioned_estimator._config import normalize_trusted
 from versioned_estimator._envelope import (
     Envelope,
     checked_distribution,
@@ -156,6 +157,13 @@ def _alias_argument(value: str) -> str:
 
 def _aliases(values: Sequence[str]) -> dict[str, str]:
     return dict(value.split("=", 1) for value in values)
+
+
+def _trusted_argument(value: str) -> str:
+    try:
+        return normalize_trusted(value.strip())[0]
+    except TypeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _python_argument(value: str) -> str:
@@ -1056,6 +1064,7 @@ def add_trust(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         action="append",
         default=[],
+        type=_trusted_argument,
         help="a 'module.qualname' global to trust, e.g. your own class (repeatable)",
     )
 

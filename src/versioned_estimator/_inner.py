@@ -54,6 +54,7 @@ import numpy as np
 from versioned_estimator._allowlist import CALL, NEW, Allowed
 from versioned_estimator._names import Resolved, resolve_name
 from versioned_estimator._reader import shown
+from versioned_estimator._text import printable
 from versioned_estimator._unpickle import FLOAT_NAME
 
 __all__ = ["DryRun", "Refusal", "expanded_size", "scan_stream"]
@@ -773,7 +774,7 @@ class DryRun:
         # Messages quote the stream (and pickle's own errors quote it too):
         # one line, escapes shown, whatever the file holds.
         message = " ".join(message.split())
-        if not message.isprintable():
+        if not printable(message):
             message = ascii(message)[1:-1]
         if (
             message not in self._seen["violations"]

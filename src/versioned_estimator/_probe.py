@@ -33,6 +33,7 @@ import numpy as np
 from versioned_estimator._errors import EnvelopeError
 from versioned_estimator._format import PROBE_METHODS, decode_array, encode_array
 from versioned_estimator._rows import decode_input, is_sparse, n_rows
+from versioned_estimator._text import printable
 
 __all__ = [
     "PROBE_METHODS",
@@ -206,7 +207,7 @@ class VerificationReport:
 def _one_line(text: Any) -> str:
     """A method name, detail or name quoted from a file, on one line."""
     text = " ".join(str(text).split())
-    return text if text.isprintable() else ascii(text)[1:-1]
+    return text if printable(text) else ascii(text)[1:-1]
 
 
 def tolerance(dtype: np.dtype[Any]) -> tuple[float, float]:

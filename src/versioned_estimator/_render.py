@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from versioned_estimator._envelope import Envelope
-from versioned_estimator._text import escaped, python_form
+from versioned_estimator._text import escaped, printable, python_form
 
 __all__ = [
     "MAX_COLUMN",
@@ -165,18 +165,21 @@ def label(value: Any) -> str:
     """
     if (
         isinstance(value, str)
-        and value.isprintable()
+        and printable(value)
         and value == value.strip()
         and "  " not in value
     ):
         return value
     if not isinstance(value, str):
         return plain(value)
+    # repr escapes what Python calls unprintable; characters that show as
+    # blank space are escaped too (round 124)
     if len(value) <= MAX_LABEL:
-        return repr(value)
+        return escaped(repr(value), python_form)
     # repr escapes without bound: a key of 15 million NULs printed 60 MB
     # (round 113)
-    return f"{value[:MAX_LABEL]!r}... ({len(value):,} characters, cut)"
+    head = escaped(repr(value[:MAX_LABEL]), python_form)
+    return f"{head}... ({len(value):,} characters, cut)"
 
 
 #: The most characters of a key shown (quoted keys only: a plain word is

@@ -29,7 +29,16 @@ def resolve_key(key: str | bytes | None) -> bytes | None:
     if key is None:
         return None
     if isinstance(key, str):
-        key = key.encode("utf-8")
+        # The bytes the environment holds: Python decodes a variable that is
+        # not UTF-8 with surrogate escapes, which give its bytes back (a
+        # binary key failed with UnicodeEncodeError, round 124).
+        try:
+            key = key.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError as exc:
+            raise TypeError(
+                "key must be a non-empty str or bytes; this str holds "
+                "surrogates that no encoding gives bytes for."
+            ) from exc
     if not isinstance(key, (bytes, bytearray)) or not key:
         raise TypeError("key must be a non-empty str or bytes.")
     return bytes(key)

@@ -1,5 +1,6 @@
 """Text read from a file, made safe to show: every character that is not
-printable escaped, in time and memory proportional to the text.
+printable (:func:`printable`) escaped, in time and memory proportional to
+the text.
 
 One place for it: the readers quote names and values in their errors, and
 the command line prints them. Escaping one character at a time in Python
@@ -11,9 +12,35 @@ distinct character.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-__all__ = ["cut", "escaped", "hex_form", "python_form"]
+__all__ = ["cut", "escaped", "hex_form", "printable", "python_form"]
+
+#: Characters Python calls printable that show as nothing or as blank space:
+#: Unicode's default-ignorable code points (Hangul fillers, joiners,
+#: variation selectors, tags; the formatting ones among them Python already
+#: escapes) and the blank Braille pattern. Bare, a metadata key of them read
+#: as two columns of the report and a padded value as a line of its own
+#: (round 124).
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f"
+    "\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
+
+
+def printable(text: str) -> bool:
+    r"""Whether ``text`` shows every character it holds: printable, as
+    Python says, and none that shows as nothing or blank space.
+
+    Examples
+    --------
+    >>> printable("sepal length"), printable("a\tb"), printable("x\u3164y")
+    (True, False, False)
+    """
+    return text.isprintable() and _INVISIBLE.search(text) is None
 
 
 def hex_form(ch: str) -> str:
@@ -49,7 +76,7 @@ class _Table(dict[int, str]):
 
     def __missing__(self, code: int) -> str:
         ch = chr(code)
-        shown = ch if ch.isprintable() else self.form(ch)
+        shown = ch if printable(ch) else self.form(ch)
         self[code] = shown
         return shown
 
@@ -75,7 +102,7 @@ def escaped(text: str, form: Callable[[str], str] = hex_form, keep: str = "") ->
     >>> escaped("\x00" * 10**6).endswith("... (1,000,000 characters, cut)")
     True
     """
-    if text.isprintable():
+    if printable(text):
         return text
     table = _Table(form, keep)
     if len(text) <= _CHUNK:
