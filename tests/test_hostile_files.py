@@ -2558,6 +2558,56 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
 
 
+@attack(
+    "inner-dtypes-over-a-shared-record", 5, "20,000 dtypes of one 4,000-field record"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each dtype's layout walked its field's 4,000 fields again: 40,000 of
+    # them in 38 KB of compressed file, past 60 s (round 123).
+    shared = np.dtype([(f"f{i}", "f8") for i in range(4_000)])
+    dtypes = [
+        np.dtype({"names": ["a"], "formats": [shared], "offsets": [0]})
+        for _ in range(20_000)
+    ]
+    state = {"x_": dtypes}
+    _restore_attack(corpus, atk, _estimator_with_state(LogisticRegression, state))
+    atk.raises = {}  # what matters is the time the checks take
+
+
+@attack("inner-dtype-fields-changed", 5, "a node dtype's field moved after its check")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # numpy keeps the fields dict a dtype's state gives it: a SETITEM on the
+    # memoized dict after the dtype was judged moved a tree's thresholds 2 GB
+    # past its nodes, which the tree's restore then cast (SIGSEGV, round 123).
+    X, y = corpus.iris
+    stream = pickle.dumps(DecisionTreeClassifier(max_depth=3).fit(X, y), protocol=5)
+    ops = list(pickletools.genops(stream))
+    ends = [p for _, _, p in ops[1:]] + [len(stream)]
+    stream = b"".join(  # unframed, to take more opcodes
+        stream[p:end]
+        for (op, _, p), end in zip(ops, ends, strict=True)
+        if op.name != "FRAME"
+    )
+    ops = list(pickletools.genops(stream))
+    memo: dict[int, int] = {}  # position of a value -> its memo index
+    for k, (op, _, _) in enumerate(ops):
+        if op.name == "MEMOIZE":
+            memo[ops[k - 1][2]] = len(memo)
+    texts = [
+        (k, arg) for k, (op, arg, _) in enumerate(ops) if op.name.endswith("UNICODE")
+    ]
+    start = next(k for k, arg in texts if arg == "left_child")
+    fields = next(memo[p] for op, _, p in ops[start:] if op.name == "EMPTY_DICT")
+    start = next(k for k, arg in texts if arg == "f8")
+    f8 = next(memo[p] for op, _, p in ops[start:] if op.name == "REDUCE")
+    start = next(k for k, arg in texts if arg == "values")
+    build = next(p for op, _, p in ops[start:] if op.name == "BUILD")  # the tree's
+    moved = b"j" + struct.pack("<I", fields) + text("threshold")
+    moved += b"j" + struct.pack("<I", f8) + b"J" + struct.pack("<i", 2_147_483_000)
+    moved += b"\x86" + SETITEM + POP
+    inner_attack(corpus, atk, stream[:build] + moved + stream[build:], control="crash")
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -755,13 +755,23 @@ class DryRun:
         self._violated: set[Hashable] = set()
         self._judged: dict[tuple[str, int], Any] = {}  # argument tuples judged
         # dtypes judged, by (description, state): see _dtype_build
-        self._dtypes: dict[tuple[int, int], Any] = {}
+        self._dtypes: dict[tuple[Any, ...], Any] = {}
         # the parts of dtype states, each with its checked value and size,
         # by id: see _real
         self.dtype_done: dict[int, tuple[Any, Any, int]] = {}
         self.copies: dict[int, Any] = {}  # values a restore copies, see copied
         self.dtype_values = 0
         self.dtype_budget = 65_536
+        # The fields dicts of record dtypes, by id, each with the copy that
+        # was judged: numpy keeps the dict it is given, which the stream can
+        # change after the judgment (a node dtype's field moved 2 GB past its
+        # records, then a tree's restore cast them: SIGSEGV, round 123).
+        self.fields_judged: dict[int, tuple[dict[Any, Any], dict[Any, Any]]] = {}
+        self.intact_work = 0
+        # dtype_layout's results, by id (the dtypes kept with them): a dtype
+        # of 4,000 fields shared by 40,000 others was walked at each (round
+        # 123)
+        self.layouts: dict[int, tuple[tuple[int, int, bool], Any]] = {}
         self._classes: dict[str, type] = {}
         # values an own-state part holds and arrays' data, by id: one seen
         # twice makes the run measure what the model rebuilds
@@ -904,6 +914,7 @@ class DryRun:
         obj = self.instance(cls, CALL)
         obj._ve_parts.append(args)
         self.own(args, name in OWN_STATE, args)
+        self.records_intact(args)
         if check is not None:
             try:
                 obj._ve_info = check(self, args)
@@ -963,6 +974,13 @@ class DryRun:
             return
         obj._ve_parts.append(state)
         try:
+            self.records_intact(
+                state.values()
+                if type(state) is dict
+                else state
+                if type(state) is tuple
+                else (state,)
+            )
             self.copied(state, "a state")
             pair = type(state) is tuple and len(state) == 2
             if pair and (state[1] is None or type(state[1]) is dict):
@@ -1149,6 +1167,19 @@ class DryRun:
     def nbytes(self, value: Any) -> int | None:
         return _data_size(value)
 
+    def records_intact(self, values: Iterable[Any]) -> None:
+        """Raise :class:`Refusal` when an array or dtype among ``values`` has
+        a record dtype whose fields the stream changed since they were judged:
+        before every call and restore, which may read the fields (a tree's
+        restore casts its nodes by them)."""
+        for value in values:
+            if isinstance(value, _Stub):
+                info = value._ve_info
+                if isinstance(info, _ArrayInfo):
+                    info = info.source
+                if isinstance(info, _DtypeInfo) and info.records is not None:
+                    _intact(self, info)
+
     # -- running --------------------------------------------------------------
 
     def run(self, stream: bytes) -> None:
@@ -1162,6 +1193,10 @@ class DryRun:
             return
         except Exception as exc:  # the real load would stop there too
             self.violation(f"cannot be read to its end ({type(exc).__name__}: {exc})")
+            return
+        if any(live != judged for live, judged in self.fields_judged.values()):
+            # what the model keeps, as the walk and its methods will read it
+            self.violation(_CHANGED_FIELDS)
             return
         if not self.shares:
             return  # every array's data and every own-state part's are their own
@@ -1347,11 +1382,71 @@ class _DryUnpickler(pickle.Unpickler):
 
 
 class _DtypeInfo:
-    __slots__ = ("args", "dtype")
+    __slots__ = ("args", "dtype", "fields", "records")
 
     def __init__(self, args: tuple[Any, ...]) -> None:
         self.args = args
         self.dtype: np.dtype[Any] | None = None
+        # a record dtype's fields dict, as the stream gave it (numpy keeps
+        # it); the record dtypes its fields and sub-array hold; None for a
+        # dtype that holds no records
+        self.fields: dict[Any, Any] | None = None
+        self.records: list[_DtypeInfo] | None = None
+
+
+_CHANGED_FIELDS = (
+    "a record dtype whose fields the stream changed after they were judged "
+    "(numpy keeps the dict it is given: a field moved past the records is "
+    "read from outside their memory)"
+)
+
+
+def _judged_fields(dry: DryRun, fields: dict[Any, Any]) -> None:
+    """Note ``fields`` as judged now, or check it is as it was when judged
+    for another dtype (the judgment of its parts is kept by id)."""
+    found = dry.fields_judged.get(id(fields))
+    if found is None:
+        dry.intact_work += len(fields) + 1
+        dry.fields_judged[id(fields)] = (fields, dict(fields))
+    elif found[0] != found[1]:
+        raise Refusal(_CHANGED_FIELDS)
+
+
+def _intact(dry: DryRun, info: _DtypeInfo) -> None:
+    """Refuse a record dtype (or one it holds) whose fields changed since
+    they were judged; each check counts its fields against the stream's
+    size."""
+    todo = [info]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current.fields is not None:
+            live, judged = dry.fields_judged[id(current.fields)]
+            dry.intact_work += len(judged) + 1
+            if dry.intact_work > dry.dtype_budget:
+                raise Refusal(
+                    "record dtypes used more often than the stream's size "
+                    "allows their fields to be checked"
+                )
+            if live != judged:
+                raise Refusal(_CHANGED_FIELDS)
+        todo.extend(current.records or ())
+
+
+def _records_of(fields: Any, subarray: Any) -> list[_DtypeInfo] | None:
+    """The judged record dtypes a dtype's fields and sub-array hold."""
+    parts = [value[0] for value in fields.values()] if type(fields) is dict else []
+    if isinstance(subarray, tuple) and subarray:
+        parts.append(subarray[0])
+    found: list[_DtypeInfo] = []
+    for part in parts:
+        info = part._ve_info if isinstance(part, _Stub) else None
+        if isinstance(info, _DtypeInfo) and info.records is not None:
+            found.append(info)
+    return found
 
 
 def _dtype_call(dry: DryRun, args: tuple[Any, ...]) -> _DtypeInfo:
@@ -1482,14 +1577,19 @@ def _dtype_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal("of a dtype set twice")
     if not isinstance(state, tuple) or not 8 <= len(state) <= 9:
         raise Refusal(f"{_shown(state)}, not a dtype's")
+    fields = state[4] if len(state) > 4 else None
+    if isinstance(fields, dict):
+        _judged_fields(dry, fields)
     # One state judged once a description: 1,500 dtypes given one state of
-    # 200,000 names were each judged whole (round 102).
-    key = (id(info.args), id(state))
+    # 200,000 names were each judged whole (round 102), and 40,000 given new
+    # state tuples of the same parts each judged again (round 123).
+    key = _state_key(info.args, state)
     known = dry._dtypes.get(key)
     if known is not None:
         if isinstance(known[2], Refusal):
             raise known[2]
         info.dtype = known[2]
+        _note_records(info, state)
         return
     try:
         info.dtype = _judged_dtype(dry, info, state)
@@ -1498,6 +1598,32 @@ def _dtype_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         dry._dtypes[key] = (info.args, state, Refusal(str(exc)))
         raise
     dry._dtypes[key] = (info.args, state, info.dtype)
+    _note_records(info, state)
+
+
+#: The values a dtype's judgment is keyed by (type and value); any other
+#: part by identity.
+_BY_VALUE = frozenset({int, str, bool, type(None)})
+
+
+def _state_key(args: tuple[Any, ...], state: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A dtype's description and state as the judgment reads them: plain
+    values by type and value, every other part by identity (each kept alive
+    with the judgment, so no id is another's)."""
+    by_value = _BY_VALUE
+    return tuple(
+        (type(v), v) if type(v) in by_value else (None, id(v)) for v in (*args, *state)
+    )
+
+
+def _note_records(info: _DtypeInfo, state: tuple[Any, ...]) -> None:
+    fields = state[4] if len(state) > 4 else None
+    records = _records_of(fields, state[2] if len(state) > 2 else None)
+    if isinstance(fields, dict):
+        info.fields = fields
+        info.records = records
+    elif records:
+        info.records = records
 
 
 def _judged_dtype(dry: DryRun, info: _DtypeInfo, state: tuple[Any, ...]) -> Any:
@@ -1514,7 +1640,7 @@ def _judged_dtype(dry: DryRun, info: _DtypeInfo, state: tuple[Any, ...]) -> Any:
         # restore; round 118).
         args = fresh.__reduce__()[1]
         if fresh.__reduce__()[2] == real and args[0] == info.args[0]:
-            fields, depth, _ = dtype_layout(fresh)
+            fields, depth, _ = dtype_layout(fresh, dry.layouts)
             if fields > MAX_DTYPE_FIELDS or depth > MAX_DTYPE_DEPTH:
                 raise Refusal(
                     f"a dtype of more than {MAX_DTYPE_FIELDS:,} fields or nested "
@@ -1528,14 +1654,19 @@ def _judged_dtype(dry: DryRun, info: _DtypeInfo, state: tuple[Any, ...]) -> Any:
 
 
 class _ArrayInfo:
-    __slots__ = ("dtype", "kind", "shape")
+    __slots__ = ("dtype", "kind", "shape", "source")
 
     def __init__(
-        self, kind: str, dtype: np.dtype[Any] | None = None, shape: Any = None
+        self,
+        kind: str,
+        dtype: np.dtype[Any] | None = None,
+        shape: Any = None,
+        source: _DtypeInfo | None = None,
     ) -> None:
         self.kind = kind
         self.dtype = dtype  # once known (built, or made over a buffer)
         self.shape = shape  # the same
+        self.source = source  # the stream's dtype it was made of, the same
 
 
 def _array_of(value: Any) -> _ArrayInfo | None:
@@ -1597,7 +1728,7 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
             raise Refusal(
                 f"of records holding objects and bytes ({_dtype_text(dtype)})"
             )
-        if dtype_layout(dtype)[2]:
+        if dtype_layout(dtype, dry.layouts)[2]:
             # numpy copies each item into every slot of the sub-array: one
             # item of the file becomes any number of objects.
             raise Refusal(f"of the object dtype {_dtype_text(dtype)} with sub-arrays")
@@ -1630,11 +1761,16 @@ MAX_DTYPE_FIELDS = 4096
 MAX_DTYPE_DEPTH = 16
 
 
-def dtype_layout(dtype: np.dtype[Any]) -> tuple[int, int, bool]:
+def dtype_layout(
+    dtype: np.dtype[Any],
+    known: dict[int, tuple[tuple[int, int, bool], Any]] | None = None,
+) -> tuple[int, int, bool]:
     """The fields of ``dtype`` counted at every reference (past
     :data:`MAX_DTYPE_FIELDS`: that bound plus one), how deep its records and
     sub-arrays nest, and whether any part of it is a sub-array. Each dtype
-    it holds is walked once, without recursion.
+    it holds is walked once, without recursion; once for all the calls that
+    share ``known`` (layouts by id, each kept with its dtype), where dtypes
+    share parts.
 
     Examples
     --------
@@ -1643,7 +1779,7 @@ def dtype_layout(dtype: np.dtype[Any]) -> tuple[int, int, bool]:
     >>> dtype_layout(np.dtype([("a", "f8"), ("b", [("c", "i4"), ("d", "i4", (2,))])]))
     (3, 3, True)
     """
-    done: dict[int, tuple[int, int, bool]] = {}
+    done = {} if known is None else known
     todo: list[tuple[np.dtype[Any], bool]] = [(dtype, False)]
     while todo:
         current, ready = todo.pop()
@@ -1653,20 +1789,23 @@ def dtype_layout(dtype: np.dtype[Any]) -> tuple[int, int, bool]:
         if current.subdtype is not None:
             parts.append(current.subdtype[0])
         if not parts:
-            done[id(current)] = (1, 0, False)
+            done[id(current)] = ((1, 0, False), current)
         elif ready:
-            held = [done[id(part)] for part in parts]
+            held = [done[id(part)][0] for part in parts]
             done[id(current)] = (
-                min(sum(h[0] for h in held), MAX_DTYPE_FIELDS + 1),
-                1 + max(h[1] for h in held),
-                current.subdtype is not None or any(h[2] for h in held),
+                (
+                    min(sum(h[0] for h in held), MAX_DTYPE_FIELDS + 1),
+                    1 + max(h[1] for h in held),
+                    current.subdtype is not None or any(h[2] for h in held),
+                ),
+                current,
             )
         elif len(todo) > MAX_DTYPE_DEPTH * MAX_DTYPE_FIELDS:
             return MAX_DTYPE_FIELDS + 1, MAX_DTYPE_DEPTH + 1, False
         else:
             todo.append((current, True))
             todo.extend((part, False) for part in parts)
-    return done[id(dtype)]
+    return done[id(dtype)][0]
 
 
 def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
@@ -1680,6 +1819,7 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         info.dtype = dry.dtype_of(dtype)
         _check_data(dry, shape, info.dtype, data)
         info.shape = shape
+        info.source = dtype._ve_info
         _own_items(dry, data)
         if fortran not in (False, True, 0, 1):
             raise Refusal("with a malformed order flag")
@@ -1761,7 +1901,7 @@ def _frombuffer_call(dry: DryRun, args: tuple[Any, ...]) -> _ArrayInfo:
     if order not in ("C", "F", "K"):
         raise Refusal(f"the order {_shown(order)}")
     _check_data(dry, shape, real, data)
-    return _ArrayInfo("frombuffer", real, shape)
+    return _ArrayInfo("frombuffer", real, shape, dtype._ve_info)
 
 
 def _binary_tree_build(dry: DryRun, obj: _Stub, state: Any) -> None:

@@ -122,6 +122,8 @@ def _walk(
     # What the walk asks of every object's class, by class (a boosting
     # model's 200 predictors are one class).
     classes: dict[type, tuple[bool, bool, bool]] = {}
+    # dtype_layout's results, by id: dtypes share parts (round 123)
+    layouts: dict[int, tuple[tuple[int, int, bool], Any]] = {}
 
     longest_text = 0  # the most characters (str) or bytes of a plain value
     slow: list[str] = []  # numbers a method would compute with slowly, and why
@@ -276,7 +278,7 @@ def _walk(
                 stack.append(obj.fill_value)
             continue
         if isinstance(obj, np.dtype):
-            fields, nested, sub_arrays = dtype_layout(obj)
+            fields, nested, sub_arrays = dtype_layout(obj, layouts)
             if sub_arrays:
                 # ('f8', (20000,)) is one item of 20,000 values: code that
                 # makes an array of this dtype makes that many per element.
