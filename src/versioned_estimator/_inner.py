@@ -914,7 +914,8 @@ class DryRun:
         obj = self.instance(cls, CALL)
         obj._ve_parts.append(args)
         self.own(args, name in OWN_STATE, args)
-        self.records_intact(args)
+        if name not in _MADE_OVER_A_DTYPE:
+            self.records_intact(args)
         if check is not None:
             try:
                 obj._ve_info = check(self, args)
@@ -2081,6 +2082,16 @@ def _tree_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal("whose values are not a node's outputs and classes")
 
 
+#: The calls that make a value over a dtype without reading its fields (by
+#: its item size): a record dtype's fields are checked where they are read.
+_MADE_OVER_A_DTYPE = frozenset(
+    {
+        "numpy.dtype",
+        "numpy._core.numeric._frombuffer",
+        "numpy._core.multiarray._reconstruct",
+        _SCALAR,
+    }
+)
 _CALL_CHECKS: dict[str, Callable[[DryRun, tuple[Any, ...]], Any]] = {
     "numpy.dtype": _dtype_call,
     "numpy._core.multiarray._reconstruct": _reconstruct_call,
