@@ -3029,6 +3029,34 @@ def _leaves_in_a_ring(model: Any) -> None:
     first.next_leaf_.next_leaf_ = first
 
 
+def _birch_chain(model: Any, levels: int = 40) -> None:
+    """Round 126: levels of one subcluster stacked above an honest root;
+    partial_fit sends every row down each (17 times as slow at 300; 40
+    here, where pickle recursion allows)."""
+    from sklearn.cluster._birch import _CFNode, _CFSubcluster
+
+    child = model.root_
+    for _ in range(levels):
+        node = _CFNode(
+            threshold=model.threshold,
+            branching_factor=model.branching_factor,
+            is_leaf=False,
+            n_features=child.n_features,
+            dtype=child.init_centroids_.dtype,
+        )
+        whole = _CFSubcluster(linear_sum=child.centroids_.mean(axis=0))
+        whole.child_ = child
+        node.append_subcluster(whole)
+        child = node
+    model.root_ = child
+
+
+def _birch_wider_than_its_branching(model: Any) -> None:
+    """A node of more subclusters than the branching factor lets a split
+    leave: each row of partial_fit is compared with all of them."""
+    model.branching_factor = 2
+
+
 def _pairs_sharing_one_hash(model: Any) -> None:
     """Round 61: an extra attribute keyed by 2-tuples of small integers
     (a tuple's hash can be inverted: 10,000 such keys of one hash timed a
@@ -5764,6 +5792,14 @@ CASES: dict[str, Case] = {
         _birch_of_two_columns,
         _leaves_in_a_ring,
         "leaves are not one list",
+    ),
+    "birch-a-chain-above-its-root": Case(
+        _birch_of_two_columns, _birch_chain, "a Birch tree taller than"
+    ),
+    "birch-nodes-wider-than-its-branching-factor": Case(
+        _birch_of_two_columns,
+        _birch_wider_than_its_branching,
+        "wider than its branching factor",
     ),
     # Round 61: hash flooding through keys other than big integers; a
     # neighbours model's metric apart from its parameter; a private count.
