@@ -2648,11 +2648,22 @@ def _trees_over_one_state(count: int) -> tuple[Any, list[Any], list[dict[str, An
     return model, trees, [dict(state) for _ in trees]
 
 
-def _last_key(model: Any, name: str, value: Any) -> None:
-    """``model``'s ``name`` set to ``value`` and moved to the end of its
-    state, where it is pickled after every fitted part."""
-    del model.__dict__[name]
-    model.__dict__[name] = value
+def _trees_attack(
+    corpus: Corpus,
+    atk: Attack,
+    model: Any,
+    trees: list[Any],
+    states: list[dict[str, Any]],
+    write: Callable[[Any], None],
+) -> None:
+    """``model`` pickled with each of ``trees`` over its state and, after
+    every fitted part, ``write``'s opcodes (as its ``class_weight``, moved
+    to the end of its state); refused by the dry run."""
+    del model.__dict__["class_weight"]
+    model.__dict__["class_weight"] = _Dropped(write)
+    out = io.BytesIO()
+    _TreeStatePickler(out, dict(zip(map(id, trees), states, strict=True))).dump(model)
+    dry_run_attack(corpus, atk, out.getvalue())
 
 
 @attack("inner-trees-the-memo-alone-keeps", 5, "300 trees restored, then dropped")
@@ -2668,10 +2679,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
             pickler.save(tree)
             pickler.write(POP)
 
-    _last_key(model, "class_weight", _Dropped(restore_and_drop))
-    out = io.BytesIO()
-    _TreeStatePickler(out, dict(zip(map(id, trees), states, strict=True))).dump(model)
-    dry_run_attack(corpus, atk, out.getvalue())
+    _trees_attack(corpus, atk, model, trees, states, restore_and_drop)
 
 
 @attack("inner-tree-states-emptied", 5, "300 trees' states emptied after their restore")
@@ -2697,10 +2705,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
                 pickler.save(None)
             pickler.write(b"u" + POP)  # SETITEMS
 
-    _last_key(forest, "class_weight", _Dropped(empty))
-    out = io.BytesIO()
-    _TreeStatePickler(out, dict(zip(map(id, trees), states, strict=True))).dump(forest)
-    dry_run_attack(corpus, atk, out.getvalue())
+    _trees_attack(corpus, atk, forest, trees, states, empty)
 
 
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
