@@ -5294,7 +5294,10 @@ CASES: dict[str, Case] = {
         method="predict",
     ),
     "boosting-predictors-one-nodes-array": Case(
-        _big_leaf_hgb, _predictors_one_nodes_array, "rebuilds over"
+        # counted as each restore copies it (round 125)
+        _big_leaf_hgb,
+        _predictors_one_nodes_array,
+        "past what the real unpickle may copy",
     ),
     "network-layers-over-one-bytes": Case(
         _deep_mlp, _layers_over_one_bytes, "rebuilds over"
@@ -5312,7 +5315,10 @@ CASES: dict[str, Case] = {
         method="transform",
     ),
     "isotonic-members-one-threshold-pair": Case(
-        _isotonic_vote, _members_one_threshold_pair, "rebuilds over"
+        # counted as each restore copies it (round 125)
+        _isotonic_vote,
+        _members_one_threshold_pair,
+        "past what the real unpickle may copy",
     ),
     "vote-members-one-coef": Case(
         _linear_vote, _members_one_coef, "none of them holding the others"

@@ -2708,6 +2708,65 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _trees_attack(corpus, atk, forest, trees, states, empty)
 
 
+def _made_and_dropped(
+    corpus: Corpus,
+    atk: Attack,
+    count: int,
+    function: Any,
+    args: tuple[Any, ...],
+    state: Callable[[], Any] = lambda: None,
+) -> None:
+    """An honest model whose pickle also makes ``count`` values by
+    ``function(*args)`` (each given a ``state()`` of its own), each dropped
+    at once: nothing keeps them, but the real unpickle makes each (round
+    127)."""
+    model = LogisticRegression().fit(*corpus.iris)
+
+    def make_and_drop(pickler: Any) -> None:
+        for _ in range(count):
+            pickler.save_reduce(function, args, state())
+            pickler.write(POP)
+
+    _trees_attack(corpus, atk, model, [], [], make_and_drop)
+
+
+@attack(
+    "inner-dropped-swapped-arrays", 5, "600 byte-swapped arrays over one MiB, dropped"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # numpy's restore copies a byte-swapped array's data: 2,000 over one
+    # memoized MiB took 2.2 GB from 1.3 MB (round 127).
+    reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]
+    data, swapped = bytes(1 << 20), np.dtype(">f8")
+
+    def state() -> tuple[Any, ...]:
+        return (1, (1 << 17,), swapped, False, data)  # one MiB, memoized once
+
+    _made_and_dropped(corpus, atk, 600, reconstruct, (np.ndarray, (0,), b"b"), state)
+
+
+@attack("inner-dropped-generators", 5, "100,000 random generators seeded, dropped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Seeded from the system's entropy, 165 us each from 12 bytes of stream:
+    # 400,000 kept a load past 60 s (round 127).
+    from numpy.random._pickle import __bit_generator_ctor as ctor
+
+    _made_and_dropped(corpus, atk, 100_000, ctor, ("MT19937",))
+
+
+@attack(
+    "inner-dropped-tree-constructors", 5, "150 trees of a million outputs, no state"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # A tree's constructor copies its classes item by item, for each output,
+    # before any state: 250 over one memoized array, 19.5 s and 2 GB from
+    # 4.2 MB (round 127).
+    from sklearn.tree._tree import Tree
+
+    classes = np.ones(1_000_000, dtype=np.intp)
+    _made_and_dropped(corpus, atk, 150, Tree, (1, classes, 1_000_000))
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

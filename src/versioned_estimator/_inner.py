@@ -1196,14 +1196,25 @@ class DryRun:
                 size = 1
             else:  # sized afresh: a value may have changed since
                 size = _whole_size(value, {}, self.rebuild_limit - self.copied_bytes)
-            self.copied_bytes += size
-            if self.copied_bytes > self.rebuild_limit:
-                raise Refusal(
-                    "that its restore copies, past what the stream's restores may "
-                    f"copy in all (over {self.copied_bytes:,} bytes from the "
-                    f"{self.held:,} the file holds: one state restored again and "
-                    f"again); at most {MAX_EXPANSION} times the file is allowed"
-                )
+            self.charge(size, "that its restore copies")
+
+    def charge(self, size: int, what: str) -> None:
+        """Count ``size`` bytes the real unpickle copies or allocates as it
+        goes (a restore copying its state, an array's restore its data, a
+        scalar its bytes, a tree's constructor its outputs, a random
+        generator seeded): at most :data:`MAX_EXPANSION` times the file in
+        all, whatever the model keeps at the end. Objects the memo alone
+        keeps, or the stream drops, cost while the load runs (2,000
+        byte-swapped arrays of one shared MiB: 2.2 GB from 1.3 MB; 400,000
+        generators seeded from 5 MB, past 60 s; round 127)."""
+        self.copied_bytes += size
+        if self.copied_bytes > self.rebuild_limit:
+            raise Refusal(
+                f"{what}, past what the real unpickle may copy and allocate in "
+                f"all (over {self.copied_bytes:,} bytes from the {self.held:,} "
+                "the file holds: one value made again and again); at most "
+                f"{MAX_EXPANSION} times the file is allowed"
+            )
 
     def records_intact(self, values: Iterable[Any]) -> None:
         """Raise :class:`Refusal` when an array or dtype among ``values`` has
@@ -1859,6 +1870,8 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         _check_data(dry, shape, info.dtype, data)
         info.shape = shape
         info.source = dtype._ve_info
+        # numpy copies the data (byte-swapped, unaligned or small ones)
+        dry.charge(_array_bytes(shape, info.dtype), "with data its restore copies")
         _own_items(dry, data)
         if fortran not in (False, True, 0, 1):
             raise Refusal("with a malformed order flag")
@@ -1867,6 +1880,7 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         raise Refusal(f"{_shown(state)}, not a masked array's")
     _, shape, dtype, fortran, data, mask, _fill = state
     real = dry.dtype_of(dtype)
+    dry.charge(2 * _array_bytes(shape, real), "with data and a mask its restore copies")
     if real.fields is not None or real.subdtype is not None:
         # Its restore makes the mask's dtype and the default fill value
         # field by field, in Python, each masked array again: one dtype of
@@ -1909,6 +1923,10 @@ def _array_build(dry: DryRun, obj: _Stub, state: Any) -> None:
         # as such where it was built); any other object the stream built is
         # not.
         raise Refusal("with an object as fill value")
+
+
+def _array_bytes(shape: Any, dtype: np.dtype[Any]) -> int:
+    return (_shape_size(shape) or 0) * dtype.itemsize
 
 
 def _own_items(dry: DryRun, data: Any) -> None:
@@ -1998,6 +2016,10 @@ def _scalar_call(dry: DryRun, args: tuple[Any, ...]) -> np.dtype[Any]:
         return real
     if dry.nbytes(args[1]) != real.itemsize:
         raise Refusal(f"{dry.nbytes(args[1])} bytes for a {real} scalar")
+    if real.itemsize > MAX_ITEM_BYTES:
+        # as the walk bounds an array's items (text of 1,024 characters)
+        raise Refusal(f"a {real.itemsize}-byte scalar, larger than a model keeps")
+    dry.charge(real.itemsize, "a scalar whose bytes it copies")
     return real
 
 
@@ -2013,9 +2035,17 @@ _BIT_GENERATORS = {
 _BIT_GENERATOR_CTOR = "numpy.random._pickle.__bit_generator_ctor"
 
 
+#: What seeding a random generator costs, counted against the file as
+#: bytes (:meth:`DryRun.charge`): about 165 us, from the system's entropy;
+#: an honest one holds about 2.5 KB of state (a RandomState) or 200 bytes
+#: (a Generator) and comes once an estimator.
+GENERATOR_COST = 16_384
+
+
 def _bit_generator_call(dry: DryRun, args: tuple[Any, ...]) -> None:
     if len(args) > 1:
         raise Refusal(f"{len(args)} arguments")
+    dry.charge(GENERATOR_COST, "a random generator, seeded")
     if args and not (
         (isinstance(args[0], str) and args[0] in _BIT_GENERATORS)
         or (
@@ -2029,6 +2059,7 @@ def _bit_generator_call(dry: DryRun, args: tuple[Any, ...]) -> None:
 def _random_ctor_call(dry: DryRun, args: tuple[Any, ...]) -> None:
     if len(args) > 2:
         raise Refusal(f"{len(args)} arguments")
+    dry.charge(GENERATOR_COST, "a random generator, seeded")
     if len(args) == 2 and not (
         isinstance(args[1], type) and args[1]._ve_name == _BIT_GENERATOR_CTOR  # type: ignore[attr-defined]
     ):
@@ -2101,6 +2132,7 @@ def _tree_call(dry: DryRun, args: tuple[Any, ...]) -> int:
         and info.shape == (outputs,)
     ):
         raise Refusal(f"{_shown(args)}, not a tree's features, classes and outputs")
+    dry.charge(16 * int(outputs), "a tree whose constructor copies its outputs")
     return int(outputs)
 
 
