@@ -2648,17 +2648,18 @@ def _trees_over_one_state(count: int) -> tuple[Any, list[Any], list[dict[str, An
     return model, trees, [dict(state) for _ in trees]
 
 
-def _trees_attack(
+def _written_after_its_fit(
     corpus: Corpus,
     atk: Attack,
     model: Any,
-    trees: list[Any],
-    states: list[dict[str, Any]],
     write: Callable[[Any], None],
+    trees: tuple[Any, ...] | list[Any] = (),
+    states: tuple[Any, ...] | list[dict[str, Any]] = (),
 ) -> None:
-    """``model`` pickled with each of ``trees`` over its state and, after
-    every fitted part, ``write``'s opcodes (as its ``class_weight``, moved
-    to the end of its state); refused by the dry run."""
+    """``model`` pickled (each of ``trees`` over its state of ``states``)
+    and, after every fitted part, ``write``'s opcodes (as its
+    ``class_weight``, moved to the end of its state); refused by the dry
+    run."""
     del model.__dict__["class_weight"]
     model.__dict__["class_weight"] = _Dropped(write)
     out = io.BytesIO()
@@ -2679,7 +2680,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
             pickler.save(tree)
             pickler.write(POP)
 
-    _trees_attack(corpus, atk, model, trees, states, restore_and_drop)
+    _written_after_its_fit(corpus, atk, model, restore_and_drop, trees, states)
 
 
 @attack("inner-tree-states-emptied", 5, "300 trees' states emptied after their restore")
@@ -2705,7 +2706,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
                 pickler.save(None)
             pickler.write(b"u" + POP)  # SETITEMS
 
-    _trees_attack(corpus, atk, forest, trees, states, empty)
+    _written_after_its_fit(corpus, atk, forest, empty, trees, states)
 
 
 def _made_and_dropped(
@@ -2727,7 +2728,7 @@ def _made_and_dropped(
             pickler.save_reduce(function, args, state())
             pickler.write(POP)
 
-    _trees_attack(corpus, atk, model, [], [], make_and_drop)
+    _written_after_its_fit(corpus, atk, model, make_and_drop)
 
 
 @attack(
