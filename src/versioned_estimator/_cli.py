@@ -296,10 +296,6 @@ class _UsageError(Exception):
     """A bad command line that argparse cannot see (exit 2)."""
 
 
-def _aliases(values: Sequence[str]) -> dict[str, str]:
-    return dict(value.split("=", 1) for value in values)
-
-
 def _key(args: argparse.Namespace) -> str | None:
     if args.key_env is None:
         return None
@@ -375,13 +371,14 @@ def _digest_detail(payload: Mapping[str, Any]) -> str:
 
 def cmd_verify(args: argparse.Namespace) -> Outcome:
     """``verify FILE``: load safely (every check, in order), then replay the probe."""
+    from versioned_estimator._env_commands import module_aliases
     from versioned_estimator._io import load
 
     given = _key(args)
     envelope = read_envelope(args.file)
     key = resolve_key(given)
     trusted = list(args.trust or [])
-    aliases = _aliases(args.module_alias or [])
+    aliases = module_aliases(args)
     failed: str | None = None
     error: dict[str, Any] | None = None
     probe: dict[str, Any] | None = None

@@ -155,10 +155,6 @@ def _alias_argument(value: str) -> str:
     return f"{old.strip()}={new.strip()}"
 
 
-def _aliases(values: Sequence[str]) -> dict[str, str]:
-    return dict(value.split("=", 1) for value in values)
-
-
 def _trusted_argument(value: str) -> str:
     try:
         return normalize_trusted(value.strip())[0]
@@ -780,7 +776,7 @@ def cmd_upgrade_check(args: argparse.Namespace) -> Outcome:
     spec: dict[str, Any] = {
         "file": path,
         "trusted": list(args.trust),
-        "aliases": _aliases(args.module_alias),
+        "aliases": module_aliases(args),
         "key_env": getattr(args, "key_env", None),
         "data": None,
     }
@@ -1091,6 +1087,12 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
         "repeatable. Nothing is imported from the current folder unless you "
         "give --path .",
     )
+
+
+def module_aliases(args: argparse.Namespace) -> dict[str, str]:
+    """The ``--module-alias OLD=NEW`` options of ``add_load_options``, as the
+    mapping ``load(module_aliases=...)`` takes."""
+    return dict(value.split("=", 1) for value in args.module_alias or [])
 
 
 def _add_build_options(sub: argparse.ArgumentParser) -> None:
