@@ -2791,6 +2791,22 @@ def _(corpus: Corpus, atk: Attack) -> None:
     )
 
 
+@attack("inner-items-on-a-memo-only-bunch", 5, "200,000 items added to a dropped Bunch")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Two bytes of stream an item, each run through Python by the dry run and
+    # kept for sizing, uncharged: ten million took 9 times an honest load of
+    # the file's size and 5 times its memory (round 130).
+    from sklearn.utils import Bunch
+
+    model = LogisticRegression().fit(*corpus.iris)
+
+    def items_then_drop(pickler: Any) -> None:
+        pickler.save(Bunch())
+        pickler.write((MARK + NONE * 2000 + b"u") * 200 + POP)  # SETITEMS
+
+    _written_after_its_fit(corpus, atk, model, items_then_drop)
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -230,6 +230,51 @@ def test_the_stream_read_from_a_path_is_the_stream_read_any_other_way(
         read(str(cut))
 
 
+@pytest.mark.parametrize("mmap_mode", ["r", "c", "r+"])
+@pytest.mark.parametrize("replacement", ["a copy", "a pipe", "nothing"])
+def test_a_memory_mapped_load_maps_only_the_file_it_is_reading(
+    saved, tmp_path, mmap_mode, replacement
+):
+    """The path swapped once the head is read (by anyone who can write its
+    folder): the arrays are mapped from the file being read or not at all.
+    numpy opened the path again: a pipe there blocked the load for good, and
+    another file's bytes were mapped unread (round 131)."""
+    import os
+
+    from versioned_estimator._reader import read_parts
+    from versioned_estimator._sources import open_source
+
+    path = tmp_path / "knn.joblib"
+    path.write_bytes(saved.read_bytes())
+    after = tmp_path / "after"
+    if replacement == "a copy":  # the same bytes, another file
+        after.write_bytes(saved.read_bytes())
+    elif replacement == "a pipe":
+        os.mkfifo(after)
+
+    def swap(envelope: dict[str, Any]) -> None:
+        if replacement == "nothing":
+            path.unlink()
+        else:
+            os.replace(after, path)
+
+    src = open_source(str(path))
+    try:
+        with pytest.raises(IntegrityError, match="no longer the file being read"):
+            read_parts(src, mmap_mode=mmap_mode, on_envelope=swap)
+    finally:
+        src.close()
+    # control: left in place, the same file maps
+    path.unlink(missing_ok=True)
+    path.write_bytes(saved.read_bytes())
+    src = open_source(str(path))
+    try:
+        found = read_parts(src, mmap_mode=mmap_mode)
+    finally:
+        src.close()
+    assert any(isinstance(b, np.memmap) for b in found.buffers)
+
+
 # ----------------------------------------------------------------------------
 # 5. Signatures
 # ----------------------------------------------------------------------------

@@ -143,7 +143,7 @@ _MARK, _STOP, _FRAME, _PROTO = 0x28, 0x2E, 0x95, 0x80
 _TUPLE, _TUPLE1, _TUPLE2, _TUPLE3, _FROZENSET = 0x74, 0x85, 0x86, 0x87, 0x91
 _SETITEM, _SETITEMS, _DICT, _ADDITEMS = 0x73, 0x75, 0x64, 0x90
 _NEXT_BUFFER, _READONLY_BUFFER = 0x97, 0x98
-_DUP, _POP = 0x32, 0x30
+_DUP, _POP, _POP_MARK = 0x32, 0x30, 0x31
 _NAMING = frozenset({0x93, 0x63, 0x69})  # STACK_GLOBAL, GLOBAL, INST
 #: The longest module or qualified name a global may have (scikit-learn's
 #: longest is under 100 characters).
@@ -171,6 +171,7 @@ _EXT = {0x82: 1, 0x83: 2, 0x84: 4}
 _C_SHORT, _C_MEMOIZE, _C_FIXED, _C_BINGET, _C_MARK, _C_LONG = 1, 2, 3, 4, 5, 6
 _C_LONG_BINGET, _C_KEEP, _C_TUPLE1, _C_TUPLE2, _C_TUPLE = 7, 8, 9, 10, 11
 _C_UNPACK = 12  # REDUCE, NEWOBJ, NEWOBJ_EX: calls that unpack their arguments
+_C_POP = 13  # POP, POP_MARK, DUP, TUPLE3, SETITEM, APPENDS, LIST: a byte each
 _CLASS = [0] * 256
 _FIXED_PUSH = [0] * 256
 _LONG_WIDTH = [0] * 256
@@ -217,6 +218,8 @@ def _classes() -> None:
     _CLASS[_LONG_BINGET] = _C_LONG_BINGET
     _CLASS[_MARK] = _C_MARK
     _CLASS[_LONG1] = 0  # its length decides whether it is a _BIG
+    for op in (_POP, _POP_MARK, _DUP, _TUPLE3, _SETITEM, 0x65, 0x6C):  # APPENDS, LIST
+        _CLASS[op] = _C_POP
 
 
 _classes()
@@ -312,6 +315,32 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
                 append(found)
             elif cls == 5:
                 marks.append(len(stack))
+            elif cls == 13:  # a byte each, not through the slow path
+                if op == 0x30:  # POP
+                    if marks and marks[-1] == len(stack):
+                        # POP takes a MARK on top, as the C unpickler does
+                        # (the scan took the value under it: a key of 76
+                        # bits was never judged a key, round 119).
+                        marks.pop()
+                    elif stack:
+                        del stack[-1]
+                    else:
+                        raise IndexError
+                elif op == 0x32:  # DUP: what the scan knows goes with the copy
+                    append(stack[-1])
+                elif op == 0x87:  # TUPLE3
+                    if len(stack) < 3:
+                        raise IndexError
+                    _fold(stack, len(stack) - 3)
+                elif op == 0x73:  # SETITEM: its key judged
+                    key = stack[-2]
+                    if key is not atom:
+                        raise Refusal(_BIG_KEY if key is _BIG else _TUPLE_KEY)
+                    del stack[-2:]
+                else:  # POP_MARK, APPENDS, LIST: down to the mark
+                    del stack[marks.pop() :]
+                    if op == 0x6C:
+                        append(atom)  # the list
             elif cls == 8:  # BUILD, APPEND: the object below stays, as it was
                 # (a fresh value in its place laundered an integer past 64
                 # bits, a tuple's depth and its size through BUILD(None),
@@ -598,6 +627,7 @@ class _StubMeta(type):
         return cls._ve_dry.on_call(cls, args, kwargs)
 
     def __getattr__(cls, name: str) -> Any:
+        cls._ve_dry.charge(ITEM_COST, _CLASS_USED)
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         cls._ve_dry.violation_once(
@@ -607,6 +637,7 @@ class _StubMeta(type):
         raise AttributeError(name)
 
     def __setitem__(cls, key: Any, value: Any) -> None:
+        cls._ve_dry.charge(ITEM_COST, _CLASS_USED)
         cls._ve_dry.violation_once(
             ("class items", cls),
             lambda: f"sets items on the class {cls._ve_name} itself",
@@ -625,6 +656,7 @@ class _SetState:
 
 
 def _class_build(owner: Any, *state: Any) -> None:
+    owner._ve_dry.charge(ITEM_COST, _CLASS_USED)
     owner._ve_dry.violation_once(
         ("class state", owner),
         lambda: (
@@ -661,6 +693,7 @@ class _Stub(metaclass=_StubMeta):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         dry = self._ve_dry
+        dry.charge(OBJECT_COST, _OBJECT_USED)
         if dry.allowed is None or type(self)._ve_name not in dry.allowed.trusted:
             dry.violation_once(
                 ("object call", type(self)),
@@ -673,19 +706,24 @@ class _Stub(metaclass=_StubMeta):
 
     def __hash__(self) -> int:
         # Called when a dict or set the stream builds takes it as a key.
+        self._ve_dry.charge(ITEM_COST, _OBJECT_USED)
         self._ve_dry.on_key(self)
         return object.__hash__(self)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        self._ve_dry.charge(ITEM_COST, _OBJECT_USED)
         self._ve_dry.on_items(self, "setitems")
         self._ve_dry.on_key(key)
         self._ve_parts.append((key, value))
 
     def _ve_add(self, item: Any) -> None:
+        self._ve_dry.charge(ITEM_COST, _OBJECT_USED)
         self._ve_dry.on_key(item)
         self._ve_parts.append(item)
 
     def __getattr__(self, name: str) -> Any:
+        # APPEND asks for append at each item, APPENDS for extend once.
+        self._ve_dry.charge(ITEM_COST, _OBJECT_USED)
         if name in ("append", "extend"):
             self._ve_dry.on_items(self, "appends")
             return self._ve_parts.append
@@ -803,7 +841,11 @@ class DryRun:
         judged once a key, its message (which quotes a name of up to 2,000
         characters) built only then; a short one may come built. Built at
         every opcode, 2 bytes of stream each, a 23 KB compressed file kept a
-        load past a minute (round 100)."""
+        load past a minute (round 100). Each costs :data:`VIOLATION_COST`
+        against the file: no model's pickle makes one, and a stream that
+        repeats one makes the dry run judge it again (a refused call, 5 bytes
+        of stream, took 3.4 us)."""
+        self.charge(VIOLATION_COST, "uses again and again what no model's pickle uses")
         if key not in self._violated:
             self._violated.add(key)
             if len(self.violations) < MAX_VIOLATIONS:
@@ -976,6 +1018,7 @@ class DryRun:
         name = type(obj)._ve_name
         obj._ve_builds += 1
         if obj._ve_builds > 1:
+            self.charge(ITEM_COST, _OBJECT_USED)
             # Pickle sets an object's state once; again, the real load would
             # restore it again each time (one dict of 200,000 entries set
             # 1,000 times, round 102).
@@ -2049,6 +2092,17 @@ _BIT_GENERATOR_CTOR = "numpy.random._pickle.__bit_generator_ctor"
 #: of the file's size; round 129).
 OBJECT_COST = 64
 BUILD_COST = 512
+#: What each other use of a stand-in the C unpickler calls back for costs
+#: (an item added to an object, a key hashed, an attribute asked, an object
+#: or class given state again): the dry run runs Python at each and keeps
+#: the items for sizing (ten million items of 2 bytes each added to a Bunch
+#: the memo alone kept took 9 times an honest load of the file's size and
+#: 5 times its memory, round 130).
+ITEM_COST = 64
+#: What each use the allow-list refuses costs (:meth:`DryRun.violation_once`).
+VIOLATION_COST = 1_024
+_OBJECT_USED = "adds items to or uses an object it made"
+_CLASS_USED = "uses a class it names as an object"
 #: What the calls that allocate more cost: a neighbours tree's constructor
 #: allocates five arrays (3.2 KB: a million from a 180 KB compressed file
 #: asked 3 GB), a distance metric's 1.3 KB, a masked array's restore 0.7 KB.

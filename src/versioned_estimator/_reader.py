@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from versioned_estimator._errors import EnvelopeError
+from versioned_estimator._errors import EnvelopeError, IntegrityError
 from versioned_estimator._format import (
     MAX_ENVELOPE_BYTES,
     REBUILD_MODULE,
@@ -1186,7 +1186,7 @@ def read_parts(
     )
     try:
         result = reader.run()
-    except EnvelopeError:
+    except (EnvelopeError, IntegrityError):  # the file's own, or it changed
         raise
     except MemoryError as exc:
         raise EnvelopeError(

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from versioned_estimator._errors import EnvelopeError
+from versioned_estimator._errors import EnvelopeError, IntegrityError
 from versioned_estimator._remote import is_url, open_url
 
 __all__ = ["MAX_RATIO", "Source", "detect_compression", "open_source"]
@@ -415,18 +415,39 @@ class Source:
         return data
 
     def map(self, n: int, mode: str) -> np.ndarray:
-        """The next ``n`` bytes as a memory-mapped ``uint8`` array, then skip them."""
+        """The next ``n`` bytes as a memory-mapped ``uint8`` array, then skip them.
+
+        Mapped from the file this source opened and is reading: its path is
+        opened again (numpy maps a file of its own, at its own position, and
+        ``"r+"`` asks for writing) only to be that same file. A path swapped
+        for a pipe once the head was read blocked the load for good, and
+        another file there would be mapped unread (round 131).
+        """
         assert self.path is not None
         offset = self.tell()
-        array: np.ndarray = np.memmap(
-            self.path,
-            dtype=np.uint8,
-            mode=mode,  # type: ignore[call-overload]
-            offset=offset,
-            shape=(n,),
-        )
+        flags = (os.O_RDWR if mode == "r+" else os.O_RDONLY) | _NONBLOCK
+        try:
+            fd = os.open(self.path, flags)
+        except OSError as exc:
+            raise self.replaced() from exc
+        with os.fdopen(fd, "r+b" if mode == "r+" else "rb", buffering=0) as file:
+            if not os.path.samestat(os.fstat(fd), os.fstat(self._raw.fileno())):
+                raise self.replaced()
+            array: np.ndarray = np.memmap(
+                file,
+                dtype=np.uint8,
+                mode=mode,  # type: ignore[call-overload]
+                offset=offset,
+                shape=(n,),
+            )
         self.skip(n)
         return array
+
+    def replaced(self) -> IntegrityError:
+        return IntegrityError(
+            f"{self.what} is no longer the file being read (replaced or removed "
+            "while it was loaded): nothing of it was mapped. Load it again."
+        )
 
     def close(self) -> None:
         if self._owned:
@@ -438,10 +459,13 @@ class Source:
 # ----------------------------------------------------------------------------
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 def _open_path(path: str, label: str) -> Source:
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
     except FileNotFoundError as exc:
         raise EnvelopeError(f"{label} does not exist.") from exc
     except IsADirectoryError as exc:
