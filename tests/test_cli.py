@@ -1292,10 +1292,29 @@ def test_a_file_url_to_a_pipe_is_refused(tmp_path: Path) -> None:
         "zip://m.joblib::~/fifo",  # fsspec expands the home folder
     )
     home = {**os.environ, "HOME": str(tmp_path)}
-    for source in (str(fifo), fifo.as_uri(), *chained):
+    for source in (str(fifo), fifo.as_uri(), f"local://{fifo}"):
         done = _cli_process("inspect", source, capture_output=True, env=home)
         assert done.returncode == 2
         assert b"not a regular file" in done.stderr
+    # A local file fsspec would open by name, checked before by name: a pipe
+    # renamed over it in between waited forever (round 133). Refused whole.
+    for source in chained:
+        done = _cli_process("inspect", source, capture_output=True, env=home)
+        assert done.returncode == 2
+        assert b"opens it by name" in done.stderr
+
+
+def test_a_file_url_is_read_as_its_path(tmp_path: Path, iris: Any) -> None:
+    """``file://`` names a local file: opened as its path is (the one file
+    checked is the one read, memory-mapped too), never through fsspec."""
+    pytest.importorskip("fsspec")
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    path = Path(save(model, tmp_path / "m.joblib"))
+    for source in (path.as_uri(), f"local://{path}"):
+        assert read_envelope(source).estimator_class.endswith("LogisticRegression")
+        loaded = load(source, mmap_mode="r")
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
 @pytest.mark.parametrize(

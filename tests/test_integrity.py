@@ -230,6 +230,16 @@ def test_the_stream_read_from_a_path_is_the_stream_read_any_other_way(
         read(str(cut))
 
 
+def test_a_path_no_file_can_have_is_an_envelope_error():
+    """A NUL in the name: this package's error, as for a missing file, not
+    the ValueError of ``os.open`` (round 133)."""
+    from versioned_estimator import audit
+
+    for reader in (load, read_envelope, audit):
+        with pytest.raises(EnvelopeError, match="not a path a file can have"):
+            reader("model\0.joblib")
+
+
 @pytest.mark.parametrize("mmap_mode", ["r", "c", "r+"])
 @pytest.mark.parametrize("replacement", ["a copy", "a pipe", "nothing"])
 def test_a_memory_mapped_load_maps_only_the_file_it_is_reading(
@@ -408,6 +418,20 @@ def test_edited_probe_outputs_in_an_unsigned_file_are_refused(small, tmp_path):
     edited = rewrite(path, tmp_path / "edited.joblib", edit)
     with pytest.raises(IntegrityError, match=r"probe's saved outputs"):
         load(edited)
+
+
+def test_a_negative_probe_size_is_an_envelope_error(small, tmp_path):
+    """The head's count of probe rows is a count (round 131: -5 read as a
+    model's setting and showed no difference in `diff`)."""
+    path = Path(save(small, tmp_path / "model.joblib"))
+
+    def negative(found: dict[str, Any]) -> None:
+        found["envelope"]["probe_size"] = -5
+
+    out = rewrite(path, tmp_path / "negative.joblib", negative)
+    with pytest.raises(EnvelopeError, match="probe_size is negative"):
+        read_envelope(out)
+    assert read_envelope(path).to_dict()["probe_size"] == 5
 
 
 def test_a_flipped_payload_byte_in_a_signed_file_is_refused(small, signed, tmp_path):

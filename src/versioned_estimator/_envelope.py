@@ -513,7 +513,9 @@ def validate(data: Any, *, source: str = "the envelope") -> dict[str, Any]:
         raise check.bad("python", f"is {_printable(data['python'])!r}")
     for field in ("params", "tags", "platform", "schema", "evaluation", "metadata"):
         check.typed(field, (dict,))
-    check.typed("probe_size", (int,))
+    probe_size = check.typed("probe_size", (int,))
+    if probe_size is not None and probe_size < 0:
+        raise check.bad("probe_size", "is negative, not a count of rows")
     check.pins("packages")
     check.pins("requirements")
     check.mapping(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import warnings
 from typing import Any
 
@@ -117,38 +116,62 @@ class RemoteFile:
         self._handle.close()
 
 
+def local_path(url: str) -> str | None:
+    """The path a ``file://`` or ``local://`` URL names, as fsspec reads it;
+    None for any other URL.
+
+    Such a file is opened as a path is (never waiting on a pipe, then
+    checked a regular file: the one opened, not the name). Through fsspec
+    it was opened by name with a blocking ``open``, after a check of the
+    name: a pipe renamed over the path between the two hung the load for
+    good (round 133).
+
+    Examples
+    --------
+    >>> local_path("file:///models/churn.joblib")
+    '/models/churn.joblib'
+    >>> local_path("s3://models/churn.joblib") is None
+    True
+    """
+    protocol = url.partition("://")[0].lower()
+    if "::" in url or protocol not in ("file", "local"):
+        return None
+    fs, path = _fsspec().core.url_to_fs(url)
+    return path if _is_local(fs) and isinstance(path, str) else None
+
+
+def _is_local(fs: Any) -> bool:
+    protocol = getattr(fs, "protocol", None) or ()
+    return "file" in ((protocol,) if isinstance(protocol, str) else protocol)
+
+
+def _local_refused(url: str, path: str) -> EnvelopeError:
+    return EnvelopeError(
+        f"{url!r} reaches the local file {path!r} through fsspec, which opens it "
+        "by name with a blocking open (a pipe renamed over it waits forever): "
+        "not read. Pass its path, or the file opened yourself."
+    )
+
+
 def _refuse_local_targets(url: str) -> None:
-    """Every local path a chained URL names (``zip://m.joblib::file:///x``)
-    is a regular file, checked before fsspec builds the chain: an archive
-    file system opens its target as it is built, and a FIFO there blocks
-    forever."""
+    """A chained URL's local target (``zip://m.joblib::file:///x``) is
+    refused before fsspec builds the chain: an archive file system opens
+    its target by name as it is built (a FIFO there blocked forever, round
+    42; checked first by name, a FIFO renamed over it after the check,
+    round 133)."""
     for part in url.split("::")[1:]:
         protocol, _, path = part.rpartition("://")
         if protocol in ("", "file", "local"):
-            # fsspec expands ``~`` and ``~user`` as it builds the chain.
-            _refuse_special_path(os.path.expanduser(path))
-
-
-def _refuse_special_path(path: str) -> None:
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return  # missing: fsspec says so
-    if not stat.S_ISREG(mode):
-        raise EnvelopeError(
-            f"{path!r} is not a regular file (a directory, pipe, socket or device)."
-        )
+            raise _local_refused(url, path)
 
 
 def _refuse_local_special(opened: Any) -> None:
-    """A URL fsspec resolves to a local path (``file://``, a cache over one)
-    names a regular file: fsspec opens the path with a blocking ``open``,
-    which waits forever on a FIFO and never ends on a device."""
+    """Whatever else fsspec would open as a local path (a caching file
+    system over one): refused, as a chained URL's local target is."""
     fs, path = getattr(opened, "fs", None), getattr(opened, "path", None)
     while fs is not None:
-        if "file" in (getattr(fs, "protocol", None) or ()) and isinstance(path, str):
-            _refuse_special_path(path)
-            return
+        if _is_local(fs):
+            raise _local_refused(str(opened), str(path))
         fs = getattr(fs, "fs", None)  # a caching file system's target
 
 

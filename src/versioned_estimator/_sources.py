@@ -28,7 +28,7 @@ from typing import IO, Any
 import numpy as np
 
 from versioned_estimator._errors import EnvelopeError, IntegrityError
-from versioned_estimator._remote import is_url, open_url
+from versioned_estimator._remote import is_url, local_path, open_url
 
 __all__ = ["MAX_RATIO", "Source", "detect_compression", "open_source"]
 
@@ -472,6 +472,8 @@ def _open_path(path: str, label: str) -> Source:
         raise EnvelopeError(f"{label} is a directory, not a model file.") from exc
     except OSError as exc:
         raise EnvelopeError(f"{label} cannot be read: {exc.strerror or exc}.") from exc
+    except ValueError as exc:  # a NUL in the name
+        raise EnvelopeError(f"{label} is not a path a file can have: {exc}.") from exc
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -503,6 +505,9 @@ def open_source(source: Any, *, block_size: int | None = None) -> Source:
         data = memoryview(source).cast("B")
         return Source(io.BytesIO(data), "the given bytes", size=data.nbytes, whole=True)
     if is_url(source):
+        local = local_path(source)
+        if local is not None:  # opened here, as a path is, never by fsspec
+            return _open_path(local, repr(source))
         raw = open_url(source, block_size=block_size)
         size = getattr(raw, "size", None)
         return Source(
