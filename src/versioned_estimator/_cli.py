@@ -418,6 +418,10 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
             if not probe["ok"]:
                 failed = "probe"
     said = _warnings_said(caught)
+    if loaded is not None:
+        # What the load read and checked, not the head read before it: the
+        # file may have changed in between (round 133).
+        envelope = loaded
 
     stages: dict[str, dict[str, Any]] = {}
     reached = True
@@ -437,7 +441,7 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
     elif stages["signature"]["status"] == "ok":
         stages["signature"]["detail"] = "HMAC-SHA256 matches the key"
     if stages["digest"]["status"] == "ok":
-        stages["digest"]["detail"] = _digest_detail((loaded or envelope).payload)
+        stages["digest"]["detail"] = _digest_detail(envelope.payload)
     if stages["environment"]["status"] == "ok":
         stages["environment"]["detail"] = "no version change of minor or more"
         if any(category == EnvironmentMismatchWarning.__name__ for category, _ in said):
