@@ -2807,6 +2807,32 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _written_after_its_fit(corpus, atk, model, items_then_drop)
 
 
+@attack("inner-compressed-tiny-arrays", 5, "100,000 one-item arrays, gzipped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each about 27 us to the safe path (dry run, unpickle, walk) from a few
+    # bytes that compress a thousand times, and dropped padding of zeros
+    # paying the budget: 16 opcodes a compressed byte made 3 arrays of it,
+    # 80 s from 1 MB (round 132).
+    from numpy._core.numeric import _frombuffer  # type: ignore[attr-defined]
+
+    model = LogisticRegression().fit(*corpus.iris)
+    args = (bytes(8), np.dtype("f8"), (1,), "C")
+
+    # dropped padding: zeros for the budget, noise for the opcode bound
+    noise = np.random.RandomState(0).bytes(64_000)
+
+    def padded_arrays(pickler: Any) -> None:
+        pickler.write(b"B" + struct.pack("<I", 4 << 20) + bytes(4 << 20) + POP)
+        pickler.write(b"B" + struct.pack("<I", len(noise)) + noise + POP)
+        for _ in range(100_000):
+            pickler.save_reduce(_frombuffer, args)
+            pickler.write(POP)
+
+    _written_after_its_fit(corpus, atk, model, padded_arrays)
+    assert atk.path is not None
+    atk.path.write_bytes(gzip.compress(atk.path.read_bytes()))
+
+
 @attack("inner-root-not-an-estimator", 5, "a payload whose pickle is None")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Loaded as a wrapper of nothing (round 102).

@@ -53,7 +53,7 @@ import numpy as np
 
 from versioned_estimator._allowlist import CALL, NEW, Allowed
 from versioned_estimator._names import Resolved, resolve_name
-from versioned_estimator._reader import shown
+from versioned_estimator._reader import MAX_OPCODES_PER_BYTE, OPCODE_SLACK, shown
 from versioned_estimator._text import printable
 from versioned_estimator._unpickle import FLOAT_NAME
 
@@ -627,9 +627,9 @@ class _StubMeta(type):
         return cls._ve_dry.on_call(cls, args, kwargs)
 
     def __getattr__(cls, name: str) -> Any:
+        if (name.startswith("__") and name.endswith("__")) or name.startswith("_ve_"):
+            raise AttributeError(name)  # Python's own, or the base stub's
         cls._ve_dry.charge(ITEM_COST, _CLASS_USED)
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
         cls._ve_dry.violation_once(
             ("class attribute", cls, name),
             lambda: f"reads the attribute {name} of {cls._ve_name}",
@@ -722,6 +722,8 @@ class _Stub(metaclass=_StubMeta):
         self._ve_parts.append(item)
 
     def __getattr__(self, name: str) -> Any:
+        if (name.startswith("__") and name.endswith("__")) or name.startswith("_ve_"):
+            raise AttributeError(name)  # Python's own, or a slot not set
         # APPEND asks for append at each item, APPENDS for extend once.
         self._ve_dry.charge(ITEM_COST, _OBJECT_USED)
         if name in ("append", "extend"):
@@ -730,8 +732,6 @@ class _Stub(metaclass=_StubMeta):
         if name == "add":
             self._ve_dry.on_items(self, "additems")
             return self._ve_add
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
         self._ve_dry.violation_once(
             ("object attribute", type(self), name),
             lambda: f"reads the attribute {name} of an object of {type(self)._ve_name}",
@@ -820,6 +820,10 @@ class DryRun:
         self.copied_bytes = 0
         self.held = 0
         self.rebuild_limit = EXPANSION_SLACK
+        # the objects made (calls, NEWOBJ), and the most a compressed file's
+        # stream may make (:func:`most_objects`; None: not compressed)
+        self.objects = 0
+        self.most_objects: int | None = None
 
     # -- recording ------------------------------------------------------------
 
@@ -957,6 +961,7 @@ class DryRun:
                 ("call", name),
                 lambda: f"calls {name}, which the allow-list admits only as a value",
             )
+        self.count_object()
         cost = OBJECT_COST + _CALL_COSTS.get(name, 0)
         if name.endswith(".newObj") and len(args) == 1:
             owner = getattr(args[0], "_ve_name", "")
@@ -1009,6 +1014,7 @@ class DryRun:
             self.violation_once(
                 ("new", name), lambda: f"creates an object of {name} without calling it"
             )
+        self.count_object()
         self.charge(OBJECT_COST, f"makes an object of {_cut(name, 200)}")
         obj = self.instance(cls, NEW)
         obj._ve_parts.append(args)
@@ -1247,6 +1253,16 @@ class DryRun:
             else:  # sized afresh: a value may have changed since
                 size = _whole_size(value, {}, self.rebuild_limit - self.copied_bytes)
             self.charge(size, "that its restore copies")
+
+    def count_object(self) -> None:
+        """One more object made; past :attr:`most_objects`, refused."""
+        self.objects += 1
+        if self.most_objects is not None and self.objects > self.most_objects:
+            raise Refusal(
+                f"makes more than {self.most_objects:,} objects from a compressed "
+                "file of fewer bytes than they need (its stream inflates far "
+                "past what a model's objects compress to)"
+            )
 
     def charge(self, size: int, what: str) -> None:
         """Count ``size`` bytes the real unpickle copies or allocates as it
@@ -2099,6 +2115,37 @@ BUILD_COST = 512
 #: the memo alone kept took 9 times an honest load of the file's size and
 #: 5 times its memory, round 130).
 ITEM_COST = 64
+
+
+def most_objects(most_ops: int | None) -> int | None:
+    """The most objects a compressed file's inner stream may make, given the
+    most opcodes it may run (``Parts.most_ops``, None for a file not
+    compressed): :data:`OBJECT_SLACK`, and one for each
+    :data:`COMPRESSED_BYTES_AN_OBJECT` compressed bytes.
+
+    Each object costs the safe path tens of microseconds (the dry run, the
+    real unpickle, the walk: about 27 us a one-item array), and a stream
+    repeating one compresses a thousand times: 16 opcodes a compressed byte
+    made 3 arrays of it, 80 s from 1 MB (round 132). An honest model makes
+    one object every 10 compressed bytes at the most (a vocabulary whose
+    indices are numpy integers), a one-hot encoder's categories one every 3,
+    well inside the slack up to 65,536 features.
+
+    Examples
+    --------
+    >>> most_objects(None) is None
+    True
+    >>> most_objects(262_144 + 16 * 1_000_000)  # a file of 1 MB compressed
+    315536
+    """
+    if most_ops is None:
+        return None
+    compressed = max(0, most_ops - OPCODE_SLACK) // MAX_OPCODES_PER_BYTE
+    return OBJECT_SLACK + compressed // COMPRESSED_BYTES_AN_OBJECT
+
+
+OBJECT_SLACK = 65_536
+COMPRESSED_BYTES_AN_OBJECT = 4
 #: What each use the allow-list refuses costs (:meth:`DryRun.violation_once`).
 VIOLATION_COST = 1_024
 _OBJECT_USED = "adds items to or uses an object it made"
