@@ -47,6 +47,7 @@ import pickle
 import re
 import struct
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -616,6 +617,22 @@ def _fold(stack: list[tuple[int, int]], start: int) -> None:
 # ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _CallPlan:
+    """What a call of one name is, whatever its arguments: granted by the
+    allow-list, its cost and how a refusal names it, its check, whether its
+    arguments are an own-state part's (:data:`OWN_STATE`), whether it may
+    read a record dtype's fields, whether it is a ``newObj``."""
+
+    granted: bool
+    cost: int
+    what: str
+    check: Callable[[DryRun, tuple[Any, ...]], Any] | None
+    whole: bool
+    reads_fields: bool
+    new_object: bool
+
+
 class _StubMeta(type):
     """Stands for a global of the stream. Calling it (REDUCE) and building an
     object of it (NEWOBJ) are recorded and judged by the dry run."""
@@ -790,6 +807,9 @@ class DryRun:
         }
         self.uses: dict[str, set[str]] = {}
         self._granted: dict[tuple[str, str], bool] = {}
+        # what on_call decides once a name (a model's stream calls one
+        # array reconstructor for every array): see _CallPlan
+        self._plans: dict[str, _CallPlan | None] = {}
         self._violated: set[Hashable] = set()
         self._judged: dict[tuple[str, int], Any] = {}  # argument tuples judged
         # dtypes judged, by (description, state): see _dtype_build
@@ -954,31 +974,35 @@ class DryRun:
 
     def on_call(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
         name = cls._ve_name  # type: ignore[attr-defined]
-        if self.allowed is not None and name in self.allowed.trusted:
+        try:
+            plan = self._plans[name]
+        except KeyError:
+            plan = self._plans[name] = self.call_plan(name)
+        if plan is None:  # trusted by the caller
             return self.trusted_result(name)
-        if not self.use(name, CALL):
+        if not plan.granted:
             self.violation_once(
                 ("call", name),
                 lambda: f"calls {name}, which the allow-list admits only as a value",
             )
         self.count_object()
-        cost = OBJECT_COST + _CALL_COSTS.get(name, 0)
-        if name.endswith(".newObj") and len(args) == 1:
+        cost = plan.cost
+        if plan.new_object and len(args) == 1:
             owner = getattr(args[0], "_ve_name", "")
             cost += _NEW_OBJECT_COSTS.get(owner.rpartition(".")[0], 0)
-        self.charge(cost, f"makes an object by {_cut(name, 200)}")
-        check = _CALL_CHECKS.get(name)
+        self.charge(cost, plan.what)
+        check = plan.check
         obj = self.instance(cls, CALL)
         obj._ve_parts.append(args)
-        self.own(args, name in OWN_STATE, args)
-        if name not in _MADE_OVER_A_DTYPE:
+        self.own(args, plan.whole, args)
+        if plan.reads_fields:
             self.records_intact(args)
         if check is not None:
             try:
                 obj._ve_info = check(self, args)
             except Refusal as exc:
                 self.violation_once(("call check", name), f"calls {name} with {exc}")
-        elif name.endswith(".newObj"):
+        elif plan.new_object:
             # scikit-learn's trees and metrics: cls.__new__(cls), their own
             # classes only (never a dtype or an array built without checks).
             module = name.rpartition(".")[0]
@@ -998,6 +1022,21 @@ class DryRun:
         elif name.startswith("builtins."):
             self.check_builtin_args(name, args)
         return obj
+
+    def call_plan(self, name: str) -> _CallPlan | None:
+        """What :meth:`on_call` decides of ``name`` whatever its arguments
+        (None: the caller trusts it), once a name."""
+        if self.allowed is not None and name in self.allowed.trusted:
+            return None
+        return _CallPlan(
+            granted=self.use(name, CALL),
+            cost=OBJECT_COST + _CALL_COSTS.get(name, 0),
+            what=f"makes an object by {_cut(name, 200)}",
+            check=_CALL_CHECKS.get(name),
+            whole=name in OWN_STATE,
+            reads_fields=name not in _MADE_OVER_A_DTYPE,
+            new_object=name.endswith(".newObj"),
+        )
 
     def on_new(self, cls: type, args: tuple[Any, ...], kwargs: Any) -> Any:
         name = cls._ve_name  # type: ignore[attr-defined]
@@ -2127,16 +2166,17 @@ def most_objects(most_ops: int | None) -> int | None:
     real unpickle, the walk: about 27 us a one-item array), and a stream
     repeating one compresses a thousand times: 16 opcodes a compressed byte
     made 3 arrays of it, 80 s from 1 MB (round 132). An honest model makes
-    one object every 10 compressed bytes at the most (a vocabulary whose
-    indices are numpy integers), a one-hot encoder's categories one every 3,
-    well inside the slack up to 65,536 features.
+    one object every 10 compressed bytes or more (a vocabulary whose indices
+    are numpy integers) but for repeated small arrays: a one-hot encoder's
+    categories of binary features compress to half a byte each, inside the
+    slack up to about 250,000 features.
 
     Examples
     --------
     >>> most_objects(None) is None
     True
     >>> most_objects(262_144 + 16 * 1_000_000)  # a file of 1 MB compressed
-    315536
+    512144
     """
     if most_ops is None:
         return None
@@ -2144,7 +2184,7 @@ def most_objects(most_ops: int | None) -> int | None:
     return OBJECT_SLACK + compressed // COMPRESSED_BYTES_AN_OBJECT
 
 
-OBJECT_SLACK = 65_536
+OBJECT_SLACK = 262_144
 COMPRESSED_BYTES_AN_OBJECT = 4
 #: What each use the allow-list refuses costs (:meth:`DryRun.violation_once`).
 VIOLATION_COST = 1_024
@@ -2152,13 +2192,22 @@ _OBJECT_USED = "adds items to or uses an object it made"
 _CLASS_USED = "uses a class it names as an object"
 #: What the calls that allocate more cost: a neighbours tree's constructor
 #: allocates five arrays (3.2 KB: a million from a 180 KB compressed file
-#: asked 3 GB), a distance metric's 1.3 KB, a masked array's restore 0.7 KB.
+#: asked 3 GB), a distance metric's 1.3 KB, a masked array's restore 0.7 KB,
+#: an array's restore (on top of its data) 64 bytes: an array costs the safe
+#: path about 15 us (dry run, unpickle, walk), and a stream can make one in
+#: 10 bytes (800,000 one-item arrays from 8 MB took 13.5 times an honest
+#: load, round 132); a one-hot encoder's categories take 32 bytes an array.
 _NEW_OBJECT_COSTS = {
     "sklearn.neighbors._ball_tree": 4_096,
     "sklearn.neighbors._kd_tree": 4_096,
     "sklearn.metrics._dist_metrics": 2_048,
 }
-_CALL_COSTS = {"numpy.ma.core._mareconstruct": 1_024}
+ARRAY_COST = 128
+_CALL_COSTS = {
+    "numpy.ma.core._mareconstruct": 1_024,
+    "numpy._core.numeric._frombuffer": ARRAY_COST,
+    "numpy._core.multiarray._reconstruct": ARRAY_COST,
+}
 #: What seeding a random generator costs, counted against the file as
 #: bytes (:meth:`DryRun.charge`): about 165 us, from the system's entropy;
 #: an honest one holds about 2.5 KB of state (a RandomState) or 200 bytes

@@ -33,7 +33,15 @@ from versioned_estimator._inner import (
     MAX_NESTING,
     dtype_layout,
 )
-from versioned_estimator._magnitudes import slow_array, slow_number, slow_numbers
+from versioned_estimator._magnitudes import (
+    BATCHED,
+    BATCHED_MOST,
+    slow_array,
+    slow_arrays,
+    slow_number,
+    slow_numbers,
+    slow_scalars,
+)
 from versioned_estimator._shapes import SCALARS, param_names
 from versioned_estimator._structures import check_structure, covering
 
@@ -68,6 +76,10 @@ def walk_loaded(
     """
     with covering():
         return _walk(root, allowed, resolved, made)
+
+
+#: Small float arrays judged at once (:func:`_magnitudes.slow_arrays`).
+_SMALL_BATCH = 4096
 
 
 def _walk(
@@ -127,6 +139,8 @@ def _walk(
 
     longest_text = 0  # the most characters (str) or bytes of a plain value
     slow: list[str] = []  # numbers a method would compute with slowly, and why
+    small: list[np.ndarray] = []  # small float arrays, judged together
+    scalars: list[Any] = []  # numpy numbers, judged together
 
     def enter(
         obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
@@ -149,6 +163,16 @@ def _walk(
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
         for value in held:
             if id(value) not in exempt:
+                if type(value) in _FLOATS:
+                    scalars.append(value)  # judged together, below
+                    continue
+                if (
+                    type(value) is np.ndarray
+                    and 0 < value.size <= BATCHED_MOST
+                    and value.dtype in BATCHED
+                ):
+                    small.append(value)  # judged together, below
+                    continue
                 problem = _slow(obj, value)
                 if problem is not None:
                     slow.append(problem)
@@ -163,6 +187,10 @@ def _walk(
         return held
 
     while stack:
+        if len(small) + len(scalars) >= _SMALL_BATCH:
+            slow.extend(filter(None, [slow_arrays(small), slow_scalars(scalars)]))
+            small.clear()
+            scalars.clear()
         if slow:
             return slow[0]
         obj = stack.pop()
@@ -365,6 +393,7 @@ def _walk(
             values = [v for v in values if all(v is not link for link in links)]
             stack.extend(link for link in links if link is not None)
         enter(obj, values, exempt)
+    slow.extend(filter(None, [slow_arrays(small), slow_scalars(scalars)]))
     if slow:
         return slow[0]
     if longest_text > MAX_TEXT:
