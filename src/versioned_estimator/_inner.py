@@ -2163,7 +2163,7 @@ def most_objects(most_ops: int | None) -> int | None:
     :data:`COMPRESSED_BYTES_AN_OBJECT` compressed bytes.
 
     Each object costs the safe path tens of microseconds (the dry run, the
-    real unpickle, the walk: about 27 us a one-item array), and a stream
+    real unpickle, the walk: about 20 us a one-item array), and a stream
     repeating one compresses a thousand times: 16 opcodes a compressed byte
     made 3 arrays of it, 80 s from 1 MB (round 132). An honest model makes
     one object every 10 compressed bytes or more (a vocabulary whose indices
@@ -2193,10 +2193,11 @@ _CLASS_USED = "uses a class it names as an object"
 #: What the calls that allocate more cost: a neighbours tree's constructor
 #: allocates five arrays (3.2 KB: a million from a 180 KB compressed file
 #: asked 3 GB), a distance metric's 1.3 KB, a masked array's restore 0.7 KB,
-#: an array's restore (on top of its data) 64 bytes: an array costs the safe
-#: path about 15 us (dry run, unpickle, walk), and a stream can make one in
-#: 10 bytes (800,000 one-item arrays from 8 MB took 13.5 times an honest
-#: load, round 132); a one-hot encoder's categories take 32 bytes an array.
+#: an array's restore (on top of its data and the object's 64) 128 bytes:
+#: an array costs the safe path about 20 us (scan, dry run, unpickle, walk),
+#: and a stream can make one in 10 bytes (800,000 one-item arrays from 8 MB
+#: took 13.5 times an honest load, round 132); a one-hot encoder's
+#: categories hold 32 bytes an array (6.5 charged a byte, of the 8 allowed).
 _NEW_OBJECT_COSTS = {
     "sklearn.neighbors._ball_tree": 4_096,
     "sklearn.neighbors._kd_tree": 4_096,
