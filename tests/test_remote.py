@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -152,3 +153,65 @@ def test_missing_remote_file_is_an_envelope_error(http_folder):
         read_envelope(f"{base}/nothing.joblib")
     with pytest.raises(EnvelopeError):
         read_envelope("memory://nowhere/model.joblib")
+
+
+class _FailingHandler(_RangeHandler):
+    """Answers HEAD honestly; each GET with ``mode``: an error, or silence."""
+
+    mode = "error"
+    release = threading.Event()
+
+    def do_GET(self):
+        if self.mode == "error":
+            self.send_error(500)
+            return
+        self.release.wait(30)  # silent until the test ends
+
+
+@pytest.mark.parametrize("mode", ["error", "silent"])
+def test_a_server_that_fails_mid_read_is_an_envelope_error(
+    tmp_path, iris, monkeypatch, mode
+):
+    """A server whose reads fail, or never answer: this package's error in
+    bounded time, not aiohttp's exception or a wait of aiohttp's 300 s
+    (round 135)."""
+    from versioned_estimator import _remote
+
+    X, y = iris
+    save(VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y), tmp_path / "m")
+    handler = type(
+        "Handler",
+        (_FailingHandler,),
+        {"folder": str(tmp_path), "mode": mode, "release": threading.Event()},
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(_remote, "NETWORK_TIMEOUT", 2.0)
+    url = f"http://127.0.0.1:{server.server_address[1]}/m"
+    try:
+        for reader in (read_envelope, load):
+            started = time.perf_counter()
+            with pytest.raises(EnvelopeError, match="cannot be read"):
+                reader(url)
+            assert time.perf_counter() - started < 20
+    finally:
+        handler.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_chained_local_target_is_refused_however_its_path_reads(tmp_path):
+    """fsspec takes a chained part's protocol up to its first ``://``: a local
+    path holding ``://`` is local still, refused before fsspec opens it (a
+    FIFO there hung the load, round 135)."""
+    folder = tmp_path / "d:"
+    folder.mkdir()
+    os.mkfifo(folder / "f.zip")
+    for url in (
+        f"zip://m.joblib::file://{tmp_path}/d://f.zip",
+        "zip://m.joblib::nosuchprotocol://x.zip",
+    ):
+        with pytest.raises(EnvelopeError, match=r"opens it by name|not a protocol"):
+            read_envelope(url)

@@ -73,24 +73,37 @@ class RemoteFile:
     def _open(self, block_size: int | None) -> Any:
         try:
             _refuse_local_targets(self.url)
-            opened = self._fsspec.open(self.url, "rb", block_size=block_size)
+            opened = self._fsspec.open(
+                self.url, "rb", block_size=block_size, **_options(self.url)
+            )
             _refuse_local_special(opened)
             return opened.open()
         except EnvelopeError:
             raise
         except FileNotFoundError as exc:
             raise EnvelopeError(f"{self.url!r} does not exist.") from exc
-        except (OSError, ValueError) as exc:
-            raise EnvelopeError(f"{self.url!r} cannot be read: {exc}.") from exc
+        except Exception as exc:  # the transport's own (aiohttp's, a store's)
+            raise self.unreadable(exc) from exc
+
+    def unreadable(self, exc: BaseException) -> EnvelopeError:
+        return EnvelopeError(
+            f"{self.url!r} cannot be read: {type(exc).__name__}: {exc}."
+        )
 
     def read(self, n: int = -1) -> bytes:
         try:
-            data: bytes = self._handle.read(n)
-        except ValueError as exc:
-            if self.streaming or "range" not in str(exc).lower():
-                raise
-            self._stream()
-            data = self._handle.read(n)
+            try:
+                data: bytes = self._handle.read(n)
+            except ValueError as exc:
+                if self.streaming or "range" not in str(exc).lower():
+                    raise
+                self._stream()
+                data = self._handle.read(n)
+        except EnvelopeError:
+            raise
+        except Exception as exc:  # a server that fails, or times out, mid-read
+            # (aiohttp's errors escaped load as they were, round 135)
+            raise self.unreadable(exc) from exc
         self._position += len(data)
         return data
 
@@ -153,15 +166,45 @@ def _local_refused(url: str, path: str) -> EnvelopeError:
     )
 
 
+#: How long a remote read waits to connect, or for the next bytes, before it
+#: gives up: a server that never answers kept a load past a minute (aiohttp
+#: waits 300 s by default, round 135).
+NETWORK_TIMEOUT = 30.0
+
+
+def _options(url: str) -> dict[str, Any]:
+    """fsspec's options for ``url``: a bounded wait on HTTP(S)."""
+    if url.partition("://")[0].lower() not in ("http", "https"):
+        return {}
+    try:
+        import aiohttp
+    except ImportError:  # fsspec says what it needs
+        return {}
+    timeout = aiohttp.ClientTimeout(
+        sock_connect=NETWORK_TIMEOUT, sock_read=NETWORK_TIMEOUT
+    )
+    return {"client_kwargs": {"timeout": timeout}}
+
+
 def _refuse_local_targets(url: str) -> None:
-    """A chained URL's local target (``zip://m.joblib::file:///x``) is
-    refused before fsspec builds the chain: an archive file system opens
-    its target by name as it is built (a FIFO there blocked forever, round
-    42; checked first by name, a FIFO renamed over it after the check,
-    round 133)."""
+    """A chained URL's local target (``zip://m.joblib::file:///x``), or a
+    target of no protocol fsspec knows, is refused before fsspec builds the
+    chain: an archive file system opens its target by name as it is built
+    (a FIFO there blocked forever, round 42; checked first by name, a FIFO
+    renamed over it after the check, round 133). Each part's protocol is
+    fsspec's own reading of it (up to the first ``://``: read up to the
+    last, ``file:///d://f.zip`` passed as a protocol of ``file:///d``,
+    round 135)."""
+    fsspec = _fsspec()
     for part in url.split("::")[1:]:
-        protocol, _, path = part.rpartition("://")
-        if protocol in ("", "file", "local"):
+        protocol, path = fsspec.core.split_protocol(part)
+        try:
+            kind = fsspec.get_filesystem_class(protocol) if protocol else None
+        except (ValueError, ImportError) as exc:
+            raise EnvelopeError(
+                f"{url!r} names {protocol!r}, not a protocol fsspec reads here."
+            ) from exc
+        if kind is None or _is_local(kind):
             raise _local_refused(url, path)
 
 

@@ -194,6 +194,11 @@ class Source:
                     "the file object returns text: open the model file in binary "
                     "mode ('rb')."
                 )
+            if not isinstance(data, (bytearray, memoryview)):
+                # bytes() of an integer is that many zeros (round 135)
+                raise TypeError(
+                    f"the file object's read returns {type(data).__name__}, not bytes."
+                )
             data = bytes(data)
         self._raw_read += len(data)
         return data
