@@ -25,7 +25,13 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    RepeatedStratifiedKFold,
+    ShuffleSplit,
+    StratifiedShuffleSplit,
+)
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
@@ -159,6 +165,21 @@ MODELS = {
         ),
         "iris",
     ),
+    # a search's splitter, kept as its cv and its checked cv (round 134)
+    **{
+        f"grid-search-cv-{name}": (
+            lambda cv=cv: GridSearchCV(
+                LogisticRegression(max_iter=500), {"C": [1.0]}, cv=cv
+            ),
+            "iris",
+        )
+        for name, cv in {
+            "shuffle-split": ShuffleSplit(3, test_size=0.3, random_state=0),
+            "stratified-shuffle-split": StratifiedShuffleSplit(3, random_state=0),
+            "repeated-stratified": RepeatedStratifiedKFold(n_splits=3, n_repeats=2),
+            "pairs": [(np.arange(0, 150, 2), np.arange(1, 150, 2))],
+        }.items()
+    },
     "hist-gradient-boosting": (
         lambda: HistGradientBoostingClassifier(max_iter=10, random_state=0),
         "iris",

@@ -844,6 +844,10 @@ class DryRun:
         # stream may make (:func:`most_objects`; None: not compressed)
         self.objects = 0
         self.most_objects: int | None = None
+        # the objects made by NEWOBJ (instances of classes: estimators and
+        # their parts), and the most the stream's bytes pay for (set by run)
+        self.instances = 0
+        self.most_instances = INSTANCE_SLACK
 
     # -- recording ------------------------------------------------------------
 
@@ -1054,6 +1058,14 @@ class DryRun:
                 ("new", name), lambda: f"creates an object of {name} without calling it"
             )
         self.count_object()
+        self.instances += 1
+        if self.instances > self.most_instances:
+            raise Refusal(
+                f"makes more than {self.most_instances:,} objects of classes from "
+                "a stream of fewer bytes than their states take (an estimator's "
+                f"takes over {STREAM_BYTES_AN_INSTANCE} bytes, and the checks after "
+                "the load spend about 100 us on each)"
+            )
         self.charge(OBJECT_COST, f"makes an object of {_cut(name, 200)}")
         obj = self.instance(cls, NEW)
         obj._ve_parts.append(args)
@@ -1340,6 +1352,7 @@ class DryRun:
         self.dtype_budget = len(stream) + 65_536
         self.held = len(stream) + sum(memoryview(b).nbytes for b in self.buffers)
         self.rebuild_limit = MAX_EXPANSION * self.held + EXPANSION_SLACK
+        self.most_instances = INSTANCE_SLACK + len(stream) // STREAM_BYTES_AN_INSTANCE
         buffers: Iterable[Any] = self.buffers if self.buffers else itertools.repeat(b"")
         unpickler = _DryUnpickler(io.BytesIO(stream), self, buffers)
         try:
@@ -2186,6 +2199,16 @@ def most_objects(most_ops: int | None) -> int | None:
 
 OBJECT_SLACK = 262_144
 COMPRESSED_BYTES_AN_OBJECT = 4
+#: The objects of classes (NEWOBJ: estimators, their parts, Bunches) a stream
+#: makes: :data:`INSTANCE_SLACK`, and one for each
+#: :data:`STREAM_BYTES_AN_INSTANCE` bytes of the stream itself (not of its
+#: buffers, which cost the checks nothing a byte). The checks after the load
+#: spend about 100 us on an estimator, and one made without its state takes
+#: 4 bytes: a million in 4 MB, paid for by an honest model's 17 MB of
+#: arrays, took a load 51 s (round 134). An honest estimator's state (its
+#: parameters, its fitted arrays) takes over 150 bytes of stream.
+INSTANCE_SLACK = 4_096
+STREAM_BYTES_AN_INSTANCE = 128
 #: What each use the allow-list refuses costs (:meth:`DryRun.violation_once`).
 VIOLATION_COST = 1_024
 _OBJECT_USED = "adds items to or uses an object it made"
