@@ -2336,6 +2336,20 @@ def _keys(count: int, each: Callable[[int], bytes]) -> bytes:
     return PROTO5 + EMPTY_DICT + MARK + items + b"u" + STOP
 
 
+@attack("inner-dup-references", 5, "one numpy number listed 4 million times by DUP")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # A reference of one byte, each judged by the walk: 9 s and 650 MB before
+    # the refusal (round 136). No pickler writes DUP.
+    model = LogisticRegression().fit(*corpus.iris)
+
+    def listed(pickler: Any) -> None:
+        pickler.write(EMPTY_LIST + MARK)
+        pickler.save(np.float64(1.5))
+        pickler.write(DUP * 4_000_000 + APPENDS + POP)
+
+    _written_after_its_fit(corpus, atk, model, listed)
+
+
 @attack("inner-dup-launders-big-keys", 5, "40,000 colliding keys, each behind DUP")
 def _(corpus: Corpus, atk: Attack) -> None:
     # DUP pushed a fresh value to the scan, which forgot the integer was past
