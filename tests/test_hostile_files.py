@@ -2823,7 +2823,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
 
 @attack("inner-tiny-arrays", 5, "150,000 one-item arrays in a list, 12 bytes each")
 def _(corpus: Corpus, atk: Attack) -> None:
-    # Each about 15 us to the safe path (dry run, unpickle, walk), 72 bytes
+    # Each about 20 us to the safe path (dry run, unpickle, walk), 72 bytes
     # charged: 800,000 from 8 MB took 13.5 times an honest load of the
     # file's size and 5 times its memory (round 132).
     from numpy._core.numeric import _frombuffer  # type: ignore[attr-defined]
