@@ -95,22 +95,16 @@ def slow_array(array: np.ndarray) -> str | None:
     bounds = _bounds(dtype)
     if bounds is None:
         return None  # float16: numpy computes with it in float32
-    smallest, largest = bounds
     if array.size <= WHOLE:
         values = array.reshape(-1)
     else:
         drawn = _SAMPLER.integers(0, array.size, SAMPLE)
         values = array[np.unravel_index(drawn, array.shape)]
-    if kind == "c":
-        values = np.concatenate([values.real, values.imag])
-    magnitude = np.abs(values)  # NaN compares false both ways
-    outside = int(
-        np.count_nonzero((magnitude < smallest) & (magnitude > 0))
-        + np.count_nonzero((magnitude >= largest) & (magnitude < np.inf))
-    )
-    if outside > MOST_OUTSIDE * len(values):
+    outside = int(_outside(values, bounds).sum())
+    judged = values.size * (2 if kind == "c" else 1)  # a complex number's parts
+    if outside > MOST_OUTSIDE * judged:
         return (
-            f"an array of {dtype} numbers {outside} of {len(values)} of which "
+            f"an array of {dtype} numbers {outside} of {judged} of which "
             f"are outside {_shown(*bounds)} but not zero or infinite (the "
             "data times or over such numbers comes near the subnormal range, "
             "which the processor computes in 20 to 100 times slower; no fit "
@@ -151,18 +145,11 @@ def slow_arrays(arrays: list[np.ndarray]) -> str | None:
                 if problem is not None:
                     return problem
             continue
-        smallest, largest = bounds
         values = np.concatenate([array.reshape(-1) for array in group])
         sizes = np.fromiter((array.size for array in group), np.intp, len(group))
-        parts = [values.real, values.imag] if dtype.kind == "c" else [values]
-        outside = np.zeros(len(values), dtype=np.intp)
-        for part in parts:  # slow_array's count, value by value
-            magnitude = np.abs(part)
-            outside += ((magnitude < smallest) & (magnitude > 0)) | (
-                (magnitude >= largest) & (magnitude < np.inf)
-            )
-        counts = np.add.reduceat(outside, np.cumsum(sizes) - sizes)
-        over = np.flatnonzero(counts > MOST_OUTSIDE * sizes * len(parts))
+        counts = np.add.reduceat(_outside(values, bounds), np.cumsum(sizes) - sizes)
+        parts = 2 if dtype.kind == "c" else 1  # a complex number's parts
+        over = np.flatnonzero(counts > MOST_OUTSIDE * sizes * parts)
         if len(over):
             return slow_array(group[int(over[0])])
     return None
@@ -189,22 +176,26 @@ def slow_scalars(values: list[Any]) -> str | None:
             if problem is not None:
                 return problem
             continue
-        smallest, largest = _bounds(values_of.dtype) or (0.0, np.inf)
-        parts = (
-            [values_of.real, values_of.imag]
-            if values_of.dtype.kind == "c"
-            else [values_of]
-        )
-        outside = np.zeros(len(group), dtype=bool)
-        for part in parts:
-            magnitude = np.abs(part)
-            outside |= ((magnitude < smallest) & (magnitude > 0)) | (
-                (magnitude >= largest) & (magnitude < np.inf)
-            )
-        over = np.flatnonzero(outside)
+        bounds = _bounds(values_of.dtype)
+        assert bounds is not None  # every BATCHED dtype has its bounds
+        over = np.flatnonzero(_outside(values_of, bounds))
         if len(over):
             return slow_number(group[int(over[0])])
     return None
+
+
+def _outside(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """For each of ``values``, how many of its parts (one, or a complex
+    number's two) have a magnitude outside ``bounds``: not zero, infinite
+    or NaN (NaN compares false both ways)."""
+    smallest, largest = bounds
+    count = np.zeros(values.shape, dtype=np.intp)
+    for part in (values.real, values.imag) if values.dtype.kind == "c" else (values,):
+        magnitude = np.abs(part)
+        count += ((magnitude < smallest) & (magnitude > 0)) | (
+            (magnitude >= largest) & (magnitude < np.inf)
+        )
+    return count
 
 
 def wider_than_float64(dtype: np.dtype[Any]) -> bool:
