@@ -787,6 +787,7 @@ class DryRun:
         allowed: Allowed | None,
         aliases: Mapping[str, str] | None = None,
         buffers: Sequence[Any] = (),
+        most_ops: int | None = None,
     ) -> None:
         self.allowed = allowed
         self.aliases = aliases or {}
@@ -839,9 +840,10 @@ class DryRun:
         self.held = 0
         self.rebuild_limit = EXPANSION_SLACK
         # the objects made (calls, NEWOBJ), and the most a compressed file's
-        # stream may make (:func:`most_objects`; None: not compressed)
+        # stream may make (:func:`most_objects` of the opcodes ``scan_stream``
+        # allowed it; None: not compressed)
         self.objects = 0
-        self.most_objects: int | None = None
+        self.most_objects = most_objects(most_ops)
         # the objects made by NEWOBJ (instances of classes: estimators and
         # their parts), and the most the stream's bytes pay for (set by run)
         self.instances = 0

@@ -34,7 +34,7 @@ from versioned_estimator._errors import (
     VersionedEstimatorError,
 )
 from versioned_estimator._estimator import VersionedEstimator, seal
-from versioned_estimator._inner import DryRun, Refusal, most_objects, scan_stream
+from versioned_estimator._inner import DryRun, Refusal, scan_stream
 from versioned_estimator._lazy import Policy, environment_error
 from versioned_estimator._payload import BlockHasher
 from versioned_estimator._reader import Parts, read_parts
@@ -493,8 +493,7 @@ def audit_stream(
             f"the stream holds {exc}, which no model's pickle does",
         )
     error: str | None = None
-    dry = DryRun(allowed, buffers=buffers)
-    dry.most_objects = most_objects(most_ops)
+    dry = DryRun(allowed, buffers=buffers, most_ops=most_ops)
     dry.run(stream)
     names = list(dry.names)
     refused = set(dry.untrusted)

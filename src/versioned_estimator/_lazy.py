@@ -458,12 +458,7 @@ class Sealed:
     def screen(self, allowed: Allowed) -> None:
         """The scan and the dry run of safe mode: refuse before anything is
         built, listing every untrusted name."""
-        from versioned_estimator._inner import (
-            DryRun,
-            Refusal,
-            most_objects,
-            scan_stream,
-        )
+        from versioned_estimator._inner import DryRun, Refusal, scan_stream
 
         try:
             scan_stream(self.stream, len(self.buffers), self.most_ops)
@@ -473,8 +468,7 @@ class Sealed:
                 "is crafted or corrupt. Nothing was unpickled.",
                 names=exc.names,
             ) from exc
-        dry = DryRun(allowed, self.policy.module_aliases, self.buffers)
-        dry.most_objects = most_objects(self.most_ops)
+        dry = DryRun(allowed, self.policy.module_aliases, self.buffers, self.most_ops)
         dry.run(self.stream)
         self.names = list(dry.names)
         if dry.untrusted:
