@@ -1,9 +1,9 @@
-"""Remote files through fsspec (``s3://``, ``gs://``, ``http://``, ``memory://``).
+"""Remote files: ``http(s)://`` by :mod:`._http`, the rest through fsspec.
 
-fsspec is optional: a URL without it installed is a clear error. Reading the
-envelope of a remote file fetches only its head: the file is opened with a
-small block size, so inspecting a model of several GB in a bucket costs one
-small range request.
+fsspec is optional (``s3://``, ``gs://``, ``memory://``...): a URL that needs
+it, without it installed, is a clear error. Reading the envelope of a remote
+file fetches only its head: the file is opened with a small block size, so
+inspecting a model of several GB in a bucket costs one small range request.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import warnings
 from typing import Any
 
 from versioned_estimator._errors import EnvelopeError
+from versioned_estimator._http import HttpFile, RemoteRangeWarning
 
 __all__ = [
     "HEAD_BLOCK_SIZE",
@@ -52,38 +52,23 @@ def _fsspec() -> Any:
 
 
 class RemoteFile:
-    """A remote file read forward, by byte ranges when the server serves them.
-
-    A server that ignores ``Range`` (it answers a request for the middle of
-    the file with the whole file) cannot serve the next block: the file is
-    then read again from the start as one stream, the bytes already read are
-    skipped, and a :class:`RemoteRangeWarning` says so (the whole file is
-    transferred, not just the parts read).
-    """
+    """A remote file of an fsspec file system, read forward by blocks."""
 
     def __init__(self, url: str, block_size: int | None) -> None:
-        self.url = url
-        self.name = url
-        self._fsspec = _fsspec()
-        self._handle: Any = self._open(block_size)
-        self._position = 0
-        self.size = getattr(self._handle, "size", None)
-        self.streaming = False
-
-    def _open(self, block_size: int | None) -> Any:
+        self.url = self.name = url
+        fsspec = _fsspec()
         try:
-            _refuse_local_targets(self.url)
-            opened = self._fsspec.open(
-                self.url, "rb", block_size=block_size, **_options(self.url)
-            )
+            _refuse_local_targets(url)
+            opened = fsspec.open(url, "rb", block_size=block_size)
             _refuse_local_special(opened)
-            return opened.open()
+            self._handle: Any = opened.open()
         except EnvelopeError:
             raise
         except FileNotFoundError as exc:
-            raise EnvelopeError(f"{self.url!r} does not exist.") from exc
-        except Exception as exc:  # the transport's own (aiohttp's, a store's)
+            raise EnvelopeError(f"{url!r} does not exist.") from exc
+        except Exception as exc:  # the transport's own (a store's)
             raise self.unreadable(exc) from exc
+        self.size = getattr(self._handle, "size", None)
 
     def unreadable(self, exc: BaseException) -> EnvelopeError:
         return EnvelopeError(
@@ -92,38 +77,12 @@ class RemoteFile:
 
     def read(self, n: int = -1) -> bytes:
         try:
-            try:
-                data: bytes = self._handle.read(n)
-            except ValueError as exc:
-                if self.streaming or "range" not in str(exc).lower():
-                    raise
-                self._stream()
-                data = self._handle.read(n)
+            data: bytes = self._handle.read(n)
         except EnvelopeError:
             raise
-        except Exception as exc:  # a server that fails, or times out, mid-read
-            # (aiohttp's errors escaped load as they were, round 135)
+        except Exception as exc:  # a store that fails, or times out, mid-read
             raise self.unreadable(exc) from exc
-        self._position += len(data)
         return data
-
-    def _stream(self) -> None:
-        warnings.warn(
-            RemoteRangeWarning(
-                f"{self.url} does not serve byte ranges: reading the whole file "
-                "as one stream from its start."
-            ),
-            stacklevel=4,
-        )
-        self._handle.close()
-        self._handle = self._open(0)
-        self.streaming = True
-        left = self._position
-        while left:
-            chunk = self._handle.read(min(left, 8 << 20))
-            if not chunk:
-                raise EnvelopeError(f"{self.url!r} ended early when read again.")
-            left -= len(chunk)
 
     def close(self) -> None:
         self._handle.close()
@@ -166,26 +125,6 @@ def _local_refused(url: str, path: str) -> EnvelopeError:
     )
 
 
-#: How long a remote read waits to connect, or for the next bytes, before it
-#: gives up: a server that never answers kept a load past a minute (aiohttp
-#: waits 300 s by default, round 135).
-NETWORK_TIMEOUT = 30.0
-
-
-def _options(url: str) -> dict[str, Any]:
-    """fsspec's options for ``url``: a bounded wait on HTTP(S)."""
-    if url.partition("://")[0].lower() not in ("http", "https"):
-        return {}
-    try:
-        import aiohttp
-    except ImportError:  # fsspec says what it needs
-        return {}
-    timeout = aiohttp.ClientTimeout(
-        sock_connect=NETWORK_TIMEOUT, sock_read=NETWORK_TIMEOUT
-    )
-    return {"client_kwargs": {"timeout": timeout}}
-
-
 def _refuse_local_targets(url: str) -> None:
     """A chained URL's local target (``zip://m.joblib::file:///x``), or a
     target of no protocol fsspec knows, is refused before fsspec builds the
@@ -194,9 +133,22 @@ def _refuse_local_targets(url: str) -> None:
     renamed over it after the check, round 133). Each part's protocol is
     fsspec's own reading of it (up to the first ``://``: read up to the
     last, ``file:///d://f.zip`` passed as a protocol of ``file:///d``,
-    round 135)."""
+    round 135).
+
+    An HTTP(S) part anywhere in a chain is refused too: fsspec's HTTP file
+    reads a range's answer whole, and a server answering with endless data
+    filled memory (round 135); an HTTP(S) URL alone is read by
+    :class:`HttpFile`, at most the bytes it asks for."""
     fsspec = _fsspec()
-    for part in url.split("::")[1:]:
+    parts = url.split("::")
+    for part in parts if len(parts) > 1 else ():
+        if _protocol(part) in _HTTP:
+            raise EnvelopeError(
+                f"{url!r} chains an HTTP(S) URL, which fsspec would read without "
+                "a bound on what the server sends: not read. Download the file "
+                "first, or pass the model's own http(s) URL."
+            )
+    for part in parts[1:]:
         protocol, path = fsspec.core.split_protocol(part)
         try:
             kind = fsspec.get_filesystem_class(protocol) if protocol else None
@@ -218,13 +170,21 @@ def _refuse_local_special(opened: Any) -> None:
         fs = getattr(fs, "fs", None)  # a caching file system's target
 
 
-class RemoteRangeWarning(UserWarning):
-    """A server ignored byte ranges: the whole file was read as one stream."""
-
-
-def open_url(url: str, *, block_size: int | None = HEAD_BLOCK_SIZE) -> RemoteFile:
-    """Open a URL for reading with fsspec, fetching ``block_size`` bytes at a time."""
+def open_url(
+    url: str, *, block_size: int | None = HEAD_BLOCK_SIZE
+) -> RemoteFile | HttpFile:
+    """Open a URL for reading, fetching ``block_size`` bytes at a time: an
+    HTTP(S) URL with :class:`HttpFile`, any other with fsspec."""
+    if _protocol(url) in _HTTP and "::" not in url:
+        return HttpFile(url, block_size or HEAD_BLOCK_SIZE)
     return RemoteFile(url, block_size or HEAD_BLOCK_SIZE)
+
+
+_HTTP = ("http", "https")
+
+
+def _protocol(url: str) -> str:
+    return url.partition("://")[0].lower()
 
 
 def upload(local_path: str, url: str) -> None:

@@ -1,0 +1,357 @@
+"""HTTP(S) files read forward by byte ranges, never more than was asked.
+
+A remote model over ``http://`` or ``https://`` is read here, with the
+standard library, not through fsspec: fsspec's HTTP file reads a range's
+answer whole, however long the server makes it (a server answering a range
+with endless data filled 2.98 GB in 4.5 s, round 135). Here every answer is
+read at most up to the bytes asked for, and the server's own account of them
+is checked: a range answer must start where it was asked, end no later than
+asked, hold as many bytes as it says, and describe the same file (size and
+ETag) as the first answer. A server that ignores ranges (status 200) is read
+as one stream from the start, with a :class:`RemoteRangeWarning` once more
+than the first block is needed.
+
+Waiting is bounded too: a connection, or the next bytes of an answer, are
+waited for at most :data:`NETWORK_TIMEOUT` seconds, and an answer that
+trickles in (a byte now and then, each within the timeout) must average
+:data:`SLOWEST_RATE` bytes a second after its first :data:`NETWORK_TIMEOUT`
+seconds. Redirects are followed only to ``http`` and ``https``, at most
+:data:`MOST_REDIRECTS` of them; no proxy is used (as fsspec's HTTP reader
+used none).
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import time
+import urllib.error
+import urllib.request
+import warnings
+from typing import Any
+
+from versioned_estimator._errors import EnvelopeError
+
+__all__ = [
+    "MOST_REDIRECTS",
+    "NETWORK_TIMEOUT",
+    "SLOWEST_RATE",
+    "HttpFile",
+    "RemoteRangeWarning",
+]
+
+#: How long a read waits to connect, or for the next bytes, before it gives
+#: up (aiohttp, under fsspec, waited 300 s by default: round 135).
+NETWORK_TIMEOUT = 30.0
+
+#: The slowest average an answer may arrive at, in bytes a second, once it
+#: has had :data:`NETWORK_TIMEOUT` seconds of waiting: a server sending a byte
+#: every 29 s is given up on, a slow link still reads (a 200 MB model at this
+#: rate has over three hours).
+SLOWEST_RATE = 16 * 1024
+
+#: Redirects followed for one request.
+MOST_REDIRECTS = 5
+
+#: The most read from an answer in one step (one receive, at most).
+_STEP = 1 << 20
+
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+class RemoteRangeWarning(UserWarning):
+    """A server ignored byte ranges: the whole file was read as one stream."""
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to HTTP(S): never to ``ftp://`` or ``file://``."""
+
+    max_redirections = MOST_REDIRECTS
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        scheme = newurl.partition("://")[0].lower()
+        if scheme not in ("http", "https"):
+            raise EnvelopeError(
+                f"{req.full_url!r} redirects to {newurl!r}: only http and https "
+                "are followed."
+            )
+        redirected = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if redirected is not None:  # the range asked travels with it
+            for name in ("Range", "Accept-encoding", "User-agent"):
+                value = req.get_header(name)
+                if value is not None:
+                    redirected.add_unredirected_header(name, value)
+        return redirected
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """HTTP and HTTPS only, no proxy, redirects within HTTP(S)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler({}),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        _Redirects(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+class HttpFile:
+    """An HTTP(S) file read forward: ``read``, ``readinto``, ``seek`` ahead.
+
+    The first block is asked for when the file is opened, so a missing file
+    is an error at once and ``size`` is known (from the answer's
+    ``Content-Range``) before the first read.
+    """
+
+    def __init__(self, url: str, block_size: int) -> None:
+        self.url = self.name = url
+        self._block = max(int(block_size), 1)
+        self._opener = _opener()
+        self._position = 0  # of the next byte read returns
+        self.size: int | None = None
+        self._etag: str | None = None
+        self._answer: Any = None  # the answer being read, if any
+        self._at = 0  # the position of its next byte
+        self._end: int | None = None  # where it stops (None: at the file's end)
+        self._waited = 0.0  # time spent waiting on it
+        self._got = 0  # bytes read from it
+        self.streaming = False  # the server ignored ranges
+        self._asked = 0  # the end of the first range asked of a streaming server
+        self._warned = False
+        self._ask(0, self._block)
+
+    # -- requests -----------------------------------------------------------
+
+    def unreadable(self, exc: BaseException) -> EnvelopeError:
+        return EnvelopeError(
+            f"{self.url!r} cannot be read: {type(exc).__name__}: {exc}."
+        )
+
+    def _ask(self, start: int, length: int) -> None:
+        """Ask for ``length`` bytes from ``start``; the answer becomes the
+        one read next (at the end of the file: none)."""
+        self._drop()
+        if self.size is not None and start >= self.size:
+            return
+        last = start + max(length, 1) - 1
+        if self.size is not None:
+            last = min(last, self.size - 1)
+        request = urllib.request.Request(
+            self.url,
+            headers={
+                "Range": f"bytes={start}-{last}",
+                "Accept-Encoding": "identity",
+                "User-Agent": "versioned-estimator",
+            },
+        )
+        try:
+            answer = self._opener.open(request, timeout=NETWORK_TIMEOUT)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            if exc.code == 416 and start > 0:  # asked past the end
+                return
+            if exc.code in (404, 410):
+                raise EnvelopeError(f"{self.url!r} does not exist.") from exc
+            raise self.unreadable(exc) from exc
+        except EnvelopeError:
+            raise
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise self.unreadable(exc) from exc
+        try:
+            self._accept(answer, start, last)
+        except BaseException:
+            answer.close()
+            raise
+
+    def _accept(self, answer: Any, start: int, last: int) -> None:
+        """Check an answer against what was asked, and read from it next."""
+        if answer.status == 200:  # the whole file, from its start
+            length = _header_int(answer, "Content-Length", self.url)
+            self._same_file(length, answer.headers.get("ETag"))
+            self._answer, self._at, self._end = answer, 0, length
+            self._waited, self._got = 0.0, 0
+            if not self.streaming:
+                self.streaming, self._asked = True, last + 1
+            if start:
+                self._stream_warning()
+                self._skip_answer(start)
+            return
+        if answer.status != 206:
+            raise EnvelopeError(
+                f"{self.url!r} answered a range request with status {answer.status}."
+            )
+        found = _CONTENT_RANGE.fullmatch(answer.headers.get("Content-Range", ""))
+        if found is None:
+            raise EnvelopeError(
+                f"{self.url!r} answered a range request without a valid Content-Range."
+            )
+        first, final = int(found[1]), int(found[2])
+        total = None if found[3] == "*" else int(found[3])
+        if first != start or not first <= final <= last:
+            raise EnvelopeError(
+                f"{self.url!r} answered bytes {first}-{final} when asked for "
+                f"{start}-{last}."
+            )
+        length = _header_int(answer, "Content-Length", self.url)
+        if length is not None and length != final - first + 1:
+            raise EnvelopeError(
+                f"{self.url!r} says {length} bytes for the range {first}-{final}."
+            )
+        self._same_file(total, answer.headers.get("ETag"))
+        self._answer, self._at, self._end = answer, first, final + 1
+        self._waited, self._got = 0.0, 0
+
+    def _same_file(self, size: int | None, etag: str | None) -> None:
+        """The file's size and ETag, as the first answer gave them; any later
+        answer must give the same (the file changed while it was read)."""
+        if size is not None and self.size is not None and size != self.size:
+            raise EnvelopeError(
+                f"{self.url!r} changed while it was read: {self.size} bytes, "
+                f"then {size}."
+            )
+        if etag is not None and self._etag is not None and etag != self._etag:
+            raise EnvelopeError(f"{self.url!r} changed while it was read (ETag).")
+        if self.size is None:
+            self.size = size
+        if self._etag is None:
+            self._etag = etag
+
+    def _stream_warning(self) -> None:
+        if not self._warned:
+            self._warned = True
+            warnings.warn(
+                RemoteRangeWarning(
+                    f"{self.url} does not serve byte ranges: reading the whole "
+                    "file as one stream from its start."
+                ),
+                stacklevel=5,
+            )
+
+    def _drop(self) -> None:
+        if self._answer is not None:
+            self._answer.close()
+            self._answer = None
+
+    # -- reading ------------------------------------------------------------
+
+    def _receive(self, most: int) -> bytes:
+        """At most ``most`` bytes from the answer (one receive); bounded in
+        time by the timeout and the slowest rate."""
+        started = time.monotonic()
+        try:
+            data: bytes = self._answer.read1(min(most, _STEP))
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise self.unreadable(exc) from exc
+        self._waited += time.monotonic() - started
+        self._got += len(data)
+        if self._waited > NETWORK_TIMEOUT + self._got / SLOWEST_RATE:
+            raise EnvelopeError(
+                f"{self.url!r} sends too slowly: {self._got} bytes in "
+                f"{self._waited:.0f} s."
+            )
+        self._at += len(data)
+        return data
+
+    def _skip_answer(self, n: int) -> None:
+        while n:
+            data = self._receive(n)
+            if not data:
+                raise EnvelopeError(f"{self.url!r} ended early when read again.")
+            n -= len(data)
+
+    def _ready(self, n: int) -> bool:
+        """An answer to read the next byte from; False at the file's end."""
+        if self.streaming:
+            if self._position + n > self._asked:
+                self._stream_warning()
+            if self._answer is None:  # not reached: a stream is read once
+                return False
+            return self._end is None or self._at < self._end
+        if self._answer is None or self._at != self._position or self._at == self._end:
+            self._ask(self._position, max(n, self._block))
+        return self._answer is not None
+
+    def read(self, n: int = -1) -> bytes:
+        """At most ``n`` bytes (all that is left when negative); fewer only
+        at the end."""
+        if n < 0:
+            parts = []
+            while chunk := self.read(self._block):
+                parts.append(chunk)
+            return b"".join(parts)
+        out = bytearray()
+        while len(out) < n and self._ready(n - len(out)):
+            most = n - len(out)
+            if self._end is not None:
+                most = min(most, self._end - self._at)
+            data = self._receive(most)
+            if not data:
+                self._ended_early()
+                break
+            out += data
+            self._position += len(data)
+        return bytes(out)
+
+    def readinto(self, view: memoryview) -> int:
+        """Fill ``view`` (fewer bytes only at the end); the count read."""
+        view = memoryview(view).cast("B")
+        filled = 0
+        while filled < view.nbytes:
+            data = self.read(min(view.nbytes - filled, _STEP))
+            if not data:
+                break
+            view[filled : filled + len(data)] = data
+            filled += len(data)
+        return filled
+
+    def _ended_early(self) -> None:
+        """An answer that stopped before the bytes it promised is an error;
+        a stream of unknown length that stops is the file's end."""
+        if self._end is not None or (
+            self.size is not None and self._position < self.size
+        ):
+            raise EnvelopeError(
+                f"{self.url!r} ended early: {self._position} bytes read of "
+                f"{self.size if self.size is not None else 'more'}."
+            )
+        self._drop()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Move forward (never back: the file is read once, forward)."""
+        target = offset + (self._position if whence == 1 else 0)
+        if whence not in (0, 1) or target < self._position:
+            raise ValueError("an HTTP file is read forward only.")
+        if self.streaming or target - self._position <= _STEP:
+            while self._position < target:
+                if not self.read(min(target - self._position, _STEP)):
+                    break
+        else:
+            self._position = target  # the next read asks from there
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        self._drop()
+
+
+def _header_int(answer: Any, name: str, url: str) -> int | None:
+    value = answer.headers.get(name)
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise EnvelopeError(f"{url!r} sent {name}: {value!r}, not a length.")
+    return int(value)
