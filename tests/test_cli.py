@@ -21,7 +21,7 @@ import pytest
 import scipy
 import sklearn
 from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -677,6 +677,50 @@ def test_diff_paths_under_a_long_key_are_cut(
     assert len(fields) == 500
     assert max(map(len, fields)) <= 240
     assert len(out) < 500 * 400
+
+
+def test_diff_compares_every_part_of_the_head(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Signature, probe, globals, modules, tags and how the payload was
+    written are compared too, not only what ``inspect`` shows first (red
+    team round 131: two files differing only there were "no differences")."""
+    code, data = run_json(capsys, "diff", files["iris"], files["signed"])
+    assert code == 1
+    by_field = {d["field"]: d for d in data["differences"]}
+    # the head read holds how each is checked, not the signature itself
+    assert list(by_field) == ["payload.checksum", "signed"]
+    assert (by_field["signed"]["a"], by_field["signed"]["b"]) == (False, True)
+    assert by_field["payload.checksum"]["a"] != by_field["payload.checksum"]["b"]
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+
+    def saved(name: str, estimator: Any, **kwargs: Any) -> Path:
+        model = VersionedEstimator(estimator, **kwargs).fit(X, y)
+        return Path(save(model, tmp_path / f"{name}.joblib"))
+
+    five = saved("five", LogisticRegression())
+    three = saved("three", LogisticRegression(), probe_size=3)
+    code, data = run_json(capsys, "diff", five, three)
+    by_field = {d["field"]: d for d in data["differences"]}
+    assert (by_field["probe_size"]["a"], by_field["probe_size"]["b"]) == (5, 3)
+    assert (by_field["probe.n_rows"]["a"], by_field["probe.n_rows"]["b"]) == (5, 3)
+    assert "probe.X" in by_field  # outputs are in the trailer, not the head read
+    assert by_field["probe.X"]["a"].startswith("sha256:")
+
+    ridge = saved("ridge", make_pipeline(StandardScaler(), Ridge()))
+    code, data = run_json(capsys, "diff", five, ridge)
+    by_field = {d["field"]: d for d in data["differences"]}
+    assert by_field["tags.estimator_type"]["b"] == "regressor"
+    assert by_field["globals.sklearn.pipeline.Pipeline"]["change"] == "added"
+    assert by_field["globals.sklearn.linear_model._logistic.LogisticRegression"][
+        "change"
+    ] == ("removed")
+    assert "payload.buffers.nbytes" in by_field or "payload.nbytes" in by_field
+
+    code, out, _ = run(capsys, "diff", five, ridge)
+    assert _text_fields(out, data) == [d["field"] for d in data["differences"]]
 
 
 # ----------------------------------------------------------------------------

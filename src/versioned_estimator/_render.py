@@ -20,6 +20,7 @@ line (``_cli``) or the demo (``_demo``): both import it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
@@ -767,10 +768,12 @@ def diff_envelopes(a: Envelope, b: Envelope) -> tuple[list[dict[str, Any]], bool
 
 
 def _walk_envelopes(found: list[dict[str, Any]], a: Envelope, b: Envelope) -> None:
+    head_a, head_b = a.to_dict(), b.to_dict()
     for name in ("format_version", "writer", "estimator_class", "created_at"):
         _walk(found, name, getattr(a, name), getattr(b, name), leaf=True)
     _walk(found, "params", a.params, b.params)
     _walk(found, "methods", a.methods, b.methods, leaf=True)
+    _walk(found, "tags", head_a.get("tags"), head_b.get("tags"))
     _walk(found, "packages", a.packages, b.packages)
     shown = set(a.packages) | set(b.packages)
     _walk(
@@ -779,11 +782,11 @@ def _walk_envelopes(found: list[dict[str, Any]], a: Envelope, b: Envelope) -> No
         {k: v for k, v in a.requirements.items() if k not in shown},
         {k: v for k, v in b.requirements.items() if k not in shown},
     )
+    _walk(found, "modules", a.modules, b.modules)
+    _walk(found, "globals", _named(a.globals), _named(b.globals))
     _walk(found, "python", a.python, b.python)
     _walk(found, "platform", a.platform, b.platform)
-    git_a, git_b = a.git or {}, b.git or {}
-    _walk(found, "git.commit", git_a.get("commit"), git_b.get("commit"))
-    _walk(found, "git.dirty", git_a.get("dirty"), git_b.get("dirty"))
+    _walk(found, "git", a.git or {}, b.git or {})
     _walk(found, "schema", a.schema, b.schema)
     eval_a, eval_b = a.evaluation or {}, b.evaluation or {}
     _walk(
@@ -800,11 +803,63 @@ def _walk_envelopes(found: list[dict[str, Any]], a: Envelope, b: Envelope) -> No
         leaf=True,
     )
     _walk(found, "metadata", a.metadata, b.metadata)
+    _walk(found, "probe_size", head_a.get("probe_size"), head_b.get("probe_size"))
+    _walk(found, "probe", _probe_digests(a.probe), _probe_digests(b.probe))
+    _walk(found, "payload", _payload_shape(a.payload), _payload_shape(b.payload))
     digest_a, digest_b = a.payload.get("digest"), b.payload.get("digest")
     if digest_a and digest_b:
         _walk(found, "payload.digest", digest_a, digest_b)
-    _walk(found, "payload.nbytes", a.payload.get("nbytes"), b.payload.get("nbytes"))
     _walk(found, "signed", a.signed, b.signed)
+    _walk(found, "signature", a.signature, b.signature)
+
+
+def _named(names: Any) -> dict[str, bool]:
+    """A list of names as a mapping, so a difference names the name added
+    or removed (``globals.numpy.dtype``), wherever it sits in the list."""
+    return {str(name): True for name in names} if isinstance(names, list) else {}
+
+
+def _digest(value: Any) -> str:
+    """A short digest of a JSON value: probe rows and outputs may be large."""
+    text = json.dumps(value, sort_keys=True, default=repr)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _probe_digests(probe: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The probe as ``diff`` compares it: its row count, and a digest of its
+    rows and of each method's outputs."""
+    if not probe:
+        return {}
+    outputs = probe.get("outputs")
+    return {
+        "n_rows": probe.get("n_rows"),
+        "X": _digest(probe.get("X")),
+        "outputs": (
+            {str(k): _digest(v) for k, v in outputs.items()}
+            if isinstance(outputs, dict)
+            else _digest(outputs)
+        ),
+    }
+
+
+def _payload_shape(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """How the model's pickle was written: pickler, protocol, checksum, and
+    its parts' count and sizes (the digest is compared on its own)."""
+    buffers = payload.get("buffers")
+    buffers = buffers if isinstance(buffers, list) else []
+    return {
+        **{
+            key: payload.get(key)
+            for key in ("pickler", "protocol", "checksum", "template", "block_size")
+        },
+        "nbytes": payload.get("nbytes"),
+        "buffers": len(buffers),
+        "buffers.nbytes": sum(
+            int(b.get("nbytes", 0))
+            for b in buffers
+            if isinstance(b, dict) and isinstance(b.get("nbytes"), int)
+        ),
+    }
 
 
 def diff_text(
