@@ -153,14 +153,18 @@ def _walk(
         an array no method computes with lends that to no other name."""
         nonlocal longest_text
         values = list(values)
-        numbers = [
-            v for v in values if type(v) in _PLAIN_FLOATS and id(v) not in exempt
-        ]
-        if numbers:
-            problem = slow_numbers(numbers)
-            if problem is not None:
-                slow.append(problem)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
+        if len(held) < len(values):  # plain values too (most hold none)
+            numbers = [
+                v for v in values if type(v) in _PLAIN_FLOATS and id(v) not in exempt
+            ]
+            if numbers:
+                problem = slow_numbers(numbers)
+                if problem is not None:
+                    slow.append(problem)
+            texts = [v for v in values if type(v) in _TEXT_TYPES]
+            if texts:
+                longest_text = max(longest_text, max(map(len, texts)))
         for value in held:
             if id(value) not in exempt:
                 if type(value) in _FLOATS:
@@ -177,9 +181,6 @@ def _walk(
                 if problem is not None:
                     slow.append(problem)
                     break
-        texts = [v for v in values if type(v) in _TEXT_TYPES]
-        if texts:
-            longest_text = max(longest_text, max(map(len, texts)))
         weight[id(obj)] = weight.get(id(obj), 1) + len(values) - len(held)
         alive.append(held)
         members[id(obj)] = members.get(id(obj), []) + [id(v) for v in held]
@@ -729,6 +730,9 @@ def _repeats_a_part(items: Iterable[Any]) -> bool:
     allowance of plain padding), an encoder whose 250 features are one list
     of 8 million categories looks each up 250 times, and 2,000 features over
     one array of 4,088 bytes made a million columns a row."""
+    items = items if isinstance(items, list) else list(items)
+    if len(items) < 2:
+        return False
     parts = [
         id(v)
         for v in items
