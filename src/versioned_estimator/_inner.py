@@ -1066,7 +1066,7 @@ class DryRun:
                 f"takes over {STREAM_BYTES_AN_INSTANCE} bytes, and the checks after "
                 "the load spend about 100 us on each)"
             )
-        self.charge(OBJECT_COST, f"makes an object of {_cut(name, 200)}")
+        self.charge(OBJECT_COST, lambda: f"makes an object of {_cut(name, 200)}")
         obj = self.instance(cls, NEW)
         obj._ve_parts.append(args)
         return obj
@@ -1084,7 +1084,7 @@ class DryRun:
                 lambda: f"sets state twice on an object of {name}",
             )
             return
-        self.charge(BUILD_COST, f"sets state on an object of {_cut(name, 200)}")
+        self.charge(BUILD_COST, lambda: f"sets state on an object of {_cut(name, 200)}")
         obj._ve_parts.append(state)
         try:
             self.records_intact(
@@ -1315,7 +1315,7 @@ class DryRun:
                 "past what a model's objects compress to)"
             )
 
-    def charge(self, size: int, what: str) -> None:
+    def charge(self, size: int, what: str | Callable[[], str]) -> None:
         """Count ``size`` bytes the real unpickle copies or allocates as it
         goes (a restore copying its state, an array's restore its data, a
         scalar its bytes, a tree's constructor its outputs, a random
@@ -1323,11 +1323,13 @@ class DryRun:
         all, whatever the model keeps at the end. Objects the memo alone
         keeps, or the stream drops, cost while the load runs (2,000
         byte-swapped arrays of one shared MiB: 2.2 GB from 1.3 MB; 400,000
-        generators seeded from 5 MB, past 60 s; round 127)."""
+        generators seeded from 5 MB, past 60 s; round 127). ``what`` says
+        what is charged, or makes the text when it is needed (a refusal)."""
         self.copied_bytes += size
         if self.copied_bytes > self.rebuild_limit:
+            said = what if isinstance(what, str) else what()
             raise Refusal(
-                f"{what}, past what the real unpickle may copy and allocate in "
+                f"{said}, past what the real unpickle may copy and allocate in "
                 f"all (over {self.copied_bytes:,} bytes from the {self.held:,} "
                 "the file holds: one value made again and again); at most "
                 f"{MAX_EXPANSION} times the file is allowed"
