@@ -11,19 +11,26 @@ ETag) as the first answer. A server that ignores ranges (status 200) is read
 as one stream from the start, with a :class:`RemoteRangeWarning` once more
 than the first block is needed.
 
-Waiting is bounded too: a connection, or the next bytes of an answer, are
-waited for at most :data:`NETWORK_TIMEOUT` seconds, and an answer that
-trickles in (a byte now and then, each within the timeout) must average
-:data:`SLOWEST_RATE` bytes a second after its first :data:`NETWORK_TIMEOUT`
-seconds. Redirects are followed only to ``http`` and ``https``, at most
-:data:`MOST_REDIRECTS` of them; no proxy is used (as fsspec's HTTP reader
-used none).
+Waiting is bounded too, on every byte received, not only the body's: a
+connection, or the next bytes, are waited for at most
+:data:`NETWORK_TIMEOUT` seconds, and one request's answer (its status line,
+headers, any ``100 Continue`` before them, chunk framing and body alike)
+may take, in all the time spent receiving it, :data:`NETWORK_TIMEOUT`
+seconds plus one second for every :data:`SLOWEST_RATE` bytes of body it
+delivered: a status line sent a byte every 29 s, or endless ``100
+Continue`` answers, held a load forever (round 137). Redirects are followed
+only to ``http`` and ``https``, at most :data:`MOST_REDIRECTS` of them, under
+the first request's clock; no proxy is used (as fsspec's HTTP reader used
+none).
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import re
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -56,7 +63,127 @@ MOST_REDIRECTS = 5
 #: The most read from an answer in one step (one receive, at most).
 _STEP = 1 << 20
 
-_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+# ASCII digits only, and at most 20 (``int`` reads other scripts' digits,
+# and refuses superscripts ``isdigit`` calls digits: round 137)
+_NUMBER = "([0-9]{1,20})"
+_CONTENT_RANGE = re.compile(rf"bytes {_NUMBER}-{_NUMBER}/(?:{_NUMBER}|\*)")
+_LENGTH = re.compile(_NUMBER)
+
+
+class _TooSlow(TimeoutError):
+    """An answer took longer, receiving, than what it delivered allows."""
+
+
+class _Clock:
+    """The time one request's answer spent being received, against the body
+    bytes it delivered (counted by :class:`HttpFile`)."""
+
+    def __init__(self) -> None:
+        self.waited = 0.0
+        self.body = 0
+
+    def left(self) -> float:
+        return NETWORK_TIMEOUT + self.body / SLOWEST_RATE - self.waited
+
+    def too_slow(self) -> _TooSlow:
+        return _TooSlow(
+            f"{self.body} bytes of body in {self.waited:.0f} s of receiving"
+        )
+
+
+class _TimedReader(io.RawIOBase):
+    """A socket's bytes, each receive bounded by the clock's time left."""
+
+    def __init__(self, sock: _TimedSocket) -> None:
+        self._owner = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        clock, sock = self._owner.clock, self._owner.sock
+        left = clock.left()
+        if left <= 0:
+            raise clock.too_slow()
+        sock.settimeout(min(NETWORK_TIMEOUT, left))
+        started = time.monotonic()
+        try:
+            return sock.recv_into(buffer)
+        except TimeoutError:
+            clock.waited += time.monotonic() - started
+            if clock.left() <= 0:
+                raise clock.too_slow() from None
+            raise
+        finally:
+            clock.waited += time.monotonic() - started
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            self._owner.reader_closed()
+
+
+class _TimedSocket:
+    """A connected socket whose answer is read through :class:`_TimedReader`;
+    closed once the connection and every reader are done with it (urllib
+    closes the connection's socket while the answer is still read)."""
+
+    def __init__(self, sock: socket.socket, clock: _Clock) -> None:
+        self.sock, self.clock = sock, clock
+        self._readers = 0
+        self._closing = False
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> Any:
+        self._readers += 1
+        return io.BufferedReader(_TimedReader(self))
+
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closing and self._readers <= 0:
+            self.sock.close()
+
+    def close(self) -> None:
+        self._closing = True
+        if self._readers <= 0:
+            self.sock.close()
+
+    def __getattr__(self, name: str) -> Any:  # sendall, settimeout...
+        return getattr(self.sock, name)
+
+
+class _TimedHTTP(http.client.HTTPConnection):
+    def __init__(self, *args: Any, clock: _Clock, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clock = clock
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _TimedSocket(self.sock, self.clock)
+
+
+class _TimedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, clock: _Clock, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clock = clock
+
+    def connect(self) -> None:
+        super().connect()  # the TLS handshake: within the timeout as a whole
+        self.sock = _TimedSocket(self.sock, self.clock)
+
+
+def _clock_of(request: urllib.request.Request) -> _Clock:
+    clock = getattr(request, "clock", None)
+    return clock if isinstance(clock, _Clock) else _Clock()
+
+
+class _HTTP(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_TimedHTTP, clock=_clock_of(req)), req)
+
+
+class _HTTPS(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_TimedHTTPS, clock=_clock_of(req)), req)
 
 
 class RemoteRangeWarning(UserWarning):
@@ -84,7 +211,8 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
                 "are followed."
             )
         redirected = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if redirected is not None:  # the range asked travels with it
+        if redirected is not None:  # the range asked, and the clock, go with it
+            redirected.clock = _clock_of(req)  # type: ignore[attr-defined]
             for name in ("Range", "Accept-encoding", "User-agent"):
                 value = req.get_header(name)
                 if value is not None:
@@ -97,8 +225,8 @@ def _opener() -> urllib.request.OpenerDirector:
     opener = urllib.request.OpenerDirector()
     for handler in (
         urllib.request.ProxyHandler({}),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
+        _HTTP(),
+        _HTTPS(),
         urllib.request.HTTPDefaultErrorHandler(),
         _Redirects(),
         urllib.request.HTTPErrorProcessor(),
@@ -125,8 +253,7 @@ class HttpFile:
         self._answer: Any = None  # the answer being read, if any
         self._at = 0  # the position of its next byte
         self._end: int | None = None  # where it stops (None: at the file's end)
-        self._waited = 0.0  # time spent waiting on it
-        self._got = 0  # bytes read from it
+        self._clock = _Clock()  # its request's: time receiving, body delivered
         self.streaming = False  # the server ignored ranges
         self._asked = 0  # the end of the first range asked of a streaming server
         self._warned = False
@@ -135,6 +262,11 @@ class HttpFile:
     # -- requests -----------------------------------------------------------
 
     def unreadable(self, exc: BaseException) -> EnvelopeError:
+        """This package's error for whatever the transport raised: a server
+        controls what http.client meets (round 137: a ValueError escaped)."""
+        reason = getattr(exc, "reason", None)  # urllib's URLError wraps
+        if isinstance(exc, _TooSlow) or isinstance(reason, _TooSlow):
+            return EnvelopeError(f"{self.url!r} sends too slowly: {exc}.")
         return EnvelopeError(
             f"{self.url!r} cannot be read: {type(exc).__name__}: {exc}."
         )
@@ -156,6 +288,7 @@ class HttpFile:
                 "User-Agent": "versioned-estimator",
             },
         )
+        self._clock = request.clock = _Clock()  # type: ignore[attr-defined]
         try:
             answer = self._opener.open(request, timeout=NETWORK_TIMEOUT)
         except urllib.error.HTTPError as exc:
@@ -167,13 +300,15 @@ class HttpFile:
             raise self.unreadable(exc) from exc
         except EnvelopeError:
             raise
-        except (OSError, http.client.HTTPException, ValueError) as exc:
+        except Exception as exc:  # anything the server's bytes led to
             raise self.unreadable(exc) from exc
         try:
             self._accept(answer, start, last)
-        except BaseException:
+        except BaseException as exc:
             answer.close()
-            raise
+            if isinstance(exc, EnvelopeError) or not isinstance(exc, Exception):
+                raise
+            raise self.unreadable(exc) from exc
 
     def _accept(self, answer: Any, start: int, last: int) -> None:
         """Check an answer against what was asked, and read from it next."""
@@ -181,7 +316,6 @@ class HttpFile:
             length = _header_int(answer, "Content-Length", self.url)
             self._same_file(length, answer.headers.get("ETag"))
             self._answer, self._at, self._end = answer, 0, length
-            self._waited, self._got = 0.0, 0
             if not self.streaming:
                 self.streaming, self._asked = True, last + 1
             if start:
@@ -198,7 +332,7 @@ class HttpFile:
                 f"{self.url!r} answered a range request without a valid Content-Range."
             )
         first, final = int(found[1]), int(found[2])
-        total = None if found[3] == "*" else int(found[3])
+        total = None if found[3] is None else int(found[3])
         if first != start or not first <= final <= last:
             raise EnvelopeError(
                 f"{self.url!r} answered bytes {first}-{final} when asked for "
@@ -211,7 +345,6 @@ class HttpFile:
             )
         self._same_file(total, answer.headers.get("ETag"))
         self._answer, self._at, self._end = answer, first, final + 1
-        self._waited, self._got = 0.0, 0
 
     def _same_file(self, size: int | None, etag: str | None) -> None:
         """The file's size and ETag, as the first answer gave them; any later
@@ -247,20 +380,13 @@ class HttpFile:
     # -- reading ------------------------------------------------------------
 
     def _receive(self, most: int) -> bytes:
-        """At most ``most`` bytes from the answer (one receive); bounded in
-        time by the timeout and the slowest rate."""
-        started = time.monotonic()
+        """At most ``most`` bytes of the answer's body (one receive, and what
+        framing precedes it); bounded in time by the request's clock."""
         try:
             data: bytes = self._answer.read1(min(most, _STEP))
-        except (OSError, http.client.HTTPException, ValueError) as exc:
+        except Exception as exc:  # a reset, a timeout, chunks that lie
             raise self.unreadable(exc) from exc
-        self._waited += time.monotonic() - started
-        self._got += len(data)
-        if self._waited > NETWORK_TIMEOUT + self._got / SLOWEST_RATE:
-            raise EnvelopeError(
-                f"{self.url!r} sends too slowly: {self._got} bytes in "
-                f"{self._waited:.0f} s."
-            )
+        self._clock.body += len(data)
         self._at += len(data)
         return data
 
@@ -352,6 +478,7 @@ def _header_int(answer: Any, name: str, url: str) -> int | None:
     value = answer.headers.get(name)
     if value is None:
         return None
-    if not value.strip().isdigit():
-        raise EnvelopeError(f"{url!r} sent {name}: {value!r}, not a length.")
-    return int(value)
+    found = _LENGTH.fullmatch(value.strip())
+    if found is None:
+        raise EnvelopeError(f"{url!r} sent {name}: {value[:40]!r}, not a length.")
+    return int(found[1])
