@@ -389,9 +389,9 @@ def test_an_http_url_in_a_chain_is_refused(http_folder, iris, tmp_path):
 
 @pytest.fixture
 def raw_server():
-    """serve(answer) -> URL: a socket server on loopback whose every
-    connection gets ``answer(connection)`` once the request is read; the
-    file ``m`` is the iris model's bytes, for answers that need them."""
+    """serve(answer) -> URL of ``/m``: a socket server on loopback whose
+    every connection gets ``answer(connection, request)`` once the request
+    (bytes, up to its blank line) is read."""
     import socket
 
     listeners = []
@@ -417,7 +417,7 @@ def raw_server():
                         return
                     request += chunk
                 with contextlib.suppress(OSError):
-                    answer(conn)
+                    answer(conn, request)
 
         threading.Thread(target=accept, daemon=True).start()
         return f"http://127.0.0.1:{listener.getsockname()[1]}/m"
@@ -437,19 +437,19 @@ def _drip(conn, data, every=0.25):
     "answer",
     [
         # a status line a byte at a time, each within the timeout
-        lambda conn: _drip(conn, b"HTTP/1.1 206 Partial Content\r\n" * 100),
+        lambda conn, _: _drip(conn, b"HTTP/1.1 206 Partial Content\r\n" * 100),
         # a header value the same
-        lambda conn: (
+        lambda conn, _: (
             conn.sendall(b"HTTP/1.1 206 Partial Content\r\nX-Slow: "),
             _drip(conn, b"a" * 1000),
         ),
         # endless "100 Continue" answers, sent fast
-        lambda conn: [
+        lambda conn, _: [
             conn.sendall(b"HTTP/1.1 100 Continue\r\nX-A: " + b"b" * 1000 + b"\r\n\r\n")
             for _ in range(10**7)
         ],
         # a chunked answer whose chunk size comes a byte at a time
-        lambda conn: (
+        lambda conn, _: (
             conn.sendall(
                 b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/10\r\n"
                 b"Transfer-Encoding: chunked\r\n\r\n"
@@ -479,7 +479,7 @@ def test_a_length_that_is_not_ascii_digits_is_refused(raw_server, length):
     """``isdigit`` calls a superscript a digit and ``int`` refuses it: a
     ValueError escaped every safe reader (round 137)."""
 
-    def answer(conn):
+    def answer(conn, _):
         conn.sendall(
             b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/10\r\n"
             + f"Content-Length: {length}\r\n\r\n".encode()
@@ -507,3 +507,66 @@ def test_fsspec_protocols_that_name_any_host_are_refused(url):
     over one) are read through fsspec."""
     with pytest.raises(EnvelopeError, match="takes what a server sends whole"):
         read_envelope(url)
+
+
+def test_a_redirect_body_is_not_read(raw_server):
+    """urllib reads a redirect's body whole before it follows it: endless,
+    it filled 2.9 GB (round 139). Closed unread here."""
+    sent = []
+
+    def answer(conn, request):
+        if not request.startswith(b"GET /m "):
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            return
+        conn.sendall(
+            b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"100000\r\n" + b"x" * (1 << 20) + b"\r\n"
+        while True:  # until the client hangs up
+            conn.sendall(chunk)
+            sent.append(len(chunk))
+
+    url = raw_server(answer)
+    with pytest.raises(EnvelopeError, match="does not exist"):
+        read_envelope(url)
+    assert sum(sent) < 64 << 20, sum(sent)
+
+
+def test_an_answer_short_of_the_range_asked_is_refused(raw_server, iris, tmp_path):
+    """A range answered with fewer bytes than asked, short of the file's end:
+    one byte an answer let the server choose how many requests a load
+    takes (42 s for 100 KB, round 139)."""
+    X, y = iris
+    path = tmp_path / "m"
+    save(VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y), path)
+    data = path.read_bytes()
+    requests = []
+
+    def answer(conn, request):
+        requests.append(request)
+        start = int(request.split(b"Range: bytes=")[1].split(b"-")[0])
+        conn.sendall(
+            b"HTTP/1.1 206 Partial Content\r\n"
+            + f"Content-Range: bytes {start}-{start}/{len(data)}\r\n".encode()
+            + b"Content-Length: 1\r\n\r\n"
+            + data[start : start + 1]
+        )
+
+    url = raw_server(answer)
+    for reader in (read_envelope, load):
+        with pytest.raises(EnvelopeError, match=r"answered bytes 0-0 when asked"):
+            reader(url)
+    assert len(requests) == 2  # one each
+
+
+@pytest.mark.parametrize("scheme", ["FILE", "File", "LOCAL"])
+def test_a_local_url_is_read_whatever_the_case_of_its_scheme(iris, tmp_path, scheme):
+    """fsspec knows ``file`` in lower case only: ``FILE://`` raised its
+    ValueError from every safe reader (round 139)."""
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    path = save(model, tmp_path / "m.joblib")
+    url = f"{scheme}://{path}"
+    assert read_envelope(url) == read_envelope(path)
+    np.testing.assert_array_equal(load(url).predict(X), model.predict(X))

@@ -106,10 +106,13 @@ def local_path(url: str) -> str | None:
     >>> local_path("s3://models/churn.joblib") is None
     True
     """
-    protocol = url.partition("://")[0].lower()
-    if "::" in url or protocol not in ("file", "local"):
+    protocol, _, rest = url.partition("://")
+    if "::" in url or protocol.lower() not in ("file", "local"):
         return None
-    fs, path = _fsspec().core.url_to_fs(url)
+    try:  # fsspec knows the scheme in lower case only (FILE:// raised, round 139)
+        fs, path = _fsspec().core.url_to_fs(f"{protocol.lower()}://{rest}")
+    except (ValueError, ImportError, OSError) as exc:
+        raise EnvelopeError(f"{url!r} is not a path fsspec reads: {exc}.") from exc
     return path if _is_local(fs) and isinstance(path, str) else None
 
 
