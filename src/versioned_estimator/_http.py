@@ -13,14 +13,16 @@ than the first block is needed.
 
 Waiting is bounded too, on every byte received, not only the body's: a
 connection, or the next bytes, are waited for at most
-:data:`NETWORK_TIMEOUT` seconds, and one request's answer (its status line,
-headers, any ``100 Continue`` before them, chunk framing and body alike)
-may take, in all the time spent receiving it, :data:`NETWORK_TIMEOUT`
-seconds plus one second for every :data:`SLOWEST_RATE` bytes of body it
-delivered: a status line sent a byte every 29 s, or endless ``100
-Continue`` answers, held a load forever (round 137). Redirects are followed
-only to ``http`` and ``https``, at most :data:`MOST_REDIRECTS` of them, under
-the first request's clock; no proxy is used (as fsspec's HTTP reader used
+:data:`NETWORK_TIMEOUT` seconds, and all the file's answers together (status
+lines, headers, any ``100 Continue`` before them, chunk framing and bodies
+alike) may take, in all the time spent receiving them,
+:data:`NETWORK_TIMEOUT` seconds plus one second for every
+:data:`SLOWEST_RATE` bytes of body delivered: a status line sent a byte every
+29 s, or endless ``100 Continue`` answers, held a load forever (round 137).
+An answer shorter than the range asked must end where the file does, so the
+requests a file takes are its size over the block size. Redirects are
+followed only to ``http`` and ``https``, at most :data:`MOST_REDIRECTS` of
+them, their bodies unread; no proxy is used (as fsspec's HTTP reader used
 none).
 """
 
@@ -75,8 +77,8 @@ class _TooSlow(TimeoutError):
 
 
 class _Clock:
-    """The time one request's answer spent being received, against the body
-    bytes it delivered (counted by :class:`HttpFile`)."""
+    """The time a file's answers spent being received, against the body
+    bytes they delivered (counted by :class:`HttpFile`)."""
 
     def __init__(self) -> None:
         self.waited = 0.0
