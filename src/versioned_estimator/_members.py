@@ -544,6 +544,8 @@ def _holds_estimator(value: Any) -> bool:
         kind = type(item)
         if kind in _PLAIN_ITEMS or id(item) in seen:
             continue
+        if kind in _EMPTIABLE and not item:  # holds nothing (round 140)
+            continue
         seen.add(id(item))
         values: Any = ()
         if kind is np.ndarray:
@@ -573,6 +575,7 @@ def _holds_estimator(value: Any) -> bool:
 _PLAIN_ITEMS = frozenset(
     {str, bytes, int, float, bool, type(None), np.float64, np.int64, np.str_}
 )
+_EMPTIABLE = frozenset({list, tuple, dict, set, frozenset})
 
 
 def _forest_trees(model: Any) -> str | None:

@@ -91,6 +91,8 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
         obj = stack.pop()
         if isinstance(obj, _PLAIN) or id(obj) in seen:
             continue
+        if type(obj) in _EMPTIABLE and not obj:  # holds nothing (round 140)
+            continue
         seen.add(id(obj))
         if len(seen) > _MOST_OBJECTS:
             raise UntrustedGlobalError(
@@ -133,6 +135,7 @@ def fitted_rows(obj: Any) -> int | None:
 
 
 _PLAIN = (str, bytes, int, float, np.generic, np.ndarray, type(None))
+_EMPTIABLE = frozenset({list, tuple, dict, set, frozenset})
 #: Values that hold nothing: no search looks inside them.
 SCALARS = frozenset({str, bytes, int, float, bool, type(None)})
 #: Parameters a meta-estimator fits in place: a pipeline's steps, a union's

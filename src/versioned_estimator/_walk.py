@@ -50,6 +50,7 @@ __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
 
 _PLAIN_TYPES = frozenset({*SCALARS, complex, bytearray, slice, range, type(Ellipsis)})
 _CONTAINERS = (list, tuple, set, frozenset)
+_EMPTY_CHECKED = frozenset({list, tuple, dict, set, frozenset})
 _PLAIN_FLOATS = frozenset({float, complex})
 _FLOATS = frozenset(
     {np.float64, np.float32, np.longdouble, np.complex128, np.complex64, np.clongdouble}
@@ -212,6 +213,12 @@ def _walk(
             return "more objects than any model holds"
         kind = type(obj)
         if kind in _PLAIN_TYPES:
+            continue
+        if kind in _EMPTY_CHECKED and not obj:
+            # An empty list, tuple, dict or set holds nothing to walk: one
+            # step, not a container opened and closed (1.95 million of them,
+            # a byte of stream each, took the walk 33 s, round 140).
+            weight[id(obj)] = 1
             continue
         if kind is np.ndarray:
             # The common object of a model, in one step when it holds
