@@ -11,14 +11,16 @@ ETag) as the first answer. A server that ignores ranges (status 200) is read
 as one stream from the start, with a :class:`RemoteRangeWarning` once more
 than the first block is needed.
 
-Waiting is bounded too, on every byte received, not only the body's: a
-connection, or the next bytes, are waited for at most
-:data:`NETWORK_TIMEOUT` seconds, and all the file's answers together (status
-lines, headers, any ``100 Continue`` before them, chunk framing and bodies
-alike) may take, in all the time spent receiving them,
-:data:`NETWORK_TIMEOUT` seconds plus one second for every
-:data:`SLOWEST_RATE` bytes of body delivered: a status line sent a byte every
-29 s, or endless ``100 Continue`` answers, held a load forever (round 137).
+Waiting is bounded too, on all of a file's network work, not only its
+body: a connection, or the next bytes, are waited for at most
+:data:`NETWORK_TIMEOUT` seconds, and all of it together (connecting, the TLS
+handshake, status lines, headers, any ``100 Continue`` before them, chunk
+framing and bodies alike, their parsing included) may take, in wall time
+while the reader works, :data:`NETWORK_TIMEOUT` seconds plus one second for
+every :data:`SLOWEST_RATE` bytes of body delivered: a status line sent a byte
+every 29 s, or endless ``100 Continue`` answers, held a load forever (round
+137); counting only the time spent receiving let tiny answers sent fast, or
+connects slow to be accepted, run past it (round 142).
 An answer shorter than the range asked must end where the file does, so the
 requests a file takes are its size over the block size. Redirects are
 followed only to ``http`` and ``https``, at most :data:`MOST_REDIRECTS` of
@@ -73,24 +75,52 @@ _LENGTH = re.compile(_NUMBER)
 
 
 class _TooSlow(TimeoutError):
-    """An answer took longer, receiving, than what it delivered allows."""
+    """A file's network work took longer than what it delivered allows."""
 
 
 class _Clock:
-    """The time a file's answers spent being received, against the body
-    bytes they delivered (counted by :class:`HttpFile`)."""
+    """The wall time spent in a file's network work (connecting, the TLS
+    handshake, sending, receiving and parsing answers: whatever runs while
+    :class:`HttpFile` asks or reads, timed with ``with clock:``), against
+    the body bytes it delivered (counted by :class:`HttpFile`). The time
+    the caller spends between reads is not counted."""
 
     def __init__(self) -> None:
-        self.waited = 0.0
+        self.spent = 0.0
         self.body = 0
+        self._since: float | None = None
+        self._depth = 0
+
+    def __enter__(self) -> _Clock:
+        if not self._depth:
+            self._since = time.monotonic()
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth and self._since is not None:
+            self.spent += time.monotonic() - self._since
+            self._since = None
+
+    def used(self) -> float:
+        running = time.monotonic() - self._since if self._since is not None else 0.0
+        return self.spent + running
 
     def left(self) -> float:
-        return NETWORK_TIMEOUT + self.body / SLOWEST_RATE - self.waited
+        return NETWORK_TIMEOUT + self.body / SLOWEST_RATE - self.used()
+
+    def wait(self) -> float:
+        """How long the next step may wait: at most :data:`NETWORK_TIMEOUT`,
+        and no longer than the time left; raises :class:`_TooSlow` when
+        none is."""
+        left = self.left()
+        if left <= 0:
+            raise self.too_slow()
+        return min(NETWORK_TIMEOUT, left)
 
     def too_slow(self) -> _TooSlow:
-        return _TooSlow(
-            f"{self.body} bytes of body in {self.waited:.0f} s of receiving"
-        )
+        return _TooSlow(f"{self.body} bytes of body in {self.used():.0f} s")
 
 
 class _TimedReader(io.RawIOBase):
@@ -104,25 +134,42 @@ class _TimedReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         clock, sock = self._owner.clock, self._owner.sock
-        left = clock.left()
-        if left <= 0:
-            raise clock.too_slow()
-        sock.settimeout(min(NETWORK_TIMEOUT, left))
-        started = time.monotonic()
+        sock.settimeout(clock.wait())
         try:
             return sock.recv_into(buffer)
         except TimeoutError:
-            clock.waited += time.monotonic() - started
             if clock.left() <= 0:
                 raise clock.too_slow() from None
             raise
-        finally:
-            clock.waited += time.monotonic() - started
 
     def close(self) -> None:
         if not self.closed:
             super().close()
             self._owner.reader_closed()
+
+
+def _connected(address: tuple[str, int], *args: Any, clock: _Clock) -> socket.socket:
+    """A socket connected to ``address``, each of its addresses tried with
+    the time the clock leaves (``socket.create_connection`` gives each the
+    whole timeout, and a connect was not on the clock: a chain of redirects
+    to hosts slow to accept took 117 s, round 142)."""
+    host, port = address
+    failed: OSError | None = None
+    for family, kind, proto, _, where in socket.getaddrinfo(
+        host, port, 0, socket.SOCK_STREAM
+    ):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(clock.wait())
+            sock.connect(where)
+        except OSError as exc:
+            sock.close()
+            if isinstance(exc, _TooSlow):
+                raise
+            failed = exc
+            continue
+        return sock
+    raise failed or OSError(f"no address for {host!r}")
 
 
 class _TimedSocket:
@@ -157,6 +204,8 @@ class _TimedHTTP(http.client.HTTPConnection):
     def __init__(self, *args: Any, clock: _Clock, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clock = clock
+        # (http.client sets it on the instance, to socket.create_connection)
+        self._create_connection = functools.partial(_connected, clock=clock)
 
     def connect(self) -> None:
         super().connect()
@@ -167,9 +216,12 @@ class _TimedHTTPS(http.client.HTTPSConnection):
     def __init__(self, *args: Any, clock: _Clock, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clock = clock
+        # The TLS handshake then waits at most the socket's timeout in all:
+        # what the clock left at the connect.
+        self._create_connection = functools.partial(_connected, clock=clock)
 
     def connect(self) -> None:
-        super().connect()  # the TLS handshake: within the timeout as a whole
+        super().connect()
         self.sock = _TimedSocket(self.sock, self.clock)
 
 
@@ -299,7 +351,8 @@ class HttpFile:
         )
         request.clock = self._clock  # type: ignore[attr-defined]
         try:
-            answer = self._opener.open(request, timeout=NETWORK_TIMEOUT)
+            with self._clock:
+                answer = self._opener.open(request, timeout=NETWORK_TIMEOUT)
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code == 416 and start > 0:  # asked past the end
@@ -399,7 +452,8 @@ class HttpFile:
         """At most ``most`` bytes of the answer's body (one receive, and what
         framing precedes it); bounded in time by the request's clock."""
         try:
-            data: bytes = self._answer.read1(min(most, _STEP))
+            with self._clock:
+                data: bytes = self._answer.read1(min(most, _STEP))
         except Exception as exc:  # a reset, a timeout, chunks that lie
             raise self.unreadable(exc) from exc
         self._clock.body += len(data)
