@@ -2780,6 +2780,23 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _in_a_fitted_attribute(corpus, atk, empty_sets)
 
 
+@attack("inner-shared-scalar-list", 5, "800 attributes over one list of 20,000 scalars")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # One numpy number referenced 20,000 times (2 bytes each) in one list,
+    # the list held by 800 attributes (a reference each): numbers weighed
+    # nothing in the expansion bound, and the fitted-state checks read the
+    # list once an attribute (past 60 s from 7 KB compressed, round 141).
+    model = copy.copy(corpus.small_model.estimator_)
+    shared = [np.float32(1.5)] * 20_000
+    for i in range(800):
+        setattr(model, f"zz{i}_", shared)
+    inner_attack(corpus, atk, pickle.dumps(model, protocol=5), control=None)
+    atk.raises = {"load": {"UntrustedGlobalError"}}  # by the walk, after the load
+    atk.entries = ("load",)
+    atk.max_seconds = 10.0
+    atk.max_peak = 512 * MIB
+
+
 @attack("inner-one-item-tuples", 5, "300,000 tuples of None, two bytes each")
 def _(corpus: Corpus, atk: Attack) -> None:
     # The same class with containers that are not empty (round 140).

@@ -235,6 +235,11 @@ def _walk(
                     data.add(id(obj))
                 continue
         elif isinstance(obj, np.generic):
+            # A reference to it counts as any other's: weightless, one list
+            # of 100,000 references to one scalar, held by 1,000 attributes
+            # (2 bytes each), passed the expansion bound, and the checks
+            # read the list once an attribute (past 60 s from 7 KB, round 141).
+            weight[id(obj)] = 1
             continue
         weight[id(obj)] = 1
         # A list or tuple of a class of its own (a named tuple, the list a
