@@ -201,6 +201,9 @@ class _TimedSocket:
 
 
 class _TimedHTTP(http.client.HTTPConnection):
+    """Connects within the time the clock leaves, then answers are read
+    through :class:`_TimedSocket`."""
+
     def __init__(self, *args: Any, clock: _Clock, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clock = clock
@@ -212,17 +215,9 @@ class _TimedHTTP(http.client.HTTPConnection):
         self.sock = _TimedSocket(self.sock, self.clock)
 
 
-class _TimedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, clock: _Clock, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.clock = clock
-        # The TLS handshake then waits at most the socket's timeout in all:
-        # what the clock left at the connect.
-        self._create_connection = functools.partial(_connected, clock=clock)
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _TimedSocket(self.sock, self.clock)
+class _TimedHTTPS(_TimedHTTP, http.client.HTTPSConnection):
+    """The same over TLS: the handshake waits at most the socket's timeout
+    in all, the time the clock left at the connect."""
 
 
 def _clock_of(request: urllib.request.Request) -> _Clock:
