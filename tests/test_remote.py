@@ -591,3 +591,76 @@ def test_a_local_url_is_read_whatever_the_case_of_its_scheme(iris, tmp_path, sch
     url = f"{scheme}://{path}"
     assert read_envelope(url) == read_envelope(path)
     np.testing.assert_array_equal(load(url).predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("port", ["115031", "+80", " 80", "49_495"])
+def test_a_port_python_reads_loosely_is_refused(port):
+    """http.client reads ``:115031`` as port 49495 (int() and a 16-bit
+    socket), where urllib.parse refuses it: the URL is refused before any
+    connect (round 144)."""
+    with pytest.raises(EnvelopeError, match="not a valid URL"):
+        read_envelope(f"http://127.0.0.1:{port}/m")
+
+
+def test_an_ipv6_host_is_no_chain(iris, tmp_path):
+    """``http://[::1]:port/m`` holds ``::`` in its host, not a chain of
+    URLs: it was refused as one (round 144)."""
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    save(model, tmp_path / "m")
+    handler = type("Handler", (_RangeHandler,), {"folder": str(tmp_path), "sent": 0})
+
+    class Server(http.server.ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    try:
+        server = Server(("::1", 0), handler)
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        loaded = load(f"http://[::1]:{server.server_address[1]}/m")
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_command_reading_a_url_twice_waits_for_it_once(
+    raw_server, iris, tmp_path, monkeypatch, capsys
+):
+    """``verify`` reads the head, then the whole file: each opening had a
+    clock of its own, so a server could make the command wait twice the
+    bound (round 144). Within one command the URL has one clock: each read
+    alone is within it, both together are not."""
+    from versioned_estimator import _http
+    from versioned_estimator._cli import main
+
+    X, y = iris
+    path = tmp_path / "m"
+    save(VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y), path)
+    data = path.read_bytes()
+
+    def answer(conn, request):
+        start, _, last = (
+            request.split(b"Range: bytes=")[1].split(b"\r\n")[0].decode().partition("-")
+        )
+        first, final = int(start), min(int(last), len(data) - 1)
+        time.sleep(0.7)  # within the clock once, not twice
+        conn.sendall(
+            b"HTTP/1.1 206 Partial Content\r\n"
+            + f"Content-Range: bytes {first}-{final}/{len(data)}\r\n".encode()
+            + f"Content-Length: {final - first + 1}\r\n\r\n".encode()
+            + data[first : final + 1]
+        )
+
+    monkeypatch.setattr(_http, "NETWORK_TIMEOUT", 1.0)
+    url = raw_server(answer)
+    read_envelope(url)  # alone, each read is within the bound
+    load(url)
+    assert main(["verify", url]) == 2
+    assert "too slowly" in capsys.readouterr().err

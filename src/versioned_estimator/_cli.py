@@ -707,8 +707,11 @@ def main(argv: list[str] | None = None) -> int:
         get_config()
     except ValueError as exc:
         return _error(str(exc))
+    from versioned_estimator._http import one_clock_per_url  # urllib: when run
+
     try:
-        result = handler(args)
+        with one_clock_per_url():  # a command reading a URL twice waits once
+            result = handler(args)
         if isinstance(result, int):
             return result
         text = _format(args).render(result)

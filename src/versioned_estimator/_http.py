@@ -30,6 +30,8 @@ none).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import http.client
 import io
@@ -37,14 +39,17 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from versioned_estimator._errors import EnvelopeError
 
 __all__ = [
     "MOST_REDIRECTS",
+    "one_clock_per_url",
     "NETWORK_TIMEOUT",
     "SLOWEST_RATE",
     "HttpFile",
@@ -121,6 +126,32 @@ class _Clock:
 
     def too_slow(self) -> _TooSlow:
         return _TooSlow(f"{self.body} bytes of body in {self.used():.0f} s")
+
+
+#: While :func:`one_clock_per_url` runs: the clock of every URL opened.
+_CLOCKS: contextvars.ContextVar[dict[str, _Clock] | None] = contextvars.ContextVar(
+    "_CLOCKS", default=None
+)
+
+
+@contextlib.contextmanager
+def one_clock_per_url() -> Iterator[None]:
+    """Within it, every opening of one URL runs on one clock: a command that
+    reads a file twice (the CLI's ``verify``: its head, then the whole)
+    waits no longer for it than one read may (each opening its own clock,
+    a server made it wait twice the bound, round 144)."""
+    token = _CLOCKS.set({})
+    try:
+        yield
+    finally:
+        _CLOCKS.reset(token)
+
+
+def _clock_for(url: str) -> _Clock:
+    clocks = _CLOCKS.get()
+    if clocks is None:
+        return _Clock()
+    return clocks.setdefault(url, _Clock())
 
 
 class _TimedReader(io.RawIOBase):
@@ -254,6 +285,12 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         scheme = newurl.partition("://")[0].lower()
+        try:
+            urllib.parse.urlsplit(newurl).port  # noqa: B018 - in range, digits
+        except ValueError as exc:
+            raise EnvelopeError(
+                f"{req.full_url!r} redirects to {newurl!r}: {exc}."
+            ) from exc
         if scheme not in ("http", "https"):
             raise EnvelopeError(
                 f"{req.full_url!r} redirects to {newurl!r}: only http and https "
@@ -297,6 +334,13 @@ class HttpFile:
 
     def __init__(self, url: str, block_size: int) -> None:
         self.url = self.name = url
+        try:  # http.client reads a port of 115031 as 49495 (round 144)
+            parts = urllib.parse.urlsplit(url)
+            parts.port  # noqa: B018 - raises on a port out of range
+        except ValueError as exc:
+            raise EnvelopeError(f"{url!r} is not a valid URL: {exc}.") from exc
+        if not parts.hostname:
+            raise EnvelopeError(f"{url!r} names no host.")
         self._block = max(int(block_size), 1)
         self._opener = _opener()
         self._position = 0  # of the next byte read returns
@@ -309,7 +353,7 @@ class HttpFile:
         # the whole file, every request's answer on it (a server answering
         # each range with one byte made a request a byte, each with the time
         # of a fresh clock: 42 s for 100 KB, round 139).
-        self._clock = _Clock()
+        self._clock = _clock_for(url)
         self.streaming = False  # the server ignored ranges
         self._asked = 0  # the end of the first range asked of a streaming server
         self._warned = False
