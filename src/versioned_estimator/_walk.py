@@ -142,6 +142,10 @@ def _walk(
     slow: list[str] = []  # numbers a method would compute with slowly, and why
     small: list[np.ndarray] = []  # small float arrays, judged together
     scalars: list[Any] = []  # numpy numbers, judged together
+    # Numbers and arrays judged already, by id (kept alive by `alive`): one
+    # array of 65,536 values held under 60,000 names of one estimator was
+    # judged at each, 5 s from 142 KB compressed (round 143).
+    weighed: set[int] = set()
 
     def enter(
         obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
@@ -150,8 +154,9 @@ def _walk(
         Its plain members add to its weight: a check that reads a list reads
         them all, however many times the graph refers to the list. Its
         numbers, plain or numpy's, and arrays of numbers are judged as
-        referred to here (but those in ``exempt``): once each reference, so
-        an array no method computes with lends that to no other name."""
+        referred to here (but those in ``exempt``), each numpy one once
+        however many refer to it: exempt under one name, an array no method
+        computes with lends that to no other name."""
         nonlocal longest_text
         values = list(values)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
@@ -167,7 +172,10 @@ def _walk(
             if texts:
                 longest_text = max(longest_text, max(map(len, texts)))
         for value in held:
-            if id(value) not in exempt:
+            key = id(value)
+            if key not in exempt and key not in weighed:
+                if type(value) is not np.matrix:  # judged by its holder
+                    weighed.add(key)  # once, whatever refers to it (round 143)
                 if type(value) in _FLOATS:
                     scalars.append(value)  # judged together, below
                     continue
