@@ -50,6 +50,7 @@ from versioned_estimator._errors import EnvelopeError
 __all__ = [
     "MOST_REDIRECTS",
     "one_clock_per_url",
+    "unreadable",
     "NETWORK_TIMEOUT",
     "SLOWEST_RATE",
     "HttpFile",
@@ -324,6 +325,16 @@ def _opener() -> urllib.request.OpenerDirector:
     return opener
 
 
+def unreadable(url: str, exc: BaseException) -> EnvelopeError:
+    """This package's error for whatever a transport raised reading ``url``:
+    a server controls what the client meets (round 137: a ValueError
+    escaped)."""
+    reason = getattr(exc, "reason", None)  # urllib's URLError wraps
+    if isinstance(exc, _TooSlow) or isinstance(reason, _TooSlow):
+        return EnvelopeError(f"{url!r} sends too slowly: {exc}.")
+    return EnvelopeError(f"{url!r} cannot be read: {type(exc).__name__}: {exc}.")
+
+
 class HttpFile:
     """An HTTP(S) file read forward: ``read``, ``readinto``, ``seek`` ahead.
 
@@ -362,14 +373,7 @@ class HttpFile:
     # -- requests -----------------------------------------------------------
 
     def unreadable(self, exc: BaseException) -> EnvelopeError:
-        """This package's error for whatever the transport raised: a server
-        controls what http.client meets (round 137: a ValueError escaped)."""
-        reason = getattr(exc, "reason", None)  # urllib's URLError wraps
-        if isinstance(exc, _TooSlow) or isinstance(reason, _TooSlow):
-            return EnvelopeError(f"{self.url!r} sends too slowly: {exc}.")
-        return EnvelopeError(
-            f"{self.url!r} cannot be read: {type(exc).__name__}: {exc}."
-        )
+        return unreadable(self.url, exc)
 
     def _ask(self, start: int, length: int) -> None:
         """Ask for ``length`` bytes from ``start``; the answer becomes the

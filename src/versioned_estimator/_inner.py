@@ -2226,9 +2226,14 @@ def most_containers(size: int, most_ops: int | None = None) -> int:
     """
     most = CONTAINER_SLACK + size // STREAM_BYTES_A_CONTAINER
     if most_ops is not None:
-        compressed = max(0, most_ops - OPCODE_SLACK) // MAX_OPCODES_PER_BYTE
+        compressed = _compressed_size(most_ops)
         most = min(most, CONTAINER_SLACK + compressed * CONTAINERS_A_COMPRESSED_BYTE)
     return most
+
+
+def _compressed_size(most_ops: int) -> int:
+    """The compressed bytes that ``most_ops`` (``Parts.most_ops``) pays for."""
+    return max(0, most_ops - OPCODE_SLACK) // MAX_OPCODES_PER_BYTE
 
 
 def most_objects(most_ops: int | None) -> int | None:
@@ -2255,8 +2260,7 @@ def most_objects(most_ops: int | None) -> int | None:
     """
     if most_ops is None:
         return None
-    compressed = max(0, most_ops - OPCODE_SLACK) // MAX_OPCODES_PER_BYTE
-    return OBJECT_SLACK + compressed // COMPRESSED_BYTES_AN_OBJECT
+    return OBJECT_SLACK + _compressed_size(most_ops) // COMPRESSED_BYTES_AN_OBJECT
 
 
 OBJECT_SLACK = 262_144

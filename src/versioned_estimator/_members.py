@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._settings import same_settings
-from versioned_estimator._shapes import param_set
+from versioned_estimator._shapes import CONTAINER_TYPES, param_set
 
 __all__ = [
     "BUILT_PARTS",
@@ -544,7 +544,7 @@ def _holds_estimator(value: Any) -> bool:
         kind = type(item)
         if kind in _PLAIN_ITEMS or id(item) in seen:
             continue
-        if kind in _EMPTIABLE and not item:  # holds nothing (round 140)
+        if kind in CONTAINER_TYPES and not item:  # holds nothing
             continue
         seen.add(id(item))
         values: Any = ()
@@ -575,7 +575,6 @@ def _holds_estimator(value: Any) -> bool:
 _PLAIN_ITEMS = frozenset(
     {str, bytes, int, float, bool, type(None), np.float64, np.int64, np.str_}
 )
-_EMPTIABLE = frozenset({list, tuple, dict, set, frozenset})
 
 
 def _forest_trees(model: Any) -> str | None:

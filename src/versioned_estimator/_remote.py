@@ -14,7 +14,7 @@ import shutil
 from typing import Any
 
 from versioned_estimator._errors import EnvelopeError
-from versioned_estimator._http import HttpFile, RemoteRangeWarning
+from versioned_estimator._http import HttpFile, RemoteRangeWarning, unreadable
 
 __all__ = [
     "HEAD_BLOCK_SIZE",
@@ -58,8 +58,7 @@ class RemoteFile:
         self.url = self.name = url
         fsspec = _fsspec()
         try:
-            _refuse_local_targets(url)
-            _refuse_unbounded(url)
+            _refuse_unread(url)
             opened = fsspec.open(url, "rb", block_size=block_size)
             _refuse_local_special(opened)
             self._handle: Any = opened.open()
@@ -72,9 +71,7 @@ class RemoteFile:
         self.size = getattr(self._handle, "size", None)
 
     def unreadable(self, exc: BaseException) -> EnvelopeError:
-        return EnvelopeError(
-            f"{self.url!r} cannot be read: {type(exc).__name__}: {exc}."
-        )
+        return unreadable(self.url, exc)
 
     def read(self, n: int = -1) -> bytes:
         try:
@@ -129,41 +126,6 @@ def _local_refused(url: str, path: str) -> EnvelopeError:
     )
 
 
-def _refuse_local_targets(url: str) -> None:
-    """A chained URL's local target (``zip://m.joblib::file:///x``), or a
-    target of no protocol fsspec knows, is refused before fsspec builds the
-    chain: an archive file system opens its target by name as it is built
-    (a FIFO there blocked forever, round 42; checked first by name, a FIFO
-    renamed over it after the check, round 133). Each part's protocol is
-    fsspec's own reading of it (up to the first ``://``: read up to the
-    last, ``file:///d://f.zip`` passed as a protocol of ``file:///d``,
-    round 135).
-
-    An HTTP(S) part anywhere in a chain is refused too: fsspec's HTTP file
-    reads a range's answer whole, and a server answering with endless data
-    filled memory (round 135); an HTTP(S) URL alone is read by
-    :class:`HttpFile`, at most the bytes it asks for."""
-    fsspec = _fsspec()
-    parts = url.split("::")
-    for part in parts if len(parts) > 1 else ():
-        if _protocol(part) in _HTTP:
-            raise EnvelopeError(
-                f"{url!r} chains an HTTP(S) URL, which fsspec would read without "
-                "a bound on what the server sends: not read. Download the file "
-                "first, or pass the model's own http(s) URL."
-            )
-    for part in parts[1:]:
-        protocol, path = fsspec.core.split_protocol(part)
-        try:
-            kind = fsspec.get_filesystem_class(protocol) if protocol else None
-        except (ValueError, ImportError) as exc:
-            raise EnvelopeError(
-                f"{url!r} names {protocol!r}, not a protocol fsspec reads here."
-            ) from exc
-        if kind is None or _is_local(kind):
-            raise _local_refused(url, path)
-
-
 #: The fsspec protocols a model is read from: object stores (whose host the
 #: URL does not name: the store's own service answers) and fsspec's memory.
 #: Others name any host and read its answers with libraries that take what
@@ -179,13 +141,46 @@ STORES = frozenset(
 WRAPPERS = frozenset({"zip", "tar", "simplecache", "blockcache", "filecache"})
 
 
-def _refuse_unbounded(url: str) -> None:
-    """A URL of fsspec's read from anything but a store (or archives and
-    caches over one) is refused: see :data:`STORES`."""
+def _refuse_unread(url: str) -> None:
+    """Refuse, before fsspec builds anything, a URL whose parts fsspec would
+    read unsafely. Each part's protocol is fsspec's own reading of it (up to
+    the first ``://``: read up to the last, ``file:///d://f.zip`` passed as
+    a protocol of ``file:///d``, round 135).
+
+    - An HTTP(S) part anywhere in a chain: fsspec's HTTP file reads a
+      range's answer whole, and a server answering with endless data filled
+      memory (round 135); an HTTP(S) URL alone is read by :class:`HttpFile`,
+      at most the bytes it asks for.
+    - A chained local target (``zip://m.joblib::file:///x``), or a target of
+      no protocol fsspec knows: an archive file system opens its target by
+      name as it is built (a FIFO there blocked forever, round 42; checked
+      first by name, a FIFO renamed over it after the check, round 133).
+    - Any part but a store, or an archive or cache over one: see
+      :data:`STORES`.
+    """
+    fsspec = _fsspec()
     parts = url.split("::")
+    if len(parts) > 1 and any(_protocol(part) in _HTTP for part in parts):
+        raise EnvelopeError(
+            f"{url!r} chains an HTTP(S) URL, which fsspec would read without "
+            "a bound on what the server sends: not read. Download the file "
+            "first, or pass the model's own http(s) URL."
+        )
+    protocols = []
     for i, part in enumerate(parts):
-        protocol = (_fsspec().core.split_protocol(part)[0] or "").lower()
-        last = i == len(parts) - 1
+        protocol, path = fsspec.core.split_protocol(part)
+        if i:  # a chained target
+            try:
+                kind = fsspec.get_filesystem_class(protocol) if protocol else None
+            except (ValueError, ImportError) as exc:
+                raise EnvelopeError(
+                    f"{url!r} names {protocol!r}, not a protocol fsspec reads here."
+                ) from exc
+            if kind is None or _is_local(kind):
+                raise _local_refused(url, path)
+        protocols.append((protocol or "").lower())
+    for i, protocol in enumerate(protocols):
+        last = i == len(protocols) - 1
         if protocol in STORES or (protocol in WRAPPERS and not last):
             continue
         raise EnvelopeError(

@@ -91,7 +91,7 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
         obj = stack.pop()
         if isinstance(obj, _PLAIN) or id(obj) in seen:
             continue
-        if type(obj) in _EMPTIABLE and not obj:  # holds nothing (round 140)
+        if type(obj) in CONTAINER_TYPES and not obj:  # holds nothing
             continue
         seen.add(id(obj))
         if len(seen) > _MOST_OBJECTS:
@@ -135,7 +135,9 @@ def fitted_rows(obj: Any) -> int | None:
 
 
 _PLAIN = (str, bytes, int, float, np.generic, np.ndarray, type(None))
-_EMPTIABLE = frozenset({list, tuple, dict, set, frozenset})
+#: The plain containers: empty, one holds nothing to search or walk (a
+#: stream makes one from a byte: 1.95 million, round 140).
+CONTAINER_TYPES = frozenset({list, tuple, dict, set, frozenset})
 #: Values that hold nothing: no search looks inside them.
 SCALARS = frozenset({str, bytes, int, float, bool, type(None)})
 #: Parameters a meta-estimator fits in place: a pipeline's steps, a union's

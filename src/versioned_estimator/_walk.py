@@ -42,7 +42,7 @@ from versioned_estimator._magnitudes import (
     slow_numbers,
     slow_scalars,
 )
-from versioned_estimator._shapes import SCALARS, param_names
+from versioned_estimator._shapes import CONTAINER_TYPES, SCALARS, param_names
 from versioned_estimator._structures import check_structure, covering
 
 __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
@@ -50,7 +50,6 @@ __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
 
 _PLAIN_TYPES = frozenset({*SCALARS, complex, bytearray, slice, range, type(Ellipsis)})
 _CONTAINERS = (list, tuple, set, frozenset)
-_EMPTY_CHECKED = frozenset({list, tuple, dict, set, frozenset})
 _PLAIN_FLOATS = frozenset({float, complex})
 _FLOATS = frozenset(
     {np.float64, np.float32, np.longdouble, np.complex128, np.complex64, np.clongdouble}
@@ -222,11 +221,16 @@ def _walk(
         kind = type(obj)
         if kind in _PLAIN_TYPES:
             continue
-        if kind in _EMPTY_CHECKED and not obj:
+        # Every other object weighs one in the expansion bound, a numpy
+        # number too (weightless, one list of 100,000 references to one
+        # scalar, held by 1,000 attributes of 2 bytes each, passed the bound,
+        # and the checks read the list once an attribute: past 60 s from
+        # 7 KB, round 141).
+        weight[id(obj)] = 1
+        if kind in CONTAINER_TYPES and not obj:
             # An empty list, tuple, dict or set holds nothing to walk: one
             # step, not a container opened and closed (1.95 million of them,
             # a byte of stream each, took the walk 33 s, round 140).
-            weight[id(obj)] = 1
             continue
         if kind is np.ndarray:
             # The common object of a model, in one step when it holds
@@ -238,18 +242,11 @@ def _walk(
                 and not dtype.hasobject
                 and (obj.size or _span(obj.shape) <= MAX_EMPTY_SPAN)
             ):
-                weight[id(obj)] = 1
                 if obj.nbytes >= MIN_OWNED_ARRAY_BYTES:
                     data.add(id(obj))
                 continue
         elif isinstance(obj, np.generic):
-            # A reference to it counts as any other's: weightless, one list
-            # of 100,000 references to one scalar, held by 1,000 attributes
-            # (2 bytes each), passed the expansion bound, and the checks
-            # read the list once an attribute (past 60 s from 7 KB, round 141).
-            weight[id(obj)] = 1
             continue
-        weight[id(obj)] = 1
         # A list or tuple of a class of its own (a named tuple, the list a
         # column transformer's remainder keeps) is a container like any, and
         # an object too: a forest's trees in one went unopened (round 52).
