@@ -633,10 +633,11 @@ def test_an_ipv6_host_is_no_chain(iris, tmp_path):
 def test_a_command_reading_a_url_twice_waits_for_it_once(
     raw_server, iris, tmp_path, monkeypatch, capsys
 ):
-    """``verify`` reads the head, then the whole file: each opening had a
+    """``verify`` read the head, then the whole file, each opening with a
     clock of its own, so a server could make the command wait twice the
-    bound (round 144). Within one command the URL has one clock: each read
-    alone is within it, both together are not."""
+    bound (round 144). ``verify`` now reads the file once; a command that
+    must read a URL twice (``diff`` of it with itself) has one clock for it:
+    each read alone is within it, both together are not."""
     from versioned_estimator import _http
     from versioned_estimator._cli import main
 
@@ -644,12 +645,14 @@ def test_a_command_reading_a_url_twice_waits_for_it_once(
     path = tmp_path / "m"
     save(VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y), path)
     data = path.read_bytes()
+    asked = []
 
     def answer(conn, request):
         start, _, last = (
             request.split(b"Range: bytes=")[1].split(b"\r\n")[0].decode().partition("-")
         )
         first, final = int(start), min(int(last), len(data) - 1)
+        asked.append(first)
         time.sleep(0.7)  # within the clock once, not twice
         conn.sendall(
             b"HTTP/1.1 206 Partial Content\r\n"
@@ -661,6 +664,12 @@ def test_a_command_reading_a_url_twice_waits_for_it_once(
     monkeypatch.setattr(_http, "NETWORK_TIMEOUT", 1.0)
     url = raw_server(answer)
     read_envelope(url)  # alone, each read is within the bound
+    asked.clear()
     load(url)
-    assert main(["verify", url]) == 2
+    one_load = len(asked)
+    asked.clear()
+    assert main(["verify", url]) == 0
+    assert "verify: ok" in capsys.readouterr().out
+    assert len(asked) == one_load  # the file read once, not head then file
+    assert main(["diff", url, url]) == 2
     assert "too slowly" in capsys.readouterr().err

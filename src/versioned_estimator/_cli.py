@@ -375,7 +375,6 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
     from versioned_estimator._io import load
 
     given = _key(args)
-    envelope = read_envelope(args.file)
     key = resolve_key(given)
     trusted = list(args.trust or [])
     aliases = module_aliases(args)
@@ -418,10 +417,9 @@ def cmd_verify(args: argparse.Namespace) -> Outcome:
             if not probe["ok"]:
                 failed = "probe"
     said = _warnings_said(caught)
-    if loaded is not None:
-        # What the load read and checked, not the head read before it: the
-        # file may have changed in between (round 133).
-        envelope = loaded
+    # What the load read and checked (round 133: not a head read before it,
+    # which a URL also made a second read); the head alone when it failed.
+    envelope = loaded if loaded is not None else read_envelope(args.file)
 
     stages: dict[str, dict[str, Any]] = {}
     reached = True

@@ -668,6 +668,10 @@ class Envelope:
         ``"module.qualname"`` of the wrapped estimator.
     params : dict
         The wrapped estimator's parameters, described as plain data.
+    methods : list of str
+        The prediction methods the wrapped estimator offers.
+    tags : dict
+        The wrapped estimator's scikit-learn tags, as plain data.
     packages : dict
         Distribution name (normalized as pip does) -> version, for every
         distribution whose modules the model's pickle imports.
@@ -686,6 +690,8 @@ class Envelope:
         ``algorithm`` and, when known, the ``digest``.
     schema : dict
         ``n_samples``, ``n_features_in``, ``feature_names_in``, ``dtypes``.
+    probe_size : int or None
+        The ``probe_size`` the model was fit with (None in older files).
     probe : dict or None
         ``n_rows``, ``X`` and, when known, ``outputs``.
     evaluation : dict or None
@@ -706,6 +712,8 @@ class Envelope:
     {'owner': 'ana'}
     >>> "scikit-learn" in envelope.packages
     True
+    >>> envelope.probe_size, envelope.tags["estimator_type"]
+    (5, 'regressor')
     """
 
     __slots__ = ("_data", "_trailer")
@@ -738,6 +746,7 @@ class Envelope:
     estimator_class = property(lambda self: self._data["estimator_class"])
     params = property(lambda self: self._get("params", {}))
     methods = property(lambda self: self._get("methods", []))
+    tags = property(lambda self: self._get("tags", {}))
     packages = property(lambda self: self._get("packages", {}))
     requirements = property(lambda self: self._get("requirements", {}))
     modules = property(lambda self: self._get("modules", {}))
@@ -748,6 +757,7 @@ class Envelope:
     schema = property(lambda self: self._get("schema", {}))
     evaluation = property(lambda self: self._get("evaluation"))
     metadata = property(lambda self: self._get("metadata", {}))
+    probe_size = property(lambda self: self._data.get("probe_size"))
 
     @property
     def payload(self) -> dict[str, Any]:

@@ -768,12 +768,11 @@ def diff_envelopes(a: Envelope, b: Envelope) -> tuple[list[dict[str, Any]], bool
 
 
 def _walk_envelopes(found: list[dict[str, Any]], a: Envelope, b: Envelope) -> None:
-    head_a, head_b = a.to_dict(), b.to_dict()
     for name in ("format_version", "writer", "estimator_class", "created_at"):
         _walk(found, name, getattr(a, name), getattr(b, name), leaf=True)
     _walk(found, "params", a.params, b.params)
     _walk(found, "methods", a.methods, b.methods, leaf=True)
-    _walk(found, "tags", head_a.get("tags"), head_b.get("tags"))
+    _walk(found, "tags", a.tags, b.tags)
     _walk(found, "packages", a.packages, b.packages)
     shown = set(a.packages) | set(b.packages)
     _walk(
@@ -803,7 +802,7 @@ def _walk_envelopes(found: list[dict[str, Any]], a: Envelope, b: Envelope) -> No
         leaf=True,
     )
     _walk(found, "metadata", a.metadata, b.metadata)
-    _walk(found, "probe_size", head_a.get("probe_size"), head_b.get("probe_size"))
+    _walk(found, "probe_size", a.probe_size, b.probe_size)
     _walk(found, "probe", _probe_digests(a.probe), _probe_digests(b.probe))
     _walk(found, "payload", _payload_shape(a.payload), _payload_shape(b.payload))
     digest_a, digest_b = a.payload.get("digest"), b.payload.get("digest")
