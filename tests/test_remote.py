@@ -598,8 +598,70 @@ def test_a_port_python_reads_loosely_is_refused(port):
     """http.client reads ``:115031`` as port 49495 (int() and a 16-bit
     socket), where urllib.parse refuses it: the URL is refused before any
     connect (round 144)."""
-    with pytest.raises(EnvelopeError, match="not a valid URL"):
+    with pytest.raises(EnvelopeError, match="not a URL this package reads"):
         read_envelope(f"http://127.0.0.1:{port}/m")
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1%3A{wrapped}",  # urllib decodes it: port 65,536 past the real one
+        "%31%32%37.0.0.1:{port}",  # 127.0.0.1, spelled to pass another check
+        "user:secret@127.0.0.1:{port}",  # a user name, looked up as the host
+    ],
+)
+def test_a_host_urllib_would_read_otherwise_is_refused(raw_server, host):
+    """The host and port checked are the ones urllib connects to: a port
+    percent-encoded into the host passed the check of the port and
+    connected to another (round 146), given or as a redirect's target."""
+    asked = []
+
+    def answer(conn, request):
+        asked.append(request)
+        conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+
+    target = raw_server(answer)
+    port = int(target.rsplit(":", 1)[1].split("/")[0])
+    url = f"http://{host.format(port=port, wrapped=port + 65_536)}/m"
+    with pytest.raises(EnvelopeError, match="not a URL this package reads"):
+        read_envelope(url)
+
+    def redirect(conn, request):
+        conn.sendall(
+            b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n"
+            + f"Location: {url}\r\n\r\n".encode()
+        )
+
+    with pytest.raises(EnvelopeError, match="redirects to"):
+        read_envelope(raw_server(redirect))
+    assert asked == []  # the target was never asked
+
+
+def test_a_chunk_of_negative_size_is_refused(raw_server, iris, tmp_path):
+    """http.client reads a chunk size of -1 as "whatever has arrived": one
+    answer was read past the range asked, 2.6 GB from a 1.7 MB file (round
+    146). An answer gives at most the bytes asked of it."""
+    X, y = iris
+    save(VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y), tmp_path / "m")
+    data = (tmp_path / "m").read_bytes()
+    sent = []
+
+    def answer(conn, request):
+        conn.sendall(
+            b"HTTP/1.1 206 Partial Content\r\nTransfer-Encoding: chunked\r\n"
+            + f"Content-Range: bytes 0-{len(data) - 1}/{len(data)}\r\n\r\n".encode()
+            + b"-1\r\n"
+            + data
+        )
+        for _ in range(2_000):  # then endless bytes, until the client hangs up
+            conn.sendall(bytes(65_536))
+            sent.append(65_536)
+
+    url = raw_server(answer)
+    for read in (read_envelope, load):
+        with pytest.raises(EnvelopeError, match="framing lies"):
+            read(url)
+    assert sum(sent) < 64 << 20  # the client hung up
 
 
 def test_an_ipv6_host_is_no_chain(iris, tmp_path):

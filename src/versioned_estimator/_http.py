@@ -288,17 +288,14 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         scheme = newurl.partition("://")[0].lower()
-        try:
-            urllib.parse.urlsplit(newurl).port  # noqa: B018 - in range, digits
-        except ValueError as exc:
-            raise EnvelopeError(
-                f"{req.full_url!r} redirects to {newurl!r}: {exc}."
-            ) from exc
         if scheme not in ("http", "https"):
             raise EnvelopeError(
                 f"{req.full_url!r} redirects to {newurl!r}: only http and https "
                 "are followed."
             )
+        problem = _url_problem(newurl)
+        if problem is not None:
+            raise EnvelopeError(f"{req.full_url!r} redirects to {newurl!r}: {problem}.")
         # Its body is not read (urllib reads it whole before it follows the
         # redirect: a redirect of endless body filled 2.9 GB, round 139).
         fp.close()
@@ -327,6 +324,34 @@ def _opener() -> urllib.request.OpenerDirector:
     return opener
 
 
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` is not read (None when it is): the host and port checked
+    are the ones urllib connects to. http.client reads a port of 115031 as
+    49495 (round 144), and urllib decodes the host it connects to, so
+    ``127.0.0.1%3A84036`` passed a check of the port and connected to 18500
+    (round 146); a user name in the URL would be looked up as part of the
+    host."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises on a port out of range or not digits
+        host = parts.hostname
+        if not host:
+            return "it names no host"
+        # What urllib gives http.client, and what http.client makes of it.
+        given = urllib.request.Request(url).host
+        connection = http.client.HTTPConnection(given)
+    except (ValueError, http.client.HTTPException) as exc:
+        return str(exc) or type(exc).__name__
+    expected = (host, 80 if port is None else port)
+    if (connection.host.lower(), connection.port) != expected:
+        return (
+            f"its host is read as {host!r} port {port} but would be reached "
+            f"as {connection.host!r} port {connection.port} (a user name, or "
+            "an encoded character, in the host)"
+        )
+    return None
+
+
 def unreadable(url: str, exc: BaseException) -> EnvelopeError:
     """This package's error for whatever a transport raised reading ``url``:
     a server controls what the client meets (round 137: a ValueError
@@ -347,13 +372,9 @@ class HttpFile:
 
     def __init__(self, url: str, block_size: int) -> None:
         self.url = self.name = url
-        try:  # http.client reads a port of 115031 as 49495 (round 144)
-            parts = urllib.parse.urlsplit(url)
-            parts.port  # noqa: B018 - raises on a port out of range
-        except ValueError as exc:
-            raise EnvelopeError(f"{url!r} is not a valid URL: {exc}.") from exc
-        if not parts.hostname:
-            raise EnvelopeError(f"{url!r} names no host.")
+        problem = _url_problem(url)
+        if problem is not None:
+            raise EnvelopeError(f"{url!r} is not a URL this package reads: {problem}.")
         self._block = max(int(block_size), 1)
         self._opener = _opener()
         self._position = 0  # of the next byte read returns
@@ -496,11 +517,20 @@ class HttpFile:
     def _receive(self, most: int) -> bytes:
         """At most ``most`` bytes of the answer's body (one receive, and what
         framing precedes it); bounded in time by the request's clock."""
+        asked = min(most, _STEP)
         try:
             with self._clock:
-                data: bytes = self._answer.read1(min(most, _STEP))
+                data: bytes = self._answer.read1(asked)
         except Exception as exc:  # a reset, a timeout, chunks that lie
             raise self.unreadable(exc) from exc
+        if len(data) > asked:
+            # http.client reads a chunk size of -1 as "whatever is there":
+            # read past every range asked, 2.6 GB from a 1.7 MB file (round
+            # 146). An answer gives at most what was asked of it.
+            raise EnvelopeError(
+                f"{self.url!r} gave {len(data)} bytes when {asked} were read "
+                "(its framing lies)."
+            )
         self._clock.body += len(data)
         self._at += len(data)
         return data

@@ -562,6 +562,7 @@ class Sealed:
         if allowed is not None:
             # The checks of the loaded graph: only a safe load imports them.
             from versioned_estimator._class_checks import REPLAY_ROWS, REPLAY_TEXT
+            from versioned_estimator._inner import most_references
             from versioned_estimator._shapes import TRAINING_ROWS, training_rows
             from versioned_estimator._walk import walk_loaded
 
@@ -577,7 +578,11 @@ class Sealed:
             rows = TRAINING_ROWS.set(training_rows(estimator, schema.get("n_samples")))
             try:
                 problem = walk_loaded(
-                    (estimator, self.template), allowed, objects, made
+                    (estimator, self.template),
+                    allowed,
+                    objects,
+                    made,
+                    most_references(len(self.stream), self.most_ops),
                 )
             finally:
                 TRAINING_ROWS.reset(rows)

@@ -63,9 +63,12 @@ def walk_loaded(
     allowed: Allowed,
     resolved: AbstractSet[int],
     made: AbstractSet[int] = frozenset(),
+    most_references: int = MAX_WALK,
 ) -> str | None:
     """Why the loaded graph holds an object the allow-list does not name, or
-    a compiled structure that would read outside its memory; None when fine.
+    a compiled structure that would read outside its memory, or refers again
+    to objects it holds more than ``most_references`` times
+    (:func:`_inner.most_references`); None when fine.
 
     Every object reachable through containers, instance dicts and slots,
     object arrays and partials must be plain data, a numpy array, dtype or
@@ -75,7 +78,7 @@ def walk_loaded(
     vector models among them must pass ``_structures.check_structure``.
     """
     with covering():
-        return _walk(root, allowed, resolved, made)
+        return _walk(root, allowed, resolved, made, most_references)
 
 
 #: Small float arrays judged at once (:func:`_magnitudes.slow_arrays`).
@@ -83,11 +86,16 @@ _SMALL_BATCH = 4096
 
 
 def _walk(
-    root: Any, allowed: Allowed, resolved: AbstractSet[int], made: AbstractSet[int]
+    root: Any,
+    allowed: Allowed,
+    resolved: AbstractSet[int],
+    made: AbstractSet[int],
+    most_references: int,
 ) -> str | None:
     seen: set[int] = set()
     stack = [root]
     count = 0
+    references = 0  # objects met again
     depth = 0  # containers open on the path to the current object
     # The graph as the walk meets it, for the expansion bound: the members of
     # every container and object (by id), and every node's own weight.
@@ -159,6 +167,13 @@ def _walk(
         nonlocal longest_text
         values = list(values)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
+        if len(held) > 1:
+            # Each member held twice here is an object met again below:
+            # counted now, before anything reads them all.
+            again = len(held) - len(set(map(id, held)))
+            if again and references + again > most_references:
+                slow.append(_too_many_references(most_references))
+                return held
         if len(held) < len(values):  # plain values too (most hold none)
             numbers = [
                 v for v in values if type(v) in _PLAIN_FLOATS and id(v) not in exempt
@@ -208,6 +223,9 @@ def _walk(
             continue
         if id(obj) in seen:
             # Met before, so already opened: its members are known.
+            references += 1
+            if references > most_references:
+                return _too_many_references(most_references)
             if members.get(id(obj)) or weight.get(id(obj), 1) > 1:
                 repeated = True
             elif type(obj) not in _PLAIN_TYPES:
@@ -272,7 +290,8 @@ def _walk(
             # Only what is not plain can be a part: a vocabulary's million
             # values are not looked at one by one twice.
             if (
-                kind is not set
+                not slow
+                and kind is not set
                 and kind is not frozenset
                 and id(obj) not in selectors
                 and _repeats_a_part(held)
@@ -739,6 +758,14 @@ def _one_chain(
     )
 
 
+def _too_many_references(most: int) -> str:
+    return (
+        f"over {most:,} references to objects it holds already (a model refers "
+        "again to few; each costs the checks as much as an object, and the "
+        "file two bytes or less)"
+    )
+
+
 def _repeats_a_part(items: Iterable[Any]) -> bool:
     """Whether a container holds one estimator, kernel, step (a tuple, a
     named tuple) or non-empty array at two places. Fit makes every member its
@@ -748,8 +775,8 @@ def _repeats_a_part(items: Iterable[Any]) -> bool:
     of 8 million categories looks each up 250 times, and 2,000 features over
     one array of 4,088 bytes made a million columns a row."""
     items = items if isinstance(items, list) else list(items)
-    if len(items) < 2:
-        return False
+    if len(items) < 2 or len(set(map(id, items))) == len(items):
+        return False  # nothing held twice (the common case, asked in C)
     parts = [
         id(v)
         for v in items
