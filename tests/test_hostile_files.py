@@ -2849,6 +2849,38 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.path.write_bytes(gzip.compress(atk.path.read_bytes()))
 
 
+def _tree_of_text_labels(corpus: Corpus, atk: Attack, labels: list[str]) -> None:
+    """A fitted tree whose one output's labels are ``labels``, a list (a
+    check reading them as an array makes each as wide as the longest)."""
+    X, y = corpus.iris
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    base = parts_of(ve.VersionedEstimator.wrap(tree, probe=X[:3]))
+    tree.classes_ = [labels]
+    tree.n_classes_ = np.array([len(labels)])
+    inner_attack(corpus, atk, pickle.dumps(tree, protocol=5), base=base, control=None)
+    atk.raises = {"load": {"UntrustedGlobalError"}}  # by the walk, before any check
+    atk.entries = ("load",)
+    atk.max_seconds = 10.0
+    atk.max_peak = 512 * MIB
+
+
+@attack(
+    "inner-one-label-many-references", 5, "one label of 1,024 characters, 300,000 times"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Text is a plain value, so its references are not objects met again: a
+    # check's np.asarray of the list made 650,000 labels of 4 KiB, 2.7 GB
+    # from 36 KB compressed (round 149).
+    _tree_of_text_labels(corpus, atk, ["x" * 1_024] * 300_000)
+
+
+@attack("inner-one-long-label-among-short", 5, "one label of 1,024 among 300,000 short")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The same width from distinct labels: each short one, a few bytes of
+    # stream, becomes 4 KiB as an array beside the long one.
+    _tree_of_text_labels(corpus, atk, ["x" * 1_024, *map(str, range(300_000))])
+
+
 @attack("inner-one-item-tuples", 5, "300,000 tuples of None, two bytes each")
 def _(corpus: Corpus, atk: Attack) -> None:
     # The same class with containers that are not empty (round 140).

@@ -5,6 +5,10 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
+import pickle
+import struct
+import subprocess
+import sys
 import threading
 import time
 
@@ -662,6 +666,58 @@ def test_a_chunk_of_negative_size_is_refused(raw_server, iris, tmp_path):
         with pytest.raises(EnvelopeError, match="framing lies"):
             read(url)
     assert sum(sent) < 64 << 20  # the client hung up
+
+
+def test_a_size_a_server_states_is_not_allocated(raw_server, iris):
+    """A server's ``Content-Length`` of 10**12 let a stream declaring 2 GB
+    pass the length check, and the reader zeroed 2 GB before any of it came
+    (42 KB sent, round 148): what a server says is checked against, but
+    memory follows the bytes that arrive."""
+    from tests._forge import forge
+
+    X, y = iris
+    model = VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y)
+    declared, placeholder = 2_000_000_000, b"\x00the stream goes here\x00"
+
+    def declare(head):
+        payload = head["payload"]
+        payload["stream"]["nbytes"] = declared
+        payload["nbytes"] = declared + sum(b["nbytes"] for b in payload["buffers"])
+
+    data = pickle.dumps(
+        forge(model, envelope=declare, stream=placeholder, recompute=False), protocol=4
+    )
+    assert data[2] == pickle.FRAME[0]
+    assert len(data) < 65_536  # one frame
+    data = data[:2] + data[11:]  # unframed: the stream's length is free to lie
+    at = data.index(pickle.SHORT_BINBYTES + bytes([len(placeholder)]) + placeholder)
+    crafted = data[:at] + pickle.BINBYTES + struct.pack("<I", declared)
+
+    def answer(conn, request):
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n"
+            b"Connection: close\r\n\r\n" + crafted + bytes(40_000)
+        )
+
+    url = raw_server(answer)
+    child = (
+        "import resource, sys, warnings\n"
+        "import versioned_estimator as ve\n"
+        "warnings.simplefilter('ignore')\n"
+        "try:\n"
+        "    ve.load(sys.argv[1])\n"
+        "except ve.EnvelopeError as exc:\n"
+        "    print('refused', str(exc)[:200])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, url], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    said, peak = done.stdout.strip().rsplit("\n", 1)
+    assert said.startswith("refused"), said
+    assert "ended early" in said, said
+    assert int(peak) < 600, f"{peak} MB for 42 KB sent"
 
 
 def test_an_ipv6_host_is_no_chain(iris, tmp_path):

@@ -334,9 +334,10 @@ class Reader:
 
     def read_bytes(self, length: int) -> _ReadBytes:
         """``length`` bytes; from a source of unknown size (compressed, a
-        stream) in blocks, so that memory follows the bytes that really come,
-        not the length the file declares."""
-        if self.src.remaining() is not None or length <= (1 << 20):
+        stream) or of a size a server states, in blocks, so that memory
+        follows the bytes that really come, not the length the file
+        declares."""
+        if self.src.allocatable() or length <= (1 << 20):
             out = _ReadBytes(length)
             if length:
                 self.src.readinto(memoryview(out))
@@ -1018,7 +1019,7 @@ class Reader:
             return self.buffer(np.broadcast_to(np.uint8(0), (n,)))
         if self.mmap_mode is not None and state.get("allow_mmap"):
             array = self.src.map(n, self.mmap_mode)
-        elif self.src.remaining() is None:
+        elif not self.src.allocatable():
             data = self.read_bytes(n)
             array = np.frombuffer(data, dtype=np.uint8)
         else:

@@ -139,6 +139,9 @@ class Source:
         ``raw`` holds one file and nothing after it (bytes given); owned
         sources are whole too. A file object handed in is not: the caller
         may read on after the model.
+    claimed : bool
+        ``size`` is what a server says, not what the bytes are: lengths are
+        checked against it, but nothing is allocated by it.
     """
 
     def __init__(
@@ -150,8 +153,10 @@ class Source:
         path: str | None = None,
         owned: bool = False,
         whole: bool = False,
+        claimed: bool = False,
     ) -> None:
         self.what = what
+        self._claimed = claimed
         self._raw = raw
         self._owned = owned
         #: Read whole, not a stream the caller goes on reading: a path, a URL,
@@ -281,6 +286,14 @@ class Source:
         if self._size is None:
             return None
         return self._size - self.tell()
+
+    def allocatable(self) -> bool:
+        """Whether :meth:`remaining` is the bytes' own (a regular file, bytes),
+        so that a value of a length within it may be allocated before it is
+        read. A server's stated size is not: a `Content-Length` of 10**12
+        and a stream declaring 2 GB had 2 GB zeroed for 42 KB sent (round
+        148)."""
+        return self._size is not None and not self._claimed
 
     def read(self, n: int) -> bytes:
         """Exactly ``n`` bytes (``n`` is small: an opcode and its argument)."""
@@ -520,6 +533,7 @@ def open_source(source: Any, *, block_size: int | None = None) -> Source:
             repr(source),
             size=size if isinstance(size, int) else None,
             owned=True,
+            claimed=True,
         )
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)

@@ -153,6 +153,10 @@ def _walk(
     # array of 65,536 values held under 60,000 names of one estimator was
     # judged at each, 5 s from 142 KB compressed (round 143).
     weighed: set[int] = set()
+    # Text in lists and tuples: the items, each reference counted, the
+    # longest, and each text once (by id), what the file wrote of them.
+    listed = [0, 0]
+    listed_text: dict[int, Any] = {}
 
     def enter(
         obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
@@ -283,6 +287,14 @@ def _walk(
             if kind is dict:
                 enter(obj, obj)
             held = enter(obj, obj.values() if kind is dict else obj)
+            if kind is not dict and kind is not set and kind is not frozenset:
+                # numpy reads a list of text as an array of text, each item
+                # as wide as the longest (below).
+                texts = [v for v in obj if isinstance(v, _TEXT_TYPES_ALL)]
+                if texts:
+                    listed[0] += len(texts)
+                    listed[1] = max(listed[1], max(map(len, texts)))
+                    listed_text.update(zip(map(id, texts), texts, strict=True))
             if sequence:
                 namespace = getattr(obj, "__dict__", None)
                 if isinstance(namespace, dict):
@@ -433,6 +445,18 @@ def _walk(
     slow.extend(filter(None, [slow_arrays(small), slow_scalars(scalars)]))
     if slow:
         return slow[0]
+    if listed[0] and listed[0] * listed[1] > LISTED_TEXT_FREE + LISTED_TEXT_PAID * sum(
+        map(len, listed_text.values())
+    ):
+        # A check or a method reading a list of text as an array makes each
+        # item as wide as the longest: one text of 1,024 characters in a
+        # list 650,000 times (two bytes a reference) made 2.7 GB of a 36 KB
+        # file (round 149), and so would one long text among short ones.
+        return (
+            f"lists of text that, as arrays, hold {listed[0]:,} items of "
+            f"{listed[1]:,} characters, from "
+            f"{sum(map(len, listed_text.values())):,} characters written"
+        )
     if longest_text > MAX_TEXT:
         # An array's text items are bounded by their dtype (below); the
         # same text as objects, a dict's key, a name, is bounded alike: code
@@ -861,6 +885,12 @@ MAX_ITEM_BYTES = 4096
 #: an array's item of text holds (numpy keeps four bytes a character).
 MAX_TEXT = MAX_ITEM_BYTES // 4
 _TEXT_TYPES = frozenset({str, bytes})
+_TEXT_TYPES_ALL = (str, bytes)  # numpy's text scalars too (subclasses)
+#: What lists of text may hold as arrays (each item as wide as the longest,
+#: every reference counted), in characters: this many, and so many times
+#: the characters of their text, each text once.
+LISTED_TEXT_FREE = 1 << 24
+LISTED_TEXT_PAID = 8
 #: The most values the other dimensions of an empty array may span. No fitted
 #: estimator of scikit-learn's holds an empty array of two dimensions or more.
 MAX_EMPTY_SPAN = 1 << 16
