@@ -2881,6 +2881,28 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _tree_of_text_labels(corpus, atk, ["x" * 1_024, *map(str, range(300_000))])
 
 
+@attack("inner-one-long-word", 5, "a vocabulary of 200,000 words and one of 1,024")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # inverse_transform makes an array of the vocabulary's keys, each as
+    # wide as the longest: 300,000 keys of 7 characters and one of 1,024
+    # (which the analyzer could not make) took 2.5 GB from 1 MB (round 151).
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    words = [f"w{i:06d}" for i in range(200_000)]
+    docs = [" ".join(words[i : i + 100]) for i in range(0, len(words), 100)]
+    vectorizer = CountVectorizer().fit(docs)
+    base = parts_of(ve.VersionedEstimator.wrap(vectorizer, probe=docs[:2]))
+    vocabulary = vectorizer.vocabulary_
+    vocabulary["Z " * 512] = vocabulary.pop(words[0])
+    inner_attack(
+        corpus, atk, pickle.dumps(vectorizer, protocol=5), base=base, control=None
+    )
+    atk.raises = {"load": {"UntrustedGlobalError"}}  # by the walk
+    atk.entries = ("load",)
+    atk.max_seconds = 10.0
+    atk.max_peak = 512 * MIB
+
+
 @attack("inner-one-item-tuples", 5, "300,000 tuples of None, two bytes each")
 def _(corpus: Corpus, atk: Attack) -> None:
     # The same class with containers that are not empty (round 140).
@@ -3052,6 +3074,21 @@ def _(corpus: Corpus, atk: Attack) -> None:
     outer_attack(corpus, atk, stream=stream, buffers=buffers, compress="gzip")
     atk.entries = ("load", "audit", "cli audit", "cli verify")
     atk.max_seconds = 10.0
+
+
+@attack("outer-compressed-stream-of-zeros", 5, "a stream of 256 MB of zeros, gzipped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Within the ratio any compressed part may inflate by (zeros: about
+    # 1,030), then copied once read: 1.2 GB of zeros in 1.17 MB of gzip
+    # took 2.4 GB before the scan refused them (round 150). A stream may
+    # inflate 256 times past 64 MB; arrays, not the stream, hold zeros.
+    inner_attack(corpus, atk, PROTO5 + bytes(256 << 20), control=None)
+    assert atk.path is not None
+    atk.path.write_bytes(gzip.compress(atk.path.read_bytes(), compresslevel=9))
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    atk.max_peak = 256 * MIB
 
 
 @attack("feature-name-padding", 7, "one feature name of 3 million characters")

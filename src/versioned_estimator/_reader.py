@@ -59,6 +59,14 @@ MAX_MEMO = 1_000_000
 #: past the first ``OPCODE_SLACK`` (see :meth:`Reader.check_structure_ratio`).
 MAX_OPCODES_PER_BYTE = 16
 OPCODE_SLACK = 1 << 18
+#: The most a compressed file's pickle stream may inflate, past the slack:
+#: the stream is copied once it is read (the unpicklers take bytes), and a
+#: stream of 1.2 GB of zeros, gzipped to 1.17 MB, took 2.4 GB before the
+#: scan refused it (round 150); a model keeps its arrays out of the stream,
+#: and honest streams inflate at most about 100 times (a one-hot encoder's
+#: categories, lzma).
+MAX_STREAM_RATIO = 256
+STREAM_RATIO_SLACK = 64 << 20
 #: Values on the stack at once: pickle appends and sets items a thousand at
 #: a time, so a writer's stack stays a few thousand deep; 4 million empty
 #: dicts pushed and dropped held 380 MB (round 93).
@@ -330,13 +338,15 @@ class Reader:
             whole = self.src.read_whole(length)
             if whole is not None:
                 return whole
+            return self.read_bytes(length, most_ratio=MAX_STREAM_RATIO)
         return self.read_bytes(length)
 
-    def read_bytes(self, length: int) -> _ReadBytes:
+    def read_bytes(self, length: int, most_ratio: int | None = None) -> _ReadBytes:
         """``length`` bytes; from a source of unknown size (compressed, a
         stream) or of a size a server states, in blocks, so that memory
         follows the bytes that really come, not the length the file
-        declares."""
+        declares; of a compressed file, at most ``most_ratio`` times the
+        compressed bytes they take (past :data:`STREAM_RATIO_SLACK`)."""
         if self.src.allocatable() or length <= (1 << 20):
             out = _ReadBytes(length)
             if length:
@@ -344,11 +354,24 @@ class Reader:
             return out
         out = _ReadBytes()
         left = length
+        start = self.src.raw_read
         while left:
             part = bytearray(min(left, 8 << 20))
             self.src.readinto(memoryview(part))
             out += part
             left -= len(part)
+            taken = self.src.raw_read - start
+            if (
+                most_ratio is not None
+                and self.src.compression is not None
+                and len(out) > most_ratio * taken + STREAM_RATIO_SLACK
+            ):
+                raise self.fail(
+                    f"has a pickle stream that inflates more than {most_ratio} "
+                    "times its compressed size (a model's pickle holds its "
+                    "arrays apart, and no model's inflates so far): a "
+                    "compression bomb. It was not read further."
+                )
         return out
 
     def data_limit(self) -> int | None:

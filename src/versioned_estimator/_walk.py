@@ -286,6 +286,9 @@ def _walk(
             # vocabulary holds hundreds of thousands of them.
             if kind is dict:
                 enter(obj, obj)
+                problem = _widened(obj, "keys") or _widened(obj.values(), "values")
+                if problem is not None:
+                    return problem
             held = enter(obj, obj.values() if kind is dict else obj)
             if kind is not dict and kind is not set and kind is not frozenset:
                 # numpy reads a list of text as an array of text, each item
@@ -445,6 +448,16 @@ def _walk(
     slow.extend(filter(None, [slow_arrays(small), slow_scalars(scalars)]))
     if slow:
         return slow[0]
+    if longest_text > MAX_TEXT:
+        # An array's text items are bounded by their dtype (below); the
+        # same text as objects, a dict's key, a name, is bounded alike: code
+        # copies it into a name per output column, a row per prediction, or
+        # widens a whole vocabulary to it (np.array of its keys: one key of
+        # a million characters among 1,000 asked 4 GB).
+        return (
+            f"a text of {longest_text} characters (at most {MAX_TEXT}, as "
+            "an array's item of text)"
+        )
     if listed[0] and listed[0] * listed[1] > LISTED_TEXT_FREE + LISTED_TEXT_PAID * sum(
         map(len, listed_text.values())
     ):
@@ -456,16 +469,6 @@ def _walk(
             f"lists of text that, as arrays, hold {listed[0]:,} items of "
             f"{listed[1]:,} characters, from "
             f"{sum(map(len, listed_text.values())):,} characters written"
-        )
-    if longest_text > MAX_TEXT:
-        # An array's text items are bounded by their dtype (below); the
-        # same text as objects, a dict's key, a name, is bounded alike: code
-        # copies it into a name per output column, a row per prediction, or
-        # widens a whole vocabulary to it (np.array of its keys: one key of
-        # a million characters among 1,000 asked 4 GB).
-        return (
-            f"a text of {longest_text} characters (at most {MAX_TEXT}, as "
-            "an array's item of text)"
         )
     # Without an object of members or of plain values met twice, every
     # reference reaches what it alone holds, and each further reference to
@@ -782,6 +785,30 @@ def _one_chain(
     )
 
 
+def _widened(values: Iterable[Any], what: str) -> str | None:
+    """Why a dict's keys or values, text read as an array, would hold far
+    more than the text itself, or None. numpy makes each item as wide as the
+    longest: a vectorizer's ``inverse_transform`` makes an array of its
+    vocabulary's keys, and 300,000 keys of 7 characters beside one of 1,024
+    made 2.5 GB of a 1 MB file (round 151). Each text counts once (by id),
+    as the file wrote it; an honest vocabulary's longest word is rarely 30
+    times its average."""
+    texts = [v for v in values if isinstance(v, _TEXT_TYPES_ALL)]
+    if not texts:
+        return None
+    longest = max(map(len, texts))
+    cells = len(texts) * longest
+    if cells <= KEYED_TEXT_FREE or longest > MAX_TEXT:
+        return None  # (a text too long for any array: refused after the walk)
+    written = sum(map(len, dict(zip(map(id, texts), texts, strict=True)).values()))
+    if cells <= KEYED_TEXT_FREE + KEYED_TEXT_PAID * written:
+        return None
+    return (
+        f"a dict whose {what}, as an array of text, hold {len(texts):,} items "
+        f"of {longest:,} characters, from {written:,} characters written"
+    )
+
+
 def _too_many_references(most: int) -> str:
     return (
         f"over {most:,} references to objects it holds already (a model refers "
@@ -891,6 +918,10 @@ _TEXT_TYPES_ALL = (str, bytes)  # numpy's text scalars too (subclasses)
 #: the characters of their text, each text once.
 LISTED_TEXT_FREE = 1 << 24
 LISTED_TEXT_PAID = 8
+#: The same of each dict's keys, and of its values: a vocabulary's words
+#: are one object each, and their lengths vary more than a list's labels.
+KEYED_TEXT_FREE = 1 << 24
+KEYED_TEXT_PAID = 32
 #: The most values the other dimensions of an empty array may span. No fitted
 #: estimator of scikit-learn's holds an empty array of two dimensions or more.
 MAX_EMPTY_SPAN = 1 << 16
