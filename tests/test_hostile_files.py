@@ -3091,6 +3091,33 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.max_peak = 256 * MIB
 
 
+@attack("outer-compressed-long-text", 5, "a trailer text of 256 MB, gzipped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Every value but an array is copied or decoded once read: a text of
+    # 1,000 MiB in the trailer (the declared stream widened so the length
+    # passed) took 2.2 GB from 1 MB, and audit said ok (round 152).
+    size = 256 << 20
+
+    def widen(e: dict[str, Any]) -> None:
+        e["payload"]["stream"]["nbytes"] += size
+        e["payload"]["nbytes"] += size
+
+    atk.path = write(
+        corpus.folder(atk.name) / "model.joblib",
+        assemble(
+            corpus.small,
+            envelope=widen,
+            trailer=lambda t: t.update(x="a" * size),
+            recompute=False,
+        ),
+    )
+    atk.path.write_bytes(gzip.compress(atk.path.read_bytes(), compresslevel=9))
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    atk.max_peak = 256 * MIB
+
+
 @attack("feature-name-padding", 7, "one feature name of 3 million characters")
 def _(corpus: Corpus, atk: Attack) -> None:
     # inspect padded the other 19 names shown to it: 300 MB (round 93).

@@ -715,3 +715,47 @@ def test_a_small_model_loads_without_importing_isal() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_model_of_many_arrays_maps_with_few_descriptors(tmp_path):
+    """Each mapped array kept a descriptor open: a file of 20,100 one-byte
+    arrays made a load raise OSError (round 152), and an honest model of more
+    arrays than the process may open files could not be mapped. The file is
+    mapped once; its arrays are views of that map."""
+    from sklearn.linear_model import Ridge
+    from sklearn.multioutput import MultiOutputRegressor
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 8_200)), rng.normal(size=(20, 300))
+    model = VersionedEstimator(MultiOutputRegressor(Ridge())).fit(X, Y)
+    path = tmp_path / "many.joblib"
+    save(model, path)
+    np.save(tmp_path / "X.npy", X[:5])
+    np.save(tmp_path / "expected.npy", model.predict(X[:5]))
+    child = (
+        "import resource, sys\n"
+        "import numpy as np\n"
+        "import versioned_estimator as ve\n"
+        "from versioned_estimator._lazy import is_mapped\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))\n"
+        "model = ve.load(sys.argv[1], mmap_mode='r')\n"
+        "coefs = [e.coef_ for e in model.estimator_.estimators_]\n"
+        "assert len(coefs) == 300 and all(is_mapped(c) for c in coefs)\n"
+        "X, expected = np.load(sys.argv[2]), np.load(sys.argv[3])\n"
+        "np.testing.assert_allclose(model.predict(X), expected)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            child,
+            str(path),
+            str(tmp_path / "X.npy"),
+            str(tmp_path / "expected.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.strip() == "ok", done.stderr[-3000:]

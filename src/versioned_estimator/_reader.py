@@ -309,18 +309,22 @@ class Reader:
         del self.stack[start:]
         return items
 
-    def text(self, data: bytes) -> str:
+    def text(self, data: bytes | bytearray) -> str:
         try:
             return data.decode("utf-8", "strict")
         except UnicodeDecodeError as exc:
             raise self.fail("holds text that is not UTF-8.") from exc
 
     def data(
-        self, length: int, what: str, *, frozen: bool = False
+        self, length: int, what: str, *, frozen: bool = False, array: bool = False
     ) -> bytes | _ReadBytes:
         """A value of ``length`` bytes, checked before it is allocated;
         ``frozen``: of a bytes opcode (else a bytearray, which an array over
-        it views without a copy)."""
+        it views without a copy); ``array``: a buffer, which may inflate as
+        far as a compressed file may (every other value is copied, or decoded,
+        once read: at most :data:`MAX_STREAM_RATIO` times its compressed
+        bytes; a text of 1,000 MiB, or a stream one byte off its declared
+        size, took 2.2 GB from 1 MB, round 152)."""
         if self.envelope is None and self.src.tell() + length > MAX_ENVELOPE_BYTES:
             # Checked before the value is read, whatever of it the envelope
             # keeps: the head is read whole.
@@ -338,10 +342,13 @@ class Reader:
             whole = self.src.read_whole(length)
             if whole is not None:
                 return whole
-            return self.read_bytes(length, most_ratio=MAX_STREAM_RATIO)
-        return self.read_bytes(length)
+        return self.read_bytes(
+            length, most_ratio=None if array else MAX_STREAM_RATIO, what=what
+        )
 
-    def read_bytes(self, length: int, most_ratio: int | None = None) -> _ReadBytes:
+    def read_bytes(
+        self, length: int, most_ratio: int | None = None, what: str = "a value"
+    ) -> _ReadBytes:
         """``length`` bytes; from a source of unknown size (compressed, a
         stream) or of a size a server states, in blocks, so that memory
         follows the bytes that really come, not the length the file
@@ -367,10 +374,10 @@ class Reader:
                 and len(out) > most_ratio * taken + STREAM_RATIO_SLACK
             ):
                 raise self.fail(
-                    f"has a pickle stream that inflates more than {most_ratio} "
-                    "times its compressed size (a model's pickle holds its "
-                    "arrays apart, and no model's inflates so far): a "
-                    "compression bomb. It was not read further."
+                    f"holds {what} that inflates more than {most_ratio} times "
+                    "its compressed size (a model keeps its arrays apart, and "
+                    "nothing else of it inflates so far): a compression bomb. "
+                    "It was not read further."
                 )
         return out
 
@@ -727,8 +734,8 @@ class Reader:
             0x47: lambda: push(f64(read(8))[0]),
             0x46: lambda: push(self.number(float, text_line())),
             0x8C: lambda: push(self.text(read(u8(read(1))[0]))),
-            0x58: lambda: push(self.text(bytes(self.data(u32(read(4))[0], "a text")))),
-            0x8D: lambda: push(self.text(bytes(self.data(u64(read(8))[0], "a text")))),
+            0x58: lambda: push(self.text(self.data(u32(read(4))[0], "a text"))),
+            0x8D: lambda: push(self.text(self.data(u64(read(8))[0], "a text"))),
             0x56: unicode_line,
             0x43: lambda: push(read(u8(read(1))[0])),
             0x42: lambda: push(
@@ -737,7 +744,7 @@ class Reader:
             0x8E: lambda: push(
                 self.data(u64(read(8))[0], "a bytes value", frozen=True)
             ),
-            0x96: lambda: push(self.data(u64(read(8))[0], "a buffer")),
+            0x96: lambda: push(self.data(u64(read(8))[0], "a buffer", array=True)),
             0x94: memoize,
             0x71: put(lambda: read(1)[0]),
             0x72: put(lambda: u32(read(4))[0]),

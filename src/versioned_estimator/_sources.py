@@ -163,6 +163,7 @@ class Source:
         #: bytes.
         self.given_whole = owned or whole
         self._buffer = bytearray()
+        self._mapped: dict[str, np.ndarray] = {}  # the whole file, by mode
         self._pos = 0  # next unread byte of _buffer
         self._offset = 0  # position of _buffer[0] in the (decompressed) stream
         self._raw_read = 0  # compressed bytes taken from raw
@@ -442,24 +443,44 @@ class Source:
         another file there would be mapped unread (round 131).
         """
         assert self.path is not None
+        mapped = self._mapped.get(mode)
+        if mapped is None:
+            mapped = self._mapped[mode] = self._map_whole(mode)
         offset = self.tell()
+        if offset + n > mapped.shape[0]:
+            raise self.truncated("an array")
+        array: np.ndarray = mapped[offset : offset + n]
+        self.skip(n)
+        return array
+
+    def _map_whole(self, mode: str) -> np.ndarray:
+        """The whole file, mapped once: every array of it is a view of this
+        one map. A map an array kept an open descriptor each: 20,100 arrays
+        of one byte ran out of descriptors, an OSError from the load (round
+        152), and an honest model of more arrays than the process may open
+        files could not be mapped."""
+        assert self.path is not None
         flags = (os.O_RDWR if mode == "r+" else os.O_RDONLY) | _NONBLOCK
         try:
             fd = os.open(self.path, flags)
         except OSError as exc:
             raise self.replaced() from exc
         with os.fdopen(fd, "r+b" if mode == "r+" else "rb", buffering=0) as file:
-            if not os.path.samestat(os.fstat(fd), os.fstat(self._raw.fileno())):
+            info = os.fstat(fd)
+            if not os.path.samestat(info, os.fstat(self._raw.fileno())):
                 raise self.replaced()
-            array: np.ndarray = np.memmap(
-                file,
-                dtype=np.uint8,
-                mode=mode,  # type: ignore[call-overload]
-                offset=offset,
-                shape=(n,),
-            )
-        self.skip(n)
-        return array
+            try:
+                mapped: np.ndarray = np.memmap(
+                    file,
+                    dtype=np.uint8,
+                    mode=mode,  # type: ignore[call-overload]
+                    shape=(info.st_size,),
+                )
+            except (OSError, ValueError) as exc:
+                raise EnvelopeError(
+                    f"{self.what} cannot be memory-mapped: {exc}."
+                ) from exc
+        return mapped
 
     def replaced(self) -> IntegrityError:
         return IntegrityError(
