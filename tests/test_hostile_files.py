@@ -2767,6 +2767,15 @@ def _in_a_fitted_attribute(
     dry_run_attack(corpus, atk, out.getvalue())
 
 
+def _refused_by_the_walk(atk: Attack) -> None:
+    """``load`` must refuse the file once it is unpickled, by the walk of
+    what it holds, within 10 s and 512 MiB."""
+    atk.raises = {"load": {"UntrustedGlobalError"}}
+    atk.entries = ("load",)
+    atk.max_seconds = 10.0
+    atk.max_peak = 512 * MIB
+
+
 @attack("inner-empty-sets", 5, "400,000 empty sets in a fitted attribute")
 def _(corpus: Corpus, atk: Attack) -> None:
     # A byte each, made by the C unpickler with nothing to charge, then
@@ -2791,10 +2800,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     for i in range(800):
         setattr(model, f"zz{i}_", shared)
     inner_attack(corpus, atk, pickle.dumps(model, protocol=5), control=None)
-    atk.raises = {"load": {"UntrustedGlobalError"}}  # by the walk, after the load
-    atk.entries = ("load",)
-    atk.max_seconds = 10.0
-    atk.max_peak = 512 * MIB
+    _refused_by_the_walk(atk)
 
 
 @attack("inner-one-array-many-names", 5, "one array of 65,536 values, 40,000 names")
@@ -2823,10 +2829,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     model = copy.copy(corpus.small_model.estimator_)
     model.zz_ = [[]] * 600_000
     inner_attack(corpus, atk, pickle.dumps(model, protocol=5), control=None)
-    atk.raises = {"load": {"UntrustedGlobalError"}}  # by the walk, after the load
-    atk.entries = ("load",)
-    atk.max_seconds = 10.0
-    atk.max_peak = 512 * MIB
+    _refused_by_the_walk(atk)
 
 
 @attack(
@@ -2841,10 +2844,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     model.zz_ = [[]] * 200_000
     model.pad_ = [None] * 4_000_000
     inner_attack(corpus, atk, pickle.dumps(model, protocol=5), control=None)
-    atk.raises = {"load": {"UntrustedGlobalError"}}
-    atk.entries = ("load",)
-    atk.max_seconds = 10.0
-    atk.max_peak = 512 * MIB
+    _refused_by_the_walk(atk)
     assert atk.path is not None
     atk.path.write_bytes(gzip.compress(atk.path.read_bytes()))
 
@@ -2858,10 +2858,7 @@ def _tree_of_text_labels(corpus: Corpus, atk: Attack, labels: list[str]) -> None
     tree.classes_ = [labels]
     tree.n_classes_ = np.array([len(labels)])
     inner_attack(corpus, atk, pickle.dumps(tree, protocol=5), base=base, control=None)
-    atk.raises = {"load": {"UntrustedGlobalError"}}  # by the walk, before any check
-    atk.entries = ("load",)
-    atk.max_seconds = 10.0
-    atk.max_peak = 512 * MIB
+    _refused_by_the_walk(atk)
 
 
 @attack(
@@ -2897,10 +2894,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     inner_attack(
         corpus, atk, pickle.dumps(vectorizer, protocol=5), base=base, control=None
     )
-    atk.raises = {"load": {"UntrustedGlobalError"}}  # by the walk
-    atk.entries = ("load",)
-    atk.max_seconds = 10.0
-    atk.max_peak = 512 * MIB
+    _refused_by_the_walk(atk)
 
 
 @attack("inner-one-item-tuples", 5, "300,000 tuples of None, two bytes each")
