@@ -3085,6 +3085,22 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.max_peak = 256 * MIB
 
 
+@attack("outer-compressed-bytearray-stream", 5, "a stream as a bytearray, 320 MB")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # A bytearray opcode's value is an array's data, which may inflate as an
+    # array may: written so, a stream of 1 GB of zeros escaped its own bound
+    # and was copied once read, 2 GB from 974 KB (round 154). Refused as a
+    # stream; read once, as an array of that size would be.
+    stream = bytearray(PROTO5 + bytes(320 << 20))  # pickled with BYTEARRAY8
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    data = pickle.dumps(assemble(corpus.small, stream=stream, buffers=[]), protocol=5)
+    atk.path.write_bytes(gzip.compress(data, compresslevel=9))
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    atk.max_peak = 480 * MIB
+
+
 @attack("outer-compressed-long-text", 5, "a trailer text of 256 MB, gzipped")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Every value but an array is copied or decoded once read: a text of

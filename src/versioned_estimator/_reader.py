@@ -190,6 +190,17 @@ class _ReadBytes(bytearray):
     built on them views them without a copy."""
 
 
+class _BufferBytes(_ReadBytes):
+    """What a bytearray opcode held: an array's data, which may inflate as far
+    as an array may. Never the payload stream, whose own bound it escaped (a
+    stream written as a bytearray of 1 GB of zeros took 2 GB from 974 KB,
+    round 154)."""
+
+
+#: What an array's data may be read as.
+_ARRAY_DATA = (_ReadBytes, _BufferBytes)
+
+
 class Buffer:
     """A payload buffer the reader built: a 1-D ``uint8`` array."""
 
@@ -342,12 +353,16 @@ class Reader:
             whole = self.src.read_whole(length)
             if whole is not None:
                 return whole
-        return self.read_bytes(
-            length, most_ratio=None if array else MAX_STREAM_RATIO, what=what
-        )
+        if array:
+            return self.read_bytes(length, kind=_BufferBytes)
+        return self.read_bytes(length, most_ratio=MAX_STREAM_RATIO, what=what)
 
     def read_bytes(
-        self, length: int, most_ratio: int | None = None, what: str = "a value"
+        self,
+        length: int,
+        most_ratio: int | None = None,
+        what: str = "a value",
+        kind: type[_ReadBytes] = _ReadBytes,
     ) -> _ReadBytes:
         """``length`` bytes; from a source of unknown size (compressed, a
         stream) or of a size a server states, in blocks, so that memory
@@ -355,11 +370,11 @@ class Reader:
         declares; of a compressed file, at most ``most_ratio`` times the
         compressed bytes they take (past :data:`STREAM_RATIO_SLACK`)."""
         if self.src.allocatable() or length <= (1 << 20):
-            out = _ReadBytes(length)
+            out = kind(length)
             if length:
                 self.src.readinto(memoryview(out))
             return out
-        out = _ReadBytes()
+        out = kind()
         left = length
         start = self.src.raw_read
         while left:
@@ -886,7 +901,7 @@ class Reader:
         envelope, stream, buffers = args[:3]
         if envelope is not self.envelope:
             raise self.crafted("builds an envelope other than the one at its head")
-        if type(stream) not in (bytes, _ReadBytes):
+        if type(stream) not in (bytes, _ReadBytes):  # (not a bytearray's)
             raise self.crafted("holds a payload stream that is not bytes")
         if not isinstance(buffers, list) or not all(
             isinstance(b, Buffer) for b in buffers
@@ -917,7 +932,7 @@ class Reader:
             raise self.crafted("rebuilds an array that is not uint8")
         if type(data) is bytes:  # a read-only buffer, or a short one
             data = _ReadBytes(data)
-        if type(data) is not _ReadBytes or shape != (len(data),):
+        if type(data) not in _ARRAY_DATA or shape != (len(data),):
             raise self.crafted("rebuilds an array whose shape is not its data's")
         return self.buffer(np.frombuffer(data, dtype=np.uint8))
 
@@ -928,7 +943,7 @@ class Reader:
         kind, data = args
         if not (isinstance(kind, _ScalarType) and kind.built):
             raise self.crafted(f"builds a numpy scalar of {shown(kind)}")
-        if type(data) not in (bytes, _ReadBytes) or len(data) != kind.dtype.itemsize:
+        if type(data) not in (bytes, *_ARRAY_DATA) or len(data) != kind.dtype.itemsize:
             raise self.crafted("builds a numpy scalar whose data is not its size")
         data = bytes(data)
         if kind.dtype.kind == "U":
@@ -989,7 +1004,7 @@ class Reader:
             raise self.crafted("sets an array state that is not a uint8 buffer")
         if type(data) is bytes:  # from _codecs.encode (protocols 0 to 2)
             data = _ReadBytes(data)
-        if type(data) is not _ReadBytes or shape != (len(data),):
+        if type(data) not in _ARRAY_DATA or shape != (len(data),):
             raise self.crafted("sets an array state whose shape is not its data's")
         return self.buffer(np.frombuffer(data, dtype=np.uint8))
 
