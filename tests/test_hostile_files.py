@@ -2878,6 +2878,26 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _tree_of_text_labels(corpus, atk, ["x" * 1_024, *map(str, range(300_000))])
 
 
+@attack("inner-nested-text-lists", 5, "one list of 16,000 long texts, 32 times in one")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each list's text was counted when the list was first opened, not at
+    # each reference to it: a kernel's length scale of one list of 16,000
+    # texts of 1,024 characters, held 32 times (plain padding paying the
+    # expansion bound), became a (32, 16000) array of 2.1 GB in a check,
+    # from 384 KB compressed (round 157).
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    X, y = corpus.iris
+    model = GaussianProcessRegressor(kernel=RBF()).fit(X[:40], y[:40])
+    base = parts_of(ve.VersionedEstimator.wrap(model, probe=X[:3]))
+    texts = ["L" * 1_024] * 16_000
+    model.kernel.length_scale = [texts] * 32
+    model.kernel.length_scale_bounds = [1] * 140_000
+    inner_attack(corpus, atk, pickle.dumps(model, protocol=5), base=base, control=None)
+    _refused_by_the_walk(atk)
+
+
 @attack("inner-one-long-word", 5, "a vocabulary of 200,000 words and one of 1,024")
 def _(corpus: Corpus, atk: Attack) -> None:
     # inverse_transform makes an array of the vocabulary's keys, each as
@@ -3099,6 +3119,39 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.codes = {"cli audit": {2}, "cli verify": {2}}
     atk.entries = ("load", "audit", "cli audit", "cli verify")
     atk.max_peak = 480 * MIB
+
+
+class _SharedData:
+    """An array rebuilt by numpy's ``_frombuffer`` over ``data``, which the
+    pickler memoizes: every such array after the first refers to it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        from numpy._core.numeric import _frombuffer  # type: ignore[attr-defined]
+
+        return (_frombuffer, (self.data, np.dtype("u1"), (len(self.data),), "C"))
+
+
+@attack("outer-shared-array-data", 5, "200 buffers over one MiB of data")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each buffer copied, or hashed, the one memoized value: 20 over 64 MiB
+    # took 1.5 GB, 4,000 past 60 s, from 68 KB (round 156). No writer gives
+    # two arrays one value as their data.
+    shared = bytes(range(256)) * 4_096
+    count = 200
+    reduced = assemble(
+        corpus.small, buffers=[np.frombuffer(shared, np.uint8)] * count
+    ).reduced
+    head, stream, _, trailer = reduced[1]
+    arrays = [_SharedData(shared) for _ in range(count)]  # one value, memoized
+    forged = Reduced((reduced[0], (head, stream, arrays, trailer)))
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(pickle.dumps(forged, protocol=5))
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
 
 
 @attack("outer-compressed-long-text", 5, "a trailer text of 256 MB, gzipped")
