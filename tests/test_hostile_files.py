@@ -3154,6 +3154,40 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.entries = ("load", "audit", "cli audit", "cli verify")
 
 
+def _beside_the_stream(corpus: Corpus, atk: Attack, value: bytes) -> None:
+    """300 copies of the opcodes ``value`` under a MARK after the stream,
+    popped, gzipped: each within its own bound, none in the model."""
+    stream = corpus.small.stream
+    ops = (
+        pickle.BINBYTES + struct.pack("<I", len(stream)) + stream + pickle.MARK
+        + value * 300 + pickle.POP_MARK
+    )  # fmt: skip
+    outer_attack(corpus, atk, stream=Hole(0), holes={0: ops}, compress="gzip")
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    atk.max_peak = 256 * MIB
+
+
+@attack("outer-compressed-many-texts", 5, "300 texts of 1 MB by the stream, gzipped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each value of a compressed file had its own bound, none a bound in
+    # all: 500 texts of 1 MiB (one emoji each: four bytes a character)
+    # under a MARK held 2.15 GB from 516 KB (round 158).
+    text = ("a" * 999_995 + "\U0001f600").encode()
+    _beside_the_stream(
+        corpus, atk, pickle.BINUNICODE + struct.pack("<I", len(text)) + text
+    )
+
+
+@attack("outer-compressed-spare-array-data", 5, "300 bytearrays of 1 MB, gzipped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Array data may inflate as arrays may, but only as much as the
+    # envelope declares: 1,500 bytearrays of 1 MiB no buffer took held
+    # 1.6 GB from 1.5 MB (round 158).
+    _beside_the_stream(
+        corpus, atk, pickle.BYTEARRAY8 + struct.pack("<Q", 1 << 20) + bytes(1 << 20)
+    )
+
+
 @attack("outer-compressed-long-text", 5, "a trailer text of 256 MB, gzipped")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Every value but an array is copied or decoded once read: a text of
