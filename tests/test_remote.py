@@ -701,14 +701,15 @@ def test_a_size_a_server_states_is_not_allocated(raw_server, iris):
 
     url = raw_server(answer)
     child = (
-        "import resource, sys, warnings\n"
+        "import sys, warnings\n"
         "import versioned_estimator as ve\n"
         "warnings.simplefilter('ignore')\n"
         "try:\n"
         "    ve.load(sys.argv[1])\n"
         "except ve.EnvelopeError as exc:\n"
         "    print('refused', str(exc)[:200])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+        "print(int(status.split()[0]) // 1024)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", child, url], capture_output=True, text=True, timeout=120
@@ -717,9 +718,9 @@ def test_a_size_a_server_states_is_not_allocated(raw_server, iris):
     said, peak = done.stdout.strip().rsplit("\n", 1)
     assert said.startswith("refused"), said
     assert "ended early" in said, said
-    # 3 GB declared: zeroed at once, the peak passed 3 GB (178 MB read in
-    # blocks; once, in a whole-suite run, 1,210 MB, not understood yet).
-    assert int(peak) < 1_500, f"{peak} MB for 42 KB sent; {said}"
+    # The child's own peak (VmHWM: ru_maxrss counts the forking test
+    # process too, 1.2 GB late in a whole-suite run); zeroed at once, 3 GB.
+    assert int(peak) < 600, f"{peak} MB for 42 KB sent; {said}"
 
 
 def test_an_ipv6_host_is_no_chain(iris, tmp_path):
