@@ -3090,6 +3090,16 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.max_seconds = 10.0
 
 
+def _refused_by_the_reader(atk: Attack, max_peak: int | None = None) -> None:
+    """``load``, ``audit`` and the CLI must refuse the file as they read it
+    (an ``EnvelopeError``, exit status 2), within ``max_peak`` bytes."""
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli audit": {2}, "cli verify": {2}}
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    if max_peak is not None:
+        atk.max_peak = max_peak
+
+
 @attack("outer-compressed-stream-of-zeros", 5, "a stream of 256 MB of zeros, gzipped")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Within the ratio any compressed part may inflate by (zeros: about
@@ -3099,10 +3109,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     inner_attack(corpus, atk, PROTO5 + bytes(256 << 20), control=None)
     assert atk.path is not None
     atk.path.write_bytes(gzip.compress(atk.path.read_bytes(), compresslevel=9))
-    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
-    atk.codes = {"cli audit": {2}, "cli verify": {2}}
-    atk.entries = ("load", "audit", "cli audit", "cli verify")
-    atk.max_peak = 256 * MIB
+    _refused_by_the_reader(atk, 256 * MIB)
 
 
 @attack("outer-compressed-bytearray-stream", 5, "a stream as a bytearray, 320 MB")
@@ -3115,10 +3122,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     atk.path = corpus.folder(atk.name) / "model.pkl"
     data = pickle.dumps(assemble(corpus.small, stream=stream, buffers=[]), protocol=5)
     atk.path.write_bytes(gzip.compress(data, compresslevel=9))
-    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
-    atk.codes = {"cli audit": {2}, "cli verify": {2}}
-    atk.entries = ("load", "audit", "cli audit", "cli verify")
-    atk.max_peak = 480 * MIB
+    _refused_by_the_reader(atk, 480 * MIB)
 
 
 class _SharedData:
@@ -3149,9 +3153,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     forged = Reduced((reduced[0], (head, stream, arrays, trailer)))
     atk.path = corpus.folder(atk.name) / "model.pkl"
     atk.path.write_bytes(pickle.dumps(forged, protocol=5))
-    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
-    atk.codes = {"cli audit": {2}, "cli verify": {2}}
-    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    _refused_by_the_reader(atk)
 
 
 def _beside_the_stream(corpus: Corpus, atk: Attack, value: bytes) -> None:
@@ -3209,10 +3211,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
         ),
     )
     atk.path.write_bytes(gzip.compress(atk.path.read_bytes(), compresslevel=9))
-    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
-    atk.codes = {"cli audit": {2}, "cli verify": {2}}
-    atk.entries = ("load", "audit", "cli audit", "cli verify")
-    atk.max_peak = 256 * MIB
+    _refused_by_the_reader(atk, 256 * MIB)
 
 
 @attack("feature-name-padding", 7, "one feature name of 3 million characters")
