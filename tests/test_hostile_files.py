@@ -3180,6 +3180,12 @@ def _(corpus: Corpus, atk: Attack) -> None:
     )
 
 
+@attack("outer-compressed-many-text-lines", 5, "300 text lines of 1 MB, gzipped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The same values as protocol 0 writes text: a line each.
+    _beside_the_stream(corpus, atk, b"V" + b"a" * 1_000_000 + b"\n")
+
+
 @attack("outer-compressed-spare-array-data", 5, "300 bytearrays of 1 MB, gzipped")
 def _(corpus: Corpus, atk: Attack) -> None:
     # Array data may inflate as arrays may, but only as much as the

@@ -722,7 +722,7 @@ class Reader:
             return run
 
         def unicode_line() -> None:
-            line = self.src.readline(1 << 20)[:-1]
+            line = self.held(self.src.readline(1 << 20)[:-1], 4)
             try:
                 value = line.decode("raw-unicode-escape")
                 # Escapes can spell lone surrogates, which no UTF-8 text
