@@ -334,15 +334,22 @@ class Reader:
             raise self.fail("holds text that is not UTF-8.") from exc
 
     def data(
-        self, length: int, what: str, *, frozen: bool = False, array: bool = False
+        self,
+        length: int,
+        what: str,
+        per_byte: int = 1,
+        *,
+        frozen: bool = False,
+        array: bool = False,
     ) -> bytes | _ReadBytes:
         """A value of ``length`` bytes, checked before it is allocated;
         ``frozen``: of a bytes opcode (else a bytearray, which an array over
-        it views without a copy); ``array``: a buffer, which may inflate as
-        far as a compressed file may (every other value is copied, or decoded,
-        once read: at most :data:`MAX_STREAM_RATIO` times its compressed
-        bytes; a text of 1,000 MiB, or a stream one byte off its declared
-        size, took 2.2 GB from 1 MB, round 152)."""
+        it views without a copy); ``per_byte``: what a byte of it counts among
+        the values read (:meth:`held`: a text's four); ``array``: a buffer,
+        which may inflate as far as a compressed file may (every other value
+        is copied, or decoded, once read: at most :data:`MAX_STREAM_RATIO`
+        times its compressed bytes; a text of 1,000 MiB, or a stream one byte
+        off its declared size, took 2.2 GB from 1 MB, round 152)."""
         if self.envelope is None and self.src.tell() + length > MAX_ENVELOPE_BYTES:
             # Checked before the value is read, whatever of it the envelope
             # keeps: the head is read whole.
@@ -372,7 +379,7 @@ class Reader:
             if whole is not None:
                 return self.held(whole)
         value = self.read_bytes(length, most_ratio=MAX_STREAM_RATIO, what=what)
-        return self.held(value, 4 if what == "a text" else 1)
+        return self.held(value, per_byte)
 
     def held(self, value: _Held, per_byte: int = 1) -> _Held:
         """``value`` (bytes read for a text or bytes value), counted: all the
@@ -788,8 +795,8 @@ class Reader:
             0x47: lambda: push(f64(read(8))[0]),
             0x46: lambda: push(self.number(float, text_line())),
             0x8C: lambda: push(self.text(self.held(read(u8(read(1))[0]), 4))),
-            0x58: lambda: push(self.text(self.data(u32(read(4))[0], "a text"))),
-            0x8D: lambda: push(self.text(self.data(u64(read(8))[0], "a text"))),
+            0x58: lambda: push(self.text(self.data(u32(read(4))[0], "a text", 4))),
+            0x8D: lambda: push(self.text(self.data(u64(read(8))[0], "a text", 4))),
             0x56: unicode_line,
             0x43: lambda: push(self.held(read(u8(read(1))[0]))),
             0x42: lambda: push(

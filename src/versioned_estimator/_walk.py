@@ -153,11 +153,11 @@ def _walk(
     # array of 65,536 values held under 60,000 names of one estimator was
     # judged at each, 5 s from 142 KB compressed (round 143).
     weighed: set[int] = set()
-    # Text in lists and tuples: the items, each reference counted, the
-    # longest, and each text once (by id), what the file wrote of them.
-    listed = [0, 0]
+    # Text in lists and tuples: the count in each list or tuple holding
+    # some, the longest, and each text once (by id), what the file wrote.
+    text_items: dict[int, int] = {}
+    longest_listed = 0
     listed_text: dict[int, Any] = {}
-    text_items: dict[int, int] = {}  # of each list or tuple holding text
 
     def enter(
         obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
@@ -296,10 +296,9 @@ def _walk(
                 # as wide as the longest (below).
                 texts = [v for v in obj if isinstance(v, _TEXT_TYPES_ALL)]
                 if texts:
-                    listed[0] += len(texts)
-                    listed[1] = max(listed[1], max(map(len, texts)))
-                    listed_text.update(zip(map(id, texts), texts, strict=True))
                     text_items[id(obj)] = len(texts)
+                    longest_listed = max(longest_listed, max(map(len, texts)))
+                    listed_text.update(zip(map(id, texts), texts, strict=True))
             if sequence:
                 namespace = getattr(obj, "__dict__", None)
                 if isinstance(namespace, dict):
@@ -460,7 +459,7 @@ def _walk(
             f"a text of {longest_text} characters (at most {MAX_TEXT}, as "
             "an array's item of text)"
         )
-    if listed[0]:
+    if text_items:
         # A check or a method reading a list of text as an array makes each
         # item as wide as the longest: one text of 1,024 characters in a
         # list 650,000 times (two bytes a reference) made 2.7 GB of a 36 KB
@@ -469,13 +468,13 @@ def _walk(
         # one list of 16,000 such texts 32 times made 2.1 GB of a 384 KB
         # file (round 157).
         written = sum(map(len, listed_text.values()))
-        most = (LISTED_TEXT_FREE + LISTED_TEXT_PAID * written) // listed[1]
-        if listed[0] > most or (
+        most = (LISTED_TEXT_FREE + LISTED_TEXT_PAID * written) // longest_listed
+        if sum(text_items.values()) > most or (
             repeated and _expansion(id(root), members, text_items, most) is not None
         ):
             return (
                 f"lists of text that, as arrays, hold more than {most:,} items "
-                f"of {listed[1]:,} characters (each reference counted), from "
+                f"of {longest_listed:,} characters (each reference counted), from "
                 f"{written:,} characters written"
             )
     # Without an object of members or of plain values met twice, every
