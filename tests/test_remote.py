@@ -6,6 +6,7 @@ import contextlib
 import http.server
 import os
 import pickle
+import socket
 import struct
 import subprocess
 import sys
@@ -794,3 +795,55 @@ def test_a_command_reading_a_url_twice_waits_for_it_once(
     assert len(asked) == one_load  # the file read once, not head then file
     assert main(["diff", url, url]) == 2
     assert "too slowly" in capsys.readouterr().err
+
+
+def test_a_name_resolving_slowly_is_on_the_clock(
+    raw_server, iris, tmp_path, monkeypatch
+):
+    """Resolving the host's name is network work like any other: a resolver
+    that answers late (here the standard library's, made to wait 5 s for a
+    name, as a slow or hostile DNS server does) was waited for off the
+    clock, and a chain of redirects to such names waited once a name. An
+    address needs no resolver, and a name resolved in time still loads."""
+    from versioned_estimator import _http
+
+    X, y = iris
+    path = tmp_path / "m"
+    save(VersionedEstimator(LogisticRegression(max_iter=500)).fit(X, y), path)
+    data = path.read_bytes()
+
+    def answer(conn, request):
+        start, _, last = (
+            request.split(b"Range: bytes=")[1].split(b"\r\n")[0].decode().partition("-")
+        )
+        first, final = int(start), min(int(last), len(data) - 1)
+        conn.sendall(
+            b"HTTP/1.1 206 Partial Content\r\n"
+            + f"Content-Range: bytes {first}-{final}/{len(data)}\r\n".encode()
+            + f"Content-Length: {final - first + 1}\r\n\r\n".encode()
+            + data[first : final + 1]
+        )
+
+    url = raw_server(answer)
+    by_name = url.replace("127.0.0.1", "localhost")
+    resolve = socket.getaddrinfo
+    delay = {"seconds": 5.0}
+    asked = []
+
+    def slow_resolver(host, *args, **kwargs):
+        if host == "localhost":
+            asked.append(host)
+            time.sleep(delay["seconds"])
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
+    monkeypatch.setattr(_http, "NETWORK_TIMEOUT", 1.0)
+    for reader in (read_envelope, load):
+        started = time.perf_counter()
+        with pytest.raises(EnvelopeError, match=r"too slowly"):
+            reader(by_name)
+        assert time.perf_counter() - started < 3
+    assert asked
+    assert load(url).predict(X[:3]) is not None  # an address: no resolver
+    delay["seconds"] = 0.05
+    assert (load(by_name).predict(X) == load(url).predict(X)).all()

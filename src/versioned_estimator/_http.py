@@ -13,11 +13,12 @@ than the first block is needed.
 
 Waiting is bounded too, on all of a file's network work, not only its
 body: a connection, or the next bytes, are waited for at most
-:data:`NETWORK_TIMEOUT` seconds, and all of it together (connecting, the TLS
-handshake, status lines, headers, any ``100 Continue`` before them, chunk
-framing and bodies alike, their parsing included) may take, in wall time
-while the reader works, :data:`NETWORK_TIMEOUT` seconds plus one second for
-every :data:`SLOWEST_RATE` bytes of body delivered: a status line sent a byte
+:data:`NETWORK_TIMEOUT` seconds, and all of it together (resolving the host's
+name, connecting, the TLS handshake, status lines, headers, any
+``100 Continue`` before them, chunk framing and bodies alike, their parsing
+included) may take, in wall time while the reader works,
+:data:`NETWORK_TIMEOUT` seconds plus one second for every
+:data:`SLOWEST_RATE` bytes of body delivered: a status line sent a byte
 every 29 s, or endless ``100 Continue`` answers, held a load forever (round
 137); counting only the time spent receiving let tiny answers sent fast, or
 connects slow to be accepted, run past it (round 142).
@@ -35,8 +36,10 @@ import contextvars
 import functools
 import http.client
 import io
+import ipaddress
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -180,6 +183,38 @@ class _TimedReader(io.RawIOBase):
             self._owner.reader_closed()
 
 
+def _addresses(host: str, port: int, clock: _Clock) -> list[Any]:
+    """``socket.getaddrinfo`` of a host name, waited for at most the time
+    the clock leaves: a resolver cannot be interrupted from Python, so a
+    name is resolved in a thread of its own, left behind when it runs out of
+    time (a name resolving slowly was off the clock, each redirect to
+    another such name one more wait). An address needs no resolver."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    answer: list[Any] = []
+
+    def resolve() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
+        except OSError as exc:
+            answer.append(exc)
+
+    resolver = threading.Thread(target=resolve, name="resolve", daemon=True)
+    resolver.start()
+    resolver.join(clock.wait())
+    if not answer:
+        raise clock.too_slow()
+    found = answer[0]
+    if isinstance(found, OSError):
+        raise found
+    addresses: list[Any] = found
+    return addresses
+
+
 def _connected(address: tuple[str, int], *args: Any, clock: _Clock) -> socket.socket:
     """A socket connected to ``address``, each of its addresses tried with
     the time the clock leaves (``socket.create_connection`` gives each the
@@ -187,9 +222,7 @@ def _connected(address: tuple[str, int], *args: Any, clock: _Clock) -> socket.so
     to hosts slow to accept took 117 s, round 142)."""
     host, port = address
     failed: OSError | None = None
-    for family, kind, proto, _, where in socket.getaddrinfo(
-        host, port, 0, socket.SOCK_STREAM
-    ):
+    for family, kind, proto, _, where in _addresses(host, port, clock):
         sock = socket.socket(family, kind, proto)
         try:
             sock.settimeout(clock.wait())
