@@ -71,6 +71,7 @@ from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier, StackingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 import versioned_estimator as ve
@@ -1107,6 +1108,27 @@ for _kind, _ops in ENVELOPE_SCALARS.items():
             holes={1: ops},
         )
         atk.raises["read_envelope"] = {"EnvelopeError"}
+
+
+@attack("envelope-scalars-of-one-value", 5, "1,500 text scalars over one 256 KB value")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # A numpy scalar's data, a memo reference for the second, was copied
+    # into a text at each: 2,000 texts of 65,536 emoji over one memoized
+    # value held 648 MB from a head of 280 KB (found reading the reader
+    # after round 159: each value a call copies is taken once).
+    data = struct.pack("<I", 0x1F600) * 65_536
+    first = envelope_scalar("U65536", data)
+    again = first.replace(raw(data), pickle.BINGET + b"\x00")
+    first = first.replace(raw(data), raw(data) + pickle.BINPUT + b"\x00")
+    ops = EMPTY_LIST + MARK + first + again * 1_499 + APPENDS
+    outer_attack(
+        corpus,
+        atk,
+        envelope=lambda e: e["metadata"].update(owner=Hole(1)),
+        holes={1: ops},
+    )
+    atk.raises["read_envelope"] = {"EnvelopeError"}
+    atk.max_peak = 256 * MIB
 
 
 @attack("outer-numpy-scalar-as-stream", 1, "a numpy scalar where the stream belongs")
@@ -2898,6 +2920,34 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _refused_by_the_walk(atk)
 
 
+def _encoder_of_shared_categories(
+    corpus: Corpus, atk: Attack, features: int, categories: list[str]
+) -> None:
+    """A one-hot encoder fitted on ``features`` columns of the same
+    ``categories`` objects: each column's categories an object array of
+    them (the memo writes each text once, each use after a reference of a
+    few bytes)."""
+    X = np.empty((len(categories), features), dtype=object)
+    for j in range(features):
+        X[:, j] = categories[j:] + categories[:j]
+    encoder = OneHotEncoder(handle_unknown="ignore").fit(X)
+    base = parts_of(ve.VersionedEstimator.wrap(encoder, probe=X[:1]))
+    inner_attack(
+        corpus, atk, pickle.dumps(encoder, protocol=5), base=base, control=None
+    )
+    _refused_by_the_walk(atk)
+
+
+@attack("inner-shared-long-categories", 5, "600 features of the same 100 long texts")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Text in object arrays was counted by no text bound, and a text held by
+    # many arrays is written once: 2,600 features' categories, each the
+    # same 1,000 texts of 1,024 characters, and get_feature_names_out made
+    # 2.6 million names, 2.8 GB from 12 MB (round 160).
+    texts = [f"{i:04d}" + "c" * 1_020 for i in range(100)]
+    _encoder_of_shared_categories(corpus, atk, 600, texts)
+
+
 @attack("inner-one-long-word", 5, "a vocabulary of 200,000 words and one of 1,024")
 def _(corpus: Corpus, atk: Attack) -> None:
     # inverse_transform makes an array of the vocabulary's keys, each as
@@ -3194,6 +3244,60 @@ def _(corpus: Corpus, atk: Attack) -> None:
     _beside_the_stream(
         corpus, atk, pickle.BYTEARRAY8 + struct.pack("<Q", 1 << 20) + bytes(1 << 20)
     )
+
+
+def _after_the_stream(
+    corpus: Corpus, atk: Attack, ops: bytes, compress: str | None = None
+) -> None:
+    """The opcodes ``ops`` after the stream (the stream left on the stack
+    for the loader): values, and calls of the outer pickle's own globals,
+    that no model holds."""
+    stream = corpus.small.stream
+    before = pickle.BINBYTES + struct.pack("<I", len(stream)) + stream
+    outer_attack(
+        corpus, atk, stream=Hole(0), holes={0: before + ops}, compress=compress
+    )
+    atk.entries = ("load", "audit", "cli audit", "cli verify")
+    atk.max_peak = 256 * MIB
+
+
+@attack("outer-one-text-encoded-often", 5, "one text of 1 MiB encoded 600 times")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Protocols 0 to 2 write bytes as _codecs.encode(text, "latin1"), and
+    # each call copied its text: one memoized text of 1 MiB encoded 2,400
+    # times held 2.5 GB from 3.7 KB (round 159). Uncompressed here: the
+    # copies are not the file's bytes either.
+    encode = b"c_codecs\nencode\n" + pickle.BINGET + b"\x00"
+    call = encode + text("latin1") + pickle.TUPLE2 + pickle.REDUCE
+    one = text("a" * (1 << 20)) + pickle.BINPUT + b"\x00" + pickle.POP
+    _after_the_stream(corpus, atk, one + pickle.MARK + call * 600 + pickle.POP_MARK)
+
+
+@attack("outer-one-trailer-many-loads", 5, "200 loader calls on one trailer")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The loader's call on a trailer checks it whole, and a file could call
+    # it again on one memoized trailer for a few bytes: 200,000 calls on a
+    # list of 50,000 items took past 60 s from 4.4 KB (round 159).
+    trailer = (
+        pickle.EMPTY_DICT + text("k") + pickle.EMPTY_LIST + pickle.MARK
+        + pickle.NONE * 50_000 + pickle.APPENDS + pickle.SETITEM
+        + pickle.BINPUT + b"\x00" + pickle.POP
+    )  # fmt: skip
+    call = (
+        b"cversioned_estimator\n_rebuild\n" + pickle.BINGET + b"\x00"
+        + pickle.TUPLE1 + pickle.REDUCE
+    )  # fmt: skip
+    _after_the_stream(corpus, atk, trailer + pickle.MARK + call * 200 + pickle.POP_MARK)
+
+
+@attack("outer-compressed-long-integers", 5, "300,000 integers of 1 KB, gzipped")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Integers were no values the bound on a compressed file's values
+    # counted: 2.4 million of 1 KB in lists took 2.8 GB from 5.5 MB (round
+    # 159).
+    number = pickle.LONG4 + struct.pack("<i", 1024) + bytes(1023) + b"\x01"
+    ops = pickle.EMPTY_LIST + (pickle.MARK + number * 1000 + pickle.APPENDS) * 300
+    _after_the_stream(corpus, atk, ops + pickle.POP, compress="gzip")
 
 
 @attack("outer-compressed-long-text", 5, "a trailer text of 256 MB, gzipped")
@@ -4899,6 +5003,23 @@ def test_metadata_records_sharing_their_keys_are_read(
     assert printed_repeats(envelope) is None
     for argv in (["inspect", str(path)], ["inspect", "--json", str(path)]):
         assert cli_main(argv) == 0
+
+
+def test_columns_sharing_short_labels_are_read(tmp_path: Path) -> None:
+    """Columns that share their labels' objects (one str per label, as a
+    reader of text data may make them) are honest: 1,000 features of the
+    same 1,000 labels of 24 characters (24 million characters reached, past
+    the free allowance, from 24,000 written) load and name their million
+    outputs; the same labels of 1,024 characters are refused (above)."""
+    labels = [f"a-label-of-24-chars-{i:04d}" for i in range(1_000)]
+    X = np.empty((1_000, 1_000), dtype=object)
+    for j in range(X.shape[1]):
+        X[:, j] = labels[j % 7 :] + labels[: j % 7]
+    model = ve.VersionedEstimator(OneHotEncoder(handle_unknown="ignore")).fit(X)
+    path = ve.save(model, tmp_path / "encoder.joblib")
+    loaded = ve.load(path)
+    assert loaded.get_feature_names_out().shape == (1_000_000,)
+    assert loaded.transform(X[:2]).sum() == 2 * 1_000
 
 
 class _ObjectArrayOfOneList:

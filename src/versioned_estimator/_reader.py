@@ -72,6 +72,9 @@ STREAM_RATIO_SLACK = 64 << 20
 #: dicts pushed and dropped held 380 MB (round 93).
 MAX_STACK = 65_536
 MAX_BUFFERS = 1_000_000
+#: Values a call copies of at most this many bytes may be shared
+#: (:meth:`Reader.take`).
+_SHARED_SMALL = 64
 # Deeper than any envelope this package writes, shallow enough for json,
 # repr, deepcopy and canonical signing to walk without recursing out of stack.
 MAX_DEPTH = 100
@@ -173,6 +176,8 @@ def _scalar_dtype(args: tuple[Any, ...]) -> np.dtype[Any] | None:
     if len(args) != 3 or args[1:] != (False, True) or not isinstance(args[0], str):
         return None
     code = args[0]
+    if len(code) > 8:
+        return None  # (before a slice of it copies it: a file may repeat one)
     if code not in _SCALAR_CODES:
         width = code[1:]
         if not (
@@ -297,7 +302,10 @@ class Reader:
         self.largest = 0  # of the sizes
         self.stream_size: int | None = None
         self.n_buffers = 0
-        self.array_values: dict[int, Any] = {}  # each array's data, by id
+        # Values a call copied or took (an array's data, a text encoded, a
+        # scalar's bytes), by id, each once (kept: an id stays its own).
+        self.taken: dict[int, Any] = {}
+        self.rebuilt: set[int] = set()  # the loader's calls made, by arity
         self.values_bytes = 0  # read for values other than arrays' data
         self.array_bytes = 0  # read for arrays' data (bytearray values)
         self.declared = 0  # what the envelope declares for the payload
@@ -724,7 +732,9 @@ class Reader:
                     (length,) = i32(read(4))
                     if length < 0 or length > 1024:
                         raise self.crafted(f"holds a {length}-byte integer")
-                push(int.from_bytes(read(length), "little", signed=True))
+                # counted among the values read, as text and bytes are
+                # (2.4 million of 1 KB gzipped: 2.8 GB from 5.5 MB, round 159)
+                push(int.from_bytes(self.held(read(length)), "little", signed=True))
 
             return run
 
@@ -921,6 +931,7 @@ class Reader:
                 or args[1] not in ("latin1", "latin-1")
             ):
                 raise self.crafted("encodes text other than latin-1 bytes")
+            self.take(args[0], "two values to encode from one text")
             try:
                 return args[0].encode("latin-1")
             except UnicodeEncodeError as exc:
@@ -936,6 +947,15 @@ class Reader:
         raise self.crafted(f"calls {shown(func)}")
 
     def call_rebuild(self, args: tuple[Any, ...]) -> Any:
+        """The loader's two calls, each made once: ``_rebuild(trailer)``
+        and ``_rebuild(envelope, stream, buffers[, trailer])``. Each checks
+        or copies what it takes (200,000 calls on one memoized trailer took
+        past 60 s from 4.4 KB; 2,400 on one memoized stream of 1 MiB, 2.5 GB
+        from 3.7 KB: round 159)."""
+        kind = 1 if len(args) == 1 else 3
+        if kind in self.rebuilt:
+            raise self.crafted("calls its loader twice for one part")
+        self.rebuilt.add(kind)
         if len(args) == 1:
             if self.envelope is None or not isinstance(args[0], dict):
                 raise self.crafted("holds a malformed trailer")
@@ -990,6 +1010,7 @@ class Reader:
             raise self.crafted(f"builds a numpy scalar of {shown(kind)}")
         if type(data) not in (bytes, *_ARRAY_DATA) or len(data) != kind.dtype.itemsize:
             raise self.crafted("builds a numpy scalar whose data is not its size")
+        self.take(data, "two numpy scalars one value as their data")
         data = bytes(data)
         if kind.dtype.kind == "U":
             # Code points, as numpy stores them: each a Unicode scalar value
@@ -1041,14 +1062,27 @@ class Reader:
             self.stack[-1] = self.wrapper_state(state)
 
     def array_data(self, data: Any) -> Any:
-        """An array's data, each value once: no writer gives two arrays one
-        (pickle memoizes the array, not its data). A value of 64 MiB that 20
-        arrays shared was copied, or hashed, for each: 1.5 GB, or past 60 s,
-        from 68 KB (round 156)."""
-        if id(data) in self.array_values:
-            raise self.crafted("gives two payload buffers one value as their data")
-        self.array_values[id(data)] = data  # (kept: its id stays its own)
+        """An array's data, each value once (:meth:`take`): no writer gives
+        two arrays one (pickle memoizes the array, not its data). A value of
+        64 MiB that 20 arrays shared was copied, or hashed, for each: 1.5 GB,
+        or past 60 s, from 68 KB (round 156)."""
+        self.take(data, "two payload buffers one value as their data")
         return _ReadBytes(data) if type(data) is bytes else data
+
+    def take(self, value: Any, what: str) -> None:
+        """``value``, which a call copies (or an array keeps), taken once: a
+        file refers to a value again for two bytes, and a call that copies
+        it each time made memory the file never held (one memoized text of
+        1 MiB encoded 2,400 times, 2.5 GB from 3.7 KB; an envelope's numpy
+        text scalars of one memoized 256 KB value, 2,000 of them 512 MB
+        from 280 KB: round 159). Values of at most :data:`_SHARED_SMALL`
+        bytes may be shared: Python keeps one object of each byte, and
+        writers memoize it."""
+        if len(value) <= _SHARED_SMALL:
+            return
+        if id(value) in self.taken:
+            raise self.crafted(f"gives {what}")
+        self.taken[id(value)] = value
 
     def array_state(self, state: Any) -> Buffer:
         """``ndarray.__setstate__((1, (n,), uint8, False, data))``."""
