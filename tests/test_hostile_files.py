@@ -2921,15 +2921,19 @@ def _(corpus: Corpus, atk: Attack) -> None:
 
 
 def _encoder_of_shared_categories(
-    corpus: Corpus, atk: Attack, features: int, categories: list[str]
+    corpus: Corpus, atk: Attack, features: int, categories: list[Any], padding: int = 0
 ) -> None:
     """A one-hot encoder fitted on ``features`` columns of the same
     ``categories`` objects: each column's categories an object array of
     them (the memo writes each text once, each use after a reference of a
-    few bytes)."""
-    X = np.empty((len(categories), features), dtype=object)
+    few bytes); with ``padding``, one more column of as many short labels
+    of its own (weight that pays the expansion bound)."""
+    X = np.empty((max(len(categories), padding), features + bool(padding)), object)
     for j in range(features):
-        X[:, j] = categories[j:] + categories[:j]
+        column = categories[j % len(categories) :] + categories[: j % len(categories)]
+        X[:, j] = (column * (len(X) // len(column) + 1))[: len(X)]
+    if padding:
+        X[:, features] = [f"p{i}" for i in range(padding)]
     encoder = OneHotEncoder(handle_unknown="ignore").fit(X)
     base = parts_of(ve.VersionedEstimator.wrap(encoder, probe=X[:1]))
     inner_attack(
@@ -2946,6 +2950,15 @@ def _(corpus: Corpus, atk: Attack) -> None:
     # 2.6 million names, 2.8 GB from 12 MB (round 160).
     texts = [f"{i:04d}" + "c" * 1_020 for i in range(100)]
     _encoder_of_shared_categories(corpus, atk, 600, texts)
+
+
+@attack("inner-shared-numpy-text", 5, "200 features of the same 100 long np.str_")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # numpy's text scalars are numpy objects to the walk, and were no text
+    # to its bounds: the same categories as np.str_, 1,800 features over
+    # 1,000 of 1,000 characters, made 2.2 GB of names from 2 MB (round 162).
+    texts = [np.str_(f"{i:04d}" + "c" * 1_020) for i in range(100)]
+    _encoder_of_shared_categories(corpus, atk, 200, texts, padding=3_000)
 
 
 @attack("inner-one-long-word", 5, "a vocabulary of 200,000 words and one of 1,024")
@@ -3768,6 +3781,49 @@ def lazy_buffer(corpus: Corpus, atk: Attack, buffer: Any) -> None:
         )
     ]
     atk.raises["joblib.load + first use"] = {"IntegrityError", "EnvelopeError"}
+
+
+@attack(
+    "buffers-swapped-through-the-memo", 6, "two buffers of one size, listed swapped"
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # Each buffer's bytes are checked against its checksum as they are read,
+    # as the one built in that place; a file that set the first aside in the
+    # memo and listed it after the second handed the model the other's bytes:
+    # a scaler's mean_ and var_ swapped, signature and checksums passed
+    # (round 161).
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.random.default_rng(0).normal(5.0, 3.0, size=(20, 10_000))
+    base = parts_of(ve.VersionedEstimator.wrap(StandardScaler().fit(X), probe=X[:2]))
+    first, second = (dumps_fast(np.asarray(b))[2:-1] for b in base.buffers[:2])
+    assert memoryview(base.buffers[0]).nbytes == memoryview(base.buffers[1]).nbytes
+    data = dumps_fast(
+        assemble(base, buffers=[Hole(1), Hole(2), *base.buffers[2:]], recompute=False)
+    )
+    swap = first + pickle.BINPUT + b"\x00" + POP + second
+    data = splice(data, {1: swap, 2: pickle.BINGET + b"\x00"})
+    atk.path = corpus.folder(atk.name) / "model.pkl"
+    atk.path.write_bytes(data)
+    atk.entries = ("load", "audit", "cli verify")
+    atk.raises = {"load": {"EnvelopeError"}, "audit": {"EnvelopeError"}}
+    atk.codes = {"cli verify": {2}}
+
+
+@attack("head-of-short-texts", 5, "a head of 17.8 MB in texts of 250 characters")
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The head's bound was checked where a value's length is read, and a
+    # short text has none: 200,000 texts of 250 characters made a 51 MB
+    # head, printed whole by inspect (round 161).
+    item = text("t" * 250)
+    texts = EMPTY_LIST + (MARK + item * 1_000 + APPENDS) * 70
+    outer_attack(
+        corpus,
+        atk,
+        envelope=lambda e: e["metadata"].update(owner=Hole(1)),
+        holes={1: texts},
+    )
+    atk.raises["read_envelope"] = {"EnvelopeError"}
 
 
 @attack("buffer-strided", 6, "a strided uint8 buffer")
@@ -4981,6 +5037,40 @@ def test_metadata_a_writer_shares_twice_is_read(corpus: Corpus, tmp_path: Path) 
     path = ve.save(model, tmp_path / "shared.joblib")
     assert ve.read_envelope(path).metadata == {"a": rows, "b": rows}
     assert ve.load(path).predict(X[:3]).shape == (3,)
+
+
+def test_metadata_repeating_a_long_text_is_read(corpus: Corpus, tmp_path: Path) -> None:
+    """A column's labels, one object repeated (as data from a table holds
+    them), are honest metadata: each written as its own, read and loaded
+    (the memo wrote one, referred to 20,000 times, which a reader refuses
+    as a crafted repetition)."""
+    label = "a label of more than sixteen characters"
+    X, y = corpus.iris
+    model = ve.VersionedEstimator(
+        LogisticRegression(max_iter=500), metadata={"labels": [label] * 20_000}
+    ).fit(X, y)
+    path = ve.save(model, tmp_path / "labels.joblib")
+    assert ve.read_envelope(path).metadata == {"labels": [label] * 20_000}
+    assert ve.load(path).predict(X[:3]).shape == (3,)
+
+
+def test_an_envelope_past_what_a_reader_reads_is_not_written(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """Metadata that would make the head longer than every reader reads
+    (16 MiB) is an error at save, and nothing is written: the file could not
+    be read back."""
+    X, y = corpus.iris
+    records = [f"{i:08d}" + "r" * 248 for i in range(70_000)]
+    model = ve.VersionedEstimator(
+        LogisticRegression(max_iter=500), metadata={"records": records}
+    ).fit(X, y)
+    path = tmp_path / "big.joblib"
+    with pytest.raises(ve.EnvelopeError, match="more than the 16,777,216"):
+        ve.save(model, path)
+    assert not path.exists()
+    model.metadata = {"records": records[:50_000]}
+    assert ve.load(ve.save(model, path)).metadata == {"records": records[:50_000]}
 
 
 def test_metadata_records_sharing_their_keys_are_read(

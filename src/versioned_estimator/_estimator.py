@@ -42,7 +42,7 @@ from versioned_estimator._errors import (
     EnvironmentMismatchError,
     VersionedEstimatorError,
 )
-from versioned_estimator._format import check_json_safe
+from versioned_estimator._format import check_json_safe, own_texts
 from versioned_estimator._provenance import created_at, schema_of, training_git_state
 from versioned_estimator._rows import capture_rows, decode_input, n_rows
 
@@ -1292,7 +1292,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         inner = state["estimator_"]
         provenance = dict(state["_provenance"])
         provenance.update(
-            metadata=check_json_safe(self.metadata or {}, "metadata"),
+            metadata=own_texts(check_json_safe(self.metadata or {}, "metadata")),
             probe_size=self.probe_size,
             probe=_probe_for(provenance.get("probe"), self.probe_size),
         )

@@ -327,7 +327,7 @@ def encode_array(array: Any) -> dict[str, Any]:
             "base64": base64.b64encode(arr.tobytes()).decode("ascii"),
         }
     if arr.dtype.kind in "OUS":
-        items = _own_texts([_plain_scalar(v) for v in arr.ravel().tolist()])
+        items = [_plain_scalar(v) for v in arr.ravel().tolist()]
         return {
             "kind": "ndarray",
             "dtype": "object" if arr.dtype.kind == "O" else arr.dtype.str,
@@ -337,22 +337,42 @@ def encode_array(array: Any) -> dict[str, Any]:
     raise TypeError(f"cannot keep an array of dtype {arr.dtype} in the envelope")
 
 
-def _own_texts(items: list[Any]) -> list[Any]:
-    """``items`` with each text longer than :data:`_SHORT` its own object.
-    An array of objects shares its cells' text when its source did (a table
-    whose columns hold one set of labels), and the memo would write each
-    once, referred to at every other cell: a reader weighs a long text at
-    each reference and pays for it once (:func:`plain_size`), so 1,000
-    columns of the same 1,000 labels of 24 characters made an envelope read
-    as crafted."""
+def own_texts(value: Any) -> Any:
+    """``value``, plain data, with each text longer than :data:`_SHORT` its
+    own object wherever it appears again (lists and dicts copied).
+
+    A reader weighs a long text at every reference to it and pays for it
+    once (:func:`plain_size`: the memo repeats it for two bytes, and every
+    dump of it prints it whole), so an envelope whose data shares its
+    text, as data from a table often does (a column's repeated labels in
+    metadata, the probe rows of 1,000 columns of one set of labels), was
+    read as crafted. Written each as its own, they cost the file what they
+    cost a reader.
+
+    Examples
+    --------
+    >>> label = "a label of more than sixteen characters"
+    >>> rows = own_texts([label, label])
+    >>> rows == [label, label], rows[0] is rows[1]
+    (True, False)
+    """
     seen: set[int] = set()
-    for i, value in enumerate(items):
-        if type(value) is str and len(value) > _SHORT:
-            if id(value) in seen:
-                items[i] = (value + " ")[:-1]  # a copy (a slice of it all is it)
-            else:
-                seen.add(id(value))
-    return items
+
+    def own(item: Any) -> Any:
+        kind = type(item)
+        if kind is str:
+            if len(item) > _SHORT:
+                if id(item) in seen:
+                    return (item + " ")[:-1]  # a copy (a slice of it all is it)
+                seen.add(id(item))
+            return item
+        if kind is list:
+            return [own(v) for v in item]
+        if kind is dict:
+            return {k: own(v) for k, v in item.items()}
+        return item
+
+    return own(value)
 
 
 def _plain_scalar(value: Any) -> Any:

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import joblib
 import numpy as np
 
-from versioned_estimator._envelope import validate_trailer
 from versioned_estimator._errors import (
     BehaviorDriftError,
     BehaviorDriftWarning,
@@ -236,14 +235,33 @@ def _original_module(module: str, aliases: Mapping[str, str] | None) -> str:
     return module
 
 
+#: Saved environments (packages and python) found to match this process's,
+#: as the saved versions compare with the installed ones (which a process
+#: reads once, :func:`_packages.installed_version`): a model loaded again
+#: and again, or sent to a worker many times, is compared once.
+_matching: set[Any] = set()
+
+
 def environment_error(
     envelope: Mapping[str, Any], policy: str
 ) -> tuple[str, EnvironmentReport] | None:
     """The mismatch message for this environment, or None when it matches."""
     from versioned_estimator._environment import compare
 
+    try:
+        key: Any = (
+            tuple(sorted((envelope.get("packages") or {}).items())),
+            envelope.get("python"),
+        )
+        hash(key)
+    except TypeError:  # a field of the wrong shape: judge it, do not cache it
+        key = None
+    if key is not None and key in _matching:
+        return None
     report = compare(dict(envelope))
     if report.ok:
+        if key is not None:
+            _matching.add(key)  # (a set's add is atomic)
         return None
     fix = report.fix()
     message = (
@@ -419,10 +437,7 @@ class Sealed:
                 raise IntegrityError(
                     "The file has no trailer (its checksums): it was truncated."
                 )
-            try:
-                trailer = validate_trailer(self.trailer, self.envelope)
-            except EnvelopeError as exc:
-                raise IntegrityError(str(exc)) from exc
+            trailer = self.trailer  # (of its head's shape: checked by seal)
             verify_checksums(
                 trailer["checksums"],
                 self.stream,

@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from versioned_estimator._envelope import build_envelope
+from versioned_estimator._errors import EnvelopeError
+from versioned_estimator._format import MAX_ENVELOPE_BYTES
 from versioned_estimator._packages import (
     packages_generation,
     requirements_for,
@@ -216,6 +218,16 @@ def reduce_fitted(
         signed=key is not None,
         template=carry_template,
     )
+    head = len(pickle.dumps(envelope, protocol=5))
+    if head > MAX_ENVELOPE_BYTES - _HEAD_ROOM:
+        # Every reader refuses a longer head (before anything of it is
+        # kept): written, the file could not be read back.
+        raise EnvelopeError(
+            f"The envelope of this {type(inner).__name__} would take {head:,} "
+            f"bytes, more than the {MAX_ENVELOPE_BYTES:,} a reader reads of a "
+            "file's head: keep less metadata (a path or a digest of large "
+            "records instead of the records). Nothing was written."
+        )
     checksums = start_checksums(algorithm, payload.stream, payload.buffers)
 
     def finish(record: dict[str, Any]) -> dict[str, Any]:
@@ -232,6 +244,11 @@ def reduce_fitted(
 
     trailer = Trailer(checksums, finish, rebuild)
     return rebuild, (envelope, payload.stream, payload.buffers, trailer)
+
+
+#: What a file's head holds beside the envelope's own pickle (the protocol,
+#: a frame, the loader's name, memo opcodes).
+_HEAD_ROOM = 4096
 
 
 def _quick_pickle(obj: Any) -> bytes | None:

@@ -210,12 +210,14 @@ _ARRAY_DATA = (_ReadBytes, _BufferBytes)
 
 
 class Buffer:
-    """A payload buffer the reader built: a 1-D ``uint8`` array."""
+    """A payload buffer the reader built: a 1-D ``uint8`` array, the
+    ``index``-th built (whose bytes the checksums saw as that one)."""
 
-    __slots__ = ("array",)
+    __slots__ = ("array", "index")
 
-    def __init__(self, array: np.ndarray) -> None:
+    def __init__(self, array: np.ndarray, index: int) -> None:
         self.array = array
+        self.index = index
 
 
 class _Trailer:
@@ -521,13 +523,16 @@ class Reader:
                 raise self.crafted(f"runs past {MAX_OPCODES} opcodes")
             if not self.ops & 0xFFFF and self.src.compression is not None:
                 self.check_structure_ratio()
-            if (
-                self.envelope is None
-                and len(self.stack) == 2
-                and self.started
-                and self.envelope_complete(op)
-            ):
-                self.finish_envelope()
+            if self.envelope is None:
+                if self.src.tell() > MAX_ENVELOPE_BYTES:
+                    # Whatever its opcodes (short texts were read apart from
+                    # the length checks: a 51 MB head from 615 KB gzipped,
+                    # round 161).
+                    raise self.fail(
+                        f"has a head of more than {MAX_ENVELOPE_BYTES} bytes."
+                    )
+                if len(self.stack) == 2 and self.started and self.envelope_complete(op):
+                    self.finish_envelope()
             handler = dispatch.get(op)
             if handler is None:
                 raise self.unexpected(op)
@@ -973,6 +978,17 @@ class Reader:
             isinstance(b, Buffer) for b in buffers
         ):
             raise self.crafted("holds payload buffers that are not raw uint8 arrays")
+        if len(buffers) != self.n_buffers or any(
+            b.index != i for i, b in enumerate(buffers)
+        ):
+            # Each buffer's bytes were seen, and checked against its
+            # checksum, as the one built in its place: two buffers of one
+            # size swapped through the memo passed signature and checksums
+            # (round 161).
+            raise self.crafted(
+                "lists its payload buffers other than as it holds them, each "
+                "once and in order"
+            )
         trailer = None
         if len(args) == 4:
             if not isinstance(args[3], _Trailer):
@@ -1207,7 +1223,7 @@ class Reader:
                 for start in range(0, max(1, array.nbytes), 8 << 20):
                     self.on_block(self.n_buffers, view[start : start + (8 << 20)])
         self.n_buffers += 1
-        return Buffer(array)
+        return Buffer(array, self.n_buffers - 1)
 
 
 # ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._errors import EnvelopeError
-from versioned_estimator._format import decode_array, encode_array
+from versioned_estimator._format import decode_array, encode_array, own_texts
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -262,7 +262,8 @@ def capture_rows(X: Any, size: int) -> dict[str, Any] | None:
         decode_input(encoded)
     except EnvelopeError:
         return None
-    return {"n_rows": n_rows(rows), "X": encoded}
+    # each long text its own object, across columns too (own_texts)
+    return {"n_rows": n_rows(rows), "X": own_texts(encoded)}
 
 
 def n_rows(X: Any) -> int:
