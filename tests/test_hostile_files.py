@@ -1097,17 +1097,24 @@ ENVELOPE_SCALARS = {
     "dtype-unbuilt": envelope_scalar("f8", bytes(8), built=False),
 }
 
+
+def _in_the_envelope(corpus: Corpus, atk: Attack, ops: bytes) -> None:
+    """The opcodes ``ops`` as a value of the envelope's metadata: every
+    reader, ``read_envelope`` too, must refuse the file."""
+    outer_attack(
+        corpus,
+        atk,
+        envelope=lambda e: e["metadata"].update(owner=Hole(1)),
+        holes={1: ops},
+    )
+    atk.raises["read_envelope"] = {"EnvelopeError"}
+
+
 for _kind, _ops in ENVELOPE_SCALARS.items():
 
     @attack(f"envelope-numpy-scalar-{_kind}", 1, f"a numpy scalar: {_kind}")
     def _(corpus: Corpus, atk: Attack, ops: bytes = _ops) -> None:
-        outer_attack(
-            corpus,
-            atk,
-            envelope=lambda e: e["metadata"].update(owner=Hole(1)),
-            holes={1: ops},
-        )
-        atk.raises["read_envelope"] = {"EnvelopeError"}
+        _in_the_envelope(corpus, atk, ops)
 
 
 @attack("envelope-scalars-of-one-value", 5, "1,500 text scalars over one 256 KB value")
@@ -1121,13 +1128,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     again = first.replace(raw(data), pickle.BINGET + b"\x00")
     first = first.replace(raw(data), raw(data) + pickle.BINPUT + b"\x00")
     ops = EMPTY_LIST + MARK + first + again * 1_499 + APPENDS
-    outer_attack(
-        corpus,
-        atk,
-        envelope=lambda e: e["metadata"].update(owner=Hole(1)),
-        holes={1: ops},
-    )
-    atk.raises["read_envelope"] = {"EnvelopeError"}
+    _in_the_envelope(corpus, atk, ops)
     atk.max_peak = 256 * MIB
 
 
@@ -3817,13 +3818,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
     # head, printed whole by inspect (round 161).
     item = text("t" * 250)
     texts = EMPTY_LIST + (MARK + item * 1_000 + APPENDS) * 70
-    outer_attack(
-        corpus,
-        atk,
-        envelope=lambda e: e["metadata"].update(owner=Hole(1)),
-        holes={1: texts},
-    )
-    atk.raises["read_envelope"] = {"EnvelopeError"}
+    _in_the_envelope(corpus, atk, texts)
 
 
 @attack("buffer-strided", 6, "a strided uint8 buffer")
