@@ -19,6 +19,7 @@ envelope and the trailer.
 from __future__ import annotations
 
 import base64
+import copy
 import pickle
 import pickletools
 import struct
@@ -41,6 +42,7 @@ from tests._forge import Reduced, parts
 from versioned_estimator import (
     EnvelopeError,
     IntegrityError,
+    UntrustedGlobalError,
     VersionedEstimator,
     _lazy,
     _signing,
@@ -139,6 +141,34 @@ def test_lazy_mmap_load_with_verify_full_catches_a_flip_in_array_data(
         later = joblib.load(flipped_data, mmap_mode="r")
     with pytest.raises(IntegrityError, match=r"array buffer"):
         later.predict(X[:5])  # the policy in force at unpickling applies at first use
+
+
+@pytest.mark.parametrize("copier", [copy.copy, copy.deepcopy])
+def test_a_copy_of_a_sealed_model_keeps_the_policies_it_was_read_with(
+    flipped_data, data, tmp_path, copier
+):
+    """A model read but not used yet, copied outside the config_context it
+    was read in, is checked as it would have been: its verify="full" and
+    its allow-list are the copy's (a copy was sealed under the config of
+    the moment: the flip loaded, and a stream naming os.system ran, round
+    163)."""
+    X, _ = data
+    with config_context(verify="full"):
+        model = joblib.load(flipped_data, mmap_mode="r")
+    with pytest.raises(IntegrityError, match=r"array buffer"):
+        copier(model).predict(X[:5])
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    # numpy.spacing is out of the default allow-list (EXCLUDED)
+    path = tmp_path / "spacing.joblib"
+    save(VersionedEstimator(FunctionTransformer(np.spacing)).fit(X[:50]), path)
+    model = joblib.load(path)  # no allow-list: the copy runs, as the model would
+    assert copier(model).transform(X[:2]).shape == (2, 20)
+    with config_context(trusted=[]):
+        model = joblib.load(path)
+    with pytest.raises(UntrustedGlobalError, match="numpy"):
+        copier(model).transform(X[:2])
 
 
 def test_lazy_mmap_load_by_default_checks_only_the_stream_and_sizes(

@@ -12,6 +12,7 @@ once, under a lock.
 from __future__ import annotations
 
 import contextlib
+import copy
 import copyreg
 import inspect
 import sys
@@ -1332,6 +1333,32 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
 
     def __reduce__(self) -> Any:
         return self.__reduce_ex__(5)
+
+    def __copy__(self) -> Any:
+        return self._copied(None)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self._copied(memo)
+
+    def _copied(self, memo: dict[int, Any] | None) -> Any:
+        """A copy (deep with ``memo``), as pickling makes it; of a sealed
+        model (read, not used yet), sealed under the policies it was read
+        with, not those in force when it is copied: a copy made outside the
+        ``config_context`` a model was read in left its allow-list, its
+        ``verify="full"`` and its aliases behind, and a stream running
+        ``os.system`` ran at its first use (round 163)."""
+        func, args, *rest = self.__reduce_ex__(4)
+        sealed: Sealed | None = self.__dict__.get("_sealed")
+        if sealed is None:
+            return copy._reconstruct(self, memo, func, args, *rest)  # type: ignore[attr-defined]
+        if memo is not None:
+            args = copy.deepcopy(args, memo)
+        envelope, stream, buffers, *trailer = args
+        copied = seal(
+            envelope, stream, buffers, trailer[0] if trailer else None, sealed.policy
+        )
+        copied.__dict__["_sealed"].most_ops = sealed.most_ops
+        return copied
 
     def __getstate__(self) -> dict[str, Any]:
         # Unfitted wrappers pickle their parameters only; the lock and caches
