@@ -1304,7 +1304,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
                 "params": describe_params(inner),
                 "methods": [m for m in DELEGATED_METHODS if hasattr(inner, m)],
                 "tags": tags_to_plain(get_tags(inner)),
-                "evaluation": evaluation_of(inner),
+                "evaluation": own_texts(evaluation_of(inner)),
             }
 
         cache = state.setdefault("_cache", {})

@@ -345,9 +345,10 @@ def own_texts(value: Any) -> Any:
     once (:func:`plain_size`: the memo repeats it for two bytes, and every
     dump of it prints it whole), so an envelope whose data shares its
     text, as data from a table often does (a column's repeated labels in
-    metadata, the probe rows of 1,000 columns of one set of labels), was
-    read as crafted. Written each as its own, they cost the file what they
-    cost a reader.
+    metadata, the probe rows of 1,000 columns of one set of labels), or a
+    long key that many dicts share (a search's parameter names of 85
+    characters in each of 64 candidates), was read as crafted. Written each
+    as its own, they cost the file what they cost a reader.
 
     Examples
     --------
@@ -358,10 +359,10 @@ def own_texts(value: Any) -> Any:
     """
     seen: set[int] = set()
 
-    def own(item: Any) -> Any:
+    def own(item: Any, shortest: int = _SHORT) -> Any:
         kind = type(item)
         if kind is str:
-            if len(item) > _SHORT:
+            if len(item) > shortest:
                 if id(item) in seen:
                     return (item + " ")[:-1]  # a copy (a slice of it all is it)
                 seen.add(id(item))
@@ -369,7 +370,8 @@ def own_texts(value: Any) -> Any:
         if kind is list:
             return [own(v) for v in item]
         if kind is dict:
-            return {k: own(v) for k, v in item.items()}
+            # (a key weighs at every dict up to _SHORT_KEY characters)
+            return {own(k, _SHORT_KEY): own(v) for k, v in item.items()}
         return item
 
     return own(value)

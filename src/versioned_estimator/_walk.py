@@ -164,6 +164,12 @@ def _walk(
     # the file wrote.
     text_chars: dict[int, int] = {}
     held_text: list[list[Any]] = []
+    # Estimators' feature_names_in_ arrays (by id), and the characters of
+    # those opened, counted only once one is met again: every member of a
+    # meta-estimator fitted on a frame holds its column names, one object
+    # each (100 members over 2,000 names of 150 characters were refused).
+    feature_names: set[int] = set()
+    names_chars: dict[int, int] = {}
 
     def enter(
         obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
@@ -250,6 +256,8 @@ def _walk(
                 return _too_many_references(most_references)
             if members.get(id(obj)) or weight.get(id(obj), 1) > 1:
                 repeated = True
+            if id(obj) in names_chars:  # one array of names, held twice
+                text_chars[id(obj)] = names_chars.pop(id(obj))
             elif type(obj) not in _PLAIN_TYPES:
                 leaf_repeats += 1
                 shared_data = shared_data or id(obj) in data
@@ -353,11 +361,10 @@ def _walk(
                 # An empty array's other dimensions cost nothing either: a
                 # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
                 return f"an empty array of shape {obj.shape}"
-            if (
-                obj.dtype.hasobject
-                and _repeats_a_part(enter(obj, obj.ravel().tolist()))
-                and id(obj) not in masked
-            ):
+            held = enter(obj, obj.ravel().tolist()) if obj.dtype.hasobject else []
+            if id(obj) in feature_names and id(obj) in text_chars:
+                names_chars[id(obj)] = text_chars.pop(id(obj))
+            if obj.dtype.hasobject and _repeats_a_part(held) and id(obj) not in masked:
                 # An array of objects is a list to the code that loops over
                 # it (a discretizer's bin edges, one array per feature); a
                 # search's column of a parameter holds one value a candidate,
@@ -414,6 +421,9 @@ def _walk(
             )
         namespace = getattr(obj, "__dict__", None)
         if isinstance(namespace, dict):
+            names = namespace.get("feature_names_in_")
+            if type(names) is np.ndarray:
+                feature_names.add(id(names))
             record = _unrun_record(kind, namespace)
             if record is not None:
                 unrun[id(obj)] = id(record)
