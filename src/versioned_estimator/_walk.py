@@ -254,10 +254,10 @@ def _walk(
             references += 1
             if references > most_references:
                 return _too_many_references(most_references)
-            if members.get(id(obj)) or weight.get(id(obj), 1) > 1:
-                repeated = True
             if id(obj) in names_chars:  # one array of names, held twice
                 text_chars[id(obj)] = names_chars.pop(id(obj))
+            if members.get(id(obj)) or weight.get(id(obj), 1) > 1:
+                repeated = True
             elif type(obj) not in _PLAIN_TYPES:
                 leaf_repeats += 1
                 shared_data = shared_data or id(obj) in data
