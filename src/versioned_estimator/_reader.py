@@ -1094,8 +1094,11 @@ class Reader:
         from 280 KB: round 159). Values of at most :data:`_SHARED_SMALL`
         bytes may be shared: Python keeps one object of each byte, and
         writers memoize it."""
-        if len(value) <= _SHARED_SMALL:
-            return
+        if (
+            not isinstance(value, (bytes, bytearray, str))
+            or len(value) <= _SHARED_SMALL
+        ):
+            return  # (a value of another type is refused by the caller's checks)
         if id(value) in self.taken:
             raise self.crafted(f"gives {what}")
         self.taken[id(value)] = value
