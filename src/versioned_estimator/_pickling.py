@@ -226,7 +226,8 @@ def reduce_fitted(
             f"The envelope of this {type(inner).__name__} would take {head:,} "
             f"bytes, more than the {MAX_ENVELOPE_BYTES:,} a reader reads of a "
             "file's head: keep less metadata (a path or a digest of large "
-            "records instead of the records). Nothing was written."
+            "records instead of the records). The model was not pickled (save "
+            "leaves no file)."
         )
     checksums = start_checksums(algorithm, payload.stream, payload.buffers)
 
