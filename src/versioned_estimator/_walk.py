@@ -172,7 +172,11 @@ def _walk(
     names_chars: dict[int, int] = {}
 
     def enter(
-        obj: Any, values: Iterable[Any], exempt: AbstractSet[int] = frozenset()
+        obj: Any,
+        values: Iterable[Any],
+        exempt: AbstractSet[int] = frozenset(),
+        *,
+        listed: bool = False,
     ) -> list[Any]:
         """Push the members of ``obj`` that are not plain, and return them.
         Its plain members add to its weight: a check that reads a list reads
@@ -180,8 +184,9 @@ def _walk(
         numbers, plain or numpy's, and arrays of numbers are judged as
         referred to here (but those in ``exempt``), each numpy one once
         however many refer to it: exempt under one name, an array no method
-        computes with lends that to no other name."""
-        nonlocal longest_text
+        computes with lends that to no other name. ``listed``: ``obj`` is a
+        list or tuple, whose text numpy reads as an array of text."""
+        nonlocal longest_text, longest_listed
         values = list(values)
         held = [v for v in values if type(v) not in _PLAIN_TYPES]
         if len(held) > 1:
@@ -213,6 +218,11 @@ def _walk(
             if chars > 0:
                 text_chars[id(obj)] = text_chars.get(id(obj), 0) + chars
             held_text.append(texts)
+            if listed:
+                # each item as wide as the longest (the bound after the walk)
+                text_items[id(obj)] = len(texts)
+                longest_listed = max(longest_listed, max(lengths))
+                listed_text.update(zip(map(id, texts), texts, strict=True))
         for value in held:
             key = id(value)
             if key not in exempt and key not in weighed:
@@ -315,15 +325,11 @@ def _walk(
                 problem = _widened(obj, "keys") or _widened(obj.values(), "values")
                 if problem is not None:
                     return problem
-            held = enter(obj, obj.values() if kind is dict else obj)
-            if kind is not dict and kind is not set and kind is not frozenset:
-                # numpy reads a list of text as an array of text, each item
-                # as wide as the longest (below).
-                texts = [v for v in obj if isinstance(v, _TEXT_TYPES_ALL)]
-                if texts:
-                    text_items[id(obj)] = len(texts)
-                    longest_listed = max(longest_listed, max(map(len, texts)))
-                    listed_text.update(zip(map(id, texts), texts, strict=True))
+            held = enter(
+                obj,
+                obj.values() if kind is dict else obj,
+                listed=kind is not dict and kind is not set and kind is not frozenset,
+            )
             if sequence:
                 namespace = getattr(obj, "__dict__", None)
                 if isinstance(namespace, dict):
