@@ -986,15 +986,16 @@ class DryRun:
     def inert(self) -> Any:
         """An object that accepts everything, so the dry run goes on listing."""
         return self.instance(
-            self.stub_class(Resolved("refused", "object", "", None)), CALL
+            self.stub_class(Resolved("refused", "object", "", None)), CALL, []
         )
 
-    def instance(self, cls: type, how: str) -> _Stub:
+    def instance(self, cls: type, how: str, parts: list[Any]) -> _Stub:
+        """A stub object of ``cls``, made by ``how``, of ``parts``."""
         obj: _Stub = object.__new__(cls)
         obj._ve_how = how
         obj._ve_info = None
         obj._ve_builds = 0
-        obj._ve_parts = []
+        obj._ve_parts = parts
         return obj
 
     # -- the uses -------------------------------------------------------------
@@ -1019,8 +1020,7 @@ class DryRun:
             cost += _NEW_OBJECT_COSTS.get(owner.rpartition(".")[0], 0)
         self.charge(cost, plan.what)
         check = plan.check
-        obj = self.instance(cls, CALL)
-        obj._ve_parts.append(args)
+        obj = self.instance(cls, CALL, [args])
         self.own(args, plan.whole, args)
         if plan.reads_fields:
             self.records_intact(args)
@@ -1090,8 +1090,7 @@ class DryRun:
                 "the load spend about 100 us on each)"
             )
         self.charge(OBJECT_COST, lambda: f"makes an object of {_cut(name, 200)}")
-        obj = self.instance(cls, NEW)
-        obj._ve_parts.append(args)
+        obj = self.instance(cls, NEW, [args])
         return obj
 
     def on_build(self, obj: _Stub, state: Any) -> None:
@@ -1221,26 +1220,34 @@ class DryRun:
                 return
             self._owned.add(id(container))
         plain = _PLAIN_LEAVES
+        owned = self._owned
         for value in values:
             kind = type(value)
-            if kind in plain or (
-                not whole and (kind is tuple or isinstance(value, _Stub))
-            ):
-                continue  # neither data nor, outside an own-state part, held whole
-            # (bytes and bytearrays, a stream's arrays, sized here: the
-            # common case, without a call)
-            size = (
-                len(value) if kind is bytearray or kind is bytes else _data_size(value)
-            )
-            if size is not None:
-                if size < _SHARED_DATA_MIN:
-                    continue  # b"" is one object; a few bytes cost nothing
-            elif not whole or (not _items(value) and not isinstance(value, _Stub)):
+            if kind in plain:
                 continue
+            if isinstance(value, _Stub):
+                if not whole:
+                    continue  # not data, and outside an own-state part not held whole
+            elif not whole and kind is tuple:
+                continue
+            else:
+                # (bytes and bytearrays, a stream's arrays, sized here: the
+                # common case, without a call)
+                size = (
+                    len(value)
+                    if kind is bytearray or kind is bytes
+                    else _data_size(value)
+                )
+                if size is not None:
+                    if size < _SHARED_DATA_MIN:
+                        continue  # b"" is one object; a few bytes cost nothing
+                elif not whole or not _items(value):
+                    continue
             key = id(value)
-            if key in self._owned:
+            if key in owned:
                 self.shares = True
-            self._owned.add(key)
+            else:
+                owned.add(key)
 
     def on_items(self, obj: _Stub, how: str) -> None:
         name = type(obj)._ve_name
@@ -1315,13 +1322,12 @@ class DryRun:
         values = state.values() if type(state) is dict else (state,)
         for value in values:
             info = value._ve_info if isinstance(value, _Stub) else None
-            count = _shape_size(info.shape) if isinstance(info, _ArrayInfo) else None
-            if (
-                isinstance(info, _ArrayInfo)
-                and info.dtype is not None
-                and (count is not None)
-            ):
-                size = count * info.dtype.itemsize  # what the array holds
+            count = None
+            if type(info) is _ArrayInfo and info.dtype is not None:
+                itemsize = info.dtype.itemsize
+                count = _shape_size(info.shape)
+            if count is not None:
+                size = count * itemsize  # what the array holds
             elif type(value) in _PLAIN_LEAVES:
                 size = 1
             else:  # sized afresh: a value may have changed since
@@ -1609,6 +1615,10 @@ def _intact(dry: DryRun, info: _DtypeInfo) -> None:
     """Refuse a record dtype (or one it holds) whose fields changed since
     they were judged; each check counts its fields against the stream's
     size."""
+    if not info.records:  # a dtype of plain fields: the common case
+        if info.fields is not None:
+            _fields_intact(dry, info.fields)
+        return
     todo = [info]
     seen: set[int] = set()
     while todo:
@@ -1617,16 +1627,20 @@ def _intact(dry: DryRun, info: _DtypeInfo) -> None:
             continue
         seen.add(id(current))
         if current.fields is not None:
-            live, judged = dry.fields_judged[id(current.fields)]
-            dry.intact_work += len(judged) + 1
-            if dry.intact_work > dry.dtype_budget:
-                raise Refusal(
-                    "record dtypes used more often than the stream's size "
-                    "allows their fields to be checked"
-                )
-            if live != judged:
-                raise Refusal(_CHANGED_FIELDS)
+            _fields_intact(dry, current.fields)
         todo.extend(current.records or ())
+
+
+def _fields_intact(dry: DryRun, fields: dict[Any, Any]) -> None:
+    live, judged = dry.fields_judged[id(fields)]
+    dry.intact_work += len(judged) + 1
+    if dry.intact_work > dry.dtype_budget:
+        raise Refusal(
+            "record dtypes used more often than the stream's size "
+            "allows their fields to be checked"
+        )
+    if live != judged:
+        raise Refusal(_CHANGED_FIELDS)
 
 
 def _records_of(fields: Any, subarray: Any) -> list[_DtypeInfo]:
@@ -1928,7 +1942,7 @@ def _check_data(dry: DryRun, shape: Any, dtype: np.dtype[Any], data: Any) -> Non
         if not isinstance(data, list) or len(data) != size:
             raise Refusal("of an object array not built from a list of its items")
         return
-    nbytes = dry.nbytes(data)
+    nbytes = len(data) if type(data) is bytearray else dry.nbytes(data)
     if nbytes is None or nbytes != size * dtype.itemsize:
         raise Refusal(
             f"whose data ({nbytes} bytes) is not its shape {_shown(shape)} of "
@@ -2470,16 +2484,21 @@ _CALL_CHECKS: dict[str, Callable[[DryRun, tuple[Any, ...]], Any]] = {
 
 
 def _predictor_nodes(dtype: np.dtype[Any]) -> bool:
+    names, itemsize = _predictor_record()
+    # The same records, their node index 4 bytes narrower when a 32-bit
+    # Python wrote them (the restore widens it).
+    return bool(dtype.names == names and dtype.itemsize >= itemsize - 4)
+
+
+@functools.cache
+def _predictor_record() -> tuple[tuple[str, ...] | None, int]:
+    """The field names and size of a boosting predictor's node records (asked
+    once per tree: imported once)."""
     from sklearn.ensemble._hist_gradient_boosting.common import (
         PREDICTOR_RECORD_DTYPE,
     )
 
-    # The same records, their node index 4 bytes narrower when a 32-bit
-    # Python wrote them (the restore widens it).
-    return bool(
-        dtype.names == PREDICTOR_RECORD_DTYPE.names
-        and dtype.itemsize >= PREDICTOR_RECORD_DTYPE.itemsize - 4
-    )
+    return PREDICTOR_RECORD_DTYPE.names, PREDICTOR_RECORD_DTYPE.itemsize
 
 
 def _floats(dtype: np.dtype[Any]) -> bool:
