@@ -171,6 +171,72 @@ def test_a_copy_of_a_sealed_model_keeps_the_policies_it_was_read_with(
         copier(model).transform(X[:2])
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` or an exception it was raised from is a ``kind`` (loky
+    hands over the cause of a task it could not pickle as its traceback's
+    text)."""
+    while exc is not None:
+        if isinstance(exc, kind) or f"{kind.__module__}.{kind.__name__}" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+def _predict_in(model: Any, X: Any) -> Any:
+    return model.predict(X)
+
+
+@pytest.mark.parametrize("how", ["pickle", "loky"])
+def test_a_sealed_model_pickled_again_keeps_the_policies_it_was_read_with(
+    flipped_data, data, tmp_path, how
+):
+    """A model read but not used yet, under an allow-list or verify="full",
+    is checked under them before it is pickled again: its parts as read
+    would be opened under the reader's config, and a loky worker has none
+    (set_config(trusted=[]), joblib.load, then Parallel: a stream naming
+    os.system ran in the worker, round 167). A model read under the default
+    policy still travels as its parts, unopened."""
+    X, _ = data
+
+    def send(model: Any) -> Any:
+        if how == "pickle":
+            return pickle.loads(pickle.dumps(model)).predict(X[:5])
+        return joblib.Parallel(n_jobs=2)(
+            joblib.delayed(_predict_in)(model, X[:5]) for _ in range(2)
+        )[0]
+
+    with config_context(verify="full"):
+        model = joblib.load(flipped_data, mmap_mode="r")
+    with pytest.raises((IntegrityError, pickle.PicklingError)) as caught:
+        send(model)
+    assert _caused_by(caught.value, IntegrityError), caught.value
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    # numpy.spacing is out of the default allow-list (EXCLUDED)
+    path = tmp_path / "spacing.joblib"
+    save(VersionedEstimator(FunctionTransformer(np.spacing)).fit(X[:50]), path)
+    with config_context(trusted=[]):
+        model = joblib.load(path)
+    with pytest.raises((UntrustedGlobalError, pickle.PicklingError)) as caught:
+        send(model)
+    assert _caused_by(caught.value, UntrustedGlobalError), caught.value
+
+    # An honest model read under the allow-list goes anywhere, checked once.
+    honest = tmp_path / "honest.joblib"
+    fitted = VersionedEstimator(LogisticRegression()).fit(X[:200], data[1][:200])
+    save(fitted, honest)
+    with config_context(trusted=[]):
+        model = joblib.load(honest)
+    np.testing.assert_array_equal(send(model), fitted.predict(X[:5]))
+    assert "_sealed" not in model.__dict__  # opened here, under the allow-list
+
+    # Read under the default policy: pickled as read, still unopened.
+    model = joblib.load(honest)
+    np.testing.assert_array_equal(send(model), fitted.predict(X[:5]))
+    assert "_sealed" in model.__dict__
+
+
 def test_lazy_mmap_load_by_default_checks_only_the_stream_and_sizes(
     knn, flipped_data, data
 ):

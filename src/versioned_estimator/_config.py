@@ -57,6 +57,12 @@ def _defaults() -> dict[str, Any]:
     }
 
 
+def fresh_config() -> dict[str, Any]:
+    """The config of a process that set none: what a loky or dask worker
+    applies to a model it receives (workers inherit no ``set_config``)."""
+    return _defaults()
+
+
 _global_config: dict[str, Any] | None = None
 _local = threading.local()
 

@@ -1315,16 +1315,16 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
     def __reduce_ex__(self, protocol: Any) -> Any:
         state = self.__dict__
         sealed: Sealed | None = state.get("_sealed")
+        if sealed is not None and not sealed.policy.travels():
+            # Read under an allow-list, a key, aliases or a policy of its own:
+            # opened here under it, then pickled as a fitted model. Its parts
+            # as read would be opened under whatever config the reader has (a
+            # loky worker has none: a stream naming os.system, read under
+            # set_config(trusted=[]), ran in the worker, round 167).
+            self._materialize()
+            sealed = None
         if sealed is not None:
-            # Not loaded yet, so not changed: the parts as they were read.
-            buffers = [
-                b.view(np.ndarray) if isinstance(b, np.memmap) else b
-                for b in sealed.buffers
-            ]
-            parts: tuple[Any, ...] = (sealed.envelope, sealed.stream, buffers)
-            if sealed.format_version >= 2:
-                parts += (_TrailerParts(sealed.trailer),)
-            return (_rebuild, parts)
+            return (_rebuild, _parts_of(sealed))
         if "estimator_" not in state:
             # Unfitted: parameters only (clones shipped to GridSearchCV workers).
             newobj = copyreg.__newobj__  # type: ignore[attr-defined]
@@ -1347,10 +1347,11 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         ``config_context`` a model was read in left its allow-list, its
         ``verify="full"`` and its aliases behind, and a stream running
         ``os.system`` ran at its first use (round 163)."""
-        func, args, *rest = self.__reduce_ex__(4)
         sealed: Sealed | None = self.__dict__.get("_sealed")
         if sealed is None:
+            func, args, *rest = self.__reduce_ex__(4)
             return copy._reconstruct(self, memo, func, args, *rest)  # type: ignore[attr-defined]
+        args = _parts_of(sealed)
         if memo is not None:
             args = copy.deepcopy(args, memo)
         envelope, stream, buffers, *trailer = args
@@ -1374,6 +1375,18 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         ):
             state.pop(key, None)
         return state
+
+
+def _parts_of(sealed: Sealed) -> tuple[Any, ...]:
+    """A sealed model's parts as they were read (not used yet, so not
+    changed), to pickle again."""
+    buffers = [
+        b.view(np.ndarray) if isinstance(b, np.memmap) else b for b in sealed.buffers
+    ]
+    parts: tuple[Any, ...] = (sealed.envelope, sealed.stream, buffers)
+    if sealed.format_version >= 2:
+        parts += (_TrailerParts(sealed.trailer),)
+    return parts
 
 
 class _TrailerParts:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import joblib
 import numpy as np
 
+from versioned_estimator._config import fresh_config
 from versioned_estimator._errors import (
     BehaviorDriftError,
     BehaviorDriftWarning,
@@ -111,6 +112,23 @@ class Policy:
             # A configured trust list, even empty, turns the allow-list on for
             # pickle.load / joblib.load as well.
             allowed=None if trusted is None else _allowed(trusted),
+        )
+
+    def travels(self) -> bool:
+        """Whether a process that set no config of its own (loky's and dask's
+        workers inherit none) opens a model under this same policy: no
+        allow-list, no key, no aliases, the environment's defaults. A sealed
+        model pickled under any other is opened here first (its checks do
+        not travel with its parts)."""
+        fresh = fresh_config()
+        return (
+            self.allowed is None
+            and self.key is None
+            and not self.module_aliases
+            and self.on_mismatch == fresh["on_mismatch"]
+            and self.on_drift == fresh["on_drift"]
+            and self.verify == fresh["verify"]
+            and self.replay == fresh["replay"]
         )
 
 
