@@ -5068,6 +5068,48 @@ def test_members_sharing_long_column_names_are_read(tmp_path: Path) -> None:
     assert (loaded.predict(X[:2]) == model.predict(X[:2])).all()
 
 
+@pytest.mark.parametrize(
+    ("n_columns", "n_members", "probe_size"), [(1_000, 4, 0), (400, 10, 5)]
+)
+def test_members_selecting_one_list_of_columns_are_read(
+    tmp_path: Path, n_columns: int, n_members: int, probe_size: int
+) -> None:
+    """Members that each select a frame's columns with one list (how such
+    code is written) name those texts in every member's parameters, and the
+    frame names them in the schema: one object each, they made the envelope
+    of 4 pipelines over 1,000 columns of 33 characters (or 10 over 400 and
+    the probe's rows) read as crafted by load, read_envelope and inspect
+    (round 167). Each field's long texts are
+    written as their own, and it loads."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    columns = [f"sensor_{i:04d}_reading_calibrated_mV" for i in range(n_columns)]
+    X = pd.DataFrame(rng.normal(size=(60, n_columns)), columns=columns)
+    y = (X.iloc[:, 0] > 0).astype(int).to_numpy()
+    members = [
+        (
+            f"lr{i}",
+            make_pipeline(
+                ColumnTransformer([("num", StandardScaler(), columns)]),
+                LogisticRegression(C=10.0**-i),
+            ),
+        )
+        for i in range(n_members)
+    ]
+    model = ve.VersionedEstimator(
+        VotingClassifier(members, voting="soft"), probe_size=probe_size
+    ).fit(X, y)
+    path = ve.save(model, tmp_path / "voting.joblib")
+    assert ve.read_envelope(path).params["lr0__columntransformer__num"] is not None
+    loaded = ve.load(path)
+    assert (loaded.predict(X[:3]) == model.predict(X[:3])).all()
+
+
 def test_a_search_over_long_parameter_names_is_read(tmp_path: Path) -> None:
     """A search's results name each candidate's parameters, one key object
     a name: 64 candidates of 13 names of 85 characters made an envelope

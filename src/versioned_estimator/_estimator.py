@@ -473,7 +473,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         data's schema and the probe rows (their outputs are recorded when the
         model is pickled, from the model as it is then)."""
         inner = self.__dict__["estimator_"]
-        schema = schema_of(X, inner)
+        schema = own_texts(schema_of(X, inner))
         if not n_samples:
             schema["n_samples"] = None
         self.__dict__["_provenance"] = {
@@ -1301,7 +1301,7 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         def derive() -> dict[str, Any]:
             return {
                 "estimator_class": class_path(inner),
-                "params": describe_params(inner),
+                "params": own_texts(describe_params(inner)),
                 "methods": [m for m in DELEGATED_METHODS if hasattr(inner, m)],
                 "tags": tags_to_plain(get_tags(inner)),
                 "evaluation": own_texts(evaluation_of(inner)),
