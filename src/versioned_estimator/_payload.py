@@ -43,6 +43,7 @@ import io
 import os
 import pickle
 import threading
+import weakref
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -107,6 +108,25 @@ def _global_name(obj: Any) -> str | None:
     return None
 
 
+def _class_facts(kind: type) -> tuple[str | None, tuple[str, ...], str | None]:
+    """What pickling ``kind`` records: its name, the modules of its bases (a
+    user's subclass of LogisticRegression needs scikit-learn too), and why
+    it pickles only by value, if it does."""
+    modules = tuple(
+        base.__module__
+        for base in kind.__mro__[1:]
+        if isinstance(getattr(base, "__module__", None), str)
+    )
+    return _global_name(kind), modules, _by_value_reason(kind)
+
+
+#: :func:`_class_facts` by class (a model pickles a few classes, again at
+#: every pickle), for as long as the class lives.
+_CLASSES: weakref.WeakKeyDictionary[
+    type, tuple[str | None, tuple[str, ...], str | None]
+] = weakref.WeakKeyDictionary()
+
+
 class _Recorder:
     """What the pickler saw: globals, the modules of their bases, and memmaps."""
 
@@ -116,20 +136,18 @@ class _Recorder:
         self.by_value = by_value
 
     def see(self, obj: Any) -> Any:
+        if type(obj) is np.ndarray or isinstance(obj, np.dtype):
+            return NotImplemented  # a model's most common objects
         if isinstance(obj, type):
-            name = _global_name(obj)
+            found = _CLASSES.get(obj)
+            if found is None:
+                found = _CLASSES[obj] = _class_facts(obj)
+            name, modules, reason = found
             if name:
                 self.globals.add(name)
-            # A user's subclass of LogisticRegression needs scikit-learn too.
-            self.modules.update(
-                base.__module__
-                for base in obj.__mro__[1:]
-                if isinstance(getattr(base, "__module__", None), str)
-            )
-            if not self.by_value:
-                reason = _by_value_reason(obj)
-                if reason:
-                    raise _ByValue(reason)
+            self.modules.update(modules)
+            if reason and not self.by_value:
+                raise _ByValue(reason)
         elif isinstance(obj, (FunctionType, BuiltinFunctionType, np.ufunc)):
             name = _global_name(obj)
             if name:

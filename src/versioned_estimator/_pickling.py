@@ -234,11 +234,8 @@ def reduce_fitted(
     def finish(record: dict[str, Any]) -> dict[str, Any]:
         trailer: dict[str, Any] = {"checksums": record, "probe": None}
         if probe:
-            outputs = _outputs(inner, probe, record, cache)
-            trailer["probe"] = {
-                "outputs": outputs,
-                "checksum": outputs_checksum(outputs),
-            }
+            outputs, checksum = _outputs(inner, probe, record, cache)
+            trailer["probe"] = {"outputs": outputs, "checksum": checksum}
         if key is not None:
             trailer["signature"] = signature_for(envelope, trailer, key)
         return trailer
@@ -266,16 +263,16 @@ def _outputs(
     probe: Mapping[str, Any],
     record: Mapping[str, Any],
     cache: dict[str, Any],
-) -> dict[str, Any]:
-    """The probe's outputs for the state whose checksums are ``record``."""
+) -> tuple[dict[str, Any], str]:
+    """The probe's outputs for the state whose checksums are ``record``, and
+    their checksum."""
     state = (record["algorithm"], record["digest"])
     known = cache.get("outputs")
-    if known is not None and known[0] == state:
-        return dict(known[1])
-    rows = cache.get("rows")
-    if rows is None or rows[0] is not probe:
-        rows = (probe, decode_input(probe["X"]))
-        cache["rows"] = rows
-    outputs = record_outputs(inner, rows[1])
-    cache["outputs"] = (state, outputs)
-    return dict(outputs)
+    if known is None or known[0] != state:
+        rows = cache.get("rows")
+        if rows is None or rows[0] is not probe:
+            rows = (probe, decode_input(probe["X"]))
+            cache["rows"] = rows
+        outputs = record_outputs(inner, rows[1])
+        known = cache["outputs"] = (state, outputs, outputs_checksum(outputs))
+    return dict(known[1]), known[2]
