@@ -253,6 +253,25 @@ def _original_module(module: str, aliases: Mapping[str, str] | None) -> str:
     return module
 
 
+def _key_of(envelope: Mapping[str, Any], *fields: str) -> Any:
+    """The envelope's ``fields`` as one key of a per-process cache (a mapping
+    as its sorted items, a list as a tuple), or None when one is of a shape
+    no key holds: judged then, not cached."""
+    try:
+        key = tuple(
+            tuple(sorted(value.items()))
+            if isinstance(value, Mapping)
+            else tuple(value)
+            if isinstance(value, list)
+            else value
+            for value in map(envelope.get, fields)
+        )
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 #: Saved environments (packages and python) found to match this process's,
 #: as the saved versions compare with the installed ones (which a process
 #: reads once, :func:`_packages.installed_version`): a model loaded again
@@ -266,14 +285,7 @@ def environment_error(
     """The mismatch message for this environment, or None when it matches."""
     from versioned_estimator._environment import compare
 
-    try:
-        key: Any = (
-            tuple(sorted((envelope.get("packages") or {}).items())),
-            envelope.get("python"),
-        )
-        hash(key)
-    except TypeError:  # a field of the wrong shape: judge it, do not cache it
-        key = None
+    key = _key_of(envelope, "packages", "python")
     if key is not None and key in _matching:
         return None
     report = compare(dict(envelope))
@@ -316,17 +328,10 @@ def unchanged_environment(envelope: Mapping[str, Any], remapped: bool) -> str | 
     """
     if remapped or (envelope.get("payload") or {}).get("pickler", "pickle") != "pickle":
         return None
-    try:
-        key: Any = (
-            tuple(sorted((envelope.get("requirements") or {}).items())),
-            tuple(sorted((envelope.get("packages") or {}).items())),
-            tuple(envelope.get("globals") or ()),
-            tuple(sorted((envelope.get("modules") or {}).items())),
-            envelope.get("python"),
-            tuple(sorted((envelope.get("platform") or {}).items())),
-        )
-        hash(key)
-    except TypeError:  # a field of the wrong shape: judge it, do not cache it
+    key = _key_of(
+        envelope, "requirements", "packages", "globals", "modules", "python", "platform"
+    )
+    if key is None:
         return _unchanged_reason(envelope)
     with _unchanged_lock:
         if key in _unchanged:
