@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import math
 import types
 from collections.abc import Iterable, Mapping
@@ -500,7 +501,7 @@ def _walk(
         # Counted as reached, each reference to a list again: a list holding
         # one list of 16,000 such texts 32 times made 2.1 GB of a 384 KB
         # file (round 157).
-        written = sum(map(len, listed_text.values()))
+        written = _written(listed_text.values())
         most = (LISTED_TEXT_FREE + LISTED_TEXT_PAID * written) // longest_listed
         if sum(text_items.values()) > most or (
             repeated and _expansion(id(root), members, text_items, most) is not None
@@ -859,13 +860,19 @@ def _widened(values: Iterable[Any], what: str) -> str | None:
     cells = len(texts) * longest
     if cells <= KEYED_TEXT_FREE or longest > MAX_TEXT:
         return None  # (a text too long for any array: refused after the walk)
-    written = sum(map(len, dict(zip(map(id, texts), texts, strict=True)).values()))
+    written = _written(texts)
     if cells <= KEYED_TEXT_FREE + KEYED_TEXT_PAID * written:
         return None
     return (
         f"a dict whose {what}, as an array of text, hold {len(texts):,} items "
         f"of {longest:,} characters, from {written:,} characters written"
     )
+
+
+def _written(texts: Iterable[Any]) -> int:
+    """The characters of ``texts``, each text once (by id): what the file
+    wrote of them, against which the text bounds weigh what they reach."""
+    return sum(map(len, {id(text): text for text in texts}.values()))
 
 
 def _text_reached(
@@ -889,7 +896,7 @@ def _text_reached(
         not repeated or held * most_reaches <= REACHED_TEXT_FREE
     ):
         return None
-    written = sum(map(len, {id(t): t for texts in held_text for t in texts}.values()))
+    written = _written(itertools.chain.from_iterable(held_text))
     most = REACHED_TEXT_FREE + REACHED_TEXT_PAID * written
     if held <= most and (
         not repeated or _expansion(root, members, text_chars, most) is None
