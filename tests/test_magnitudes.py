@@ -210,6 +210,45 @@ def test_a_naive_bayes_of_float32_features_of_small_scale_loads(
         ve.load(path)
 
 
+def _float32_network() -> tuple[Any, np.ndarray]:
+    """A network fitted by Adam on float32 data: its second moments (squared
+    gradients, which only partial_fit reads) go below float32's bound."""
+    from sklearn.neural_network import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(800, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 800)
+    network = MLPClassifier(hidden_layer_sizes=(5, 5, 5), max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged in 30 iterations
+        return ve.VersionedEstimator(network).fit(X, y), X
+
+
+def test_a_networks_optimizer_moments_below_the_bound_load(tmp_path: Path) -> None:
+    """Adam's moments are scaled by constants and added to by partial_fit,
+    never multiplied into the data: 1e-17 in float32 loads (round 169's
+    false positive), and lends that to no other holder of its arrays."""
+    wrapped, X = _float32_network()
+    network = wrapped.estimator_
+    moments = network._optimizer.vs
+    assert 0 < min(np.abs(v[v != 0]).min() for v in moments) < 2.3e-13
+    path = ve.save(wrapped, tmp_path / "adam.joblib")
+    np.testing.assert_array_equal(ve.load(path).predict(X), wrapped.predict(X))
+
+    # one array of the moments is a layer's too: judged as the layer's
+    network.coefs_[0] = network._optimizer.vs[0] = network.coefs_[0] * np.float32(1e-20)
+    path = ve.save(wrapped, tmp_path / "a-layer.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[2\.3e-13, 9e\+18\)"):
+        ve.load(path)
+
+    # the list of moments held twice: its arrays judged as any others
+    wrapped, X = _float32_network()
+    wrapped.estimator_._optimizer.ms = wrapped.estimator_._optimizer.vs
+    path = ve.save(wrapped, tmp_path / "twice.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[2\.3e-13, 9e\+18\)"):
+        ve.load(path)
+
+
 def test_a_function_that_makes_subnormal_numbers_of_zeros_is_not_allowed(
     tmp_path: Path,
 ) -> None:
