@@ -84,6 +84,7 @@ from sklearn.preprocessing import (
     OneHotEncoder,
     PolynomialFeatures,
     SplineTransformer,
+    TargetEncoder,
 )
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -2568,6 +2569,16 @@ def _object_numbers_encoder() -> tuple[Any, Any]:
 
 def _categories_reversed(model: Any) -> None:
     model.categories_ = [values[::-1].copy() for values in model.categories_]
+
+
+def _multiclass_target_encoder() -> tuple[Any, Any]:
+    X = RS.randint(0, 5, size=(200, 2)).astype(float)
+    y = RS.randint(0, 3, size=200)
+    return TargetEncoder(target_type="multiclass").fit(X, y), X[:4]
+
+
+def _short_encoding(model: Any) -> None:
+    model.encodings_[1] = model.encodings_[1][:2].copy()
 
 
 def _chain_tree(tree: Any, levels: int) -> Any:
@@ -5644,6 +5655,20 @@ CASES: dict[str, Case] = {
         _object_numbers_encoder,
         _categories_reversed,
         "categories are not in order",
+        method="transform",
+    ),
+    "target-encoder-categories-out-of-order": Case(
+        # (round 169: read by np.searchsorted, as a one-hot encoder's are;
+        # transform raised numpy's IndexError, or encoded another category)
+        _multiclass_target_encoder,
+        _categories_reversed,
+        "categories are not in order",
+        method="transform",
+    ),
+    "target-encoder-encoding-not-a-category": Case(
+        _multiclass_target_encoder,
+        _short_encoding,
+        "encodings are not one a category",
         method="transform",
     ),
     "kd-tree-bounds-of-one-point": Case(

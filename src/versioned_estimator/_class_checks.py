@@ -2228,6 +2228,20 @@ def _target_encoder(model: Any) -> str | None:
         columns = width * len(classes)
     if not isinstance(encodings, list) or len(encodings) != columns:
         return f"a {_name(model)} whose encodings are not one a column"
+    # transform codes each value by its feature's categories (numbers by
+    # np.searchsorted, as a one-hot encoder does, round 88), then reads the
+    # code's encoding: categories in order, an encoding a category.
+    categories = model.__dict__.get("categories_")
+    if not isinstance(categories, list) or len(categories) != width:
+        return f"a {_name(model)} whose categories are not one a feature"
+    per_feature = columns // width
+    for index, encoding in enumerate(encodings):
+        values = categories[index // per_feature]
+        if np.shape(encoding) != (len(values),):
+            return f"a {_name(model)} whose encodings are not one a category"
+    for values in categories:
+        if not once(values, "categories", _in_order):
+            return f"a {_name(model)} whose categories are not in order"
     return None
 
 
