@@ -241,6 +241,35 @@ def test_a_networks_optimizer_moments_below_the_bound_load(tmp_path: Path) -> No
     with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[2\.3e-13, 9e\+18\)"):
         ve.load(path)
 
+    # moments wider than float64, or subnormal: judged (long doubles made
+    # partial_fit 6 to 9 times as long, round 170)
+    wrapped, X = _float32_network()
+    optimizer = wrapped.estimator_._optimizer
+    optimizer.vs = [v.astype(np.longdouble) for v in optimizer.vs]
+    path = ve.save(wrapped, tmp_path / "wide.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match="wider than 64-bit"):
+        ve.load(path)
+    # 1e-117 in float64: a moment's bound admits it in this machine's byte
+    # order; in the other, it is held to the bound of any array
+    for order, refused in (("=", False), (">" if np.little_endian else "<", True)):
+        wrapped, X = _float32_network()
+        optimizer = wrapped.estimator_._optimizer
+        optimizer.vs = [
+            (v.astype("f8") * 1e-100).astype(f"{order}f8") for v in optimizer.vs
+        ]
+        path = ve.save(wrapped, tmp_path / "order.joblib")
+        if refused:
+            with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[2\.2e-103"):
+                ve.load(path)
+        else:
+            np.testing.assert_array_equal(ve.load(path).predict(X), wrapped.predict(X))
+    wrapped, X = _float32_network()
+    optimizer = wrapped.estimator_._optimizer
+    optimizer.ms = [np.full_like(m, 1e-40) for m in optimizer.ms]  # subnormal
+    path = ve.save(wrapped, tmp_path / "subnormal.joblib")
+    with pytest.raises(ve.UntrustedGlobalError, match=r"outside \[1\.2e-38, 9e\+18\)"):
+        ve.load(path)
+
     # the list of moments held twice: its arrays judged as any others
     wrapped, X = _float32_network()
     wrapped.estimator_._optimizer.ms = wrapped.estimator_._optimizer.vs

@@ -40,8 +40,10 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MOMENT_DTYPES",
     "slow_array",
     "slow_arrays",
+    "slow_moments",
     "slow_number",
     "slow_numbers",
     "slow_scalars",
@@ -64,6 +66,16 @@ _BOUNDS: dict[np.dtype[Any], tuple[float, float]] = {
     np.dtype(np.float32): (2.0**-42, 2.0**63),
     np.dtype(np.float64): (2.0**-341, 2.0**249),
 }
+#: The bounds of a network optimizer's moments (``_walk.MOMENTS``), numbers
+#: no method multiplies the data by: from the smallest normal number (not
+#: its cube root) to the same large bound.
+_MOMENT_BOUNDS: dict[np.dtype[Any], tuple[float, float]] = {
+    np.dtype(np.float32): (float(np.finfo(np.float32).tiny), 2.0**63),
+    np.dtype(np.float64): (float(np.finfo(np.float64).tiny), 2.0**249),
+}
+#: The dtypes a moment judged by those bounds may have (this machine's byte
+#: order); any other is judged as any array.
+MOMENT_DTYPES = frozenset(_MOMENT_BOUNDS)
 _WIDEST = {"f": 8, "c": 16}
 _SAMPLER = np.random.default_rng()  # seeded by the system, not the file
 
@@ -81,6 +93,28 @@ def slow_array(array: np.ndarray) -> str | None:
     >>> wide.itemsize == 8 or "wider than 64-bit floats" in slow_array(wide)
     True
     """
+    return _slow_in(array, _BOUNDS)
+
+
+def slow_moments(arrays: list[np.ndarray]) -> str | None:
+    """Why a network optimizer's moments (arrays of :data:`MOMENT_DTYPES`)
+    would slow its ``partial_fit`` down, or None: as :func:`slow_array`,
+    within :data:`_MOMENT_BOUNDS`.
+
+    Examples
+    --------
+    >>> slow_moments([np.full(3, 1e-17, dtype=np.float32)]) is None
+    True
+    >>> slow_moments([np.full(3, 1e-310)])
+    'an array of float64 numbers 3 of 3 of which are outside [2.2e-308, 9e+74) ...'
+    """
+    return next(filter(None, (_slow_in(a, _MOMENT_BOUNDS) for a in arrays)), None)
+
+
+def _slow_in(
+    array: np.ndarray, table: dict[np.dtype[Any], tuple[float, float]]
+) -> str | None:
+    """:func:`slow_array` with the bounds of ``table``."""
     array = np.asarray(array)  # a matrix stays two-dimensional when flattened
     dtype = array.dtype
     kind = dtype.kind
@@ -92,7 +126,7 @@ def slow_array(array: np.ndarray) -> str | None:
             "computes with them without its fast routines, tens of times "
             "slower; no fit makes them)"
         )
-    bounds = _bounds(dtype)
+    bounds = _bounds(dtype, table)
     if bounds is None:
         return None  # float16: numpy computes with it in float32
     if array.size <= WHOLE:
@@ -257,11 +291,14 @@ def slow_numbers(values: list[Any]) -> str | None:
     return next(filter(None, map(slow_number, values)), None)
 
 
-def _bounds(dtype: np.dtype[Any]) -> tuple[float, float] | None:
-    """:data:`_BOUNDS` of a float dtype, or of a complex one's parts; None
-    for any other (float16, long double)."""
+def _bounds(
+    dtype: np.dtype[Any],
+    table: dict[np.dtype[Any], tuple[float, float]] = _BOUNDS,
+) -> tuple[float, float] | None:
+    """:data:`_BOUNDS` (or ``table``) of a float dtype, or of a complex one's
+    parts; None for any other (float16, long double)."""
     part = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
-    return _BOUNDS.get(np.dtype(part.char))
+    return table.get(np.dtype(part.char))
 
 
 def _shown(smallest: float, largest: float) -> str:

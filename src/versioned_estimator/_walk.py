@@ -37,8 +37,10 @@ from versioned_estimator._inner import (
 from versioned_estimator._magnitudes import (
     BATCHED,
     BATCHED_MOST,
+    MOMENT_DTYPES,
     slow_array,
     slow_arrays,
+    slow_moments,
     slow_number,
     slow_numbers,
     slow_scalars,
@@ -172,8 +174,11 @@ def _walk(
     feature_names: set[int] = set()
     names_chars: dict[int, int] = {}
     # A network optimizer's lists of moments (by id), each with the ids of
-    # the arrays it holds: only partial_fit computes with them (MOMENTS).
+    # the arrays of MOMENT_DTYPES it holds: only partial_fit computes with
+    # them (MOMENTS), judged after the walk by their own bounds unless held
+    # elsewhere too.
     moments: dict[int, frozenset[int]] = {}
+    moment_arrays: list[np.ndarray] = []
 
     def enter(
         obj: Any,
@@ -472,9 +477,13 @@ def _walk(
             for name in MOMENTS.get(_type_name(kind), ()) if optimizer else ():
                 kept = namespace.get(name)
                 if type(kept) is list and id(kept) not in seen:
-                    moments[id(kept)] = frozenset(
-                        id(v) for v in kept if type(v) is np.ndarray
-                    )
+                    judged_later = [
+                        v
+                        for v in kept
+                        if type(v) is np.ndarray and v.dtype in MOMENT_DTYPES
+                    ]
+                    moments[id(kept)] = frozenset(map(id, judged_later))
+                    moment_arrays.extend(judged_later)
         for slot in _slots(kind):  # type: ignore[arg-type]
             value = getattr(obj, slot, _MISSING)
             if value is not _MISSING:
@@ -493,7 +502,13 @@ def _walk(
             values = [v for v in values if all(v is not link for link in links)]
             stack.extend(link for link in links if link is not None)
         enter(obj, values, exempt)
-    slow.extend(filter(None, [slow_arrays(small), slow_scalars(scalars)]))
+    moment_arrays = [a for a in moment_arrays if id(a) not in weighed]
+    slow.extend(
+        filter(
+            None,
+            [slow_arrays(small), slow_scalars(scalars), slow_moments(moment_arrays)],
+        )
+    )
     if slow:
         return slow[0]
     if longest_text > MAX_TEXT:
@@ -694,10 +709,13 @@ NOT_MULTIPLIED = frozenset({"pvalues_", "scores_", "epsilon_"})
 
 #: A network optimizer's lists of per-weight state (Adam's moments, SGD's
 #: velocities), which only ``partial_fit`` reads: scaled by constants and
-#: added to, their numbers never multiply the data. Adam's second moments
-#: are squared gradients, honestly far below the bound (1e-17 in float32
-#: after 30 iterations, round 169's false positive). Judged as any array
-#: when held anywhere else too.
+#: added to, their numbers multiply no data (a weight they move is judged
+#: as a weight once moved). Adam's second moments are squared gradients,
+#: honestly far below the bound (1e-17 in float32 after 30 iterations,
+#: round 169's false positive): arrays of float32 or float64 are held only
+#: out of the subnormal range (:func:`_magnitudes.slow_moments`), any other
+#: as any array (long doubles made partial_fit 6 to 9 times as long, round
+#: 170), and all as any array when held anywhere else too.
 MOMENTS: dict[str, tuple[str, ...]] = {
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer": ("ms", "vs"),
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer": ("velocities",),
