@@ -865,10 +865,14 @@ def _in_order(values: Any) -> bool:
         ):
             return True
         known = [v for v in items if v == v]  # NaN aside; ints compared exactly
+        if items[len(known) :] != [v for v in items if v != v]:
+            return False  # a NaN before a number (round 170)
         return all(a < b for a, b in itertools.pairwise(known))
     elif values.dtype.kind not in "biuf":
         return True
     known = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+    if len(known) < values.size and np.isnan(values.ravel()[: len(known)]).any():
+        return False  # a NaN before a number (round 170)
     return len(known) < 2 or bool((known[1:] > known[:-1]).all())
 
 
