@@ -4169,6 +4169,14 @@ CASES: dict[str, Case] = {
         "sets 'transform', which hides its class's own attribute",
         method="transform",
     ),
+    "special-name-in-state": Case(
+        # (round 171: pickle asks the instance for __reduce_ex__, so a file's
+        # callable under that key ran when the loaded model was pickled)
+        _scaler_with_output,
+        _set("__reduce__", np.exp),
+        "sets '__reduce__', which hides its class's own attribute",
+        method="transform",
+    ),
     "hashing-no-features": Case(
         _hashing,
         _set("n_features", 0),

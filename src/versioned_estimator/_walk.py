@@ -709,13 +709,17 @@ NOT_MULTIPLIED = frozenset({"pvalues_", "scores_", "epsilon_"})
 
 #: A network optimizer's lists of per-weight state (Adam's moments, SGD's
 #: velocities), which only ``partial_fit`` reads: scaled by constants and
-#: added to, their numbers multiply no data (a weight they move is judged
-#: as a weight once moved). Adam's second moments are squared gradients,
-#: honestly far below the bound (1e-17 in float32 after 30 iterations,
-#: round 169's false positive): arrays of float32 or float64 are held only
-#: out of the subnormal range (:func:`_magnitudes.slow_moments`), any other
-#: as any array (long doubles made partial_fit 6 to 9 times as long, round
-#: 170), and all as any array when held anywhere else too.
+#: added to, they multiply no data. Adam's second moments are squared
+#: gradients, honestly far below the bound (1e-17 in float32 after 30
+#: iterations, round 169's false positive), and its first moments and SGD's
+#: velocities follow gradients near zero too (judged as weights, an honest
+#: float32 network's held one of ten below the bound). Arrays of float32
+#: or float64 are held only out of the subnormal range
+#: (:func:`_magnitudes.slow_moments`), any other as any array (long
+#: doubles made partial_fit 6 to 9 times as long, round 170), and all as
+#: any array when held anywhere else too. (The steps partial_fit takes
+#: from them are its training: a dead unit's weight it moves to 1e-253 is
+#: judged as a weight at the next load, round 171.)
 MOMENTS: dict[str, tuple[str, ...]] = {
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer": ("ms", "vs"),
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer": ("velocities",),
@@ -1096,7 +1100,10 @@ def _hides_class_attribute(kind: type, namespace: Mapping[Any, Any]) -> str | No
     for key in namespace:
         if not isinstance(key, str):
             return f"a {_type_name(kind)} whose state has a non-string key"
-        if key in own:
+        if key in own or (key.startswith("__") and key.endswith("__")):
+            # (a special name hides object's own too: pickle asks the
+            # instance for __reduce_ex__, and a file's callable there ran
+            # when the loaded model was pickled, round 171)
             return (
                 f"a {_type_name(kind)} whose state sets {key!r}, which hides "
                 "its class's own attribute"
