@@ -611,6 +611,13 @@ def _hard_voting() -> tuple[Any, Any]:
     return model.fit(X, np.arange(40) % 2), X[:3]
 
 
+def _bunch_item(name: str) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        model.named_estimators_[name] = model.estimators_[0]
+
+    return corrupt
+
+
 def _far_voter_labels(model: Any) -> None:
     model.estimators_[0].classes_ = np.array([2**30, 2**30 + 1])
 
@@ -4174,8 +4181,23 @@ CASES: dict[str, Case] = {
         # callable under that key ran when the loaded model was pickled)
         _scaler_with_output,
         _set("__reduce__", np.exp),
-        "sets '__reduce__', which hides its class's own attribute",
+        "sets '__reduce__', a name that starts with two underscores",
         method="transform",
+    ),
+    "unmangled-private-name-in-state": Case(
+        # (round 172: scikit-learn's HTML display formats this key into a
+        # link: a file's markup, or 5e8 characters of padding)
+        _scaler_with_output,
+        _set("__doc_link_template", "{estimator_name:>500000000}"),
+        "sets '__doc_link_template', a name that starts with two underscores",
+        method="transform",
+    ),
+    "special-name-among-a-bunchs-items": Case(
+        # (round 172: a Bunch answers attributes with its items, and
+        # copy.deepcopy called the one named __deepcopy__)
+        _hard_voting,
+        _bunch_item("__deepcopy__"),
+        "Bunch whose items name special attributes",
     ),
     "hashing-no-features": Case(
         _hashing,

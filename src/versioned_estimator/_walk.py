@@ -492,6 +492,11 @@ def _walk(
             # Items stored by the dict itself (a Bunch, an OrderedDict); any
             # other mapping keeps them in the state walked above (and the
             # abstract Mapping check cost a first load 1 ms, class by class).
+            if any(type(k) is str and k.startswith("__") for k in obj):
+                # A Bunch answers attributes with its items: copy.deepcopy
+                # asked it for __deepcopy__ and called the item (round 172);
+                # fit names no step so.
+                return f"a {_type_name(kind)} whose items name special attributes"
             values.extend(obj.items())
         if kind.__name__ == "_CFNode" and isinstance(namespace, dict):
             # Birch's leaves link each to the next and the previous, one
@@ -1100,10 +1105,19 @@ def _hides_class_attribute(kind: type, namespace: Mapping[Any, Any]) -> str | No
     for key in namespace:
         if not isinstance(key, str):
             return f"a {_type_name(kind)} whose state has a non-string key"
-        if key in own or (key.startswith("__") and key.endswith("__")):
-            # (a special name hides object's own too: pickle asks the
-            # instance for __reduce_ex__, and a file's callable there ran
-            # when the loaded model was pickled, round 171)
+        if key.startswith("__"):
+            # A special name hides object's own too (pickle asks the
+            # instance for __reduce_ex__: a file's callable there ran when
+            # the loaded model was pickled, round 171), and a name no class
+            # mangles is one only code setting it by its text reads:
+            # scikit-learn's HTML display formats __doc_link_template into a
+            # link, a file's markup and 5e8 characters of padding (round 172).
+            # (A mangled name starts with one underscore: _BaseLibSVM__Xfit.)
+            return (
+                f"a {_type_name(kind)} whose state sets {key!r}, a name that "
+                "starts with two underscores, which no fit sets"
+            )
+        if key in own:
             return (
                 f"a {_type_name(kind)} whose state sets {key!r}, which hides "
                 "its class's own attribute"
