@@ -618,6 +618,52 @@ def _bunch_item(name: str) -> Callable[[Any], None]:
     return corrupt
 
 
+def _requests_of(owner: Any, slots: Callable[[Any], Any] | None = None) -> Any:
+    """A ``MetadataRequest`` as ``set_*_request`` leaves it, or with each of
+    its method slots holding ``slots(child)`` instead."""
+    from sklearn.utils._metadata_requests import (
+        SIMPLE_METHODS,
+        MetadataRequest,
+        MethodMetadataRequest,
+    )
+
+    request = MetadataRequest(owner=owner)
+    if slots is not None:
+        child = MethodMetadataRequest(owner=None, method="fit")
+        for _ in range(2):  # each level's ten slots hold one child
+            child = slots(child)
+        for method in SIMPLE_METHODS:
+            setattr(request, method, child)
+    return request
+
+
+def _nested_requests(model: Any) -> None:
+    """Round 173: ``clone`` and routing walk a request's ten methods, and
+    each held a request of its own: 10**depth steps from a few bytes."""
+    from sklearn.utils._metadata_requests import SIMPLE_METHODS, MetadataRequest
+
+    def level(child: Any) -> Any:
+        request = MetadataRequest.__new__(MetadataRequest)
+        request.owner = None
+        for method in SIMPLE_METHODS:
+            setattr(request, method, child)
+        return request
+
+    model._metadata_request = _requests_of(None, level)
+
+
+def _requests_of_another_model(model: Any) -> None:
+    model._metadata_request = _requests_of(DecisionTreeClassifier())
+
+
+def _request_alias(alias: Any) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        model._metadata_request = _requests_of(model)
+        model._metadata_request.fit._requests["sample_weight"] = alias
+
+    return corrupt
+
+
 def _far_voter_labels(model: Any) -> None:
     model.estimators_[0].classes_ = np.array([2**30, 2**30 + 1])
 
@@ -4198,6 +4244,32 @@ CASES: dict[str, Case] = {
         _hard_voting,
         _bunch_item("__deepcopy__"),
         "Bunch whose items name special attributes",
+    ),
+    "display-hook-in-state": Case(
+        # (round 173: scikit-learn's diagram calls _sk_visual_block_ on any
+        # estimator that has one)
+        _scaler_with_output,
+        _set("_sk_visual_block_", np.float64),
+        "sets '_sk_visual_block_', a hook that display code looks up by name",
+        method="transform",
+    ),
+    "metadata-requests-nested": Case(
+        _scaler_with_output,
+        _nested_requests,
+        "metadata request holding 'fit', which is not one method's request",
+        method="transform",
+    ),
+    "metadata-requests-of-another-model": Case(
+        _scaler_with_output,
+        _requests_of_another_model,
+        "holding an estimator in '_metadata_request'",
+        method="transform",
+    ),
+    "metadata-request-alias-not-a-name": Case(
+        _scaler_with_output,
+        _request_alias("{weights}" * 20),
+        "metadata request whose alias is not a name",
+        method="transform",
     ),
     "hashing-no-features": Case(
         _hashing,

@@ -348,6 +348,88 @@ def test_routing_through_a_pipeline(routing, regression):
     assert_array_equal(wrapped.predict(X, shift=1.5), bare.predict(X, shift=1.5))
 
 
+def _routed_models(X, y, weights):
+    """Models whose metadata requests were set, fitted with routing on: each
+    keeps ``_metadata_request`` naming the estimator it was set on (itself,
+    or the template a clone was made of)."""
+    from sklearn.ensemble import RandomForestClassifier, StackingClassifier
+    from sklearn.metrics import accuracy_score, make_scorer
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    labels = (y > np.median(y)).astype(int)
+
+    def weighted(model):
+        return model.set_fit_request(sample_weight=True)
+
+    def scorer():
+        return make_scorer(accuracy_score).set_score_request(sample_weight=True)
+
+    fitted_first = LogisticRegression().fit(X, labels)
+    weighted(fitted_first).set_score_request(sample_weight="score_weights")
+    return {
+        "set-after-fit": (VersionedEstimator.wrap(fitted_first), {}),
+        "alias": (Ridge().set_fit_request(sample_weight="weights"), {"weights": 1}),
+        "pipeline": (make_pipeline(weighted(StandardScaler()), weighted(Ridge())), {}),
+        "search": (
+            GridSearchCV(
+                weighted(LogisticRegression()),
+                {"C": [0.1, 1.0]},
+                cv=3,
+                scoring=scorer(),
+            ),
+            {"labels": True},
+        ),
+        "stacking": (
+            StackingClassifier(
+                [
+                    ("lr", weighted(LogisticRegression())),
+                    (
+                        "rf",
+                        RandomForestClassifier(n_estimators=3).set_fit_request(
+                            sample_weight=False
+                        ),
+                    ),
+                ],
+                cv=3,
+            ),
+            {"labels": True},
+        ),
+        "tuned-threshold": (
+            TunedThresholdClassifierCV(
+                weighted(LogisticRegression()), cv=3, scoring=scorer()
+            ),
+            {"labels": True},
+        ),
+    }, labels
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["set-after-fit", "alias", "pipeline", "search", "stacking", "tuned-threshold"],
+)
+def test_routed_models_load_safely(routing, regression, tmp_path, name):
+    """A model whose metadata requests were set loads under the default
+    policy (its requests name the estimator they were set on), predicts as
+    it did, keeps its requests, and clones (round 173's false positives)."""
+    X, y = regression
+    weights = np.linspace(0.5, 1.5, len(y))
+    models, labels = _routed_models(X, y, weights)
+    model, how = models[name]
+    target = labels if how.get("labels") else y
+    if not isinstance(model, VersionedEstimator):
+        key = "weights" if "weights" in how else "sample_weight"
+        model = VersionedEstimator(model).fit(X, target, **{key: weights})
+    path = tmp_path / "routed.joblib"
+    joblib.dump(model, path)
+    loaded = load(path)
+    assert_array_equal(loaded.predict(X), model.predict(X))
+    assert str(loaded.estimator_.get_metadata_routing()) == str(
+        model.estimator_.get_metadata_routing()
+    )
+    again = clone(loaded)
+    assert str(again.get_metadata_routing()) == str(model.get_metadata_routing())
+
+
 def test_without_routing_arguments_pass_as_given(regression):
     """Routing off: every argument reaches the inner method, as for a bare call."""
     X, y = regression

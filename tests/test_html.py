@@ -76,3 +76,28 @@ def test_loaded_model_reports_the_probe_replay(iris):
     page = replayed._repr_html_()
     assert "probe replay: ok" in page
     assert "skipped" not in page
+
+
+def test_the_diagram_draws_the_fitted_model(iris, tmp_path):
+    """Once fitted, the diagram draws ``estimator_``, as a search draws its
+    best estimator: the unfitted template drawn as fitted broke it (a
+    one-to-one FunctionTransformer's names, round 173), fresh and loaded."""
+    import joblib
+    import numpy as np
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from versioned_estimator import load
+
+    X, y = iris
+    steps = make_pipeline(
+        FunctionTransformer(np.log1p, feature_names_out="one-to-one"),
+        LogisticRegression(max_iter=500),
+    )
+    fitted = VersionedEstimator(steps).fit(X, y)
+    assert "estimator_: Pipeline" in fitted._repr_html_()
+    joblib.dump(fitted, tmp_path / "m.joblib")
+    loaded = load(tmp_path / "m.joblib")
+    loaded.predict(X[:2])
+    assert "estimator_: Pipeline" in loaded._repr_html_()
+    assert "estimator: Pipeline" in VersionedEstimator(steps)._repr_html_()

@@ -1159,6 +1159,27 @@ class VersionedEstimator(MetaEstimatorMixin, BaseEstimator):
         """What ``_repr_html_`` returns (scikit-learn's hook name before 1.7)."""
         return self._html_repr()
 
+    def _sk_visual_block_(self) -> Any:
+        """scikit-learn's diagram of the wrapper: its fitted model once there
+        is one, as a search shows its ``best_estimator_`` (the ``estimator``
+        parameter is a template: drawn as fitted, an unfitted one-to-one
+        ``FunctionTransformer`` in it broke the diagram)."""
+        try:
+            from sklearn.utils._repr_html.estimator import _VisualBlock
+        except ImportError:  # scikit-learn 1.6
+            from sklearn.utils._estimator_html_repr import _VisualBlock
+
+        fitted = self.__dict__.get("estimator_")
+        key, shown = (
+            ("estimator", self.estimator) if fitted is None else ("estimator_", fitted)
+        )
+        return _VisualBlock(
+            "parallel",
+            [shown],
+            names=[f"{key}: {type(shown).__name__}"],
+            name_details=[str(shown)],
+        )
+
     def _html_repr(self) -> str:
         """scikit-learn's diagram beside the envelope card (Jupyter)."""
         from versioned_estimator._html import envelope_card

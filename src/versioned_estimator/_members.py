@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from versioned_estimator._routing import REQUEST_TYPES, request_owned_by
 from versioned_estimator._settings import same_settings
 from versioned_estimator._shapes import CONTAINER_TYPES, param_set
 
@@ -496,12 +497,15 @@ def accounted_members(model: Any) -> str | None:
     """Every estimator a model holds is accounted for: a parameter (the
     settings a reader sees), a fit of one (:data:`CLONED`), a part fit
     builds (:data:`BUILT_PARTS`), or a member a check of its own holds
-    (:data:`CHECKED_MEMBERS`). Each of those was a hole once: a member
-    held apart from what made it runs at predict whatever the parameters
-    say (six red-team rounds found one more each time)."""
+    (:data:`CHECKED_MEMBERS`), or the owner of its metadata requests
+    (:func:`_routing.request_owned_by`). Each of those was a hole once: a
+    member held apart from what made it runs at predict whatever the
+    parameters say (six red-team rounds found one more each time)."""
     namespace = getattr(model, "__dict__", None)
     if not isinstance(namespace, dict):
         return None
+    if type(model) in REQUEST_TYPES:
+        return None  # its owner is shown by name, never run (_routing)
     kind = _name(model)
     owner: type = type(model)
     accounted = _accounted(owner, kind)
@@ -509,6 +513,8 @@ def accounted_members(model: Any) -> str | None:
         held = type(value)
         if held in _PLAIN_ITEMS or (held is np.ndarray and not value.dtype.hasobject):
             continue  # holds nothing (a boosting model's 600 arrays of nodes)
+        if attribute == "_metadata_request" and request_owned_by(model, value):
+            continue  # its owner: the model, or the one it was cloned from
         if attribute not in accounted and _holds_estimator(value):
             return (
                 f"a {kind} holding an estimator in {str(attribute)[:40]!r}, "

@@ -46,6 +46,7 @@ from versioned_estimator._fitted_state import (
 )
 from versioned_estimator._magnitudes import slow_array
 from versioned_estimator._neighbor_trees import binary_tree
+from versioned_estimator._routing import metadata_request, method_request
 from versioned_estimator._shapes import fitted_rows
 
 __all__ = ["check_structure", "covering"]
@@ -825,6 +826,8 @@ def _keeps_width(transformer: Any) -> bool:
 
 _CHECKS: dict[str, Callable[..., str | None]] = {
     "sklearn.tree._tree.Tree": _tree,
+    "sklearn.utils._metadata_requests.MetadataRequest": metadata_request,
+    "sklearn.utils._metadata_requests.MethodMetadataRequest": method_request,
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor": _predictor,
     "sklearn.neighbors._kd_tree.KDTree": binary_tree,
     "sklearn.neighbors._ball_tree.BallTree": binary_tree,

@@ -665,8 +665,11 @@ def _record_name(kind: type) -> str | None:
     predict and transform use ``best_estimator_`` and ``estimators_``), a
     calibrated classifier's ``estimator`` (its members run their own), a
     gradient boosting model's ``init`` (fit fits it in place as ``init_``,
-    which predict runs); None for any other class. Once per class: the walk
-    asks of every object."""
+    which predict runs), a metadata request's ``owner`` (the estimator it
+    was set on, shown by name: :mod:`versioned_estimator._routing`); None
+    for any other class. Once per class: the walk asks of every object."""
+    if kind.__module__ == "sklearn.utils._metadata_requests":
+        return "owner" if kind.__name__ in _REQUESTS else None
     mro = {(c.__module__, c.__name__) for c in kind.__mro__}
     if ("sklearn.model_selection._search", "BaseSearchCV") in mro:
         return "cv_results_"
@@ -677,6 +680,9 @@ def _record_name(kind: type) -> str | None:
     if ("sklearn.ensemble._gb", "BaseGradientBoosting") in mro:
         return "init"
     return None
+
+
+_REQUESTS = frozenset({"MetadataRequest", "MethodMetadataRequest"})
 
 
 def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
@@ -694,6 +700,8 @@ def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
         return value if _frozen(value) else None
     if name == "init":  # the first guess, when fit made it init_ in place
         return value if value is namespace.get("init_") is not None else None
+    if name == "owner":
+        return None if value is None or type(value) is str else value
     return value if type(value).__name__ == "Bunch" else None
 
 
@@ -1122,7 +1130,19 @@ def _hides_class_attribute(kind: type, namespace: Mapping[Any, Any]) -> str | No
                 f"a {_type_name(kind)} whose state sets {key!r}, which hides "
                 "its class's own attribute"
             )
+        if key.startswith(_HOOKS):
+            return (
+                f"a {_type_name(kind)} whose state sets {key!r}, a hook that "
+                "display code looks up by name, which no fit sets"
+            )
     return None
+
+
+#: Names display code looks up on any object by their text, defined or not:
+#: IPython's ``_repr_html_`` and ``_ipython_display_``, scikit-learn's
+#: ``_sk_visual_block_``, which its diagram calls (round 173: a file's
+#: ``numpy.float64`` there broke the display).
+_HOOKS = ("_repr_", "_ipython_", "_sk_")
 
 
 @functools.lru_cache(maxsize=1024)
