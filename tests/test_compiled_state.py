@@ -664,6 +664,10 @@ def _request_alias(alias: Any) -> Callable[[Any], None]:
     return corrupt
 
 
+def _holding_itself(model: Any) -> None:
+    model.inv_kw_args = {"kept": [model]}
+
+
 def _far_voter_labels(model: Any) -> None:
     model.estimators_[0].classes_ = np.array([2**30, 2**30 + 1])
 
@@ -4263,6 +4267,22 @@ CASES: dict[str, Case] = {
         _scaler_with_output,
         _requests_of_another_model,
         "holding an estimator in '_metadata_request'",
+        method="transform",
+    ),
+    "metadata-request-marked-to-warn": Case(
+        # (round 174: a request marked so formats its owner into a warning
+        # at every call; no class of scikit-learn declares it)
+        _scaler_with_output,
+        _request_alias("$WARN$"),
+        "metadata request whose alias is not a name",
+        method="transform",
+    ),
+    "parameter-holding-its-holder": Case(
+        # (round 174: steps sharing a parameter dict that held them: a
+        # repr followed the cycle path by path, 54 s for 6 steps)
+        _function_transformer,
+        _holding_itself,
+        "holds, through its members, an object that holds it",
         method="transform",
     ),
     "metadata-request-alias-not-a-name": Case(

@@ -379,6 +379,22 @@ def _routed_models(X, y, weights):
             ),
             {"labels": True},
         ),
+        "search-of-calibrated-pipeline": (
+            GridSearchCV(
+                weighted(
+                    CalibratedClassifierCV(
+                        make_pipeline(
+                            weighted(StandardScaler()),
+                            weighted(LogisticRegression()),
+                        ),
+                        cv=3,
+                    )
+                ).set_score_request(sample_weight=True),
+                {"method": ["sigmoid", "isotonic"]},
+                cv=3,
+            ),
+            {"labels": True},
+        ),
         "stacking": (
             StackingClassifier(
                 [
@@ -405,12 +421,21 @@ def _routed_models(X, y, weights):
 
 @pytest.mark.parametrize(
     "name",
-    ["set-after-fit", "alias", "pipeline", "search", "stacking", "tuned-threshold"],
+    [
+        "set-after-fit",
+        "alias",
+        "pipeline",
+        "search",
+        "search-of-calibrated-pipeline",
+        "stacking",
+        "tuned-threshold",
+    ],
 )
 def test_routed_models_load_safely(routing, regression, tmp_path, name):
     """A model whose metadata requests were set loads under the default
     policy (its requests name the estimator they were set on), predicts as
-    it did, keeps its requests, and clones (round 173's false positives)."""
+    it did, keeps its requests, and clones (rounds 173 and 174's false
+    positives: a search's clones each name the template they came from)."""
     X, y = regression
     weights = np.linspace(0.5, 1.5, len(y))
     models, labels = _routed_models(X, y, weights)

@@ -134,7 +134,7 @@ CRAFTED: dict[str, tuple[str, Callable[[Any], None], str]] = {
     "frozen-holding-itself": (
         "frozen",
         lambda frozen: _holding(frozen)(frozen),
-        "a FrozenEstimator that holds something other than one estimator",
+        "holds, through its members, an object that holds it",  # a cycle
     ),
     "frozen-with-fitted-state-of-its-own": (
         "frozen",
