@@ -3130,6 +3130,35 @@ def _birch_chain(model: Any, levels: int = 40) -> None:
     model.root_ = child
 
 
+def _leaves_outside_the_tree(bare: bool) -> Callable[[Any], None]:
+    """Round 175: nodes linked after the last leaf, in no node of the tree:
+    partial_fit clustered the centres of every one (``bare``: nodes of
+    nothing but the links, which a check followed from each, n times n)."""
+
+    def corrupt(model: Any) -> None:
+        from sklearn.cluster._birch import _CFNode
+
+        previous = model._get_leaves()[-1]
+        centres = previous.centroids_
+        for _ in range(50):
+            node = _CFNode.__new__(_CFNode)
+            node.__dict__.update(
+                {} if bare else {"centroids_": centres, "subclusters_": []}
+            )
+            node.prev_leaf_, node.next_leaf_ = previous, None
+            previous.next_leaf_ = previous = node
+
+    return corrupt
+
+
+def _one_array_in_many_grids(model: Any) -> None:
+    """Round 175: clone copies a parameter's list item by item, each with a
+    deepcopy of its own: one array under 100 dicts of a grid, 100 copies."""
+    shared = RS.rand(1 << 15)
+    grids = [{"alpha": [1.0, 2.0]}] + [{"tol": [shared]} for _ in range(100)]
+    model.param_grid = grids
+
+
 def _birch_wider_than_its_branching(model: Any) -> None:
     """A node of more subclusters than the branching factor lets a split
     leave: each row of partial_fit is compared with all of them."""
@@ -5967,6 +5996,21 @@ CASES: dict[str, Case] = {
     ),
     "birch-a-chain-above-its-root": Case(
         _birch_of_two_columns, _birch_chain, "a Birch tree taller than"
+    ),
+    "birch-leaves-outside-its-tree": Case(
+        _birch_of_two_columns,
+        _leaves_outside_the_tree(bare=False),
+        "list of leaves is not its tree's leaves",
+    ),
+    "birch-bare-nodes-among-its-leaves": Case(
+        _birch_of_two_columns,
+        _leaves_outside_the_tree(bare=True),
+        "list of leaves is not its tree's leaves",
+    ),
+    "search-grid-of-one-array-in-many-dicts": Case(
+        _search_with_scorer,
+        _one_array_in_many_grids,
+        "arrays of numbers referred to over and over",
     ),
     "birch-nodes-wider-than-its-branching-factor": Case(
         _birch_of_two_columns,

@@ -147,7 +147,7 @@ def _walk(
     # Arrays of numbers of MIN_OWNED_ARRAY_BYTES or more, and the references
     # of estimators to the data fit keeps by reference ((holder, member)), for
     # the owners bound (:func:`_shared_data`).
-    data: set[int] = set()
+    data: dict[int, int] = {}  # their bytes, by id
     inputs: set[tuple[int, int]] = set()
     # The masked arrays of searches' results (the only ones fit makes).
     masked: set[int] = set()
@@ -325,7 +325,7 @@ def _walk(
                 and (obj.size or _span(obj.shape) <= MAX_EMPTY_SPAN)
             ):
                 if obj.nbytes >= MIN_OWNED_ARRAY_BYTES:
-                    data.add(id(obj))
+                    data[id(obj)] = obj.nbytes
                 continue
         elif isinstance(obj, np.generic):
             continue
@@ -616,7 +616,9 @@ def _walk(
     if problem is not None:
         return problem
     if shared_data or (data and repeated):
-        problem = _shared_data(members, parts, data, inputs)
+        problem = _shared_data(members, parts, data.keys(), inputs) or _data_reached(
+            id(root), members, data, inputs, unrun
+        )
         if problem is not None:
             return problem
     if named and _held_elsewhere(members, named):
@@ -892,6 +894,42 @@ def _shared_data(
                 "one of them runs over all of it)"
             )
     return None
+
+
+#: Bytes of arrays every reference may reach beyond MAX_EXPANSION times the
+#: bytes the arrays hold (:func:`_data_reached`).
+MAX_DATA_REACHED_FREE = 1 << 24
+
+
+def _data_reached(
+    root: int,
+    members: Mapping[int, list[int]],
+    data: Mapping[int, int],
+    inputs: AbstractSet[tuple[int, int]],
+    cut: Mapping[int, int],
+) -> str | None:
+    """Why the arrays of numbers, each counted in bytes at every reference
+    (but fit's own to its input, :data:`INPUT_REFERENCES`, and the records
+    no method reads), reach far more than the bytes they hold, or None. An
+    array weighs one object in the bounds on references, whatever its size,
+    and code copies an array at every reference: scikit-learn's ``clone``
+    copies a parameter's list item by item, each item by a ``deepcopy`` of
+    its own, and 500 dicts of a search's grid over one array of 2 MiB made
+    ``clone`` hold 12.8 times an honest file's memory; 150 over 16 MiB of
+    zeros, 78 KB compressed, passed 3 GiB (round 175)."""
+    view = dict(members)
+    for holder, member in inputs:
+        held = view.get(holder)
+        if held is not None and member in held:
+            view[holder] = kept = list(held)
+            kept.remove(member)
+    limit = MAX_EXPANSION * sum(data.values()) + MAX_DATA_REACHED_FREE
+    if _expansion(root, view, data, limit, "arrays", cut) is None:
+        return None
+    return (
+        "arrays of numbers referred to over and over (code copies an array "
+        f"at each reference: over {MAX_EXPANSION} times the bytes they hold)"
+    )
 
 
 def _one_chain(
