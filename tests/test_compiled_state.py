@@ -3159,6 +3159,22 @@ def _one_array_in_many_grids(model: Any) -> None:
     model.param_grid = grids
 
 
+def _one_masked_array_in_many_grids(model: Any) -> None:
+    """Round 176: a masked array (a search's results hold some) weighed
+    nothing in bytes: clone copied it under every grid dict."""
+    shared = np.ma.MaskedArray(RS.rand(1 << 15), mask=False)
+    model.cv_results_["extra"] = shared
+    model.param_grid = [{"alpha": [1.0, 2.0]}] + [{"tol": shared} for _ in range(100)]
+
+
+def _small_arrays_under_many_grids(model: Any) -> None:
+    """Round 176: arrays under 512 bytes weighed one object each, paid for
+    by a list of zeros: clone copied 1,000 of them under each grid dict."""
+    shared = [np.zeros(63) for _ in range(1000)]
+    model.cv_results_["pad"] = [0] * 60_000
+    model.param_grid = [{"alpha": [1.0, 2.0]}] + [{"tol": shared} for _ in range(300)]
+
+
 def _birch_wider_than_its_branching(model: Any) -> None:
     """A node of more subclusters than the branching factor lets a split
     leave: each row of partial_fit is compared with all of them."""
@@ -6012,6 +6028,16 @@ CASES: dict[str, Case] = {
         _one_array_in_many_grids,
         "arrays of numbers referred to over and over",
     ),
+    "search-grid-of-one-masked-array-in-many-dicts": Case(
+        _search_with_scorer,
+        _one_masked_array_in_many_grids,
+        "arrays of numbers referred to over and over",
+    ),
+    "search-grid-of-small-arrays-under-many-dicts": Case(
+        _search_with_scorer,
+        _small_arrays_under_many_grids,
+        "arrays of numbers referred to over and over",
+    ),
     "birch-nodes-wider-than-its-branching-factor": Case(
         _birch_of_two_columns,
         _birch_wider_than_its_branching,
@@ -7812,6 +7838,26 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             MultiOutputRegressor(Ridge()), transformer=StandardScaler()
         ).fit(X, two),
         X[:5],
+    )
+    # A function transformer's keywords as wide as the data, in templates
+    # that keep no width of their own (round 176's false positives).
+    from sklearn.compose import ColumnTransformer
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    wide = RS.rand(60, 10)
+    mean = FunctionTransformer(
+        np.mean, kw_args={"axis": 1, "keepdims": True, "where": np.arange(10) % 3 != 0}
+    )
+    found["GridSearchCV-function-transformer-keywords-as-wide-as-data"] = (
+        GridSearchCV(
+            make_pipeline(mean, Ridge()), {"ridge__alpha": [0.1, 1.0]}, cv=3
+        ).fit(wide, wide[:, 0]),
+        wide[:5],
+    )
+    found["ColumnTransformer-function-transformer-keywords-as-wide-as-data"] = (
+        ColumnTransformer([("m", mean, list(range(10)))]).fit(wide),
+        wide[:5],
     )
     found["TransformedTargetRegressor-pca-of-two-targets"] = (
         TransformedTargetRegressor(

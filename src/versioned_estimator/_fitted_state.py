@@ -126,6 +126,24 @@ def _columns(array: Any) -> int | None:
 
 # -- what the checks read -------------------------------------------------
 
+#: The widest data any estimator of the graph being checked was fitted on
+#: (its ``n_features_in_``), for the parts that keep no width of their own.
+_GRAPH_WIDTH: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "graph_width", default=0
+)
+
+
+@contextlib.contextmanager
+def graph_width(width: int) -> Iterator[None]:
+    """While the checks of one loaded graph run, its widest data is
+    ``width`` columns."""
+    token = _GRAPH_WIDTH.set(width)
+    try:
+        yield
+    finally:
+        _GRAPH_WIDTH.reset(token)
+
+
 #: What the checks found over each array, while a walk of one loaded graph
 #: lasts (see :func:`once`), by (id, fact): the array (weakly: a value the
 #: checks made dies with its id) and the fact.
@@ -221,10 +239,12 @@ def _parameters(estimator: Any) -> str | None:
             # Arrays among them broadcast against the data: no axis wider
             # than it (a (1, 20000) ``where=`` mask made 30,000 rows of one
             # column 4.5 GB). A stateless function transformer is run
-            # unfitted: then no axis wider than a few values.
+            # unfitted: then no axis wider than the widest data of the
+            # model it is part of (a search's or a column transformer's
+            # template, round 176's false positives), or a few values.
             width = _width(estimator)
             if width is None and kind.__name__ == "FunctionTransformer":
-                width = 0
+                width = _GRAPH_WIDTH.get()
             problem = _arguments((), value, widest=_widest_argument(width))
             if problem is not None:
                 return f"a {kind.__name__} whose {name} holds {problem}"

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from versioned_estimator._allowlist import Allowed
+from versioned_estimator._fitted_state import graph_width
 from versioned_estimator._inner import (
     MAX_DTYPE_DEPTH,
     MAX_DTYPE_FIELDS,
@@ -147,7 +148,12 @@ def _walk(
     # Arrays of numbers of MIN_OWNED_ARRAY_BYTES or more, and the references
     # of estimators to the data fit keeps by reference ((holder, member)), for
     # the owners bound (:func:`_shared_data`).
-    data: dict[int, int] = {}  # their bytes, by id
+    data: set[int] = set()
+    # Every array of numbers, of any size and class (a masked array too):
+    # its bytes and ARRAY_OVERHEAD, by id, for the bytes reached
+    # (:func:`_data_reached`); and whether one was met again.
+    arrays: dict[int, int] = {}
+    array_again = False
     inputs: set[tuple[int, int]] = set()
     # The masked arrays of searches' results (the only ones fit makes).
     masked: set[int] = set()
@@ -161,6 +167,7 @@ def _walk(
     # dtype_layout's results, by id: dtypes share parts (round 123)
     layouts: dict[int, tuple[tuple[int, int, bool], Any]] = {}
 
+    widest = 0  # the widest data an estimator was fitted on (n_features_in_)
     longest_text = 0  # the most characters (str) or bytes of a plain value
     slow: list[str] = []  # numbers a method would compute with slowly, and why
     small: list[np.ndarray] = []  # small float arrays, judged together
@@ -295,6 +302,7 @@ def _walk(
             elif type(obj) not in _PLAIN_TYPES:
                 leaf_repeats += 1
                 shared_data = shared_data or id(obj) in data
+                array_again = array_again or id(obj) in arrays
             continue
         seen.add(id(obj))
         count += 1
@@ -324,8 +332,9 @@ def _walk(
                 and not dtype.hasobject
                 and (obj.size or _span(obj.shape) <= MAX_EMPTY_SPAN)
             ):
+                arrays[id(obj)] = obj.nbytes + ARRAY_OVERHEAD
                 if obj.nbytes >= MIN_OWNED_ARRAY_BYTES:
-                    data[id(obj)] = obj.nbytes
+                    data.add(id(obj))
                 continue
         elif isinstance(obj, np.generic):
             continue
@@ -392,6 +401,8 @@ def _walk(
                 # An empty array's other dimensions cost nothing either: a
                 # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
                 return f"an empty array of shape {obj.shape}"
+            if not obj.dtype.hasobject:
+                arrays[id(obj)] = obj.nbytes + ARRAY_OVERHEAD
             held = enter(obj, obj.ravel().tolist()) if obj.dtype.hasobject else []
             if id(obj) in feature_names and id(obj) in text_chars:
                 names_chars[id(obj)] = text_chars.pop(id(obj))
@@ -455,6 +466,9 @@ def _walk(
             names = namespace.get("feature_names_in_")
             if type(names) is np.ndarray:
                 feature_names.add(id(names))
+            width = namespace.get("n_features_in_")
+            if type(width) is int and width > widest:
+                widest = width
             record = _unrun_record(kind, namespace)
             if record is not None:
                 unrun[id(obj)] = id(record)
@@ -616,19 +630,22 @@ def _walk(
     if problem is not None:
         return problem
     if shared_data or (data and repeated):
-        problem = _shared_data(members, parts, data.keys(), inputs) or _data_reached(
-            id(root), members, data, inputs, unrun
-        )
+        problem = _shared_data(members, parts, data, inputs)
+        if problem is not None:
+            return problem
+    if repeated or array_again:
+        problem = _data_reached(id(root), members, arrays, inputs, unrun)
         if problem is not None:
             return problem
     if named and _held_elsewhere(members, named):
         # A Bunch answers any attribute, a method too, with one of its
         # items: its ensemble's reference is the one no method follows.
         return "an ensemble's named_estimators_ held in another place too"
-    for obj in pending:
-        problem = check_structure(obj)
-        if problem is not None:
-            return problem
+    with graph_width(widest):
+        for obj in pending:
+            problem = check_structure(obj)
+            if problem is not None:
+                return problem
     return None
 
 
@@ -899,6 +916,11 @@ def _shared_data(
 #: Bytes of arrays every reference may reach beyond MAX_EXPANSION times the
 #: bytes the arrays hold (:func:`_data_reached`).
 MAX_DATA_REACHED_FREE = 1 << 24
+#: The bytes an array costs beside its data (numpy's header), counted with
+#: it: 1,000 arrays of 504 bytes under 850 references each paid one object
+#: of padding, a list's zero, and clone copied all (round 176: 7.3 times
+#: an honest file's memory).
+ARRAY_OVERHEAD = 128
 
 
 def _data_reached(
@@ -908,9 +930,10 @@ def _data_reached(
     inputs: AbstractSet[tuple[int, int]],
     cut: Mapping[int, int],
 ) -> str | None:
-    """Why the arrays of numbers, each counted in bytes at every reference
-    (but fit's own to its input, :data:`INPUT_REFERENCES`, and the records
-    no method reads), reach far more than the bytes they hold, or None. An
+    """Why the arrays of numbers (of any size and class, each with
+    :data:`ARRAY_OVERHEAD`), counted in bytes at every reference (but fit's
+    own to its input, :data:`INPUT_REFERENCES`, and the records no method
+    reads), reach far more than the bytes they hold, or None. An
     array weighs one object in the bounds on references, whatever its size,
     and code copies an array at every reference: scikit-learn's ``clone``
     copies a parameter's list item by item, each item by a ``deepcopy`` of
