@@ -3175,6 +3175,16 @@ def _small_arrays_under_many_grids(model: Any) -> None:
     model.param_grid = [{"alpha": [1.0, 2.0]}] + [{"tol": shared} for _ in range(300)]
 
 
+def _one_record_dtype_in_many_grids(model: Any) -> None:
+    """Round 177: a dtype weighed one object whatever its fields: clone
+    rebuilt one of 1,000 fields under each grid dict, the display
+    formatted it at each."""
+    record = np.dtype([(f"f{i}", "f8") for i in range(1000)])
+    model.param_grid = [{"alpha": [1.0, 2.0]}] + [
+        {"random_state": [record]} for _ in range(300)
+    ]
+
+
 def _birch_wider_than_its_branching(model: Any) -> None:
     """A node of more subclusters than the branching factor lets a split
     leave: each row of partial_fit is compared with all of them."""
@@ -6026,17 +6036,22 @@ CASES: dict[str, Case] = {
     "search-grid-of-one-array-in-many-dicts": Case(
         _search_with_scorer,
         _one_array_in_many_grids,
-        "arrays of numbers referred to over and over",
+        "numpy numbers or dtypes referred to over and over",
     ),
     "search-grid-of-one-masked-array-in-many-dicts": Case(
         _search_with_scorer,
         _one_masked_array_in_many_grids,
-        "arrays of numbers referred to over and over",
+        "numpy numbers or dtypes referred to over and over",
     ),
     "search-grid-of-small-arrays-under-many-dicts": Case(
         _search_with_scorer,
         _small_arrays_under_many_grids,
-        "arrays of numbers referred to over and over",
+        "numpy numbers or dtypes referred to over and over",
+    ),
+    "search-grid-of-one-record-dtype-in-many-dicts": Case(
+        _search_with_scorer,
+        _one_record_dtype_in_many_grids,
+        "numpy numbers or dtypes referred to over and over",
     ),
     "birch-nodes-wider-than-its-branching-factor": Case(
         _birch_of_two_columns,

@@ -332,11 +332,12 @@ def _walk(
                 and not dtype.hasobject
                 and (obj.size or _span(obj.shape) <= MAX_EMPTY_SPAN)
             ):
-                arrays[id(obj)] = obj.nbytes + ARRAY_OVERHEAD
+                arrays[id(obj)] = _copied_bytes(obj.nbytes, dtype)
                 if obj.nbytes >= MIN_OWNED_ARRAY_BYTES:
                     data.add(id(obj))
                 continue
         elif isinstance(obj, np.generic):
+            arrays[id(obj)] = _copied_bytes(obj.nbytes, obj.dtype)
             continue
         # A list or tuple of a class of its own (a named tuple, the list a
         # column transformer's remainder keeps) is a container like any, and
@@ -402,7 +403,7 @@ def _walk(
                 # (0, H) layer multiplied by (n, 0) makes (n, H) from nothing.
                 return f"an empty array of shape {obj.shape}"
             if not obj.dtype.hasobject:
-                arrays[id(obj)] = obj.nbytes + ARRAY_OVERHEAD
+                arrays[id(obj)] = _copied_bytes(obj.nbytes, obj.dtype)
             held = enter(obj, obj.ravel().tolist()) if obj.dtype.hasobject else []
             if id(obj) in feature_names and id(obj) in text_chars:
                 names_chars[id(obj)] = text_chars.pop(id(obj))
@@ -426,6 +427,7 @@ def _walk(
             continue
         if isinstance(obj, np.dtype):
             fields, nested, sub_arrays = dtype_layout(obj, layouts)
+            arrays[id(obj)] = _copied_bytes(0, obj, fields)
             if sub_arrays:
                 # ('f8', (20000,)) is one item of 20,000 values: code that
                 # makes an array of this dtype makes that many per element.
@@ -923,6 +925,22 @@ MAX_DATA_REACHED_FREE = 1 << 24
 ARRAY_OVERHEAD = 128
 
 
+#: What a copy or a repr of a record dtype costs a field (numpy rebuilds
+#: and formats each): one of 4,096 fields under 1,000 dicts of a search's
+#: grid weighed one object, and clone and the HTML display rebuilt and
+#: formatted it at each (round 177: 9.3 times as long, the display past
+#: 60 s from 185 KB).
+DTYPE_FIELD_BYTES = 128
+
+
+def _copied_bytes(nbytes: int, dtype: np.dtype[Any], fields: int | None = None) -> int:
+    """What a copy of an array, a numpy number or a dtype (``nbytes`` of
+    data) holds: its data, its header, and its dtype's fields."""
+    if fields is None:
+        fields = len(dtype.names) if dtype.names else 0
+    return nbytes + ARRAY_OVERHEAD + DTYPE_FIELD_BYTES * fields
+
+
 def _data_reached(
     root: int,
     members: Mapping[int, list[int]],
@@ -931,7 +949,8 @@ def _data_reached(
     cut: Mapping[int, int],
 ) -> str | None:
     """Why the arrays of numbers (of any size and class, each with
-    :data:`ARRAY_OVERHEAD`), counted in bytes at every reference (but fit's
+    :data:`ARRAY_OVERHEAD`), numpy numbers and dtypes (each field
+    :data:`DTYPE_FIELD_BYTES`), counted in bytes at every reference (but fit's
     own to its input, :data:`INPUT_REFERENCES`, and the records no method
     reads), reach far more than the bytes they hold, or None. An
     array weighs one object in the bounds on references, whatever its size,
@@ -950,8 +969,9 @@ def _data_reached(
     if _expansion(root, view, data, limit, "arrays", cut) is None:
         return None
     return (
-        "arrays of numbers referred to over and over (code copies an array "
-        f"at each reference: over {MAX_EXPANSION} times the bytes they hold)"
+        "arrays of numbers, numpy numbers or dtypes referred to over and over "
+        "(code copies one at each reference: over "
+        f"{MAX_EXPANSION} times the bytes they hold)"
     )
 
 
