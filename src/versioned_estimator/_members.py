@@ -510,7 +510,7 @@ def accounted_members(model: Any) -> str | None:
     owner: type = type(model)
     accounted = _accounted(owner, kind)
     for attribute, value in namespace.items():
-        if attribute in _LEAF_LINKS and owner.__name__ == "_CFNode":
+        if attribute in LEAF_LINKS and owner.__name__ == "_CFNode":
             continue  # a leaf of the tree, judged as one (_state_values)
         held = type(value)
         if held in _PLAIN_ITEMS or (held is np.ndarray and not value.dtype.hasobject):
@@ -580,19 +580,20 @@ def _holds_estimator(value: Any) -> bool:
     return False
 
 
-#: Birch's leaves link each to the next and the previous: every one is a
+#: Birch's leaves link each to the next and the previous (a tree node's
+#: links along its list of leaves, which the walk follows apart): every one is a
 #: leaf of its tree (``_class_checks._birch``), whose own state is judged
 #: as it is. Followed from each, the list made a check of n leaves read n
 #: times n nodes (an honest Birch of 5,299 subclusters loaded in 9 s; 4,000
 #: linked nodes of nothing took 40 s, round 175).
-_LEAF_LINKS = frozenset({"prev_leaf_", "next_leaf_"})
+LEAF_LINKS = ("prev_leaf_", "next_leaf_")
 
 
 def _state_values(kind: type, state: dict[str, Any]) -> Any:
     """An object's state values, but Birch's leaf links."""
     if kind.__name__ != "_CFNode":
         return state.values()
-    return [v for k, v in state.items() if k not in _LEAF_LINKS]
+    return [v for k, v in state.items() if k not in LEAF_LINKS]
 
 
 _PLAIN_ITEMS = frozenset(

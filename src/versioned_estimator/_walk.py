@@ -46,6 +46,7 @@ from versioned_estimator._magnitudes import (
     slow_numbers,
     slow_scalars,
 )
+from versioned_estimator._members import LEAF_LINKS
 from versioned_estimator._routing import REQUEST_TYPES
 from versioned_estimator._shapes import CONTAINER_TYPES, SCALARS, param_names
 from versioned_estimator._structures import check_structure, covering
@@ -532,7 +533,7 @@ def _walk(
             # list through its tree (its check follows it once): walked for
             # their types, not counted as references code recurses over
             # (5,000 honest subclusters counted over 8 times the graph).
-            links = [namespace.get(n) for n in _LEAF_LINKS]
+            links = [namespace.get(n) for n in LEAF_LINKS]
             values = [v for v in values if all(v is not link for link in links)]
             stack.extend(link for link in links if link is not None)
         elif kind in REQUEST_TYPES and isinstance(namespace, dict):
@@ -1165,8 +1166,6 @@ def _expansion(
 
 
 _MISSING = object()
-#: A Birch tree node's links along the list of leaves.
-_LEAF_LINKS = ("prev_leaf_", "next_leaf_")
 #: The most bytes an array's item may take: text labels of 1,024 characters
 #: (a fitted model's largest numbers take 16, a tree's nodes 64).
 MAX_ITEM_BYTES = 4096
