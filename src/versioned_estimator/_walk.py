@@ -21,7 +21,7 @@ import functools
 import itertools
 import math
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -156,6 +156,9 @@ def _walk(
     arrays: dict[int, int] = {}
     array_again = False
     inputs: set[tuple[int, int]] = set()
+    # A boosting model's trees' references to its one random generator
+    # (:func:`_boosting_seeds`): fit's own, copied by no code one by one.
+    seeds: set[tuple[int, int]] = set()
     # The masked arrays of searches' results (the only ones fit makes).
     masked: set[int] = set()
     # A column transformer's list of column selectors, one a transformer: a
@@ -457,6 +460,8 @@ def _walk(
         admitted, by_library, judged = facts
         if not admitted:
             return f"an object of {_type_name(kind)}"
+        if isinstance(obj, _RANDOM_TYPES):
+            arrays[id(obj)] = _random_copy_bytes(obj)
         if kind.__name__ == "Bunch" and id(obj) not in named:
             # A Bunch answers every attribute with one of its items: as a
             # pipeline step, step.transform is whatever the file put there.
@@ -472,6 +477,8 @@ def _walk(
             width = namespace.get("n_features_in_")
             if type(width) is int and width > widest:
                 widest = width
+            if "_rng" in namespace:
+                seeds.update(_boosting_seeds(kind, namespace))
             record = _unrun_record(kind, namespace)
             if record is not None:
                 unrun[id(obj)] = id(record)
@@ -637,7 +644,7 @@ def _walk(
         if problem is not None:
             return problem
     if repeated or array_again:
-        problem = _data_reached(id(root), members, arrays, inputs, unrun)
+        problem = _data_reached(id(root), members, arrays, inputs | seeds, unrun)
         if problem is not None:
             return problem
     if named and _held_elsewhere(members, named):
@@ -741,6 +748,25 @@ def _unrun_record(kind: type, namespace: Mapping[str, Any]) -> Any:
     return value if type(value).__name__ == "Bunch" else None
 
 
+def _boosting_seeds(
+    kind: type, namespace: Mapping[str, Any]
+) -> Iterator[tuple[int, int]]:
+    """The references (tree, generator) from a gradient boosting model's
+    trees to the one random generator fit gave them all (``_rng``): 5,000
+    trees of 1,000 stages of five classes refer to it, and no code copies
+    it at each. None for any other class."""
+    if _record_name(kind) != "init":
+        return
+    generator = namespace.get("_rng")
+    trees = namespace.get("estimators_")
+    if not isinstance(generator, _RANDOM_TYPES) or type(trees) is not np.ndarray:
+        return
+    for tree in trees.flat if trees.dtype.hasobject else ():
+        state = getattr(tree, "__dict__", None)
+        if type(state) is dict and state.get("random_state") is generator:
+            yield id(tree), id(generator)
+
+
 def _frozen(value: Any) -> bool:
     return type(value).__name__ == "FrozenEstimator" and (
         type(value).__module__ == "sklearn.frozen._frozen"
@@ -798,7 +824,14 @@ def _slow(owner: Any, value: Any) -> str | None:
         # Round 81: a neighbours model's rows as a matrix, of subnormal
         # numbers then; `*` multiplies matrices where it broadcasts arrays.
         return "a numpy matrix where fit makes an array"
-    return slow_array(value) if value.dtype.kind in "fc" else None
+    if value.dtype.kind not in "fc":
+        return None
+    if isinstance(value, np.ma.MaskedArray):
+        # A search's column of a parameter no candidate set holds whatever
+        # memory numpy gave it (4.67e-310 at random, round 178), and the
+        # mask hides it from every reader.
+        return slow_array(np.ma.getdata(value)[~np.ma.getmaskarray(value)])
+    return slow_array(value)
 
 
 def _held_elsewhere(members: Mapping[int, list[int]], named: AbstractSet[int]) -> bool:
@@ -942,6 +975,29 @@ def _copied_bytes(nbytes: int, dtype: np.dtype[Any], fields: int | None = None) 
     return nbytes + ARRAY_OVERHEAD + DTYPE_FIELD_BYTES * fields
 
 
+#: numpy's random generators: a copy rebuilds one from its state.
+_RANDOM_TYPES = (np.random.RandomState, np.random.Generator, np.random.BitGenerator)
+#: What a copy of a random generator costs, in the bytes of array a copy
+#: of equal time holds (:data:`ARRAY_OVERHEAD` a copy of a small array,
+#: 0.8 us): a Mersenne Twister's 2.5 KB of state, reseeded and restored,
+#: 170-240 us a copy; another bit generator's, 22-26 us. One legacy
+#: RandomState referred to by 100,000 items of a search's grid weighed one
+#: object, and clone copied it at each: 30.7 times an honest file's time
+#: (round 178).
+MT_COPY_BYTES = 40 << 10
+OTHER_GENERATOR_COPY_BYTES = 4 << 10
+
+
+def _random_copy_bytes(generator: Any) -> int:
+    """What :data:`_RANDOM_TYPES` object ``generator`` costs a copy."""
+    bits = getattr(generator, "_bit_generator", None) or getattr(
+        generator, "bit_generator", generator
+    )
+    if isinstance(bits, np.random.MT19937):
+        return MT_COPY_BYTES
+    return OTHER_GENERATOR_COPY_BYTES
+
+
 def _data_reached(
     root: int,
     members: Mapping[int, list[int]],
@@ -951,7 +1007,8 @@ def _data_reached(
 ) -> str | None:
     """Why the arrays of numbers (of any size and class, each with
     :data:`ARRAY_OVERHEAD`), numpy numbers and dtypes (each field
-    :data:`DTYPE_FIELD_BYTES`), counted in bytes at every reference (but fit's
+    :data:`DTYPE_FIELD_BYTES`) and random generators (by what a copy costs,
+    :func:`_random_copy_bytes`), counted in bytes at every reference (but fit's
     own to its input, :data:`INPUT_REFERENCES`, and the records no method
     reads), reach far more than the bytes they hold, or None. An
     array weighs one object in the bounds on references, whatever its size,
@@ -970,7 +1027,8 @@ def _data_reached(
     if _expansion(root, view, data, limit, "arrays", cut) is None:
         return None
     return (
-        "arrays of numbers, numpy numbers or dtypes referred to over and over "
+        "arrays of numbers, numpy numbers, dtypes or random generators referred "
+        "to over and over "
         "(code copies one at each reference: over "
         f"{MAX_EXPANSION} times the bytes they hold)"
     )
