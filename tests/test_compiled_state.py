@@ -59,6 +59,7 @@ from sklearn.ensemble import (
     RandomTreesEmbedding,
     VotingClassifier,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import (
     CountVectorizer,
@@ -70,7 +71,11 @@ from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import DistanceMetric
-from sklearn.multioutput import MultiOutputRegressor, RegressorChain
+from sklearn.multioutput import (
+    MultiOutputClassifier,
+    MultiOutputRegressor,
+    RegressorChain,
+)
 from sklearn.neighbors import (
     KNeighborsClassifier,
     KNeighborsRegressor,
@@ -3202,6 +3207,23 @@ def _one_generator_in_many_grids(model: Any) -> None:
     ]
 
 
+def _random_state_of_much_entropy(model: Any) -> None:
+    """Round 179: a seed's entropy is copied with its generator, and the
+    walk weighs a generator by a fixed cost: 10**6 words of it under one
+    generator 600 templates of a vote shared, 35 times an honest file's
+    time at clone."""
+    seed = np.random.SeedSequence(entropy=[7] * 1000)
+    model.random_state = np.random.RandomState(np.random.PCG64(seed))
+
+
+def _generator_of_a_long_spawn_key(model: Any) -> None:
+    """The same of a spawn key, a word a nested ``spawn`` when numpy makes
+    one."""
+    seed = np.random.SeedSequence(0, spawn_key=tuple(range(1000)))
+    generator = np.random.Generator(np.random.MT19937(seed))
+    model.param_grid = [{"alpha": [1.0, 2.0]}, {"random_state": [generator]}]
+
+
 def _birch_wider_than_its_branching(model: Any) -> None:
     """A node of more subclusters than the branching factor lets a split
     leave: each row of partial_fit is compared with all of them."""
@@ -6080,6 +6102,14 @@ CASES: dict[str, Case] = {
         _one_generator_in_many_grids,
         "or random generators referred to over and over",
     ),
+    "random-state-of-much-entropy": Case(
+        _logistic, _random_state_of_much_entropy, "a random seed of 1,000 entropy"
+    ),
+    "generator-of-a-long-spawn-key": Case(
+        _search_with_scorer,
+        _generator_of_a_long_spawn_key,
+        "a random seed of 1,000 spawn key",
+    ),
     "birch-nodes-wider-than-its-branching-factor": Case(
         _birch_of_two_columns,
         _birch_wider_than_its_branching,
@@ -7912,6 +7942,24 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     gamma = search.cv_results_["param_gamma"]
     np.ma.getdata(gamma)[np.ma.getmaskarray(gamma)] = 4.67e-310
     found["GridSearchCV-grids-of-distinct-parameters"] = (search, X[:5])
+    # A network fitted with random_state=None keeps numpy's one global
+    # generator: 700 members of a multi-output model share it (round 179).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        found["MultiOutputClassifier-networks-sharing-the-global-generator"] = (
+            MultiOutputClassifier(MLPClassifier((2,), solver="lbfgs", max_iter=2)).fit(
+                X, RS.rand(len(X), 700) > 0.5
+            ),
+            X[:5],
+        )
+    # A generator of a seed sequence of a few words and a spawn key.
+    seed = np.random.SeedSequence([1, 2], spawn_key=(0, 3))
+    found["LogisticRegression-seeded-by-a-seed-sequence"] = (
+        LogisticRegression(
+            random_state=np.random.RandomState(np.random.PCG64(seed))
+        ).fit(X, y),
+        X[:5],
+    )
     # Gradient boosting gives every tree its one random generator: 600
     # trees refer to it, each reference weighed as a copy of it.
     found["GradientBoostingClassifier-trees-sharing-its-generator"] = (

@@ -152,12 +152,13 @@ def _walk(
     data: set[int] = set()
     # Every array of numbers, of any size and class (a masked array too):
     # its bytes and ARRAY_OVERHEAD, by id, for the bytes reached
-    # (:func:`_data_reached`); and whether one was met again.
+    # (:func:`_data_reached`); and the bytes of those met again, at each.
     arrays: dict[int, int] = {}
-    array_again = False
+    again_bytes = 0
     inputs: set[tuple[int, int]] = set()
-    # A boosting model's trees' references to its one random generator
-    # (:func:`_boosting_seeds`): fit's own, copied by no code one by one.
+    # Fitted models' references to the random generator fit used
+    # (:data:`FIT_GENERATORS`, a boosting model's trees' to its one,
+    # :func:`_boosting_seeds`): fit's own, copied by no code one by one.
     seeds: set[tuple[int, int]] = set()
     # The masked arrays of searches' results (the only ones fit makes).
     masked: set[int] = set()
@@ -306,7 +307,7 @@ def _walk(
             elif type(obj) not in _PLAIN_TYPES:
                 leaf_repeats += 1
                 shared_data = shared_data or id(obj) in data
-                array_again = array_again or id(obj) in arrays
+                again_bytes += arrays.get(id(obj), 0)
             continue
         seen.add(id(obj))
         count += 1
@@ -499,6 +500,9 @@ def _walk(
             if isinstance(namespace, dict):
                 for name in INPUT_REFERENCES.intersection(namespace):
                     inputs.add((id(obj), id(namespace[name])))
+                for name in FIT_GENERATORS.intersection(namespace):
+                    if isinstance(namespace[name], _RANDOM_TYPES):
+                        seeds.add((id(obj), id(namespace[name])))
                 if kind.__name__ == "ColumnTransformer" and "_columns" in namespace:
                     selectors.add(id(namespace["_columns"]))
         if _fitted_part(kind, namespace, estimator_like):
@@ -643,7 +647,15 @@ def _walk(
         problem = _shared_data(members, parts, data, inputs)
         if problem is not None:
             return problem
-    if repeated or array_again:
+    # With only arrays (objects holding nothing) met again, each has one
+    # path a reference: then they reach their bytes and again_bytes at most
+    # (a boosting model's seed is held twice, and counting every path took
+    # its load 17%).
+    if repeated or (
+        again_bytes
+        and again_bytes
+        > (MAX_EXPANSION - 1) * sum(arrays.values()) + MAX_DATA_REACHED_FREE
+    ):
         problem = _data_reached(id(root), members, arrays, inputs | seeds, unrun)
         if problem is not None:
             return problem
@@ -899,6 +911,13 @@ INPUT_REFERENCES = frozenset(
         "_BaseLibSVM__Xfit",
     }
 )
+
+#: Where fit keeps the random generator it drew from (``check_random_state``
+#: of the ``random_state`` parameter: numpy's one global generator when
+#: None): fitted state, which clone, repr and get_params never copy or
+#: show, shared by every member of a one-vs-rest or multi-output network
+#: (1,500 outputs were refused, round 179).
+FIT_GENERATORS = frozenset({"_random_state", "random_state_", "_rng"})
 
 
 def _shared_data(
