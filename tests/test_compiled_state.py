@@ -3224,6 +3224,21 @@ def _generator_of_a_long_spawn_key(model: Any) -> None:
     model.param_grid = [{"alpha": [1.0, 2.0]}, {"random_state": [generator]}]
 
 
+def _random_state_of_an_object_pool(model: Any) -> None:
+    """Round 180: a seed's pool of objects, one array of 4 MiB under each,
+    and the walk does not open a generator: clone copied it at each of
+    3,500 references (16 times an honest file's memory)."""
+    rebuild, head, state = np.random.SeedSequence(1).__reduce__()
+    entropy, spawned, _, size, key = state
+    pool = np.empty(4, dtype=object)
+    for i in range(4):
+        pool[i] = np.zeros(1000)
+    seed = rebuild(*head[:2], (entropy, spawned, pool, size, key))
+    bits = np.random.PCG64(1)
+    bits.__setstate__((bits.state, seed))
+    model.random_state = np.random.RandomState(bits)
+
+
 def _birch_wider_than_its_branching(model: Any) -> None:
     """A node of more subclusters than the branching factor lets a split
     leave: each row of partial_fit is compared with all of them."""
@@ -6109,6 +6124,9 @@ CASES: dict[str, Case] = {
         _search_with_scorer,
         _generator_of_a_long_spawn_key,
         "a random seed of 1,000 spawn key",
+    ),
+    "random-state-seeded-by-an-object-pool": Case(
+        _logistic, _random_state_of_an_object_pool, "a random seed whose pool is not"
     ),
     "birch-nodes-wider-than-its-branching-factor": Case(
         _birch_of_two_columns,
