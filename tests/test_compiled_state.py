@@ -3168,7 +3168,7 @@ def _one_masked_array_in_many_grids(model: Any) -> None:
     """Round 176: a masked array (a search's results hold some) weighed
     nothing in bytes: clone copied it under every grid dict."""
     shared = np.ma.MaskedArray(RS.rand(1 << 15), mask=False)
-    model.cv_results_["extra"] = shared
+    model.cv_results_["param_extra"] = shared
     model.param_grid = [{"alpha": [1.0, 2.0]}] + [{"tol": shared} for _ in range(100)]
 
 
@@ -3237,6 +3237,16 @@ def _random_state_of_an_object_pool(model: Any) -> None:
     bits = np.random.PCG64(1)
     bits.__setstate__((bits.state, seed))
     model.random_state = np.random.RandomState(bits)
+
+
+def _scores_masked(model: Any) -> None:
+    """Round 180: a search's scores as a masked array (fit masks only the
+    columns of parameters a candidate does not set), numbers judged by
+    what the mask shows only there."""
+    scores = model.cv_results_["mean_test_score"]
+    model.cv_results_["mean_test_score"] = np.ma.MaskedArray(
+        np.full_like(scores, 1e-310), mask=True
+    )
 
 
 def _birch_wider_than_its_branching(model: Any) -> None:
@@ -5593,7 +5603,7 @@ CASES: dict[str, Case] = {
     "projection-index-behind-a-mask": Case(
         _projection,
         _masked_far_index,
-        "masked array outside a search's results",
+        "masked array outside a search's columns of parameters",
         method="transform",
     ),
     "encoder-one-small-category-array-for-every-feature": Case(
@@ -6127,6 +6137,11 @@ CASES: dict[str, Case] = {
     ),
     "random-state-seeded-by-an-object-pool": Case(
         _logistic, _random_state_of_an_object_pool, "a random seed whose pool is not"
+    ),
+    "search-scores-masked": Case(
+        _search_with_scorer,
+        _scores_masked,
+        "masked array outside a search's columns of parameters",
     ),
     "birch-nodes-wider-than-its-branching-factor": Case(
         _birch_of_two_columns,

@@ -426,8 +426,8 @@ def _walk(
                     # Checks of values see what the mask leaves, compiled
                     # code all of them (an index of 2**30 behind a mask
                     # crashed a sparse product); scikit-learn keeps masked
-                    # arrays only in a search's results.
-                    return "a masked array outside a search's results"
+                    # arrays only in a search's columns of parameters.
+                    return "a masked array outside a search's columns of parameters"
                 stack.append(obj.fill_value)
             continue
         if isinstance(obj, np.dtype):
@@ -484,8 +484,13 @@ def _walk(
             if record is not None:
                 unrun[id(obj)] = id(record)
                 if type(record) is dict:  # a search's results: columns masked
+                    # only its parameters' (a candidate may not set one)
                     masked.update(
-                        id(v) for v in record.values() if type(v) is np.ma.MaskedArray
+                        id(v)
+                        for k, v in record.items()
+                        if type(v) is np.ma.MaskedArray
+                        and type(k) is str
+                        and k.startswith("param_")
                     )
                 elif type(record).__name__ == "Bunch":
                     named.add(id(record))
