@@ -3239,6 +3239,15 @@ def _random_state_of_an_object_pool(model: Any) -> None:
     model.random_state = np.random.RandomState(bits)
 
 
+def _random_state_spawned_near_its_limit(model: Any) -> None:
+    """Round 181: a seed that spawned 2**32 - 2 children, which no fit
+    reaches: the user's next ``spawn`` never ends."""
+    rebuild, head, state = np.random.SeedSequence(1).__reduce__()
+    entropy, _, pool, size, key = state
+    seed = rebuild(*head[:2], (entropy, 2**32 - 2, pool, size, key))
+    model.random_state = np.random.RandomState(np.random.MT19937(seed))
+
+
 def _scores_masked(model: Any) -> None:
     """Round 180: a search's scores as a masked array (fit masks only the
     columns of parameters a candidate does not set), numbers judged by
@@ -6137,6 +6146,9 @@ CASES: dict[str, Case] = {
     ),
     "random-state-seeded-by-an-object-pool": Case(
         _logistic, _random_state_of_an_object_pool, "a random seed whose pool is not"
+    ),
+    "random-state-spawned-near-its-limit": Case(
+        _logistic, _random_state_spawned_near_its_limit, "a random seed that spawned"
     ),
     "search-scores-masked": Case(
         _search_with_scorer,

@@ -1269,6 +1269,8 @@ def _bit_generator_state(state: Any) -> str | None:
 MAX_SEED_WORDS = 64
 MAX_SEED_BITS = 4096
 MAX_POOL_SIZE = 64
+#: The most children a seed may have spawned: a billion.
+MAX_SPAWNED = 1 << 30
 
 
 def _seed_words(words: Any, what: str) -> str | None:
@@ -1307,12 +1309,16 @@ def _seed_sequence(sequence: Any) -> str | None:
         or type(pool) is not np.ndarray
         or pool.dtype != np.uint32
         or pool.shape != (size,)
-        or _int(sequence.n_children_spawned) is None
     ):
         # Words, never objects: the walk does not open a generator, and a
         # copy copies all its seed holds (one array of 4 MiB in an object
         # pool, copied at each of 3,500 references by clone, round 180).
         return "a random seed whose pool is not one numpy makes"
+    spawned = _int(sequence.n_children_spawned)
+    if spawned is None or not 0 <= spawned <= MAX_SPAWNED:
+        # numpy counts children in 32 bits: near 2**32, spawn() never ends
+        # (round 181).
+        return f"a random seed that spawned {spawned} children"
     return _seed_words(sequence.entropy, "entropy") or _seed_words(
         sequence.spawn_key, "spawn key"
     )
