@@ -780,6 +780,16 @@ def _polynomial_degree_64(model: Any) -> None:
     model.n_output_features_ = model._n_out_full = count
 
 
+def _search_of_neighbours() -> tuple[Any, Any]:
+    from sklearn.model_selection import GridSearchCV
+
+    X = RS.rand(60, 3)
+    search = GridSearchCV(
+        KNeighborsClassifier(algorithm="brute"), {"n_neighbors": [3, 5]}, cv=2
+    )
+    return search.fit(X, np.arange(60) % 2), X[:3]
+
+
 def _search_with_scorer() -> tuple[Any, Any]:
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import GridSearchCV
@@ -3246,6 +3256,16 @@ def _random_state_spawned_near_its_limit(model: Any) -> None:
     entropy, _, pool, size, key = state
     seed = rebuild(*head[:2], (entropy, 2**32 - 2, pool, size, key))
     model.random_state = np.random.RandomState(np.random.MT19937(seed))
+
+
+def _masked_column_as_fitted_rows(model: Any) -> None:
+    """Round 182: a search's masked column of parameters, held by its best
+    model as its rows too: the mask hid their subnormal numbers from the
+    checks, and predict computed with all of them (50 times as long)."""
+    rows = model.best_estimator_._fit_X
+    column = np.ma.MaskedArray(rows * 1e-310, mask=np.ones(rows.shape, bool))
+    model.best_estimator_._fit_X = column
+    model.cv_results_["param_extra"] = column
 
 
 def _scores_masked(model: Any) -> None:
@@ -6114,7 +6134,7 @@ CASES: dict[str, Case] = {
     "search-grid-of-one-masked-array-in-many-dicts": Case(
         _search_with_scorer,
         _one_masked_array_in_many_grids,
-        "dtypes or random generators referred to over and over",
+        "masked column of parameters held elsewhere too",
     ),
     "search-grid-of-small-arrays-under-many-dicts": Case(
         _search_with_scorer,
@@ -6149,6 +6169,11 @@ CASES: dict[str, Case] = {
     ),
     "random-state-spawned-near-its-limit": Case(
         _logistic, _random_state_spawned_near_its_limit, "a random seed that spawned"
+    ),
+    "search-masked-column-as-fitted-rows": Case(
+        _search_of_neighbours,
+        _masked_column_as_fitted_rows,
+        "masked column of parameters held elsewhere too",
     ),
     "search-scores-masked": Case(
         _search_with_scorer,

@@ -298,6 +298,12 @@ def _walk(
             references += 1
             if references > most_references:
                 return _too_many_references(most_references)
+            if id(obj) in masked:
+                # A search's masked column is its results' alone: held as a
+                # fitted array too, code computes with what its mask hides
+                # from the checks (round 182: a network's rows of subnormal
+                # numbers under a mask, predict 50 times as long).
+                return "a search's masked column of parameters held elsewhere too"
             if id(obj) in names_chars:  # one array of names, held twice
                 text_chars[id(obj)] = names_chars.pop(id(obj))
             if id(obj) in moments:  # held elsewhere too: its arrays judged
