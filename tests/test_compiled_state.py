@@ -3268,6 +3268,36 @@ def _masked_column_as_fitted_rows(model: Any) -> None:
     model.cv_results_["param_extra"] = column
 
 
+def _search_of_a_routed_scorer() -> tuple[Any, Any]:
+    import sklearn
+    from sklearn.metrics import f1_score, make_scorer
+    from sklearn.model_selection import GridSearchCV
+
+    X = RS.rand(60, 3)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = make_scorer(f1_score).set_score_request(sample_weight=None)
+        search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, scoring=scorer)
+        return search.fit(X, np.arange(60) % 2), X[:3]
+
+
+def _scorer_request_owned_by_shared_lists(model: Any) -> None:
+    """Round 183: a scorer's request owned by another scorer (a clone's
+    owner is the one it was made from) whose keywords hold lists over and
+    over: no bound from the root reached the owner, and a check read its
+    keywords path by path (a load past 60 s from 7.7 KB)."""
+    from sklearn.metrics import f1_score, make_scorer
+
+    lists: Any = [7] * 40
+    for _ in range(3):
+        lists = [lists] * 40
+    owner = make_scorer(f1_score, labels=lists)
+    request = model.scoring._metadata_request
+    request.owner = owner
+    for method in vars(request).values():
+        if hasattr(method, "owner"):
+            method.owner = owner
+
+
 def _scores_masked(model: Any) -> None:
     """Round 180: a search's scores as a masked array (fit masks only the
     columns of parameters a candidate does not set), numbers judged by
@@ -6174,6 +6204,11 @@ CASES: dict[str, Case] = {
         _search_of_neighbours,
         _masked_column_as_fitted_rows,
         "masked column of parameters held elsewhere too",
+    ),
+    "scorer-request-owned-by-shared-lists": Case(
+        _search_of_a_routed_scorer,
+        _scorer_request_owned_by_shared_lists,
+        "reach over 8 times the parts themselves",
     ),
     "search-scores-masked": Case(
         _search_with_scorer,

@@ -1036,10 +1036,18 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
     ):
         return f"the dtype {str(dtype)[:40]}"
     stack = [(value, 0) for value in (*args, *keywords.values())]
+    # Each container read once a depth: lists held over and over, 4 deep,
+    # were read path by path (round 183: a scorer's keywords of 100 lists
+    # of one list of 100..., a load past 60 s from 7.7 KB).
+    opened: set[tuple[int, int]] = set()
     while stack:
         value, depth = stack.pop()
         if depth > 4:
             return "arguments nested more than 4 deep"
+        if isinstance(value, (list, tuple, Mapping)):
+            if (id(value), depth) in opened:
+                continue
+            opened.add((id(value), depth))
         if widest is not None:
             shape = getattr(value, "shape", None)
             axes: list[Any] = (

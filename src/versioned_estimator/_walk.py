@@ -160,6 +160,10 @@ def _walk(
     # (:data:`FIT_GENERATORS`, a boosting model's trees' to its one,
     # :func:`_boosting_seeds`): fit's own, copied by no code one by one.
     seeds: set[tuple[int, int]] = set()
+    # Metadata requests (by id): the id of the object whose routing each
+    # is; and the owners they name that are another object.
+    routed: dict[int, int | None] = {}
+    foreign_owners: set[int] = set()
     # The masked arrays of searches' results (the only ones fit makes).
     masked: set[int] = set()
     # A column transformer's list of column selectors, one a transformer: a
@@ -500,6 +504,9 @@ def _walk(
                     )
                 elif type(record).__name__ == "Bunch":
                     named.add(id(record))
+            request = namespace.get("_metadata_request")
+            if type(request) in REQUEST_TYPES:
+                routed[id(request)] = id(obj)
         if judged and isinstance(namespace, dict):
             problem = _hides_class_attribute(kind, namespace)
             if problem is not None:
@@ -563,10 +570,22 @@ def _walk(
             # the one holding it, and shows it by its class's name alone
             # (_routing): walked for its type, not a member, so neither a
             # reference counted at every request nor a cycle.
+            # An owner other than the object whose routing it is (the one a
+            # clone was made from) is counted from itself too (below: a
+            # scorer's request owned by another scorer whose keywords held
+            # lists over and over, reached by no bound from the root; round
+            # 183, a load past 60 s and a routing error's repr 12 times an
+            # honest file's time).
             owner = namespace.get("owner")
+            mine = routed.get(id(obj))
+            for value in values:
+                if type(value) in REQUEST_TYPES:
+                    routed[id(value)] = mine  # a method's, of the same owner
             if owner is not None and type(owner) is not str:
                 values = [v for v in values if v is not owner]
                 stack.append(owner)
+                if id(owner) != mine:
+                    foreign_owners.add(id(owner))
         enter(obj, values, exempt)
     moment_arrays = [a for a in moment_arrays if id(a) not in weighed]
     slow.extend(
@@ -631,6 +650,10 @@ def _walk(
         own = sum(weight.values())
         limit = MAX_EXPANSION * own + MAX_EXPANDED_FREE
         problem = _expansion(id(root), members, weight, limit)
+        for owner in foreign_owners if problem is None else ():
+            problem = _expansion(owner, members, weight, limit)
+            if problem is not None:
+                break
         if problem is None:
             # Fitted models against fitted models alone, an ensemble's
             # named_estimators_ aside: fit reaches each through one path, and
