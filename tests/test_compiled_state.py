@@ -8110,6 +8110,34 @@ def test_intact_model_loads_and_replays(name: str, tmp_path: Path) -> None:
     np.testing.assert_allclose(np.asarray(after), np.asarray(before))
 
 
+def test_keywords_are_read_once_a_container_and_a_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A function's keywords (a scorer's, a transformer's kw_args) shared
+    over and over are read once a container a depth and once a text: one
+    text under 10**6 items, parsed as a dtype at each, kept a load past
+    60 s from 2 MB (round 184); lists shared four deep were read path by
+    path (round 183)."""
+    from versioned_estimator import _fitted_state
+
+    parsed: list[Any] = []
+    real = _fitted_state._wide_dtype
+
+    def counted(value: Any) -> bool:
+        parsed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(_fitted_state, "_wide_dtype", counted)
+    text = [","] * 100_000
+    shared: Any = [text] * 50
+    assert _fitted_state._arguments((), {"labels": text, "nested": [shared]}) is None
+    assert parsed == [","]
+    assert _fitted_state._arguments((), {"dtype": "f8", "labels": ["(9,)f8"]})
+    assert "many values an item" in str(
+        _fitted_state._arguments((), {"labels": ["(9,)f8"] * 3})
+    )
+
+
 def test_a_parameter_validated_once_is_judged_alike_after() -> None:
     """Validation of a plain parameter value is kept per class and value (a
     forest's trees share their settings): a value refused once is refused

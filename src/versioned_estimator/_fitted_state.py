@@ -1040,6 +1040,7 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
     # were read path by path (round 183: a scorer's keywords of 100 lists
     # of one list of 100..., a load past 60 s from 7.7 KB).
     opened: set[tuple[int, int]] = set()
+    opened_texts: dict[int, Any] = {}  # kept alive: ids stay theirs
     while stack:
         value, depth = stack.pop()
         if depth > 4:
@@ -1066,18 +1067,38 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
                     f"an array of {max(axes)} values along an axis (at most {widest})"
                 )
         if isinstance(value, (list, tuple)):
-            stack.extend((item, depth + 1) for item in value)
+            # Plain numbers and texts read already are not pushed one by
+            # one (round 184: 10**6 items of one text took seconds).
+            if value and depth >= 4:
+                return "arguments nested more than 4 deep"
+            stack.extend(
+                (item, depth + 1)
+                for item in value
+                if type(item) not in _PLAIN_ARGUMENTS and id(item) not in opened_texts
+            )
         elif isinstance(value, Mapping):
             if "out" in value:
                 return "an out= argument, an array it would write into"
             stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, (str, np.dtype)) and _wide_dtype(value):
-            return f"the dtype {str(value)[:40]}, many values an item"
+        elif type(value) in _PLAIN_ARGUMENTS:
+            continue
+        elif isinstance(value, (str, np.dtype)):
+            # Each text parsed once (round 184: one text under 10**6 items
+            # of a list, 2 bytes each, parsed at each, a load past 60 s).
+            if id(value) in opened_texts:
+                continue
+            opened_texts[id(value)] = value
+            if _wide_dtype(value):
+                return f"the dtype {str(value)[:40]}, many values an item"
         elif isinstance(value, type) or callable(value):
             problem = _callable_parameter(value)
             if problem is not None:
                 return problem
     return None
+
+
+#: Argument values that hold nothing and that no check reads.
+_PLAIN_ARGUMENTS = frozenset({int, float, bool, type(None)})
 
 
 def _wide_dtype(value: Any) -> bool:
