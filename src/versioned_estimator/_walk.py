@@ -516,11 +516,13 @@ def _walk(
         if estimator_like:
             parts.add(id(obj))
             if isinstance(namespace, dict):
-                for name in INPUT_REFERENCES.intersection(namespace):
-                    inputs.add((id(obj), id(namespace[name])))
-                for name in FIT_GENERATORS.intersection(namespace):
-                    if isinstance(namespace[name], _RANDOM_TYPES):
-                        seeds.add((id(obj), id(namespace[name])))
+                for name in INPUT_REFERENCES:
+                    if name in namespace:
+                        inputs.add((id(obj), id(namespace[name])))
+                for name in FIT_GENERATORS:  # not over the state: 10**5 keys
+                    generator = namespace.get(name)
+                    if isinstance(generator, _RANDOM_TYPES):
+                        seeds.add((id(obj), id(generator)))
                 if kind.__name__ == "ColumnTransformer" and "_columns" in namespace:
                     selectors.add(id(namespace["_columns"]))
         if _fitted_part(kind, namespace, estimator_like):
