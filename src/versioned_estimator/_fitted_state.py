@@ -1361,10 +1361,9 @@ def _bit_generator(bits: Any) -> str | None:
 
 
 def _random_state(random_state: Any) -> str | None:
-    """numpy's legacy ``RandomState``: its Mersenne Twister position."""
-    return _bit_generator_state(random_state.get_state(legacy=False)) or (
-        _seed_sequence(getattr(random_state._bit_generator, "_seed_seq", None))
-    )
+    """numpy's legacy ``RandomState``: its bit generator's position and seed
+    (``get_state(legacy=False)`` is that generator's state)."""
+    return _bit_generator(random_state._bit_generator)
 
 
 def _generator(generator: Any) -> str | None:
