@@ -7734,8 +7734,9 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import StackingClassifier, VotingRegressor
     from sklearn.kernel_ridge import KernelRidge
+    from sklearn.metrics import fbeta_score, make_scorer
     from sklearn.model_selection import GridSearchCV
-    from sklearn.pipeline import Pipeline
+    from sklearn.pipeline import Pipeline, make_pipeline
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     columns = np.arange(40)  # one selector given to two transformers
@@ -8018,10 +8019,6 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     )
     # A function transformer's keywords as wide as the data, in templates
     # that keep no width of their own (round 176's false positives).
-    from sklearn.compose import ColumnTransformer
-    from sklearn.model_selection import GridSearchCV
-    from sklearn.pipeline import make_pipeline
-
     wide = RS.rand(60, 10)
     mean = FunctionTransformer(
         np.mean, kw_args={"axis": 1, "keepdims": True, "where": np.arange(10) % 3 != 0}
@@ -8079,6 +8076,25 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ).fit(X, two),
         X[:5],
     )
+    # Functions users name (round 184): a metric no named scorer uses, and
+    # numpy's element-wise functions that are not ufuncs.
+    found["GridSearchCV-scored-by-fbeta"] = (
+        GridSearchCV(
+            LogisticRegression(),
+            {"C": [0.5, 1.0]},
+            scoring=make_scorer(fbeta_score, beta=2, average="macro"),
+            cv=3,
+        ).fit(X, np.arange(len(X)) % 3),
+        X[:5],
+    )
+    found["Pipeline-of-clipped-and-rounded-columns"] = (
+        make_pipeline(
+            FunctionTransformer(np.clip, kw_args={"a_min": 0.1, "a_max": 0.9}),
+            FunctionTransformer(np.round, kw_args={"decimals": 2}),
+            FunctionTransformer(np.nan_to_num, kw_args={"nan": 0.0}),
+        ).fit(X),
+        X[:5],
+    )
     return found
 
 
@@ -8114,10 +8130,10 @@ def test_keywords_are_read_once_a_container_and_a_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A function's keywords (a scorer's, a transformer's kw_args) shared
-    over and over are read once a container a depth and once a text: one
-    text under 10**6 items, parsed as a dtype at each, kept a load past
-    60 s from 2 MB (round 184); lists shared four deep were read path by
-    path (round 183)."""
+    over and over are read once a container a depth and once a text by its
+    value: one text under 10**6 items, parsed as a dtype at each, kept a
+    load past 60 s from 2 MB (round 184); lists shared four deep were read
+    path by path (round 183)."""
     from versioned_estimator import _fitted_state
 
     parsed: list[Any] = []
@@ -8132,10 +8148,16 @@ def test_keywords_are_read_once_a_container_and_a_text(
     shared: Any = [text] * 50
     assert _fitted_state._arguments((), {"labels": text, "nested": [shared]}) is None
     assert parsed == [","]
+    # Equal texts that are distinct objects: parsed once, by value.
+    parsed.clear()
+    equal = ["".join(["<", "f8"]) for _ in range(1_000)]
+    assert len({id(item) for item in equal}) == 1_000
+    assert _fitted_state._arguments((), {"labels": equal, "more": [equal]}) is None
+    assert parsed == ["<f8"]
     assert _fitted_state._arguments((), {"dtype": "f8", "labels": ["(9,)f8"]})
-    assert "many values an item" in str(
-        _fitted_state._arguments((), {"labels": ["(9,)f8"] * 3})
-    )
+    for labels in (["(9,)f8"] * 3, [",", [1.0, None], "(9,)f8"], {"a": "(9,)f8"}):
+        problem = _fitted_state._arguments((), {"labels": labels})
+        assert "many values an item" in str(problem), labels
 
 
 def test_a_parameter_validated_once_is_judged_alike_after() -> None:

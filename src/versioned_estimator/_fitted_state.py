@@ -48,7 +48,7 @@ import os
 import string
 import types
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -1040,7 +1040,7 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
     # were read path by path (round 183: a scorer's keywords of 100 lists
     # of one list of 100..., a load past 60 s from 7.7 KB).
     opened: set[tuple[int, int]] = set()
-    opened_texts: dict[int, Any] = {}  # kept alive: ids stay theirs
+    read: dict[Any, Any] = {}  # texts by value, dtypes by id (kept alive)
     while stack:
         value, depth = stack.pop()
         if depth > 4:
@@ -1067,27 +1067,22 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
                     f"an array of {max(axes)} values along an axis (at most {widest})"
                 )
         if isinstance(value, (list, tuple)):
-            # Plain numbers and texts read already are not pushed one by
-            # one (round 184: 10**6 items of one text took seconds).
             if value and depth >= 4:
                 return "arguments nested more than 4 deep"
-            stack.extend(
-                (item, depth + 1)
-                for item in value
-                if type(item) not in _PLAIN_ARGUMENTS and id(item) not in opened_texts
-            )
+            stack.extend((item, depth + 1) for item in _unread(value, read))
         elif isinstance(value, Mapping):
             if "out" in value:
                 return "an out= argument, an array it would write into"
-            stack.extend((item, depth + 1) for item in value.values())
+            stack.extend((item, depth + 1) for item in _unread(value.values(), read))
         elif type(value) in _PLAIN_ARGUMENTS:
             continue
         elif isinstance(value, (str, np.dtype)):
             # Each text parsed once (round 184: one text under 10**6 items
             # of a list, 2 bytes each, parsed at each, a load past 60 s).
-            if id(value) in opened_texts:
+            key = value if type(value) is str else id(value)
+            if key in read:
                 continue
-            opened_texts[id(value)] = value
+            read[key] = value
             if _wide_dtype(value):
                 return f"the dtype {str(value)[:40]}, many values an item"
         elif isinstance(value, type) or callable(value):
@@ -1099,6 +1094,26 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
 
 #: Argument values that hold nothing and that no check reads.
 _PLAIN_ARGUMENTS = frozenset({int, float, bool, type(None)})
+_PLAIN_OR_TEXT = _PLAIN_ARGUMENTS | {str}
+
+
+def _unread(items: Collection[Any], read: Mapping[Any, Any]) -> list[Any]:
+    """The items of a container :func:`_arguments` has still to read: not
+    plain numbers, each text once by its value (not in ``read``). Sorted by
+    type in C before any item is read in Python: 10**6 references to one
+    text, 2 bytes of stream each, took 0.7 us an item read one by one, and
+    a list held at four depths was read at each (round 184)."""
+    kinds = set(map(type, items))
+    if kinds <= _PLAIN_ARGUMENTS:
+        return []
+    if kinds <= _PLAIN_OR_TEXT:  # hashable all: the distinct texts
+        return [item for item in set(items) if type(item) is str and item not in read]
+    return [
+        item
+        for item in items
+        if type(item) not in _PLAIN_ARGUMENTS
+        and not (type(item) is str and item in read)
+    ]
 
 
 def _wide_dtype(value: Any) -> bool:

@@ -539,6 +539,22 @@ def library_objects() -> Iterator[tuple[str, Any]]:
         value = getattr(np, name)
         if isinstance(value, np.ufunc):
             yield f"ufunc-{name}", value
+    # Functions users name as parameters: metrics given to make_scorer that
+    # no named scorer uses, and numpy's element-wise functions that are not
+    # ufuncs, given to FunctionTransformer (red-team round 184's honest
+    # files of fbeta_score, numpy.clip and numpy.round were refused).
+    from sklearn import metrics
+
+    for name in (
+        "fbeta_score", "hamming_loss", "zero_one_loss", "cohen_kappa_score",
+        "hinge_loss", "mean_pinball_loss", "mean_tweedie_deviance",
+        "d2_pinball_score", "d2_tweedie_score", "coverage_error",
+        "label_ranking_loss", "label_ranking_average_precision_score",
+        "ndcg_score", "dcg_score",
+    ):  # fmt: skip
+        yield f"function-{name}", getattr(metrics, name)
+    for name in ("clip", "round", "around", "fix", "nan_to_num", "sinc"):
+        yield f"function-{name}", getattr(np, name)
     # The number types a dtype parameter names (``OneHotEncoder(dtype=
     # np.float32)``): not float16 nor long doubles, which numpy multiplies
     # in plain loops.
