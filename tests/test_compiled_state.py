@@ -1073,6 +1073,19 @@ def _sqrt_transformer() -> tuple[Any, Any]:
     return FunctionTransformer(np.sqrt).fit(X), X[:3]
 
 
+def _where_without_out(model: Any) -> None:
+    """Round 185: a ``where=`` mask given to a ufunc without ``out=``: numpy
+    leaves the output where it is false as the memory it took (3e200 and
+    subnormal numbers here, others at each call)."""
+    model.kw_args = {"where": np.array([True, False, True, True])}
+
+
+def _clip_where_without_out() -> tuple[Any, Any]:
+    X = RS.rand(20, 4)
+    clip = FunctionTransformer(np.clip, kw_args={"a_min": 0.2, "a_max": 0.8})
+    return clip.fit(X), X[:3]
+
+
 def _where_as_lists(model: Any) -> None:
     """A ``where=`` mask of (2000, 1, 1) as nested lists: the output is
     (2000, rows, width)."""
@@ -3296,6 +3309,20 @@ def _scorer_request_owned_by_shared_lists(model: Any) -> None:
     for method in vars(request).values():
         if hasattr(method, "owner"):
             method.owner = owner
+
+
+def _scorer_keywords_of_one_slice(model: Any) -> None:
+    """Round 185: a scorer's keywords of one slice referred to 300,000 times
+    (two bytes of stream each): read item by item at each depth by the
+    keyword check, 23 characters each in the scorer's repr, which the
+    search's scorer check makes (a 5 MB file 15 times an honest one's time).
+    A slice is an object pickle memoizes: its references count."""
+    from sklearn.metrics import make_scorer, r2_score
+
+    items = [slice(None)] * 300_000
+    model.scoring = model.scorer_ = make_scorer(
+        r2_score, labels=items, more=[[items]], most=[[[items]]]
+    )
 
 
 def _scores_masked(model: Any) -> None:
@@ -6210,6 +6237,21 @@ CASES: dict[str, Case] = {
         _scorer_request_owned_by_shared_lists,
         "reach over 8 times the parts themselves",
     ),
+    "function-transformer-where-without-out": Case(
+        _sqrt_transformer,
+        _where_without_out,
+        "where= argument, which leaves the output unset",
+    ),
+    "function-transformer-clip-where-without-out": Case(
+        _clip_where_without_out,
+        lambda model: model.kw_args.update(where=np.array([1, 0, 1, 1], bool)),
+        "where= argument, which leaves the output unset",
+    ),
+    "scorer-keywords-of-one-slice-over-and-over": Case(
+        _search_with_scorer,
+        _scorer_keywords_of_one_slice,
+        "references to objects it holds already",
+    ),
     "search-scores-masked": Case(
         _search_with_scorer,
         _scores_masked,
@@ -8160,6 +8202,22 @@ def test_keywords_are_read_once_a_container_and_a_text(
         assert "many values an item" in str(problem), labels
 
 
+def test_a_list_of_empty_texts_is_one_character_wide(tmp_path: Path) -> None:
+    """The bound on lists of text divides by the widest text: a scorer's
+    keywords holding only empty texts made it a ZeroDivisionError out of
+    ``load()`` (round 185); numpy makes such a list one character wide."""
+    from sklearn.metrics import f1_score, make_scorer
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = RS.rand(30, 3), np.arange(30) % 2
+    search = GridSearchCV(LogisticRegression(), {"C": [0.5, 1.0]}, cv=2).fit(X, y)
+    search.scoring = search.scorer_ = make_scorer(f1_score, labels=["", ""])
+    path = tmp_path / "model.joblib"
+    ve.save(ve.VersionedEstimator.wrap(search, probe=X[:3]), path)
+    loaded = ve.load(path)
+    np.testing.assert_array_equal(loaded.predict(X[:3]), search.predict(X[:3]))
+
+
 def test_a_parameter_validated_once_is_judged_alike_after() -> None:
     """Validation of a plain parameter value is kept per class and value (a
     forest's trees share their settings): a value refused once is refused
@@ -8572,18 +8630,21 @@ def test_keyword_arrays_are_held_to_the_data_and_to_their_rank() -> None:
     no axis wider than the data (or a few values), no more dimensions than
     it. Scikit-learn's own uses of such arguments pass."""
     X = RS.rand(10, 3)
-    model = FunctionTransformer(np.exp).fit(X)
+    model = FunctionTransformer(np.mean).fit(X)  # a reduction: where= leaves out
     for where, refusal in (
         (np.ones((1, 9), dtype=bool), "an array of 9 values along an axis"),
         ([[True] * 9], "an array of 9 values along an axis"),
         ([[[True]]] * 3, "kw_args has 3 dimensions"),
     ):
-        model.kw_args = {"where": where}
+        model.kw_args = {"axis": 1, "where": where}
         assert refusal in (check_structure(model) or ""), where
-    model.kw_args = {"where": np.ones((1, 3), dtype=bool)}
+    model.kw_args = {"axis": 1, "where": np.ones((1, 3), dtype=bool)}
     assert check_structure(model) is None
-    model.kw_args = {"where": [True] * 8}  # a short list beyond the width
+    model.kw_args = {"axis": 1, "where": [True] * 8}  # short, beyond the width
     assert check_structure(model) is None
+    # A ufunc's where= leaves the rest of its output unset (round 185).
+    model.func = np.exp
+    assert "leaves the output unset" in (check_structure(model) or "")
     knn = KNeighborsClassifier(
         metric="mahalanobis", metric_params={"VI": np.eye(3)}, algorithm="brute"
     ).fit(X, np.arange(10) % 2)

@@ -2292,6 +2292,30 @@ def _(corpus: Corpus, atk: Attack) -> None:
 
 
 @attack(
+    "inner-predictor-nodes-widened-as-pairs",
+    5,
+    "boosting nodes of 1-byte records, a state of (name, value) pairs",
+)
+def _(corpus: Corpus, atk: Attack) -> None:
+    # The same nodes, the state given as pairs: the predictor's restore
+    # updates its __dict__ with anything, and the dry run judged only a
+    # dict's values (730 MB from 10 MB, round 185, read in the source).
+    from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+
+    names = PREDICTOR_RECORD_DTYPE.names or ()
+    narrow = np.dtype(
+        {"names": names, "formats": ["u1"] * len(names), "offsets": [0] * len(names)}
+    )
+    state = (("nodes", _raw_array(narrow, 10_000_000)), ("x", 1), ("y", 2))
+    predictor = _estimator_with_state(TreePredictor, state)
+    _restore_attack(
+        corpus, atk, _estimator_with_state(LogisticRegression, {"x_": predictor})
+    )
+    atk.max_peak = 256 * MIB
+
+
+@attack(
     "inner-isotonic-thresholds-of-bytes",
     5,
     "isotonic thresholds of uint8, sorted and cast",

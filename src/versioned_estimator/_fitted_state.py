@@ -246,6 +246,8 @@ def _parameters(estimator: Any) -> str | None:
             if width is None and kind.__name__ == "FunctionTransformer":
                 width = _GRAPH_WIDTH.get()
             problem = _arguments((), value, widest=_widest_argument(width))
+            if problem is None and isinstance(value, Mapping) and "where" in value:
+                problem = _where_without_out(params.get(_KEYWORDS_OF.get(name, "")))
             if problem is not None:
                 return f"a {kind.__name__} whose {name} holds {problem}"
     if "dtype" in params and not _scalar_dtype(params["dtype"]):
@@ -990,6 +992,20 @@ def _callable_parameter(value: Any) -> str | None:
 #: Parameters that hold keyword arguments for a function another parameter
 #: names (``FunctionTransformer``'s, a kernel's or a metric's).
 _KEYWORD_PARAMETERS = ("kw_args", "inv_kw_args", "kernel_params", "metric_params")
+#: The function each of those is given to, where a parameter names it.
+_KEYWORDS_OF = {"kw_args": "func", "inv_kw_args": "inverse_func"}
+
+
+def _where_without_out(function: Any) -> str | None:
+    """Why ``where=`` may not be given to ``function``: a ufunc (and
+    ``numpy.clip``, which hands its keywords to one) leaves the output
+    where the mask is false as the memory it was allocated over, with no
+    ``out=`` (which is refused): values of other objects, subnormal numbers
+    that slow every step after it, different at each call (round 185). A
+    reduction's ``where=`` (``numpy.mean``) only leaves values out."""
+    if isinstance(function, np.ufunc) or function is np.clip:
+        return "a where= argument, which leaves the output unset where it is false"
+    return None
 
 
 #: The widest axis an array given as an argument may have beyond the data's
@@ -1036,19 +1052,33 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
     ):
         return f"the dtype {str(dtype)[:40]}"
     stack = [(value, 0) for value in (*args, *keywords.values())]
-    # Each container read once a depth: lists held over and over, 4 deep,
-    # were read path by path (round 183: a scorer's keywords of 100 lists
-    # of one list of 100..., a load past 60 s from 7.7 KB).
-    opened: set[tuple[int, int]] = set()
-    read: dict[Any, Any] = {}  # texts by value, dtypes by id (kept alive)
+    # Containers by id: the deepest they were read at and what they hold
+    # still to read. Met again no deeper, nothing is read again; deeper,
+    # only the depth of what they hold is. Lists held over and over, 4 deep,
+    # were read path by path (round 183: a scorer's keywords of 100 lists of
+    # one list of 100..., a load past 60 s from 7.7 KB), then at each depth
+    # (round 185).
+    opened: dict[int, tuple[int, list[Any]]] = {}
+    read: dict[Any, Any] = {}  # other values: texts by value, others by id
     while stack:
         value, depth = stack.pop()
         if depth > 4:
             return "arguments nested more than 4 deep"
         if isinstance(value, (list, tuple, Mapping)):
-            if (id(value), depth) in opened:
+            found = opened.get(id(value))
+            if found is not None:
+                if depth <= found[0]:
+                    continue
+                if depth >= 4 and value and isinstance(value, (list, tuple)):
+                    return "arguments nested more than 4 deep"
+                opened[id(value)] = (depth, found[1])
+                stack.extend((item, depth + 1) for item in found[1])
                 continue
-            opened.add((id(value), depth))
+        else:
+            key = value if type(value) is str else id(value)
+            if key in read:
+                continue
+            read[key] = value  # kept alive: an id stays its object's
         if widest is not None:
             shape = getattr(value, "shape", None)
             axes: list[Any] = (
@@ -1069,20 +1099,20 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
         if isinstance(value, (list, tuple)):
             if value and depth >= 4:
                 return "arguments nested more than 4 deep"
-            stack.extend((item, depth + 1) for item in _unread(value, read))
+            items = _unread(value, read)
+            opened[id(value)] = (depth, items)
+            stack.extend((item, depth + 1) for item in items)
         elif isinstance(value, Mapping):
             if "out" in value:
                 return "an out= argument, an array it would write into"
-            stack.extend((item, depth + 1) for item in _unread(value.values(), read))
+            items = _unread(value.values(), read)
+            opened[id(value)] = (depth, items)
+            stack.extend((item, depth + 1) for item in items)
         elif type(value) in _PLAIN_ARGUMENTS:
             continue
         elif isinstance(value, (str, np.dtype)):
             # Each text parsed once (round 184: one text under 10**6 items
             # of a list, 2 bytes each, parsed at each, a load past 60 s).
-            key = value if type(value) is str else id(value)
-            if key in read:
-                continue
-            read[key] = value
             if _wide_dtype(value):
                 return f"the dtype {str(value)[:40]}, many values an item"
         elif isinstance(value, type) or callable(value):
@@ -1099,7 +1129,8 @@ _PLAIN_OR_TEXT = _PLAIN_ARGUMENTS | {str}
 
 def _unread(items: Collection[Any], read: Mapping[Any, Any]) -> list[Any]:
     """The items of a container :func:`_arguments` has still to read: not
-    plain numbers, each text once by its value (not in ``read``). Sorted by
+    plain numbers, each text once by its value and every other object once
+    by its identity (not in ``read``). Sorted by
     type in C before any item is read in Python: 10**6 references to one
     text, 2 bytes of stream each, took 0.7 us an item read one by one, and
     a list held at four depths was read at each (round 184)."""
@@ -1108,11 +1139,14 @@ def _unread(items: Collection[Any], read: Mapping[Any, Any]) -> list[Any]:
         return []
     if kinds <= _PLAIN_OR_TEXT:  # hashable all: the distinct texts
         return [item for item in set(items) if type(item) is str and item not in read]
+    # Every other object once, told apart by identity in C (10**6 references
+    # to one slice took 2.3 us each read one by one, round 185).
+    distinct = dict(zip(map(id, items), items, strict=True))
     return [
         item
-        for item in items
+        for key, item in distinct.items()
         if type(item) not in _PLAIN_ARGUMENTS
-        and not (type(item) is str and item in read)
+        and (item if type(item) is str else key) not in read
     ]
 
 

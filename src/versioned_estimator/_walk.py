@@ -54,7 +54,11 @@ from versioned_estimator._structures import check_structure, covering
 __all__ = ["MAX_EXPANSION", "MAX_WALK", "walk_loaded"]
 
 
-_PLAIN_TYPES = frozenset({*SCALARS, complex, bytearray, slice, range, type(Ellipsis)})
+#: Values with nothing in them to walk. A slice and a bytearray are objects
+#: pickle memoizes, so each reference to one more is two bytes of stream:
+#: they are counted as references (10**6 to one slice in a scorer's keywords
+#: were 23 characters each in its repr, round 185).
+_PLAIN_TYPES = frozenset({*SCALARS, complex, range, type(Ellipsis)})
 _CONTAINERS = (list, tuple, set, frozenset)
 _PLAIN_FLOATS = frozenset({float, complex})
 _FLOATS = frozenset(
@@ -617,13 +621,15 @@ def _walk(
         # one list of 16,000 such texts 32 times made 2.1 GB of a 384 KB
         # file (round 157).
         written = _written(listed_text.values())
-        most = (LISTED_TEXT_FREE + LISTED_TEXT_PAID * written) // longest_listed
+        # numpy makes an array of empty texts one character wide
+        width = max(longest_listed, 1)
+        most = (LISTED_TEXT_FREE + LISTED_TEXT_PAID * written) // width
         if sum(text_items.values()) > most or (
             repeated and _expansion(id(root), members, text_items, most) is not None
         ):
             return (
                 f"lists of text that, as arrays, hold more than {most:,} items "
-                f"of {longest_listed:,} characters (each reference counted), from "
+                f"of {width:,} characters (each reference counted), from "
                 f"{written:,} characters written"
             )
     if text_chars:
