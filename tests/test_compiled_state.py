@@ -8642,9 +8642,17 @@ def test_keyword_arrays_are_held_to_the_data_and_to_their_rank() -> None:
     assert check_structure(model) is None
     model.kw_args = {"axis": 1, "where": [True] * 8}  # short, beyond the width
     assert check_structure(model) is None
-    # A ufunc's where= leaves the rest of its output unset (round 185).
+    # A ufunc's where= leaves the rest of its output unset (round 185), as
+    # a transformer's function, a metric or a scorer's metric.
     model.func = np.exp
     assert "leaves the output unset" in (check_structure(model) or "")
+    knn = KNeighborsClassifier(algorithm="brute").fit(X, np.arange(10) % 2)
+    knn.metric, knn.metric_params = np.hypot, {"where": np.ones(3, dtype=bool)}
+    assert "leaves the output unset" in (check_structure(knn) or "")
+    from sklearn.metrics import make_scorer
+
+    scorer = make_scorer(np.add, where=np.ones(3, dtype=bool))
+    assert "leaves the output unset" in (check_structure(scorer) or "")
     knn = KNeighborsClassifier(
         metric="mahalanobis", metric_params={"VI": np.eye(3)}, algorithm="brute"
     ).fit(X, np.arange(10) % 2)

@@ -993,7 +993,12 @@ def _callable_parameter(value: Any) -> str | None:
 #: names (``FunctionTransformer``'s, a kernel's or a metric's).
 _KEYWORD_PARAMETERS = ("kw_args", "inv_kw_args", "kernel_params", "metric_params")
 #: The function each of those is given to, where a parameter names it.
-_KEYWORDS_OF = {"kw_args": "func", "inv_kw_args": "inverse_func"}
+_KEYWORDS_OF = {
+    "kw_args": "func",
+    "inv_kw_args": "inverse_func",
+    "kernel_params": "kernel",
+    "metric_params": "metric",
+}
 
 
 def _where_without_out(function: Any) -> str | None:
