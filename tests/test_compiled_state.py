@@ -8646,9 +8646,13 @@ def test_keyword_arrays_are_held_to_the_data_and_to_their_rank() -> None:
     # a transformer's function, a metric or a scorer's metric.
     model.func = np.exp
     assert "leaves the output unset" in (check_structure(model) or "")
-    knn = KNeighborsClassifier(algorithm="brute").fit(X, np.arange(10) % 2)
-    knn.metric, knn.metric_params = np.hypot, {"where": np.ones(3, dtype=bool)}
-    assert "leaves the output unset" in (check_structure(knn) or "")
+    for metric_params in ({"dtype": "f8"}, {"where": np.ones(3, dtype=bool)}):
+        knn = KNeighborsClassifier(
+            algorithm="brute", metric=np.hypot, metric_params=metric_params
+        ).fit(X, np.arange(10) % 2)
+        problem = check_structure(knn)
+        assert (problem is None) == ("where" not in metric_params), problem
+        assert "where" not in metric_params or "output unset" in str(problem)
     from sklearn.metrics import make_scorer
 
     scorer = make_scorer(np.add, where=np.ones(3, dtype=bool))
