@@ -1127,7 +1127,7 @@ class DryRun:
                 # Made by its class alone, as pickle makes a Python object,
                 # its state is its __dict__; as pairs, a boosting predictor's
                 # restore took them all the same, past every check of a dict
-                # (nodes of 1-byte records cast to 56: 730 MB from 10 MB).
+                # (nodes of 1-byte records cast to 56: 556 MB more from 10 MB).
                 raise Refusal(
                     f"with a state of {type(state).__name__}, not the dict (and "
                     "slots) pickle gives an object made by its class"
