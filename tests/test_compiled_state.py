@@ -8172,10 +8172,10 @@ def test_keywords_are_read_once_a_container_and_a_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A function's keywords (a scorer's, a transformer's kw_args) shared
-    over and over are read once a container a depth and once a text by its
-    value: one text under 10**6 items, parsed as a dtype at each, kept a
-    load past 60 s from 2 MB (round 184); lists shared four deep were read
-    path by path (round 183)."""
+    over and over are read once a container (again only met deeper) and
+    once a text by its value: one text under 10**6 items, parsed as a
+    dtype at each, kept a load past 60 s from 2 MB (round 184); lists
+    shared four deep were read path by path (round 183)."""
     from versioned_estimator import _fitted_state
 
     parsed: list[Any] = []

@@ -2299,7 +2299,7 @@ def _(corpus: Corpus, atk: Attack) -> None:
 def _(corpus: Corpus, atk: Attack) -> None:
     # The same nodes, the state given as pairs: the predictor's restore
     # updates its __dict__ with anything, and the dry run judged only a
-    # dict's values (730 MB from 10 MB, round 185, read in the source).
+    # dict's values (556 MB more from 10 MB, found reading the source).
     from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 
