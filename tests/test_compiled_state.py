@@ -24,6 +24,7 @@ import json
 import os
 import pickle
 import re
+import struct
 import subprocess
 import sys
 import textwrap
@@ -8200,6 +8201,48 @@ def test_keywords_are_read_once_a_container_and_a_text(
     for labels in (["(9,)f8"] * 3, [",", [1.0, None], "(9,)f8"], {"a": "(9,)f8"}):
         problem = _fitted_state._arguments((), {"labels": labels})
         assert "many values an item" in str(problem), labels
+
+
+def test_plain_items_are_sorted_by_type_before_any_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Round 187: a fitted attribute of 4 x 10**7 Nones, a byte of stream
+    each, was ranked item by item and scanned opcode by opcode (28 times an
+    honest file's time). A list of plain values is sorted out by type in C;
+    a list holding lists is still ranked. The scan takes a run of one-byte
+    constants at once, and refuses what it refused before: runs cut by a
+    frame's end (as the unpickler does) or by the count of opcodes a
+    compressed file allows."""
+    from versioned_estimator import _fitted_state
+    from versioned_estimator._inner import Refusal, scan_stream
+
+    ranked: list[Any] = []
+    real = _fitted_state._numeric_rank
+
+    def counted(value: Any) -> int | None:
+        ranked.append(value)
+        return real(value)
+
+    monkeypatch.setattr(_fitted_state, "_numeric_rank", counted)
+    model = LogisticRegression().fit(RS.rand(20, 3), np.arange(20) % 2)
+    model.notes_ = [None] * 100_000
+    assert _fitted_state._array_ranks(model) is None
+    assert not any(value is None for value in ranked)
+    model.notes_ = [None] * 100_000 + [[[[1.0]]]]
+    assert "notes_ has 3 dimensions" in str(_fitted_state._array_ranks(model))
+
+    stream = pickle.dumps([None, True, (), False] * 50_000 + [1], protocol=5)
+    scan_stream(stream, 0)
+    with pytest.raises(Refusal, match="more than 1,000 opcodes"):
+        scan_stream(stream, 0, most_ops=1_000)
+    # A frame that ends inside a run: the rest is read after it, as the
+    # unpickler reads it; one opcode more than the stream holds is refused.
+    body = pickle.dumps([None] * 10, protocol=4)[11:]  # no PROTO, no FRAME
+    framed = b"\x80\x04\x95" + struct.pack("<Q", len(body) - 5) + body
+    assert pickle.loads(framed) == [None] * 10
+    scan_stream(framed, 0)
+    with pytest.raises(Refusal, match="more than 12 opcodes"):
+        scan_stream(framed, 0, most_ops=12)
 
 
 def test_a_list_of_empty_texts_is_one_character_wide(tmp_path: Path) -> None:

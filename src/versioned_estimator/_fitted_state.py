@@ -1833,6 +1833,8 @@ def _array_ranks(estimator: Any) -> str | None:
             members = value.values()
         else:
             members = (value,)
+        if not any(issubclass(kind, _RANKED) for kind in set(map(type, members))):
+            continue  # numbers and texts: no dimensions (sorted out in C)
         for member in members:
             rank = _numeric_rank(member)
             if rank is not None and rank > 2 and rank > most.get(name, 2):
@@ -1841,6 +1843,10 @@ def _array_ranks(estimator: Any) -> str | None:
                     "dimensions (no fit makes it so)"
                 )
     return None
+
+
+#: What can have dimensions of its own: lists nested around numbers, arrays.
+_RANKED = (list, tuple, np.ndarray)
 
 
 def _numeric_rank(value: Any) -> int | None:

@@ -106,7 +106,8 @@ def training_rows(estimator: Any, n_samples: Any) -> tuple[frozenset[int], int] 
             # Every item, however many plain ones surround it: a stacking
             # model skips its "drop" members, so a model between two of
             # them is predicted with (round 43).
-            stack.extend(v for v in items if type(v) not in SCALARS)
+            if not set(map(type, items)) <= SCALARS:  # in C: most hold none
+                stack.extend(v for v in items if type(v) not in SCALARS)
             continue
         kind: type = type(obj)
         if (

@@ -230,7 +230,14 @@ def _walk(
         list or tuple, whose text numpy reads as an array of text."""
         nonlocal longest_text, longest_listed
         values = list(values)
-        held = [v for v in values if type(v) not in _PLAIN_TYPES]
+        # Sorted by type in C first: a list of 4 x 10**7 Nones, a byte of
+        # stream each, took three passes in Python (round 187).
+        kinds = set(map(type, values))
+        held = (
+            []
+            if kinds <= _PLAIN_TYPES
+            else [v for v in values if type(v) not in _PLAIN_TYPES]
+        )
         if len(held) > 1:
             # Each member held twice here is an object met again below:
             # counted now, before anything reads them all.
@@ -240,14 +247,17 @@ def _walk(
                 return held
         texts: list[Any] = []
         if len(held) < len(values):  # plain values too (most hold none)
-            numbers = [
-                v for v in values if type(v) in _PLAIN_FLOATS and id(v) not in exempt
-            ]
+            numbers = (
+                [v for v in values if type(v) in _PLAIN_FLOATS and id(v) not in exempt]
+                if not kinds.isdisjoint(_PLAIN_FLOATS)
+                else []
+            )
             if numbers:
                 problem = slow_numbers(numbers)
                 if problem is not None:
                     slow.append(problem)
-            texts = [v for v in values if type(v) in _TEXT_TYPES]
+            if not kinds.isdisjoint(_TEXT_TYPES):
+                texts = [v for v in values if type(v) in _TEXT_TYPES]
         # numpy's text scalars are held (numpy objects), and text all the
         # same: an encoder's categories of np.str_, 1,800 features over the
         # same 1,000 of 1,000 characters, made 2.2 GB of names from 2 MB
