@@ -8245,6 +8245,36 @@ def test_plain_items_are_sorted_by_type_before_any_is_read(
         scan_stream(framed, 0, most_ops=12)
 
 
+def test_a_restore_that_fails_on_its_state_is_not_called_a_missing_class(
+    tmp_path: Path,
+) -> None:
+    """An estimator given an empty (dict, slots) pair as its state passes
+    the dry run (an object made by its class may have slots) and fails in
+    scikit-learn's restore, which takes a dict: the error says so, not that
+    a class is missing (round 187)."""
+    import copyreg
+    import io
+
+    X, y = RS.rand(20, 3), np.arange(20) % 2
+    model = LogisticRegression().fit(X, y)
+    wrapped = ve.VersionedEstimator.wrap(model, probe=X[:3])
+
+    class Pairs(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if obj is model:
+                return (copyreg.__newobj__, (LogisticRegression,), ({}, {}))
+            return NotImplemented
+
+    out = io.BytesIO()
+    Pairs(out, protocol=5).dump(model)
+    path = tmp_path / "model.joblib"
+    joblib.dump(forge(wrapped, stream=out.getvalue(), buffers=[]), path)
+    with pytest.raises(ve.InnerLoadError) as caught:
+        ve.load(path)
+    assert "unpickling failed with AttributeError" in str(caught.value)
+    assert "is missing" not in str(caught.value)
+
+
 def test_a_list_of_empty_texts_is_one_character_wide(tmp_path: Path) -> None:
     """The bound on lists of text divides by the widest text: a scorer's
     keywords holding only empty texts made it a ZeroDivisionError out of

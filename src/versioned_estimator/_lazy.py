@@ -226,7 +226,12 @@ def inner_load_error(
             + f" The model was saved with {saved}.",
             module=module,
         )
-    if isinstance(exc, (AttributeError, ImportError)):
+    if isinstance(exc, ImportError) or (
+        # a name missing from a module, not a restore failing on its state
+        # (an estimator's restore of a tuple: "'tuple' object has no
+        # attribute 'pop'", round 187)
+        isinstance(exc, AttributeError) and str(exc).startswith("module ")
+    ):
         return InnerLoadError(
             f"Cannot load the wrapped {cls}: a class or function its pickle names is "
             f"missing ({exc}). The model was saved with {saved}; install those "
