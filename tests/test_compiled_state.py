@@ -3326,6 +3326,29 @@ def _scorer_keywords_of_one_slice(model: Any) -> None:
     )
 
 
+def _logistic_of_three_classes() -> tuple[Any, Any]:
+    X = RS.rand(30, 3)
+    return LogisticRegression().fit(X, np.arange(30) % 3), X[:3]
+
+
+def _weights_of_other_classes(model: Any) -> None:
+    """Round 188: class weights of 300,000 keys fit ignores (all but the
+    model's classes): scikit-learn's display sorts and prints each, its
+    clone copies each (12x an honest file's time)."""
+    model.class_weight = {label: 1.0 for label in range(300_000)}
+
+
+def _weights_of_lists(model: Any) -> None:
+    """Round 188: a class weight of a list of 10**6 Nones (a byte each)."""
+    model.class_weight = {0: [None] * 1_000_000, 1: 1.0, 2: 1.0}
+
+
+def _stop_words_over_and_over(model: Any) -> None:
+    """Round 188: a parameter of 600,000 references to one text (two bytes
+    of stream each): the display, repr and clone go through each."""
+    model.stop_words = ["the"] * 600_000
+
+
 def _scores_masked(model: Any) -> None:
     """Round 180: a search's scores as a masked array (fit masks only the
     columns of parameters a candidate does not set), numbers judged by
@@ -6253,6 +6276,22 @@ CASES: dict[str, Case] = {
         _scorer_keywords_of_one_slice,
         "references to objects it holds already",
     ),
+    "class-weights-of-other-classes": Case(
+        _logistic_of_three_classes,
+        _weights_of_other_classes,
+        "class_weight is not a number a class of its own",
+    ),
+    "class-weights-of-lists": Case(
+        _logistic_of_three_classes,
+        _weights_of_lists,
+        "class_weight is not a number a class of its own",
+    ),
+    "parameter-of-one-text-over-and-over": Case(
+        _count_vectorizer,
+        _stop_words_over_and_over,
+        "parameters hold over 524,288 values",
+        method="transform",
+    ),
     "search-scores-masked": Case(
         _search_with_scorer,
         _scores_masked,
@@ -8117,6 +8156,19 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         TransformedTargetRegressor(
             Ridge(), transformer=PCA(1), check_inverse=False
         ).fit(X, two),
+        X[:5],
+    )
+    # Class weights as fit takes them: a number a class, one dict an output.
+    found["LogisticRegression-class-weights"] = (
+        LogisticRegression(class_weight={0: 1, 1: 2.5, 2: np.float64(0.5)}).fit(
+            X, np.arange(len(X)) % 3
+        ),
+        X[:5],
+    )
+    found["DecisionTreeClassifier-class-weights-an-output"] = (
+        DecisionTreeClassifier(
+            class_weight=[{0: 1, 1: 2}, {0: 3, 1: 1, 2: 1}], max_depth=3
+        ).fit(X, np.c_[np.arange(len(X)) % 2, np.arange(len(X)) % 3]),
         X[:5],
     )
     # Functions users name (round 184): a metric no named scorer uses, and

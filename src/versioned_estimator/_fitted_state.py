@@ -250,6 +250,9 @@ def _parameters(estimator: Any) -> str | None:
                 problem = _where_without_out(params.get(_KEYWORDS_OF.get(name, "")))
             if problem is not None:
                 return f"a {kind.__name__} whose {name} holds {problem}"
+    problem = _class_weight(estimator, params) or _parameter_values(kind, params)
+    if problem is not None:
+        return problem
     if "dtype" in params and not _scalar_dtype(params["dtype"]):
         # A sub-array dtype ("(80000,)f8") makes every astype a copy that
         # many times the data's size.
@@ -292,6 +295,68 @@ def _parameters(estimator: Any) -> str | None:
             # knows no branch; no compiled code indexes memory with it.
             continue
         return f"a {kind.__name__} with parameters scikit-learn refuses ({refused})"
+    return None
+
+
+#: The most values one estimator's parameters may hold in lists, tuples,
+#: sets and dicts (keys and values, each container one more, counted at
+#: every reference), arrays aside. scikit-learn's display, repr, get_params
+#: and clone go through each in Python, a dict's sorted first: a
+#: class_weight of {0: [None] * 4 x 10**6} (one byte of stream an item) made
+#: the HTML display 18.5 s and clone 2.9 s, 26x an honest file's time, and
+#: 10**7 items past a minute (round 188). A fixed vocabulary of 250,000
+#: words fits.
+MAX_PARAMETER_VALUES = 1 << 19
+_NESTED_PARAMETERS = frozenset({list, tuple, set, frozenset, dict})
+
+
+def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
+    """Why an estimator's parameters hold too many values, or None: counted
+    a container at a time, each sorted by type in C."""
+    count = 0
+    stack = [value for value in params.values() if type(value) in _NESTED_PARAMETERS]
+    while stack and count <= MAX_PARAMETER_VALUES:
+        value = stack.pop()
+        count += 1 + len(value)
+        members: Any = value
+        if type(value) is dict:
+            count += len(value)
+            members = [*value, *value.values()]
+        if not _NESTED_PARAMETERS.isdisjoint(set(map(type, members))):
+            stack.extend(m for m in members if type(m) in _NESTED_PARAMETERS)
+    if count > MAX_PARAMETER_VALUES:
+        return (
+            f"a {kind.__name__} whose parameters hold over "
+            f"{MAX_PARAMETER_VALUES:,} values in lists, tuples, sets and dicts "
+            "(its display, repr and clone go through each)"
+        )
+    return None
+
+
+_WEIGHTS = (int, float, np.number)
+
+
+def _class_weight(estimator: Any, params: Mapping[str, Any]) -> str | None:
+    """A fitted classifier's ``class_weight`` weighs at most its classes, by
+    a number each, one dict an output: fit ignores other keys, which only
+    cost the display and every clone (300,000 of them, 12x an honest file's
+    time, round 188), and takes no other weight."""
+    weights = params.get("class_weight")
+    classes = getattr(estimator, "__dict__", {}).get("classes_")
+    if not isinstance(weights, (dict, list)) or classes is None:
+        return None
+    outputs = classes if isinstance(classes, list) else [classes]
+    per_output = weights if isinstance(weights, list) else [weights]
+    if isinstance(weights, list) and len(weights) != len(outputs):
+        return f"a {_name(estimator)} whose class_weight is not one dict an output"
+    for weight, known in zip(per_output, outputs, strict=True):
+        if (
+            not isinstance(weight, dict)
+            or len(weight) > np.size(known)
+            or not all(isinstance(w, _WEIGHTS) for w in weight.values())
+        ):
+            name = _name(estimator)
+            return f"a {name} whose class_weight is not a number a class of its own"
     return None
 
 
