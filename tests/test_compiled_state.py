@@ -3326,11 +3326,6 @@ def _scorer_keywords_of_one_slice(model: Any) -> None:
     )
 
 
-def _logistic_of_three_classes() -> tuple[Any, Any]:
-    X = RS.rand(30, 3)
-    return LogisticRegression().fit(X, np.arange(30) % 3), X[:3]
-
-
 def _weights_of_other_classes(model: Any) -> None:
     """Round 188: class weights of 300,000 keys fit ignores (all but the
     model's classes): scikit-learn's display sorts and prints each, its
@@ -3340,7 +3335,7 @@ def _weights_of_other_classes(model: Any) -> None:
 
 def _weights_of_lists(model: Any) -> None:
     """Round 188: a class weight of a list of 10**6 Nones (a byte each)."""
-    model.class_weight = {0: [None] * 1_000_000, 1: 1.0, 2: 1.0}
+    model.class_weight = {0: [None] * 1_000_000, 1: 1.0}
 
 
 def _stop_words_over_and_over(model: Any) -> None:
@@ -6277,12 +6272,12 @@ CASES: dict[str, Case] = {
         "references to objects it holds already",
     ),
     "class-weights-of-other-classes": Case(
-        _logistic_of_three_classes,
+        _logistic,
         _weights_of_other_classes,
         "class_weight is not a number a class of its own",
     ),
     "class-weights-of-lists": Case(
-        _logistic_of_three_classes,
+        _logistic,
         _weights_of_lists,
         "class_weight is not a number a class of its own",
     ),

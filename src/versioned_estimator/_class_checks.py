@@ -46,7 +46,6 @@ from versioned_estimator._fitted_state import (
     _one_to_one,
     _own_text,
     _real,
-    _where_without_out,
     _width,
     once,
     truth,
@@ -1918,9 +1917,7 @@ def _scorer(scorer: Any) -> str | None:
     if problem is not None:
         return f"a scorer whose metric is {problem}"
     keywords = getattr(scorer, "_kwargs", None) or {}
-    problem = _arguments((), keywords)
-    if problem is None and isinstance(keywords, Mapping) and "where" in keywords:
-        problem = _where_without_out(getattr(scorer, "_score_func", None))
+    problem = _arguments((), keywords, function=getattr(scorer, "_score_func", None))
     if problem is not None:
         return f"a scorer whose keywords hold {problem}"
     return None

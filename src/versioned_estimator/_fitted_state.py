@@ -245,9 +245,12 @@ def _parameters(estimator: Any) -> str | None:
             width = _width(estimator)
             if width is None and kind.__name__ == "FunctionTransformer":
                 width = _GRAPH_WIDTH.get()
-            problem = _arguments((), value, widest=_widest_argument(width))
-            if problem is None and isinstance(value, Mapping) and "where" in value:
-                problem = _where_without_out(params.get(_KEYWORDS_OF.get(name, "")))
+            problem = _arguments(
+                (),
+                value,
+                widest=_widest_argument(width),
+                function=params.get(_KEYWORDS_OF.get(name, "")),
+            )
             if problem is not None:
                 return f"a {kind.__name__} whose {name} holds {problem}"
     problem = _class_weight(estimator, params) or _parameter_values(kind, params)
@@ -1087,17 +1090,21 @@ def _widest_argument(width: int | None) -> int | None:
     return None if width is None else max(width, ARGUMENT_AXIS)
 
 
-def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | None:
+def _arguments(
+    args: Any, keywords: Any, widest: int | None = None, function: Any = None
+) -> str | None:
     """Why arguments the file gives a function (a partial's, a transformer's
-    ``kw_args``, a scorer's or a metric's keywords) may not be passed to it:
+    ``kw_args``, a scorer's or a metric's keywords) may not be passed to it,
+    ``function`` when known:
     ``out=`` (numpy writes the result into that array: one the checks passed,
     rewritten at predict, crashed the next step's tree query), a ufunc's
     ``signature=``, a ``dtype`` that is not one plain number type, a value
     numpy reads as a dtype of many values (``"(60000000,)f8"`` multiplies
     the data by that), a function a parameter could not be, and, where
     ``widest`` is given, an array or list with an axis longer than that
-    (numpy broadcasts it against the data's rows). Nested containers are
-    read 4 levels deep."""
+    (numpy broadcasts it against the data's rows), a ``where=`` the function
+    leaves its output unset by (:func:`_where_without_out`). Nested
+    containers are read 4 levels deep."""
     if not isinstance(args, (list, tuple)) or not isinstance(keywords, Mapping):
         return "arguments that are not a tuple and a mapping"
     if "out" in keywords:
@@ -1189,7 +1196,7 @@ def _arguments(args: Any, keywords: Any, widest: int | None = None) -> str | Non
             problem = _callable_parameter(value)
             if problem is not None:
                 return problem
-    return None
+    return _where_without_out(function) if "where" in keywords else None
 
 
 #: Argument values that hold nothing and that no check reads.

@@ -232,15 +232,10 @@ _classes()
 #: Runs of opcodes of one byte that push one constant each (None, True,
 #: False, the empty tuple), matched in C: 4 x 10**7 Nones in a list, a byte
 #: of stream each, were 4 s of the scan's Python loop (round 187).
-_CONSTANT_RUN = re.compile(
-    b"[%s]+"
-    % b"".join(
-        re.escape(bytes([op]))
-        for op in range(256)
-        if _CLASS[op] == _C_FIXED and _FIXED_PUSH[op] == 0
-    )
-)
 _IN_RUN = [_CLASS[op] == _C_FIXED and _FIXED_PUSH[op] == 0 for op in range(256)]
+_CONSTANT_RUN = re.compile(
+    b"[%s]+" % b"".join(re.escape(bytes([op])) for op in range(256) if _IN_RUN[op])
+)
 
 
 def _too_many_ops(most_ops: int | None) -> Refusal:
@@ -330,7 +325,7 @@ def scan_stream(stream: bytes, n_buffers: int, most_ops: int | None = None) -> N
             elif cls == 2:  # MEMOIZE
                 remember(stack[-1])
             elif cls == 3:  # a constant with a fixed-size argument
-                if i < size and in_run[data[i]] and in_run[op]:
+                if in_run[op] and i < size and in_run[data[i]]:
                     # a run of constants of one byte: to its end at once,
                     # within the frame (as the unpickler reads them)
                     run = constant_run.match(data, i, min(frame_end, size))
@@ -1149,9 +1144,10 @@ class DryRun:
             return
         self.charge(BUILD_COST, lambda: f"sets state on an object of {_cut(name, 200)}")
         obj._ve_parts.append(state)
+        own = name in OWN_STATE
         try:
-            if (obj._ve_how == NEW or name in OWN_STATE) and not (
-                type(state) is dict if name in OWN_STATE else _dict_state(state)
+            if (own and type(state) is not dict) or (
+                obj._ve_how == NEW and not _dict_state(state)
             ):
                 # Made by its class alone, as pickle makes a Python object,
                 # its state is its __dict__; as pairs, a boosting predictor's
@@ -1182,18 +1178,15 @@ class DryRun:
                     raise Refusal("with slots set by setattr")
             if type(state) is dict:
                 self.check_state_values(name, state)
-            if name in OWN_STATE:
+            if own:
                 self.restored(state)
         except Refusal as exc:
             self.violation_once(
                 ("shared state", name), f"sets on an object of {name} {exc}"
             )
             return
-        if name in OWN_STATE:
-            if isinstance(state, dict):  # the dict, then each value: held whole
-                self.own(state.values(), True, state)
-            else:
-                self.own((state,), True)
+        if own:  # the dict, then each value: held whole
+            self.own(state.values(), True, state)
         elif isinstance(state, tuple):
             self.own(state, False, state)  # an array's (version, shape, ..., data)
         if not self.use(name, "build"):
@@ -1366,15 +1359,15 @@ class DryRun:
     def nbytes(self, value: Any) -> int | None:
         return _data_size(value)
 
-    def restored(self, state: Any) -> None:
+    def restored(self, state: dict[Any, Any]) -> None:
         """Count what a restore of an own-state part (:data:`OWN_STATE`)
         copies, as it is restored: all the restores of a stream copy at most
         :data:`MAX_EXPANSION` times the file. Measured at the end, from the
         root, the count missed trees the memo alone kept (1,000 restores of
         one tree's nodes: 1.85 GB from 1.8 MB) and states the stream
-        emptied after their restore (round 125)."""
-        values = state.values() if type(state) is dict else (state,)
-        for value in values:
+        emptied after their restore (round 125). Its state is a dict (the
+        only one :meth:`on_build` lets such a part have)."""
+        for value in state.values():
             info = value._ve_info if isinstance(value, _Stub) else None
             count = None
             if type(info) is _ArrayInfo and info.dtype is not None:
