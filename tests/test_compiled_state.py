@@ -70,7 +70,7 @@ from sklearn.feature_extraction.text import (
 from sklearn.feature_selection import VarianceThreshold
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.metrics import DistanceMetric
 from sklearn.multioutput import (
     MultiOutputClassifier,
@@ -84,6 +84,7 @@ from sklearn.neighbors import (
     RadiusNeighborsClassifier,
 )
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import (
     FunctionTransformer,
     MultiLabelBinarizer,
@@ -1915,7 +1916,6 @@ def _isotonic_one_input_many_outputs(model: Any) -> None:
 
 
 def _scaled_logistic() -> tuple[Any, Any]:
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     X = RS.rand(40, 2)
@@ -3009,7 +3009,6 @@ def _long_separator(model: Any) -> None:
 
 
 def _pipeline() -> tuple[Any, Any]:
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     X = RS.rand(20, 2)
@@ -3342,6 +3341,37 @@ def _stop_words_over_and_over(model: Any) -> None:
     """Round 188: a parameter of 600,000 references to one text (two bytes
     of stream each): the display, repr and clone go through each."""
     model.stop_words = ["the"] * 600_000
+
+
+def _ridge_cv_in_pipelines(depth: int) -> Callable[[], tuple[Any, Any]]:
+    def build() -> tuple[Any, Any]:
+        X = RS.rand(30, 2)
+        model: Any = RidgeCV(alphas=[0.1, 1.0, 10.0])
+        for _ in range(depth):
+            model = Pipeline([("m", model)])
+        return model.fit(X, X[:, 0]), X[:3]
+
+    return build
+
+
+def _innermost(model: Any) -> Any:
+    while isinstance(model, Pipeline):
+        model = model.steps[-1][1]
+    return model
+
+
+def _alphas_of_one_long_text(model: Any) -> None:
+    """Round 189: 16,000 references to one text of 1,000 characters in a
+    parameter three pipelines deep (36 KB of file): scikit-learn's display
+    prints the text at each reference, and again at each level (HTML 25.6
+    s, 12 times an honest file's of twice the size)."""
+    _innermost(model).alphas = [0.1, 1.0, 10.0] + ["y" * 1000] * 16_000
+
+
+def _alphas_nine_pipelines_deep(model: Any) -> None:
+    """4,000 numbers a parameter nine pipelines deep: each level displays
+    what it holds about 2.3 times over (well past a minute)."""
+    _innermost(model).alphas = np.logspace(-3, 3, 4_000).tolist()
 
 
 def _scores_masked(model: Any) -> None:
@@ -4020,7 +4050,6 @@ def _sparse_block_beside_scaler(
 
 
 def _one_hot_in_a_pipeline() -> Any:
-    from sklearn.pipeline import make_pipeline
 
     return make_pipeline(OneHotEncoder(handle_unknown="ignore"))
 
@@ -4051,7 +4080,6 @@ def _sparse_spline() -> Any:
 
 def _one_hot_then(step: Callable[[], Any]) -> Callable[[], Any]:
     def block() -> Any:
-        from sklearn.pipeline import make_pipeline
 
         return make_pipeline(OneHotEncoder(handle_unknown="ignore"), step())
 
@@ -4233,7 +4261,6 @@ def _widened(name: str, dtype: Any) -> Callable[[Any], None]:
 def _scaled_then_neighbours() -> tuple[Any, Any]:
     """Round 79: a scale of 1e308 divides every row near 1e-308, and the
     neighbours search after it computes with subnormal numbers (21x)."""
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     X = RS.rand(40, 3)
@@ -6287,6 +6314,16 @@ CASES: dict[str, Case] = {
         "parameters hold over 524,288 values",
         method="transform",
     ),
+    "ridge-alphas-of-one-long-text-over-and-over": Case(
+        _ridge_cv_in_pipelines(3),
+        _alphas_of_one_long_text,
+        "times as long as a display of what the file wrote of it",
+    ),
+    "ridge-alphas-nine-pipelines-deep": Case(
+        _ridge_cv_in_pipelines(9),
+        _alphas_nine_pipelines_deep,
+        "whose display would take about a minute or more",
+    ),
     "search-scores-masked": Case(
         _search_with_scorer,
         _scores_masked,
@@ -7320,7 +7357,7 @@ def _intact_round_40(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import GridSearchCV
     from sklearn.neighbors import RadiusNeighborsClassifier
-    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
     trees = make_pipeline(StandardScaler(), DecisionTreeClassifier(max_depth=2))
@@ -7813,7 +7850,7 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
     from sklearn.kernel_ridge import KernelRidge
     from sklearn.metrics import fbeta_score, make_scorer
     from sklearn.model_selection import GridSearchCV
-    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     columns = np.arange(40)  # one selector given to two transformers
@@ -8184,6 +8221,18 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
             FunctionTransformer(np.nan_to_num, kw_args={"nan": 0.0}),
         ).fit(X),
         X[:5],
+    )
+    # A fixed vocabulary of 60,000 words (a dict) three estimators deep:
+    # its display is slow, but no slower than the file it takes to write.
+    words = {f"w{i:05d}": i for i in range(60_000)}
+    docs = [" ".join(list(words)[i::40][:200]) for i in range(40)]
+    found["GridSearchCV-of-a-fixed-vocabulary"] = (
+        GridSearchCV(
+            make_pipeline(CountVectorizer(vocabulary=words), LogisticRegression()),
+            {"logisticregression__C": [0.5, 1.0]},
+            cv=2,
+        ).fit(docs, np.arange(40) % 2),
+        docs[:3],
     )
     return found
 

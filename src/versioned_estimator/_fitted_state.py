@@ -53,6 +53,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from versioned_estimator._display import display_problem
 from versioned_estimator._magnitudes import wider_than_float64
 from versioned_estimator._members import (
     DEFAULT_MEMBERS,
@@ -253,7 +254,11 @@ def _parameters(estimator: Any) -> str | None:
             )
             if problem is not None:
                 return f"a {kind.__name__} whose {name} holds {problem}"
-    problem = _class_weight(estimator, params) or _parameter_values(kind, params)
+    problem = (
+        _class_weight(estimator, params)
+        or _parameter_values(kind, params)
+        or display_problem(estimator)
+    )
     if problem is not None:
         return problem
     if "dtype" in params and not _scalar_dtype(params["dtype"]):

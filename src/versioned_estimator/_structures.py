@@ -36,6 +36,7 @@ import numpy as np
 
 from versioned_estimator._class_checks import CHECKS as FITTED_CHECKS
 from versioned_estimator._class_checks import TREE_LIMITS, member_limits
+from versioned_estimator._display import weighing
 from versioned_estimator._fitted_state import (
     _int,
     _width,
@@ -64,7 +65,7 @@ def covering() -> Iterator[None]:
     objects stay alive, so their ids are theirs)."""
     token = _COVERED.set(set())
     try:
-        with reading_once():
+        with reading_once(), weighing():
             yield
     finally:
         _COVERED.reset(token)

@@ -1,0 +1,307 @@
+"""What scikit-learn's display of an estimator would cost, weighed before
+anything displays it.
+
+scikit-learn's ``repr`` and HTML display print every parameter value in
+Python (a list item by item, a dict's items sorted by a key made in Python,
+text character by character), and print a nested estimator's parameters
+again at every level holding it: its pretty printer formats a too-wide
+parameter two or three times, and asks a nested estimator's own ``repr`` to
+decide which of its parameters changed. Measured with scikit-learn 1.9,
+each enclosing estimator (a pipeline, a column transformer, a search) costs
+2.2 to 2.8 times the display of what it holds (``benchmarks/bench_display.py``).
+
+A file pays one or two bytes for a reference to an object it holds already,
+and a display pays for the object at each reference: 16,000 references to
+one text of 1,000 characters (36 KB of file) in a ``RidgeCV``'s ``alphas``,
+three pipelines deep, made the HTML display 25.6 s, 12 times an honest
+file's of twice the size, and five deep over a minute (round 189).
+
+So each estimator's display is weighed in units of about 5 ns of HTML
+display (:func:`shown`): each object's own cost by its type, every
+reference counted, each enclosing estimator a factor of
+:data:`NESTED_COST`. Beyond :data:`DISPLAY_FREE`, it is held to a display
+of what the file wrote, each object once and each container's item a byte
+at least (:func:`_written`), at most :data:`DISPLAY_PAID` times; and past
+:data:`MOST_SHOWN` (about 45 s) it is refused whatever the file paid. The
+weights are kept while a walk of one graph lasts (:func:`weighing`): a
+search's candidates and a pipeline's steps are weighed once, however many
+estimators hold them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from versioned_estimator._shapes import param_names
+
+__all__ = ["display_problem", "weighing"]
+
+#: How many times its display an enclosing estimator costs (measured 2.2
+#: to 2.8 for pipelines, column transformers, ensembles and searches).
+NESTED_COST = 3.0
+#: Units (about 5 ns of HTML display each) any estimator's display may
+#: cost, whatever the file wrote (about 80 ms).
+DISPLAY_FREE = 1 << 24
+#: Beyond that, how many times a display of what the file wrote (each
+#: object once) the display may cost.
+DISPLAY_PAID = 4
+#: The most any display may cost (about 45 s: a fixed vocabulary of
+#: 250,000 words as a dict, in a search over a pipeline, 43 s, passes).
+MOST_SHOWN = 1 << 33
+#: How deep a parameter's containers and estimators may nest.
+MAX_DISPLAY_NESTING = 100
+#: The items of an array numpy prints before it summarizes.
+_PRINTED_ITEMS = 1000
+
+#: What a plain value of a type costs, however many it holds (measured
+#: per item of a list: a float 6 us, an int 2.7 us, None 1.4 us).
+_FIXED = {
+    type(None): 90,
+    bool: 90,
+    float: 400,
+    complex: 800,
+    np.float64: 900,
+    np.float32: 900,
+    np.int64: 600,
+    np.int32: 600,
+    np.bool_: 600,
+}
+#: An int, besides its digits (a third of its bits).
+_INT = 180
+#: A text, besides its characters (each escape Python prints, in full).
+_TEXT = 100
+_CHARACTER = 2
+#: What each object costs besides its members: a list, tuple or set, a
+#: dict's pair (sorted by a key made in Python), an estimator (whose
+#: changed parameters are found by printing each default), an estimator's
+#: parameter, an array's printed item, an object printed by its name.
+_CONTAINER = 300
+_PAIR = 900
+_ESTIMATOR = 20_000
+_PARAMETER = 900
+_ARRAY_ITEM = 2800
+_OBJECT = 300
+#: What the file writes of each item of a container, at least a byte.
+_SLOT = 90
+_INTS = frozenset({int})
+_STRS = frozenset({str, np.str_})
+_BYTES = frozenset({bytes, np.bytes_})
+#: Values weighed a list at a time, in C.
+_PLAIN = frozenset({*_FIXED, *_INTS, *_STRS, *_BYTES})
+_CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
+
+
+class _Weighed(NamedTuple):
+    """One object's display: its cost (each reference counted, each
+    enclosing estimator a factor), how many estimators deep it nests, and
+    what it is made of: its own cost, its item count, the members that are
+    not plain values, whether it is an estimator."""
+
+    units: float
+    height: int
+    own: float
+    items: int
+    members: list[Any]
+    estimator: bool
+
+
+_Memo = dict[int, _Weighed]
+_SHOWN: contextvars.ContextVar[_Memo | None] = contextvars.ContextVar(
+    "shown", default=None
+)
+
+
+class _TooDeep(Exception):
+    """Parameters nested deeper than :data:`MAX_DISPLAY_NESTING`."""
+
+
+@contextlib.contextmanager
+def weighing() -> Iterator[None]:
+    """While a walk of one loaded graph lasts, each object's display is
+    weighed once (the objects stay alive, so their ids are theirs)."""
+    token = _SHOWN.set({})
+    try:
+        yield
+    finally:
+        _SHOWN.reset(token)
+
+
+def display_problem(estimator: Any) -> str | None:
+    """Why displaying ``estimator`` would take far longer than displaying
+    what the file wrote of it, or about a minute (:data:`MOST_SHOWN`);
+    None when fine.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import RidgeCV
+    >>> display_problem(RidgeCV(alphas=[0.1, 1.0, 10.0])) is None
+    True
+    >>> print(display_problem(RidgeCV(alphas=["y" * 1000] * 10_000)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    a RidgeCV whose display would take 23 times as long as a display of what
+    the file wrote of it (each object once; at most 4 times)
+    """
+    memo = _SHOWN.get()
+    memo = {} if memo is None else memo
+    try:
+        weighed = _shown(estimator, memo, 0)
+    except _TooDeep:
+        return (
+            f"a {type(estimator).__name__} whose parameters nest over "
+            f"{MAX_DISPLAY_NESTING} deep"
+        )
+    units = weighed.units
+    if units <= DISPLAY_FREE:
+        return None
+    name = type(estimator).__name__
+    if units > MOST_SHOWN:
+        return (
+            f"a {name} whose display would take about a minute or more "
+            f"(scikit-learn prints its parameters, {weighed.height} "
+            "estimators deep, in Python)"
+        )
+    # What the file wrote is at least its containers, each once, and a
+    # byte an item: enough for most (the plain values are then not read).
+    if units <= DISPLAY_FREE + DISPLAY_PAID * _written(estimator, memo, plain=False):
+        return None
+    written = _written(estimator, memo, plain=True)
+    if units <= DISPLAY_FREE + DISPLAY_PAID * written:
+        return None
+    return (
+        f"a {name} whose display would take {units / written:,.0f} times as "
+        "long as a display of what the file wrote of it (each object once; "
+        f"at most {DISPLAY_PAID} times)"
+    )
+
+
+def shown(value: Any) -> tuple[float, int]:
+    """What scikit-learn's display of ``value`` costs, about, in units
+    (each reference counted, each enclosing estimator a factor of
+    :data:`NESTED_COST`), and how many estimators deep it nests."""
+    weighed = _shown(value, {}, 0)
+    return weighed.units, weighed.height
+
+
+def _shown(value: Any, memo: _Memo, depth: int) -> _Weighed:
+    kind = type(value)
+    if kind in _PLAIN:
+        return _Weighed(_costs([value], {kind}), 0, 0.0, 0, [], False)
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if depth > MAX_DISPLAY_NESTING:
+        raise _TooDeep
+    own, items, estimator = _parts(value)
+    kinds = set(map(type, items))
+    units = own + _costs(items, kinds)
+    height = 0
+    members = _of_kinds(items, kinds, kinds - _PLAIN)
+    for member in members:
+        nested = _shown(member, memo, depth + 1)
+        units += nested.units
+        height = max(height, nested.height)
+    if estimator:
+        units, height = units * NESTED_COST, height + 1
+    weighed = _Weighed(units, height, own, len(items), members, estimator)
+    memo[id(value)] = weighed
+    return weighed
+
+
+def _written(estimator: Any, memo: _Memo, *, plain: bool) -> float:
+    """What an honest display of the file's parameters would cost: each
+    object once (by id) at a depth it is met, each item of a container a
+    byte of file at least; with ``plain``, each plain value once too (by
+    id), else none (a lower bound, from the weights of ``memo`` alone)."""
+    seen: set[int] = set()
+    values: dict[float, dict[int, Any]] = {}  # plain values by id, by scale
+    stack = [(estimator, 1.0)]
+    total = 0.0
+    while stack:
+        value, scale = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        weighed = memo[id(value)]
+        scale *= NESTED_COST if weighed.estimator else 1.0
+        total += (weighed.own + _SLOT * weighed.items) * scale
+        if plain:
+            items = _parts(value)[1]
+            kinds = set(map(type, items))
+            found = _of_kinds(items, kinds, kinds & _PLAIN)
+            if found:
+                by_id = values.setdefault(scale, {})
+                by_id.update(zip(map(id, found), found, strict=True))
+        stack.extend((member, scale) for member in weighed.members)
+    return total + sum(scale * _costs([*v.values()]) for scale, v in values.items())
+
+
+def _parts(value: Any) -> tuple[float, list[Any], bool]:
+    """What displaying an object costs itself, its members, and whether it
+    is an estimator (its display printed again at each level holding it)."""
+    kind: type = type(value)
+    if kind in _CONTAINERS:
+        if kind is dict:
+            return _CONTAINER + _PAIR * len(value), [*value, *value.values()], False
+        return _CONTAINER, list(value), False
+    if kind is np.ndarray:
+        printed = min(value.size, _PRINTED_ITEMS)
+        if value.dtype.kind == "O":
+            return _CONTAINER, list(value.flat[:printed]), False
+        return _CONTAINER + _ARRAY_ITEM * printed, [], False
+    if isinstance(value, functools.partial):
+        parts = [value.func, *value.args, *value.keywords, *value.keywords.values()]
+        return _OBJECT, parts, False
+    if callable(getattr(kind, "_get_param_names", None)) and not isinstance(
+        value, type
+    ):
+        from sklearn.base import BaseEstimator
+
+        names = param_names(kind)
+        namespace = getattr(value, "__dict__", {})
+        own = _PARAMETER * len(names) + (
+            _ESTIMATOR if isinstance(value, BaseEstimator) else _OBJECT
+        )
+        params = [namespace.get(name) for name in names]
+        return own, params, isinstance(value, BaseEstimator)
+    # A scorer prints its keywords; any other object its name.
+    keywords = getattr(value, "__dict__", {}).get("_kwargs")
+    return _OBJECT, [keywords] if type(keywords) is dict else [], False
+
+
+def _of_kinds(
+    items: list[Any], kinds: set[type], wanted: AbstractSet[type]
+) -> list[Any]:
+    """The items of the ``wanted`` types (``kinds``: those of all items)."""
+    if kinds <= wanted:
+        return items
+    if kinds.isdisjoint(wanted):
+        return []
+    return [v for v in items if type(v) in wanted]
+
+
+def _costs(items: list[Any], kinds: AbstractSet[type] | None = None) -> float:
+    """What the plain items among ``items`` cost printed (``kinds``: the
+    types of the items, if known), summed in C: a text in quotes, with each
+    character Python escapes as its escape (up to ten characters)."""
+    kinds = set(map(type, items)) if kinds is None else set(kinds)
+    units = 0.0
+    if not kinds.isdisjoint(_FIXED):
+        fixed = _of_kinds(items, kinds, _FIXED.keys())
+        units += sum(map(_FIXED.__getitem__, map(type, fixed)))
+    ints = _of_kinds(items, kinds, _INTS)
+    units += _INT * len(ints) + sum(map(int.bit_length, ints)) // 3
+    for group, printable in ((_STRS, str.isprintable), (_BYTES, None)):
+        texts = _of_kinds(items, kinds, group)
+        units += _TEXT * len(texts)
+        if texts and printable is not None and all(map(printable, texts)):
+            units += _CHARACTER * sum(map(len, texts))
+        elif texts:
+            units += _CHARACTER * sum(map(len, map(repr, texts)))
+    return units

@@ -1,0 +1,139 @@
+"""The display weight: what scikit-learn's repr and HTML display of an
+estimator would cost, held to what the file wrote of it.
+
+These call :func:`display_problem` on estimators built here (the loads of
+crafted files that it refuses are ``test_compiled_state``'s cases
+``ridge-alphas-*``; an honest fixed vocabulary three estimators deep is its
+intact ``GridSearchCV-of-a-fixed-vocabulary``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from versioned_estimator._display import (
+    DISPLAY_FREE,
+    MAX_DISPLAY_NESTING,
+    NESTED_COST,
+    display_problem,
+    shown,
+    weighing,
+)
+
+
+def _nested(model: Any, depth: int) -> Any:
+    for _ in range(depth):
+        model = Pipeline([("m", model)])
+    return model
+
+
+def test_each_reference_is_weighed_the_file_paying_once() -> None:
+    """One long text referred to from every item is printed at each; the
+    same characters as distinct texts, written out, are an honest
+    display of what the file holds."""
+    one = "y" * 1000
+    referred = RidgeCV(alphas=[one] * 10_000)
+    written = RidgeCV(alphas=["y" * 999 + str(i % 10) for i in range(10_000)])
+    assert shown(referred)[0] > DISPLAY_FREE
+    assert shown(referred)[0] == pytest.approx(shown(written)[0])
+    assert "times as long as a display of what the file wrote" in str(
+        display_problem(referred)
+    )
+    assert display_problem(written) is None
+    # a few references pass, at any size: under the free allowance
+    assert display_problem(RidgeCV(alphas=[one] * 100)) is None
+
+
+def test_each_enclosing_estimator_multiplies_the_display() -> None:
+    """scikit-learn prints a nested estimator's parameters again at each
+    level: three pipelines deep, the same references weigh over 27 times."""
+    alphas = ["y" * 1000] * 1_000
+    flat, height = shown(RidgeCV(alphas=alphas))
+    deep, deep_height = shown(_nested(RidgeCV(alphas=alphas), 3))
+    assert (height, deep_height) == (1, 4)
+    assert deep >= NESTED_COST**3 * flat
+    assert display_problem(RidgeCV(alphas=alphas)) is None
+    assert "times as long as" in str(
+        display_problem(_nested(RidgeCV(alphas=alphas), 3))
+    )
+
+
+def test_a_display_past_a_minute_is_refused_whatever_the_file_paid() -> None:
+    """Distinct numbers, nine pipelines deep: each written once, yet the
+    display would print them some 20,000 times over."""
+    model = _nested(RidgeCV(alphas=np.logspace(-3, 3, 4_000).tolist()), 9)
+    assert "about a minute or more" in str(display_problem(model))
+    assert display_problem(_nested(RidgeCV(alphas=[0.1, 1.0]), 9)) is None
+
+
+def test_escaped_characters_weigh_their_escapes() -> None:
+    """A text Python prints escaped costs each escape (``\\x00``: four
+    characters), not its length."""
+    printable, escaped = "a" * 1000, "\x00" * 1000
+    extra = shown(RidgeCV(alphas=[escaped]))[0] - shown(RidgeCV(alphas=[printable]))[0]
+    assert extra == pytest.approx(NESTED_COST * 2 * (3 * 1000 + 2))  # and quotes
+    many = 3_000
+    assert display_problem(RidgeCV(alphas=[printable] * many)) is None
+    assert display_problem(RidgeCV(alphas=[escaped] * many)) is not None
+
+
+def test_parameters_nested_past_the_bound_are_refused() -> None:
+    """No display goes deeper than a hundred containers (nor the weighing,
+    which recurses as the display does)."""
+    value: Any = [0.5]
+    for _ in range(MAX_DISPLAY_NESTING + 5):
+        value = [value]
+    assert "nest over 100 deep" in str(display_problem(RidgeCV(alphas=value)))
+
+
+def test_honest_large_parameters_pass() -> None:
+    """What users give estimators: a fixed vocabulary of 100,000 words as a
+    dict and as a list, three deep; one list of 20,000 column names given
+    to three transformers; categories of 50,000 values; a grid of 200,000
+    small integers."""
+    words = [f"word{i}" for i in range(100_000)]
+    names = [f"column_{i}" for i in range(20_000)]
+    grid = {"C": list(range(200_000))}
+    honest = [
+        GridSearchCV(
+            make_pipeline(
+                CountVectorizer(
+                    vocabulary=dict(zip(words, range(len(words)), strict=True))
+                ),
+                LogisticRegression(),
+            ),
+            {"logisticregression__C": [0.5, 1.0]},
+        ),
+        _nested(CountVectorizer(vocabulary=words), 2),
+        ColumnTransformer([(f"t{i}", StandardScaler(), names) for i in range(3)]),
+        make_pipeline(OneHotEncoder(categories=[np.array(words[:50_000], object)])),
+        GridSearchCV(LogisticRegression(), grid),
+    ]
+    with weighing():
+        for model in honest:
+            assert display_problem(model) is None, model
+    # all but the encoder's (numpy prints 6 of its categories) weigh more
+    # than the free allowance: what the file wrote is what passes them
+    assert sum(shown(model)[0] > DISPLAY_FREE for model in honest) == 4
+
+
+def test_weights_are_kept_while_a_walk_lasts() -> None:
+    """Within one walk each object is weighed once: the pipeline's weighing
+    reuses its step's, and a problem found is found again."""
+    step = RidgeCV(alphas=["y" * 1000] * 10_000)
+    model = _nested(step, 1)
+    with weighing():
+        first = display_problem(step)
+        assert first is not None
+        assert display_problem(step) == first
+        assert display_problem(model) is not None
+    assert display_problem(step) == first  # and alike outside a walk
