@@ -3374,6 +3374,13 @@ def _alphas_nine_pipelines_deep(model: Any) -> None:
     _innermost(model).alphas = np.logspace(-3, 3, 4_000).tolist()
 
 
+def _categories_of_nones(model: Any) -> None:
+    """An encoder's ``categories`` parameter as an array of 600,000 Nones
+    (a byte of stream each): every clone copies each in Python, 10 times
+    an array of texts of the same file size."""
+    model.categories = [np.empty(600_000, dtype=object)]
+
+
 def _scores_masked(model: Any) -> None:
     """Round 180: a search's scores as a masked array (fit masks only the
     columns of parameters a candidate does not set), numbers judged by
@@ -6323,6 +6330,12 @@ CASES: dict[str, Case] = {
         _ridge_cv_in_pipelines(9),
         _alphas_nine_pipelines_deep,
         "whose display would take about a minute or more",
+    ),
+    "encoder-categories-of-600-thousand-nones": Case(
+        _one_hot,
+        _categories_of_nones,
+        "values in lists, tuples, sets, dicts and arrays of objects",
+        method="transform",
     ),
     "search-scores-masked": Case(
         _search_with_scorer,
