@@ -3381,6 +3381,16 @@ def _categories_of_nones(model: Any) -> None:
     model.categories = [np.empty(600_000, dtype=object)]
 
 
+def _grid_of_one_record_dtype(model: Any) -> None:
+    """Round 190: 2,300 references to one dtype of 50 fields in a search's
+    grid (10 KB of file): numpy prints a record dtype field by field in
+    Python, about 1.4 ms a reference in the display, which weighed each as
+    an object printed by its name (HTML 4.6 s, 11.5 times an honest file's
+    time, and past a minute two pipelines deep)."""
+    record = np.dtype([(f"f{i}", "f8") for i in range(50)])
+    model.param_grid = [{"alpha": [1.0]}, {"alpha": [2.0], "tol": [record] * 2_300}]
+
+
 def _scores_masked(model: Any) -> None:
     """Round 180: a search's scores as a masked array (fit masks only the
     columns of parameters a candidate does not set), numbers judged by
@@ -6336,6 +6346,11 @@ CASES: dict[str, Case] = {
         _categories_of_nones,
         "values in lists, tuples, sets, dicts and arrays of objects",
         method="transform",
+    ),
+    "search-grid-of-one-record-dtype-over-and-over": Case(
+        _search_with_scorer,
+        _grid_of_one_record_dtype,
+        "times as long as a display of what the file wrote of it",
     ),
     "search-scores-masked": Case(
         _search_with_scorer,

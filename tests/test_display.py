@@ -137,3 +137,44 @@ def test_weights_are_kept_while_a_walk_lasts() -> None:
         assert display_problem(step) == first
         assert display_problem(model) is not None
     assert display_problem(step) == first  # and alike outside a walk
+
+
+def test_what_numpy_prints_in_python_is_weighed_by_its_fields() -> None:
+    """A record dtype prints field by field, a record each field's value, a
+    structured array each printed record's: one of 50 fields referred to
+    2,300 times (round 190) is refused; the same dtype once passes."""
+    record = np.dtype([(f"f{i}", "f8") for i in range(50)])
+    plain = np.dtype("f8")
+    assert shown(record)[0] > 40 * shown(plain)[0]
+    assert "times as long as" in str(display_problem(RidgeCV(alphas=[record] * 2_300)))
+    assert display_problem(RidgeCV(alphas=[record])) is None
+    values = np.zeros(3, record)
+    assert shown(values[0])[0] > shown(record)[0]
+    assert shown(values)[0] > 3 * 50 * shown(np.zeros(1))[0] / 2
+    # a numpy number of a type the table does not list, and a slice's ends
+    assert shown(np.float16(1.5))[0] > shown(1.5)[0]
+    assert shown(slice("y" * 1000, None))[0] > 2 * 1000
+
+
+def test_subclasses_of_containers_are_weighed_by_their_items() -> None:
+    """An ordered dict or a named tuple prints its every item too."""
+    from collections import OrderedDict, namedtuple
+
+    text = "y" * 1000
+    pair = namedtuple("pair", "a b")
+    assert shown(OrderedDict(a=text))[0] == pytest.approx(shown({"a": text})[0])
+    assert shown(pair(text, text))[0] == pytest.approx(shown((text, text))[0])
+    refused = RidgeCV(alphas=OrderedDict((i, text) for i in range(10_000)))
+    assert display_problem(refused) is not None
+
+
+def test_an_array_of_objects_is_weighed_by_the_items_numpy_prints() -> None:
+    """Past 1,000 items numpy prints three at each end of every axis: a
+    long text at the end is printed, one in the middle is not."""
+    middle = np.full(5_000, None, dtype=object)
+    end = middle.copy()
+    middle[2_500] = end[-1] = "y" * 10_000
+    assert shown(end)[0] > shown(middle)[0] + 10_000
+    small = np.full(500, None, dtype=object)
+    small[250] = "y" * 10_000
+    assert shown(small)[0] > 10_000

@@ -57,8 +57,10 @@ DISPLAY_PAID = 4
 MOST_SHOWN = 1 << 33
 #: How deep a parameter's containers and estimators may nest.
 MAX_DISPLAY_NESTING = 100
-#: The items of an array numpy prints before it summarizes.
+#: The items of an array numpy prints before it summarizes, and then the
+#: items at each end of every axis.
 _PRINTED_ITEMS = 1000
+_EDGE_ITEMS = 3
 
 #: What a plain value of a type costs, however many it holds (measured
 #: per item of a list: a float 6 us, an int 2.7 us, None 1.4 us).
@@ -88,11 +90,16 @@ _ESTIMATOR = 20_000
 _PARAMETER = 900
 _ARRAY_ITEM = 2800
 _OBJECT = 300
+#: A numpy number of a type ``_FIXED`` does not list (float16: 6 us), a
+#: record dtype's field (27 us), a record's value (96 us).
+_NUMPY_SCALAR = 1200
+_FIELD = 6000
+_RECORD_VALUE = 20_000
 #: What the file writes of each item of a container, at least a byte.
 _SLOT = 90
 _INTS = frozenset({int})
 _STRS = frozenset({str, np.str_})
-_BYTES = frozenset({bytes, np.bytes_})
+_BYTES = frozenset({bytes, np.bytes_, bytearray})
 #: Values weighed a list at a time, in C.
 _PLAIN = frozenset({*_FIXED, *_INTS, *_STRS, *_BYTES})
 _CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
@@ -230,7 +237,10 @@ def _written(estimator: Any, memo: _Memo, *, plain: bool) -> float:
         seen.add(id(value))
         weighed = memo[id(value)]
         scale *= NESTED_COST if weighed.estimator else 1.0
-        total += (weighed.own + _SLOT * weighed.items) * scale
+        # A dict's pairs cost its display a sort by a key made in Python,
+        # and the file nothing beyond their items.
+        own = _CONTAINER if isinstance(value, dict) else weighed.own
+        total += (own + _SLOT * weighed.items) * scale
         if plain:
             items = _parts(value)[1]
             kinds = set(map(type, items))
@@ -246,15 +256,25 @@ def _parts(value: Any) -> tuple[float, list[Any], bool]:
     """What displaying an object costs itself, its members, and whether it
     is an estimator (its display printed again at each level holding it)."""
     kind: type = type(value)
-    if kind in _CONTAINERS:
-        if kind is dict:
-            return _CONTAINER + _PAIR * len(value), [*value, *value.values()], False
+    if isinstance(value, dict):  # an ordered or default dict too
+        return _CONTAINER + _PAIR * len(value), [*value, *value.values()], False
+    if isinstance(value, (list, tuple, set, frozenset)):  # a named tuple too
         return _CONTAINER, list(value), False
     if kind is np.ndarray:
-        printed = min(value.size, _PRINTED_ITEMS)
-        if value.dtype.kind == "O":
-            return _CONTAINER, list(value.flat[:printed]), False
-        return _CONTAINER + _ARRAY_ITEM * printed, [], False
+        if value.dtype.hasobject:
+            return _CONTAINER, _printed(value).tolist(), False
+        each = _ARRAY_ITEM * _values_per_item(value.dtype)
+        return _dtype_cost(value.dtype) + each * _printed(value).size, [], False
+    if isinstance(value, np.dtype):
+        return _dtype_cost(value), [], False
+    if isinstance(value, np.void):  # a record: each field's value
+        values = _values_per_item(value.dtype)
+        own = _dtype_cost(value.dtype) + _RECORD_VALUE * values
+        return own + _CHARACTER * value.dtype.itemsize, [], False
+    if isinstance(value, np.generic):  # a number type the table does not list
+        return _NUMPY_SCALAR, [], False
+    if kind is slice:
+        return _OBJECT, [value.start, value.stop, value.step], False
     if isinstance(value, functools.partial):
         parts = [value.func, *value.args, *value.keywords, *value.keywords.values()]
         return _OBJECT, parts, False
@@ -273,6 +293,48 @@ def _parts(value: Any) -> tuple[float, list[Any], bool]:
     # A scorer prints its keywords; any other object its name.
     keywords = getattr(value, "__dict__", {}).get("_kwargs")
     return _OBJECT, [keywords] if type(keywords) is dict else [], False
+
+
+def _printed(array: np.ndarray) -> np.ndarray:
+    """The items numpy prints of an array: all up to its threshold, else the
+    first and last three along every axis."""
+    if array.size <= _PRINTED_ITEMS:
+        return array
+    edges = [
+        np.r_[0:_EDGE_ITEMS, n - _EDGE_ITEMS : n]
+        if n > 2 * _EDGE_ITEMS
+        else np.arange(n)
+        for n in array.shape
+    ]
+    printed: np.ndarray = array[np.ix_(*edges)]
+    return printed
+
+
+def _dtype_cost(dtype: np.dtype) -> float:
+    """numpy prints a record dtype field by field in Python (about 27 us a
+    field in a display), its nested records' too."""
+    fields = 0
+    stack = [dtype]
+    while stack:
+        current = stack.pop()
+        if current.fields is not None:
+            fields += len(current.fields)
+            stack.extend(field[0] for field in current.fields.values())
+        if current.subdtype is not None:
+            fields += 1
+            stack.append(current.subdtype[0])
+    return _OBJECT + _FIELD * fields
+
+
+def _values_per_item(dtype: np.dtype) -> int:
+    """The values an item of ``dtype`` prints: a record's every field's, a
+    sub-array's every value."""
+    if dtype.fields is not None:
+        return sum(_values_per_item(field[0]) for field in dtype.fields.values())
+    if dtype.subdtype is not None:
+        base, shape = dtype.subdtype
+        return int(np.prod(shape)) * _values_per_item(base)
+    return 1
 
 
 def _of_kinds(
