@@ -3391,6 +3391,41 @@ def _grid_of_one_record_dtype(model: Any) -> None:
     model.param_grid = [{"alpha": [1.0]}, {"alpha": [2.0], "tol": [record] * 2_300}]
 
 
+def _kernel_of_a_million_length_scales(model: Any) -> None:
+    """Round 191: the kernel parameter's length scale as 10**6 values (8 MB):
+    a kernel's repr formats each, with no numpy summary, at every level of
+    a display (47 times an honest file's time; past a minute a pipeline
+    deep). A length scale is a column's."""
+    model.kernel.length_scale = np.linspace(1.0, 2.0, 1_000_000)
+
+
+def _splitter_of_nones(model: Any) -> None:
+    """Round 191: a search's splitter holding 600,000 Nones as its folds:
+    its repr prints them all, and clone copies each; it was weighed as an
+    object printed by its name."""
+    from sklearn.model_selection._split import _CVIterableWrapper
+
+    splitter = _CVIterableWrapper([])
+    splitter.cv = [None] * 600_000
+    model.cv = splitter
+
+
+def _fill_value_holding(wrap: Callable[[list[Any]], Any]) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        """Round 191: 600,000 Nones in an array of one object, or in a
+        slice, past the count of a parameter's values (which opened lists,
+        tuples, sets and dicts only)."""
+        model.fill_value = wrap([None] * 600_000)
+
+    return corrupt
+
+
+def _one_object(items: list[Any]) -> Any:
+    array = np.empty(1, dtype=object)
+    array[0] = items
+    return array
+
+
 def _scores_masked(model: Any) -> None:
     """Round 180: a search's scores as a masked array (fit masks only the
     columns of parameters a candidate does not set), numbers judged by
@@ -6351,6 +6386,28 @@ CASES: dict[str, Case] = {
         _search_with_scorer,
         _grid_of_one_record_dtype,
         "times as long as a display of what the file wrote of it",
+    ),
+    "gaussian-process-kernel-of-a-million-length-scales": Case(
+        _gaussian_regressor,
+        _kernel_of_a_million_length_scales,
+        "more than two a column of the widest data",
+    ),
+    "search-splitter-of-600-thousand-nones": Case(
+        _search_with_scorer,
+        _splitter_of_nones,
+        "values in lists, tuples, sets, dicts and arrays of objects",
+    ),
+    "imputer-fill-value-an-array-of-a-list": Case(
+        _imputer_keeping_empty,
+        _fill_value_holding(_one_object),
+        "values in lists, tuples, sets, dicts and arrays of objects",
+        method="transform",
+    ),
+    "imputer-fill-value-a-slice-of-a-list": Case(
+        _imputer_keeping_empty,
+        _fill_value_holding(slice),
+        "values in lists, tuples, sets, dicts and arrays of objects",
+        method="transform",
     ),
     "search-scores-masked": Case(
         _search_with_scorer,

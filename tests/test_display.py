@@ -178,3 +178,31 @@ def test_an_array_of_objects_is_weighed_by_the_items_numpy_prints() -> None:
     small = np.full(500, None, dtype=object)
     small[250] = "y" * 10_000
     assert shown(small)[0] > 10_000
+
+
+def test_helper_objects_are_weighed_by_what_they_hold() -> None:
+    """A splitter prints its folds, a scorer its keywords, a kernel each
+    value of its arrays (no numpy summary): none is a name alone."""
+    from sklearn.gaussian_process.kernels import RBF
+    from sklearn.metrics import make_scorer, mean_pinball_loss
+    from sklearn.model_selection._split import _CVIterableWrapper
+
+    folds = _CVIterableWrapper([])
+    folds.cv = [None] * 10_000
+    assert shown(folds)[0] > 10_000 * 90
+    scorer = make_scorer(mean_pinball_loss, alpha=["y" * 1000] * 100)
+    assert shown(scorer)[0] > 100 * 2 * 1000
+    assert shown(RBF(np.ones(5_000)))[0] > 100 * shown(RBF(np.ones(50)))[0] / 2
+
+
+def test_a_cycle_through_helper_objects_is_weighed_once() -> None:
+    """A scorer's routing request holds the scorer: weighed, not followed
+    round and round (nor refused as nested past the bound)."""
+    from sklearn import config_context
+    from sklearn.metrics import get_scorer
+
+    with config_context(enable_metadata_routing=True):
+        scorer = get_scorer("accuracy").set_score_request(sample_weight=True)
+        model = GridSearchCV(LogisticRegression(), {"C": [1.0]}, scoring=scorer)
+        assert display_problem(model) is None
+        assert shown(model)[0] < DISPLAY_FREE

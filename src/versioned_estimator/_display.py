@@ -22,7 +22,7 @@ reference counted, each enclosing estimator a factor of
 :data:`NESTED_COST`. Beyond :data:`DISPLAY_FREE`, it is held to a display
 of what the file wrote, each object once and each container's item a byte
 at least (:func:`_written`), at most :data:`DISPLAY_PAID` times; and past
-:data:`MOST_SHOWN` (about 45 s) it is refused whatever the file paid. The
+:data:`MOST_SHOWN` (about 20 s) it is refused whatever the file paid. The
 weights are kept while a walk of one graph lasts (:func:`weighing`): a
 search's candidates and a pipeline's steps are weighed once, however many
 estimators hold them.
@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from versioned_estimator._shapes import param_names
+from versioned_estimator._shapes import param_set
 
 __all__ = ["display_problem", "weighing"]
 
@@ -52,9 +52,10 @@ DISPLAY_FREE = 1 << 24
 #: Beyond that, how many times a display of what the file wrote (each
 #: object once) the display may cost.
 DISPLAY_PAID = 4
-#: The most any display may cost (about 45 s: a fixed vocabulary of
-#: 250,000 words as a dict, in a search over a pipeline, 43 s, passes).
-MOST_SHOWN = 1 << 33
+#: The most any display may cost (about 20 s: a fixed vocabulary of
+#: 100,000 words as a dict in a pipeline, 5 s, passes; of 250,000 in a
+#: search over a pipeline, 43 s, does not).
+MOST_SHOWN = 1 << 32
 #: How deep a parameter's containers and estimators may nest.
 MAX_DISPLAY_NESTING = 100
 #: The items of an array numpy prints before it summarizes, and then the
@@ -93,6 +94,8 @@ _OBJECT = 300
 #: A numpy number of a type ``_FIXED`` does not list (float16: 6 us), a
 #: record dtype's field (27 us), a record's value (96 us).
 _NUMPY_SCALAR = 1200
+#: A value of a kernel's array (its repr formats each: 5.7 us).
+_KERNEL_VALUE = 400
 _FIELD = 6000
 _RECORD_VALUE = 20_000
 #: What the file writes of each item of a container, at least a byte.
@@ -205,6 +208,9 @@ def _shown(value: Any, memo: _Memo, depth: int) -> _Weighed:
         return found
     if depth > MAX_DISPLAY_NESTING:
         raise _TooDeep
+    # Met again while weighed (a scorer's routing request names it): a
+    # display prints no cycle.
+    memo[id(value)] = _Weighed(0.0, 0, 0.0, 0, [], False)
     own, items, estimator = _parts(value)
     kinds = set(map(type, items))
     units = own + _costs(items, kinds)
@@ -278,21 +284,26 @@ def _parts(value: Any) -> tuple[float, list[Any], bool]:
     if isinstance(value, functools.partial):
         parts = [value.func, *value.args, *value.keywords, *value.keywords.values()]
         return _OBJECT, parts, False
-    if callable(getattr(kind, "_get_param_names", None)) and not isinstance(
-        value, type
-    ):
-        from sklearn.base import BaseEstimator
+    from sklearn.base import BaseEstimator
 
-        names = param_names(kind)
+    if isinstance(value, BaseEstimator):
+        names = param_set(kind)  # none for a class whose signature is not plain
         namespace = getattr(value, "__dict__", {})
-        own = _PARAMETER * len(names) + (
-            _ESTIMATOR if isinstance(value, BaseEstimator) else _OBJECT
-        )
-        params = [namespace.get(name) for name in names]
-        return own, params, isinstance(value, BaseEstimator)
-    # A scorer prints its keywords; any other object its name.
-    keywords = getattr(value, "__dict__", {}).get("_kwargs")
-    return _OBJECT, [keywords] if type(keywords) is dict else [], False
+        params = [namespace.get(name) for name in sorted(names)]
+        return _ESTIMATOR + _PARAMETER * len(names), params, True
+    # Any other object by what it holds: a scorer prints its keywords, a
+    # splitter its parameters (a list of folds in full), a kernel every value
+    # of its arrays (no numpy summary); a function or class, its name.
+    namespace = getattr(value, "__dict__", None)
+    if type(namespace) is not dict:
+        return _OBJECT, [], False
+    members = list(namespace.values())
+    if kind.__module__ == "sklearn.gaussian_process.kernels":
+        arrays = [m for m in members if type(m) is np.ndarray]
+        values = sum(array.size for array in arrays)
+        members = [m for m in members if type(m) is not np.ndarray]
+        return _OBJECT + _KERNEL_VALUE * values, members, False
+    return _OBJECT, members, False
 
 
 def _printed(array: np.ndarray) -> np.ndarray:

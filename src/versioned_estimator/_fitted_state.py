@@ -317,26 +317,31 @@ def _parameters(estimator: Any) -> str | None:
 #: encoder's categories of 4 x 10**6 Nones, 4 MB of file, took 0.53 s a
 #: clone, 10 times an array of 400,000 texts of the same size).
 MAX_PARAMETER_VALUES = 1 << 19
-_COUNTED_PARAMETERS = frozenset({list, tuple, set, frozenset, dict, np.ndarray})
+#: Values that hold nothing to count.
+_UNCOUNTED = frozenset({int, float, str, bytes, bool, type(None), complex})
 
 
 def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
     """Why an estimator's parameters hold too many values, or None: counted
-    a container at a time, each sorted by type in C."""
+    a container at a time, each sorted by type in C; what an array of
+    objects, a slice, a partial or a helper object (a splitter, a scorer, a
+    kernel) holds counted as a container's items. A nested estimator's
+    parameters are its own."""
     count = 0
-    stack = [value for value in params.values() if type(value) in _COUNTED_PARAMETERS]
+    stack = list(params.values())
+    opened: set[int] = set()  # clone copies an object once however held
     while stack and count <= MAX_PARAMETER_VALUES:
         value = stack.pop()
-        if type(value) is np.ndarray:
-            count += value.size if value.dtype.hasobject else 0
+        if id(value) in opened:
             continue
-        count += 1 + len(value)
-        members: Any = value
-        if type(value) is dict:
-            count += len(value)
-            members = [*value, *value.values()]
-        if not _COUNTED_PARAMETERS.isdisjoint(set(map(type, members))):
-            stack.extend(m for m in members if type(m) in _COUNTED_PARAMETERS)
+        members = _members(value)
+        if members is None:
+            continue
+        opened.add(id(value))
+        count += 1 + len(members)
+        kinds = set(map(type, members))
+        if not kinds <= _UNCOUNTED:
+            stack.extend(m for m in members if type(m) not in _UNCOUNTED)
     if count > MAX_PARAMETER_VALUES:
         return (
             f"a {kind.__name__} whose parameters hold over "
@@ -344,6 +349,31 @@ def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
             "and arrays of objects (its display, repr and clone go through each)"
         )
     return None
+
+
+def _members(value: Any) -> list[Any] | None:
+    """What a parameter value holds that clone copies and the display prints
+    item by item (a dict's keys and values), or None for a value that holds
+    nothing so (a number, a text, an array of numbers, an estimator)."""
+    kind = type(value)
+    if kind in _UNCOUNTED:
+        return None
+    if isinstance(value, dict):
+        return [*value, *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if kind is np.ndarray:
+        return value.ravel().tolist() if value.dtype.hasobject else None
+    if kind is slice:
+        return [value.start, value.stop, value.step]
+    if isinstance(value, functools.partial):
+        return [value.func, *value.args, *value.keywords.values()]
+    from sklearn.base import BaseEstimator
+
+    if isinstance(value, (type, BaseEstimator)):
+        return None  # a class prints its name; an estimator's are its own
+    namespace = getattr(value, "__dict__", None)
+    return list(namespace.values()) if type(namespace) is dict else None
 
 
 _WEIGHTS = (int, float, np.number)
@@ -1861,9 +1891,23 @@ def _kernel(kernel: Any) -> str | None:
             problem = _callable_parameter(value)
         else:
             problem = _kernel_number(value)
+            size = np.size(value) if problem is None else 0
+            if size > 2 * max(_GRAPH_WIDTH.get(), _KERNEL_VALUES_FREE):
+                # A length scale a column (bounds two): its repr formats
+                # each, no numpy summary, at every level of a display
+                # (round 191: 10**6 of them, 8 MB, 47 times an honest
+                # file's time).
+                problem = (
+                    f"{size:,} values, more than two a column of the widest "
+                    f"data ({_GRAPH_WIDTH.get():,} columns)"
+                )
         if problem is not None:
             return f"a {_name(kernel)} whose {name} is {problem}"
     return None
+
+
+#: The values a kernel's array may hold in a graph fitted on no data.
+_KERNEL_VALUES_FREE = 64
 
 
 def _kernel_number(value: Any) -> str | None:
