@@ -3426,6 +3426,16 @@ def _one_object(items: list[Any]) -> Any:
     return array
 
 
+def _categories_of_one_wide_text(model: Any) -> None:
+    """Round 192: an encoder's categories as arrays of objects referring
+    1,000 times to one text of 300 emoji: numpy pads each item to the
+    widest and a display prints the array again for each of its views
+    (1.4 us a 4-byte character), weighed as a list's text (HTML 11.9 s
+    from 60 KB, 21.8 times an honest encoder's)."""
+    wide = np.array(["\U0001f600" * 300] * 1_000, dtype=object)
+    model.categories = [wide, wide.copy(), wide.copy()]
+
+
 def _scores_masked(model: Any) -> None:
     """Round 180: a search's scores as a masked array (fit masks only the
     columns of parameters a candidate does not set), numbers judged by
@@ -6407,6 +6417,12 @@ CASES: dict[str, Case] = {
         _imputer_keeping_empty,
         _fill_value_holding(slice),
         "values in lists, tuples, sets, dicts and arrays of objects",
+        method="transform",
+    ),
+    "encoder-categories-of-one-wide-text-over-and-over": Case(
+        _one_hot,
+        _categories_of_one_wide_text,
+        "times as long as a display of what the file wrote of it",
         method="transform",
     ),
     "search-scores-masked": Case(

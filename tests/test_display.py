@@ -206,3 +206,19 @@ def test_a_cycle_through_helper_objects_is_weighed_once() -> None:
         model = GridSearchCV(LogisticRegression(), {"C": [1.0]}, scoring=scorer)
         assert display_problem(model) is None
         assert shown(model)[0] < DISPLAY_FREE
+
+
+def test_text_in_an_array_of_objects_weighs_more_the_wider_it_is() -> None:
+    """numpy pads an array's text items to the widest and a display prints
+    the array for each of its views: a character costs 14 times a list's,
+    one past ASCII 35 times (round 192). One text referred to by every
+    item is refused; as many distinct texts pass."""
+    text = "\U0001f600" * 300
+    referred = np.array([text] * 1_000, dtype=object)
+    distinct = np.array(
+        [text[:-1] + chr(0x1F600 + i % 50) for i in range(1_000)], object
+    )
+    assert shown(referred)[0] > 10 * shown([text] * 1_000)[0]
+    assert shown(np.array([text], object))[0] > shown(np.array(["x" * 300], object))[0]
+    assert display_problem(OneHotEncoder(categories=[referred])) is not None
+    assert display_problem(OneHotEncoder(categories=[distinct])) is None
