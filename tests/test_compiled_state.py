@@ -6384,7 +6384,7 @@ CASES: dict[str, Case] = {
     "ridge-alphas-nine-pipelines-deep": Case(
         _ridge_cv_in_pipelines(9),
         _alphas_nine_pipelines_deep,
-        "whose display would take about a minute or more",
+        "whose display would take about 20 s or more",
     ),
     "encoder-categories-of-600-thousand-nones": Case(
         _one_hot,

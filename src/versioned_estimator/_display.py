@@ -110,7 +110,6 @@ _STRS = frozenset({str, np.str_})
 _BYTES = frozenset({bytes, np.bytes_, bytearray})
 #: Values weighed a list at a time, in C.
 _PLAIN = frozenset({*_FIXED, *_INTS, *_STRS, *_BYTES})
-_CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
 
 
 class _Weighed(NamedTuple):
@@ -150,7 +149,7 @@ def weighing() -> Iterator[None]:
 
 def display_problem(estimator: Any) -> str | None:
     """Why displaying ``estimator`` would take far longer than displaying
-    what the file wrote of it, or about a minute (:data:`MOST_SHOWN`);
+    what the file wrote of it, or about 20 s (:data:`MOST_SHOWN`);
     None when fine.
 
     Examples
@@ -178,7 +177,7 @@ def display_problem(estimator: Any) -> str | None:
     name = type(estimator).__name__
     if units > MOST_SHOWN:
         return (
-            f"a {name} whose display would take about a minute or more "
+            f"a {name} whose display would take about 20 s or more "
             f"(scikit-learn prints its parameters, {weighed.height} "
             "estimators deep, in Python)"
         )
