@@ -115,12 +115,14 @@ _PLAIN = frozenset({*_FIXED, *_INTS, *_STRS, *_BYTES})
 class _Weighed(NamedTuple):
     """One object's display: its cost (each reference counted, each
     enclosing estimator a factor), how many estimators deep it nests, and
-    what it is made of: its own cost, its item count, the members that are
-    not plain values, whether it is an estimator."""
+    what it is made of: its own cost as displayed and as the file wrote it
+    (each item once), its item count, the members that are not plain
+    values, whether it is an estimator."""
 
     units: float
     height: int
     own: float
+    paid: float
     items: int
     members: list[Any]
     estimator: bool
@@ -206,7 +208,7 @@ def shown(value: Any) -> tuple[float, int]:
 def _shown(value: Any, memo: _Memo, depth: int) -> _Weighed:
     kind = type(value)
     if kind in _PLAIN:
-        return _Weighed(_costs([value], {kind}), 0, 0.0, 0, [], False)
+        return _Weighed(_costs([value], {kind}), 0, 0.0, 0.0, 0, [], False)
     found = memo.get(id(value))
     if found is not None:
         return found
@@ -214,8 +216,8 @@ def _shown(value: Any, memo: _Memo, depth: int) -> _Weighed:
         raise _TooDeep
     # Met again while weighed (a scorer's routing request names it): a
     # display prints no cycle.
-    memo[id(value)] = _Weighed(0.0, 0, 0.0, 0, [], False)
-    own, items, estimator = _parts(value)
+    memo[id(value)] = _Weighed(0.0, 0, 0.0, 0.0, 0, [], False)
+    own, paid, items, estimator = _parts(value)
     kinds = set(map(type, items))
     units = own + _costs(items, kinds)
     height = 0
@@ -226,7 +228,7 @@ def _shown(value: Any, memo: _Memo, depth: int) -> _Weighed:
         height = max(height, nested.height)
     if estimator:
         units, height = units * NESTED_COST, height + 1
-    weighed = _Weighed(units, height, own, len(items), members, estimator)
+    weighed = _Weighed(units, height, own, paid, len(items), members, estimator)
     memo[id(value)] = weighed
     return weighed
 
@@ -247,18 +249,9 @@ def _written(estimator: Any, memo: _Memo, *, plain: bool) -> float:
         seen.add(id(value))
         weighed = memo[id(value)]
         scale *= NESTED_COST if weighed.estimator else 1.0
-        # A dict's pairs cost its display a sort by a key made in Python,
-        # and the file nothing beyond their items; an array of objects
-        # prints each item it refers to, and the file wrote each once.
-        own = weighed.own
-        if isinstance(value, dict):
-            own = _CONTAINER
-        elif type(value) is np.ndarray and value.dtype.hasobject:
-            items = _printed(value).tolist()
-            own = _array_own([*{id(item): item for item in items}.values()])
-        total += (own + _SLOT * weighed.items) * scale
+        total += (weighed.paid + _SLOT * weighed.items) * scale
         if plain:
-            items = _parts(value)[1]
+            items = _parts(value)[2]
             kinds = set(map(type, items))
             found = _of_kinds(items, kinds, kinds & _PLAIN)
             if found:
@@ -268,9 +261,29 @@ def _written(estimator: Any, memo: _Memo, *, plain: bool) -> float:
     return total + sum(scale * _costs([*v.values()]) for scale, v in values.items())
 
 
-def _parts(value: Any) -> tuple[float, list[Any], bool]:
+def _parts(value: Any) -> tuple[float, float, list[Any], bool]:
+    """What displaying an object costs itself, and what of that the file
+    paid (a dict's pairs cost its display a sort by a key made in Python,
+    and the file nothing beyond their items; an array of objects prints
+    each item it refers to, which the file wrote once), its members, and
+    whether it is an estimator (its display printed again at each level
+    holding it)."""
+    own, items, estimator = _own_parts(value)
+    if isinstance(value, dict):
+        return own, _CONTAINER, items, estimator
+    if type(value) is np.ndarray and value.dtype.hasobject:
+        return (
+            own,
+            _array_own([*{id(item): item for item in items}.values()]),
+            items,
+            False,
+        )
+    return own, own, items, estimator
+
+
+def _own_parts(value: Any) -> tuple[float, list[Any], bool]:
     """What displaying an object costs itself, its members, and whether it
-    is an estimator (its display printed again at each level holding it)."""
+    is an estimator."""
     kind: type = type(value)
     if isinstance(value, dict):  # an ordered or default dict too
         return _CONTAINER + _PAIR * len(value), [*value, *value.values()], False
