@@ -41,7 +41,7 @@ import numpy as np
 
 from versioned_estimator._shapes import param_set
 
-__all__ = ["display_problem", "weighing"]
+__all__ = ["display_problem", "held", "weighing"]
 
 #: How many times its display an enclosing estimator costs (measured 2.2
 #: to 2.8 for pipelines, column transformers, ensembles and searches).
@@ -281,53 +281,97 @@ def _parts(value: Any) -> tuple[float, float, list[Any], bool]:
     return own, own, items, estimator
 
 
-def _own_parts(value: Any) -> tuple[float, list[Any], bool]:
-    """What displaying an object costs itself, its members, and whether it
-    is an estimator."""
+def held(value: Any, *, every_item: bool = False) -> list[Any] | None:
+    """What a parameter value holds that scikit-learn's display prints, and
+    clone copies, one by one: a container's items (a dict's keys and
+    values), a slice's ends, a partial's function and arguments, an
+    estimator's parameters, a helper object's attributes (a scorer prints
+    its keywords, a splitter its parameters, a kernel every value of its
+    arrays); of an array of objects the items numpy prints, or with
+    ``every_item`` every item (clone copies each). None for a value that
+    holds nothing so: a number, a text, an array of numbers, a dtype, a
+    class or function (printed by its name).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> held({"a": [1, 2]})
+    ['a', [1, 2]]
+    >>> nones = np.array([None] * 2000)
+    >>> len(held(nones)), len(held(nones, every_item=True))
+    (6, 2000)
+    >>> held(np.arange(3)) is None
+    True
+    """
     kind: type = type(value)
+    if kind in _PLAIN:
+        return None
     if isinstance(value, dict):  # an ordered or default dict too
-        return _CONTAINER + _PAIR * len(value), [*value, *value.values()], False
+        return [*value, *value.values()]
     if isinstance(value, (list, tuple, set, frozenset)):  # a named tuple too
-        return _CONTAINER, list(value), False
+        return list(value)
     if kind is np.ndarray:
-        if value.dtype.hasobject:
-            items = _printed(value).tolist()
-            return _array_own(items), items, False
-        each = _ARRAY_ITEM * _values_per_item(value.dtype)
-        return _dtype_cost(value.dtype) + each * _printed(value).size, [], False
-    if isinstance(value, np.dtype):
-        return _dtype_cost(value), [], False
-    if isinstance(value, np.void):  # a record: each field's value
-        values = _values_per_item(value.dtype)
-        own = _dtype_cost(value.dtype) + _RECORD_VALUE * values
-        return own + _CHARACTER * value.dtype.itemsize, [], False
-    if isinstance(value, np.generic):  # a number type the table does not list
-        return _NUMPY_SCALAR, [], False
+        if not value.dtype.hasobject:
+            return None
+        items: list[Any] = (value.ravel() if every_item else _printed(value)).tolist()
+        return items
     if kind is slice:
-        return _OBJECT, [value.start, value.stop, value.step], False
+        return [value.start, value.stop, value.step]
     if isinstance(value, functools.partial):
-        parts = [value.func, *value.args, *value.keywords, *value.keywords.values()]
-        return _OBJECT, parts, False
+        return [value.func, *value.args, *value.keywords, *value.keywords.values()]
+    if isinstance(value, type):
+        return None
     from sklearn.base import BaseEstimator
 
     if isinstance(value, BaseEstimator):
-        names = param_set(kind)  # none for a class whose signature is not plain
         namespace = getattr(value, "__dict__", {})
-        params = [namespace.get(name) for name in sorted(names)]
-        return _ESTIMATOR + _PARAMETER * len(names), params, True
-    # Any other object by what it holds: a scorer prints its keywords, a
-    # splitter its parameters (a list of folds in full), a kernel every value
-    # of its arrays (no numpy summary); a function or class, its name.
+        # None for each parameter a class whose signature is not plain hides.
+        return [namespace.get(name) for name in sorted(param_set(kind))]
     namespace = getattr(value, "__dict__", None)
-    if type(namespace) is not dict:
-        return _OBJECT, [], False
-    members = list(namespace.values())
-    if kind.__module__ == "sklearn.gaussian_process.kernels":
-        arrays = [m for m in members if type(m) is np.ndarray]
+    return list(namespace.values()) if type(namespace) is dict else None
+
+
+def _own_parts(value: Any) -> tuple[float, list[Any], bool]:
+    """What displaying an object costs itself, its members (:func:`held`),
+    and whether it is an estimator."""
+    from sklearn.base import BaseEstimator
+
+    items = held(value)
+    if isinstance(value, BaseEstimator):
+        return _ESTIMATOR + _PARAMETER * len(items or ()), items or [], True
+    if items is None:
+        return _leaf_cost(value), [], False
+    if isinstance(value, dict):
+        return _CONTAINER + _PAIR * len(value), items, False
+    if type(value) is np.ndarray:
+        return _array_own(items), items, False
+    if type(value).__module__ == "sklearn.gaussian_process.kernels":
+        # A kernel's repr formats every value of its arrays (no summary).
+        arrays = [item for item in items if type(item) is np.ndarray]
         values = sum(array.size for array in arrays)
-        members = [m for m in members if type(m) is not np.ndarray]
-        return _OBJECT + _KERNEL_VALUE * values, members, False
-    return _OBJECT, members, False
+        items = [item for item in items if type(item) is not np.ndarray]
+        return _OBJECT + _KERNEL_VALUE * values, items, False
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return _CONTAINER, items, False
+    return _OBJECT, items, False
+
+
+def _leaf_cost(value: Any) -> float:
+    """What displaying a value that holds nothing :func:`held` opens costs:
+    an array of numbers by the items numpy prints, a record dtype by its
+    fields, a record by its values; an object by its name."""
+    if type(value) is np.ndarray:
+        each = _ARRAY_ITEM * _values_per_item(value.dtype)
+        return _dtype_cost(value.dtype) + each * _printed(value).size
+    if isinstance(value, np.dtype):
+        return _dtype_cost(value)
+    if isinstance(value, np.void):  # a record: each field's value
+        values = _values_per_item(value.dtype)
+        own = _dtype_cost(value.dtype) + _RECORD_VALUE * values
+        return own + _CHARACTER * value.dtype.itemsize
+    if isinstance(value, np.generic):  # a number type the table does not list
+        return _NUMPY_SCALAR
+    return _OBJECT
 
 
 def _array_own(items: list[Any]) -> float:

@@ -53,7 +53,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from versioned_estimator._display import display_problem
+from versioned_estimator._display import display_problem, held
 from versioned_estimator._magnitudes import wider_than_float64
 from versioned_estimator._members import (
     DEFAULT_MEMBERS,
@@ -327,6 +327,8 @@ def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
     objects, a slice, a partial or a helper object (a splitter, a scorer, a
     kernel) holds counted as a container's items. A nested estimator's
     parameters are its own."""
+    from sklearn.base import BaseEstimator
+
     count = 0
     stack = list(params.values())
     opened: set[int] = set()  # clone copies an object once however held
@@ -334,7 +336,9 @@ def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
         value = stack.pop()
         if id(value) in opened:
             continue
-        members = _members(value)
+        if isinstance(value, BaseEstimator):
+            continue  # its parameters are its own
+        members = held(value, every_item=True)
         if members is None:
             continue
         opened.add(id(value))
@@ -349,31 +353,6 @@ def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
             "and arrays of objects (its display, repr and clone go through each)"
         )
     return None
-
-
-def _members(value: Any) -> list[Any] | None:
-    """What a parameter value holds that clone copies and the display prints
-    item by item (a dict's keys and values), or None for a value that holds
-    nothing so (a number, a text, an array of numbers, an estimator)."""
-    kind = type(value)
-    if kind in _UNCOUNTED:
-        return None
-    if isinstance(value, dict):
-        return [*value, *value.values()]
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return list(value)
-    if kind is np.ndarray:
-        return value.ravel().tolist() if value.dtype.hasobject else None
-    if kind is slice:
-        return [value.start, value.stop, value.step]
-    if isinstance(value, functools.partial):
-        return [value.func, *value.args, *value.keywords.values()]
-    from sklearn.base import BaseEstimator
-
-    if isinstance(value, (type, BaseEstimator)):
-        return None  # a class prints its name; an estimator's are its own
-    namespace = getattr(value, "__dict__", None)
-    return list(namespace.values()) if type(namespace) is dict else None
 
 
 _WEIGHTS = (int, float, np.number)
