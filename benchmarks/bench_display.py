@@ -50,6 +50,9 @@ def _cases(n: int) -> dict[str, Callable[[], Any]]:
         "one long text": lambda: ["y" * (10 * n)],
         "numpy floats": lambda: list(np.logspace(-3, 3, n)),
         "array of 500": lambda: np.logspace(-3, 3, 500),
+        "array of 300 texts": lambda: np.array(["y" * 1000] * 300),
+        "array of 300 escaped": lambda: np.array([b"\x01" * 1000] * 300),
+        "objects, 300 texts": lambda: np.array(["y" * 1000] * 300, dtype=object),
     }
 
 

@@ -3374,6 +3374,15 @@ def _alphas_nine_pipelines_deep(model: Any) -> None:
     _innermost(model).alphas = np.logspace(-3, 3, 4_000).tolist()
 
 
+def _alphas_of_escaped_bytes(model: Any) -> None:
+    """Round 193: an array of 1,000 texts of 4,096 bytes, each printed as an
+    escape of four characters (4 MB of file), two pipelines deep: numpy
+    copies what it printed so far for each line, a display prints the
+    array for each of its views, and the weight took each item as a number
+    (past a minute; a RidgeCV alone, 6.9 s)."""
+    _innermost(model).alphas = np.array([b"\x01" * 4096] * 1_000)
+
+
 def _categories_of_nones(model: Any) -> None:
     """An encoder's ``categories`` parameter as an array of 600,000 Nones
     (a byte of stream each): every clone copies each in Python, 10 times
@@ -6384,6 +6393,11 @@ CASES: dict[str, Case] = {
     "ridge-alphas-nine-pipelines-deep": Case(
         _ridge_cv_in_pipelines(9),
         _alphas_nine_pipelines_deep,
+        "whose display would take about 20 s or more",
+    ),
+    "ridge-alphas-of-escaped-bytes-two-pipelines-deep": Case(
+        _ridge_cv_in_pipelines(2),
+        _alphas_of_escaped_bytes,
         "whose display would take about 20 s or more",
     ),
     "encoder-categories-of-600-thousand-nones": Case(

@@ -209,10 +209,10 @@ def test_a_cycle_through_helper_objects_is_weighed_once() -> None:
 
 
 def test_text_in_an_array_of_objects_weighs_more_the_wider_it_is() -> None:
-    """numpy pads an array's text items to the widest and a display prints
-    the array for each of its views: a character costs 14 times a list's,
-    one past ASCII 35 times (round 192). One text referred to by every
-    item is refused; as many distinct texts pass."""
+    """A display prints an array for each of its views, and numpy copies
+    what it printed so far for each line: a character costs far more than
+    in a list, a wide one more again (round 192). One text referred to by
+    every item is refused; as many distinct texts pass."""
     text = "\U0001f600" * 300
     referred = np.array([text] * 1_000, dtype=object)
     distinct = np.array(
@@ -222,3 +222,28 @@ def test_text_in_an_array_of_objects_weighs_more_the_wider_it_is() -> None:
     assert shown(np.array([text], object))[0] > shown(np.array(["x" * 300], object))[0]
     assert display_problem(OneHotEncoder(categories=[referred])) is not None
     assert display_problem(OneHotEncoder(categories=[distinct])) is None
+
+
+def test_text_in_arrays_of_text_weighs_by_what_numpy_prints() -> None:
+    """numpy copies the text it printed so far for each line of an array,
+    and prints each escape in full (round 193: 1,000 texts of 4,096 bytes,
+    each an escape of four characters, HTML 6.9 s, weighed as 1,000
+    numbers; two pipelines deep past a minute). Text costs by its printed
+    characters and lines, in an array of text, of objects or in a record's
+    field; what the file wrote of it, by its characters unescaped."""
+    plain = np.array([b"a" * 4096] * 1_000)
+    escaped = np.array([b"\x01" * 4096] * 1_000)
+    assert shown(plain)[0] > 30 * shown(np.zeros(1_000))[0]
+    assert shown(plain)[0] > 3 * shown(np.array([b"a" * 1024] * 1_000))[0]
+    assert shown(escaped)[0] > 3.5 * shown(plain)[0]
+    assert shown(np.array(["\u200b" * 4096] * 1_000))[0] > 5 * shown(plain)[0]
+    record = np.dtype([("text", "S4096"), ("value", "f8")])
+    records = np.array([(b"\x01" * 4096, 1.0)] * 1_000, dtype=record)
+    assert shown(records)[0] > shown(escaped)[0]
+    short = np.array([(b"\x01", 1.0)], dtype=record)[0]
+    assert shown(records[0])[0] > 2 * shown(short)[0]
+    deep = make_pipeline(make_pipeline(RidgeCV(alphas=escaped)))
+    assert "about 20 s or more" in str(display_problem(deep))
+    honest = np.array([f"category {i:04d} " + "x" * 1000 for i in range(1_000)])
+    assert display_problem(RidgeCV(alphas=honest)) is None
+    assert display_problem(OneHotEncoder(categories=[honest.astype(object)])) is None

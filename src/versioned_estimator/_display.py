@@ -94,11 +94,14 @@ _OBJECT = 300
 #: A numpy number of a type ``_FIXED`` does not list (float16: 6 us), a
 #: record dtype's field (27 us), a record's value (96 us).
 _NUMPY_SCALAR = 1200
-#: A character of text in an array of objects (ASCII 378 ns of HTML
-#: display, a 4-byte character 1.4 us; round 192), and beyond that past
-#: ASCII.
-_ARRAY_CHARACTER = 28
-_WIDE_CHARACTER = 42
+#: A character of text in an array, and for each line numpy prints before
+#: it, each byte of the character (numpy copies what it printed so far a
+#: line at a time); a line's characters, and a text's quotes and separator
+#: (round 193: 1,000 texts of 4,096 characters, 1.8 s of HTML display).
+_ARRAY_CHARACTER = 4
+_LINE_COPY = 0.02
+_LINE = 40
+_QUOTES = 4
 #: A value of a kernel's array (its repr formats each: 5.7 us).
 _KERNEL_VALUE = 400
 _FIELD = 6000
@@ -263,22 +266,38 @@ def _written(estimator: Any, memo: _Memo, *, plain: bool) -> float:
 
 def _parts(value: Any) -> tuple[float, float, list[Any], bool]:
     """What displaying an object costs itself, and what of that the file
-    paid (a dict's pairs cost its display a sort by a key made in Python,
-    and the file nothing beyond their items; an array of objects prints
-    each item it refers to, which the file wrote once), its members, and
-    whether it is an estimator (its display printed again at each level
-    holding it)."""
-    own, items, estimator = _own_parts(value)
-    if isinstance(value, dict):
-        return own, _CONTAINER, items, estimator
-    if type(value) is np.ndarray and value.dtype.hasobject:
-        return (
-            own,
-            _array_own([*{id(item): item for item in items}.values()]),
-            items,
-            False,
-        )
-    return own, own, items, estimator
+    paid, its members (:func:`held`), and whether it is an estimator (its
+    display printed again at each level holding it). A dict's pairs cost
+    its display a sort by a key made in Python, and the file nothing
+    beyond their items; an array's text is paid as the file stores it
+    (:func:`_array_costs`)."""
+    from sklearn.base import BaseEstimator
+
+    items = held(value)
+    own: float
+    if isinstance(value, BaseEstimator):
+        own = _ESTIMATOR + _PARAMETER * len(items or ())
+        return own, own, items or [], True
+    if type(value) is np.ndarray or isinstance(value, np.void):
+        own, paid = _array_costs(value, items or [])
+        return own, paid, items or [], False
+    if items is None:
+        if isinstance(value, np.dtype):
+            own = _dtype_cost(value)
+        else:  # a number type the table does not list, or a name
+            own = _NUMPY_SCALAR if isinstance(value, np.generic) else _OBJECT
+        return own, own, [], False
+    if isinstance(value, dict):  # an ordered or default dict too
+        return _CONTAINER + _PAIR * len(value), _CONTAINER, items, False
+    if type(value).__module__ == "sklearn.gaussian_process.kernels":
+        # A kernel's repr formats every value of its arrays (no summary).
+        values = sum(item.size for item in items if type(item) is np.ndarray)
+        items = [item for item in items if type(item) is not np.ndarray]
+        own = _OBJECT + _KERNEL_VALUE * values
+        return own, own, items, False
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return _CONTAINER, _CONTAINER, items, False
+    return _OBJECT, _OBJECT, items, False
 
 
 def held(value: Any, *, every_item: bool = False) -> list[Any] | None:
@@ -331,65 +350,69 @@ def held(value: Any, *, every_item: bool = False) -> list[Any] | None:
     return list(namespace.values()) if type(namespace) is dict else None
 
 
-def _own_parts(value: Any) -> tuple[float, list[Any], bool]:
-    """What displaying an object costs itself, its members (:func:`held`),
-    and whether it is an estimator."""
-    from sklearn.base import BaseEstimator
-
-    items = held(value)
-    if isinstance(value, BaseEstimator):
-        return _ESTIMATOR + _PARAMETER * len(items or ()), items or [], True
-    if items is None:
-        return _leaf_cost(value), [], False
-    if isinstance(value, dict):
-        return _CONTAINER + _PAIR * len(value), items, False
-    if type(value) is np.ndarray:
-        return _array_own(items), items, False
-    if type(value).__module__ == "sklearn.gaussian_process.kernels":
-        # A kernel's repr formats every value of its arrays (no summary).
-        arrays = [item for item in items if type(item) is np.ndarray]
-        values = sum(array.size for array in arrays)
-        items = [item for item in items if type(item) is not np.ndarray]
-        return _OBJECT + _KERNEL_VALUE * values, items, False
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return _CONTAINER, items, False
-    return _OBJECT, items, False
-
-
-def _leaf_cost(value: Any) -> float:
-    """What displaying a value that holds nothing :func:`held` opens costs:
-    an array of numbers by the items numpy prints, a record dtype by its
-    fields, a record by its values; an object by its name."""
-    if type(value) is np.ndarray:
-        each = _ARRAY_ITEM * _values_per_item(value.dtype)
-        return _dtype_cost(value.dtype) + each * _printed(value).size
-    if isinstance(value, np.dtype):
-        return _dtype_cost(value)
-    if isinstance(value, np.void):  # a record: each field's value
-        values = _values_per_item(value.dtype)
-        own = _dtype_cost(value.dtype) + _RECORD_VALUE * values
-        return own + _CHARACTER * value.dtype.itemsize
-    if isinstance(value, np.generic):  # a number type the table does not list
-        return _NUMPY_SCALAR
-    return _OBJECT
+def _array_costs(value: np.ndarray | np.void, items: list[Any]) -> tuple[float, float]:
+    """What an array (or a record) costs displayed, its members aside, and
+    what of that the file paid: an array of objects each item it refers to
+    once; text as stored (a character each, escapes and wide characters
+    aside, :func:`_text_cost`)."""
+    if value.dtype.hasobject:
+        distinct = [*{id(item): item for item in items}.values()]
+        return (
+            _CONTAINER + _ARRAY_ITEM * len(items) + _text_cost(items, shown=True),
+            _CONTAINER
+            + _ARRAY_ITEM * len(distinct)
+            + _text_cost(distinct, shown=False),
+        )
+    printed = _printed(np.asarray(value))
+    each = _RECORD_VALUE if isinstance(value, np.void) else _ARRAY_ITEM
+    own = _dtype_cost(value.dtype) + each * _values_per_item(value.dtype) * printed.size
+    # The text of every field of text, however nested in records.
+    shown = paid = 0.0
+    stack = [printed]
+    while stack:
+        array = stack.pop()
+        if array.dtype.names is not None:
+            stack.extend(array[name] for name in array.dtype.names)
+        elif array.dtype.kind in "SU":
+            texts = array.ravel().tolist()
+            shown += _text_cost(texts, shown=True)
+            paid += _text_cost(texts, shown=False)
+    return own + shown, own + paid
 
 
-def _array_own(items: list[Any]) -> float:
-    """What an array of objects costs printed, its ``items`` aside."""
-    return _CONTAINER + _ARRAY_ITEM * len(items) + _array_text(items)
+def _text_cost(items: list[Any], *, shown: bool) -> float:
+    """What the text among an array's printed ``items`` costs printed: with
+    ``shown``, as numpy prints it (each escape in full), else as the file
+    wrote it (each character once, none escaped); in characters as wide as
+    the widest.
 
+    numpy builds an array's text a line at a time, copying all it built so
+    far for each line (``_extendLine``), and a display prints the array for
+    each of its views. Measured (round 193), HTML display of 1,000 texts of
+    4,096 ASCII characters: 1.8 s, of 1,024: 0.3 s; of 4,096 bytes each
+    escaped (four characters): 6.9 s; of 4,096 zero-width spaces (six):
+    11.2 s; of 4,096 emoji (a character four bytes wide): 7.2 s.
 
-def _array_text(items: list[Any]) -> float:
-    """What the text among an array of objects' printed items costs beyond
-    a list's (numpy pads each to the widest, and a display prints the array
-    again for each of its views: 28 units a character, 70 past ASCII)."""
-    texts = [item for item in items if isinstance(item, str)]
+    Examples
+    --------
+    >>> escaped, plain = [chr(1) * 100], ["a" * 100]
+    >>> _text_cost(escaped, shown=True) > 3 * _text_cost(plain, shown=True)
+    True
+    >>> _text_cost(escaped, shown=False) == _text_cost(plain, shown=False)
+    True
+    """
+    texts: list[str | bytes] = [t for t in items if isinstance(t, (str, bytes))]
     if not texts:
         return 0.0
-    if not all(map(str.isprintable, texts)):
-        texts = list(map(repr, texts))
-    wide = sum(len(text) for text in texts if not text.isascii())
-    return _ARRAY_CHARACTER * sum(map(len, texts)) + _WIDE_CHARACTER * wide
+    if shown and not all(isinstance(t, str) and t.isprintable() for t in texts):
+        texts = [
+            t if isinstance(t, str) and t.isprintable() else repr(t) for t in texts
+        ]
+    widest = max((ord(max(t)) for t in texts if isinstance(t, str) and t), default=0)
+    width = 1 if widest < 256 else 2 if widest < 65536 else 4
+    chars = sum(map(len, texts)) + _QUOTES * len(texts)
+    lines = min(len(texts), chars // _LINE + 1)
+    return _ARRAY_CHARACTER * chars + _LINE_COPY * width * lines * chars
 
 
 def _printed(array: np.ndarray) -> np.ndarray:
