@@ -3383,6 +3383,15 @@ def _alphas_of_escaped_bytes(model: Any) -> None:
     _innermost(model).alphas = np.array([b"\x01" * 4096] * 1_000)
 
 
+def _alphas_of_raw_bytes(model: Any) -> None:
+    """Round 194: an array of 1,000 raw (void) items of 4,096 zero bytes,
+    each byte printed as an escape of four characters (4 MB of file; ten
+    such arrays compress to 182 KB), two pipelines deep: the weight took
+    only text as text (a RidgeCV alone, 10 s of HTML display; ten arrays
+    past a minute)."""
+    _innermost(model).alphas = np.zeros(1_000, dtype="V4096")
+
+
 def _categories_of_nones(model: Any) -> None:
     """An encoder's ``categories`` parameter as an array of 600,000 Nones
     (a byte of stream each): every clone copies each in Python, 10 times
@@ -6400,6 +6409,11 @@ CASES: dict[str, Case] = {
         _alphas_of_escaped_bytes,
         "whose display would take about 20 s or more",
     ),
+    "ridge-alphas-of-raw-bytes-two-pipelines-deep": Case(
+        _ridge_cv_in_pipelines(2),
+        _alphas_of_raw_bytes,
+        "whose display would take about 20 s or more",
+    ),
     "encoder-categories-of-600-thousand-nones": Case(
         _one_hot,
         _categories_of_nones,
@@ -8349,6 +8363,24 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ).fit(docs, np.arange(40) % 2),
         docs[:3],
     )
+    # Round 194's false positive: a search's candidate categories, a list
+    # of one array of text, in a grid's list (counted three dimensions).
+    cities = np.array(
+        [[f"city {i % 50}", "red" if i % 3 else "blue"] for i in range(150)]
+    )
+    found["GridSearchCV-of-explicit-categories"] = (
+        GridSearchCV(
+            make_pipeline(OneHotEncoder(handle_unknown="ignore"), LogisticRegression()),
+            {
+                "onehotencoder__categories": [
+                    [np.unique(cities[:, 0]), np.array(["blue", "red"])],
+                    "auto",
+                ]
+            },
+            cv=3,
+        ).fit(cities, np.arange(150) % 2),
+        cities[:3],
+    )
     return found
 
 
@@ -8412,6 +8444,24 @@ def test_keywords_are_read_once_a_container_and_a_text(
     for labels in (["(9,)f8"] * 3, [",", [1.0, None], "(9,)f8"], {"a": "(9,)f8"}):
         problem = _fitted_state._arguments((), {"labels": labels})
         assert "many values an item" in str(problem), labels
+
+
+def test_a_search_grid_is_ranked_by_its_candidates() -> None:
+    """A grid lists candidates, each a parameter's value: ranked one by one,
+    in a dict or a list of dicts (round 194 refused a list of one array of
+    categories, in the grid's list, as three dimensions)."""
+    from sklearn.model_selection import GridSearchCV
+
+    from versioned_estimator import _fitted_state
+
+    search = GridSearchCV(OneHotEncoder(), {"categories": [[np.array(["a"])], "auto"]})
+    assert _fitted_state._array_ranks(search) is None
+    search.param_grid = [{"categories": [np.zeros((2, 3))]}, {"max_categories": [2]}]
+    assert _fitted_state._array_ranks(search) is None
+    search.param_grid = [{"max_categories": [2]}, {"categories": [np.zeros((2, 3, 1))]}]
+    assert "param_grid has 3 dimensions" in str(_fitted_state._array_ranks(search))
+    search.param_grid = {"categories": np.zeros((4, 2, 3, 1))}
+    assert "param_grid has 3 dimensions" in str(_fitted_state._array_ranks(search))
 
 
 def test_plain_items_are_sorted_by_type_before_any_is_read(

@@ -242,6 +242,16 @@ def test_text_in_arrays_of_text_weighs_by_what_numpy_prints() -> None:
     assert shown(records)[0] > shown(escaped)[0]
     short = np.array([(b"\x01", 1.0)], dtype=record)[0]
     assert shown(records[0])[0] > 2 * shown(short)[0]
+    # Raw bytes print as escaped bytes (round 194): as an array, a record's
+    # field, an array of objects' items, a record alone.
+    raw = np.zeros(1_000, dtype="V4096")
+    assert shown(raw)[0] > 3.5 * shown(plain)[0]
+    fields = np.zeros(1_000, dtype=[("a", "V4000"), ("b", "i1")])
+    assert shown(fields)[0] > 3 * shown(plain)[0]
+    items = np.empty(1_000, dtype=object)
+    items[:] = [np.void(b"\0" * 4096) for _ in range(1_000)]
+    assert shown(items)[0] > 3.5 * shown(plain)[0]
+    assert shown(raw[0])[0] > 3 * shown(np.zeros(1, dtype="V4")[0])[0]
     deep = make_pipeline(make_pipeline(RidgeCV(alphas=escaped)))
     assert "about 20 s or more" in str(display_problem(deep))
     honest = np.array([f"category {i:04d} " + "x" * 1000 for i in range(1_000)])

@@ -254,7 +254,7 @@ def _written(estimator: Any, memo: _Memo, *, plain: bool) -> float:
         scale *= NESTED_COST if weighed.estimator else 1.0
         total += (weighed.paid + _SLOT * weighed.items) * scale
         if plain:
-            items = _parts(value)[2]
+            items = held(value) or []
             kinds = set(map(type, items))
             found = _of_kinds(items, kinds, kinds & _PLAIN)
             if found:
@@ -373,7 +373,7 @@ def _array_costs(value: np.ndarray | np.void, items: list[Any]) -> tuple[float, 
         array = stack.pop()
         if array.dtype.names is not None:
             stack.extend(array[name] for name in array.dtype.names)
-        elif array.dtype.kind in "SU":
+        elif array.dtype.kind in "SUV":  # raw bytes print as escapes too
             texts = array.ravel().tolist()
             shown += _text_cost(texts, shown=True)
             paid += _text_cost(texts, shown=False)
@@ -381,10 +381,10 @@ def _array_costs(value: np.ndarray | np.void, items: list[Any]) -> tuple[float, 
 
 
 def _text_cost(items: list[Any], *, shown: bool) -> float:
-    """What the text among an array's printed ``items`` costs printed: with
-    ``shown``, as numpy prints it (each escape in full), else as the file
-    wrote it (each character once, none escaped); in characters as wide as
-    the widest.
+    """What the text among an array's printed ``items`` (raw bytes of a
+    record too) costs printed: with ``shown``, as numpy prints it (each
+    escape in full), else as the file wrote it (each character once, none
+    escaped); in characters as wide as the widest.
 
     numpy builds an array's text a line at a time, copying all it built so
     far for each line (``_extendLine``), and a display prints the array for
@@ -401,7 +401,11 @@ def _text_cost(items: list[Any], *, shown: bool) -> float:
     >>> _text_cost(escaped, shown=False) == _text_cost(plain, shown=False)
     True
     """
-    texts: list[str | bytes] = [t for t in items if isinstance(t, (str, bytes))]
+    texts: list[str | bytes] = [
+        t.tobytes() if isinstance(t, np.void) else t
+        for t in items
+        if isinstance(t, (str, bytes, np.void))
+    ]
     if not texts:
         return 0.0
     if shown and not all(isinstance(t, str) and t.isprintable() for t in texts):

@@ -1932,8 +1932,10 @@ def _array_ranks(estimator: Any) -> str | None:
     if namespace.get("covariance_type") == "full":  # GaussianMixture's kinds
         most = {**RANKS, **dict.fromkeys((*_MIXTURE_MATRICES, "precisions_init"), 3)}
     for name, value in namespace.items():
-        if isinstance(value, (list, tuple)):
-            members: Any = value
+        if name in _GRIDS:
+            members: Any = _candidates(value)
+        elif isinstance(value, (list, tuple)):
+            members = value
         elif isinstance(value, dict):
             members = value.values()
         else:
@@ -1952,6 +1954,28 @@ def _array_ranks(estimator: Any) -> str | None:
 
 #: What can have dimensions of its own: lists nested around numbers, arrays.
 _RANKED = (list, tuple, np.ndarray)
+#: A search's grids: dicts (or lists of them) of lists of candidates, each
+#: a parameter's value (an encoder's categories as a list of arrays is a
+#: candidate of two dimensions, in a list of three).
+_GRIDS = ("param_grid", "param_distributions")
+
+
+def _candidates(grids: Any) -> list[Any]:
+    """The candidate values of a search's grids (a dict, or a list of
+    dicts, of lists of candidates)."""
+    found: list[Any] = []
+    for grid in grids if isinstance(grids, (list, tuple)) else [grids]:
+        if not isinstance(grid, dict):
+            found.append(grid)
+            continue
+        for candidates in grid.values():
+            if isinstance(candidates, (list, tuple)):
+                found.extend(candidates)
+            elif isinstance(candidates, np.ndarray) and candidates.ndim:
+                found.extend(candidates[:1])  # each row of one rank
+            else:
+                found.append(candidates)
+    return found
 
 
 def _numeric_rank(value: Any) -> int | None:
