@@ -3392,6 +3392,28 @@ def _alphas_of_raw_bytes(model: Any) -> None:
     _innermost(model).alphas = np.zeros(1_000, dtype="V4096")
 
 
+def _alphas_of_a_row_of_texts(model: Any) -> None:
+    """Round 195: an array of objects of one row of 1,000 distinct texts of
+    zero-width spaces (each printed as a six-character escape), three
+    pipelines deep: weighed as a list of plain texts (its rows), though
+    numpy prints a row as it prints a flat array (a search over a pipeline
+    of it: 42 s of HTML display)."""
+    texts = np.empty(1_000, dtype=object)
+    texts[:] = ["\u200b" * 1020 + f"{i:04d}" for i in range(1_000)]
+    _innermost(model).alphas = texts.reshape(1, 1_000)
+
+
+def _grid_of_a_million_candidates(model: Any) -> None:
+    """Round 195: a search's grid as a list of two dicts, the second of
+    three lists of 100 values (a few KB): a fit of the loaded model asks for
+    10**6 candidates where its results record 2 (past a minute)."""
+    values = list(np.linspace(0.1, 10, 100))
+    model.param_grid = [
+        {"alpha": [1.0, 2.0]},
+        {"alpha": values, "tol": values, "max_iter": list(range(1_000, 1_100))},
+    ]
+
+
 def _categories_of_nones(model: Any) -> None:
     """An encoder's ``categories`` parameter as an array of 600,000 Nones
     (a byte of stream each): every clone copies each in Python, 10 times
@@ -6414,6 +6436,16 @@ CASES: dict[str, Case] = {
         _alphas_of_raw_bytes,
         "whose display would take about 20 s or more",
     ),
+    "ridge-alphas-of-a-row-of-escaped-texts": Case(
+        _ridge_cv_in_pipelines(3),
+        _alphas_of_a_row_of_texts,
+        "whose display would take about 20 s or more",
+    ),
+    "search-grid-of-a-million-candidates": Case(
+        _search_with_scorer,
+        _grid_of_a_million_candidates,
+        "candidates, more than its results record",
+    ),
     "encoder-categories-of-600-thousand-nones": Case(
         _one_hot,
         _categories_of_nones,
@@ -8462,6 +8494,36 @@ def test_a_search_grid_is_ranked_by_its_candidates() -> None:
     assert "param_grid has 3 dimensions" in str(_fitted_state._array_ranks(search))
     search.param_grid = {"categories": np.zeros((4, 2, 3, 1))}
     assert "param_grid has 3 dimensions" in str(_fitted_state._array_ranks(search))
+
+
+def test_a_search_asks_at_most_the_candidates_it_records() -> None:
+    """A fit of a loaded search runs every candidate of its grid: a fitted
+    search's at most its results', an unfitted one's (a wrapper's template)
+    at most MAX_CANDIDATES; a randomized search's its draws."""
+    from scipy.stats import uniform
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+
+    from versioned_estimator._class_checks import MAX_CANDIDATES, _candidates
+
+    X, y = RS.rand(30, 2), RS.rand(30)
+    grid = {"alpha": [0.5, 1.0], "tol": [1e-3, 1e-4]}
+    search = GridSearchCV(Ridge(), [grid, {"alpha": [3.0]}], cv=2).fit(X, y)
+    assert _candidates(search) is None
+    search.param_grid = [grid, {"alpha": [3.0], "tol": [1e-3, 1e-4]}]
+    assert "6 candidates, more than its results" in str(_candidates(search))
+    values = list(range(10))
+    honest = GridSearchCV(Ridge(), dict.fromkeys(["alpha", "tol", "max_iter"], values))
+    assert _candidates(honest) is None  # 1,000, unfitted
+    honest.param_grid = {**honest.param_grid, "solver": [*"abcdefghijklmnopqrstuvwxyz"]}
+    honest.param_grid["positive"] = [True, False, None]
+    assert f"at most {MAX_CANDIDATES:,} before a fit" in str(_candidates(honest))
+    drawn = RandomizedSearchCV(Ridge(), {"alpha": uniform()}, n_iter=10**6)
+    assert "1,000,000 candidates" in str(_candidates(drawn))
+    listed = RandomizedSearchCV(Ridge(), {"alpha": [1.0, 2.0]}, n_iter=10**6)
+    assert _candidates(listed) is None  # at most the grid's two
+    fitted = RandomizedSearchCV(Ridge(), {"alpha": uniform()}, n_iter=3, cv=2)
+    assert _candidates(fitted.fit(X, y)) is None
 
 
 def test_plain_items_are_sorted_by_type_before_any_is_read(

@@ -252,6 +252,12 @@ def test_text_in_arrays_of_text_weighs_by_what_numpy_prints() -> None:
     items[:] = [np.void(b"\0" * 4096) for _ in range(1_000)]
     assert shown(items)[0] > 3.5 * shown(plain)[0]
     assert shown(raw[0])[0] > 3 * shown(np.zeros(1, dtype="V4")[0])[0]
+    # A row prints as a flat array does (round 195: a (1, 1000) array of
+    # objects was weighed as a list of its rows).
+    spaces = np.empty(1_000, dtype=object)
+    spaces[:] = ["\u200b" * 1020 + f"{i:04d}" for i in range(1_000)]
+    assert shown(spaces.reshape(1, 1_000))[0] > 0.9 * shown(spaces)[0]
+    assert shown(plain.reshape(1, 1_000))[0] > 0.9 * shown(plain)[0]
     deep = make_pipeline(make_pipeline(RidgeCV(alphas=escaped)))
     assert "about 20 s or more" in str(display_problem(deep))
     honest = np.array([f"category {i:04d} " + "x" * 1000 for i in range(1_000)])

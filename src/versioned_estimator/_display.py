@@ -332,7 +332,7 @@ def held(value: Any, *, every_item: bool = False) -> list[Any] | None:
     if kind is np.ndarray:
         if not value.dtype.hasobject:
             return None
-        items: list[Any] = (value.ravel() if every_item else _printed(value)).tolist()
+        items: list[Any] = (value if every_item else _printed(value)).ravel().tolist()
         return items
     if kind is slice:
         return [value.start, value.stop, value.step]
