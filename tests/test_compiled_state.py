@@ -8526,6 +8526,32 @@ def test_a_search_asks_at_most_the_candidates_it_records() -> None:
     assert _candidates(fitted.fit(X, y)) is None
 
 
+def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:
+    """Successive halving over a resource other than the rows sets it on
+    every candidate: the best parameters name it beside the grid's (round
+    196's false positive), and name no other key."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    from versioned_estimator._class_checks import _best_params
+
+    X, y = RS.rand(60, 3), np.arange(60) % 2
+    search = HalvingGridSearchCV(
+        RandomForestClassifier(random_state=0),
+        {"max_depth": [2, 3]},
+        resource="n_estimators",
+        max_resources=8,
+        min_resources=2,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    assert "n_estimators" in search.best_params_
+    assert _best_params(search) is None
+    search.best_params_ = {**search.best_params_, "min_samples_leaf": 3}
+    assert "not a candidate" in str(_best_params(search))
+
+
 def test_plain_items_are_sorted_by_type_before_any_is_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -1623,6 +1623,12 @@ def _best_params(model: Any) -> str | None:
     grids = [grids] if isinstance(grids, Mapping) else grids
     if not isinstance(best, dict) or not isinstance(grids, (list, tuple)):
         return problem
+    resource = namespace.get("resource")
+    if _name(model).startswith("Halving") and resource != "n_samples":
+        # Successive halving sets its resource (say n_estimators) on every
+        # candidate, beside the grid's parameters (round 196's false
+        # positive); the best estimator is compared with all of them.
+        best = {key: value for key, value in best.items() if key != resource}
     if not any(
         isinstance(grid, Mapping) and _candidate_of(best, grid, randomized)
         for grid in grids
