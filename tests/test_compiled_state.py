@@ -3244,7 +3244,9 @@ def _generator_of_a_long_spawn_key(model: Any) -> None:
     one."""
     seed = np.random.SeedSequence(0, spawn_key=tuple(range(1000)))
     generator = np.random.Generator(np.random.MT19937(seed))
-    model.param_grid = [{"alpha": [1.0, 2.0]}, {"random_state": [generator]}]
+    # In a dict of no candidate (an empty list beside it): no more than the
+    # search's results record (a bound of its own).
+    model.param_grid = [{"alpha": [1.0, 2.0]}, {"random_state": [generator], "tol": []}]
 
 
 def _random_state_of_an_object_pool(model: Any) -> None:
