@@ -1933,7 +1933,7 @@ def _array_ranks(estimator: Any) -> str | None:
         most = {**RANKS, **dict.fromkeys((*_MIXTURE_MATRICES, "precisions_init"), 3)}
     for name, value in namespace.items():
         if name in _GRIDS:
-            members: Any = _candidates(value)
+            members: Any = _grid_values(value)
         elif isinstance(value, (list, tuple)):
             members = value
         elif isinstance(value, dict):
@@ -1960,7 +1960,7 @@ _RANKED = (list, tuple, np.ndarray)
 _GRIDS = ("param_grid", "param_distributions")
 
 
-def _candidates(grids: Any) -> list[Any]:
+def _grid_values(grids: Any) -> list[Any]:
     """The candidate values of a search's grids (a dict, or a list of
     dicts, of lists of candidates)."""
     found: list[Any] = []
