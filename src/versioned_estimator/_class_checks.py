@@ -48,6 +48,7 @@ from versioned_estimator._fitted_state import (
     _real,
     _width,
     once,
+    search_grids,
     truth,
 )
 from versioned_estimator._settings import same_settings, same_value
@@ -1550,9 +1551,10 @@ def _candidates_asked(model: Any) -> int | None:
     a fit decides (successive halving's ``"exhaust"``)."""
     namespace = getattr(model, "__dict__", {})
     randomized = "param_distributions" in namespace
-    grids = namespace.get("param_distributions" if randomized else "param_grid")
-    grids = [grids] if isinstance(grids, Mapping) else grids
-    if not isinstance(grids, (list, tuple)):
+    grids = search_grids(
+        namespace.get("param_distributions" if randomized else "param_grid")
+    )
+    if grids is None:
         return None
     total, drawn = 0, False
     for grid in grids:
@@ -1618,10 +1620,11 @@ def _best_params(model: Any) -> str | None:
     if best is None:
         return None
     problem = f"a {_name(model)} whose best parameters are not a candidate it searched"
-    grids = namespace.get("param_grid", namespace.get("param_distributions"))
     randomized = "param_distributions" in namespace
-    grids = [grids] if isinstance(grids, Mapping) else grids
-    if not isinstance(best, dict) or not isinstance(grids, (list, tuple)):
+    grids = search_grids(
+        namespace.get("param_grid", namespace.get("param_distributions"))
+    )
+    if not isinstance(best, dict) or grids is None:
         return problem
     resource = namespace.get("resource")
     if _name(model).startswith("Halving") and resource != "n_samples":

@@ -53,6 +53,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from versioned_estimator._display import _PLAIN as _PLAIN_VALUES
 from versioned_estimator._display import display_problem, held
 from versioned_estimator._magnitudes import wider_than_float64
 from versioned_estimator._members import (
@@ -317,8 +318,6 @@ def _parameters(estimator: Any) -> str | None:
 #: encoder's categories of 4 x 10**6 Nones, 4 MB of file, took 0.53 s a
 #: clone, 10 times an array of 400,000 texts of the same size).
 MAX_PARAMETER_VALUES = 1 << 19
-#: Values that hold nothing to count.
-_UNCOUNTED = frozenset({int, float, str, bytes, bool, type(None), complex})
 
 
 def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
@@ -344,8 +343,8 @@ def _parameter_values(kind: type, params: Mapping[str, Any]) -> str | None:
         opened.add(id(value))
         count += 1 + len(members)
         kinds = set(map(type, members))
-        if not kinds <= _UNCOUNTED:
-            stack.extend(m for m in members if type(m) not in _UNCOUNTED)
+        if not kinds <= _PLAIN_VALUES:  # which hold nothing to count
+            stack.extend(m for m in members if type(m) not in _PLAIN_VALUES)
     if count > MAX_PARAMETER_VALUES:
         return (
             f"a {kind.__name__} whose parameters hold over "
@@ -1960,11 +1959,19 @@ _RANKED = (list, tuple, np.ndarray)
 _GRIDS = ("param_grid", "param_distributions")
 
 
+def search_grids(grids: Any) -> list[Any] | tuple[Any, ...] | None:
+    """A search's ``param_grid`` or ``param_distributions`` as a list of
+    grids (one dict alone, a list of one), or None when neither."""
+    if isinstance(grids, Mapping):
+        return [grids]
+    return grids if isinstance(grids, (list, tuple)) else None
+
+
 def _grid_values(grids: Any) -> list[Any]:
     """The candidate values of a search's grids (a dict, or a list of
     dicts, of lists of candidates)."""
     found: list[Any] = []
-    for grid in grids if isinstance(grids, (list, tuple)) else [grids]:
+    for grid in search_grids(grids) or [grids]:
         if not isinstance(grid, dict):
             found.append(grid)
             continue
