@@ -72,6 +72,7 @@ from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.metrics import DistanceMetric
+from sklearn.model_selection import LeavePOut, RepeatedKFold, ShuffleSplit
 from sklearn.multioutput import (
     MultiOutputClassifier,
     MultiOutputRegressor,
@@ -3416,6 +3417,71 @@ def _grid_of_a_million_candidates(model: Any) -> None:
     ]
 
 
+def _cv_of(splitter: Callable[[], Any]) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        """Round 196: a splitter whose count no fit recorded (10**5
+        shuffles on a search of two recorded splits; 20,000 on a RidgeCV,
+        which records none; 30,000 repeated folds on an elastic net's
+        three): a refit of the loaded model ran past a minute."""
+        model.cv = splitter()
+
+    return corrupt
+
+
+def _ridge_cv_of_three_folds() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    return RidgeCV(alphas=[0.1, 1.0], cv=3).fit(X, RS.rand(40)), X[:3]
+
+
+def _elastic_net_cv_of_three_folds() -> tuple[Any, Any]:
+    from sklearn.linear_model import ElasticNetCV
+
+    X = RS.rand(40, 3)
+    return ElasticNetCV(alphas=5, cv=3).fit(X, RS.rand(40)), X[:3]
+
+
+def _forest_of_ten_trees() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    model = RandomForestRegressor(n_estimators=10, max_depth=2, random_state=0)
+    return model.fit(X, RS.rand(40)), X[:3]
+
+
+def _asking_for_trees(count: int) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        """Round 196: a forest of 10 trees whose n_estimators asks a refit
+        for 20,000 (1,590 times as long)."""
+        model.n_estimators = count
+
+    return corrupt
+
+
+def _halving_over_trees() -> tuple[Any, Any]:
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    X = RS.rand(60, 3)
+    search = HalvingGridSearchCV(
+        RandomForestRegressor(random_state=0),
+        {"max_depth": [2, 3]},
+        resource="n_estimators",
+        max_resources=8,
+        min_resources=2,
+        cv=2,
+        random_state=0,
+    )
+    return search.fit(X, RS.rand(60)), X[:3]
+
+
+def _max_resources(count: int) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        """Round 196: a successive halving over a forest's trees whose
+        max_resources asks a refit for forests of a million trees where its
+        fit went to 8."""
+        model.max_resources = count
+
+    return corrupt
+
+
 def _categories_of_nones(model: Any) -> None:
     """An encoder's ``categories`` parameter as an array of 600,000 Nones
     (a byte of stream each): every clone copies each in Python, 10 times
@@ -6448,6 +6514,36 @@ CASES: dict[str, Case] = {
         _grid_of_a_million_candidates,
         "candidates, more than its results record",
     ),
+    "search-cv-of-a-hundred-thousand-shuffles": Case(
+        _search_with_scorer,
+        _cv_of(lambda: ShuffleSplit(n_splits=100_000)),
+        "whose cv makes 100,000 splits, more than its fit recorded (2)",
+    ),
+    "search-cv-of-leave-three-out": Case(
+        _search_with_scorer,
+        _cv_of(lambda: LeavePOut(3)),
+        "whose cv is a LeavePOut of more than pairs",
+    ),
+    "ridge-cv-of-twenty-thousand-shuffles": Case(
+        _ridge_cv_of_three_folds,
+        _cv_of(lambda: ShuffleSplit(n_splits=20_000)),
+        "(at most 100 where a fit records none)",
+    ),
+    "elastic-net-cv-of-thirty-thousand-repeated-folds": Case(
+        _elastic_net_cv_of_three_folds,
+        _cv_of(lambda: RepeatedKFold(n_splits=3, n_repeats=10_000)),
+        "whose cv makes 30,000 splits, more than its fit recorded (3)",
+    ),
+    "forest-of-ten-trees-asking-for-twenty-thousand": Case(
+        _forest_of_ten_trees,
+        _asking_for_trees(20_000),
+        "whose n_estimators asks a fit for 20,000 members where it holds 10",
+    ),
+    "halving-over-trees-asking-for-a-million": Case(
+        _halving_over_trees,
+        _max_resources(10**6),
+        "whose max_resources is more than its fit recorded",
+    ),
     "encoder-categories-of-600-thousand-nones": Case(
         _one_hot,
         _categories_of_nones,
@@ -8415,6 +8511,15 @@ def _intact_round_48(X: Any, y: Any) -> dict[str, tuple[Any, Any]]:
         ).fit(cities, np.arange(150) % 2),
         cities[:3],
     )
+    found["HalvingGridSearchCV-over-trees"] = (_halving_over_trees()[0], X[:3])
+    found["GridSearchCV-of-five-shuffles"] = (
+        GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=ShuffleSplit(5)).fit(X, y),
+        X[:3],
+    )
+    found["RidgeCV-of-a-hundred-repeated-folds"] = (
+        RidgeCV(cv=RepeatedKFold(n_splits=10, n_repeats=10)).fit(X, y),
+        X[:3],
+    )
     return found
 
 
@@ -8506,7 +8611,8 @@ def test_a_search_asks_at_most_the_candidates_it_records() -> None:
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
-    from versioned_estimator._class_checks import MAX_CANDIDATES, _candidates
+    from versioned_estimator._refit import MAX_CANDIDATES
+    from versioned_estimator._refit import candidates_problem as _candidates
 
     X, y = RS.rand(30, 2), RS.rand(30)
     grid = {"alpha": [0.5, 1.0], "tol": [1e-3, 1e-4]}
@@ -8526,6 +8632,85 @@ def test_a_search_asks_at_most_the_candidates_it_records() -> None:
     assert _candidates(listed) is None  # at most the grid's two
     fitted = RandomizedSearchCV(Ridge(), {"alpha": uniform()}, n_iter=3, cv=2)
     assert _candidates(fitted.fit(X, y)) is None
+
+
+def test_a_splitter_makes_at_most_the_splits_a_fit_recorded() -> None:
+    """A fit of a loaded model makes every split of its cv: a search's,
+    RFECV's, a path's or a logistic regression's at most those its fit
+    recorded scores of; where a fit records none (RidgeCV, a model before a
+    fit), at most MAX_SPLITS; leave-p-out at most pairs."""
+    from sklearn.feature_selection import RFECV
+    from sklearn.linear_model import ElasticNetCV, LogisticRegressionCV
+    from sklearn.model_selection import GridSearchCV, LeaveOneOut
+
+    from versioned_estimator._fitted_state import splits_of
+    from versioned_estimator._refit import MAX_SPLITS, splits_problem
+
+    X, y = RS.rand(30, 3), RS.rand(30)
+    labels = np.arange(30) % 2
+    fitted = [
+        GridSearchCV(Ridge(), {"alpha": [1.0, 2.0]}, cv=ShuffleSplit(4)).fit(X, y),
+        RFECV(Ridge(), cv=RepeatedKFold(n_splits=2, n_repeats=2)).fit(X, y),
+        ElasticNetCV(alphas=3, cv=4).fit(X, y),
+        LogisticRegressionCV(
+            Cs=2, cv=4, l1_ratios=(0,), scoring="accuracy", use_legacy_attributes=False
+        ).fit(X, labels),
+    ]
+    for model in fitted:
+        assert splits_of(model.cv) == 4
+        assert splits_problem(model) is None, model
+        model.cv = ShuffleSplit(n_splits=5)
+        assert "makes 5 splits, more than its fit recorded (4)" in str(
+            splits_problem(model)
+        )
+    ridge = RidgeCV(cv=RepeatedKFold(n_splits=10, n_repeats=10)).fit(X, y)
+    assert splits_problem(ridge) is None  # 100: the allowance
+    ridge.cv = ShuffleSplit(n_splits=MAX_SPLITS + 1)
+    assert "where a fit records none" in str(splits_problem(ridge))
+    assert splits_problem(GridSearchCV(Ridge(), {}, cv=LeaveOneOut())) is None
+    assert splits_problem(GridSearchCV(Ridge(), {}, cv=LeavePOut(2))) is None
+    assert "more than pairs" in str(
+        splits_problem(GridSearchCV(Ridge(), {}, cv=LeavePOut(3)))
+    )
+
+
+def test_a_template_asks_at_most_the_fits_of_the_fitted_model(
+    tmp_path: Path,
+) -> None:
+    """The wrapper's estimator, changed after its fit, is pickled beside the
+    fitted one: it may ask a refit for fewer fits, not more (round 196: a
+    template of 20,000 trees beside a forest of 10). A search that keeps no
+    best estimator records nothing of its template: at most
+    MAX_TEMPLATE_FITS."""
+    from sklearn.model_selection import GridSearchCV
+
+    from versioned_estimator._refit import MAX_TEMPLATE_FITS, fits_asked
+
+    X, y = RS.rand(40, 3), RS.rand(40)
+    path = tmp_path / "model.joblib"
+    model = ve.VersionedEstimator(RandomForestRegressor(n_estimators=10, max_depth=2))
+    model.fit(X, y)
+    model.set_params(estimator__n_estimators=5, estimator__max_depth=3)
+    ve.save(model, path)
+    assert ve.load(path).estimator.n_estimators == 5
+    model.set_params(estimator__n_estimators=20_000)
+    ve.save(model, path)
+    with pytest.raises(ve.UntrustedGlobalError, match="asks for 20,000 fits"):
+        ve.load(path)
+    assert joblib.load(path).estimator.n_estimators == 20_000  # its maker's
+
+    inner = GridSearchCV(Ridge(), {"alpha": [1.0, 2.0]}, cv=2)
+    outer = GridSearchCV(inner, {"cv": [2, 3]}, cv=2, refit=False)
+    wrapped = ve.VersionedEstimator(outer, probe_size=0).fit(X, y)
+    ve.save(wrapped, path)
+    assert ve.load(path).estimator_.cv_results_["params"] == [{"cv": 2}, {"cv": 3}]
+    grid = {"alpha": list(np.linspace(0.1, 10, 64)), "tol": [1e-4, 1e-3] * 5}
+    assert fits_asked(GridSearchCV(Ridge(), grid, cv=2)) > MAX_TEMPLATE_FITS
+    wrapped.estimator_.estimator.param_grid = grid
+    wrapped.estimator.estimator.param_grid = grid
+    ve.save(wrapped, path)
+    with pytest.raises(ve.UntrustedGlobalError, match="which no fit recorded"):
+        ve.load(path)
 
 
 def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:

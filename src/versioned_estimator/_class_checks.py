@@ -1510,71 +1510,7 @@ def _search(model: Any) -> str | None:
     score), or a ``metric`` named among the best parameters of a grid that
     searched only ``n_neighbors`` (215x at predict), ran what no setting of
     the file asked for."""
-    return _search_scorer(model) or _best_params(model) or _candidates(model)
-
-
-#: The most candidates a search not yet fitted may ask for: a fitted one
-#: asks for at most those its results record. A grid's candidates are the
-#: product of its lists' lengths: a list of two dicts, the second of three
-#: lists of 100 values (11.7 KB), asked GridSearchCV's fit of the loaded
-#: model for 10**6 fits where its results recorded 3 (round 195).
-MAX_CANDIDATES = 1 << 16
-
-
-def _candidates(model: Any) -> str | None:
-    """A search asks a fit for at most the candidates its results record,
-    or :data:`MAX_CANDIDATES` before a fit."""
-    asked = _candidates_asked(model)
-    if asked is None:
-        return None
-    results = model.__dict__.get("cv_results_")
-    if results is None:
-        if asked <= MAX_CANDIDATES:
-            return None
-        return (
-            f"a {_name(model)} whose grid makes {asked:,} candidates (at most "
-            f"{MAX_CANDIDATES:,} before a fit)"
-        )
-    recorded = results.get("params") if isinstance(results, dict) else None
-    if isinstance(recorded, list) and asked <= len(recorded):
-        return None
-    return (
-        f"a {_name(model)} whose grid makes {asked:,} candidates, more than its "
-        "results record"
-    )
-
-
-def _candidates_asked(model: Any) -> int | None:
-    """How many candidates a fit of a search asks for: a grid's, the
-    product of each dict's lists' lengths, summed; a randomized search's,
-    its draws (at most the grid's when every option is a list). None when
-    a fit decides (successive halving's ``"exhaust"``)."""
-    namespace = getattr(model, "__dict__", {})
-    randomized = "param_distributions" in namespace
-    grids = search_grids(
-        namespace.get("param_distributions" if randomized else "param_grid")
-    )
-    if grids is None:
-        return None
-    total, drawn = 0, False
-    for grid in grids:
-        if not isinstance(grid, Mapping):
-            return None
-        size = 1
-        for options in grid.values():
-            if isinstance(options, (list, tuple)):
-                size *= len(options)
-            elif isinstance(options, np.ndarray):
-                size *= len(options) if options.ndim else 1
-            else:
-                drawn = True  # a distribution
-        total += size
-    if not randomized:
-        return total
-    draws = _int(namespace.get("n_iter", namespace.get("n_candidates")))
-    if draws is None:
-        return None
-    return draws if drawn else min(draws, total)
+    return _search_scorer(model) or _best_params(model)
 
 
 def _search_scorer(model: Any) -> str | None:

@@ -152,17 +152,32 @@ def graph_width(width: int) -> Iterator[None]:
 _FACTS: contextvars.ContextVar[dict[tuple[int, str], tuple[Any, Any]] | None] = (
     contextvars.ContextVar("facts", default=None)
 )
+#: What checks found over whole subgraphs, by fact, then object id
+#: (:func:`walk_memo`).
+_MEMOS: contextvars.ContextVar[dict[str, dict[int, Any]] | None] = (
+    contextvars.ContextVar("memos", default=None)
+)
 _T = TypeVar("_T")
 
 
 @contextlib.contextmanager
 def reading_once() -> Iterator[None]:
     """While a walk lasts, every check reads each array's values once."""
-    token = _FACTS.set({})
+    token, memos = _FACTS.set({}), _MEMOS.set({})
     try:
         yield
     finally:
+        _MEMOS.reset(memos)
         _FACTS.reset(token)
+
+
+def walk_memo(fact: str) -> dict[int, Any]:
+    """A memo of ``fact`` by object id that lasts while a walk lasts (the
+    graph, alive throughout, keeps its ids), or a fresh one outside a walk:
+    what a check computes over a whole subgraph (the fits a template asks
+    for), computed once for each object however many holders ask."""
+    memos = _MEMOS.get()
+    return {} if memos is None else memos.setdefault(fact, {})
 
 
 def once(array: Any, fact: str, compute: Callable[[Any], _T]) -> _T:
@@ -817,20 +832,49 @@ def _splits_asked(model: Any) -> int | None:
     ensemble = model.__dict__.get("ensemble", True)
     if ensemble == "auto":
         ensemble = _name(model.__dict__.get("estimator")) != "FrozenEstimator"
-    cv = model.__dict__.get("cv")
-    if truth(ensemble) is False or cv == "prefit":
+    if truth(ensemble) is False:
         return 1
+    return splits_of(model.__dict__.get("cv"))
+
+
+def splits_of(cv: Any) -> int | None:
+    """How many splits a fit makes of a ``cv`` parameter, as scikit-learn's
+    ``check_cv`` reads it: five for None, an int's own count, a list's
+    length (the splits themselves: round 67's list of one split behind 2,000
+    members), a splitter's ``n_splits`` (times its ``n_repeats``), one for
+    a train fraction or ``"prefit"``; None where the data decides (leave
+    one out, groups) or for a splitter of another kind.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import RepeatedKFold, ShuffleSplit
+    >>> splits_of(None), splits_of(3), splits_of(ShuffleSplit(20))
+    (5, 3, 20)
+    >>> splits_of(RepeatedKFold(n_splits=4, n_repeats=10))
+    40
+    """
     if cv is None:
         return 5
+    if isinstance(cv, (str, float)):
+        return 1
     if _int(cv) is not None:
         return _int(cv)
-    if isinstance(cv, (list, tuple)):
-        return len(cv)  # the splits themselves (round 67: one, 2,000 members)
+    if isinstance(cv, (list, tuple)) or (isinstance(cv, np.ndarray) and cv.ndim):
+        return len(cv)
     state = getattr(cv, "__dict__", {})
-    splits = _int(state.get("n_splits", (state.get("cvargs") or {}).get("n_splits")))
+    if not isinstance(state, dict):
+        return None
+    if isinstance(state.get("cv"), list):  # an iterable of splits, wrapped
+        return len(state["cv"])
+    if isinstance(state.get("unique_folds"), np.ndarray):  # predefined folds
+        return len(state["unique_folds"])
+    arguments = state.get("cvargs")
+    if not isinstance(arguments, dict):
+        arguments = {}
+    splits = _int(state.get("n_splits", arguments.get("n_splits")))
     repeats = _int(state.get("n_repeats", 1))
     if splits is None or repeats is None:
-        return None  # a splitter of the data's own count (leave one out)
+        return None
     return splits * repeats
 
 

@@ -631,6 +631,10 @@ class Sealed:
                 TRAINING_ROWS.reset(rows)
                 REPLAY_TEXT.reset(text)
                 REPLAY_ROWS.reset(token)
+            if problem is None and self.template is not None:
+                from versioned_estimator._refit import template_problem
+
+                problem = template_problem(estimator, self.template)
             if problem is not None:
                 raise UntrustedGlobalError(
                     f"The loaded model holds {problem}: a type the allow-list "

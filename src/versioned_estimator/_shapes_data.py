@@ -1571,14 +1571,12 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         (
             "<rows>",
             "_n_samples_orig",
-            "max_resources_",
         ),
     ),
     "sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV": (
         (
             "<rows>",
             "_n_samples_orig",
-            "max_resources_",
         ),
     ),
     "sklearn.multiclass.OutputCodeClassifier": (

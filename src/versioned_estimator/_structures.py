@@ -15,7 +15,8 @@ grids and HistGradientBoosting predictors with their bin mapper and
 preprocessor, libsvm) and hands neighbours trees to ``_neighbor_trees``; the
 rest of the fitted state is checked by type in ``_fitted_state`` (hyper-parameters,
 sparse matrices, random states, members) and by class in ``_class_checks``
-(k-means, neighbours, vectorizers, dummies, splines...), which
+(k-means, neighbours, vectorizers, dummies, splines...), and what a refit
+would ask for in ``_refit`` (candidates, splits, members), which
 :func:`check_structure`, the one entry point, also runs. What none checks
 is listed in ``_fitted_state``'s docstring.
 
@@ -47,6 +48,7 @@ from versioned_estimator._fitted_state import (
 )
 from versioned_estimator._magnitudes import slow_array
 from versioned_estimator._neighbor_trees import binary_tree
+from versioned_estimator._refit import refit_problem
 from versioned_estimator._routing import metadata_request, method_request
 from versioned_estimator._shapes import fitted_rows
 
@@ -885,7 +887,7 @@ def check_structure(obj: Any) -> str | None:
         named = _CHECKS.get(f"{kind.__module__}.{kind.__qualname__}")
         problem = None if named is None else named(obj)
         if problem is None and (kind.__module__ or "").startswith("sklearn."):
-            problem = check_last(obj)
+            problem = check_last(obj) or refit_problem(obj)
     except Exception as exc:  # a structure too broken to read
         return f"a {kind.__name__} whose state cannot be read ({str(exc)[:200]})"
     return problem

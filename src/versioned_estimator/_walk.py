@@ -10,7 +10,7 @@ with slowly); the graph may not refer to its parts far more often than it
 holds them; and every estimator's fitted state and compiled-code structures
 must pass
 ``_structures`` (which hands estimators to ``_fitted_state``,
-``_class_checks`` and ``_shapes``). Only a safe load imports this module: a
+``_class_checks``, ``_shapes`` and ``_refit``). Only a safe load imports this module: a
 model unpickled by pickle or joblib pays for none of the checks.
 """
 

@@ -523,6 +523,9 @@ def fits(cls: type) -> tuple[list[Run], list[Run], dict[str, list[Run]]]:
     for text in (TEXT_LABELS, TEXT_INPUTS):
         changes += [{text: True}] + [{text: True, **c} for c in single]
     changes += [{MISSING_INPUTS: True}]
+    # A successive halving over another resource than the rows (its
+    # estimator's iterations): then its sizes do not follow the rows.
+    changes += [{"resource": "max_iter", "max_resources": 20}]
     base = [_fitted(cls, s) for s in SHAPES]
     changed = [_fitted(cls, SHAPES[i % len(SHAPES)], c) for i, c in enumerate(changes)]
     inner: dict[str, list[Run]] = {}

@@ -1,0 +1,370 @@
+"""What a fit of a loaded model asks for, held to what its file shows.
+
+A safe load holds what a loaded model does when used (predict, display,
+clone) to what the file paid for. A user may also fit it again, alone or in
+a search: then the model's parameters say how many estimators are fitted,
+and those counts are held here to what the fitted state records.
+
+* a search's candidates: at most those its ``cv_results_`` record, or
+  :data:`MAX_CANDIDATES` before a fit (:func:`candidates_problem`), and a
+  successive halving's resource at most what its fit recorded;
+* the splits of a ``cv``: at most those the fitted state records (a
+  search's or ``RFECV``'s split scores, a path's folds, a logistic
+  regression's score rows), or :data:`MAX_SPLITS` where a fit records none
+  (``RidgeCV``, stacking, a model before a fit); leave-p-out at most pairs
+  (:func:`splits_problem`);
+* a forest's or bagging model's ``n_estimators``: at most its members
+  (:func:`members_problem`);
+* a template no fit is recorded of (the wrapper's ``estimator`` where it
+  differs from ``estimator_``, a search's with ``refit=False``): at most as
+  many fits as the fitted model asks for, or :data:`MAX_TEMPLATE_FITS`
+  (:func:`fits_asked`, :func:`template_problem`).
+
+What a fit runs inside one estimator (``max_iter`` beside a tolerance of 0,
+a slow kernel) is not bounded here: a refit runs what the parameters say,
+and they are what ``get_params`` shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from versioned_estimator._fitted_state import (
+    _int,
+    _name,
+    search_grids,
+    splits_of,
+    walk_memo,
+)
+from versioned_estimator._shapes import param_set
+
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_SPLITS",
+    "MAX_TEMPLATE_FITS",
+    "candidates_problem",
+    "fits_asked",
+    "refit_problem",
+    "template_problem",
+]
+
+#: The most candidates a search not yet fitted may ask for: a fitted one
+#: asks for at most those its results record. A grid's candidates are the
+#: product of its lists' lengths: a list of two dicts, the second of three
+#: lists of 100 values (11.7 KB), asked GridSearchCV's fit of the loaded
+#: model for 10**6 fits where its results recorded 3 (round 195).
+MAX_CANDIDATES = 1 << 16
+
+#: The most splits a ``cv`` may make where no fit records how many it made:
+#: ``RepeatedKFold(n_splits=10, n_repeats=10)``. ``ShuffleSplit(n_splits=
+#: 10**5)`` on a fitted search of three recorded splits, or 20,000 on a
+#: ``RidgeCV``, ran a refit past 60 s (round 196).
+MAX_SPLITS = 100
+
+#: The most fits a template no fit is recorded of may ask for, where the
+#: fitted model beside it asks for fewer: a search's ``estimator`` when it
+#: keeps no best estimator (``refit=False``).
+MAX_TEMPLATE_FITS = 1 << 10
+
+#: The leave-p-out splitters and their p: C(rows, p) splits, already
+#: 500,000 for pairs of 1,000 rows.
+_LEAVE_P_OUT = {"LeavePOut": "p", "LeavePGroupsOut": "n_groups"}
+
+#: Ensembles whose every fit makes exactly ``n_estimators`` members (not
+#: boosting, which may stop early, nor a warm start asked for fewer).
+_ALL_MEMBERS = frozenset(
+    {
+        "RandomForestClassifier",
+        "RandomForestRegressor",
+        "ExtraTreesClassifier",
+        "ExtraTreesRegressor",
+        "RandomTreesEmbedding",
+        "IsolationForest",
+        "BaggingClassifier",
+        "BaggingRegressor",
+    }
+)
+
+_SPLIT_KEY = re.compile(r"split(\d+)_test_")
+
+
+def refit_problem(model: Any) -> str | None:
+    """What a fit of ``model`` would ask for beyond its file, or None.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.model_selection import GridSearchCV, ShuffleSplit
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]], [0, 1, 2, 3, 5, 4]
+    >>> search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=3).fit(X, y)
+    >>> refit_problem(search) is None
+    True
+    >>> search.cv = ShuffleSplit(n_splits=100_000)
+    >>> refit_problem(search)
+    'a GridSearchCV whose cv makes 100,000 splits, more than its fit recorded (3)'
+    """
+    return (
+        candidates_problem(model)
+        or _resources_problem(model)
+        or splits_problem(model)
+        or members_problem(model)
+        or _unrecorded_template(model)
+    )
+
+
+def candidates_problem(model: Any) -> str | None:
+    """A search asks a fit for at most the candidates its results record,
+    or :data:`MAX_CANDIDATES` before a fit."""
+    asked = _candidates_asked(model)
+    if asked is None:
+        return None
+    results = model.__dict__.get("cv_results_")
+    if results is None:
+        if asked <= MAX_CANDIDATES:
+            return None
+        return (
+            f"a {_name(model)} whose grid makes {asked:,} candidates (at most "
+            f"{MAX_CANDIDATES:,} before a fit)"
+        )
+    recorded = results.get("params") if isinstance(results, dict) else None
+    if isinstance(recorded, list) and asked <= len(recorded):
+        return None
+    return (
+        f"a {_name(model)} whose grid makes {asked:,} candidates, more than its "
+        "results record"
+    )
+
+
+def _candidates_asked(model: Any) -> int | None:
+    """How many candidates a fit of a search asks for: a grid's, the
+    product of each dict's lists' lengths, summed; a randomized search's,
+    its draws (at most the grid's when every option is a list). None when
+    a fit decides (successive halving's ``"exhaust"``)."""
+    namespace = getattr(model, "__dict__", {})
+    randomized = "param_distributions" in namespace
+    grids = search_grids(
+        namespace.get("param_distributions" if randomized else "param_grid")
+    )
+    if grids is None:
+        return None
+    total, drawn = 0, False
+    for grid in grids:
+        if not isinstance(grid, Mapping):
+            return None
+        size = 1
+        for options in grid.values():
+            if isinstance(options, (list, tuple)):
+                size *= len(options)
+            elif isinstance(options, np.ndarray):
+                size *= len(options) if options.ndim else 1
+            else:
+                drawn = True  # a distribution
+        total += size
+    if not randomized:
+        return total
+    draws = _int(namespace.get("n_iter", namespace.get("n_candidates")))
+    if draws is None:
+        return None
+    return draws if drawn else min(draws, total)
+
+
+def _resources_problem(model: Any) -> str | None:
+    """A successive halving over another resource than the rows (a
+    forest's ``n_estimators``) asks its last candidates for at most the
+    resource its fit recorded: ``max_resources=10**6`` beside a fit's 30
+    asked a refit for forests of a million trees."""
+    namespace = getattr(model, "__dict__", {})
+    if "max_resources_" not in namespace or namespace.get("resource") == "n_samples":
+        return None
+    asked = _int(namespace.get("max_resources"))
+    recorded = _int(namespace["max_resources_"])
+    if asked is not None and recorded is not None and asked <= recorded:
+        return None
+    return f"a {_name(model)} whose max_resources is more than its fit recorded"
+
+
+def splits_problem(model: Any) -> str | None:
+    """A ``cv`` makes at most the splits its model's fit recorded, or
+    :data:`MAX_SPLITS` where none is recorded."""
+    namespace = getattr(model, "__dict__", {})
+    owner: type = type(model)
+    if "cv" not in namespace or "cv" not in param_set(owner):
+        return None
+    cv = namespace["cv"]
+    kind = _name(cv)
+    if kind in _LEAVE_P_OUT:
+        p = _int(getattr(cv, "__dict__", {}).get(_LEAVE_P_OUT[kind]))
+        if p is None or p > 2:
+            return (
+                f"a {_name(model)} whose cv is a {kind} of more than pairs "
+                "(its splits grow as the rows to that power)"
+            )
+        return None
+    asked = splits_of(cv)
+    if asked is None:
+        return None  # the data's own count (leave one out, groups)
+    recorded = _recorded_splits(namespace)
+    if recorded is None:
+        if asked <= MAX_SPLITS:
+            return None
+        return (
+            f"a {_name(model)} whose cv makes {asked:,} splits (at most "
+            f"{MAX_SPLITS} where a fit records none)"
+        )
+    if asked <= recorded:
+        return None
+    return (
+        f"a {_name(model)} whose cv makes {asked:,} splits, more than its fit "
+        f"recorded ({recorded})"
+    )
+
+
+def _recorded_splits(namespace: Mapping[str, Any]) -> int | None:
+    """How many splits a fit recorded scores of: a search's (and
+    ``RFECV``'s, ``GraphicalLassoCV``'s) ``split<i>_test_*`` results, the
+    folds of a regularization path's errors, the rows of a logistic
+    regression's scores; None when it records none."""
+    results = namespace.get("cv_results_")
+    if isinstance(results, dict):
+        found = {
+            match.group(1)
+            for key in results
+            if isinstance(key, str) and (match := _SPLIT_KEY.match(key))
+        }
+        if found:
+            return len(found)
+    path = namespace.get("mse_path_")
+    if isinstance(path, np.ndarray) and path.ndim >= 2:
+        return int(path.shape[-1])
+    scores = namespace.get("scores_")  # by class, or one array (1.8 on)
+    for rows in scores.values() if isinstance(scores, dict) else [scores]:
+        if isinstance(rows, np.ndarray) and rows.ndim >= 2:
+            return int(rows.shape[0])
+    return None
+
+
+def members_problem(model: Any) -> str | None:
+    """A forest or bagging model asks a fit for at most the members it
+    holds: each fit makes exactly ``n_estimators`` (a forest of 10 trees
+    saying ``n_estimators=20000`` refit 1,590 times as long, round 196)."""
+    namespace = getattr(model, "__dict__", {})
+    if _name(model) not in _ALL_MEMBERS or "estimators_" not in namespace:
+        return None
+    asked = _int(namespace.get("n_estimators"))
+    members = namespace["estimators_"]
+    if asked is None or not isinstance(members, list) or asked <= len(members):
+        return None
+    return (
+        f"a {_name(model)} whose n_estimators asks a fit for {asked:,} members "
+        f"where it holds {len(members)}"
+    )
+
+
+def _unrecorded_template(model: Any) -> str | None:
+    """A fitted search that keeps no best estimator (``refit=False``)
+    records nothing of its template's own counts: a search of a search
+    whose inner grid makes 65,536 candidates asked a refit for that many
+    per outer candidate (round 196)."""
+    namespace = getattr(model, "__dict__", {})
+    if "cv_results_" not in namespace or "best_estimator_" in namespace:
+        return None
+    if _candidates_asked(model) is None and "param_grid" not in namespace:
+        return None  # not a search
+    template = namespace.get("estimator")
+    fits = fits_asked(template)
+    if fits <= MAX_TEMPLATE_FITS:
+        return None
+    return (
+        f"a {_name(model)} whose estimator asks a fit for {fits:,} fits, which "
+        f"no fit recorded (at most {MAX_TEMPLATE_FITS:,} without a best "
+        "estimator)"
+    )
+
+
+def template_problem(fitted: Any, template: Any) -> str | None:
+    """A wrapper's ``estimator`` template, where it differs from the fitted
+    ``estimator_``, asks a fit for at most as many fits as the fitted one's
+    parameters do (a template forest of 20,000 trees beside a fitted one of
+    10 refit 1,590 times as long, round 196), and is held to the bounds of
+    a model before a fit throughout.
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> fitted = RandomForestClassifier(n_estimators=3).fit([[0], [1]], [0, 1])
+    >>> template_problem(fitted, RandomForestClassifier(n_estimators=3)) is None
+    True
+    >>> print(template_problem(fitted, RandomForestClassifier(n_estimators=20_000)))
+    a template RandomForestClassifier that asks for 20,000 fits (the fitted model: 3)
+    """
+    asked, allowed = fits_asked(template), fits_asked(fitted)
+    if asked <= allowed:
+        return None
+    return (
+        f"a template {_name(template)} that asks for {asked:,} fits (the fitted "
+        f"model: {allowed:,})"
+    )
+
+
+#: Past this, a count is "more than any bound here" (a product of nested
+#: counts is not multiplied further).
+_UNBOUNDED = 1 << 62
+
+
+def fits_asked(model: Any, depth: int = 0) -> int:
+    """How many estimators a fit of ``model`` fits, counted from its
+    parameters: a search's candidates times its splits, and a refit, times
+    its estimator's; an ensemble's ``n_estimators`` times its template's;
+    a ``cv``'s splits and a refit for a model fitted across splits; the sum
+    of a pipeline's or union's members. A splitter whose count the data
+    decides counts as :data:`MAX_SPLITS`.
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import BaggingRegressor
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> fits_asked(Ridge())
+    1
+    >>> fits_asked(GridSearchCV(BaggingRegressor(Ridge(), n_estimators=4),
+    ...                         {"max_samples": [0.5, 1.0]}, cv=3))
+    28
+    """
+    return _fits(model, depth, walk_memo("fits"))
+
+
+def _fits(model: Any, depth: int, known: dict[int, Any]) -> int:
+    """:func:`fits_asked`, each object counted once however often it is
+    held (``known``, by id, beside the object: its id is not reused while
+    the memo lasts)."""
+    namespace = getattr(model, "__dict__", None)
+    if not isinstance(namespace, dict) or not hasattr(type(model), "fit"):
+        return 0
+    if depth > 100:
+        return _UNBOUNDED
+    if id(model) in known:
+        return int(known[id(model)][1])
+    owner: type = type(model)
+    params = param_set(owner)
+    members = 0
+    for name in params:
+        value = namespace.get(name)
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            for part in item if isinstance(item, tuple) else (item,):
+                if hasattr(type(part), "fit"):
+                    members = min(members + _fits(part, depth + 1, known), _UNBOUNDED)
+    count = 1
+    if "cv" in params:  # each candidate on each split, and a refit
+        splits = splits_of(namespace.get("cv"))
+        candidates = _candidates_asked(model)
+        count = (candidates or 1) * (MAX_SPLITS if splits is None else splits) + 1
+    estimators = _int(namespace.get("n_estimators"))
+    if estimators is not None and "n_estimators" in params:
+        count *= max(estimators, 1)
+    fits = min(count * max(members, 1), _UNBOUNDED)
+    known[id(model)] = (model, fits)
+    return fits
