@@ -8639,6 +8639,7 @@ def test_a_splitter_makes_at_most_the_splits_a_fit_recorded() -> None:
     RFECV's, a path's or a logistic regression's at most those its fit
     recorded scores of; where a fit records none (RidgeCV, a model before a
     fit), at most MAX_SPLITS; leave-p-out at most pairs."""
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_selection import RFECV
     from sklearn.linear_model import ElasticNetCV, LogisticRegressionCV
     from sklearn.model_selection import GridSearchCV, LeaveOneOut
@@ -8663,6 +8664,10 @@ def test_a_splitter_makes_at_most_the_splits_a_fit_recorded() -> None:
         assert "makes 5 splits, more than its fit recorded (4)" in str(
             splits_problem(model)
         )
+    calibrated = CalibratedClassifierCV(LogisticRegression(), cv=3).fit(X, labels)
+    assert splits_problem(calibrated) is None
+    calibrated.cv = ShuffleSplit(n_splits=50)  # within 100, but fitted on 3
+    assert "more than its fit recorded (3)" in str(splits_problem(calibrated))
     ridge = RidgeCV(cv=RepeatedKFold(n_splits=10, n_repeats=10)).fit(X, y)
     assert splits_problem(ridge) is None  # 100: the allowance
     ridge.cv = ShuffleSplit(n_splits=MAX_SPLITS + 1)
@@ -8682,9 +8687,10 @@ def test_a_template_asks_at_most_the_fits_of_the_fitted_model(
     template of 20,000 trees beside a forest of 10). A search that keeps no
     best estimator records nothing of its template: at most
     MAX_TEMPLATE_FITS."""
+    from sklearn.feature_selection import SequentialFeatureSelector
     from sklearn.model_selection import GridSearchCV
 
-    from versioned_estimator._refit import MAX_TEMPLATE_FITS, fits_asked
+    from versioned_estimator._refit import MAX_TEMPLATE_FITS, fits_asked, refit_problem
 
     X, y = RS.rand(40, 3), RS.rand(40)
     path = tmp_path / "model.joblib"
@@ -8709,8 +8715,14 @@ def test_a_template_asks_at_most_the_fits_of_the_fitted_model(
     wrapped.estimator_.estimator.param_grid = grid
     wrapped.estimator.estimator.param_grid = grid
     ve.save(wrapped, path)
-    with pytest.raises(ve.UntrustedGlobalError, match="which no fit recorded"):
+    with pytest.raises(ve.UntrustedGlobalError, match="which no fit it keeps"):
         ve.load(path)
+    # A sequential feature selector keeps no fit of its estimator either.
+    selector = SequentialFeatureSelector(Ridge(), n_features_to_select=1, cv=2)
+    selector.fit(X, y)
+    assert refit_problem(selector) is None
+    selector.estimator = GridSearchCV(Ridge(), grid, cv=2)
+    assert "whose estimator asks a fit for 1,281 fits" in str(refit_problem(selector))
 
 
 def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:

@@ -16,9 +16,10 @@ and those counts are held here to what the fitted state records.
 * a forest's or bagging model's ``n_estimators``: at most its members
   (:func:`members_problem`);
 * a template no fit is recorded of (the wrapper's ``estimator`` where it
-  differs from ``estimator_``, a search's with ``refit=False``): at most as
-  many fits as the fitted model asks for, or :data:`MAX_TEMPLATE_FITS`
-  (:func:`fits_asked`, :func:`template_problem`).
+  differs from ``estimator_``; a search's with ``refit=False``, a
+  sequential feature selector's): at most as many fits as the fitted model
+  asks for, or :data:`MAX_TEMPLATE_FITS` (:func:`fits_asked`,
+  :func:`template_problem`).
 
 What a fit runs inside one estimator (``max_iter`` beside a tolerance of 0,
 a slow kernel) is not bounded here: a refit runs what the parameters say,
@@ -40,6 +41,7 @@ from versioned_estimator._fitted_state import (
     splits_of,
     walk_memo,
 )
+from versioned_estimator._members import CLONED
 from versioned_estimator._shapes import param_set
 
 __all__ = [
@@ -65,9 +67,9 @@ MAX_CANDIDATES = 1 << 16
 #: ``RidgeCV``, ran a refit past 60 s (round 196).
 MAX_SPLITS = 100
 
-#: The most fits a template no fit is recorded of may ask for, where the
-#: fitted model beside it asks for fewer: a search's ``estimator`` when it
-#: keeps no best estimator (``refit=False``).
+#: The most fits a template may ask for that a fitted model keeps no fit
+#: of: a search's ``estimator`` when it keeps no best estimator
+#: (``refit=False``), a sequential feature selector's.
 MAX_TEMPLATE_FITS = 1 << 10
 
 #: The leave-p-out splitters and their p: C(rows, p) splits, already
@@ -226,8 +228,9 @@ def splits_problem(model: Any) -> str | None:
 def _recorded_splits(namespace: Mapping[str, Any]) -> int | None:
     """How many splits a fit recorded scores of: a search's (and
     ``RFECV``'s, ``GraphicalLassoCV``'s) ``split<i>_test_*`` results, the
-    folds of a regularization path's errors, the rows of a logistic
-    regression's scores; None when it records none."""
+    folds of a regularization path's errors, a calibrated ensemble's
+    members, the rows of a logistic regression's scores; None when it
+    records none."""
     results = namespace.get("cv_results_")
     if isinstance(results, dict):
         found = {
@@ -240,6 +243,9 @@ def _recorded_splits(namespace: Mapping[str, Any]) -> int | None:
     path = namespace.get("mse_path_")
     if isinstance(path, np.ndarray) and path.ndim >= 2:
         return int(path.shape[-1])
+    members = namespace.get("calibrated_classifiers_")
+    if isinstance(members, list) and len(members) > 1:  # one a split
+        return len(members)
     scores = namespace.get("scores_")  # by class, or one array (1.8 on)
     for rows in scores.values() if isinstance(scores, dict) else [scores]:
         if isinstance(rows, np.ndarray) and rows.ndim >= 2:
@@ -265,24 +271,33 @@ def members_problem(model: Any) -> str | None:
 
 
 def _unrecorded_template(model: Any) -> str | None:
-    """A fitted search that keeps no best estimator (``refit=False``)
-    records nothing of its template's own counts: a search of a search
-    whose inner grid makes 65,536 candidates asked a refit for that many
-    per outer candidate (round 196)."""
+    """A fitted model that keeps no fit of a template it was given (a
+    search with ``refit=False``, a sequential feature selector) records
+    nothing of that template's own counts: at most
+    :data:`MAX_TEMPLATE_FITS` fits. A search of a search whose inner grid
+    made 65,536 candidates asked a refit for that many per outer candidate
+    (round 196). A template with a fit beside it (``CLONED``) is held to
+    that fit's settings."""
     namespace = getattr(model, "__dict__", {})
-    if "cv_results_" not in namespace or "best_estimator_" in namespace:
-        return None
-    if _candidates_asked(model) is None and "param_grid" not in namespace:
-        return None  # not a search
-    template = namespace.get("estimator")
-    fits = fits_asked(template)
-    if fits <= MAX_TEMPLATE_FITS:
-        return None
-    return (
-        f"a {_name(model)} whose estimator asks a fit for {fits:,} fits, which "
-        f"no fit recorded (at most {MAX_TEMPLATE_FITS:,} without a best "
-        "estimator)"
-    )
+    if not any(
+        isinstance(key, str) and key.endswith("_") and not key.startswith("_")
+        for key in namespace
+    ):
+        return None  # not fitted: held to the bounds before a fit
+    owner: type = type(model)
+    for param in sorted(param_set(owner)):
+        template = namespace.get(param)
+        if not hasattr(type(template), "fit") or any(
+            attribute in namespace for name, attribute in CLONED if name == param
+        ):
+            continue
+        fits = fits_asked(template)
+        if fits > MAX_TEMPLATE_FITS:
+            return (
+                f"a {_name(model)} whose {param} asks a fit for {fits:,} fits, "
+                f"which no fit it keeps recorded (at most {MAX_TEMPLATE_FITS:,})"
+            )
+    return None
 
 
 def template_problem(fitted: Any, template: Any) -> str | None:
