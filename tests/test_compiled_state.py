@@ -6537,7 +6537,7 @@ CASES: dict[str, Case] = {
     "forest-of-ten-trees-asking-for-twenty-thousand": Case(
         _forest_of_ten_trees,
         _asking_for_trees(20_000),
-        "whose n_estimators asks a fit for 20,000 members where it holds 10",
+        "that asks a fit for 20,000 members where its fit made 10",
     ),
     "halving-over-trees-asking-for-a-million": Case(
         _halving_over_trees,
@@ -8677,6 +8677,36 @@ def test_a_splitter_makes_at_most_the_splits_a_fit_recorded() -> None:
     assert "more than pairs" in str(
         splits_problem(GridSearchCV(Ridge(), {}, cv=LeavePOut(3)))
     )
+
+
+def test_a_model_asks_at_most_the_members_its_fit_made() -> None:
+    """A forest's or bagging model's n_estimators, and a boosting model's
+    where it cannot have stopped early, are the members its fit made; a
+    boosting model that may have stopped early is not held (documented)."""
+    from versioned_estimator._refit import members_problem
+
+    X, y = RS.rand(60, 3), RS.rand(60)
+    models = {
+        "n_estimators": [
+            RandomForestRegressor(n_estimators=4, max_depth=2),
+            BaggingRegressor(Ridge(), n_estimators=3),
+            GradientBoostingRegressor(n_estimators=5, max_depth=1),
+        ],
+        "max_iter": [HistGradientBoostingRegressor(max_iter=6, early_stopping=False)],
+    }
+    for count, fitted in models.items():
+        for model in fitted:
+            model.fit(X, y)
+            assert members_problem(model) is None
+            setattr(model, count, getattr(model, count) - 1)
+            assert members_problem(model) is None  # fewer: a smaller refit
+            setattr(model, count, 1_000)
+            assert "asks a fit for 1,000 members where its fit made" in str(
+                members_problem(model)
+            )
+    stopping = GradientBoostingRegressor(n_estimators=50, n_iter_no_change=1)
+    stopping.fit(X, y).n_estimators = 1_000
+    assert members_problem(stopping) is None
 
 
 def test_a_template_asks_at_most_the_fits_of_the_fitted_model(

@@ -13,8 +13,8 @@ and those counts are held here to what the fitted state records.
   regression's score rows), or :data:`MAX_SPLITS` where a fit records none
   (``RidgeCV``, stacking, a model before a fit); leave-p-out at most pairs
   (:func:`splits_problem`);
-* a forest's or bagging model's ``n_estimators``: at most its members
-  (:func:`members_problem`);
+* a forest's or bagging model's ``n_estimators``, and a boosting model's
+  that did not stop early: at most its members (:func:`members_problem`);
 * a template no fit is recorded of (the wrapper's ``estimator`` where it
   differs from ``estimator_``; a search's with ``refit=False``, a
   sequential feature selector's): at most as many fits as the fitted model
@@ -254,20 +254,32 @@ def _recorded_splits(namespace: Mapping[str, Any]) -> int | None:
 
 
 def members_problem(model: Any) -> str | None:
-    """A forest or bagging model asks a fit for at most the members it
-    holds: each fit makes exactly ``n_estimators`` (a forest of 10 trees
-    saying ``n_estimators=20000`` refit 1,590 times as long, round 196)."""
+    """A model asks a fit for at most the members it holds where every fit
+    makes as many as it asks: a forest or bagging model always, boosting
+    when it does not stop early (a forest of 10 trees saying
+    ``n_estimators=20000`` refit 1,590 times as long, round 196)."""
     namespace = getattr(model, "__dict__", {})
-    if _name(model) not in _ALL_MEMBERS or "estimators_" not in namespace:
+    kind = _name(model)
+    members = namespace.get("estimators_")
+    stops = namespace.get("n_iter_no_change")
+    if kind in _ALL_MEMBERS or (kind in _BOOSTING and stops is None):
+        asked = _int(namespace.get("n_estimators"))
+    elif kind in _HIST_BOOSTING and namespace.get("do_early_stopping_") is False:
+        asked, members = _int(namespace.get("max_iter")), namespace.get("_predictors")
+    else:
         return None
-    asked = _int(namespace.get("n_estimators"))
-    members = namespace["estimators_"]
-    if asked is None or not isinstance(members, list) or asked <= len(members):
+    if asked is None or not isinstance(members, (list, np.ndarray)):
         return None
-    return (
-        f"a {_name(model)} whose n_estimators asks a fit for {asked:,} members "
-        f"where it holds {len(members)}"
-    )
+    if asked <= len(members):
+        return None
+    made = len(members)
+    return f"a {kind} that asks a fit for {asked:,} members where its fit made {made}"
+
+
+_BOOSTING = frozenset({"GradientBoostingClassifier", "GradientBoostingRegressor"})
+_HIST_BOOSTING = frozenset(
+    {"HistGradientBoostingClassifier", "HistGradientBoostingRegressor"}
+)
 
 
 def _unrecorded_template(model: Any) -> str | None:
