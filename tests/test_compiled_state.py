@@ -72,7 +72,7 @@ from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.kernel_approximation import AdditiveChi2Sampler, PolynomialCountSketch
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.metrics import DistanceMetric
-from sklearn.model_selection import LeavePOut, RepeatedKFold, ShuffleSplit
+from sklearn.model_selection import LeaveOneOut, LeavePOut, RepeatedKFold, ShuffleSplit
 from sklearn.multioutput import (
     MultiOutputClassifier,
     MultiOutputRegressor,
@@ -3440,6 +3440,34 @@ def _elastic_net_cv_of_three_folds() -> tuple[Any, Any]:
     return ElasticNetCV(alphas=5, cv=3).fit(X, RS.rand(40)), X[:3]
 
 
+def _logistic_regression_cv_of_three_cs() -> tuple[Any, Any]:
+    from sklearn.linear_model import LogisticRegressionCV
+
+    X = RS.rand(60, 3)
+    model = LogisticRegressionCV(
+        Cs=3, cv=3, l1_ratios=(0,), scoring="accuracy", use_legacy_attributes=False
+    )
+    return model.fit(X, np.arange(60) % 2), X[:3]
+
+
+def _lasso_cv_of_five_alphas() -> tuple[Any, Any]:
+    from sklearn.linear_model import LassoCV
+
+    X = RS.rand(40, 3)
+    return LassoCV(alphas=5, cv=3).fit(X, RS.rand(40)), X[:3]
+
+
+def _path_of(**count: int) -> Callable[[Any], None]:
+    def corrupt(model: Any) -> None:
+        """Round 197: a cross-validated model's path longer than the fitted
+        one (``Cs=100000`` beside a fitted ``Cs_`` of 3): a refit fits each
+        point of it on each split."""
+        for name, value in count.items():
+            setattr(model, name, value)
+
+    return corrupt
+
+
 def _forest_of_ten_trees() -> tuple[Any, Any]:
     X = RS.rand(40, 3)
     model = RandomForestRegressor(n_estimators=10, max_depth=2, random_state=0)
@@ -6524,6 +6552,16 @@ CASES: dict[str, Case] = {
         _cv_of(lambda: LeavePOut(3)),
         "whose cv is a LeavePOut of more than pairs",
     ),
+    "search-cv-leaving-pairs-out-beside-two-recorded-splits": Case(
+        _search_with_scorer,
+        _cv_of(lambda: LeavePOut(2)),
+        "whose cv makes 780 splits, more than its fit recorded (2)",
+    ),
+    "search-cv-leaving-one-out-beside-two-recorded-splits": Case(
+        _search_with_scorer,
+        _cv_of(LeaveOneOut),
+        "whose cv makes 40 splits, more than its fit recorded (2)",
+    ),
     "ridge-cv-of-twenty-thousand-shuffles": Case(
         _ridge_cv_of_three_folds,
         _cv_of(lambda: ShuffleSplit(n_splits=20_000)),
@@ -6533,6 +6571,16 @@ CASES: dict[str, Case] = {
         _elastic_net_cv_of_three_folds,
         _cv_of(lambda: RepeatedKFold(n_splits=3, n_repeats=10_000)),
         "whose cv makes 30,000 splits, more than its fit recorded (3)",
+    ),
+    "logistic-regression-cv-path-of-a-hundred-thousand-cs": Case(
+        _logistic_regression_cv_of_three_cs,
+        _path_of(Cs=100_000),
+        "whose parameter Cs and Cs_ disagree in size (100000 and 3)",
+    ),
+    "lasso-cv-path-of-a-million-alphas": Case(
+        _lasso_cv_of_five_alphas,
+        _path_of(alphas=1_000_000),
+        "whose parameter alphas and alphas_ disagree in size (1000000 and 5)",
     ),
     "forest-of-ten-trees-asking-for-twenty-thousand": Case(
         _forest_of_ten_trees,
@@ -8642,7 +8690,7 @@ def test_a_splitter_makes_at_most_the_splits_a_fit_recorded() -> None:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_selection import RFECV
     from sklearn.linear_model import ElasticNetCV, LogisticRegressionCV
-    from sklearn.model_selection import GridSearchCV, LeaveOneOut
+    from sklearn.model_selection import GridSearchCV
 
     from versioned_estimator._fitted_state import splits_of
     from versioned_estimator._refit import MAX_SPLITS, splits_problem
@@ -8672,6 +8720,9 @@ def test_a_splitter_makes_at_most_the_splits_a_fit_recorded() -> None:
     assert splits_problem(ridge) is None  # 100: the allowance
     ridge.cv = ShuffleSplit(n_splits=MAX_SPLITS + 1)
     assert "where a fit records none" in str(splits_problem(ridge))
+    shuffled = GridSearchCV(Ridge(), {}, cv=ShuffleSplit(4)).fit(X, y)
+    shuffled.cv.n_splits = np.array(100_000)  # read by range() as 100,000
+    assert "makes 100,000 splits" in str(splits_problem(shuffled))
     assert splits_problem(GridSearchCV(Ridge(), {}, cv=LeaveOneOut())) is None
     assert splits_problem(GridSearchCV(Ridge(), {}, cv=LeavePOut(2))) is None
     assert "more than pairs" in str(
@@ -8719,6 +8770,7 @@ def test_a_template_asks_at_most_the_fits_of_the_fitted_model(
     MAX_TEMPLATE_FITS."""
     from sklearn.feature_selection import SequentialFeatureSelector
     from sklearn.model_selection import GridSearchCV
+    from sklearn.preprocessing import StandardScaler
 
     from versioned_estimator._refit import MAX_TEMPLATE_FITS, fits_asked, refit_problem
 
@@ -8729,7 +8781,10 @@ def test_a_template_asks_at_most_the_fits_of_the_fitted_model(
     model.set_params(estimator__n_estimators=5, estimator__max_depth=3)
     ve.save(model, path)
     assert ve.load(path).estimator.n_estimators == 5
-    model.set_params(estimator__n_estimators=20_000)
+    model.set_params(estimator=make_pipeline(StandardScaler(), Ridge()))
+    ve.save(model, path)  # two fits where one was made: a scaler more
+    assert isinstance(ve.load(path).estimator, Pipeline)
+    model.set_params(estimator=RandomForestRegressor(n_estimators=20_000))
     ve.save(model, path)
     with pytest.raises(ve.UntrustedGlobalError, match="asks for 20,000 fits"):
         ve.load(path)
@@ -8753,6 +8808,58 @@ def test_a_template_asks_at_most_the_fits_of_the_fitted_model(
     assert refit_problem(selector) is None
     selector.estimator = GridSearchCV(Ridge(), grid, cv=2)
     assert "whose estimator asks a fit for 1,281 fits" in str(refit_problem(selector))
+
+
+def test_a_halving_search_asks_for_the_iterations_its_fit_made() -> None:
+    """A fitted successive halving's factor and resources make the
+    iterations its fit recorded (round 197: factor=1.0001 made 11,000
+    iterations of a search that made four); a template's count its
+    iterations and, over another resource than the rows, that resource."""
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV, HalvingRandomSearchCV
+
+    from versioned_estimator._refit import fits_asked, refit_problem
+
+    X, y = RS.rand(200, 3), RS.rand(200)
+    grid = {"alpha": list(np.linspace(0.1, 10, 9))}
+    searches = [
+        HalvingGridSearchCV(Ridge(), grid, cv=2, factor=2.5),
+        HalvingGridSearchCV(Ridge(), grid, cv=2, min_resources="exhaust"),
+        HalvingRandomSearchCV(Ridge(), grid, cv=2, n_candidates=6, random_state=0),
+        _halving_over_trees()[0],
+    ]
+    for search in searches:
+        search.fit(X, y)
+        assert refit_problem(search) is None, search
+        search.factor = 1.0001
+        assert "whose factor is not what its fit recorded" in str(refit_problem(search))
+    trees = _halving_over_trees()[0]
+    trees.min_resources = 1
+    assert "whose min_resources is not" in str(refit_problem(trees))
+    template = clone(trees)
+    assert fits_asked(template) == fits_asked(trees)
+    template.max_resources = 100_000
+    assert fits_asked(template) > 10_000 * fits_asked(trees)
+
+
+def test_a_search_candidate_that_fits_is_a_template() -> None:
+    """An estimator or a splitter among a search's candidates is a
+    template no fit keeps (round 197: {"cv": [3, ShuffleSplit(100000)]})."""
+    from sklearn.model_selection import GridSearchCV
+
+    from versioned_estimator._refit import refit_problem
+
+    inner = GridSearchCV(Ridge(), {"alpha": [1.0, 2.0]}, cv=3)
+    outer = GridSearchCV(inner, {"cv": [3, ShuffleSplit(100)]}, cv=2)
+    assert refit_problem(outer) is None
+    outer.param_grid = {"cv": [3, ShuffleSplit(100_000)]}
+    assert "holds a ShuffleSplit of more than 100 splits" in str(refit_problem(outer))
+    choices = np.empty(2, dtype=object)
+    choices[:] = [Ridge(), RandomForestRegressor(n_estimators=5_000)]
+    outer = GridSearchCV(make_pipeline(Ridge()), {"ridge": choices})
+    assert "holds a RandomForestRegressor of 5,000 fits" in str(refit_problem(outer))
+    outer.param_grid = {"ridge": [LeavePOut(3)]}
+    assert "more than 100 splits" in str(refit_problem(outer))
 
 
 def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:

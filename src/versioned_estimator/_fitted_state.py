@@ -85,9 +85,17 @@ _name = class_name
 
 
 def _int(value: Any) -> int | None:
+    """An integer as ``range`` and indexing read one (an int, a numpy
+    integer, a 0-d integer array), never a bool: ``n_splits`` as
+    ``np.array(100000)`` passed as no count and split 100,000 times (round
+    197)."""
     if isinstance(value, (bool, np.bool_)):
         return None
-    return int(value) if isinstance(value, (int, np.integer)) else None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    return None
 
 
 def _real(value: Any) -> float | None:

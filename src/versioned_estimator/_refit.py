@@ -28,8 +28,9 @@ and they are what ``get_params`` shows.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -37,12 +38,13 @@ import numpy as np
 from versioned_estimator._fitted_state import (
     _int,
     _name,
+    _real,
     search_grids,
     splits_of,
     walk_memo,
 )
 from versioned_estimator._members import CLONED
-from versioned_estimator._shapes import param_set
+from versioned_estimator._shapes import fitted_rows, param_set
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -109,8 +111,11 @@ def refit_problem(model: Any) -> str | None:
     >>> refit_problem(search)
     'a GridSearchCV whose cv makes 100,000 splits, more than its fit recorded (3)'
     """
+    if not hasattr(type(model), "fit"):
+        return None  # a helper object (a boosting model's 600 predictors)
     return (
         candidates_problem(model)
+        or _grid_problem(model)
         or _resources_problem(model)
         or splits_problem(model)
         or members_problem(model)
@@ -174,30 +179,123 @@ def _candidates_asked(model: Any) -> int | None:
     return draws if drawn else min(draws, total)
 
 
-def _resources_problem(model: Any) -> str | None:
-    """A successive halving over another resource than the rows (a
-    forest's ``n_estimators``) asks its last candidates for at most the
-    resource its fit recorded: ``max_resources=10**6`` beside a fit's 30
-    asked a refit for forests of a million trees."""
+def _grid_problem(model: Any) -> str | None:
+    """A search's candidates that are estimators or splitters are
+    templates no fit keeps (only the best one's is refit): each at most
+    :data:`MAX_TEMPLATE_FITS` fits, a splitter at most :data:`MAX_SPLITS`
+    splits (round 197: ``{"cv": [3, ShuffleSplit(100000)]}`` on an inner
+    search)."""
     namespace = getattr(model, "__dict__", {})
-    if "max_resources_" not in namespace or namespace.get("resource") == "n_samples":
+    grids = search_grids(
+        namespace.get("param_grid", namespace.get("param_distributions"))
+    )
+    for value in _options(grids or ()):
+        kind: type = type(value)
+        if hasattr(kind, "fit"):
+            fits = fits_asked(value)
+            if fits > MAX_TEMPLATE_FITS:
+                return (
+                    f"a {_name(model)} whose grid holds a {_name(value)} of "
+                    f"{fits:,} fits (at most {MAX_TEMPLATE_FITS:,})"
+                )
+        elif hasattr(kind, "get_n_splits"):
+            splits = splits_of(value)
+            if splits is None and _name(value) in _LEAVE_P_OUT:
+                splits = MAX_SPLITS + 1  # rows to a power
+            if splits is not None and splits > MAX_SPLITS:
+                return (
+                    f"a {_name(model)} whose grid holds a {_name(value)} of "
+                    f"more than {MAX_SPLITS} splits"
+                )
+    return None
+
+
+def _halving_fits(namespace: Mapping[str, Any]) -> int:
+    """How many times a successive halving's estimator fits per candidate
+    and split, at most: once an iteration, and over another resource than
+    the rows, up to ``max_resources`` members each time."""
+    most = _int(namespace.get("max_resources"))
+    if most is None:
+        return 1  # the rows decide
+    least = _int(namespace.get("min_resources"))
+    iterations = _iterations(namespace.get("factor"), most // max(least or 1, 1))
+    each = most if namespace.get("resource") != "n_samples" else 1
+    return (iterations or MAX_SPLITS) * max(each, 1)
+
+
+def _options(grids: Any) -> Iterator[Any]:
+    """Every option of a search's grids that may be an object: the items of
+    its lists and tuples and of its arrays of objects, and anything else
+    as one option (a distribution)."""
+    for grid in grids:
+        for options in grid.values() if isinstance(grid, Mapping) else [grid]:
+            if isinstance(options, (list, tuple)):
+                yield from options
+            elif isinstance(options, np.ndarray):
+                if options.dtype.kind == "O":
+                    yield from options.ravel()
+            else:
+                yield options
+
+
+def _resources_problem(model: Any) -> str | None:
+    """A successive halving asks a fit for as many iterations as its fit
+    made, each of at most the resource it recorded: its ``factor`` makes
+    its recorded iterations of its recorded resources (``factor=1.0001``
+    made 11,000 iterations of a search that made four, round 197), its
+    ``min_resources`` its fit's, and over another resource than the rows
+    (a forest's ``n_estimators``) its ``max_resources`` its fit's
+    (``10**6`` beside a fit's 30 asked for forests of a million trees)."""
+    namespace = getattr(model, "__dict__", {})
+    if "n_possible_iterations_" not in namespace:
         return None
-    asked = _int(namespace.get("max_resources"))
-    recorded = _int(namespace["max_resources_"])
-    if asked is not None and recorded is not None and asked <= recorded:
+    problem = f"a {_name(model)} whose {{}} is not what its fit recorded"
+    least, most = (
+        _real(namespace.get("min_resources_")),
+        _int(namespace.get("max_resources_")),
+    )
+    if least is None or most is None or least < 1:
+        return problem.format("resources")
+    asked = namespace.get("min_resources")
+    if not isinstance(asked, str) and _int(asked) != least:
+        return problem.format("min_resources")
+    if namespace.get("resource") != "n_samples":
+        asked = _int(namespace.get("max_resources"))
+        if asked is None or asked > most:
+            return problem.format("max_resources")
+    factor = namespace.get("factor")
+    if _iterations(factor, most // least) != _int(namespace["n_possible_iterations_"]):
+        return problem.format("factor")
+    candidates = _candidates_asked(model)
+    if candidates is not None and _iterations(factor, candidates) != _int(
+        namespace.get("n_required_iterations_")
+    ):
+        return problem.format("factor")
+    return None
+
+
+def _iterations(factor: Any, ratio: Any) -> int | None:
+    """A successive halving's iterations over a ``ratio`` of resources (or
+    of candidates), as its fit computes them; None for a factor it would
+    not take or a ratio below one."""
+    if _real(factor) is None or factor <= 1 or _real(ratio) is None or ratio < 1:
         return None
-    return f"a {_name(model)} whose max_resources is more than its fit recorded"
+    return 1 + math.floor(math.log(ratio, float(factor)))
 
 
 def splits_problem(model: Any) -> str | None:
     """A ``cv`` makes at most the splits its model's fit recorded, or
-    :data:`MAX_SPLITS` where none is recorded."""
+    :data:`MAX_SPLITS` where none is recorded; one whose splits the rows
+    decide (leave one out, leave pairs out) as many on the rows the model
+    was fitted on (round 197: ``LeavePOut(2)`` beside three recorded splits
+    asked a refit on 300 rows for 44,850)."""
     namespace = getattr(model, "__dict__", {})
     owner: type = type(model)
     if "cv" not in namespace or "cv" not in param_set(owner):
         return None
     cv = namespace["cv"]
     kind = _name(cv)
+    recorded = _recorded_splits(namespace)
     if kind in _LEAVE_P_OUT:
         p = _int(getattr(cv, "__dict__", {}).get(_LEAVE_P_OUT[kind]))
         if p is None or p > 2:
@@ -205,11 +303,21 @@ def splits_problem(model: Any) -> str | None:
                 f"a {_name(model)} whose cv is a {kind} of more than pairs "
                 "(its splits grow as the rows to that power)"
             )
-        return None
-    asked = splits_of(cv)
+        if kind != "LeavePOut" or recorded is None or p < 2:
+            return None  # groups decide (a fit without them fails)
+        rows = fitted_rows(model)
+        if rows is None:
+            return (
+                f"a {_name(model)} whose cv leaves out pairs of rows, with no "
+                "record of its rows beside its recorded splits"
+            )
+        asked: int | None = math.comb(rows, p)
+    elif kind == "LeaveOneOut" and recorded is not None:
+        asked = fitted_rows(model)
+    else:
+        asked = splits_of(cv)
     if asked is None:
         return None  # the data's own count (leave one out, groups)
-    recorded = _recorded_splits(namespace)
     if recorded is None:
         if asked <= MAX_SPLITS:
             return None
@@ -314,22 +422,23 @@ def _unrecorded_template(model: Any) -> str | None:
 
 def template_problem(fitted: Any, template: Any) -> str | None:
     """A wrapper's ``estimator`` template, where it differs from the fitted
-    ``estimator_``, asks a fit for at most as many fits as the fitted one's
-    parameters do (a template forest of 20,000 trees beside a fitted one of
-    10 refit 1,590 times as long, round 196), and is held to the bounds of
-    a model before a fit throughout.
+    ``estimator_``, asks a fit for about as many fits as the fitted one's
+    parameters do: at most twice as many and two more (a scaler put before
+    a fitted ridge; a template forest of 20,000 trees beside a fitted one
+    of 10 refit 1,590 times as long, round 196), and is held to the bounds
+    of a model before a fit throughout.
 
     Examples
     --------
     >>> from sklearn.ensemble import RandomForestClassifier
     >>> fitted = RandomForestClassifier(n_estimators=3).fit([[0], [1]], [0, 1])
-    >>> template_problem(fitted, RandomForestClassifier(n_estimators=3)) is None
+    >>> template_problem(fitted, RandomForestClassifier(n_estimators=8)) is None
     True
-    >>> print(template_problem(fitted, RandomForestClassifier(n_estimators=20_000)))
-    a template RandomForestClassifier that asks for 20,000 fits (the fitted model: 3)
+    >>> print(template_problem(fitted, RandomForestClassifier(n_estimators=9)))
+    a template RandomForestClassifier that asks for 9 fits (the fitted model: 3)
     """
     asked, allowed = fits_asked(template), fits_asked(fitted)
-    if asked <= allowed:
+    if asked <= 2 * allowed + 2:
         return None
     return (
         f"a template {_name(template)} that asks for {asked:,} fits (the fitted "
@@ -392,6 +501,8 @@ def _fits(model: Any, depth: int, known: dict[int, Any]) -> int:
     estimators = _int(namespace.get("n_estimators"))
     if estimators is not None and "n_estimators" in params:
         count *= max(estimators, 1)
+    if "resource" in params:  # successive halving: each iteration
+        count *= _halving_fits(namespace)
     fits = min(count * max(members, 1), _UNBOUNDED)
     known[id(model)] = (model, fits)
     return fits

@@ -1092,6 +1092,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._coordinate_descent.ElasticNetCV": (
         (
+            "=alphas",
+            "alphas_.-1",
+        ),
+        (
             "coef_.-1",
             "n_features_in_",
         ),
@@ -1109,6 +1113,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._coordinate_descent.LassoCV": (
         (
+            "=alphas",
             "alphas_.-1",
             "mse_path_.-2",
         ),
@@ -1128,6 +1133,10 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
     ),
     "sklearn.linear_model._coordinate_descent.MultiTaskElasticNetCV": (
+        (
+            "=alphas",
+            "alphas_.-1",
+        ),
         (
             "coef_.-1",
             "n_features_in_",
@@ -1149,6 +1158,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._coordinate_descent.MultiTaskLassoCV": (
         (
+            "=alphas",
             "alphas_.-1",
             "mse_path_.-2",
         ),
@@ -1293,6 +1303,7 @@ EQUAL: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "sklearn.linear_model._logistic.LogisticRegressionCV": (
         (
+            "=Cs",
             "Cs_.-1",
             "coefs_paths_.-3",
             "scores_.-1",

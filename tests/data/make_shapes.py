@@ -260,6 +260,11 @@ def sizes(estimator: Any) -> dict[str, int]:
     return found
 
 
+#: Counts a cross-validated model's path is as long as, each changed in a
+#: fit of its own (``alphas`` is a list for other classes): a path of
+#: ``Cs=100000`` beside a fitted ``Cs_`` of 3 asked a refit for 100,000
+#: fits a split (round 197).
+PATH_COUNTS = {"Cs": 3, "alphas": 4, "n_refinements": 2, "thresholds": 7}
 #: Fitted integers that are not sizes: how a fit went, not what it made.
 UNCOUNTED = frozenset({"n_iter_", "best_index_", "best_iteration_", "t_"})
 #: A count parameter as a size (``=n_components``): a group ties the fitted
@@ -269,10 +274,13 @@ PARAMETER = "="
 #: The parameters :data:`COUNTS` changes that are integers and size what a
 #: model outputs (not ``n_estimators``: early stopping keeps fewer; nor
 #: ``batch_size``: fewer rows make smaller batches).
-COUNTED = tuple(
-    name
-    for name, value in COUNTS[0].items()
-    if type(value) is int and name not in ("n_estimators", "batch_size")
+COUNTED = (
+    *(
+        name
+        for name, value in COUNTS[0].items()
+        if type(value) is int and name not in ("n_estimators", "batch_size")
+    ),
+    *PATH_COUNTS,
 )
 
 
@@ -526,6 +534,7 @@ def fits(cls: type) -> tuple[list[Run], list[Run], dict[str, list[Run]]]:
     # A successive halving over another resource than the rows (its
     # estimator's iterations): then its sizes do not follow the rows.
     changes += [{"resource": "max_iter", "max_resources": 20}]
+    changes += [{name: value} for name, value in PATH_COUNTS.items()]
     base = [_fitted(cls, s) for s in SHAPES]
     changed = [_fitted(cls, SHAPES[i % len(SHAPES)], c) for i, c in enumerate(changes)]
     inner: dict[str, list[Run]] = {}
