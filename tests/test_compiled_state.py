@@ -6586,7 +6586,7 @@ CASES: dict[str, Case] = {
     "halving-over-trees-asking-for-a-million": Case(
         _halving_over_trees,
         _max_resources(10**6),
-        "whose max_resources is more than its fit recorded",
+        "whose max_resources is not what its fit recorded",
     ),
     "encoder-categories-of-600-thousand-nones": Case(
         _one_hot,
@@ -8745,11 +8745,23 @@ def test_a_splitter_makes_at_most_the_splits_a_fit_recorded() -> None:
     assert splits_problem(ridge) is None  # 100: the allowance
     ridge.cv = ShuffleSplit(n_splits=MAX_SPLITS + 1)
     assert "where a fit records none" in str(splits_problem(ridge))
+    repeated = RepeatedKFold(n_splits=50, n_repeats=50)
+    repeated.n_splits = 2  # not what it splits by (round 198): its cvargs are
+    assert splits_of(repeated) == 2_500
+    pairs = RidgeCV(cv=3).fit(X, y)
+    pairs.cv = LeavePOut(2)  # no fit records a RidgeCV's splits, nor its rows here
+    assert "leaves out pairs of rows, with no record of its rows" in str(
+        splits_problem(pairs)
+    )
     shuffled = GridSearchCV(Ridge(), {}, cv=ShuffleSplit(4)).fit(X, y)
     shuffled.cv.n_splits = np.array(100_000)  # read by range() as 100,000
     assert "makes 100,000 splits" in str(splits_problem(shuffled))
     assert splits_problem(GridSearchCV(Ridge(), {}, cv=LeaveOneOut())) is None
-    assert splits_problem(GridSearchCV(Ridge(), {}, cv=LeavePOut(2))) is None
+    # Pairs of rows: counted on the rows the model was fitted on, which
+    # nothing says of a model before a fit.
+    assert "no record of its rows" in str(
+        splits_problem(GridSearchCV(Ridge(), {}, cv=LeavePOut(2)))
+    )
     assert "more than pairs" in str(
         splits_problem(GridSearchCV(Ridge(), {}, cv=LeavePOut(3)))
     )
@@ -8885,6 +8897,42 @@ def test_a_search_candidate_that_fits_is_a_template() -> None:
     assert "holds a RandomForestRegressor of 5,000 fits" in str(refit_problem(outer))
     outer.param_grid = {"ridge": [LeavePOut(3)]}
     assert "more than 100 splits" in str(refit_problem(outer))
+    forest = RandomForestRegressor(n_estimators=20_000)
+    outer.param_grid = {"steps": [[("ridge", Ridge())], [("ridge", forest)]]}
+    assert "holds a RandomForestRegressor of 20,000 fits" in str(refit_problem(outer))
+
+
+def test_a_template_counts_its_path_and_its_feature_steps() -> None:
+    """A path's points (Cs, alphas, l1_ratio) are fits on every split, and
+    a feature selector fits once a step over the columns: a template that
+    asks for more than its fitted model is refused (round 198: Cs=100000
+    beside a fitted Cs of 3; recursive elimination of 200 columns one at a
+    time beside a fitted ridge)."""
+    from sklearn.feature_selection import RFE, SequentialFeatureSelector
+    from sklearn.linear_model import ElasticNetCV, LogisticRegressionCV
+
+    from versioned_estimator._refit import refit_problem, template_problem
+
+    X, y = RS.rand(60, 40), np.arange(60) % 2
+    cv_model = LogisticRegressionCV(
+        Cs=3, cv=2, l1_ratios=(0,), scoring="accuracy", use_legacy_attributes=False
+    ).fit(X, y)
+    assert template_problem(cv_model, clone(cv_model).set_params(Cs=6)) is None
+    template = clone(cv_model).set_params(Cs=100_000)
+    assert "asks for 300,000 fits (the fitted model: 9)" in str(
+        template_problem(cv_model, template)
+    )
+    ridge = Ridge().fit(X, y)
+    for selector in (
+        RFE(Ridge(), n_features_to_select=1),
+        SequentialFeatureSelector(RandomForestRegressor(n_estimators=7), cv=2),
+    ):
+        assert "the fitted model: 1)" in str(template_problem(ridge, selector))
+    net = ElasticNetCV(l1_ratio=0.5, cv=3).fit(X[:, :3], RS.rand(60))
+    net.l1_ratio = list(np.linspace(0.05, 1, 400))
+    assert "l1_ratio asks a fit for 400 points of its path where its fit made 1" in (
+        str(refit_problem(net))
+    )
 
 
 def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:

@@ -877,9 +877,12 @@ def splits_of(cv: Any) -> int | None:
     if isinstance(state.get("unique_folds"), np.ndarray):  # predefined folds
         return len(state["unique_folds"])
     arguments = state.get("cvargs")
-    if not isinstance(arguments, dict):
-        arguments = {}
-    splits = _int(state.get("n_splits", arguments.get("n_splits")))
+    if "cvargs" in state:  # a repeated splitter splits by these, as its class
+        if not isinstance(arguments, dict):
+            return None
+        splits = _int(arguments.get("n_splits", 5))  # reads them (round 198)
+    else:
+        splits = _int(state.get("n_splits"))
     repeats = _int(state.get("n_repeats", 1))
     if splits is None or repeats is None:
         return None

@@ -117,6 +117,7 @@ def refit_problem(model: Any) -> str | None:
         candidates_problem(model)
         or _grid_problem(model)
         or _resources_problem(model)
+        or _path_problem(model)
         or splits_problem(model)
         or members_problem(model)
         or _unrecorded_template(model)
@@ -192,7 +193,7 @@ def _grid_problem(model: Any) -> str | None:
     for value in _options(grids or ()):
         kind: type = type(value)
         if hasattr(kind, "fit"):
-            fits = fits_asked(value)
+            fits = fits_asked(value, _data_width(model))
             if fits > MAX_TEMPLATE_FITS:
                 return (
                     f"a {_name(model)} whose grid holds a {_name(value)} of "
@@ -225,17 +226,16 @@ def _halving_fits(namespace: Mapping[str, Any]) -> int:
 
 def _options(grids: Any) -> Iterator[Any]:
     """Every option of a search's grids that may be an object: the items of
-    its lists and tuples and of its arrays of objects, and anything else
-    as one option (a distribution)."""
+    its lists and tuples (however nested: a pipeline's steps as one option)
+    and of its arrays of objects, and anything else as one option (a
+    distribution)."""
     for grid in grids:
         for options in grid.values() if isinstance(grid, Mapping) else [grid]:
-            if isinstance(options, (list, tuple)):
-                yield from options
-            elif isinstance(options, np.ndarray):
+            if isinstance(options, np.ndarray):
                 if options.dtype.kind == "O":
-                    yield from options.ravel()
+                    yield from _nested(list(options.ravel()))
             else:
-                yield options
+                yield from _nested(options)
 
 
 def _resources_problem(model: Any) -> str | None:
@@ -283,6 +283,35 @@ def _iterations(factor: Any, ratio: Any) -> int | None:
     return 1 + math.floor(math.log(ratio, float(factor)))
 
 
+#: A cross-validated model's path parameters and the fitted arrays whose
+#: last axis records their points.
+_PATHS = (("Cs", "Cs_"), ("alphas", "alphas_"), ("l1_ratios", "l1_ratios_"))
+
+
+def _path_problem(model: Any) -> str | None:
+    """A fitted cross-validated model's path has at most the points its fit
+    recorded (a list of 400 ``l1_ratio`` values beside a fit of one, 17 KB
+    of file, fitted 400 paths a split: round 198; numbers are the sizes
+    table's)."""
+    namespace = getattr(model, "__dict__", {})
+    found: list[tuple[str, int, int]] = []
+    for param, attribute in _PATHS:
+        recorded = namespace.get(attribute)
+        if param in namespace and isinstance(recorded, np.ndarray) and recorded.ndim:
+            found.append((param, _points(namespace[param]), recorded.shape[-1]))
+    errors = namespace.get("mse_path_")
+    if "l1_ratio" in namespace and isinstance(errors, np.ndarray):
+        ratios = errors.shape[0] if errors.ndim == 3 else 1
+        found.append(("l1_ratio", _points(namespace["l1_ratio"]), ratios))
+    for param, asked, recorded in found:
+        if asked > recorded:
+            return (
+                f"a {_name(model)} whose {param} asks a fit for {asked:,} points "
+                f"of its path where its fit made {recorded}"
+            )
+    return None
+
+
 def splits_problem(model: Any) -> str | None:
     """A ``cv`` makes at most the splits its model's fit recorded, or
     :data:`MAX_SPLITS` where none is recorded; one whose splits the rows
@@ -303,13 +332,13 @@ def splits_problem(model: Any) -> str | None:
                 f"a {_name(model)} whose cv is a {kind} of more than pairs "
                 "(its splits grow as the rows to that power)"
             )
-        if kind != "LeavePOut" or recorded is None or p < 2:
+        if kind != "LeavePOut" or p < 2:
             return None  # groups decide (a fit without them fails)
         rows = fitted_rows(model)
         if rows is None:
             return (
                 f"a {_name(model)} whose cv leaves out pairs of rows, with no "
-                "record of its rows beside its recorded splits"
+                "record of its rows"
             )
         asked: int | None = math.comb(rows, p)
     elif kind == "LeaveOneOut" and recorded is not None:
@@ -411,7 +440,7 @@ def _unrecorded_template(model: Any) -> str | None:
             attribute in namespace for name, attribute in CLONED if name == param
         ):
             continue
-        fits = fits_asked(template)
+        fits = fits_asked(template, _data_width(model))
         if fits > MAX_TEMPLATE_FITS:
             return (
                 f"a {_name(model)} whose {param} asks a fit for {fits:,} fits, "
@@ -437,7 +466,8 @@ def template_problem(fitted: Any, template: Any) -> str | None:
     >>> print(template_problem(fitted, RandomForestClassifier(n_estimators=9)))
     a template RandomForestClassifier that asks for 9 fits (the fitted model: 3)
     """
-    asked, allowed = fits_asked(template), fits_asked(fitted)
+    width = _data_width(fitted)
+    asked, allowed = fits_asked(template, width), fits_asked(fitted, width)
     if asked <= 2 * allowed + 2:
         return None
     return (
@@ -446,34 +476,58 @@ def template_problem(fitted: Any, template: Any) -> str | None:
     )
 
 
+def _data_width(model: Any) -> int | None:
+    """The width of the data ``model`` was fitted on, as its fitted state
+    records it (a search's in its best estimator's)."""
+    namespace = getattr(model, "__dict__", {})
+    best = getattr(namespace.get("best_estimator_"), "__dict__", {})
+    for holder in (namespace, best):
+        if isinstance(holder, dict) and _int(holder.get("n_features_in_")) is not None:
+            return _int(holder["n_features_in_"])
+    return None
+
+
 #: Past this, a count is "more than any bound here" (a product of nested
 #: counts is not multiplied further).
 _UNBOUNDED = 1 << 62
 
 
-def fits_asked(model: Any, depth: int = 0) -> int:
+def fits_asked(model: Any, width: int | None = None) -> int:
     """How many estimators a fit of ``model`` fits, counted from its
     parameters: a search's candidates times its splits, and a refit, times
     its estimator's; an ensemble's ``n_estimators`` times its template's;
-    a ``cv``'s splits and a refit for a model fitted across splits; the sum
-    of a pipeline's or union's members. A splitter whose count the data
+    a ``cv``'s splits and a refit for a model fitted across splits, times
+    its path's points (``Cs``, ``alphas``, ``l1_ratio``); a feature
+    selector's steps over ``width`` columns (the data's, when known); the
+    sum of a pipeline's or union's members. A splitter whose count the data
     decides counts as :data:`MAX_SPLITS`.
 
     Examples
     --------
     >>> from sklearn.ensemble import BaggingRegressor
-    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.linear_model import LogisticRegressionCV, Ridge
     >>> from sklearn.model_selection import GridSearchCV
     >>> fits_asked(Ridge())
     1
     >>> fits_asked(GridSearchCV(BaggingRegressor(Ridge(), n_estimators=4),
     ...                         {"max_samples": [0.5, 1.0]}, cv=3))
     28
+    >>> fits_asked(LogisticRegressionCV(Cs=100, cv=3))
+    400
     """
-    return _fits(model, depth, walk_memo("fits"))
+    return _fits(model, 0, max(width or 1, 1), walk_memo(f"fits/{width}"))
 
 
-def _fits(model: Any, depth: int, known: dict[int, Any]) -> int:
+#: Parameters whose points a cross-validated model fits on every split:
+#: a number of them, or a list of them.
+_PATH_POINTS = ("Cs", "alphas", "n_alphas", "l1_ratio", "l1_ratios")
+
+#: Feature selectors that fit their estimator once a step over the columns
+#: (recursive elimination), or once a column a step (sequential selection).
+_COLUMN_STEPS = {"RFE": 1, "RFECV": 1, "SequentialFeatureSelector": 2}
+
+
+def _fits(model: Any, depth: int, width: int, known: dict[int, Any]) -> int:
     """:func:`fits_asked`, each object counted once however often it is
     held (``known``, by id, beside the object: its id is not reused while
     the memo lasts)."""
@@ -488,21 +542,47 @@ def _fits(model: Any, depth: int, known: dict[int, Any]) -> int:
     params = param_set(owner)
     members = 0
     for name in params:
-        value = namespace.get(name)
-        for item in value if isinstance(value, (list, tuple)) else (value,):
-            for part in item if isinstance(item, tuple) else (item,):
-                if hasattr(type(part), "fit"):
-                    members = min(members + _fits(part, depth + 1, known), _UNBOUNDED)
+        for part in _nested(namespace.get(name)):
+            if hasattr(type(part), "fit"):
+                members += _fits(part, depth + 1, width, known)
+                members = min(members, _UNBOUNDED)
     count = 1
     if "cv" in params:  # each candidate on each split, and a refit
         splits = splits_of(namespace.get("cv"))
         candidates = _candidates_asked(model)
         count = (candidates or 1) * (MAX_SPLITS if splits is None else splits) + 1
+    for name in _PATH_POINTS:
+        if name in params:
+            count *= _points(namespace.get(name))
     estimators = _int(namespace.get("n_estimators"))
     if estimators is not None and "n_estimators" in params:
         count *= max(estimators, 1)
     if "resource" in params:  # successive halving: each iteration
         count *= _halving_fits(namespace)
+    for _ in range(_COLUMN_STEPS.get(_name(model), 0)):
+        count *= width
     fits = min(count * max(members, 1), _UNBOUNDED)
     known[id(model)] = (model, fits)
     return fits
+
+
+def _points(value: Any) -> int:
+    """A path's points: a number's own, a list's or an array's length."""
+    number = _int(value)
+    if number is not None:
+        return max(number, 1)
+    if isinstance(value, (list, tuple)) or (
+        isinstance(value, np.ndarray) and value.ndim
+    ):
+        return max(len(value), 1)
+    return 1
+
+
+def _nested(value: Any, depth: int = 0) -> Iterator[Any]:
+    """Every item of ``value`` through nested lists and tuples (a pipeline's
+    steps as one option of a grid: round 198), and ``value`` itself."""
+    if isinstance(value, (list, tuple)) and depth < 100:
+        for item in value:
+            yield from _nested(item, depth + 1)
+    else:
+        yield value
