@@ -8939,22 +8939,9 @@ def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:
     """Successive halving over a resource other than the rows sets it on
     every candidate: the best parameters name it beside the grid's (round
     196's false positive), and name no other key."""
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-    from sklearn.model_selection import HalvingGridSearchCV
-
     from versioned_estimator._class_checks import _best_params
 
-    X, y = RS.rand(60, 3), np.arange(60) % 2
-    search = HalvingGridSearchCV(
-        RandomForestClassifier(random_state=0),
-        {"max_depth": [2, 3]},
-        resource="n_estimators",
-        max_resources=8,
-        min_resources=2,
-        cv=2,
-        random_state=0,
-    ).fit(X, y)
+    search = _halving_over_trees()[0]
     assert "n_estimators" in search.best_params_
     assert _best_params(search) is None
     search.best_params_ = {**search.best_params_, "min_samples_leaf": 3}
