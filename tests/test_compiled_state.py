@@ -8929,6 +8929,8 @@ def test_a_template_counts_its_path_and_its_feature_steps() -> None:
     ):
         assert "the fitted model: 1)" in str(template_problem(ridge, selector))
     net = ElasticNetCV(l1_ratio=0.5, cv=3).fit(X[:, :3], RS.rand(60))
+    ratios = clone(net).set_params(l1_ratio=[0.1, 0.5, 0.9])
+    assert template_problem(net, ratios) is None  # three paths where one was
     net.l1_ratio = list(np.linspace(0.05, 1, 400))
     assert "l1_ratio asks a fit for 400 points of its path where its fit made 1" in (
         str(refit_problem(net))
