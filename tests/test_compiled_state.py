@@ -8937,6 +8937,50 @@ def test_a_template_counts_its_path_and_its_feature_steps() -> None:
     )
 
 
+def test_round_199_refits_are_held_to_the_fit(tmp_path: Path) -> None:
+    """Round 199: a recursive elimination's step, a halving search switched
+    from rows to trees, leave-one-out where no split is recorded, and an
+    unfitted model where a fit belongs, each held to what the fit made."""
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.feature_selection import RFE, RFECV, SequentialFeatureSelector
+    from sklearn.model_selection import HalvingGridSearchCV, LeaveOneOut
+
+    from versioned_estimator._refit import refit_problem
+
+    X, y = RS.rand(120, 30), RS.rand(120)
+    for model in (
+        RFE(Ridge(), n_features_to_select=2, step=10),
+        RFECV(Ridge(), step=0.3, cv=2),
+    ):
+        model.fit(X, y)
+        assert refit_problem(model) is None
+        model.step = 1
+        assert "whose step asks a fit for" in str(refit_problem(model))
+    rows = HalvingGridSearchCV(
+        RandomForestRegressor(n_estimators=3, random_state=0),
+        {"max_depth": [2, 3, 4]},
+        cv=2,
+        random_state=0,
+    ).fit(X[:, :3], y)
+    assert refit_problem(rows) is None
+    rows.resource = "n_estimators"
+    rows.max_resources, rows.min_resources = rows.max_resources_, rows.min_resources_
+    assert "whose resource is not what its fit recorded" in str(refit_problem(rows))
+    path = tmp_path / "model.joblib"
+    selecting = ve.VersionedEstimator(
+        make_pipeline(SequentialFeatureSelector(Ridge(), n_features_to_select=2))
+    ).fit(X[:, :4], y)
+    selecting.estimator_.steps[0][1].cv = LeaveOneOut()  # 120 rows, none recorded
+    ve.save(selecting, path)
+    with pytest.raises(ve.UntrustedGlobalError, match="makes 120 splits"):
+        ve.load(path)
+    model = ve.VersionedEstimator(Ridge()).fit(X, y)
+    model.estimator_ = SequentialFeatureSelector(RandomForestRegressor(1_000), cv=3)
+    ve.save(model, path)
+    with pytest.raises(ve.UntrustedGlobalError, match="unfitted Sequential"):
+        ve.load(path)
+
+
 def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:
     """Successive halving over a resource other than the rows sets it on
     every candidate: the best parameters name it beside the grid's (round

@@ -11,19 +11,26 @@ and those counts are held here to what the fitted state records.
 * the splits of a ``cv``: at most those the fitted state records (a
   search's or ``RFECV``'s split scores, a path's folds, a logistic
   regression's score rows), or :data:`MAX_SPLITS` where a fit records none
-  (``RidgeCV``, stacking, a model before a fit); leave-p-out at most pairs
+  (``RidgeCV``, stacking, a model before a fit); leave-one-out and
+  leave-pairs-out counted on the fitted rows, leave-p-out at most pairs
   (:func:`splits_problem`);
 * a forest's or bagging model's ``n_estimators``, and a boosting model's
   that did not stop early: at most its members (:func:`members_problem`);
+  a recursive elimination's steps, a path's points: at most its fit's;
 * a template no fit is recorded of (the wrapper's ``estimator`` where it
   differs from ``estimator_``; a search's with ``refit=False``, a
-  sequential feature selector's): at most as many fits as the fitted model
-  asks for, or :data:`MAX_TEMPLATE_FITS` (:func:`fits_asked`,
+  sequential feature selector's, a search's candidates; an unfitted model
+  where a fit belongs): at most four times the fits the fitted model asks
+  for, or :data:`MAX_TEMPLATE_FITS` (:func:`fits_asked`,
   :func:`template_problem`).
 
-What a fit runs inside one estimator (``max_iter`` beside a tolerance of 0,
-a slow kernel) is not bounded here: a refit runs what the parameters say,
-and they are what ``get_params`` shows.
+What a fit repeats inside one estimator (``max_iter`` beside a tolerance
+of 0, ``KMeans``' ``n_init``, ``RANSACRegressor``'s ``max_trials``, a
+graphical lasso's refinements, boosting that may stop early) is not
+bounded here, nor a number among a search's candidates (only the best
+one's fit is kept), and templates are counted in fits, not in their cost:
+a refit runs what the parameters say, and they are what ``get_params``
+shows. The README's Known limits list them.
 """
 
 from __future__ import annotations
@@ -118,6 +125,7 @@ def refit_problem(model: Any) -> str | None:
         or _grid_problem(model)
         or _resources_problem(model)
         or _path_problem(model)
+        or _elimination_problem(model)
         or splits_problem(model)
         or members_problem(model)
         or _unrecorded_template(model)
@@ -259,10 +267,21 @@ def _resources_problem(model: Any) -> str | None:
     asked = namespace.get("min_resources")
     if not isinstance(asked, str) and _int(asked) != least:
         return problem.format("min_resources")
-    if namespace.get("resource") != "n_samples":
+    resource = namespace.get("resource")
+    if resource != "n_samples":
         asked = _int(namespace.get("max_resources"))
         if asked is None or asked > most:
             return problem.format("max_resources")
+        # Every candidate it fitted set the resource (round 199: a search
+        # of rows switched to trees, its rows read as 2,000 trees).
+        results = namespace.get("cv_results_")
+        tried = results.get("params") if isinstance(results, dict) else None
+        if not (
+            isinstance(tried, list)
+            and tried
+            and all(isinstance(c, dict) and resource in c for c in tried)
+        ):
+            return problem.format("resource")
     factor = namespace.get("factor")
     if _iterations(factor, most // least) != _int(namespace["n_possible_iterations_"]):
         return problem.format("factor")
@@ -312,6 +331,38 @@ def _path_problem(model: Any) -> str | None:
     return None
 
 
+def _elimination_problem(model: Any) -> str | None:
+    """A fitted recursive elimination asks a fit for at most the steps its
+    fit made: ``step=1`` beside a fit of ``step=50`` over 200 columns fitted
+    its estimator 200 times where the file's fit did 4 (round 199)."""
+    namespace = getattr(model, "__dict__", {})
+    kind = _name(model)
+    width, ranking = _int(namespace.get("n_features_in_")), namespace.get("ranking_")
+    if kind not in ("RFE", "RFECV") or width is None:
+        return None
+    step = namespace.get("step")
+    each, fraction = _int(step), _real(step)
+    if each is None and fraction is not None and 0 < fraction < 1:
+        each = max(1, int(fraction * width))
+    results = namespace.get("cv_results_")
+    if kind == "RFECV" and isinstance(results, dict):
+        last = _int(namespace.get("min_features_to_select"))
+        made = len(results.get("n_features", ()))
+    elif isinstance(ranking, np.ndarray) and ranking.size:
+        last = _int(namespace.get("n_features_"))
+        made = int(ranking.max()) - (kind == "RFE")
+    else:
+        return None
+    if each is None or each < 1 or last is None:
+        return f"a {kind} whose step is not what its fit took"
+    asked = -(-max(width - last, 0) // each) + (kind == "RFECV")
+    if asked <= made:
+        return None
+    return (
+        f"a {kind} whose step asks a fit for {asked:,} steps where its fit made {made}"
+    )
+
+
 def splits_problem(model: Any) -> str | None:
     """A ``cv`` makes at most the splits its model's fit recorded, or
     :data:`MAX_SPLITS` where none is recorded; one whose splits the rows
@@ -341,8 +392,8 @@ def splits_problem(model: Any) -> str | None:
                 "record of its rows"
             )
         asked: int | None = math.comb(rows, p)
-    elif kind == "LeaveOneOut" and recorded is not None:
-        asked = fitted_rows(model)
+    elif kind == "LeaveOneOut":
+        asked = fitted_rows(model)  # None where no rows are said
     else:
         asked = splits_of(cv)
     if asked is None:
@@ -428,11 +479,21 @@ def _unrecorded_template(model: Any) -> str | None:
     (round 196). A template with a fit beside it (``CLONED``) is held to
     that fit's settings."""
     namespace = getattr(model, "__dict__", {})
-    if not any(
-        isinstance(key, str) and key.endswith("_") and not key.startswith("_")
-        for key in namespace
-    ):
-        return None  # not fitted: held to the bounds before a fit
+    if not _fitted(namespace):
+        if fitted_rows(model) is None or any(k in namespace for k in _IN_PLACE):
+            # A template, held to the bounds before a fit; or a pipeline or
+            # union, fitted in its members (each in a fit's place).
+            return None
+        # Where a fit belongs (a wrapper's estimator_, a pipeline's step),
+        # unfitted: a template no fit recorded (round 199: an unfitted
+        # feature selector of 1,000 trees as estimator_).
+        fits = fits_asked(model)
+        if fits <= MAX_TEMPLATE_FITS:
+            return None
+        return (
+            f"an unfitted {_name(model)} where a fit belongs, of {fits:,} fits "
+            f"(at most {MAX_TEMPLATE_FITS:,})"
+        )
     owner: type = type(model)
     for param in sorted(param_set(owner)):
         template = namespace.get(param)
@@ -474,6 +535,20 @@ def template_problem(fitted: Any, template: Any) -> str | None:
     return (
         f"a template {_name(template)} that asks for {asked:,} fits (the fitted "
         f"model: {allowed:,})"
+    )
+
+
+#: What a pipeline and a union fit in place: they keep no fitted name of
+#: their own.
+_IN_PLACE = ("steps", "transformer_list")
+
+
+def _fitted(namespace: Mapping[str, Any]) -> bool:
+    """Whether a model's state holds what a fit sets (a public name ending
+    in an underscore)."""
+    return any(
+        isinstance(key, str) and key.endswith("_") and not key.startswith("_")
+        for key in namespace
     )
 
 
@@ -535,6 +610,8 @@ def _fits(model: Any, depth: int, width: int, known: dict[int, Any]) -> int:
     namespace = getattr(model, "__dict__", None)
     if not isinstance(namespace, dict) or not hasattr(type(model), "fit"):
         return 0
+    if _name(model) == "FrozenEstimator":
+        return 0  # its fit fits nothing
     if depth > 100:
         return _UNBOUNDED
     if id(model) in known:
