@@ -35,9 +35,10 @@ shows. The README's Known limits list them.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -118,18 +119,37 @@ def refit_problem(model: Any) -> str | None:
     >>> refit_problem(search)
     'a GridSearchCV whose cv makes 100,000 splits, more than its fit recorded (3)'
     """
-    if not hasattr(type(model), "fit"):
-        return None  # a helper object (a boosting model's 600 predictors)
-    return (
-        candidates_problem(model)
-        or _grid_problem(model)
-        or _resources_problem(model)
-        or _path_problem(model)
-        or _elimination_problem(model)
-        or splits_problem(model)
-        or members_problem(model)
-        or _unrecorded_template(model)
-    )
+    kind: type = type(model)
+    for check in _checks_of(kind):
+        problem = check(model)
+        if problem is not None:
+            return problem
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _checks_of(kind: type) -> tuple[Callable[[Any], str | None], ...]:
+    """The checks that apply to estimators of ``kind``, by its parameters
+    and name, once a class (a forest holds a hundred trees); none for a
+    helper object (a boosting model's 600 predictors)."""
+    if not hasattr(kind, "fit"):
+        return ()
+    params, name = param_set(kind), kind.__name__
+    checks: list[Callable[[Any], str | None]] = []
+    if params & {"param_grid", "param_distributions"}:
+        checks += [candidates_problem, _grid_problem]
+    if "resource" in params:
+        checks.append(_resources_problem)
+    if params & {point for point, _ in _PATHS} or "l1_ratio" in params:
+        checks.append(_path_problem)
+    if name in ("RFE", "RFECV"):
+        checks.append(_elimination_problem)
+    if "cv" in params:
+        checks.append(splits_problem)
+    if name in _ALL_MEMBERS | _BOOSTING | _HIST_BOOSTING:
+        checks.append(members_problem)
+    checks.append(_unrecorded_template)
+    return tuple(checks)
 
 
 def candidates_problem(model: Any) -> str | None:
@@ -495,10 +515,14 @@ def _unrecorded_template(model: Any) -> str | None:
             f"(at most {MAX_TEMPLATE_FITS:,})"
         )
     owner: type = type(model)
-    for param in sorted(param_set(owner)):
+    for param in _sorted_params(owner):
         template = namespace.get(param)
-        if not hasattr(type(template), "fit") or any(
-            attribute in namespace for name, attribute in CLONED if name == param
+        if (
+            type(template) in _PLAIN
+            or not hasattr(type(template), "fit")
+            or any(
+                attribute in namespace for name, attribute in CLONED if name == param
+            )
         ):
             continue
         fits = fits_asked(template, _data_width(model))
@@ -543,13 +567,22 @@ def template_problem(fitted: Any, template: Any) -> str | None:
 _IN_PLACE = ("steps", "transformer_list")
 
 
-def _fitted(namespace: Mapping[str, Any]) -> bool:
+@functools.lru_cache(maxsize=1024)
+def _sorted_params(kind: type) -> tuple[str, ...]:
+    return tuple(sorted(param_set(kind)))
+
+
+def _fitted(namespace: dict[Any, Any]) -> bool:
     """Whether a model's state holds what a fit sets (a public name ending
     in an underscore)."""
-    return any(
+    return any(  # from the last set: a fit sets its names after __init__'s
         isinstance(key, str) and key.endswith("_") and not key.startswith("_")
-        for key in namespace
+        for key in reversed(namespace)
     )
+
+
+#: Parameter values that are no estimator, told apart by their type alone.
+_PLAIN = frozenset({int, float, str, bool, type(None)})
 
 
 def _data_width(model: Any) -> int | None:
