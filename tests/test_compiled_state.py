@@ -8981,6 +8981,60 @@ def test_round_199_refits_are_held_to_the_fit(tmp_path: Path) -> None:
         ve.load(path)
 
 
+def test_round_200_refits_are_held_to_the_fit() -> None:
+    """Round 200: a tuned threshold's thresholds, a graphical lasso's grid
+    and refinements, a recursive elimination's target, a halving's
+    ``"exhaust"``, and splits wrapped as a tuple, held to what the fit
+    recorded (or to an allowance where it keeps nothing)."""
+    from sklearn.covariance import GraphicalLassoCV
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.feature_selection import RFE
+    from sklearn.model_selection import (
+        GridSearchCV,
+        HalvingRandomSearchCV,
+        TunedThresholdClassifierCV,
+    )
+    from sklearn.model_selection._split import _CVIterableWrapper
+
+    from versioned_estimator._refit import MAX_THRESHOLDS, refit_problem
+
+    X, y, labels = RS.rand(200, 6), RS.rand(200), np.arange(200) % 2
+    tuned = TunedThresholdClassifierCV(LogisticRegression(), cv=3).fit(X, labels)
+    kept = TunedThresholdClassifierCV(
+        LogisticRegression(), thresholds=50, cv=3, store_cv_results=True
+    ).fit(X, labels)
+    lasso = GraphicalLassoCV(alphas=4, n_refinements=2, cv=3).fit(X)
+    wide = RS.rand(100, 40)
+    eliminated = RFE(Ridge(), n_features_to_select=39).fit(wide, y[:100])
+    grid = {"max_depth": list(range(1, 41)), "min_samples_leaf": list(range(1, 41))}
+    halving = HalvingRandomSearchCV(
+        DecisionTreeRegressor(),
+        grid,
+        n_candidates=3,
+        cv=3,
+        scoring="neg_mean_squared_error",
+        random_state=0,
+    ).fit(X, y)
+    changes = [
+        (tuned, "thresholds", MAX_THRESHOLDS + 1, "where its fit keeps none"),
+        (kept, "thresholds", 51, "51 points of its path where its fit made 50"),
+        (lasso, "alphas", 2_000, "4,000 points of its path where its fit made 9"),
+        (lasso, "n_refinements", 3, "12 points of its path"),
+        (eliminated, "n_features_to_select", 1, "39 steps where its fit made 1"),
+        (halving, "n_candidates", "exhaust", "more than its results record"),
+    ]
+    for model, name, value, message in changes:
+        assert refit_problem(model) is None, model
+        honest = getattr(model, name)
+        setattr(model, name, value)
+        assert message in str(refit_problem(model)), refit_problem(model)
+        setattr(model, name, honest)
+    search = GridSearchCV(Ridge(), {}, cv=2).fit(X, y)
+    search.cv = _CVIterableWrapper([])
+    search.cv.cv = ((np.arange(3), np.arange(3, 6)),) * 500
+    assert "makes 500 splits" in str(refit_problem(search))
+
+
 def test_a_halving_search_sets_its_resource_beside_the_grid() -> None:
     """Successive halving over a resource other than the rows sets it on
     every candidate: the best parameters name it beside the grid's (round

@@ -872,7 +872,7 @@ def splits_of(cv: Any) -> int | None:
     state = getattr(cv, "__dict__", {})
     if not isinstance(state, dict):
         return None
-    if isinstance(state.get("cv"), list):  # an iterable of splits, wrapped
+    if isinstance(state.get("cv"), (list, tuple)):  # splits, wrapped
         return len(state["cv"])
     if isinstance(state.get("unique_folds"), np.ndarray):  # predefined folds
         return len(state["unique_folds"])

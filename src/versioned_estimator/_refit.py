@@ -26,7 +26,8 @@ and those counts are held here to what the fitted state records.
 
 What a fit repeats inside one estimator (``max_iter`` beside a tolerance
 of 0, ``KMeans``' ``n_init``, ``RANSACRegressor``'s ``max_trials``, a
-graphical lasso's refinements, boosting that may stop early) is not
+sequential selector's direction and tolerance, boosting that may stop
+early) is not
 bounded here, nor a number among a search's candidates (only the best
 one's fit is kept), and templates are counted in fits, not in their cost:
 a refit runs what the parameters say, and they are what ``get_params``
@@ -76,6 +77,11 @@ MAX_CANDIDATES = 1 << 16
 #: 10**5)`` on a fitted search of three recorded splits, or 20,000 on a
 #: ``RidgeCV``, ran a refit past 60 s (round 196).
 MAX_SPLITS = 100
+
+#: The most thresholds a tuned threshold may try where its fit kept none
+#: of its scores (its default is 100; 200,000 ran a refit past a minute,
+#: round 200).
+MAX_THRESHOLDS = 1000
 
 #: The most fits a template may ask for that a fitted model keeps no fit
 #: of: a search's ``estimator`` when it keeps no best estimator
@@ -140,7 +146,7 @@ def _checks_of(kind: type) -> tuple[Callable[[Any], str | None], ...]:
         checks += [candidates_problem, _grid_problem]
     if "resource" in params:
         checks.append(_resources_problem)
-    if params & {point for point, _ in _PATHS} or "l1_ratio" in params:
+    if params & {point for point, _ in _PATHS} or params & {"l1_ratio", "thresholds"}:
         checks.append(_path_problem)
     if name in ("RFE", "RFECV"):
         checks.append(_elimination_problem)
@@ -178,8 +184,10 @@ def candidates_problem(model: Any) -> str | None:
 def _candidates_asked(model: Any) -> int | None:
     """How many candidates a fit of a search asks for: a grid's, the
     product of each dict's lists' lengths, summed; a randomized search's,
-    its draws (at most the grid's when every option is a list). None when
-    a fit decides (successive halving's ``"exhaust"``)."""
+    its draws (at most the grid's when every option is a list), a
+    successive halving's ``"exhaust"`` as many as its fit's resources give
+    (round 200: 333 where three were recorded). None when a fit decides
+    (an ``"exhaust"`` before a fit)."""
     namespace = getattr(model, "__dict__", {})
     randomized = "param_distributions" in namespace
     grids = search_grids(
@@ -203,6 +211,11 @@ def _candidates_asked(model: Any) -> int | None:
     if not randomized:
         return total
     draws = _int(namespace.get("n_iter", namespace.get("n_candidates")))
+    if draws is None and namespace.get("n_candidates") == "exhaust":
+        # As many as the resources allow a first iteration (its fit's).
+        least = _real(namespace.get("min_resources_"))
+        most = _int(namespace.get("max_resources_"))
+        draws = int(most // least) if most is not None and least else None
     if draws is None:
         return None
     return draws if drawn else min(draws, total)
@@ -342,6 +355,26 @@ def _path_problem(model: Any) -> str | None:
     if "l1_ratio" in namespace and isinstance(errors, np.ndarray):
         ratios = errors.shape[0] if errors.ndim == 3 else 1
         found.append(("l1_ratio", _points(namespace["l1_ratio"]), ratios))
+    results = namespace.get("cv_results_")
+    results = results if isinstance(results, dict) else {}
+    count = _int(namespace.get("thresholds"))
+    kept = results.get("thresholds")
+    if count is not None and kept is None and count > MAX_THRESHOLDS:
+        return (
+            f"a {_name(model)} whose thresholds ask a fit for {count:,} (at most "
+            f"{MAX_THRESHOLDS:,} where its fit keeps none)"
+        )
+    if count is not None and kept is not None:  # a tuned threshold's scores
+        found.append(("thresholds", count, len(kept)))
+    refinements = _int(namespace.get("n_refinements"))
+    if refinements is not None and "alphas" in results:  # a graphical lasso's
+        count = _int(namespace.get("alphas"))  # grid, refined n times
+        asked = (
+            count * refinements
+            if count is not None
+            else _points(namespace.get("alphas"))
+        )
+        found.append(("alphas", asked, len(results["alphas"])))
     for param, asked, recorded in found:
         if asked > recorded:
             return (
@@ -369,7 +402,7 @@ def _elimination_problem(model: Any) -> str | None:
         last = _int(namespace.get("min_features_to_select"))
         made = len(results.get("n_features", ()))
     elif isinstance(ranking, np.ndarray) and ranking.size:
-        last = _int(namespace.get("n_features_"))
+        last = _target(namespace.get("n_features_to_select"), width)
         made = int(ranking.max()) - (kind == "RFE")
     else:
         return None
@@ -381,6 +414,18 @@ def _elimination_problem(model: Any) -> str | None:
     return (
         f"a {kind} whose step asks a fit for {asked:,} steps where its fit made {made}"
     )
+
+
+def _target(asked: Any, width: int) -> int | None:
+    """The columns a recursive elimination keeps, as its fit reads its
+    ``n_features_to_select`` (round 200: 1 beside a fit that kept 199 of
+    200 asked a refit for 199 steps where its fit made 1)."""
+    if asked is None:
+        return width // 2
+    fraction = _real(asked)
+    if _int(asked) is None and fraction is not None and 0 < fraction < 1:
+        return int(width * fraction)
+    return _int(asked)
 
 
 def splits_problem(model: Any) -> str | None:
