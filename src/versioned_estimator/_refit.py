@@ -53,7 +53,7 @@ from versioned_estimator._fitted_state import (
     walk_memo,
 )
 from versioned_estimator._members import CLONED
-from versioned_estimator._shapes import fitted_rows, param_set
+from versioned_estimator._shapes import _FITTED_IN_PLACE, fitted_rows, param_set
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -545,9 +545,10 @@ def _unrecorded_template(model: Any) -> str | None:
     that fit's settings."""
     namespace = getattr(model, "__dict__", {})
     if not _fitted(namespace):
-        if fitted_rows(model) is None or any(k in namespace for k in _IN_PLACE):
+        if fitted_rows(model) is None or not _FITTED_IN_PLACE.isdisjoint(namespace):
             # A template, held to the bounds before a fit; or a pipeline or
-            # union, fitted in its members (each in a fit's place).
+            # union, fitted in its members (each in a fit's place): they
+            # keep no fitted name of their own.
             return None
         # Where a fit belongs (a wrapper's estimator_, a pipeline's step),
         # unfitted: a template no fit recorded (round 199: an unfitted
@@ -605,11 +606,6 @@ def template_problem(fitted: Any, template: Any) -> str | None:
         f"a template {_name(template)} that asks for {asked:,} fits (the fitted "
         f"model: {allowed:,})"
     )
-
-
-#: What a pipeline and a union fit in place: they keep no fitted name of
-#: their own.
-_IN_PLACE = ("steps", "transformer_list")
 
 
 @functools.lru_cache(maxsize=1024)
