@@ -21,9 +21,12 @@ SCRIPTS = Path(sys.executable).parent
 
 
 def _user_env() -> dict[str, str]:
-    """The environment of a user who activated this venv."""
+    """The environment of a user who activated this venv (one whose Python
+    writes bytecode, as Python does unless told not to)."""
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith("VERSIONED_ESTIMATOR_")
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("VERSIONED_ESTIMATOR_") and k != "PYTHONDONTWRITEBYTECODE"
     }
     env["PATH"] = os.pathsep.join([str(SCRIPTS), env.get("PATH", os.defpath)])
     return env

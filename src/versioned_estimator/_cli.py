@@ -313,7 +313,8 @@ def _import_path(folders: Sequence[str]) -> Iterator[list[str]]:
 
     The console script does not have the working directory on ``sys.path``
     (``python -m`` does): a user's own modules are importable only from the
-    folders they name with ``--path``.
+    folders they name with ``--path``. A command that reads a model writes
+    nothing into them: no ``__pycache__`` of the modules it imported.
     """
     added = []
     for folder in folders:
@@ -322,9 +323,11 @@ def _import_path(folders: Sequence[str]) -> Iterator[list[str]]:
         added.append(os.path.abspath(folder))
     sys.path[:0] = added
     importlib.invalidate_caches()
+    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         yield added
     finally:
+        sys.dont_write_bytecode = writes
         for folder in added:
             with contextlib.suppress(ValueError):
                 sys.path.remove(folder)

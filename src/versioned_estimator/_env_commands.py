@@ -356,13 +356,16 @@ def _replay(
 
 
 def _here_environ(extra_path: Sequence[str]) -> dict[str, str]:
-    """This environment as it runs (its ``PYTHONPATH`` kept), ``--path`` first."""
+    """This environment as it runs (its ``PYTHONPATH`` kept), ``--path`` first,
+    writing no ``__pycache__`` into the folders it reads code from."""
     environ = dict(os.environ)
     paths = [os.path.abspath(p) for p in extra_path]
     if environ.get("PYTHONPATH"):
         paths.append(environ["PYTHONPATH"])
     if paths:
         environ["PYTHONPATH"] = os.pathsep.join(paths)
+    if extra_path:
+        environ["PYTHONDONTWRITEBYTECODE"] = "1"
     return environ
 
 
