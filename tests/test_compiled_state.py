@@ -3483,6 +3483,57 @@ def _asking_for_trees(count: int) -> Callable[[Any], None]:
     return corrupt
 
 
+def _adaboost_of_ten_stumps() -> tuple[Any, Any]:
+    from sklearn.ensemble import AdaBoostClassifier
+
+    X = RS.rand(60, 3)
+    model = AdaBoostClassifier(n_estimators=10, random_state=0)
+    return model.fit(X, np.arange(60) % 2), X[:3]
+
+
+def _spline_of_five_knots() -> tuple[Any, Any]:
+    X = RS.rand(40, 3)
+    return SplineTransformer().fit(X), X[:3]
+
+
+def _asking_for_knots(model: Any) -> None:
+    """Round 201: a spline transformer fitted with 5 knots whose n_knots
+    asks a refit for 12,000 (7.7 times its control's memory)."""
+    model.n_knots = 12_000
+
+
+def _randomized_pca() -> tuple[Any, Any]:
+    from sklearn.decomposition import PCA
+
+    X = RS.rand(40, 5)
+    return PCA(3, svd_solver="randomized", random_state=0).fit(X), X[:3]
+
+
+def _oversampled(model: Any) -> None:
+    """Round 201: 20,000 random vectors beside three components: scipy
+    crashed in a refit (a bare PCA of them crashes alike)."""
+    model.n_oversamples = 20_000
+
+
+def _grid_search_of_three_alphas() -> tuple[Any, Any]:
+    from sklearn.model_selection import GridSearchCV
+
+    X = RS.rand(30, 3)
+    search = GridSearchCV(Ridge(), {"alpha": [1.0, 2.0, 3.0]}, cv=3)
+    return search.fit(X, RS.rand(30)), X[:3]
+
+
+def _grid_of_bytes(model: Any) -> None:
+    """Round 201: two grid lists written as 1,001 bytes each (bytes are a
+    sequence to scikit-learn's grid), counted as one candidate each: a
+    refit of about a million candidates, where its results record three."""
+    best = int(model.best_params_["alpha"])
+    options = bytes([best]) + bytes(range(1, 251)) * 4
+    model.param_grid = {"alpha": options, "max_iter": options}
+    model.best_params_ = {"alpha": best, "max_iter": best}
+    model.best_estimator_.set_params(alpha=best, max_iter=best)
+
+
 def _halving_over_trees() -> tuple[Any, Any]:
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingGridSearchCV
@@ -6582,6 +6633,28 @@ CASES: dict[str, Case] = {
         _forest_of_ten_trees,
         _asking_for_trees(20_000),
         "that asks a fit for 20,000 members where its fit made 10",
+    ),
+    "adaboost-of-ten-stumps-asking-for-twenty-thousand": Case(
+        _adaboost_of_ten_stumps,
+        _asking_for_trees(20_000),
+        "that asks a fit for 20,000 members where its fit made 10",
+    ),
+    "spline-of-five-knots-asking-for-twelve-thousand": Case(
+        _spline_of_five_knots,
+        _asking_for_knots,
+        "whose n_knots asks a fit for more than the 11 knots its fit made",
+        method="transform",
+    ),
+    "randomized-pca-of-twenty-thousand-random-vectors": Case(
+        _randomized_pca,
+        _oversampled,
+        "whose n_oversamples asks a fit for more than 39 random vectors",
+        method="transform",
+    ),
+    "search-grid-of-options-written-as-bytes": Case(
+        _grid_search_of_three_alphas,
+        _grid_of_bytes,
+        "whose grid makes 1,002,001 candidates, more than its results record",
     ),
     "halving-over-trees-asking-for-a-million": Case(
         _halving_over_trees,
@@ -9705,3 +9778,51 @@ def test_no_function_of_the_test_files_is_defined_twice() -> None:
         # ``_``: functions a decorator registers, never called by name.
         twice = [n for n, count in names.items() if count > 1 and n != "_"]
         assert twice == [], path.name
+
+
+def test_round_201_refits_are_held_to_the_fit() -> None:
+    """Round 201: an adaptive boosting's members held to the weights its fit
+    sized (an early stop keeps fewer members, never fewer weights); a
+    spline's knots to its fitted splines', a wrapper's template's to four
+    times those; a randomized SVD's extra vectors to three a component and
+    30; and grid options read as scikit-learn reads them (bytes a
+    sequence)."""
+    from sklearn.decomposition import PCA, TruncatedSVD
+    from sklearn.ensemble import AdaBoostClassifier
+    from sklearn.feature_selection import RFE
+
+    from versioned_estimator._refit import refit_problem, template_problem
+
+    X, labels = RS.rand(60, 4), np.arange(60) % 2
+    # Deep trees fit the data at once: one member of the 50 weights asked.
+    early = AdaBoostClassifier(
+        DecisionTreeClassifier(), n_estimators=50, random_state=0
+    ).fit(X, labels)
+    assert len(early.estimators_) < 50 == len(early.estimator_weights_)
+    spline = SplineTransformer(n_knots=7, degree=2, extrapolation="periodic").fit(X)
+    pca = PCA(3, svd_solver="randomized", random_state=0).fit(X)
+    svd = TruncatedSVD(2, random_state=0).fit(X)
+    changes = [
+        (early, "n_estimators", 51, "51 members where its fit made 50"),
+        (spline, "n_knots", 8, "more than the 11 knots its fit made"),
+        (spline, "degree", 3, "more than the 11 knots its fit made"),
+        (pca, "n_oversamples", 40, "more than 39 random vectors"),
+        (svd, "n_oversamples", 37, "more than 36 random vectors"),
+    ]
+    for model, name, value, message in changes:
+        assert refit_problem(model) is None, model
+        honest = getattr(model, name)
+        setattr(model, name, value)
+        assert message in str(refit_problem(model)), refit_problem(model)
+        setattr(model, name, honest)
+    # A template of the spline's class: four times its fit's knots, and two.
+    assert template_problem(spline, SplineTransformer(n_knots=42, degree=2)) is None
+    wider = template_problem(spline, SplineTransformer(n_knots=43, degree=2))
+    assert "a template SplineTransformer whose n_knots" in str(wider)
+    # ... found as a pipeline's step too.
+    fitted = make_pipeline(SplineTransformer(), Ridge()).fit(X, RS.rand(60))
+    template = make_pipeline(SplineTransformer(n_knots=100), Ridge())
+    assert "a template SplineTransformer" in str(template_problem(fitted, template))
+    # A share of 1.0 keeps every column: its elimination made no step.
+    whole = RFE(Ridge(), n_features_to_select=1.0).fit(X, RS.rand(60))
+    assert refit_problem(whole) is None

@@ -47,6 +47,7 @@ from versioned_estimator._fitted_state import (
     _own_text,
     _real,
     _width,
+    grid_options,
     once,
     search_grids,
     truth,
@@ -1587,7 +1588,7 @@ def _candidate_of(
         return False
     for key, value in best.items():
         options = grid[key]
-        if randomized and not isinstance(options, (list, tuple, np.ndarray)):
+        if randomized and grid_options(options) is None:
             continue  # a distribution: any value it draws
         try:
             if not any(same_value(value, option) for option in options):

@@ -48,7 +48,7 @@ import os
 import string
 import types
 import weakref
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -2022,6 +2022,19 @@ def search_grids(grids: Any) -> list[Any] | tuple[Any, ...] | None:
     return grids if isinstance(grids, (list, tuple)) else None
 
 
+def grid_options(options: Any) -> Sequence[Any] | np.ndarray | None:
+    """The options of one parameter of a search's grid as scikit-learn's
+    ``ParameterGrid`` and ``ParameterSampler`` read them: any sequence but
+    text (a list, a tuple, bytes: round 201's 1,001 options written as
+    bytes were counted as one), or an array of at least one dimension; None
+    for anything else (a distribution)."""
+    if isinstance(options, np.ndarray):
+        return options if options.ndim else None
+    if isinstance(options, Sequence) and not isinstance(options, str):
+        return options
+    return None
+
+
 def _grid_values(grids: Any) -> list[Any]:
     """The candidate values of a search's grids (a dict, or a list of
     dicts, of lists of candidates)."""
@@ -2031,10 +2044,11 @@ def _grid_values(grids: Any) -> list[Any]:
             found.append(grid)
             continue
         for candidates in grid.values():
-            if isinstance(candidates, (list, tuple)):
-                found.extend(candidates)
-            elif isinstance(candidates, np.ndarray) and candidates.ndim:
-                found.extend(candidates[:1])  # each row of one rank
+            options = grid_options(candidates)
+            if isinstance(options, np.ndarray):
+                found.extend(options[:1])  # each row of one rank
+            elif options is not None:
+                found.extend(options)
             else:
                 found.append(candidates)
     return found

@@ -15,8 +15,12 @@ and those counts are held here to what the fitted state records.
   leave-pairs-out counted on the fitted rows, leave-p-out at most pairs
   (:func:`splits_problem`);
 * a forest's or bagging model's ``n_estimators``, and a boosting model's
-  that did not stop early: at most its members (:func:`members_problem`);
+  that did not stop early: at most its members; an AdaBoost model's at
+  most the weights its fit sized (:func:`members_problem`);
   a recursive elimination's steps, a path's points: at most its fit's;
+* a spline's knots at most its fitted splines', a randomized SVD's extra
+  random vectors at most three a component and 30 (:func:`_sized_problem`);
+* a search's options counted as scikit-learn counts them (any sequence);
 * a template no fit is recorded of (the wrapper's ``estimator`` where it
   differs from ``estimator_``; a search's with ``refit=False``, a
   sequential feature selector's, a search's candidates; an unfitted model
@@ -26,8 +30,8 @@ and those counts are held here to what the fitted state records.
 
 What a fit repeats inside one estimator (``max_iter`` beside a tolerance
 of 0, ``KMeans``' ``n_init``, ``RANSACRegressor``'s ``max_trials``, a
-sequential selector's direction and tolerance, boosting that may stop
-early) is not
+randomized SVD's ``n_iter``, a Gaussian process's restarts, a sequential
+selector's direction and tolerance, boosting that may stop early) is not
 bounded here, nor a number among a search's candidates (only the best
 one's fit is kept), and templates are counted in fits, not in their cost:
 a refit runs what the parameters say, and they are what ``get_params``
@@ -48,6 +52,7 @@ from versioned_estimator._fitted_state import (
     _int,
     _name,
     _real,
+    grid_options,
     search_grids,
     splits_of,
     walk_memo,
@@ -150,9 +155,11 @@ def _checks_of(kind: type) -> tuple[Callable[[Any], str | None], ...]:
         checks.append(_path_problem)
     if name in ("RFE", "RFECV"):
         checks.append(_elimination_problem)
+    if params & {"n_knots", *_OVERSAMPLES}:
+        checks.append(_sized_problem)
     if "cv" in params:
         checks.append(splits_problem)
-    if name in _ALL_MEMBERS | _BOOSTING | _HIST_BOOSTING:
+    if name in _ALL_MEMBERS | _BOOSTING | _ADAPTIVE_BOOSTING | _HIST_BOOSTING:
         checks.append(members_problem)
     checks.append(_unrecorded_template)
     return tuple(checks)
@@ -200,13 +207,12 @@ def _candidates_asked(model: Any) -> int | None:
         if not isinstance(grid, Mapping):
             return None
         size = 1
-        for options in grid.values():
-            if isinstance(options, (list, tuple)):
-                size *= len(options)
-            elif isinstance(options, np.ndarray):
-                size *= len(options) if options.ndim else 1
-            else:
+        for value in grid.values():
+            options = grid_options(value)
+            if options is None:
                 drawn = True  # a distribution
+            else:
+                size *= len(options)
         total += size
     if not randomized:
         return total
@@ -423,9 +429,69 @@ def _target(asked: Any, width: int) -> int | None:
     if asked is None:
         return width // 2
     fraction = _real(asked)
-    if _int(asked) is None and fraction is not None and 0 < fraction < 1:
-        return int(width * fraction)
+    if _int(asked) is None and fraction is not None and 0 < fraction <= 1:
+        return int(width * fraction)  # a share of the columns, 1.0 all
     return _int(asked)
+
+
+#: The parameters that add random vectors to a randomized SVD's range
+#: (``PCA``, ``TruncatedSVD``; a spectral biclustering's ``n_svd_vecs``).
+_OVERSAMPLES = ("n_oversamples", "n_svd_vecs")
+
+
+def _sized_problem(model: Any, template: Any = None) -> str | None:
+    """Parameters that size what a fit computes, which the sizes table
+    cannot hold to one fitted axis (``template``: one of ``model``'s class,
+    its parameters read against ``model``'s record with the slack of
+    :func:`template_problem`):
+
+    * a spline transformer's knots, ``n_knots`` and twice its ``degree``
+      a column, at most its fitted splines' (round 201: 12,000 knots
+      beside a fit of 5 took 7.7 times its control's memory);
+    * a randomized SVD's extra random vectors, at most three for each
+      component and 30 (its default is 10; 20,000 beside three
+      components crashed scipy in the refit, round 201).
+    """
+    namespace = getattr(model, "__dict__", {})
+    asked = namespace
+    if template is not None:
+        own = getattr(template, "__dict__", {})
+        kind: type = type(model)
+        asked = {**namespace, **{p: own[p] for p in param_set(kind) if p in own}}
+    problem = f"a {_name(model)} whose {{}} asks a fit for more than {{}}"
+    if "n_knots" in asked and isinstance(asked.get("knots"), str):
+        count, degree = _int(asked.get("n_knots")), _int(asked.get("degree"))
+        splines = namespace.get("bsplines_")
+        if count is None or degree is None:
+            return problem.format("n_knots", "a count of knots")
+        if isinstance(splines, list) and splines:
+            knots = getattr(splines[0], "t", None)  # scipy's BSpline
+            made = len(knots) if isinstance(knots, np.ndarray) and knots.ndim else 0
+            most, said = made, f"the {made} knots its fit made"
+            if template is not None:
+                most = 4 * made + 2
+                said = f"{most} knots (its fit made {made})"
+            if count + 2 * degree > most:
+                return problem.format("n_knots", said)
+    for name in _OVERSAMPLES:
+        extra = asked.get(name)
+        if name not in asked or extra is None:
+            continue
+        fitted = namespace.get("components_")
+        components = (
+            _int(namespace.get("n_components_"))
+            or (
+                fitted.shape[0]
+                if isinstance(fitted, np.ndarray) and fitted.ndim
+                else None
+            )
+            or _int(asked.get("n_components"))
+            or 0
+        )
+        most = 3 * components + 30
+        if _int(extra) is None or extra > most:
+            return problem.format(name, f"{most} random vectors")
+    return None
 
 
 def splits_problem(model: Any) -> str | None:
@@ -517,12 +583,21 @@ def members_problem(model: Any) -> str | None:
     stops = namespace.get("n_iter_no_change")
     if kind in _ALL_MEMBERS or (kind in _BOOSTING and stops is None):
         asked = _int(namespace.get("n_estimators"))
+    elif kind in _ADAPTIVE_BOOSTING:
+        # Its fit may stop early, but sizes its weights to every member it
+        # asks for first (round 201: 10 stumps saying n_estimators=20000).
+        asked, members = (
+            _int(namespace.get("n_estimators")),
+            namespace.get("estimator_weights_"),
+        )
     elif kind in _HIST_BOOSTING and namespace.get("do_early_stopping_") is False:
         asked, members = _int(namespace.get("max_iter")), namespace.get("_predictors")
     else:
         return None
     if asked is None or not isinstance(members, (list, np.ndarray)):
         return None
+    if isinstance(members, np.ndarray) and not members.ndim:
+        return f"a {kind} whose members are not what its fit made"
     if asked <= len(members):
         return None
     made = len(members)
@@ -530,6 +605,7 @@ def members_problem(model: Any) -> str | None:
 
 
 _BOOSTING = frozenset({"GradientBoostingClassifier", "GradientBoostingRegressor"})
+_ADAPTIVE_BOOSTING = frozenset({"AdaBoostClassifier", "AdaBoostRegressor"})
 _HIST_BOOSTING = frozenset(
     {"HistGradientBoostingClassifier", "HistGradientBoostingRegressor"}
 )
@@ -600,12 +676,33 @@ def template_problem(fitted: Any, template: Any) -> str | None:
     """
     width = _data_width(fitted)
     asked, allowed = fits_asked(template, width), fits_asked(fitted, width)
-    if asked <= 4 * allowed + 2:
-        return None
-    return (
-        f"a template {_name(template)} that asks for {asked:,} fits (the fitted "
-        f"model: {allowed:,})"
-    )
+    if asked > 4 * allowed + 2:
+        return (
+            f"a template {_name(template)} that asks for {asked:,} fits (the "
+            f"fitted model: {allowed:,})"
+        )
+    for part, fitted_part in _paired(template, fitted):
+        kind: type = type(part)
+        if _sized_problem in _checks_of(kind):
+            problem = _sized_problem(fitted_part, part)
+            if problem is not None:
+                return f"a template {problem.removeprefix('a ')}"
+    return None
+
+
+def _paired(template: Any, fitted: Any) -> Iterator[tuple[Any, Any]]:
+    """``template`` and ``fitted``, then each estimator the template's
+    parameters hold beside the one of the same class and name in the
+    fitted model's (a pipeline's step, fitted in place)."""
+    yield template, fitted
+    try:
+        mine, theirs = template.get_params(deep=True), fitted.get_params(deep=True)
+    except Exception:  # a model of another release: no pairs
+        return
+    for key, part in mine.items():
+        other = theirs.get(key)
+        if type(part) is type(other) and hasattr(type(part), "fit"):
+            yield part, other
 
 
 @functools.lru_cache(maxsize=1024)
