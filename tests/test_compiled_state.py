@@ -9803,7 +9803,7 @@ def test_round_201_refits_are_held_to_the_fit() -> None:
     pca = PCA(3, svd_solver="randomized", random_state=0).fit(X)
     svd = TruncatedSVD(2, random_state=0).fit(X)
     changes = [
-        (early, "n_estimators", 51, "51 members where its fit made 50"),
+        (early, "n_estimators", 51, "its fit made 1 and stopped early (at most 50)"),
         (spline, "n_knots", 8, "more than the 11 knots its fit made"),
         (spline, "degree", 3, "more than the 11 knots its fit made"),
         (pca, "n_oversamples", 40, "more than 39 random vectors"),
@@ -9826,3 +9826,33 @@ def test_round_201_refits_are_held_to_the_fit() -> None:
     # A share of 1.0 keeps every column: its elimination made no step.
     whole = RFE(Ridge(), n_features_to_select=1.0).fit(X, RS.rand(60))
     assert refit_problem(whole) is None
+
+
+def test_round_202_refits_are_held_to_the_fit() -> None:
+    """Round 202: an AdaBoost model's weights past its members (an early
+    stop's) count to 1,024 members, not as many as the file pads them to;
+    a discretizer's uniform bins to its fitted bins, its quantile bins to
+    four times those and two (fewer where a column has fewer values)."""
+    from sklearn.ensemble import AdaBoostClassifier
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    from versioned_estimator._refit import MAX_TEMPLATE_FITS, refit_problem
+
+    X, labels = RS.rand(60, 4), np.arange(60) % 2
+    stumps = AdaBoostClassifier(n_estimators=10, random_state=0).fit(X, labels)
+    padded = 12_000
+    stumps.n_estimators = padded
+    stumps.estimator_weights_ = np.r_[stumps.estimator_weights_, np.zeros(padded - 10)]
+    assert "made 10 and stopped early (at most 1,024)" in str(refit_problem(stumps))
+    stumps.n_estimators = MAX_TEMPLATE_FITS
+    assert refit_problem(stumps) is None
+    uniform = KBinsDiscretizer(n_bins=5, strategy="uniform").fit(X)
+    uniform.n_bins = 6
+    assert "more than 5 bins (its fit made 5)" in str(refit_problem(uniform))
+    few = np.repeat(np.arange(3.0), 20)[:, None] * np.ones((1, 2))
+    with pytest.warns(UserWarning, match="Bins whose width are too small"):
+        quantile = KBinsDiscretizer(n_bins=10, strategy="quantile").fit(few)
+    assert quantile.n_bins_.max() < 10
+    assert refit_problem(quantile) is None
+    quantile.n_bins = 4 * int(quantile.n_bins_.max()) + 3
+    assert "n_bins asks a fit for more than" in str(refit_problem(quantile))

@@ -155,7 +155,7 @@ def _checks_of(kind: type) -> tuple[Callable[[Any], str | None], ...]:
         checks.append(_path_problem)
     if name in ("RFE", "RFECV"):
         checks.append(_elimination_problem)
-    if params & {"n_knots", *_OVERSAMPLES}:
+    if params & {"n_knots", "n_bins", *_OVERSAMPLES}:
         checks.append(_sized_problem)
     if "cv" in params:
         checks.append(splits_problem)
@@ -448,6 +448,8 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
     * a spline transformer's knots, ``n_knots`` and twice its ``degree``
       a column, at most its fitted splines' (round 201: 12,000 knots
       beside a fit of 5 took 7.7 times its control's memory);
+    * a discretizer's ``n_bins``, at most its fitted ``n_bins_`` (uniform
+      bins: as many as asked), or four times them and two;
     * a randomized SVD's extra random vectors, at most three for each
       component and 30 (its default is 10; 20,000 beside three
       components crashed scipy in the refit, round 201).
@@ -473,6 +475,19 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
                 said = f"{most} knots (its fit made {made})"
             if count + 2 * degree > most:
                 return problem.format("n_knots", said)
+    bins, fitted_bins = asked.get("n_bins"), namespace.get("n_bins_")
+    if "n_bins" in asked and isinstance(fitted_bins, np.ndarray) and fitted_bins.size:
+        # Uniform bins are as many as asked; quantile and k-means bins too
+        # but where a column has fewer distinct values (round 202: 20,000
+        # uniform bins beside a fit of 5 refit at 10 times the memory).
+        most = made_bins = int(fitted_bins.max())
+        if asked.get("strategy") != "uniform" or template is not None:
+            most = 4 * most + 2
+        bins_asked: int | None = _int(bins)
+        if isinstance(bins, np.ndarray) and bins.ndim == 1 and bins.dtype.kind in "iu":
+            bins_asked = int(bins.max()) if bins.size else None
+        if bins_asked is None or bins_asked > most:
+            return problem.format("n_bins", f"{most} bins (its fit made {made_bins})")
     for name in _OVERSAMPLES:
         extra = asked.get(name)
         if name not in asked or extra is None:
@@ -581,15 +596,22 @@ def members_problem(model: Any) -> str | None:
     kind = _name(model)
     members = namespace.get("estimators_")
     stops = namespace.get("n_iter_no_change")
+    allowance = 0  # members a fit that stopped early may ask beyond its own
     if kind in _ALL_MEMBERS or (kind in _BOOSTING and stops is None):
         asked = _int(namespace.get("n_estimators"))
     elif kind in _ADAPTIVE_BOOSTING:
-        # Its fit may stop early, but sizes its weights to every member it
-        # asks for first (round 201: 10 stumps saying n_estimators=20000).
-        asked, members = (
-            _int(namespace.get("n_estimators")),
-            namespace.get("estimator_weights_"),
-        )
+        # Its fit sizes its weights to every member asked, then may stop
+        # early (a member that fits the data exactly): where it stopped,
+        # the weights past its members record nothing a fit made, and cost
+        # next to nothing compressed (round 202: 12,000 weights beside 10
+        # stumps, 5.8 KB, refit 17.5 times as long), so they count to
+        # MAX_TEMPLATE_FITS (round 201: 10 stumps saying 20,000).
+        asked = _int(namespace.get("n_estimators"))
+        weights = namespace.get("estimator_weights_")
+        if not isinstance(weights, np.ndarray) or not weights.ndim:
+            return f"a {kind} whose members are not what its fit made"
+        if isinstance(members, list) and len(members) < len(weights):
+            allowance = min(len(weights), MAX_TEMPLATE_FITS)
     elif kind in _HIST_BOOSTING and namespace.get("do_early_stopping_") is False:
         asked, members = _int(namespace.get("max_iter")), namespace.get("_predictors")
     else:
@@ -598,10 +620,16 @@ def members_problem(model: Any) -> str | None:
         return None
     if isinstance(members, np.ndarray) and not members.ndim:
         return f"a {kind} whose members are not what its fit made"
-    if asked <= len(members):
-        return None
     made = len(members)
-    return f"a {kind} that asks a fit for {asked:,} members where its fit made {made}"
+    if asked <= max(made, allowance):
+        return None
+    if allowance:
+        made_text = f"{made} and stopped early (at most {allowance:,})"
+    else:
+        made_text = str(made)
+    return (
+        f"a {kind} that asks a fit for {asked:,} members where its fit made {made_text}"
+    )
 
 
 _BOOSTING = frozenset({"GradientBoostingClassifier", "GradientBoostingRegressor"})
