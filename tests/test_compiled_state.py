@@ -9839,6 +9839,7 @@ def test_round_202_refits_are_held_to_the_fit() -> None:
     from versioned_estimator._refit import MAX_TEMPLATE_FITS, refit_problem
 
     X, labels = RS.rand(60, 4), np.arange(60) % 2
+    assert refit_problem(AdaBoostClassifier(n_estimators=10)) is None  # unfitted
     stumps = AdaBoostClassifier(n_estimators=10, random_state=0).fit(X, labels)
     padded = 12_000
     stumps.n_estimators = padded
@@ -9846,8 +9847,16 @@ def test_round_202_refits_are_held_to_the_fit() -> None:
     assert "made 10 and stopped early (at most 1,024)" in str(refit_problem(stumps))
     stumps.n_estimators = MAX_TEMPLATE_FITS
     assert refit_problem(stumps) is None
+    del stumps.estimator_weights_
+    assert "whose members are not what its fit made" in str(refit_problem(stumps))
+    assert refit_problem(KBinsDiscretizer(n_bins=5)) is None  # unfitted
     uniform = KBinsDiscretizer(n_bins=5, strategy="uniform").fit(X)
     uniform.n_bins = 6
+    assert "more than 5 bins (its fit made 5)" in str(refit_problem(uniform))
+    for per_column in ([5, 5, 4, 5], (5.0, 3.0, 5.0, 5.0), np.array([5, 2, 3, 4])):
+        uniform.n_bins = per_column  # one a column, as its fit reads them
+        assert refit_problem(uniform) is None
+    uniform.n_bins = [5, 6, 5, 5]
     assert "more than 5 bins (its fit made 5)" in str(refit_problem(uniform))
     few = np.repeat(np.arange(3.0), 20)[:, None] * np.ones((1, 2))
     with pytest.warns(UserWarning, match="Bins whose width are too small"):

@@ -483,9 +483,7 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
         most = made_bins = int(fitted_bins.max())
         if asked.get("strategy") != "uniform" or template is not None:
             most = 4 * most + 2
-        bins_asked: int | None = _int(bins)
-        if isinstance(bins, np.ndarray) and bins.ndim == 1 and bins.dtype.kind in "iu":
-            bins_asked = int(bins.max()) if bins.size else None
+        bins_asked = _most_bins(bins)
         if bins_asked is None or bins_asked > most:
             return problem.format("n_bins", f"{most} bins (its fit made {made_bins})")
     for name in _OVERSAMPLES:
@@ -507,6 +505,25 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
         if _int(extra) is None or extra > most:
             return problem.format(name, f"{most} random vectors")
     return None
+
+
+def _most_bins(bins: Any) -> int | None:
+    """The most bins a discretizer's ``n_bins`` asks of a column, as its fit
+    reads it: a count, or one a column (a list, a tuple or an array of
+    whole numbers); None for anything else."""
+    if _int(bins) is not None:
+        return _int(bins)
+    if isinstance(bins, (list, tuple)):
+        counts = [_real(count) for count in bins]
+        if not counts or None in counts:
+            return None
+        bins = np.array(counts)
+    if not isinstance(bins, np.ndarray) or bins.ndim != 1 or not bins.size:
+        return None
+    if bins.dtype.kind not in "iuf" or not np.isfinite(bins).all():
+        return None
+    most = float(bins.max())
+    return int(most) if most.is_integer() else None
 
 
 def splits_problem(model: Any) -> str | None:
@@ -608,6 +625,8 @@ def members_problem(model: Any) -> str | None:
         # MAX_TEMPLATE_FITS (round 201: 10 stumps saying 20,000).
         asked = _int(namespace.get("n_estimators"))
         weights = namespace.get("estimator_weights_")
+        if weights is None and members is None:
+            return None  # before a fit (a search's template)
         if not isinstance(weights, np.ndarray) or not weights.ndim:
             return f"a {kind} whose members are not what its fit made"
         if isinstance(members, list) and len(members) < len(weights):
