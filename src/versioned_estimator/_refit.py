@@ -501,8 +501,8 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
             or _int(asked.get("n_components"))
             or 0
         )
-        most = 3 * components + 30
-        if _int(extra) is None or extra > most:
+        most, count = 3 * components + 30, _int(extra)
+        if count is None or count > most:
             return problem.format(name, f"{most} random vectors")
     return None
 
