@@ -189,6 +189,16 @@ def candidates_problem(model: Any) -> str | None:
 
 
 def _candidates_asked(model: Any) -> int | None:
+    """:func:`_count_candidates`, once a search while a walk lasts (three
+    checks ask it of each search)."""
+    memo = walk_memo("candidates")
+    if id(model) not in memo:
+        memo[id(model)] = _count_candidates(model)
+    found: int | None = memo[id(model)]
+    return found
+
+
+def _count_candidates(model: Any) -> int | None:
     """How many candidates a fit of a search asks for: a grid's, the
     product of each dict's lists' lengths, summed; a randomized search's,
     its draws (at most the grid's when every option is a list), a
