@@ -9836,7 +9836,11 @@ def test_round_202_refits_are_held_to_the_fit() -> None:
     from sklearn.ensemble import AdaBoostClassifier
     from sklearn.preprocessing import KBinsDiscretizer
 
-    from versioned_estimator._refit import MAX_TEMPLATE_FITS, refit_problem
+    from versioned_estimator._refit import (
+        MAX_TEMPLATE_FITS,
+        MIN_BINS_ALLOWED,
+        refit_problem,
+    )
 
     X, labels = RS.rand(60, 4), np.arange(60) % 2
     assert refit_problem(AdaBoostClassifier(n_estimators=10)) is None  # unfitted
@@ -9851,17 +9855,59 @@ def test_round_202_refits_are_held_to_the_fit() -> None:
     assert "whose members are not what its fit made" in str(refit_problem(stumps))
     assert refit_problem(KBinsDiscretizer(n_bins=5)) is None  # unfitted
     uniform = KBinsDiscretizer(n_bins=5, strategy="uniform").fit(X)
-    uniform.n_bins = 6
-    assert "more than 5 bins (its fit made 5)" in str(refit_problem(uniform))
-    for per_column in ([5, 5, 4, 5], (5.0, 3.0, 5.0, 5.0), np.array([5, 2, 3, 4])):
+    uniform.n_bins = 23
+    assert "more than 22 bins (its fit made 5)" in str(refit_problem(uniform))
+    for per_column in ([5, 5, 4, 22], (5.0, 3.0, 5.0, 5.0), np.array([5, 2, 3, 4])):
         uniform.n_bins = per_column  # one a column, as its fit reads them
         assert refit_problem(uniform) is None
-    uniform.n_bins = [5, 6, 5, 5]
-    assert "more than 5 bins (its fit made 5)" in str(refit_problem(uniform))
+    uniform.n_bins = [5, 23, 5, 5]
+    assert "more than 22 bins (its fit made 5)" in str(refit_problem(uniform))
     few = np.repeat(np.arange(3.0), 20)[:, None] * np.ones((1, 2))
     with pytest.warns(UserWarning, match="Bins whose width are too small"):
         quantile = KBinsDiscretizer(n_bins=10, strategy="quantile").fit(few)
     assert quantile.n_bins_.max() < 10
     assert refit_problem(quantile) is None
-    quantile.n_bins = 4 * int(quantile.n_bins_.max()) + 3
+    quantile.n_bins = MIN_BINS_ALLOWED + 1
     assert "n_bins asks a fit for more than" in str(refit_problem(quantile))
+
+
+def test_round_203_a_fitted_record_deleted_is_no_count() -> None:
+    """Round 203: a fitted AdaBoost without its members, a discretizer
+    without its ``n_bins_``, a spline without its splines passed every
+    count (a refit of 20,000 stumps took 50 times its control); a spectral
+    biclustering's singular vectors are at most its fitted width (20,000
+    crashed scipy). Honest: a constant column's one uniform bin, binary
+    columns' one quantile bin of 20 asked."""
+    from sklearn.cluster import SpectralBiclustering
+    from sklearn.ensemble import AdaBoostClassifier
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    from versioned_estimator._refit import refit_problem
+
+    X, labels = RS.rand(60, 4), np.arange(60) % 2
+    fitted = [
+        (AdaBoostClassifier(n_estimators=10).fit(X, labels), "estimators_"),
+        (KBinsDiscretizer(n_bins=5).fit(X), "n_bins_"),
+        (SplineTransformer().fit(X), "bsplines_"),
+    ]
+    for model, record in fitted:
+        assert refit_problem(model) is None
+        delattr(model, record)
+        assert refit_problem(model) is not None, model
+    bicluster = SpectralBiclustering(n_clusters=2, random_state=0).fit(X + 1)
+    assert refit_problem(bicluster) is None
+    bicluster.n_components = 19
+    assert "n_components asks a fit for more than 18 (4 columns)" in str(
+        refit_problem(bicluster)
+    )
+    constant = X.copy()
+    constant[:, 0] = 7.0
+    with pytest.warns(UserWarning, match="constant"):
+        uniform = KBinsDiscretizer(n_bins=5, strategy="uniform").fit(constant[:, :1])
+    assert uniform.n_bins_.max() == 1
+    assert refit_problem(uniform) is None
+    with pytest.warns(UserWarning, match="Bins whose width are too small"):
+        binary = KBinsDiscretizer(n_bins=20, strategy="quantile").fit(
+            (X > 0.5).astype(float)
+        )
+    assert refit_problem(binary) is None

@@ -444,6 +444,10 @@ def _target(asked: Any, width: int) -> int | None:
     return _int(asked)
 
 
+#: The bins a quantile or k-means discretizer may ask of a column whatever
+#: its fit made (fewer where a column had fewer values).
+MIN_BINS_ALLOWED = 32
+
 #: The parameters that add random vectors to a randomized SVD's range
 #: (``PCA``, ``TruncatedSVD``; a spectral biclustering's ``n_svd_vecs``).
 _OVERSAMPLES = ("n_oversamples", "n_svd_vecs")
@@ -476,6 +480,8 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
         splines = namespace.get("bsplines_")
         if count is None or degree is None:
             return problem.format("n_knots", "a count of knots")
+        if _fitted(namespace) and not (isinstance(splines, list) and splines):
+            return f"a {_name(model)} fitted without its splines"  # round 203
         if isinstance(splines, list) and splines:
             knots = getattr(splines[0], "t", None)  # scipy's BSpline
             made = len(knots) if isinstance(knots, np.ndarray) and knots.ndim else 0
@@ -486,16 +492,30 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
             if count + 2 * degree > most:
                 return problem.format("n_knots", said)
     bins, fitted_bins = asked.get("n_bins"), namespace.get("n_bins_")
-    if "n_bins" in asked and isinstance(fitted_bins, np.ndarray) and fitted_bins.size:
-        # Uniform bins are as many as asked; quantile and k-means bins too
-        # but where a column has fewer distinct values (round 202: 20,000
-        # uniform bins beside a fit of 5 refit at 10 times the memory).
+    has_bins = isinstance(fitted_bins, np.ndarray) and fitted_bins.size
+    if "n_bins" in asked and _fitted(namespace) and not has_bins:
+        return f"a {_name(model)} fitted without its n_bins_"  # round 203
+    if "n_bins" in asked and isinstance(fitted_bins, np.ndarray) and has_bins:
+        # Bins are as many as asked, but a constant column's one and, for
+        # quantile and k-means bins, fewer where a column has fewer values
+        # (round 202: 20,000 uniform bins beside a fit of 5 refit at 10
+        # times the memory; round 203: 20 quantile bins of binary columns
+        # made one each).
         most = made_bins = int(fitted_bins.max())
-        if asked.get("strategy") != "uniform" or template is not None:
-            most = 4 * most + 2
+        most = 4 * most + 2
+        if asked.get("strategy") != "uniform":
+            most = max(most, MIN_BINS_ALLOWED)
         bins_asked = _most_bins(bins)
         if bins_asked is None or bins_asked > most:
             return problem.format("n_bins", f"{most} bins (its fit made {made_bins})")
+    width = _int(namespace.get("n_features_in_"))
+    if _name(model) == "SpectralBiclustering" and width is not None:
+        # Singular vectors of the data, about its width at most (its default
+        # of 6 fits data of 4 columns): 20,000 beside a fit of 50 columns
+        # crashed scipy in the refit (round 203).
+        vectors, most = _int(asked.get("n_components")), 4 * width + 2
+        if vectors is None or vectors > most:
+            return problem.format("n_components", f"{most} ({width} columns)")
     for name in _OVERSAMPLES:
         extra = asked.get(name)
         if name not in asked or extra is None:
@@ -635,9 +655,13 @@ def members_problem(model: Any) -> str | None:
         # MAX_TEMPLATE_FITS (round 201: 10 stumps saying 20,000).
         asked = _int(namespace.get("n_estimators"))
         weights = namespace.get("estimator_weights_")
-        if weights is None and members is None:
+        if not _fitted(namespace):
             return None  # before a fit (a search's template)
-        if not isinstance(weights, np.ndarray) or not weights.ndim:
+        if (
+            not isinstance(weights, np.ndarray)
+            or not weights.ndim
+            or not isinstance(members, list)
+        ):  # a record deleted passes no count (round 203)
             return f"a {kind} whose members are not what its fit made"
         if isinstance(members, list) and len(members) < len(weights):
             allowance = min(len(weights), MAX_TEMPLATE_FITS)
