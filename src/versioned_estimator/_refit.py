@@ -475,7 +475,7 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
         kind: type = type(model)
         asked = {**namespace, **{p: own[p] for p in param_set(kind) if p in own}}
     problem = f"a {_name(model)} whose {{}} asks a fit for more than {{}}"
-    if "n_knots" in asked and isinstance(asked.get("knots"), str):
+    if _name(model) == "SplineTransformer" and isinstance(asked.get("knots"), str):
         count, degree = _int(asked.get("n_knots")), _int(asked.get("degree"))
         splines = namespace.get("bsplines_")
         if count is None or degree is None:
@@ -493,9 +493,10 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
                 return problem.format("n_knots", said)
     bins, fitted_bins = asked.get("n_bins"), namespace.get("n_bins_")
     has_bins = isinstance(fitted_bins, np.ndarray) and fitted_bins.size
-    if "n_bins" in asked and _fitted(namespace) and not has_bins:
+    discretizer = _name(model) == "KBinsDiscretizer"  # not a _BinMapper's
+    if discretizer and _fitted(namespace) and not has_bins:
         return f"a {_name(model)} fitted without its n_bins_"  # round 203
-    if "n_bins" in asked and isinstance(fitted_bins, np.ndarray) and has_bins:
+    if discretizer and isinstance(fitted_bins, np.ndarray) and has_bins:
         # Bins are as many as asked, but a constant column's one and, for
         # quantile and k-means bins, fewer where a column has fewer values
         # (round 202: 20,000 uniform bins beside a fit of 5 refit at 10
