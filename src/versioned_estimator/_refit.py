@@ -462,8 +462,11 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
     * a spline transformer's knots, ``n_knots`` and twice its ``degree``
       a column, at most its fitted splines' (round 201: 12,000 knots
       beside a fit of 5 took 7.7 times its control's memory);
-    * a discretizer's ``n_bins``, at most its fitted ``n_bins_`` (uniform
-      bins: as many as asked), or four times them and two;
+    * a discretizer's ``n_bins``, at most four times its fitted
+      ``n_bins_`` and two (quantile and k-means bins at least
+      :data:`MIN_BINS_ALLOWED`), and a fitted one holds its ``n_bins_``;
+    * a spectral biclustering's ``n_components``, at most four times its
+      fitted width and two;
     * a randomized SVD's extra random vectors, at most three for each
       component and 30 (its default is 10; 20,000 beside three
       components crashed scipy in the refit, round 201).
@@ -502,8 +505,8 @@ def _sized_problem(model: Any, template: Any = None) -> str | None:
         # (round 202: 20,000 uniform bins beside a fit of 5 refit at 10
         # times the memory; round 203: 20 quantile bins of binary columns
         # made one each).
-        most = made_bins = int(fitted_bins.max())
-        most = 4 * most + 2
+        made_bins = int(fitted_bins.max())
+        most = 4 * made_bins + 2
         if asked.get("strategy") != "uniform":
             most = max(most, MIN_BINS_ALLOWED)
         bins_asked = _most_bins(bins)
